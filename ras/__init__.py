@@ -1,0 +1,1 @@
+"""RAS service layer: all logic, no Gradio. Every function is callable from a test."""

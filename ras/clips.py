@@ -1,0 +1,107 @@
+"""Browse and calibrate a role's clips."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import func
+from sqlmodel import col, select
+
+from ras.languages import require_lang
+from ras.models import utcnow
+from ras.role_models import Clip, ClipGroup
+from ras.workspace import Workspace
+
+CLIP_SORTS = {  # a fixed whitelist: never SQL built from request text
+    "id": col(Clip.id),
+    "duration": col(Clip.duration),
+    "-duration": col(Clip.duration).desc(),
+    "score": col(Clip.mean_score).desc(),
+}
+
+
+@dataclass(frozen=True)
+class ClipFilter:
+    text: str = ""
+    min_duration: float | None = None
+    max_duration: float | None = None
+    valid: bool | None = None
+    group_id: int | None = None
+
+
+def clip_audio_path(ws: Workspace, role: str, clip: Clip) -> Path:
+    """Stored paths are relative to the role folder when copied in, absolute otherwise."""
+    path = Path(clip.audio)
+    return path if path.is_absolute() else ws.role_dir(role) / path
+
+
+def clip_as_dict(ws: Workspace, role: str, clip: Clip, group_names: dict[int, str]) -> dict:
+    audio = clip_audio_path(ws, role, clip)
+    return {
+        "id": clip.id, "audio": str(audio), "speaker": clip.speaker, "lang": clip.lang, "text": clip.text,
+        "duration": clip.duration, "valid": clip.valid,
+        "group": group_names.get(clip.group_id) if clip.group_id else None,
+        "missing": not audio.is_file(), "mean_score": clip.mean_score,
+        "text_verified": clip.text_verified, "edited": clip.edited_at is not None,
+        "parent_clip_id": clip.parent_clip_id,
+    }
+
+
+def _filtered(query, flt: ClipFilter):
+    if flt.text:
+        query = query.where(col(Clip.text).contains(flt.text))
+    if flt.min_duration is not None:
+        query = query.where(Clip.duration >= flt.min_duration)
+    if flt.max_duration is not None:
+        query = query.where(Clip.duration <= flt.max_duration)
+    if flt.valid is not None:
+        query = query.where(Clip.valid == flt.valid)
+    if flt.group_id is not None:
+        query = query.where(Clip.group_id == flt.group_id)
+    return query
+
+
+def list_clips(*, ws: Workspace, role: str, flt: ClipFilter = ClipFilter(), sort: str = "id",
+               page: int = 1, page_size: int | None = None) -> tuple[int, list[dict]]:
+    """Returns (total matching, one page of clips as dicts)."""
+    if sort not in CLIP_SORTS:
+        raise ValueError(f"unknown sort {sort!r}; use one of {', '.join(CLIP_SORTS)}")
+    with ws.role_session(role) as session:
+        total = session.exec(_filtered(select(func.count()).select_from(Clip), flt)).one()
+        query = _filtered(select(Clip), flt).order_by(CLIP_SORTS[sort], col(Clip.id))
+        if page_size:
+            query = query.offset((max(page, 1) - 1) * page_size).limit(page_size)
+        clips = session.exec(query).all()
+        names = {g.id: g.name for g in session.exec(select(ClipGroup)).all()}
+    return total, [clip_as_dict(ws, role, c, names) for c in clips]
+
+
+def get_clip(*, ws: Workspace, role: str, clip_id: int) -> Clip:
+    with ws.role_session(role) as session:
+        clip = session.get(Clip, clip_id)
+    if clip is None:
+        raise LookupError(f"clip {clip_id} not found in role {role!r}")
+    return clip
+
+
+def update_clip(*, ws: Workspace, role: str, clip_id: int, text: str | None = None,
+                lang: str | None = None, valid: bool | None = None) -> dict:
+    """A person's calibration: recorded with a timestamp and marks the text verified."""
+    with ws.role_session(role) as session:
+        clip = session.get(Clip, clip_id)
+        if clip is None:
+            raise LookupError(f"clip {clip_id} not found in role {role!r}")
+        if text is not None:
+            if not text.strip():
+                raise ValueError("a clip's text cannot be empty")
+            clip.text = text.strip()
+            clip.text_verified = True
+        if lang is not None:
+            clip.lang = require_lang(lang)
+        if valid is not None:
+            clip.valid = bool(valid)
+        clip.edited_at = utcnow()
+        session.add(clip)
+        session.commit()
+        names = {g.id: g.name for g in session.exec(select(ClipGroup)).all()}
+        return clip_as_dict(ws, role, clip, names)

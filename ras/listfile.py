@@ -1,0 +1,98 @@
+"""Parse GPT-SoVITS .list files (`path|speaker|lang|text`, one clip a line).
+
+Pure parsing: no file system access beyond reading the list, so every quirk of
+real-world lists (BOM, CRLF, Windows paths, upper-case codes) is unit-testable.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath, PureWindowsPath
+
+from ras.languages import normalize_lang
+
+
+@dataclass(frozen=True)
+class ListEntry:
+    line: int
+    audio: str
+    speaker: str
+    lang: str
+    text: str
+
+
+@dataclass(frozen=True)
+class LineError:
+    line: int
+    reason: str
+
+
+def read_list_text(path: Path) -> str:
+    raw = Path(path).read_bytes()
+    for encoding in ("utf-8-sig", "gb18030"):  # Chinese Windows tools may write GBK
+        try:
+            return raw.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise ValueError(f"{path} is neither UTF-8 nor GBK text; save it as UTF-8")
+
+
+def parse_list(content: str) -> tuple[list[ListEntry], list[LineError]]:
+    entries: list[ListEntry] = []
+    errors: list[LineError] = []
+    for number, raw in enumerate(content.lstrip("\ufeff").splitlines(), start=1):
+        line = raw.strip()
+        if not line:
+            continue
+        fields = line.split("|", 3)  # the text itself may contain '|'
+        if len(fields) < 4:
+            errors.append(LineError(number, f"expected path|speaker|lang|text, found {len(fields)} field(s)"))
+            continue
+        audio, speaker, lang_raw, text = (f.strip() for f in fields)
+        lang = normalize_lang(lang_raw)
+        if not audio:
+            errors.append(LineError(number, "empty audio path"))
+        elif lang is None:
+            errors.append(LineError(number, f"unknown language code {lang_raw!r}"))
+        elif not text:
+            errors.append(LineError(number, "empty text"))
+        else:
+            entries.append(ListEntry(number, audio, speaker, lang, text))
+    return entries, errors
+
+
+def _path_parts(audio: str) -> tuple[bool, tuple[str, ...]]:
+    """Split a path written on Windows or POSIX; returns (is_absolute, parts without anchor)."""
+    if "\\" in audio or (len(audio) > 1 and audio[1] == ":"):
+        pure = PureWindowsPath(audio)
+    else:
+        pure = PurePosixPath(audio)
+    parts = pure.parts[1:] if pure.anchor else pure.parts
+    return bool(pure.anchor), tuple(parts)
+
+
+def candidate_paths(audio: str, *, list_dir: Path, gsv_root: Path | None) -> list[Path]:
+    """Where a listed audio file may be, most literal first.
+
+    Lists are often made on another machine or before the dataset folder moved:
+    after the literal path, try it relative to the list and to the GPT-SoVITS root,
+    then ever shorter tails of it (`D:\\GPT-SoVITS\\output\\slicer_opt\\a.wav`
+    -> `output/slicer_opt/a.wav` -> `slicer_opt/a.wav` -> `a.wav`) in both folders.
+    """
+    is_abs, parts = _path_parts(audio)
+    if not parts:
+        return []
+    bases = [list_dir] + ([gsv_root] if gsv_root else [])
+    found: list[Path] = []
+    if is_abs and "\\" not in audio and ":" not in audio[:2]:
+        found.append(Path(audio))
+    for start in range(len(parts)):
+        tail = Path(*parts[start:])
+        found.extend(base / tail for base in bases)
+    return list(dict.fromkeys(found))
+
+
+def resolve_audio(audio: str, *, list_dir: Path, gsv_root: Path | None) -> Path | None:
+    for path in candidate_paths(audio, list_dir=list_dir, gsv_root=gsv_root):
+        if path.is_file():
+            return path
+    return None

@@ -1,0 +1,100 @@
+"""Tables of a role DB (roles/<role>/role.db): the role's clips, tasks and results."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlmodel import Field, SQLModel
+
+from ras.models import utcnow
+
+REF_MIN_SECONDS, REF_MAX_SECONDS = 3.0, 10.0  # GPT-SoVITS refuses references outside this
+
+
+class ClipGroup(SQLModel, table=True):
+    __tablename__ = "clip_group"
+    id: int | None = Field(default=None, primary_key=True)
+    name: str
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Clip(SQLModel, table=True):
+    __tablename__ = "clip"
+    id: int | None = Field(default=None, primary_key=True)
+    # Relative to the role folder when copied in, absolute when kept in place.
+    audio: str
+    speaker: str = ""
+    lang: str = "zh"
+    text: str = ""
+    duration: float = 0.0
+    sample_rate: int = 0
+    content_hash: str = Field(index=True, unique=True)
+    valid: bool = True
+    group_id: int | None = Field(default=None, foreign_key="clip_group.id", index=True)
+    parent_clip_id: int | None = Field(default=None, foreign_key="clip.id")
+    text_verified: bool = True
+    edited_at: datetime | None = None  # set when a person calibrated text/lang/valid
+    source_list: str = ""
+    source_line: int = 0
+    mean_score: float | None = None
+    long_text_score: float | None = None
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class ClipEmbedding(SQLModel, table=True):
+    __tablename__ = "clip_embedding"
+    clip_id: int = Field(foreign_key="clip.id", primary_key=True)
+    encoder: str = Field(primary_key=True)
+    vector: bytes  # float32 little-endian
+
+
+class Task(SQLModel, table=True):
+    __tablename__ = "task"
+    id: int | None = Field(default=None, primary_key=True)
+    name: str
+    spec_json: str
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class ParamSet(SQLModel, table=True):
+    __tablename__ = "param_set"
+    id: int | None = Field(default=None, primary_key=True)
+    task_id: int = Field(foreign_key="task.id", index=True)
+    params_json: str
+    label: str = ""
+
+
+class Job(SQLModel, table=True):
+    """One synthesis and its result: the queue is these rows."""
+
+    __tablename__ = "job"
+    id: int | None = Field(default=None, primary_key=True)
+    task_id: int = Field(foreign_key="task.id", index=True)
+    param_set_id: int = Field(foreign_key="param_set.id", index=True)
+    clip_id: int = Field(foreign_key="clip.id", index=True)
+    text_id: int | None = None  # main-DB test text; content copied below
+    text: str
+    text_lang: str
+    status: str = Field(default="queued", index=True)
+    attempts: int = 0
+    error: str = ""
+    request_json: str = ""  # the parameters actually sent to the engine
+    result_path: str = ""  # relative to the role folder
+    duration: float | None = Field(default=None, index=True)
+    chars_per_second: float | None = None
+    sample_rate: int | None = None
+    synth_seconds: float | None = None
+    worker: str = ""
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+    spectrogram_path: str = ""
+    metrics_json: str = ""
+    auto_score: float | None = None
+    flags_json: str = ""
+    score: float | None = None
+    note: str = ""
+    scored_at: datetime | None = None
+
+
+JOB_STATUSES = ("queued", "running", "done", "failed", "cancelled")
+
+ROLE_TABLES = [t.__table__ for t in (ClipGroup, Clip, ClipEmbedding, Task, ParamSet, Job)]

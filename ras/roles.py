@@ -1,0 +1,57 @@
+"""Create, list, rename and delete roles. A role is one folder; deleting it deletes nothing else."""
+from __future__ import annotations
+
+import shutil
+
+from sqlalchemy import func
+from sqlmodel import select
+
+from ras.role_models import Clip
+from ras.role_names import make_role_name, validate_role_name
+from ras.workspace import ROLE_DB_NAME, RoleNotFound, Workspace
+
+
+class RoleExists(ValueError):
+    pass
+
+
+def create_role(*, ws: Workspace, category: str, name: str) -> str:
+    role = make_role_name(category, name)
+    if ws.role_dir(role).exists():
+        raise RoleExists(f"role {role!r} already exists")
+    ws.role_engine(role, create=True)
+    return role
+
+
+def clip_count(*, ws: Workspace, role: str) -> int:
+    with ws.role_session(role) as session:
+        return session.exec(select(func.count()).select_from(Clip)).one()
+
+
+def list_roles(*, ws: Workspace) -> list[dict]:
+    return [{"role": role, "clips": clip_count(ws=ws, role=role)} for role in ws.role_names()]
+
+
+def _existing_role_dir(ws: Workspace, role: str):
+    folder = ws.role_dir(role)
+    if not (folder / ROLE_DB_NAME).is_file():
+        raise RoleNotFound(f"role {role!r} does not exist")
+    return folder
+
+
+def rename_role(*, ws: Workspace, role: str, new_role: str) -> str:
+    folder = _existing_role_dir(ws, role)
+    validate_role_name(new_role)
+    target = ws.role_dir(new_role)
+    if target.exists():
+        raise RoleExists(f"role {new_role!r} already exists")
+    ws.forget_role(role)
+    folder.rename(target)
+    return new_role
+
+
+def delete_role(*, ws: Workspace, role: str) -> str:
+    folder = _existing_role_dir(ws, role)
+    ws.forget_role(role)
+    shutil.rmtree(folder)
+    return role

@@ -1,0 +1,81 @@
+"""Launch settings, parsed from the command line in main() only (never at import)."""
+from __future__ import annotations
+
+import argparse
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+APP_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_PORT = 9877  # free of GPT-SoVITS's 9871-9874 (webuis) and 9880 (api)
+LANGUAGES = ("zh_CN", "en_US")
+
+
+@dataclass(frozen=True)
+class Settings:
+    roles_dir: Path = APP_ROOT / "roles"
+    host: str = "127.0.0.1"
+    port: int = DEFAULT_PORT
+    lang: str = "zh_CN"
+    share: bool = False
+    auth: tuple[str, str] | None = None
+    gsv_root: Path | None = None
+    gsv_python: str = sys.executable
+    engine_urls: tuple[str, ...] = ()
+    weights_dirs: tuple[Path, ...] = ()
+    workers: int = 1
+    job_timeout: float | None = None  # None: scales with the median job time
+    sv_model: Path | None = None
+    asr_model: Path | None = None
+    max_jobs_per_task: int = 20_000
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def main_db_path(self) -> Path:
+        """The main DB sits beside the roles folder, as the design asks."""
+        return self.roles_dir.parent / "ras.db"
+
+
+def _auth(value: str) -> tuple[str, str]:
+    user, sep, password = value.partition(":")
+    if not sep or not user or not password:
+        raise argparse.ArgumentTypeError("--auth takes user:password")
+    return user, password
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="webui_ras.py", description="RAS: reference audio selector for GPT-SoVITS")
+    p.add_argument("--roles-dir", type=Path, default=APP_ROOT / "roles")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=DEFAULT_PORT)
+    p.add_argument("--lang", choices=LANGUAGES, default="zh_CN")
+    p.add_argument("--share", action="store_true", help="public Gradio link; needs --auth")
+    p.add_argument("--auth", type=_auth, help="user:password")
+    p.add_argument("--gsv-root", type=Path, help="GPT-SoVITS folder (code and/or weights)")
+    p.add_argument("--gsv-python", default=sys.executable, help="GPT-SoVITS interpreter (runtime/python)")
+    p.add_argument("--engine-url", action="append", default=[], help="GPT-SoVITS api_v2 server; repeatable")
+    p.add_argument("--weights-dir", type=Path, action="append", default=[], help="extra weights folder")
+    p.add_argument("--workers", type=int, default=1, help="local workers (one per GPU)")
+    p.add_argument("--job-timeout", type=float, help="seconds before a silent job counts as hung")
+    p.add_argument("--sv-model", type=Path, help="local speaker-verification model folder")
+    p.add_argument("--asr-model", type=Path, help="local faster-whisper model folder")
+    p.add_argument("--max-jobs", type=int, default=20_000, help="largest task allowed")
+    return p
+
+
+def parse_settings(argv: list[str] | None = None) -> Settings:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.share and not args.auth:
+        parser.error("--share publishes the app on the internet: add --auth user:password")
+    if args.workers < 1:
+        parser.error("--workers must be at least 1")
+    return Settings(
+        roles_dir=args.roles_dir.resolve(), host=args.host, port=args.port, lang=args.lang,
+        share=args.share, auth=args.auth,
+        gsv_root=args.gsv_root.resolve() if args.gsv_root else None,
+        gsv_python=args.gsv_python, engine_urls=tuple(args.engine_url),
+        weights_dirs=tuple(d.resolve() for d in args.weights_dir), workers=args.workers,
+        job_timeout=args.job_timeout, sv_model=args.sv_model, asr_model=args.asr_model,
+        max_jobs_per_task=args.max_jobs,
+    )

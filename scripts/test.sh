@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Installs everything the tests need, then runs the whole suite.
+#   bash scripts/test.sh [pytest args]
+# Debian tools (chromium for the browser tests, espeak-ng/sox for synthetic speech,
+# a CJK font for screenshots) come from apt; Python packages go into .venv (RAS)
+# and .venv-gsv (the GPT-SoVITS runtime), both reused when already up to date.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need_apt=()
+for tool in chromium espeak-ng sox; do command -v "$tool" >/dev/null || need_apt+=("$tool"); done
+fc-list 2>/dev/null | grep -qi "wqy" || need_apt+=(fonts-wqy-zenhei)
+if [ ${#need_apt[@]} -gt 0 ]; then
+  SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need_apt[@]}" >/dev/null
+fi
+
+bash scripts/setup_env.sh --dev
+bash scripts/setup_gsv_runtime.sh
+
+export GRADIO_ANALYTICS_ENABLED=False
+set +e
+.venv/bin/python -m pytest "$@"
+status=$?
+set -e
+if [ "$status" = 5 ]; then
+  echo "pytest collected no tests: failing on purpose" >&2
+  exit 1
+fi
+exit "$status"

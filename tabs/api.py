@@ -1,0 +1,66 @@
+"""The stable gradio_client API of ../shared/API.md for roles, clips and test texts.
+
+Each endpoint is an adapter: parse, call one service, return a JSON dict. No
+returned dict has a "path" key (gradio_client would take it for a file).
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import gradio as gr
+
+from ras import clips, importer, roles, texts
+from tabs.common import UIContext, ui_action
+
+
+def uploaded_path(value: Any) -> Path:
+    """A server path, or what gradio_client's handle_file() uploads (a dict with its temp path)."""
+    if isinstance(value, dict):
+        value = value.get("path") or ""
+    if not value:
+        raise ValueError("no file given")
+    return Path(str(value))
+
+
+def register(ctx: UIContext) -> None:
+    ws, i18n = ctx.ws, ctx.i18n
+
+    @ui_action(i18n, "新建角色失败")
+    def create_role(category: str, name: str) -> dict:
+        return {"role": roles.create_role(ws=ws, category=category, name=name)}
+
+    @ui_action(i18n, "读取角色失败")
+    def list_roles() -> dict:
+        return {"roles": roles.list_roles(ws=ws)}
+
+    @ui_action(i18n, "删除失败")
+    def delete_role(role: str) -> dict:
+        return {"deleted": roles.delete_role(ws=ws, role=role)}
+
+    @ui_action(i18n, "导入失败")
+    def import_list(role: str, list_file: Any, copy_audio: bool = True) -> dict:
+        report = importer.import_list(ws=ws, role=role, list_path=uploaded_path(list_file),
+                                      copy_audio=bool(copy_audio), gsv_root=ctx.settings.gsv_root)
+        return report.as_dict()
+
+    @ui_action(i18n, "查询音频失败")
+    def list_clips(role: str) -> dict:
+        _, found = clips.list_clips(ws=ws, role=role)
+        return {"clips": found}
+
+    @ui_action(i18n, "保存失败")
+    def update_clip(role: str, clip_id: int, text: str | None = None, lang: str | None = None,
+                    valid: bool | None = None) -> dict:
+        return {"clip": clips.update_clip(ws=ws, role=role, clip_id=int(clip_id), text=text, lang=lang, valid=valid)}
+
+    @ui_action(i18n, "新增文本失败")
+    def add_text(content: str, lang: str, category: str = "") -> dict:
+        return {"id": texts.add_text(ws=ws, content=content, lang=lang, category=category)}
+
+    @ui_action(i18n, "读取文本失败")
+    def list_texts() -> dict:
+        return {"texts": texts.list_texts(ws=ws)}
+
+    for fn in (create_role, list_roles, delete_role, import_list, list_clips, update_clip, add_text, list_texts):
+        gr.api(fn, api_name=fn.__name__)

@@ -1,0 +1,55 @@
+"""What every tab shares: the UI context, the error wrapper, small formatting helpers."""
+from __future__ import annotations
+
+import functools
+import logging
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import gradio as gr
+
+from i18n import I18nAuto
+from ras.settings import Settings
+from ras.workspace import Workspace
+
+log = logging.getLogger("ras.ui")
+
+
+@dataclass
+class UIContext:
+    """Built once in main(); handed to every tab's build() and wire()."""
+
+    settings: Settings
+    ws: Workspace
+    i18n: I18nAuto
+    services: dict[str, Any] = field(default_factory=dict)  # backend objects started in main()
+
+
+def ui_action(i18n: I18nAuto, what: str) -> Callable:
+    """Turn any exception into a visible gr.Error naming the action and the cause, and log it."""
+
+    def decorate(fn: Callable) -> Callable:
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            try:
+                return fn(*args, **kwargs)
+            except gr.Error:
+                raise
+            except Exception as exc:  # noqa: BLE001 - every failure must reach the page
+                log.exception("%s failed", what)
+                raise gr.Error(f"{i18n(what)}: {exc}") from exc
+
+        return wrapper
+
+    return decorate
+
+
+def choices(i18n: I18nAuto, pairs) -> list[tuple[str, str]]:
+    """(label key, code) pairs -> Gradio choices shown in the UI language, storing only codes."""
+    return [(i18n(label), code) for label, code in pairs]
+
+
+def require_role(i18n: I18nAuto, role: str | None) -> str:
+    if not role:
+        raise gr.Error(i18n("请先选择角色"))
+    return role

@@ -1,0 +1,62 @@
+"""Import tab: bring a GPT-SoVITS .list into the chosen role."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import gradio as gr
+
+from ras import importer
+from tabs.common import UIContext, require_role, ui_action
+
+
+@dataclass(frozen=True)
+class ImportTab:
+    upload: gr.File
+    server_path: gr.Textbox
+    copy_audio: gr.Checkbox
+    run: gr.Button
+    summary: gr.Markdown
+    errors: gr.Dataframe
+
+
+def build(ctx: UIContext) -> ImportTab:
+    i18n = ctx.i18n
+    gr.Markdown(i18n("### 1. 选择 .list 文件"))
+    gr.Markdown(i18n("每行格式：音频路径|说话人|语言|文本。音频路径可为绝对路径，或相对于 .list 文件、GPT-SoVITS 根目录。"))
+    with gr.Row():
+        upload = gr.File(label=i18n("上传 .list 文件"), file_types=[".list", ".txt"], elem_id="import_upload")
+        server_path = gr.Textbox(label=i18n("或填写服务器上的 .list 路径"), elem_id="import_server_path")
+    gr.Markdown(i18n("### 2. 导入到当前角色"))
+    copy_audio = gr.Checkbox(value=True, label=i18n("复制音频到角色文件夹（取消则只记录原路径）"),
+                             elem_id="import_copy_audio")
+    run = gr.Button(i18n("开始导入"), variant="primary", elem_id="import_run")
+    summary = gr.Markdown(elem_id="import_summary")
+    errors = gr.Dataframe(headers=[i18n("行号"), i18n("原因")], interactive=False, elem_id="import_errors")
+    return ImportTab(upload, server_path, copy_audio, run, summary, errors)
+
+
+def import_summary(i18n, report: dict) -> str:
+    text = f"✅ {i18n('导入')} {report['imported']} · {i18n('重复跳过')} {report['duplicates']} · " \
+           f"{i18n('错误行')} {len(report['errors'])}"
+    if report["imported"] == 0 and report["duplicates"] and not report["errors"]:
+        text += f" · {i18n('该文件已导入过，没有新音频')}"
+    return text
+
+
+def wire(tab: ImportTab, ctx: UIContext, others: dict) -> None:
+    i18n, role_picker = ctx.i18n, others["header"].role
+
+    @ui_action(i18n, "导入失败")
+    def run(role, upload, server_path, copy_audio):
+        role = require_role(i18n, role)
+        source = upload or (server_path or "").strip()
+        if not source:
+            raise gr.Error(i18n("请上传 .list 文件或填写路径"))
+        report = importer.import_list(ws=ctx.ws, role=role, list_path=Path(source), copy_audio=bool(copy_audio),
+                                      gsv_root=ctx.settings.gsv_root).as_dict()
+        rows = [[e["line"], e["reason"]] for e in report["errors"]]
+        return import_summary(i18n, report), rows
+
+    tab.run.click(run, [role_picker, tab.upload, tab.server_path, tab.copy_audio], [tab.summary, tab.errors],
+                  api_visibility="private")

@@ -1,0 +1,82 @@
+"""Roles tab: create, list, rename and delete roles (category-name folders)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import gradio as gr
+
+from ras import roles
+from tabs.common import UIContext, ui_action
+from tabs.header import refreshed_roles
+
+
+@dataclass(frozen=True)
+class RolesTab:
+    category: gr.Textbox
+    name: gr.Textbox
+    create: gr.Button
+    table: gr.Dataframe
+    new_name: gr.Textbox
+    rename: gr.Button
+    confirm_delete: gr.Checkbox
+    delete: gr.Button
+    status: gr.Markdown
+
+
+def build(ctx: UIContext) -> RolesTab:
+    i18n = ctx.i18n
+    gr.Markdown(i18n("### 1. 新建角色"))
+    with gr.Row():
+        category = gr.Textbox(label=i18n("分类"), placeholder=i18n("例如：男性"), elem_id="roles_category")
+        name = gr.Textbox(label=i18n("名称"), placeholder=i18n("例如：张三"), elem_id="roles_name")
+        create = gr.Button(i18n("新建角色"), variant="primary", elem_id="roles_create")
+    gr.Markdown(i18n("### 2. 角色列表"))
+    table = gr.Dataframe(
+        headers=[i18n("角色"), i18n("音频数")], value=_rows(ctx), interactive=False, elem_id="roles_table",
+    )
+    gr.Markdown(i18n("### 3. 重命名或删除当前角色"))
+    with gr.Row():
+        new_name = gr.Textbox(label=i18n("新名称（分类-名称）"), elem_id="roles_new_name")
+        rename = gr.Button(i18n("重命名"), elem_id="roles_rename")
+    with gr.Row():
+        confirm_delete = gr.Checkbox(label=i18n("确认删除当前角色的文件夹及其全部数据"), elem_id="roles_confirm_delete")
+        delete = gr.Button(i18n("删除角色"), variant="stop", elem_id="roles_delete")
+    status = gr.Markdown(elem_id="roles_status")
+    return RolesTab(category, name, create, table, new_name, rename, confirm_delete, delete, status)
+
+
+def _rows(ctx: UIContext) -> list[list]:
+    return [[r["role"], r["clips"]] for r in roles.list_roles(ws=ctx.ws)]
+
+
+def wire(tab: RolesTab, ctx: UIContext, others: dict) -> None:
+    i18n, role_picker = ctx.i18n, others["header"].role
+
+    @ui_action(i18n, "新建角色失败")
+    def create(category: str, name: str):
+        role = roles.create_role(ws=ctx.ws, category=(category or "").strip(), name=(name or "").strip())
+        return _rows(ctx), refreshed_roles(ctx, role), f"✅ {i18n('已创建角色')} {role}"
+
+    @ui_action(i18n, "重命名失败")
+    def rename(role: str, new_role: str):
+        if not role:
+            raise gr.Error(i18n("请先选择角色"))
+        renamed = roles.rename_role(ws=ctx.ws, role=role, new_role=(new_role or "").strip())
+        return _rows(ctx), refreshed_roles(ctx, renamed), f"✅ {role} → {renamed}"
+
+    @ui_action(i18n, "删除失败")
+    def delete(role: str, confirmed: bool):
+        if not role:
+            raise gr.Error(i18n("请先选择角色"))
+        if not confirmed:
+            raise gr.Error(i18n("请先勾选确认删除"))
+        roles.delete_role(ws=ctx.ws, role=role)
+        return _rows(ctx), refreshed_roles(ctx), False, f"🗑️ {i18n('已删除角色')} {role}"
+
+    outputs = [tab.table, role_picker, tab.status]
+    tab.create.click(create, [tab.category, tab.name], outputs, api_visibility="private")
+    tab.rename.click(rename, [role_picker, tab.new_name], outputs, api_visibility="private")
+    tab.delete.click(delete, [role_picker, tab.confirm_delete],
+                     [tab.table, role_picker, tab.confirm_delete, tab.status], api_visibility="private")
+    for trigger in (others["header"].refresh.click, others["app"].load):
+        trigger(lambda: _rows(ctx), None, tab.table, api_visibility="private")

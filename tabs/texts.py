@@ -1,0 +1,77 @@
+"""Test texts tab: the inference texts all roles share (content, language, category)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import gradio as gr
+
+from ras import texts
+from ras.languages import LANG_CODES
+from tabs.common import UIContext, choices, ui_action
+
+CATEGORIES = (("短句", "short"), ("长文本", "long"), ("其他", ""))
+
+
+@dataclass(frozen=True)
+class TextsTab:
+    table: gr.Dataframe
+    text_id: gr.Number
+    content: gr.Textbox
+    lang: gr.Dropdown
+    category: gr.Dropdown
+    add: gr.Button
+    save: gr.Button
+    delete: gr.Button
+
+
+def build(ctx: UIContext) -> TextsTab:
+    i18n = ctx.i18n
+    gr.Markdown(i18n("测试文本供所有角色的推理任务共用。点击一行进行编辑。"))
+    table = gr.Dataframe(headers=[i18n("编号"), i18n("文本"), i18n("语言"), i18n("分类")], value=_rows(ctx),
+                         interactive=False, wrap=True, elem_id="texts_table")
+    with gr.Row():
+        text_id = gr.Number(label=i18n("编号"), precision=0, interactive=False, elem_id="texts_id")
+        lang = gr.Dropdown(list(LANG_CODES), value="zh", label=i18n("语言"), elem_id="texts_lang")
+        category = gr.Dropdown(choices(i18n, CATEGORIES), value="short", label=i18n("分类"), elem_id="texts_category")
+    content = gr.Textbox(label=i18n("文本"), lines=3, elem_id="texts_content")
+    with gr.Row():
+        add = gr.Button(i18n("新增文本"), variant="primary", elem_id="texts_add")
+        save = gr.Button(i18n("保存修改"), elem_id="texts_save")
+        delete = gr.Button(i18n("删除"), variant="stop", elem_id="texts_delete")
+    return TextsTab(table, text_id, content, lang, category, add, save, delete)
+
+
+def _rows(ctx: UIContext) -> list[list]:
+    return [[t["id"], t["content"], t["lang"], t["category"]] for t in texts.list_texts(ws=ctx.ws)]
+
+
+def wire(tab: TextsTab, ctx: UIContext, others: dict) -> None:
+    i18n = ctx.i18n
+
+    @ui_action(i18n, "新增文本失败")
+    def add(content, lang, category):
+        texts.add_text(ws=ctx.ws, content=content, lang=lang, category=category)
+        return _rows(ctx)
+
+    @ui_action(i18n, "保存失败")
+    def save(text_id, content, lang, category):
+        if not text_id:
+            raise gr.Error(i18n("请先在表格中选择一条文本"))
+        texts.update_text(ws=ctx.ws, text_id=int(text_id), content=content, lang=lang, category=category)
+        return _rows(ctx)
+
+    @ui_action(i18n, "删除失败")
+    def delete(text_id):
+        if not text_id:
+            raise gr.Error(i18n("请先在表格中选择一条文本"))
+        texts.delete_text(ws=ctx.ws, text_id=int(text_id))
+        return _rows(ctx)
+
+    def pick(table_value, evt: gr.SelectData):
+        row = table_value.iloc[evt.index[0]]
+        return int(row.iloc[0]), row.iloc[1], row.iloc[2], row.iloc[3]
+
+    tab.add.click(add, [tab.content, tab.lang, tab.category], tab.table, api_visibility="private")
+    tab.save.click(save, [tab.text_id, tab.content, tab.lang, tab.category], tab.table, api_visibility="private")
+    tab.delete.click(delete, tab.text_id, tab.table, api_visibility="private")
+    tab.table.select(pick, tab.table, [tab.text_id, tab.content, tab.lang, tab.category], api_visibility="private")

@@ -1,0 +1,102 @@
+import os
+
+import pytest
+import soundfile
+
+from ras import clips, importer, roles
+from ras.workspace import Workspace
+from tests.fixtures.app import write_tone
+
+
+@pytest.fixture
+def ws(tmp_path):
+    workspace = Workspace(tmp_path / "roles")
+    roles.create_role(ws=workspace, category="女性", name="测试")
+    yield workspace
+    workspace.close()
+
+
+def make_dataset(folder):
+    """Audio in four formats and lengths, plus a corrupt file."""
+    write_tone(folder / "ok.wav", 4.0, seed=1)
+    write_tone(folder / "sub" / "short.wav", 1.5, seed=2)
+    write_tone(folder / "long.wav", 12.0, seed=3)
+    data, sr = soundfile.read(str(write_tone(folder / "tmp.wav", 5.0, seed=4)))
+    soundfile.write(str(folder / "five.flac"), data, sr)
+    data, sr = soundfile.read(str(write_tone(folder / "tmp.wav", 6.0, seed=5)))
+    soundfile.write(str(folder / "six.ogg"), data, sr, format="OGG", subtype="VORBIS")
+    data, sr = soundfile.read(str(write_tone(folder / "tmp.wav", 7.0, seed=6)))
+    soundfile.write(str(folder / "seven.mp3"), data, sr, format="MP3")
+    os.remove(folder / "tmp.wav")
+    (folder / "broken.wav").write_bytes(b"RIFF\x00\x00garbage")
+
+
+def test_import_reports_bad_lines_and_marks_reference_length(ws, tmp_path):
+    data = tmp_path / "data"
+    make_dataset(data)
+    listing = data / "train.list"
+    listing.write_bytes((
+        "\ufeffok.wav|spk|ZH|第一句\r\n"
+        "sub\\short.wav|spk|en|too short\r\n"
+        "D:\\dataset\\long.wav|spk|ja|長い\r\n"
+        "five.flac|spk|yue|五秒\r\n"
+        "six.ogg|spk|KO|여섯\r\n"
+        "\r\n"
+        "seven.mp3|spk|all_zh|七秒\r\n"
+        "missing.wav|spk|zh|不存在\r\n"
+        "broken.wav|spk|zh|坏文件\r\n"
+        "ok.wav|spk|xx|bad lang\r\n"
+        "too|few\r\n"
+        "ok.wav|spk|zh|\r\n"
+    ).encode("utf-8"))
+    report = importer.import_list(ws=ws, role="女性-测试", list_path=listing)
+    assert report.imported == 6 and report.duplicates == 0
+    assert [e["line"] for e in report.errors] == [8, 9, 10, 11, 12]
+    assert "missing.wav" in report.errors[0]["reason"] and "broken.wav" in report.errors[1]["reason"]
+    _, found = clips.list_clips(ws=ws, role="女性-测试", sort="duration")
+    assert [(c["duration"], c["valid"]) for c in found] == [(1.5, False), (4.0, True), (5.0, True), (6.0, True),
+                                                           (7.0, True), (12.0, False)]
+    assert {c["lang"] for c in found} == {"zh", "en", "ja", "yue", "ko", "all_zh"}
+    # copied into the role folder
+    assert all(c["audio"].startswith(str(tmp_path / "roles")) and not c["missing"] for c in found)
+
+
+def test_reimport_adds_nothing_and_counts_duplicates(ws, tmp_path):
+    write_tone(tmp_path / "a.wav", 4.0, seed=7)
+    listing = tmp_path / "a.list"
+    listing.write_text("a.wav|s|zh|一\n", encoding="utf-8")
+    assert importer.import_list(ws=ws, role="女性-测试", list_path=listing).imported == 1
+    again = importer.import_list(ws=ws, role="女性-测试", list_path=listing)
+    assert (again.imported, again.duplicates) == (0, 1)
+    assert len(clips.list_clips(ws=ws, role="女性-测试")[1]) == 1
+
+
+def test_keep_references_stores_absolute_paths_and_shows_missing_files(ws, tmp_path):
+    source = write_tone(tmp_path / "keep.wav", 4.0, seed=8)
+    listing = tmp_path / "k.list"
+    listing.write_text("keep.wav|s|zh|留\n", encoding="utf-8")
+    importer.import_list(ws=ws, role="女性-测试", list_path=listing, copy_audio=False)
+    clip = clips.list_clips(ws=ws, role="女性-测试")[1][0]
+    assert clip["audio"] == str(source.resolve()) and not clip["missing"]
+    source.unlink()
+    assert clips.list_clips(ws=ws, role="女性-测试")[1][0]["missing"]
+
+
+def test_a_failure_mid_import_leaves_no_clip_and_no_copied_file(ws, tmp_path, monkeypatch):
+    for i in range(3):
+        write_tone(tmp_path / f"{i}.wav", 4.0, seed=10 + i)
+    listing = tmp_path / "x.list"
+    listing.write_text("".join(f"{i}.wav|s|zh|句{i}\n" for i in range(3)), encoding="utf-8")
+    real_hash, calls = importer.content_hash, []
+
+    def failing_hash(path):
+        calls.append(path)
+        if len(calls) == 3:
+            raise OSError("disk unplugged")
+        return real_hash(path)
+
+    monkeypatch.setattr(importer, "content_hash", failing_hash)
+    with pytest.raises(OSError):
+        importer.import_list(ws=ws, role="女性-测试", list_path=listing)
+    assert clips.list_clips(ws=ws, role="女性-测试")[0] == 0
+    assert not list((tmp_path / "roles" / "女性-测试" / "audio").glob("*.wav"))

@@ -1,0 +1,61 @@
+from pathlib import Path
+
+from ras.listfile import candidate_paths, parse_list, read_list_text, resolve_audio
+
+
+def test_bom_crlf_blank_lines_and_upper_case_codes(tmp_path):
+    raw = "\ufeffa.wav|spk|ZH|你好\r\n\r\nb.wav|spk|En|hello\r\n   \r\nc.wav|spk|JP|こんにちは\r\n"
+    (tmp_path / "x.list").write_bytes(raw.encode("utf-8"))
+    entries, errors = parse_list(read_list_text(tmp_path / "x.list"))
+    assert errors == []
+    assert [(e.line, e.audio, e.lang) for e in entries] == [(1, "a.wav", "zh"), (3, "b.wav", "en"), (5, "c.wav", "ja")]
+
+
+def test_bad_lines_are_reported_with_their_number_and_reason():
+    content = "a.wav|spk|zh|好\nonly|two\na.wav|spk|klingon|text\na.wav|spk|en|\n|spk|en|no path\n"
+    entries, errors = parse_list(content)
+    assert [e.line for e in entries] == [1]
+    reasons = {e.line: e.reason for e in errors}
+    assert "2 field" in reasons[2]
+    assert "klingon" in reasons[3]
+    assert "empty text" in reasons[4]
+    assert "empty audio path" in reasons[5]
+
+
+def test_text_may_contain_the_separator():
+    entries, _ = parse_list("a.wav|spk|en|left | right\n")
+    assert entries[0].text == "left | right"
+
+
+def test_gbk_list_is_read():
+    path = Path(__file__).parent / "_gbk.list"
+    try:
+        path.write_bytes("a.wav|说话人|zh|中文文本\n".encode("gbk"))
+        entries, _ = parse_list(read_list_text(path))
+        assert entries[0].speaker == "说话人"
+    finally:
+        path.unlink()
+
+
+def test_windows_paths_resolve_by_their_tail(tmp_path):
+    (tmp_path / "slicer_opt").mkdir()
+    (tmp_path / "slicer_opt" / "a.wav").write_bytes(b"x")
+    found = resolve_audio(r"D:\GPT-SoVITS\output\slicer_opt\a.wav", list_dir=tmp_path, gsv_root=None)
+    assert found == tmp_path / "slicer_opt" / "a.wav"
+
+
+def test_relative_to_gsv_root_and_to_list(tmp_path):
+    root, lists = tmp_path / "gsv", tmp_path / "lists"
+    (root / "output").mkdir(parents=True)
+    lists.mkdir()
+    (root / "output" / "b.wav").write_bytes(b"x")
+    (lists / "c.wav").write_bytes(b"x")
+    assert resolve_audio("output/b.wav", list_dir=lists, gsv_root=root) == root / "output" / "b.wav"
+    assert resolve_audio("c.wav", list_dir=lists, gsv_root=root) == lists / "c.wav"
+    assert resolve_audio("nope.wav", list_dir=lists, gsv_root=root) is None
+
+
+def test_literal_absolute_path_is_tried_first(tmp_path):
+    target = tmp_path / "abs.wav"
+    target.write_bytes(b"x")
+    assert candidate_paths(str(target), list_dir=tmp_path / "elsewhere", gsv_root=None)[0] == target

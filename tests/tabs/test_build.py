@@ -1,0 +1,37 @@
+"""Every tab builds; every component has a stable elem_id for browser tests."""
+import gradio as gr
+
+import webui_ras
+from ras.settings import Settings
+
+
+def test_every_tab_builds_and_components_have_elem_ids(tmp_path):
+    ctx = webui_ras.make_context(Settings(roles_dir=tmp_path / "roles"))
+    app = webui_ras.build_app(ctx)
+    tab_ids = {block.elem_id for block in app.blocks.values() if isinstance(block, gr.Tab)}
+    assert {f"tab_{key}" for key, _ in webui_ras.TAB_TITLES} <= tab_ids
+    inputs = [b for b in app.blocks.values() if isinstance(b, (gr.Button, gr.Textbox, gr.Dropdown, gr.Dataframe,
+                                                             gr.Number, gr.Slider, gr.Audio, gr.Checkbox))]
+    missing = [type(b).__name__ + ":" + str(getattr(b, "label", "")) for b in inputs if not b.elem_id]
+    assert not missing
+
+
+def test_api_names_of_the_contract_exist(tmp_path):
+    ctx = webui_ras.make_context(Settings(roles_dir=tmp_path / "roles"))
+    app = webui_ras.build_app(ctx)
+    names = {fn.api_name for fn in app.fns.values()}
+    assert {"create_role", "list_roles", "delete_role", "import_list", "list_clips", "update_clip", "add_text",
+            "list_texts"} <= names
+
+
+def test_web_start_up_imports_no_torch(tmp_path):
+    import subprocess
+    import sys
+
+    code = ("import sys, webui_ras; from ras.settings import Settings; "
+            f"webui_ras.build_app(webui_ras.make_context(Settings(roles_dir=__import__('pathlib').Path({str(tmp_path)!r})/'r'))); "
+            "bad=[m for m in ('torch','GPT_SoVITS','TTS_infer_pack','librosa','onnxruntime') if m in sys.modules]; "
+            "print(bad); sys.exit(1 if bad else 0)")
+    result = subprocess.run([sys.executable, "-c", code], cwd=webui_ras.__file__.rsplit("/", 1)[0],
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stdout + result.stderr
