@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-import shutil
+import struct
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +24,24 @@ class AudioUnreadable(ValueError):
     pass
 
 
+def wav_header_info(data: bytes) -> AudioInfo | None:
+    """Parse a RIFF/WAVE header from bytes already in memory; None when it is not a plain WAV."""
+    if len(data) < 12 or data[:4] != b"RIFF" or data[8:12] != b"WAVE":
+        return None
+    pos, rate, channels, block_align = 12, 0, 0, 0
+    while pos + 8 <= len(data):
+        chunk, size = data[pos:pos + 4], struct.unpack_from("<I", data, pos + 4)[0]
+        if chunk == b"fmt " and size >= 16:
+            channels, rate, _, block_align = struct.unpack_from("<HIIH", data, pos + 10)
+        elif chunk == b"data":
+            if not rate or not block_align:
+                return None
+            frames = min(size, len(data) - pos - 8) // block_align
+            return AudioInfo(frames / rate, rate, channels) if frames > 0 else None
+        pos += 8 + size + (size & 1)
+    return None
+
+
 def probe_audio(path: Path) -> AudioInfo:
     """Duration from the file header (fast); decodes only when the header has no length."""
     try:
@@ -40,19 +58,19 @@ def probe_audio(path: Path) -> AudioInfo:
 
 
 def content_hash(path: Path) -> str:
-    digest = hashlib.blake2b(digest_size=16)
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+    return bytes_hash(Path(path).read_bytes())
 
 
-def copy_atomic(source: Path, target: Path) -> None:
-    """Copy to a temporary name, then rename: a crash never leaves half a file at `target`."""
-    target.parent.mkdir(parents=True, exist_ok=True)
+def bytes_hash(data: bytes) -> str:
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+def write_atomic(target: Path, data: bytes) -> None:
+    """Write to a temporary name, then rename: a crash never leaves half a file at `target`."""
     temp = target.with_name(f".{target.name}.{uuid.uuid4().hex}.part")
     try:
-        shutil.copyfile(source, temp)
+        temp.write_bytes(data)
         os.replace(temp, target)
-    finally:
+    except BaseException:
         temp.unlink(missing_ok=True)
+        raise

@@ -4,10 +4,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from sqlalchemy import insert
 from sqlmodel import select
 
-from ras.audio_files import AUDIO_SUFFIXES, AudioUnreadable, content_hash, copy_atomic, probe_audio
+from ras.audio_files import AUDIO_SUFFIXES, AudioInfo, AudioUnreadable, bytes_hash, probe_audio, wav_header_info, write_atomic
 from ras.listfile import ListEntry, parse_list, read_list_text, resolve_audio
+from ras.models import utcnow
 from ras.role_models import REF_MAX_SECONDS, REF_MIN_SECONDS, Clip
 from ras.workspace import Workspace
 
@@ -39,12 +41,16 @@ def import_list(
     report = ImportReport(errors=[{"line": e.line, "reason": e.reason} for e in line_errors])
     with ws.role_session(role) as session:
         known = set(session.exec(select(Clip.content_hash)).all())
+        (role_dir / AUDIO_SUBDIR).mkdir(parents=True, exist_ok=True)
         copied: list[Path] = []
+        rows: list[dict] = []
         try:
             for entry in entries:
-                clip = _clip_for(entry, list_path, role_dir, copy_audio, gsv_root, known, report, copied)
-                if clip is not None:
-                    session.add(clip)
+                row = _clip_row(entry, list_path, role_dir, copy_audio, gsv_root, known, report, copied)
+                if row is not None:
+                    rows.append(row)
+            if rows:  # one bulk insert: 10,000 ORM objects would cost seconds
+                session.execute(insert(Clip), rows)
             session.commit()
         except BaseException:
             # Nothing is half-imported: the rows roll back and the copies go.
@@ -52,39 +58,47 @@ def import_list(
             for path in copied:
                 path.unlink(missing_ok=True)
             raise
+    report.imported = len(rows)
     report.errors.sort(key=lambda e: e["line"])
     return report
 
 
-def _clip_for(entry: ListEntry, list_path: Path, role_dir: Path, copy_audio: bool, gsv_root: Path | None,
-              known: set[str], report: ImportReport, copied: list[Path]) -> Clip | None:
+def _read_audio(entry: ListEntry, list_path: Path, gsv_root: Path | None) -> tuple[Path, bytes, AudioInfo]:
     source = resolve_audio(entry.audio, list_dir=list_path.parent, gsv_root=gsv_root)
     if source is None:
-        report.errors.append({"line": entry.line, "reason": f"audio file not found: {entry.audio}"})
-        return None
+        raise AudioUnreadable(f"audio file not found: {entry.audio}")
     if source.suffix.lower() not in AUDIO_SUFFIXES:
-        report.errors.append({"line": entry.line, "reason": f"not a wav/flac/mp3/ogg file: {entry.audio}"})
-        return None
+        raise AudioUnreadable(f"not a wav/flac/mp3/ogg file: {entry.audio}")
     try:
-        info = probe_audio(source)
+        data = source.read_bytes()
+    except OSError as exc:
+        raise AudioUnreadable(f"cannot read {source}: {exc}") from exc
+    # The bytes are read anyway for the hash, so a WAV header costs nothing more.
+    info = wav_header_info(data) or probe_audio(source)
+    return source, data, info
+
+
+def _clip_row(entry: ListEntry, list_path: Path, role_dir: Path, copy_audio: bool, gsv_root: Path | None,
+              known: set[str], report: ImportReport, copied: list[Path]) -> dict | None:
+    try:
+        source, data, info = _read_audio(entry, list_path, gsv_root)
     except AudioUnreadable as exc:
         report.errors.append({"line": entry.line, "reason": str(exc)})
         return None
-    digest = content_hash(source)
+    digest = bytes_hash(data)
     if digest in known:
         report.duplicates += 1
         return None
     known.add(digest)
     if copy_audio:
         stored = Path(AUDIO_SUBDIR) / f"{digest}{source.suffix.lower()}"
-        copy_atomic(source, role_dir / stored)
+        write_atomic(role_dir / stored, data)
         copied.append(role_dir / stored)
         audio = stored.as_posix()
     else:
         audio = str(source.resolve())
-    report.imported += 1
-    return Clip(
-        audio=audio, speaker=entry.speaker, lang=entry.lang, text=entry.text,
-        duration=round(info.duration, 3), sample_rate=info.sample_rate, content_hash=digest,
-        valid=is_reference_length(info.duration), source_list=str(list_path), source_line=entry.line,
+    return dict(
+        audio=audio, speaker=entry.speaker, lang=entry.lang, text=entry.text, duration=round(info.duration, 3),
+        sample_rate=info.sample_rate, content_hash=digest, valid=is_reference_length(info.duration),
+        text_verified=True, source_list=str(list_path), source_line=entry.line, created_at=utcnow(),
     )

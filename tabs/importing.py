@@ -8,6 +8,7 @@ import gradio as gr
 
 from ras import importer
 from tabs.common import UIContext, require_role, ui_action
+from tabs.roles import role_rows
 
 
 @dataclass(frozen=True)
@@ -37,7 +38,7 @@ def build(ctx: UIContext) -> ImportTab:
 
 
 def import_summary(i18n, report: dict) -> str:
-    text = f"✅ {i18n('导入')} {report['imported']} · {i18n('重复跳过')} {report['duplicates']} · " \
+    text = f"✔ {i18n('导入')} {report['imported']} · {i18n('重复跳过')} {report['duplicates']} · " \
            f"{i18n('错误行')} {len(report['errors'])}"
     if report["imported"] == 0 and report["duplicates"] and not report["errors"]:
         text += f" · {i18n('该文件已导入过，没有新音频')}"
@@ -56,7 +57,7 @@ def wire(tab: ImportTab, ctx: UIContext, others: dict) -> None:
         report = importer.import_list(ws=ctx.ws, role=role, list_path=Path(source), copy_audio=bool(copy_audio),
                                       gsv_root=ctx.settings.gsv_root).as_dict()
         rows = [[e["line"], e["reason"]] for e in report["errors"]]
-        return import_summary(i18n, report), rows
+        return import_summary(i18n, report), rows, role_rows(ctx)
 
-    tab.run.click(run, [role_picker, tab.upload, tab.server_path, tab.copy_audio], [tab.summary, tab.errors],
-                  api_visibility="private")
+    tab.run.click(run, [role_picker, tab.upload, tab.server_path, tab.copy_audio],
+                  [tab.summary, tab.errors, others["roles"].table], api_visibility="private")

@@ -32,7 +32,7 @@ def build(ctx: UIContext) -> RolesTab:
         create = gr.Button(i18n("新建角色"), variant="primary", elem_id="roles_create")
     gr.Markdown(i18n("### 2. 角色列表"))
     table = gr.Dataframe(
-        headers=[i18n("角色"), i18n("音频数")], value=_rows(ctx), interactive=False, elem_id="roles_table",
+        headers=[i18n("角色"), i18n("音频数")], value=role_rows(ctx), interactive=False, elem_id="roles_table",
     )
     gr.Markdown(i18n("### 3. 重命名或删除当前角色"))
     with gr.Row():
@@ -45,7 +45,7 @@ def build(ctx: UIContext) -> RolesTab:
     return RolesTab(category, name, create, table, new_name, rename, confirm_delete, delete, status)
 
 
-def _rows(ctx: UIContext) -> list[list]:
+def role_rows(ctx: UIContext) -> list[list]:
     return [[r["role"], r["clips"]] for r in roles.list_roles(ws=ctx.ws)]
 
 
@@ -55,14 +55,14 @@ def wire(tab: RolesTab, ctx: UIContext, others: dict) -> None:
     @ui_action(i18n, "新建角色失败")
     def create(category: str, name: str):
         role = roles.create_role(ws=ctx.ws, category=(category or "").strip(), name=(name or "").strip())
-        return _rows(ctx), refreshed_roles(ctx, role), f"✅ {i18n('已创建角色')} {role}"
+        return role_rows(ctx), refreshed_roles(ctx, role), f"✔ {i18n('已创建角色')} {role}"
 
     @ui_action(i18n, "重命名失败")
     def rename(role: str, new_role: str):
         if not role:
             raise gr.Error(i18n("请先选择角色"))
         renamed = roles.rename_role(ws=ctx.ws, role=role, new_role=(new_role or "").strip())
-        return _rows(ctx), refreshed_roles(ctx, renamed), f"✅ {role} → {renamed}"
+        return role_rows(ctx), refreshed_roles(ctx, renamed), f"✔ {role} → {renamed}"
 
     @ui_action(i18n, "删除失败")
     def delete(role: str, confirmed: bool):
@@ -71,7 +71,7 @@ def wire(tab: RolesTab, ctx: UIContext, others: dict) -> None:
         if not confirmed:
             raise gr.Error(i18n("请先勾选确认删除"))
         roles.delete_role(ws=ctx.ws, role=role)
-        return _rows(ctx), refreshed_roles(ctx), False, f"🗑️ {i18n('已删除角色')} {role}"
+        return role_rows(ctx), refreshed_roles(ctx), False, f"✔ {i18n('已删除角色')} {role}"
 
     outputs = [tab.table, role_picker, tab.status]
     tab.create.click(create, [tab.category, tab.name], outputs, api_visibility="private")
@@ -79,4 +79,4 @@ def wire(tab: RolesTab, ctx: UIContext, others: dict) -> None:
     tab.delete.click(delete, [role_picker, tab.confirm_delete],
                      [tab.table, role_picker, tab.confirm_delete, tab.status], api_visibility="private")
     for trigger in (others["header"].refresh.click, others["app"].load):
-        trigger(lambda: _rows(ctx), None, tab.table, api_visibility="private")
+        trigger(lambda: role_rows(ctx), None, tab.table, api_visibility="private")

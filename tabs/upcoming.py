@@ -18,4 +18,4 @@ PLANNED = {
 
 def build(ctx: UIContext, key: str) -> gr.Markdown:
     _, description = PLANNED[key]
-    return gr.Markdown(f"🚧 {ctx.i18n('即将推出')}: {ctx.i18n(description)}", elem_id=f"{key}_planned")
+    return gr.Markdown(f"⏳ {ctx.i18n('即将推出')}: {ctx.i18n(description)}", elem_id=f"{key}_planned")

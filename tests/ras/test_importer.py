@@ -87,15 +87,15 @@ def test_a_failure_mid_import_leaves_no_clip_and_no_copied_file(ws, tmp_path, mo
         write_tone(tmp_path / f"{i}.wav", 4.0, seed=10 + i)
     listing = tmp_path / "x.list"
     listing.write_text("".join(f"{i}.wav|s|zh|句{i}\n" for i in range(3)), encoding="utf-8")
-    real_hash, calls = importer.content_hash, []
+    real_hash, calls = importer.bytes_hash, []
 
-    def failing_hash(path):
-        calls.append(path)
+    def failing_hash(data):
+        calls.append(data)
         if len(calls) == 3:
             raise OSError("disk unplugged")
-        return real_hash(path)
+        return real_hash(data)
 
-    monkeypatch.setattr(importer, "content_hash", failing_hash)
+    monkeypatch.setattr(importer, "bytes_hash", failing_hash)
     with pytest.raises(OSError):
         importer.import_list(ws=ws, role="女性-测试", list_path=listing)
     assert clips.list_clips(ws=ws, role="女性-测试")[0] == 0
