@@ -84,3 +84,30 @@ class _Finder(importlib.abc.MetaPathFinder):
 
 
 sys.meta_path.insert(0, _Finder())
+
+
+def _refuse_network():
+    """RAS_TEST_OFFLINE=1 (set by RAS's tests): only loopback connections,
+    so a test fails loudly instead of downloading a model."""
+    import socket
+
+    loopback = ("127.0.0.1", "::1", "localhost")
+    connect, getaddrinfo = socket.socket.connect, socket.getaddrinfo
+
+    def guarded_connect(self, address):
+        host = address[0] if isinstance(address, tuple) else None
+        if host is not None and host not in loopback:
+            raise OSError(f"network disabled in RAS tests (RAS_TEST_OFFLINE): {address!r}")
+        return connect(self, address)
+
+    def guarded_getaddrinfo(host, *args, **kwargs):
+        if host not in loopback and host is not None:
+            raise socket.gaierror(f"network disabled in RAS tests (RAS_TEST_OFFLINE): {host}")
+        return getaddrinfo(host, *args, **kwargs)
+
+    socket.socket.connect = guarded_connect
+    socket.getaddrinfo = guarded_getaddrinfo
+
+
+if __import__("os").environ.get("RAS_TEST_OFFLINE") == "1":
+    _refuse_network()
