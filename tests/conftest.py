@@ -1,1 +1,1 @@
-pytest_plugins = ["tests.fixtures.gsv", "tests.fixtures.app", "tests.fixtures.browser"]
+pytest_plugins = ["tests.fixtures.gsv", "tests.fixtures.audio", "tests.fixtures.app", "tests.fixtures.browser"]

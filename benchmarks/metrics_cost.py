@@ -1,0 +1,97 @@
+"""Cost of the automatic metrics (issue 7): ms per second of audio, DNSMOS included, ASR excluded.
+
+Clips: espeak speech of three lengths like GPT-SoVITS results for short,
+medium and long test texts (~4 s, ~9 s, ~18 s). Each clip runs through
+ras.metrics.analyze_audio (file read, signal, rate, repetition, artifacts,
+DNSMOS, score) after one warm-up call (session creation and imports are paid
+once per process, not per result). Each clip's time is its best of three
+runs: the machine is shared. DNSMOS runs one 9.01-s window per started 9 s, so short
+clips pay for a whole window: the per-class lines show it.
+Usage: python benchmarks/metrics_cost.py [clips_per_class]
+Last line: `metrics_cost: X ms per second of audio (target <= 30)`.
+"""
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from ras.metrics import analyze_audio  # noqa: E402
+from ras.metrics.dnsmos import dnsmos_scores  # noqa: E402
+from ras.metrics.features import ANALYSIS_SR, load_mono, resample  # noqa: E402
+from tests.fixtures.audio import read_wav, synthesize, write_wav  # noqa: E402
+from tests.ras.metrics.defects import TEXTS, VOICES  # noqa: E402
+
+CLASSES = {"short": 1, "medium": 2, "long": 4}  # sentences per clip
+ROUNDS = 3
+
+
+def make_clips(folder: Path, sentences: int, count: int) -> list[tuple[Path, str]]:
+    clips = []
+    for i in range(count):
+        texts = [TEXTS[(i * 5 + j) % len(TEXTS)] for j in range(sentences)]
+        parts = [read_wav(synthesize(t, folder / f"p{sentences}_{i}_{j}.wav", voice=VOICES[i % len(VOICES)]))
+                 for j, t in enumerate(texts)]
+        sr = parts[0][1]
+        samples = np.concatenate([p for p, _ in parts])
+        clips.append((write_wav(folder / f"clip{sentences}_{i}.wav", samples, sr), " ".join(texts)))
+    return clips
+
+
+def seconds_of(path: Path) -> float:
+    samples, sr = load_mono(path)
+    return len(samples) / sr
+
+
+def best_seconds(call, rounds: int = ROUNDS) -> float:
+    """Fastest of a few runs: the run least disturbed by other processes on this shared machine."""
+    best = float("inf")
+    for _ in range(rounds):
+        start = time.perf_counter()
+        call()
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
+def timed_class(clips) -> tuple[float, float]:
+    """(analysis seconds, DNSMOS-alone seconds) summed over the clips, each clip's best of ROUNDS."""
+    analysis = dnsmos = 0.0
+    for path, text in clips:
+        analysis += best_seconds(lambda: analyze_audio(path, text, "en"))
+        samples, sr = load_mono(path)
+        at_16k = resample(samples, sr, ANALYSIS_SR)
+        dnsmos += best_seconds(lambda: dnsmos_scores(at_16k))
+    return analysis, dnsmos
+
+
+def main() -> None:
+    per_class = int(sys.argv[1]) if len(sys.argv) > 1 else 6
+    total_ms = total_audio = 0.0
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        warm_path, warm_text = make_clips(folder, 1, 1)[0]
+        analyze_audio(warm_path, warm_text, "en")
+        for name, sentences in CLASSES.items():
+            clips = make_clips(folder, sentences, per_class)
+            audio = sum(seconds_of(path) for path, _ in clips)
+            analysis, dnsmos = timed_class(clips)
+            total_ms += analysis * 1000
+            total_audio += audio
+            print(f"{name:<7} {per_class} clips, {audio / per_class:5.1f} s each: {analysis * 1000 / per_class:6.0f} ms/clip, "
+                  f"{analysis * 1000 / audio:5.1f} ms per s of audio (DNSMOS {dnsmos / analysis:.0%}, "
+                  f"without it {(analysis - dnsmos) * 1000 / audio:4.1f} ms/s)")
+    window = best_seconds(lambda: dnsmos_scores(np.zeros(16_000, np.float32)), 5)
+    print(f"DNSMOS: {window * 1000:.0f} ms per 9.01-s window (fixed model input; a shorter clip is tiled to one window)")
+    print(f"load average while measuring: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+    print(f"metrics_cost: {total_ms / total_audio:.1f} ms per second of audio (target <= 30)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,60 @@
+"""Non-speech sounds inside a take: noise bursts and held 'electronic' tones.
+
+- Noise: white-ish noise makes the 2-8 kHz band spectrally flat for as long
+  as it lasts; speech is flat there only during short fricatives (< 0.2 s).
+- Held tone / buzz: the spectrum stops changing. Speech moves from phone to
+  phone every 50-150 ms, so a long run of near-zero spectral flux (mean
+  absolute frame-to-frame change of log-mel in dB) with sound present is a
+  held synthetic tone.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .features import HOP_SECONDS, N_FFT, ANALYSIS_SR
+
+NOISE_BAND_HZ = (2000, 8000)
+NOISE_FLATNESS = 0.35
+NOISE_SMOOTH_S = 0.10
+STATIONARY_FLUX_DB = 1.5
+FLUX_SMOOTH_S = 0.05
+
+
+def smooth(values: np.ndarray, seconds: float) -> np.ndarray:
+    width = min(max(1, int(round(seconds / HOP_SECONDS))), len(values))  # "same" keeps len only if kernel <= len
+    if width <= 1:
+        return values
+    return np.convolve(values, np.ones(width) / width, mode="same")
+
+
+def longest_run_seconds(mask: np.ndarray) -> float:
+    if not mask.any():
+        return 0.0
+    padded = np.concatenate(([0], mask.astype(np.int8), [0]))
+    edges = np.flatnonzero(np.diff(padded))
+    return round(float((edges[1::2] - edges[0::2]).max()) * HOP_SECONDS, 3)
+
+
+def band_flatness(power: np.ndarray, low_hz: float, high_hz: float) -> np.ndarray:
+    """Geometric over arithmetic mean of power per frame: 1 for white noise, ~0 for a tone."""
+    hz_per_bin = ANALYSIS_SR / N_FFT
+    band = power[:, int(low_hz / hz_per_bin): int(high_hz / hz_per_bin)] + 1e-12
+    return np.exp(np.mean(np.log(band), axis=1)) / band.mean(axis=1)
+
+
+def spectral_flux_db(log_mel: np.ndarray) -> np.ndarray:
+    db = log_mel * (10.0 / np.log(10.0))
+    flux = np.mean(np.abs(np.diff(db, axis=0)), axis=1)
+    return np.concatenate(([flux[0] if len(flux) else 0.0], flux))
+
+
+def artifact_metrics(power: np.ndarray, log_mel: np.ndarray, active: np.ndarray) -> dict:
+    """noise_seconds: longest noise-like stretch; tone_seconds: longest stationary stretch (with sound)."""
+    if len(active) == 0:
+        return {"noise_seconds": 0.0, "tone_seconds": 0.0}
+    flat = smooth(band_flatness(power, *NOISE_BAND_HZ), NOISE_SMOOTH_S)
+    flux = smooth(spectral_flux_db(log_mel), FLUX_SMOOTH_S)
+    return {
+        "noise_seconds": longest_run_seconds((flat > NOISE_FLATNESS) & active),
+        "tone_seconds": longest_run_seconds((flux < STATIONARY_FLUX_DB) & active),
+    }

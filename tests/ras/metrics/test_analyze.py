@@ -1,0 +1,127 @@
+import json
+
+import numpy as np
+import pytest
+
+from ras.metrics import analyze_audio
+from tests.fixtures.audio import read_wav, write_wav
+
+TEXT = "Fresh coffee and warm toast make a simple but happy breakfast."
+
+
+class ResemblyzerAdapter:
+    """The ras.speaker encoder interface (.name, .embed(samples, sr) -> unit vector) over resemblyzer."""
+
+    name = "resemblyzer"
+
+    def __init__(self):
+        from resemblyzer import VoiceEncoder
+
+        self.encoder = VoiceEncoder("cpu", verbose=False)
+
+    def embed(self, samples, sample_rate):
+        from resemblyzer import preprocess_wav
+
+        return self.encoder.embed_utterance(preprocess_wav(np.asarray(samples, np.float32), source_sr=sample_rate))
+
+
+@pytest.fixture(scope="module")
+def speaker_encoder():
+    try:
+        from ras.speaker import load_encoder
+    except ImportError:
+        return ResemblyzerAdapter()
+    return load_encoder()
+
+
+def test_clean_speech_scores_high_with_every_metric_or_a_reason(espeak_wav):
+    result = analyze_audio(espeak_wav(TEXT, voice="en+m3"), TEXT, "en")
+    json.dumps(result)  # stored in the DB and returned by the API as is
+    m = result["metrics"]
+    assert result["auto_score"] >= 85 and result["flags"] == []
+    assert m["text_units"] == 11 and m["rate_unit"] == "words"
+    assert 1.5 < m["chars_per_second"] < 3.7
+    assert {"dnsmos_ovrl", "dnsmos_bak", "dnsmos_sig", "clipping_ratio", "repeat_seconds"} <= set(m)
+    assert set(result["missing"]) == {"speaker_similarity", "asr_text", "cer"}
+    assert not set(result["missing"]) & set(m)
+
+
+def test_planted_pause_and_clipping_are_flagged(espeak_wav, tmp_path):
+    samples, sr = read_wav(espeak_wav(TEXT, voice="en+f2"))
+    gap = np.zeros(int(1.8 * sr), np.float32)
+    broken = np.concatenate([samples[: sr], gap, samples[sr:]]) * 6
+    result = analyze_audio(write_wav(tmp_path / "broken.wav", broken, sr), TEXT, "en")
+    assert {"long_pause", "clipped"} <= set(result["flags"])
+    assert result["auto_score"] < 50
+
+
+def test_text_without_units_leaves_the_rate_missing(speech_wav):
+    result = analyze_audio(speech_wav, "……", "zh")
+    assert "chars_per_second" not in result["metrics"]
+    assert "no countable" in result["missing"]["chars_per_second"]
+
+
+def test_bad_weights_fail_before_work(speech_wav):
+    with pytest.raises(ValueError):
+        analyze_audio(speech_wav, TEXT, "en", weights={"nonsense": 1})
+
+
+def test_speaker_similarity_prefers_the_same_voice(espeak_wav, speaker_encoder):
+    take = espeak_wav(TEXT, voice="en+f2")
+    same = espeak_wav("Soft rain tapped against the glass as she wrote her letter.", voice="en+f2")
+    other = espeak_wav("Soft rain tapped against the glass as she wrote her letter.", voice="en-us+m7")
+    sim_same = analyze_audio(take, TEXT, "en", ref_path=same, speaker_encoder=speaker_encoder)
+    sim_other = analyze_audio(take, TEXT, "en", ref_path=other, speaker_encoder=speaker_encoder)
+    assert sim_same["metrics"]["speaker_similarity"] > sim_other["metrics"]["speaker_similarity"] + 0.05
+
+
+def test_speaker_metric_missing_reasons(speech_wav, tmp_path):
+    class Broken:
+        name = "broken"
+
+        def embed(self, samples, sample_rate):
+            raise RuntimeError("no weights")
+
+    assert "no reference" in analyze_audio(speech_wav, TEXT, "en", speaker_encoder=Broken())["missing"]["speaker_similarity"]
+    failed = analyze_audio(speech_wav, TEXT, "en", ref_path=speech_wav, speaker_encoder=Broken())
+    assert "no weights" in failed["missing"]["speaker_similarity"]
+    gone = analyze_audio(speech_wav, TEXT, "en", ref_path=tmp_path / "gone.wav", speaker_encoder=Broken())
+    assert "not found" in gone["missing"]["speaker_similarity"]
+
+
+def test_dnsmos_unavailable_is_missing_not_faked(speech_wav, monkeypatch):
+    from ras.metrics import dnsmos
+
+    def unavailable(samples):
+        raise dnsmos.DnsmosUnavailable("speechmos is not installed")
+
+    monkeypatch.setattr(dnsmos, "dnsmos_scores", unavailable)
+    result = analyze_audio(speech_wav, TEXT, "en")
+    assert result["missing"]["dnsmos_ovrl"] == "speechmos is not installed"
+    assert "dnsmos_ovrl" not in result["metrics"]
+
+
+def test_dnsmos_can_be_switched_off(speech_wav):
+    result = analyze_audio(speech_wav, TEXT, "en", dnsmos=False)
+    assert result["missing"]["dnsmos_sig"] == "DNSMOS disabled in settings"
+    assert not any(name.startswith("dnsmos") for name in result["metrics"])
+
+
+@pytest.mark.parametrize("seconds", [0.0, 0.05, 0.4])
+def test_tiny_or_empty_audio_gives_a_result_not_a_crash(tmp_path, seconds):
+    path = write_wav(tmp_path / "tiny.wav", np.zeros(int(seconds * 32000), np.float32), 32000)
+    result = analyze_audio(path, TEXT, "en")
+    assert result["metrics"]["duration"] == pytest.approx(seconds, abs=0.01)
+    assert "chars_per_second" in result["missing"] and 0 <= result["auto_score"] <= 100
+
+
+def test_stereo_48k_is_read_as_mono(tmp_path, espeak_wav):
+    import soundfile as sf
+    from ras.metrics.features import resample
+
+    samples, sr = read_wav(espeak_wav(TEXT))
+    mono = resample(samples, sr, 48000)
+    path = tmp_path / "stereo.wav"
+    sf.write(str(path), np.stack([mono, mono], axis=1), 48000)
+    result = analyze_audio(path, TEXT, "en")
+    assert result["flags"] == [] and result["auto_score"] >= 85

@@ -1,0 +1,70 @@
+import sys
+
+import numpy as np
+import pytest
+
+from ras.metrics import asr
+from ras.metrics.analyze import asr_metrics
+from ras.metrics.features import compute_features
+
+
+def test_missing_folder_is_a_clear_error(tmp_path):
+    with pytest.raises(asr.AsrUnavailable, match="not found"):
+        asr.check_model_dir(tmp_path / "nope")
+
+
+def test_folder_without_tokenizer_names_the_missing_file_and_never_loads(tmp_path, monkeypatch):
+    (tmp_path / "model.bin").write_bytes(b"x")
+    (tmp_path / "config.json").write_text("{}")
+    monkeypatch.delitem(sys.modules, "faster_whisper", raising=False)
+    with pytest.raises(asr.AsrUnavailable, match="tokenizer.json"):
+        asr.load_asr_model(str(tmp_path))
+    assert "faster_whisper" not in sys.modules  # failed before any import that could download
+
+
+@pytest.mark.parametrize("ref, hyp, cer", [
+    ("Hello, world!", "hello world", 0.0),
+    ("你好，世界。", "你好世界", 0.0),
+    ("abcd", "abxd", 0.25),
+    ("abcd", "", 1.0),
+    ("", "", 0.0),
+])
+def test_character_error_rate(ref, hyp, cer):
+    assert asr.character_error_rate(ref, hyp) == cer
+
+
+def test_whisper_language_mapping():
+    assert asr.whisper_language("all_zh") == "zh"
+    assert asr.whisper_language("auto") is None
+
+
+class FakeSegment:
+    def __init__(self, text):
+        self.text = text
+
+
+class FakeWhisper:
+    """Stands in for faster_whisper.WhisperModel: no weights exist on this machine."""
+
+    def __init__(self):
+        self.calls = []
+
+    def transcribe(self, audio, language=None, **kwargs):
+        self.calls.append((len(audio), language))
+        return iter([FakeSegment(" hello"), FakeSegment(" word")]), None
+
+
+def test_asr_metrics_with_a_model_report_transcript_and_cer(monkeypatch):
+    fake = FakeWhisper()
+    monkeypatch.setattr(asr, "load_asr_model", lambda model_dir: fake)
+    features = compute_features(np.zeros(16000, np.float32), 16000)
+    metrics, missing = asr_metrics(features, "Hello world", "en", "/models/whisper")
+    assert missing == {}
+    assert metrics["asr_text"] == "hello word" and metrics["cer"] == pytest.approx(0.1)
+    assert fake.calls == [(16000, "en")]
+
+
+def test_asr_metrics_without_a_folder_are_missing_with_a_reason(tmp_path):
+    features = compute_features(np.zeros(16000, np.float32), 16000)
+    assert asr_metrics(features, "x", "en", None)[1]["cer"] == "no ASR model folder configured"
+    assert "lacks" in asr_metrics(features, "x", "en", tmp_path)[1]["asr_text"]
