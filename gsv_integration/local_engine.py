@@ -238,6 +238,8 @@ class LocalEngine:
         events.put(_CLOSED)
 
     def _read_log(self, proc: subprocess.Popen) -> None:
+        if self.log_path:
+            self.log_path.parent.mkdir(parents=True, exist_ok=True)
         log_file = open(self.log_path, "a", encoding="utf-8") if self.log_path else None
         try:
             for line in proc.stderr:

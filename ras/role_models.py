@@ -52,6 +52,9 @@ class Task(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     name: str
     spec_json: str
+    # "running" survives a restart of the web process: the runner resumes it.
+    state: str = "idle"  # idle | running
+    kind: str = Field(default="compare", index=True)  # compare | long_text (sentences of a long-text run)
     created_at: datetime = Field(default_factory=utcnow)
 
 
@@ -72,6 +75,7 @@ class Job(SQLModel, table=True):
     param_set_id: int = Field(foreign_key="param_set.id", index=True)
     clip_id: int = Field(foreign_key="clip.id", index=True)
     text_id: int | None = None  # main-DB test text; content copied below
+    seed_override: int | None = None  # a re-generated long-text sentence gets a new seed
     text: str
     text_lang: str
     status: str = Field(default="queued", index=True)
@@ -95,6 +99,54 @@ class Job(SQLModel, table=True):
     scored_at: datetime | None = None
 
 
+class LongTextRun(SQLModel, table=True):
+    """A long text synthesized by several configurations; its sentences are the jobs of `task_id`."""
+
+    __tablename__ = "long_text_run"
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = ""
+    text: str
+    text_lang: str
+    task_id: int = Field(foreign_key="task.id")
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class LongTextPart(SQLModel, table=True):
+    """One configuration of a long-text run: its sentences joined into one wav."""
+
+    __tablename__ = "long_text_part"
+    id: int | None = Field(default=None, primary_key=True)
+    run_id: int = Field(foreign_key="long_text_run.id", index=True)
+    param_set_id: int = Field(foreign_key="param_set.id")
+    clip_id: int = Field(foreign_key="clip.id")
+    source_result_id: int | None = None  # the compared result whose settings it uses
+    joined_path: str = ""  # relative to the role folder
+    score: float | None = None
+    note: str = ""
+
+
+class Product(SQLModel, table=True):
+    """A winning configuration kept ready for GPT-SoVITS: reference copied in, weights and parameters."""
+
+    __tablename__ = "product"
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(index=True, unique=True)
+    version: str = ""
+    gpt_weights: str = ""
+    sovits_weights: str = ""
+    ref_audio: str = ""  # relative to the role folder (copied into products/<id>/)
+    prompt_text: str = ""
+    prompt_lang: str = "zh"
+    aux_refs_json: str = "[]"  # relative paths of copied aux references
+    params_json: str = "{}"  # the SynthesisRequest fields besides texts and paths
+    score: float | None = None
+    note: str = ""
+    source_result_id: int | None = None
+    source_clip_id: int | None = None
+    created_at: datetime = Field(default_factory=utcnow)
+
+
 JOB_STATUSES = ("queued", "running", "done", "failed", "cancelled")
 
-ROLE_TABLES = [t.__table__ for t in (ClipGroup, Clip, ClipEmbedding, Task, ParamSet, Job)]
+ROLE_TABLES = [t.__table__ for t in (ClipGroup, Clip, ClipEmbedding, Task, ParamSet, Job, LongTextRun,
+                                     LongTextPart, Product)]

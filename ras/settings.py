@@ -24,6 +24,8 @@ class Settings:
     engine_urls: tuple[str, ...] = ()
     weights_dirs: tuple[Path, ...] = ()
     workers: int = 1
+    gsv_device: str = "auto"
+    torch_threads: int | None = None
     job_timeout: float | None = None  # None: scales with the median job time
     sv_model: Path | None = None
     asr_model: Path | None = None
@@ -56,6 +58,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--engine-url", action="append", default=[], help="GPT-SoVITS api_v2 server; repeatable")
     p.add_argument("--weights-dir", type=Path, action="append", default=[], help="extra weights folder")
     p.add_argument("--workers", type=int, default=1, help="local workers (one per GPU)")
+    p.add_argument("--gsv-device", default="auto", help="auto, cpu, cuda or cuda:N for local workers")
+    p.add_argument("--torch-threads", type=int, help="CPU threads per local worker")
     p.add_argument("--job-timeout", type=float, help="seconds before a silent job counts as hung")
     p.add_argument("--sv-model", type=Path, help="local speaker-verification model folder")
     p.add_argument("--asr-model", type=Path, help="local faster-whisper model folder")
@@ -76,6 +80,7 @@ def parse_settings(argv: list[str] | None = None) -> Settings:
         gsv_root=args.gsv_root.resolve() if args.gsv_root else None,
         gsv_python=args.gsv_python, engine_urls=tuple(args.engine_url),
         weights_dirs=tuple(d.resolve() for d in args.weights_dir), workers=args.workers,
+        gsv_device=args.gsv_device, torch_threads=args.torch_threads,
         job_timeout=args.job_timeout, sv_model=args.sv_model, asr_model=args.asr_model,
         max_jobs_per_task=args.max_jobs,
     )

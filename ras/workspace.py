@@ -7,7 +7,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy.engine import Engine
-from sqlmodel import Session
+from sqlmodel import Session, SQLModel
 
 from ras import role_names
 from ras.db import open_database
@@ -15,10 +15,25 @@ from ras.models import MAIN_TABLES
 from ras.role_models import ROLE_TABLES
 
 MAIN_SCHEMA_VERSION = 1
-ROLE_SCHEMA_VERSION = 1
+ROLE_SCHEMA_VERSION = 2
+
+
+def _role_v2(conn) -> None:
+    """v2: tasks remember whether they run and their kind; long-text runs and products."""
+    from sqlalchemy import text
+
+    from ras.role_models import LongTextPart, LongTextRun, Product
+
+    conn.execute(text("ALTER TABLE task ADD COLUMN state VARCHAR NOT NULL DEFAULT 'idle'"))
+    conn.execute(text("ALTER TABLE task ADD COLUMN kind VARCHAR NOT NULL DEFAULT 'compare'"))
+    conn.execute(text("CREATE INDEX IF NOT EXISTS ix_task_kind ON task (kind)"))
+    conn.execute(text("ALTER TABLE job ADD COLUMN seed_override INTEGER"))
+    SQLModel.metadata.create_all(conn, tables=[LongTextRun.__table__, LongTextPart.__table__, Product.__table__])
+
+
 # Migration steps: version N -> the function that brings N-1 to N.
 MAIN_MIGRATIONS: dict = {}
-ROLE_MIGRATIONS: dict = {}
+ROLE_MIGRATIONS: dict = {2: _role_v2}
 ROLE_DB_NAME = "role.db"
 
 

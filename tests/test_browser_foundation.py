@@ -43,4 +43,4 @@ def test_create_role_import_and_browse(page, running_app, tmp_path):
     for key, _ in webui_ras.TAB_TITLES:
         if key not in ("roles", "import"):
             open_tab(page, key)
-            screenshot(page, f"tab_{key}")
+            screenshot(page, f"first_look_{key}")

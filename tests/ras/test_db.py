@@ -49,3 +49,45 @@ def test_a_db_from_a_newer_release_is_refused(tmp_path):
         conn.execute("PRAGMA user_version=99")
     with pytest.raises(db.SchemaTooNew, match="newer RAS"):
         db.open_database(path, tables=ROLE_TABLES, migrations={}, latest=1)
+
+
+def test_a_role_folder_from_the_first_release_opens_and_keeps_its_clips(tmp_path):
+    """Schema v1 (the foundation release) had no task state/kind, seed override or products."""
+    folder = tmp_path / "roles" / "old-role"
+    folder.mkdir(parents=True)
+    with sqlite3.connect(folder / "role.db") as conn:
+        conn.executescript("""
+            CREATE TABLE clip_group (id INTEGER PRIMARY KEY, name VARCHAR NOT NULL, created_at DATETIME NOT NULL);
+            CREATE TABLE clip_embedding (clip_id INTEGER NOT NULL, encoder VARCHAR NOT NULL, vector BLOB NOT NULL,
+                PRIMARY KEY (clip_id, encoder));
+            CREATE TABLE param_set (id INTEGER PRIMARY KEY, task_id INTEGER NOT NULL, params_json VARCHAR NOT NULL,
+                label VARCHAR NOT NULL);
+            CREATE TABLE clip (id INTEGER PRIMARY KEY, audio VARCHAR NOT NULL, speaker VARCHAR NOT NULL,
+                lang VARCHAR NOT NULL, text VARCHAR NOT NULL, duration FLOAT NOT NULL, sample_rate INTEGER NOT NULL,
+                content_hash VARCHAR NOT NULL UNIQUE, valid BOOLEAN NOT NULL, group_id INTEGER, parent_clip_id INTEGER,
+                text_verified BOOLEAN NOT NULL, edited_at DATETIME, source_list VARCHAR NOT NULL,
+                source_line INTEGER NOT NULL, mean_score FLOAT, long_text_score FLOAT, created_at DATETIME NOT NULL);
+            CREATE TABLE task (id INTEGER PRIMARY KEY, name VARCHAR NOT NULL, spec_json VARCHAR NOT NULL,
+                created_at DATETIME NOT NULL);
+            CREATE TABLE job (id INTEGER PRIMARY KEY, task_id INTEGER NOT NULL, param_set_id INTEGER NOT NULL,
+                clip_id INTEGER NOT NULL, text_id INTEGER, text VARCHAR NOT NULL, text_lang VARCHAR NOT NULL,
+                status VARCHAR NOT NULL, attempts INTEGER NOT NULL, error VARCHAR NOT NULL,
+                request_json VARCHAR NOT NULL, result_path VARCHAR NOT NULL, duration FLOAT,
+                chars_per_second FLOAT, sample_rate INTEGER, synth_seconds FLOAT, worker VARCHAR NOT NULL,
+                started_at DATETIME, finished_at DATETIME, spectrogram_path VARCHAR NOT NULL,
+                metrics_json VARCHAR NOT NULL, auto_score FLOAT, flags_json VARCHAR NOT NULL, score FLOAT,
+                note VARCHAR NOT NULL, scored_at DATETIME);
+            INSERT INTO clip VALUES (1, 'audio/a.wav', 's', 'zh', '旧的音频', 4.0, 32000, 'h1', 1, NULL, NULL, 1,
+                NULL, 'x.list', 1, NULL, NULL, '2026-01-01 00:00:00');
+            INSERT INTO task VALUES (1, 'old', '{}', '2026-01-01 00:00:00');
+            PRAGMA user_version=1;
+        """)
+    from ras import clips, tasks
+
+    ws = Workspace(tmp_path / "roles")
+    assert clips.list_clips(ws=ws, role="old-role")[1][0]["text"] == "旧的音频"
+    assert tasks.list_tasks(ws=ws, role="old-role")[0]["state"] == "idle"
+    with ws.role_engine("old-role").connect() as conn:
+        assert db.schema_version(conn) == ROLE_SCHEMA_VERSION
+        assert conn.execute(text("SELECT count(*) FROM product")).scalar_one() == 0
+    ws.close()

@@ -1,0 +1,84 @@
+"""Which GPT-SoVITS RAS talks to: engines from the settings, model listing, weight lookup."""
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+from gsv_integration import weights as gsv_weights
+from gsv_integration.engine import Engine
+from ras.settings import Settings
+
+
+NO_ENGINE = ("no GPT-SoVITS is configured: start RAS with --gsv-root (and --gsv-python) "
+             "or --engine-url of a running api_v2 server")
+
+
+class NoEngineConfigured(RuntimeError):
+    pass
+
+
+class Backend:
+    """Created in main(); engines start only when the first job runs."""
+
+    def __init__(self, settings: Settings, log_dir: Path | None = None):
+        self.settings = settings
+        self.log_dir = log_dir
+        self._lock = threading.Lock()
+        self._capabilities: dict | None = None
+
+    @property
+    def configured(self) -> bool:
+        return bool(self.settings.engine_urls or self.settings.gsv_root)
+
+    def model_roots(self) -> list[Path]:
+        roots = [self.settings.gsv_root] if self.settings.gsv_root else []
+        return roots + list(self.settings.weights_dirs)
+
+    def make_engines(self) -> list[Engine]:
+        if self.settings.engine_urls:
+            from gsv_integration.http_engine import HttpEngine
+
+            return [HttpEngine(url, name=f"api{i + 1}") for i, url in enumerate(self.settings.engine_urls)]
+        if self.settings.gsv_root:
+            from gsv_integration.local_engine import LocalEngine
+
+            count = self.settings.workers
+            config = {"device": self.settings.gsv_device}
+            if self.settings.torch_threads:
+                config["torch_threads"] = self.settings.torch_threads
+            return [LocalEngine(self.settings.gsv_root, self.settings.gsv_python, config, name=f"worker{i + 1}",
+                                # one worker per GPU when there are several
+                                env_extra={"CUDA_VISIBLE_DEVICES": str(i)} if count > 1 else None,
+                                log_path=self.log_dir / f"worker{i + 1}.log" if self.log_dir else None)
+                    for i in range(count)]
+        raise NoEngineConfigured(NO_ENGINE)
+
+    def capabilities(self) -> dict:
+        with self._lock:
+            if self._capabilities is None:
+                if self.settings.gsv_root:
+                    code = gsv_weights.locate_code_root(self.settings.gsv_root, self.settings.gsv_python)
+                    self._capabilities = gsv_weights.detect_capabilities(code, self.settings.gsv_root)
+                elif self.settings.engine_urls:
+                    self._capabilities = {"found": True, "engine_urls": list(self.settings.engine_urls)}
+                else:
+                    self._capabilities = {"found": False, "error": NO_ENGINE}
+            return self._capabilities
+
+    def list_models(self) -> dict:
+        found = gsv_weights.list_weights(self.model_roots())
+        strip = lambda entries: [{"name": e["name"], "file": e["file"], "version": e["version"]} for e in entries]
+        return {"gpt": strip(found["gpt"]), "sovits": strip(found["sovits"]), "invalid": found["invalid"],
+                "capabilities": self.capabilities()}
+
+    def resolve_weight(self, kind: str, value: str) -> str:
+        """A model's file path or its listed name -> the absolute file; clear error otherwise."""
+        path = Path(value)
+        if path.is_absolute() or path.exists():
+            return gsv_weights.describe_weight(path, kind=kind)["file"]
+        models = gsv_weights.list_weights(self.model_roots())[kind]
+        for entry in models:
+            if value in (entry["name"], Path(entry["file"]).name, Path(entry["file"]).stem):
+                return entry["file"]
+        names = ", ".join(e["name"] for e in models) or "none found"
+        raise ValueError(f"{kind} weights {value!r} not found; available: {names}")

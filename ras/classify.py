@@ -1,0 +1,274 @@
+"""Classify a role's clips by voice/style: cached embeddings, groups, similarity, the map.
+
+Embeddings are cached per (clip, encoder name) in ClipEmbedding as float32
+bytes, so adding clips computes only the new ones. The encoder is passed in
+(see default_encoder); functions that only read vectors use the encoder name
+given, or the one with the most cached vectors in the role.
+
+Group names: a new clustering replaces all of the role's groups. A new group
+inherits the name a person gave an old group (anything but the default
+"组N") when most of its clips came from that group, so renaming 平静/激动
+survives re-clustering with a different threshold; other groups are called
+组1, 组2, ... by size.
+"""
+from __future__ import annotations
+
+import logging
+import re
+import threading
+from collections import Counter
+from typing import Callable
+
+import numpy as np
+from sqlalchemy import delete, func, update
+from sqlmodel import col, select
+
+from ras import clustering
+from ras.clips import clip_audio_path
+from ras.role_models import Clip, ClipEmbedding, ClipGroup
+from ras.workspace import Workspace
+
+log = logging.getLogger("ras.classify")
+
+EMBED_BATCH = 16  # clips per forward pass
+COMMIT_EVERY = 64  # clips per DB commit: an interrupted run keeps what it computed
+DEFAULT_NAME = re.compile(r"^组\d+$")
+ProgressFn = Callable[[int, int], None]
+# One embedding run at a time: two clicks must not insert the same (clip, encoder) row twice,
+# and the encoder's model is not meant to be shared between threads.
+_embed_lock = threading.Lock()
+
+
+def default_encoder(settings):
+    """The speaker encoder of --sv-model (None: resemblyzer's bundled one); load_encoder caches it."""
+    from ras.speaker import load_encoder
+
+    sv_model = str(settings.sv_model) if settings.sv_model else None
+    gsv_root = str(settings.gsv_root) if settings.gsv_root else None
+    return load_encoder(sv_model, gsv_root=gsv_root)
+
+
+def compute_embeddings(*, ws: Workspace, role: str, encoder, progress: ProgressFn | None = None,
+                       skipped: list[dict] | None = None) -> int:
+    """Embed the clips that have no vector for encoder.name yet; returns how many were stored.
+
+    A clip whose file is missing, unreadable or silent is skipped (appended to
+    `skipped` as {"id", "reason"} when a list is given, and logged), not fatal.
+    """
+    with _embed_lock:
+        return _compute_embeddings(ws, role, encoder, progress, skipped if skipped is not None else [])
+
+
+def _compute_embeddings(ws: Workspace, role: str, encoder, progress: ProgressFn | None, skipped: list[dict]) -> int:
+    with ws.role_session(role) as session:
+        done = select(ClipEmbedding.clip_id).where(ClipEmbedding.encoder == encoder.name)
+        todo = session.exec(select(Clip).where(col(Clip.id).not_in(done)).order_by(col(Clip.id))).all()
+    paths = []
+    for clip in todo:
+        path = clip_audio_path(ws, role, clip)
+        if path.is_file():
+            paths.append((clip.id, path))
+        else:
+            skipped.append({"id": clip.id, "reason": f"audio file missing: {path.name}"})
+    stored, total = 0, len(paths)
+    for start in range(0, total, COMMIT_EVERY):
+        chunk = paths[start:start + COMMIT_EVERY]
+        vectors = encoder.embed_files([p for _, p in chunk], batch=EMBED_BATCH, on_error="nan")
+        rows = []
+        for (clip_id, path), vector in zip(chunk, vectors):
+            if np.all(np.isfinite(vector)):
+                rows.append(ClipEmbedding(clip_id=clip_id, encoder=encoder.name,
+                                          vector=np.asarray(vector, dtype="<f4").tobytes()))
+            else:
+                skipped.append({"id": clip_id, "reason": f"unreadable or silent audio: {path.name}"})
+        with ws.role_session(role) as session:
+            session.add_all(rows)
+            session.commit()
+        stored += len(rows)
+        if progress is not None:
+            progress(start + len(chunk), total)
+    if skipped:
+        log.warning("role %s: %d clips not embedded: %s", role, len(skipped), skipped[:5])
+    return stored
+
+
+def _encoder_name(session, encoder_name: str | None) -> str:
+    if encoder_name:
+        return encoder_name
+    counts = session.exec(select(ClipEmbedding.encoder, func.count()).group_by(ClipEmbedding.encoder)).all()
+    if not counts:
+        raise ValueError("no clip embeddings yet: compute the embeddings first (step 1 of the classify tab)")
+    return max(counts, key=lambda row: row[1])[0]
+
+
+def _load_vectors(session, encoder_name: str | None) -> tuple[list[int], np.ndarray]:
+    """(clip ids, matrix) of every clip that has a vector for the encoder, in clip order."""
+    name = _encoder_name(session, encoder_name)
+    rows = session.exec(select(ClipEmbedding.clip_id, ClipEmbedding.vector)
+                        .where(ClipEmbedding.encoder == name).order_by(col(ClipEmbedding.clip_id))).all()
+    if not rows:
+        raise ValueError(f"no clip embeddings for encoder {name!r}: compute the embeddings first")
+    return [r[0] for r in rows], np.vstack([np.frombuffer(r[1], dtype="<f4") for r in rows])
+
+
+def classify(*, ws: Workspace, role: str, n_groups: int | None = None, threshold: float | None = None,
+             encoder=None, encoder_name: str | None = None) -> dict:
+    """Cluster the embedded clips and replace the role's groups (writes Clip.group_id).
+
+    With an encoder, missing embeddings are computed first. Clips without a
+    vector (unreadable files) end up in no group.
+    """
+    if (n_groups is None) == (threshold is None):
+        raise ValueError("give either a number of groups or a distance threshold, not both or neither")
+    if encoder is not None:
+        compute_embeddings(ws=ws, role=role, encoder=encoder)
+        encoder_name = encoder.name
+    with ws.role_session(role) as session:
+        ids, matrix = _load_vectors(session, encoder_name)
+        if n_groups is not None and not 1 <= int(n_groups) <= len(ids):
+            raise ValueError(f"number of groups must be between 1 and the {len(ids)} embedded clips, not {n_groups}")
+        labels = clustering.cluster(matrix, n_groups=n_groups, threshold=threshold)
+        old_group = dict(session.exec(select(Clip.id, Clip.group_id)).all())
+        old_names = {g.id: g.name for g in session.exec(select(ClipGroup)).all()}
+        names = _group_names(labels, ids, old_group, old_names)
+        session.execute(update(Clip).values(group_id=None))
+        session.execute(delete(ClipGroup))
+        groups = [ClipGroup(name=name) for name in names]
+        session.add_all(groups)
+        session.flush()
+        for label, group in enumerate(groups):
+            members = [clip_id for clip_id, lab in zip(ids, labels) if lab == label]
+            session.execute(update(Clip).where(col(Clip.id).in_(members)).values(group_id=group.id))
+        session.commit()
+    return {"groups": list_groups(ws=ws, role=role, encoder_name=encoder_name)}
+
+
+def _group_names(labels, ids, old_group: dict, old_names: dict) -> list[str]:
+    """Per new label (0 = largest): an inherited user name or 组N (see the module doc)."""
+    names: list[str] = []
+    for label in range(int(labels.max()) + 1):
+        members = [clip_id for clip_id, lab in zip(ids, labels) if lab == label]
+        votes = Counter(old_group.get(m) for m in members)
+        old_id, count = votes.most_common(1)[0]
+        inherited = old_names.get(old_id)
+        if inherited and not DEFAULT_NAME.match(inherited) and count * 2 > len(members) and inherited not in names:
+            names.append(inherited)
+        else:
+            names.append(None)
+    taken, number = set(n for n in names if n), 0
+    for i, name in enumerate(names):
+        if name is None:
+            number += 1
+            while f"组{number}" in taken:
+                number += 1
+            names[i] = f"组{number}"
+            taken.add(names[i])
+    return names
+
+
+def list_groups(*, ws: Workspace, role: str, encoder_name: str | None = None) -> list[dict]:
+    """[{"id", "group", "clip_ids", "count", "mean_duration", "representative"}] in group id order.
+
+    The representative is the member closest to the group's centroid (first
+    member when the group has no embeddings).
+    """
+    with ws.role_session(role) as session:
+        groups = session.exec(select(ClipGroup).order_by(col(ClipGroup.id))).all()
+        members = session.exec(select(Clip.id, Clip.group_id, Clip.duration)
+                               .where(col(Clip.group_id).is_not(None)).order_by(col(Clip.id))).all()
+        try:
+            ids, matrix = _load_vectors(session, encoder_name)
+        except ValueError:
+            ids, matrix = [], np.zeros((0, 0))
+    row_of = {clip_id: i for i, clip_id in enumerate(ids)}
+    result = []
+    for group in groups:
+        clip_ids = [m[0] for m in members if m[1] == group.id]
+        durations = [m[2] for m in members if m[1] == group.id]
+        embedded = [c for c in clip_ids if c in row_of]
+        representative = clip_ids[0] if clip_ids else None
+        if embedded:
+            rep = clustering.representatives(matrix[[row_of[c] for c in embedded]], np.zeros(len(embedded)))
+            representative = embedded[rep[0]]
+        result.append({"id": group.id, "group": group.name, "clip_ids": clip_ids, "count": len(clip_ids),
+                       "mean_duration": round(float(np.mean(durations)), 3) if durations else None,
+                       "representative": representative})
+    return result
+
+
+def similar_clips(*, ws: Workspace, role: str, clip_id: int, limit: int = 20,
+                  encoder_name: str | None = None) -> list[dict]:
+    """The clips most similar (cosine) to clip_id, itself first: [{"id", "similarity"}]."""
+    with ws.role_session(role) as session:
+        ids, matrix = _load_vectors(session, encoder_name)
+    if clip_id not in ids:
+        raise ValueError(f"clip {clip_id} has no embedding: compute the embeddings first (or its file is unreadable)")
+    index = ids.index(clip_id)
+    scores = clustering.similarities(matrix, index)
+    order = clustering.rank_similar(matrix, index)[:max(1, int(limit))]
+    return [{"id": ids[i], "similarity": round(float(scores[i]), 4)} for i in order]
+
+
+def map_points(*, ws: Workspace, role: str, encoder_name: str | None = None) -> list[dict]:
+    """2-D PCA coordinates of every embedded clip for the groups map: [{"id", "x", "y", "group"}]."""
+    with ws.role_session(role) as session:
+        ids, matrix = _load_vectors(session, encoder_name)
+        group_of = dict(session.exec(select(Clip.id, Clip.group_id)).all())
+        names = {g.id: g.name for g in session.exec(select(ClipGroup)).all()}
+    coords = clustering.project_2d(matrix)
+    return [{"id": clip_id, "x": round(float(x), 5), "y": round(float(y), 5),
+             "group": names.get(group_of.get(clip_id), "")} for clip_id, (x, y) in zip(ids, coords)]
+
+
+def _require_group(session, group_id: int) -> ClipGroup:
+    group = session.get(ClipGroup, int(group_id))
+    if group is None:
+        raise LookupError(f"group {group_id} not found")
+    return group
+
+
+def move_clips(*, ws: Workspace, role: str, clip_ids: list[int], group_id: int | None) -> int:
+    """Put clips into a group (None: into no group); returns how many moved. Unknown ids are an error."""
+    clip_ids = sorted({int(c) for c in clip_ids})
+    if not clip_ids:
+        raise ValueError("no clips given to move")
+    with ws.role_session(role) as session:
+        if group_id is not None:
+            _require_group(session, group_id)
+        known = set(session.exec(select(Clip.id).where(col(Clip.id).in_(clip_ids))).all())
+        unknown = [c for c in clip_ids if c not in known]
+        if unknown:
+            raise LookupError(f"clips not found in role {role!r}: {unknown}")
+        session.execute(update(Clip).where(col(Clip.id).in_(clip_ids)).values(group_id=group_id))
+        session.commit()
+    return len(clip_ids)
+
+
+def create_group(*, ws: Workspace, role: str, name: str) -> int:
+    """A new, empty group (move clips into it); returns its id."""
+    with ws.role_session(role) as session:
+        group = ClipGroup(name=_checked_name(session, name))
+        session.add(group)
+        session.commit()
+        return group.id
+
+
+def rename_group(*, ws: Workspace, role: str, group_id: int, name: str) -> dict:
+    with ws.role_session(role) as session:
+        group = _require_group(session, group_id)
+        group.name = _checked_name(session, name, except_id=group.id)
+        session.add(group)
+        session.commit()
+        return {"id": group.id, "group": group.name}
+
+
+def _checked_name(session, name: str, except_id: int | None = None) -> str:
+    name = (name or "").strip()
+    if not name:
+        raise ValueError("a group name cannot be empty")
+    if len(name) > 50:
+        raise ValueError("a group name has at most 50 characters")
+    clash = session.exec(select(ClipGroup).where(ClipGroup.name == name)).first()
+    if clash is not None and clash.id != except_id:
+        raise ValueError(f"a group named {name!r} already exists")
+    return name

@@ -1,0 +1,153 @@
+"""The job queue's row operations: claim, finish, fail, recover. Rows are the truth."""
+from __future__ import annotations
+
+import json
+import os
+from datetime import datetime
+from pathlib import Path
+
+from sqlmodel import Session, col, select
+
+from gsv_integration.request import SynthesisRequest, SynthesisResult
+from ras.clips import clip_audio_path
+from ras.metrics.rate import chars_per_second
+from ras.models import utcnow
+from ras.role_models import Clip, Job, ParamSet, Task
+from ras.scheduler import JobKey
+from ras.task_spec import PARAMETERS
+from ras.tasks import RESULTS_DIR
+from ras.workspace import Workspace
+
+MAX_ATTEMPTS = 2  # a crash or hang is retried once, then the job fails with the reason
+
+
+def result_relpath(task_id: int, job_id: int) -> str:
+    return f"{RESULTS_DIR}/{task_id}/{job_id}.wav"
+
+
+def job_keys(session: Session, task_id: int) -> list[JobKey]:
+    """Queued jobs of a task with what the engine must load for them."""
+    params = {ps.id: json.loads(ps.params_json)
+              for ps in session.exec(select(ParamSet).where(ParamSet.task_id == task_id)).all()}
+    rows = session.exec(select(Job.id, Job.param_set_id, Job.clip_id)
+                        .where(Job.task_id == task_id, Job.status == "queued")).all()
+    keys = []
+    for job_id, param_set_id, clip_id in rows:
+        p = params[param_set_id]
+        ref = f"{clip_id}+{','.join(map(str, p.get('aux_refs') or []))}"
+        keys.append(JobKey(job_id, p.get("gpt", ""), p.get("sovits", ""), ref))
+    return keys
+
+
+def claim(session: Session, job_id: int, worker: str) -> Job | None:
+    """queued -> running; None when the job was cancelled or taken meanwhile."""
+    job = session.get(Job, job_id)
+    if job is None or job.status != "queued":
+        return None
+    job.status, job.attempts, job.worker, job.started_at = "running", job.attempts + 1, worker, utcnow()
+    session.add(job)
+    session.commit()
+    return job
+
+
+def build_request(ws: Workspace, role: str, session: Session, job: Job) -> SynthesisRequest:
+    params = json.loads(session.get(ParamSet, job.param_set_id).params_json)
+    clip = session.get(Clip, job.clip_id)
+    aux = [str(clip_audio_path(ws, role, session.get(Clip, i))) for i in params.get("aux_refs") or []]
+    fields = {PARAMETERS[k][0]: v for k, v in params.items() if k != "aux_refs"}
+    if job.seed_override is not None:
+        fields["seed"] = job.seed_override
+    return SynthesisRequest(
+        text=job.text, text_lang=job.text_lang, ref_audio_path=str(clip_audio_path(ws, role, clip)),
+        prompt_text=clip.text, prompt_lang=clip.lang, aux_ref_audio_paths=aux, **fields,
+    )
+
+
+def temp_result_path(final: Path) -> Path:
+    # soundfile picks the format from the suffix, so the temp name keeps ".wav"
+    return final.with_name(f".{final.stem}.partial.wav")
+
+
+def finish(session: Session, job: Job, request: SynthesisRequest, result: SynthesisResult, final: Path) -> None:
+    """Rename the finished wav into place, then mark the row done: a crash between the
+    two leaves a complete file that recovery adopts, never a row pointing at half a file."""
+    os.replace(result.wav_path, final)
+    job.status, job.error, job.finished_at = "done", "", utcnow()
+    job.result_path = result_relpath(job.task_id, job.id)
+    job.duration = round(result.duration, 3)
+    job.sample_rate = result.sample_rate
+    job.chars_per_second = chars_per_second(job.text, result.duration)
+    job.synth_seconds = round(result.timings.get("total_s") or result.timings.get("synth_s") or 0.0, 3)
+    job.request_json = request.to_json()
+    session.add(job)
+    session.commit()
+
+
+def fail_or_retry(session: Session, job: Job, reason: str, *, retry: bool) -> str:
+    job.error = reason[:2000]  # the cause comes first; a worker log tail may follow
+    job.status = "queued" if retry and job.attempts < MAX_ATTEMPTS else "failed"
+    if job.status == "failed":
+        job.finished_at = utcnow()
+    session.add(job)
+    session.commit()
+    return job.status
+
+
+def recover_interrupted(ws: Workspace, role: str) -> int:
+    """After the web process died: running jobs whose wav landed are done, others queue again."""
+    from ras.audio_files import probe_audio
+
+    recovered = 0
+    role_dir = ws.role_dir(role)
+    with ws.role_session(role) as session:
+        for job in session.exec(select(Job).where(Job.status == "running")).all():
+            final = role_dir / result_relpath(job.task_id, job.id)
+            if final.is_file():
+                info = probe_audio(final)
+                job.status, job.result_path, job.finished_at = "done", result_relpath(job.task_id, job.id), utcnow()
+                job.duration, job.sample_rate = round(info.duration, 3), info.sample_rate
+                job.chars_per_second = chars_per_second(job.text, info.duration)
+            else:
+                job.status = "queued"
+            session.add(job)
+            recovered += 1
+        session.commit()
+    return recovered
+
+
+def running_tasks(ws: Workspace, role: str) -> list[int]:
+    with ws.role_session(role) as session:
+        return list(session.exec(select(Task.id).where(Task.state == "running")).all())
+
+
+def set_task_state(ws: Workspace, role: str, task_id: int, state: str) -> None:
+    with ws.role_session(role) as session:
+        task = session.get(Task, task_id)
+        if task is None:
+            raise LookupError(f"task {task_id} not found in role {role!r}")
+        task.state = state
+        session.add(task)
+        session.commit()
+
+
+def cancel_queued(ws: Workspace, role: str, task_id: int) -> int:
+    with ws.role_session(role) as session:
+        jobs = session.exec(select(Job).where(Job.task_id == task_id, Job.status == "queued")).all()
+        for job in jobs:
+            job.status = "cancelled"
+            session.add(job)
+        session.commit()
+        return len(jobs)
+
+
+def recent_job_seconds(session: Session, limit: int = 50) -> list[float]:
+    rows = session.exec(select(Job.synth_seconds).where(Job.status == "done", col(Job.synth_seconds).is_not(None))
+                        .order_by(col(Job.finished_at).desc()).limit(limit)).all()
+    return [r for r in rows if r]
+
+
+def rate_per_minute(finished: list[datetime]) -> float | None:
+    if len(finished) < 2:
+        return None
+    span = (max(finished) - min(finished)).total_seconds()
+    return (len(finished) - 1) / span * 60 if span > 0 else None

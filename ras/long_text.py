@@ -1,0 +1,284 @@
+"""Long-text runs: the best configurations of a comparison read a long text, sentence by sentence.
+
+A run is a hidden task (Task.kind "long_text") on the same queue as comparisons: one
+parameter set per chosen result (its parameters as the engine received them, seed kept),
+one job per sentence per configuration, in sentence order (a part's sentence index is the
+order of its job ids). When all sentences of a part are done, they are joined into
+roles/<role>/long_text/<run>/<part>.wav with a sentence list beside it (<part>.json).
+"""
+from __future__ import annotations
+
+import json
+import random
+import zipfile
+from pathlib import Path
+
+from sqlalchemy import func, insert
+from sqlmodel import col, select
+
+from ras.audio_join import join_wavs
+from ras.languages import require_lang
+from ras.models import utcnow
+from ras.results import SCORE_RANGE
+from ras.role_models import Clip, Job, LongTextPart, LongTextRun, ParamSet, Task
+from ras.sentences import detect_lang, split_sentences
+from ras.task_spec import PARAMETERS, check_parameters
+from ras.tasks import get_task, status_counts
+from ras.workspace import Workspace
+
+LONG_TEXT_DIR = "long_text"
+MAX_SENTENCES = 500
+
+
+def params_of_result(session, role: str, result_id: int) -> tuple[Job, dict]:
+    """A finished result's parameters under the task-spec names, as the engine received them."""
+    job = session.get(Job, int(result_id))
+    if job is None:
+        raise LookupError(f"result {result_id} not found in role {role!r}")
+    if job.status != "done" or not job.request_json:
+        raise ValueError(f"result {result_id} has not run yet (status {job.status}); pick a finished result")
+    sent = json.loads(job.request_json)
+    params = {name: sent[field] for name, (field, _) in PARAMETERS.items() if name != "aux_refs" and field in sent}
+    params = {k: v for k, v in params.items() if not (k in ("gpt", "sovits") and not v)}
+    aux = json.loads(session.get(ParamSet, job.param_set_id).params_json).get("aux_refs") or []
+    if aux:
+        params["aux_refs"] = aux
+    return job, params
+
+
+def top_results(*, ws: Workspace, role: str, task_id: int, n: int = 3) -> list[int]:
+    """The best results of a comparison (person's score, then auto score), one per configuration."""
+    with ws.role_session(role) as session:
+        get_task(session, role, task_id)
+        rows = session.exec(select(Job).where(Job.task_id == int(task_id), Job.status == "done")
+                            .order_by(col(Job.score).is_(None), col(Job.score).desc(),
+                                      col(Job.auto_score).is_(None), col(Job.auto_score).desc(), col(Job.id))).all()
+    picked, seen = [], set()
+    for job in rows:
+        key = (job.param_set_id, job.clip_id)
+        if key not in seen:
+            seen.add(key)
+            picked.append(job.id)
+        if len(picked) >= int(n):
+            break
+    return picked
+
+
+def start_long_text(*, ws: Workspace, role: str, result_ids: list[int], text: str, text_lang: str | None = None,
+                    name: str = "") -> dict:
+    """Create the run and its queued sentence jobs; the caller starts it with runner.run_task."""
+    text = (text or "").strip()
+    if not text:
+        raise ValueError("the long text is empty")
+    ids = list(dict.fromkeys(int(i) for i in result_ids or []))
+    if not ids:
+        raise ValueError("choose at least one result (configuration) to read the text")
+    lang = require_lang(text_lang) if text_lang else detect_lang(text)
+    with ws.role_session(role) as session:
+        sources = [params_of_result(session, role, i) for i in ids]
+        task = Task(name=name or f"long text ({len(ids)})", kind="long_text",
+                    spec_json=json.dumps({"result_ids": ids, "text": text, "text_lang": lang}, ensure_ascii=False))
+        session.add(task)
+        session.flush()
+        run = LongTextRun(name=name or text[:30], text=text, text_lang=lang, task_id=task.id)
+        session.add(run)
+        session.flush()
+        first_sentences = None
+        for job, params in sources:
+            check_parameters(params)
+            sentences = split_sentences(text, params.get("text_split_method", "cut1"), lang)
+            if not sentences:
+                raise ValueError("the long text has nothing to speak (only punctuation)")
+            if len(sentences) > MAX_SENTENCES:
+                raise ValueError(f"the text makes {len(sentences)} sentences; at most {MAX_SENTENCES}")
+            first_sentences = first_sentences or sentences
+            ps = ParamSet(task_id=task.id, params_json=json.dumps(params, ensure_ascii=False),
+                          label=f"#{job.id} {_label(session, job)}")
+            session.add(ps)
+            session.flush()
+            session.add(LongTextPart(run_id=run.id, param_set_id=ps.id, clip_id=job.clip_id, source_result_id=job.id))
+            session.execute(insert(Job), [dict(
+                task_id=task.id, param_set_id=ps.id, clip_id=job.clip_id, text_id=None, seed_override=None,
+                text=sentence, text_lang=lang, status="queued", attempts=0, error="", request_json="",
+                result_path="", worker="", spectrogram_path="", metrics_json="", flags_json="", note="")
+                for sentence in sentences])
+        session.commit()
+        return {"run_id": run.id, "task_id": task.id, "sentences": first_sentences}
+
+
+def _label(session, job: Job) -> str:
+    ps = session.get(ParamSet, job.param_set_id)
+    return f"{ps.label} · ref {job.clip_id}"
+
+
+def list_runs(*, ws: Workspace, role: str) -> list[dict]:
+    with ws.role_session(role) as session:
+        runs = session.exec(select(LongTextRun).order_by(col(LongTextRun.id).desc())).all()
+        return [{"run_id": r.id, "name": r.name, "task_id": r.task_id, **status_counts(session, r.task_id)}
+                for r in runs]
+
+
+def get_run(session, role: str, run_id: int) -> LongTextRun:
+    run = session.get(LongTextRun, int(run_id))
+    if run is None:
+        raise LookupError(f"long-text run {run_id} not found in role {role!r}")
+    return run
+
+
+def _part_jobs(session, run: LongTextRun, part: LongTextPart) -> list[Job]:
+    return list(session.exec(select(Job).where(Job.task_id == run.task_id, Job.param_set_id == part.param_set_id)
+                             .order_by(col(Job.id))).all())
+
+
+def _parts(session, run: LongTextRun) -> list[LongTextPart]:
+    return list(session.exec(select(LongTextPart).where(LongTextPart.run_id == run.id)
+                             .order_by(col(LongTextPart.id))).all())
+
+
+def sentence_as_dict(role_dir: Path, index: int, job: Job) -> dict:
+    return {"index": index, "job_id": job.id, "text": job.text, "status": job.status, "error": job.error,
+            "duration": job.duration, "chars_per_second": job.chars_per_second, "auto_score": job.auto_score,
+            "flags": json.loads(job.flags_json) if job.flags_json else [], "attempts": job.attempts,
+            "seed": job.seed_override, "finished_at": job.finished_at.isoformat() if job.finished_at else None,
+            "audio": str(role_dir / job.result_path) if job.result_path else None}
+
+
+def joined_relpath(run_id: int, part_id: int) -> str:
+    return f"{LONG_TEXT_DIR}/{run_id}/{part_id}.wav"
+
+
+def run_status(*, ws: Workspace, role: str, run_id: int) -> dict:
+    role_dir = ws.role_dir(role)
+    with ws.role_session(role) as session:
+        run = get_run(session, role, run_id)
+        parts = []
+        for part in _parts(session, run):
+            jobs = _part_jobs(session, run, part)
+            joined = role_dir / part.joined_path if part.joined_path else None
+            parts.append({
+                "part_id": part.id, "result_id": part.source_result_id, "clip_id": part.clip_id,
+                "label": session.get(ParamSet, part.param_set_id).label, "score": part.score, "note": part.note,
+                "joined_audio": str(joined) if joined and joined.is_file() else None,
+                "spectrogram": str(joined.with_suffix(".png")) if joined and joined.with_suffix(".png").is_file()
+                else None,
+                "sentences": [sentence_as_dict(role_dir, i, job) for i, job in enumerate(jobs)]})
+        counts = status_counts(session, run.task_id)
+    return {"run_id": run.id, "task_id": run.task_id, "name": run.name, "text": run.text,
+            "text_lang": run.text_lang, **counts, "parts": parts}
+
+
+def rebuild_joined(ws: Workspace, role: str, part_id: int) -> Path | None:
+    """Join the part's sentences when all are done; returns the joined wav (None while some are missing)."""
+    from ras.spectrogram import render_spectrogram
+
+    role_dir = ws.role_dir(role)
+    with ws.role_session(role) as session:
+        part = session.get(LongTextPart, int(part_id))
+        if part is None:
+            raise LookupError(f"long-text part {part_id} not found in role {role!r}")
+        run = session.get(LongTextRun, part.run_id)
+        jobs = _part_jobs(session, run, part)
+    if not jobs or any(j.status != "done" or not j.result_path for j in jobs):
+        return None
+    relpath = joined_relpath(run.id, part.id)
+    joined = join_wavs([role_dir / j.result_path for j in jobs], role_dir / relpath)
+    sentences = [{"index": i, "text": j.text, "start": a, "end": b}
+                 for i, (j, (a, b)) in enumerate(zip(jobs, joined.spans))]
+    _write_json(role_dir / relpath.replace(".wav", ".json"), {"duration": round(joined.duration, 3),
+                                                                "sample_rate": joined.sample_rate,
+                                                                "sentences": sentences})
+    render_spectrogram(joined.path, force=True)
+    with ws.role_session(role) as session:
+        part = session.get(LongTextPart, int(part_id))
+        part.joined_path = relpath
+        session.add(part)
+        session.commit()
+    return joined.path
+
+
+def _write_json(path: Path, data: dict) -> None:
+    from ras.audio_files import write_atomic
+
+    write_atomic(path, json.dumps(data, ensure_ascii=False, indent=2).encode("utf-8"))
+
+
+def after_result(ws: Workspace, role: str, job_id: int) -> Path | None:
+    """Result listener: a finished sentence of a long-text run rebuilds its part's joined audio."""
+    with ws.role_session(role) as session:
+        job = session.get(Job, int(job_id))
+        task = session.get(Task, job.task_id) if job else None
+        if task is None or task.kind != "long_text":
+            return None
+        part_id = session.exec(select(LongTextPart.id).join(LongTextRun, LongTextRun.id == LongTextPart.run_id)
+                               .where(LongTextRun.task_id == task.id,
+                                      LongTextPart.param_set_id == job.param_set_id)).first()
+    return rebuild_joined(ws, role, part_id) if part_id else None
+
+
+def regenerate_sentence(*, ws: Workspace, runner, role: str, run_id: int, index: int,
+                        part_id: int | None = None) -> dict:
+    """Queue sentence `index` again (every part, or only `part_id`) with a new seed and run it."""
+    with ws.role_session(role) as session:
+        run = get_run(session, role, run_id)
+        if runner.status(role, run.task_id)["state"] == "running":
+            raise ValueError(f"long-text run {run_id} is still running; re-generate when it has finished")
+        parts = [p for p in _parts(session, run) if part_id is None or p.id == int(part_id)]
+        if not parts:
+            raise LookupError(f"part {part_id} is not in long-text run {run_id}")
+        requeued = []
+        for part in parts:
+            jobs = _part_jobs(session, run, part)
+            if not 0 <= int(index) < len(jobs):
+                raise ValueError(f"sentence index {index} is outside 0-{len(jobs) - 1}")
+            job = jobs[int(index)]
+            job.seed_override = random.randint(0, 2**31 - 1)
+            job.status, job.attempts, job.error = "queued", 0, ""
+            job.score, job.auto_score, job.metrics_json, job.flags_json, job.spectrogram_path = None, None, "", "", ""
+            session.add(job)
+            requeued.append((part.id, job))
+        session.commit()
+    runner.run_task(role, run.task_id)
+    role_dir = ws.role_dir(role)
+    sentence = sentence_as_dict(role_dir, int(index), requeued[0][1])
+    return {"sentence": {**sentence, "run_id": int(run_id), "part_ids": [p for p, _ in requeued],
+                         "job_ids": [j.id for _, j in requeued]}}
+
+
+def score_part(*, ws: Workspace, role: str, part_id: int, score: float | None, note: str = "") -> dict:
+    """A person's score of one configuration's long text; the reference clip keeps the mean of its parts."""
+    if score is not None and not SCORE_RANGE[0] <= float(score) <= SCORE_RANGE[1]:
+        raise ValueError(f"score {score} is outside {SCORE_RANGE[0]:g}-{SCORE_RANGE[1]:g}")
+    with ws.role_session(role) as session:
+        part = session.get(LongTextPart, int(part_id))
+        if part is None:
+            raise LookupError(f"long-text part {part_id} not found in role {role!r}")
+        part.score, part.note = (None if score is None else float(score)), note or ""
+        session.add(part)
+        session.flush()
+        clip = session.get(Clip, part.clip_id)
+        clip.long_text_score = session.exec(select(func.avg(LongTextPart.score)).where(
+            LongTextPart.clip_id == clip.id, col(LongTextPart.score).is_not(None))).one()
+        session.add(clip)
+        session.commit()
+        return {"part_id": part.id, "score": part.score, "note": part.note, "clip_id": clip.id,
+                "clip_long_text_score": clip.long_text_score, "scored_at": utcnow().isoformat()}
+
+
+def export_part(*, ws: Workspace, role: str, part_id: int) -> Path:
+    """A zip of the joined wav and its sentence list (sentences.json: text, start, end in seconds)."""
+    role_dir = ws.role_dir(role)
+    with ws.role_session(role) as session:
+        part = session.get(LongTextPart, int(part_id))
+        if part is None:
+            raise LookupError(f"long-text part {part_id} not found in role {role!r}")
+    if not part.joined_path or not (role_dir / part.joined_path).is_file():
+        raise ValueError(f"part {part_id} has no joined audio yet: wait until all its sentences are done")
+    wav = role_dir / part.joined_path
+    listing = wav.with_suffix(".json")
+    target = wav.with_name(f"{wav.stem}_export.zip")
+    temp = target.with_name(f".{target.name}.partial")
+    with zipfile.ZipFile(temp, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.write(wav, f"long_text_{part.run_id}_{part.id}.wav")
+        archive.write(listing, "sentences.json")
+    temp.replace(target)
+    return target

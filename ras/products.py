@@ -1,0 +1,293 @@
+"""Products: a winning configuration kept ready for GPT-SoVITS, exported, and synthesized by name.
+
+A product copies its reference clip (and aux references) into roles/<role>/products/<id>/,
+so it survives the clip's deletion, and stores the weights, prompt and every parameter the
+engine received for the source result. Names are unique across all roles: scripts call
+/tts by product name. The export zip holds what GPT-SoVITS users need (see export_product).
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import uuid
+import zipfile
+from pathlib import Path
+
+from sqlmodel import col, select
+
+from gsv_integration.request import SynthesisRequest
+from ras.clips import clip_audio_path
+from ras.role_models import Clip, Job, Product
+from ras.task_spec import PARAMETERS
+from ras.workspace import Workspace
+
+PRODUCTS_DIR = "products"
+TTS_KEEP = 50  # synthesized files kept per product; older ones are removed
+# SynthesisRequest fields that are not "parameters": texts, prompt and paths.
+NOT_PARAMS = ("text", "text_lang", "ref_audio_path", "prompt_text", "prompt_lang", "aux_ref_audio_paths",
+              "gpt_weights", "sovits_weights")
+# GPT-SoVITS webui language labels, used by GSVI's infer_config.json "prompt_language".
+GSVI_LANGUAGE = {"all_zh": "中文", "zh": "中英混合", "en": "英文", "all_ja": "日文", "ja": "日英混合",
+                 "all_ko": "韩文", "ko": "韩英混合", "all_yue": "粤语", "yue": "粤英混合", "auto": "多语种混合",
+                 "auto_yue": "多语种混合(粤语)"}
+API_V2_URL = "http://127.0.0.1:9880"
+
+
+def _weight_version(gpt: str, sovits: str) -> str:
+    from gsv_integration.weights import NotAModelError, describe_weight
+
+    for path, kind in ((sovits, "sovits"), (gpt, "gpt")):
+        if path:
+            try:
+                return describe_weight(path, kind=kind)["version"]
+            except (NotAModelError, OSError):
+                continue
+    return ""
+
+
+def find_product(ws: Workspace, name: str) -> tuple[str, int] | None:
+    """(role, id) of the product called `name` in any role."""
+    for role in ws.role_names():
+        with ws.role_session(role) as session:
+            product_id = session.exec(select(Product.id).where(Product.name == name)).first()
+        if product_id is not None:
+            return role, product_id
+    return None
+
+
+def _check_name(ws: Workspace, name: str, *, allow: tuple[str, int] | None = None) -> str:
+    name = (name or "").strip()
+    if not name:
+        raise ValueError("a product needs a name")
+    owner = find_product(ws, name)
+    if owner is not None and owner != allow:
+        raise ValueError(f"a product named {name!r} already exists (role {owner[0]!r}); names are unique across roles")
+    return name
+
+
+def _copy_into(source: Path, folder: Path, stem: str) -> str:
+    if not source.is_file():
+        raise FileNotFoundError(f"reference audio {source} is missing; re-import the clip first")
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / f"{stem}{source.suffix.lower()}"
+    temp = target.with_name(f".{target.name}.{uuid.uuid4().hex}.part")
+    shutil.copyfile(source, temp)
+    os.replace(temp, target)
+    return target.name
+
+
+def create_product(*, ws: Workspace, role: str, result_id: int, name: str, note: str = "") -> int:
+    name = _check_name(ws, name)
+    role_dir = ws.role_dir(role)
+    with ws.role_session(role) as session:
+        job = session.get(Job, int(result_id))
+        if job is None:
+            raise LookupError(f"result {result_id} not found in role {role!r}")
+        if job.status != "done" or not job.request_json:
+            raise ValueError(f"result {result_id} has not run yet (status {job.status})")
+        sent = json.loads(job.request_json)
+        clip = session.get(Clip, job.clip_id)
+        product = Product(name=name, gpt_weights=sent.get("gpt_weights", ""),
+                          sovits_weights=sent.get("sovits_weights", ""), prompt_text=sent.get("prompt_text", ""),
+                          prompt_lang=sent.get("prompt_lang", "zh"), score=job.score, note=note or "",
+                          params_json=json.dumps({k: v for k, v in sent.items() if k not in NOT_PARAMS}),
+                          source_result_id=job.id, source_clip_id=job.clip_id,
+                          version=_weight_version(sent.get("gpt_weights", ""), sent.get("sovits_weights", "")))
+        session.add(product)
+        session.flush()
+        folder = role_dir / PRODUCTS_DIR / str(product.id)
+        try:
+            product.ref_audio = f"{PRODUCTS_DIR}/{product.id}/" + _copy_into(
+                clip_audio_path(ws, role, clip) if clip else Path(sent["ref_audio_path"]), folder, "ref")
+            product.aux_refs_json = json.dumps([f"{PRODUCTS_DIR}/{product.id}/" + _copy_into(Path(p), folder, f"aux{i}")
+                                                for i, p in enumerate(sent.get("aux_ref_audio_paths") or [])])
+            session.add(product)
+            session.commit()
+        except BaseException:
+            session.rollback()
+            shutil.rmtree(folder, ignore_errors=True)
+            raise
+        return product.id
+
+
+def product_as_dict(ws: Workspace, role: str, product: Product) -> dict:
+    role_dir = ws.role_dir(role)
+    params = json.loads(product.params_json)
+    return {"product_id": product.id, "name": product.name, "role": role, "version": product.version,
+            "gpt_weights": product.gpt_weights, "sovits_weights": product.sovits_weights,
+            "ref_audio": str(role_dir / product.ref_audio), "prompt_text": product.prompt_text,
+            "prompt_lang": product.prompt_lang,
+            "aux_refs": [str(role_dir / p) for p in json.loads(product.aux_refs_json)],
+            "params": params, "parameters": spec_parameters(product), "score": product.score, "note": product.note,
+            "source_result_id": product.source_result_id, "source_clip_id": product.source_clip_id,
+            "created_at": product.created_at.isoformat()}
+
+
+def spec_parameters(product: Product) -> dict:
+    """The product's parameters under the task-spec names (gpt, sovits, top_k, speed...)."""
+    fields = {**json.loads(product.params_json), "gpt_weights": product.gpt_weights,
+              "sovits_weights": product.sovits_weights}
+    return {name: fields[field] for name, (field, _) in PARAMETERS.items() if field in fields}
+
+
+def list_products(*, ws: Workspace, role: str = "") -> list[dict]:
+    found = []
+    for name in [role] if role else ws.role_names():
+        with ws.role_session(name) as session:
+            found += [product_as_dict(ws, name, p) for p in session.exec(select(Product).order_by(col(Product.id)))]
+    return found
+
+
+def _get(session, role: str, product_id: int) -> Product:
+    product = session.get(Product, int(product_id))
+    if product is None:
+        raise LookupError(f"product {product_id} not found in role {role!r}")
+    return product
+
+
+def get_product(*, ws: Workspace, role: str, product_id: int) -> dict:
+    with ws.role_session(role) as session:
+        return product_as_dict(ws, role, _get(session, role, product_id))
+
+
+def rename_product(*, ws: Workspace, role: str, product_id: int, name: str) -> dict:
+    name = _check_name(ws, name, allow=(role, int(product_id)))
+    with ws.role_session(role) as session:
+        product = _get(session, role, product_id)
+        product.name = name
+        session.add(product)
+        session.commit()
+        return product_as_dict(ws, role, product)
+
+
+def delete_product(*, ws: Workspace, role: str, product_id: int) -> None:
+    with ws.role_session(role) as session:
+        session.delete(_get(session, role, product_id))
+        session.commit()
+    shutil.rmtree(ws.role_dir(role) / PRODUCTS_DIR / str(int(product_id)), ignore_errors=True)
+
+
+def build_request(ws: Workspace, role: str, product: Product, text: str, text_lang: str) -> SynthesisRequest:
+    role_dir = ws.role_dir(role)
+    return SynthesisRequest(
+        text=text, text_lang=text_lang, ref_audio_path=str(role_dir / product.ref_audio),
+        prompt_text=product.prompt_text, prompt_lang=product.prompt_lang,
+        aux_ref_audio_paths=[str(role_dir / p) for p in json.loads(product.aux_refs_json)],
+        gpt_weights=product.gpt_weights, sovits_weights=product.sovits_weights, **json.loads(product.params_json),
+    ).validate()
+
+
+def _safe_name(name: str) -> str:
+    return re.sub(r'[\\/:*?"<>|\s]+', "_", name).strip("._") or "product"
+
+
+def export_files(ws: Workspace, role: str, product: Product) -> dict[str, bytes | Path]:
+    """Archive name -> bytes or a file to copy."""
+    role_dir = ws.role_dir(role)
+    ref = role_dir / product.ref_audio
+    aux = [role_dir / p for p in json.loads(product.aux_refs_json)]
+    params = json.loads(product.params_json)
+    synthesis = {**params, "prompt_text": product.prompt_text, "prompt_lang": product.prompt_lang,
+                 "ref_audio_path": ref.name, "aux_ref_audio_paths": [p.name for p in aux],
+                 "gpt_weights": product.gpt_weights, "sovits_weights": product.sovits_weights}
+    settings = {"name": product.name, "role": role, "gpt_sovits_version": product.version,
+                "gpt_weights": {"name": Path(product.gpt_weights).name, "path": product.gpt_weights},
+                "sovits_weights": {"name": Path(product.sovits_weights).name, "path": product.sovits_weights},
+                "ref_audio": ref.name, "prompt_text": product.prompt_text, "prompt_lang": product.prompt_lang,
+                "aux_refs": [p.name for p in aux], "parameters": spec_parameters(product),
+                "synthesis_request": synthesis, "score": product.score, "note": product.note,
+                "source_result_id": product.source_result_id}
+    body = SynthesisRequest(text="", text_lang=product.prompt_lang, ref_audio_path=str(ref),
+                            prompt_text=product.prompt_text, prompt_lang=product.prompt_lang,
+                            aux_ref_audio_paths=[str(p) for p in aux], **params).to_tts_inputs()
+    body.update(text="你好，这是一段测试语音。" if product.prompt_lang in ("zh", "all_zh") else "Hello, this is a test.",
+                text_lang=product.prompt_lang, media_type="wav")
+    folder = f"gsvi/{_safe_name(product.name)}"
+    gsvi = {"version": "1.0.1", "software_version": "1.1", "gpt_path": product.gpt_weights,
+            "sovits_path": product.sovits_weights, "简介": f"RAS product {product.name} (role {role})",
+            "emotion_list": {"default": {"ref_wav_path": ref.name, "prompt_text": product.prompt_text,
+                                         "prompt_language": GSVI_LANGUAGE.get(product.prompt_lang, "多语种混合")}}}
+    files: dict[str, bytes | Path] = {ref.name: ref, **{p.name: p for p in aux}, f"{folder}/{ref.name}": ref}
+    dump = lambda data: json.dumps(data, ensure_ascii=False, indent=2).encode("utf-8")
+    files.update({"settings.json": dump(settings), "api_v2_request.json": dump(body),
+                  "curl.txt": curl_lines(product, body).encode("utf-8"), f"{folder}/infer_config.json": dump(gsvi),
+                  "README.txt": EXPORT_README.format(name=product.name, folder=folder).encode("utf-8")})
+    return files
+
+
+def curl_lines(product: Product, body: dict) -> str:
+    from urllib.parse import quote
+
+    lines = ["# GPT-SoVITS api_v2 (python api_v2.py -a 127.0.0.1 -p 9880): load the weights, then synthesize"]
+    if product.gpt_weights:
+        lines.append(f'curl "{API_V2_URL}/set_gpt_weights?weights_path={quote(product.gpt_weights)}"')
+    if product.sovits_weights:
+        lines.append(f'curl "{API_V2_URL}/set_sovits_weights?weights_path={quote(product.sovits_weights)}"')
+    lines.append(f'curl -X POST "{API_V2_URL}/tts" -H "Content-Type: application/json" '
+                 f'-d @api_v2_request.json -o output.wav')
+    lines.append("# one line, without the file:")
+    payload = json.dumps(body, ensure_ascii=False).replace("'", "'\\''")
+    lines.append(f"curl -X POST \"{API_V2_URL}/tts\" -H \"Content-Type: application/json\" -d '{payload}' -o output.wav")
+    return "\n".join(lines) + "\n"
+
+
+EXPORT_README = """RAS product "{name}"
+
+settings.json        every parameter (task-spec names under "parameters"; SynthesisRequest fields under
+                     "synthesis_request", reference paths relative to this folder)
+api_v2_request.json  a ready POST /tts body for GPT-SoVITS api_v2; ref_audio_path is the copy in RAS's
+                     roles folder - change it if api_v2 runs on another machine
+curl.txt             loading the weights (/set_gpt_weights, /set_sovits_weights) and the /tts call
+{folder}/            a GPT-SoVITS-Inference (GSVI) character folder: copy it into GSVI's trained/ folder;
+                     infer_config.json names the weights by their full path (copy the .ckpt/.pth beside it
+                     and keep only the file names if you move it to another machine)
+"""
+
+
+def export_product(*, ws: Workspace, role: str, product_id: int) -> Path:
+    with ws.role_session(role) as session:
+        product = _get(session, role, product_id)
+    target = ws.role_dir(role) / PRODUCTS_DIR / str(product.id) / f"product_{product.id}.zip"
+    temp = target.with_name(f".{target.name}.{uuid.uuid4().hex}.part")
+    try:
+        with zipfile.ZipFile(temp, "w", zipfile.ZIP_DEFLATED) as archive:
+            for name, content in export_files(ws, role, product).items():
+                if isinstance(content, Path):
+                    archive.write(content, name)
+                else:
+                    archive.writestr(name, content)
+        os.replace(temp, target)
+    except BaseException:
+        temp.unlink(missing_ok=True)
+        raise
+    return target
+
+
+def tts(*, ws: Workspace, runner, product: str, text: str, text_lang: str) -> Path:
+    """Synthesize `text` with the product named `product` (any role); returns the wav."""
+    owner = find_product(ws, (product or "").strip())
+    if owner is None:
+        raise LookupError(f"no product named {product!r}; see /list_products")
+    role, product_id = owner
+    with ws.role_session(role) as session:
+        row = _get(session, role, product_id)
+    request = build_request(ws, role, row, text, text_lang)
+    folder = ws.role_dir(role) / PRODUCTS_DIR / str(product_id) / "tts"
+    folder.mkdir(parents=True, exist_ok=True)
+    name = uuid.uuid4().hex[:16]
+    final, temp = folder / f"{name}.wav", folder / f".{name}.partial.wav"  # soundfile reads the suffix
+    try:
+        runner.synthesize_now(request, str(temp))
+        os.replace(temp, final)
+    finally:
+        temp.unlink(missing_ok=True)
+    _prune(folder)
+    return final
+
+
+def _prune(folder: Path) -> None:
+    files = sorted(folder.glob("*.wav"), key=lambda p: p.stat().st_mtime)
+    for old in files[:-TTS_KEEP]:
+        old.unlink(missing_ok=True)

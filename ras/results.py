@@ -1,0 +1,160 @@
+"""Results of a task: sorted and filtered pages, scores, and comparison by variable."""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from sqlalchemy import func
+from sqlmodel import col, select
+
+from ras.models import utcnow
+from ras.role_models import Clip, Job, ParamSet
+from ras.tasks import get_task
+from ras.workspace import Workspace
+
+SCORE_RANGE = (0.0, 5.0)  # the UI offers 1-5 stars; 0 marks a take as unusable
+# A fixed whitelist: request text never becomes SQL.
+SORTS = {
+    "duration": (col(Job.duration).is_(None), col(Job.duration)),
+    "-duration": (col(Job.duration).is_(None), col(Job.duration).desc()),
+    "chars_per_second": (col(Job.chars_per_second).is_(None), col(Job.chars_per_second)),
+    "auto": (col(Job.auto_score).is_(None), col(Job.auto_score).desc()),
+    "score": (col(Job.score).is_(None), col(Job.score).desc()),
+    "group": (col(Job.param_set_id), col(Job.duration)),
+    "id": (col(Job.id),),
+}
+STATUSES = ("done", "failed", "queued", "running", "cancelled")
+
+
+@dataclass(frozen=True)
+class ResultFilter:
+    param_set_ids: tuple[int, ...] = ()
+    clip_ids: tuple[int, ...] = ()
+    text_ids: tuple[int, ...] = ()
+    text: str = ""
+    scored: bool | None = None
+    statuses: tuple[str, ...] = ("done", "failed")
+
+
+def _filtered(query, task_id: int, flt: ResultFilter):
+    query = query.where(Job.task_id == task_id)
+    if flt.statuses:
+        bad = set(flt.statuses) - set(STATUSES)
+        if bad:
+            raise ValueError(f"unknown status filter {sorted(bad)}; use {', '.join(STATUSES)}")
+        query = query.where(col(Job.status).in_(flt.statuses))
+    if flt.param_set_ids:
+        query = query.where(col(Job.param_set_id).in_(flt.param_set_ids))
+    if flt.clip_ids:
+        query = query.where(col(Job.clip_id).in_(flt.clip_ids))
+    if flt.text_ids:
+        query = query.where(col(Job.text_id).in_(flt.text_ids))
+    if flt.text:
+        query = query.where(col(Job.text).contains(flt.text))
+    if flt.scored is not None:
+        query = query.where(col(Job.score).is_not(None) if flt.scored else col(Job.score).is_(None))
+    return query
+
+
+def result_as_dict(ws: Workspace, role: str, job: Job, params: dict, label: str) -> dict:
+    role_dir = ws.role_dir(role)
+    metrics = json.loads(job.metrics_json) if job.metrics_json else {}
+    return {
+        "id": job.id, "clip_id": job.clip_id, "text_id": job.text_id, "text": job.text, "text_lang": job.text_lang,
+        "status": job.status, "error": job.error, "param_set_id": job.param_set_id, "label": label,
+        # what the engine really received, once the job ran; the planned set before
+        "params": json.loads(job.request_json) if job.request_json else params,
+        "audio": str(role_dir / job.result_path) if job.result_path else None,
+        "duration": job.duration, "chars_per_second": job.chars_per_second,
+        "spectrogram": str(role_dir / job.spectrogram_path) if job.spectrogram_path else None,
+        "metrics": metrics.get("metrics", {}), "missing_metrics": metrics.get("missing", {}),
+        "auto_score": job.auto_score, "flags": json.loads(job.flags_json) if job.flags_json else [],
+        "score": job.score, "note": job.note,
+    }
+
+
+def list_results(*, ws: Workspace, role: str, task_id: int, sort: str = "duration", page: int = 1,
+                 page_size: int = 50, flt: ResultFilter = ResultFilter()) -> dict:
+    if sort not in SORTS:
+        raise ValueError(f"unknown sort {sort!r}; use one of {', '.join(SORTS)}")
+    page, page_size = max(int(page), 1), min(max(int(page_size), 1), 500)
+    with ws.role_session(role) as session:
+        get_task(session, role, task_id)
+        total = session.exec(_filtered(select(func.count()).select_from(Job), task_id, flt)).one()
+        query = _filtered(select(Job), task_id, flt).order_by(*SORTS[sort], col(Job.id))
+        rows = session.exec(query.offset((page - 1) * page_size).limit(page_size)).all()
+        sets = {ps.id: ps for ps in session.exec(select(ParamSet).where(ParamSet.task_id == task_id)).all()}
+    return {"total": total, "results": [
+        result_as_dict(ws, role, job, json.loads(sets[job.param_set_id].params_json), sets[job.param_set_id].label)
+        for job in rows]}
+
+
+def get_result(*, ws: Workspace, role: str, result_id: int) -> dict:
+    with ws.role_session(role) as session:
+        job = session.get(Job, int(result_id))
+        if job is None:
+            raise LookupError(f"result {result_id} not found in role {role!r}")
+        ps = session.get(ParamSet, job.param_set_id)
+    return result_as_dict(ws, role, job, json.loads(ps.params_json), ps.label)
+
+
+def score_result(*, ws: Workspace, role: str, result_id: int, score: float | None, note: str = "") -> dict:
+    """Store a person's score at once; the reference clip's mean score follows."""
+    if score is not None:
+        score = float(score)
+        if not SCORE_RANGE[0] <= score <= SCORE_RANGE[1]:
+            raise ValueError(f"score {score} is outside {SCORE_RANGE[0]:g}-{SCORE_RANGE[1]:g}")
+    with ws.role_session(role) as session:
+        job = session.get(Job, int(result_id))
+        if job is None:
+            raise LookupError(f"result {result_id} not found in role {role!r}")
+        if job.status != "done":
+            raise ValueError(f"result {result_id} has no audio to score (status {job.status})")
+        job.score, job.note, job.scored_at = score, note or "", utcnow()
+        session.add(job)
+        session.flush()
+        clip = session.get(Clip, job.clip_id)
+        clip.mean_score = session.exec(select(func.avg(Job.score)).where(
+            Job.clip_id == clip.id, col(Job.score).is_not(None))).one()
+        session.add(clip)
+        session.commit()
+    return get_result(ws=ws, role=role, result_id=result_id)
+
+
+def compare_by_variable(*, ws: Workspace, role: str, task_id: int, by: str = "param_set") -> list[dict]:
+    """Per parameter set (or per reference clip): count, mean score, mean duration, mean auto score."""
+    group = {"param_set": Job.param_set_id, "clip": Job.clip_id, "text": Job.text_id}.get(by)
+    if group is None:
+        raise ValueError("compare by 'param_set', 'clip' or 'text'")
+    with ws.role_session(role) as session:
+        get_task(session, role, task_id)
+        rows = session.exec(
+            select(group, func.count(), func.avg(Job.score), func.count(Job.score), func.avg(Job.duration),
+                   func.avg(Job.auto_score))
+            .where(Job.task_id == task_id, Job.status == "done").group_by(group).order_by(group)).all()
+        labels = _labels(session, task_id, by, [r[0] for r in rows])
+    return [{"key": key, "label": labels.get(key, str(key)), "count": count, "scored": scored,
+             "mean_score": _round(mean_score), "mean_duration": _round(mean_duration), "mean_auto": _round(mean_auto)}
+            for key, count, mean_score, scored, mean_duration, mean_auto in rows]
+
+
+def _labels(session, task_id: int, by: str, keys: list) -> dict:
+    if by == "param_set":
+        return {ps.id: ps.label for ps in session.exec(select(ParamSet).where(ParamSet.task_id == task_id)).all()}
+    if by == "clip":
+        clips = session.exec(select(Clip).where(col(Clip.id).in_(keys))).all()
+        return {c.id: f"#{c.id} {c.text[:24]}" for c in clips}
+    texts = session.exec(select(Job.text_id, Job.text).where(Job.task_id == task_id).distinct()).all()
+    return {text_id: text[:24] for text_id, text in texts}
+
+
+def _round(value):
+    return round(float(value), 3) if value is not None else None
+
+
+def param_sets(*, ws: Workspace, role: str, task_id: int) -> list[dict]:
+    with ws.role_session(role) as session:
+        get_task(session, role, task_id)
+        return [{"id": ps.id, "label": ps.label, "params": json.loads(ps.params_json)}
+                for ps in session.exec(select(ParamSet).where(ParamSet.task_id == task_id)
+                                       .order_by(ParamSet.id)).all()]

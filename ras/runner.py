@@ -1,0 +1,271 @@
+"""Runs queued jobs through the engines: one thread per engine, supervised.
+
+The queue is the job rows. A worker thread takes the cheapest next job for its
+engine's loaded state (ras.scheduler), runs it with a timeout, and records the
+outcome. A crashed or hung engine is killed and restarted by its engine class;
+the job is retried once, then failed with the reason. Killing the web process
+loses nothing finished: on start-up, interrupted jobs are recovered and tasks
+that were running resume.
+"""
+from __future__ import annotations
+
+import collections
+import logging
+import statistics
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from sqlmodel import col, select
+
+from gsv_integration.engine import Engine, EngineError, SynthesisInputError
+from ras import jobs
+from ras.role_models import Job
+from ras.scheduler import EngineState, JobKey, Scheduler
+from ras.tasks import get_task, status_counts
+from ras.workspace import Workspace
+
+log = logging.getLogger("ras.runner")
+FIRST_JOB_TIMEOUT = 600.0  # before any job finished: model loading on a cold GPU can be slow
+MODEL_SWITCH_ALLOWANCE = 300.0
+
+
+@dataclass
+class Worker:
+    name: str
+    engine: Engine
+    state: EngineState = field(default_factory=EngineState)
+    current: dict | None = None  # what it is running now, for the progress view
+
+
+class Runner:
+    def __init__(self, ws: Workspace, engine_factory: Callable[[], list[Engine]], *,
+                 job_timeout: float | None = None, on_result: Callable[[str, int], None] | None = None):
+        self.ws = ws
+        self.engine_factory = engine_factory
+        self.job_timeout = job_timeout
+        self._listeners: list[Callable[[str, int], None]] = [on_result] if on_result else []
+        self._lock = threading.Condition()
+        self._active: dict[tuple[str, int], Scheduler] = {}
+        self._workers: list[Worker] = []
+        self._threads: list[threading.Thread] = []
+        self._recent_seconds: collections.deque[float] = collections.deque(maxlen=50)
+        self._log: collections.deque[str] = collections.deque(maxlen=300)
+        self._stopping = False
+
+    # ------------------------------------------------------------------ control
+    def resume_interrupted(self) -> list[tuple[str, int]]:
+        """Start-up: recover jobs the last process left running; resume running tasks."""
+        resumed = []
+        for role in self.ws.role_names():
+            if jobs.recover_interrupted(self.ws, role):
+                self._say(f"{role}: recovered interrupted jobs")
+            for task_id in jobs.running_tasks(self.ws, role):
+                try:
+                    self.run_task(role, task_id)
+                    resumed.append((role, task_id))
+                except Exception as exc:  # noqa: BLE001 - a missing engine must not stop start-up
+                    self._say(f"{role} task {task_id}: not resumed ({exc})")
+        return resumed
+
+    def run_task(self, role: str, task_id: int) -> dict:
+        task_id = int(task_id)
+        with self.ws.role_session(role) as session:
+            get_task(session, role, task_id)
+            keys = jobs.job_keys(session, task_id)
+        if not keys:
+            jobs.set_task_state(self.ws, role, task_id, "idle")
+            return {"task_id": task_id, "status": "done"}
+        self._ensure_workers()
+        jobs.set_task_state(self.ws, role, task_id, "running")
+        with self._lock:
+            if (role, task_id) not in self._active:
+                self._active[(role, task_id)] = Scheduler(keys)
+                self._say(f"{role} task {task_id}: {len(keys)} jobs queued")
+            self._lock.notify_all()
+        return {"task_id": task_id, "status": "running"}
+
+    def cancel_task(self, role: str, task_id: int) -> dict:
+        """Queued jobs are cancelled; a job already running finishes first."""
+        task_id = int(task_id)
+        with self._lock:
+            self._active.pop((role, task_id), None)
+        cancelled = jobs.cancel_queued(self.ws, role, task_id)
+        jobs.set_task_state(self.ws, role, task_id, "idle")
+        self._say(f"{role} task {task_id}: cancelled {cancelled} queued jobs")
+        return {"task_id": task_id, "status": "cancelled"}
+
+    def shutdown(self) -> None:
+        with self._lock:
+            self._stopping = True
+            self._lock.notify_all()
+        for thread in self._threads:
+            thread.join(timeout=5)
+        for worker in self._workers:
+            worker.engine.close()
+
+    def synthesize_now(self, request, out_path: str, *, timeout: float | None = None):
+        """One synthesis outside the queue (TTS by product). The engine's own lock runs it
+        between two queued jobs; the least busy engine is used."""
+        self._ensure_workers()
+        with self._lock:
+            worker = min(self._workers, key=lambda w: w.current is not None)
+        return worker.engine.synthesize(request, out_path, timeout=timeout or FIRST_JOB_TIMEOUT)
+
+    def add_result_listener(self, listener: Callable[[str, int], None]) -> None:
+        """Called with (role, job_id) after each finished job (analysis, long-text joining...)."""
+        self._listeners.append(listener)
+
+    # ------------------------------------------------------------------ status
+    def status(self, role: str, task_id: int) -> dict:
+        task_id = int(task_id)
+        with self.ws.role_session(role) as session:
+            task = get_task(session, role, task_id)
+            counts = status_counts(session, task_id)
+            finished = session.exec(select(Job.finished_at).where(Job.task_id == task_id, Job.status == "done")
+                                    .order_by(col(Job.finished_at).desc()).limit(20)).all()
+            last = session.exec(select(Job).where(Job.task_id == task_id, Job.status == "done")
+                                .order_by(col(Job.finished_at).desc()).limit(1)).first()
+        rate = jobs.rate_per_minute([f for f in finished if f])
+        with self._lock:
+            current = [dict(w.current, worker=w.name) for w in self._workers
+                       if w.current and w.current["role"] == role and w.current["task_id"] == task_id]
+            active = (role, task_id) in self._active
+        return {
+            **counts, "task_id": task_id, "state": "running" if active else task.state,
+            "jobs_per_min": round(rate, 2) if rate else None,
+            "eta_seconds": round((counts["queued"] + counts["running"]) / rate * 60) if rate else None,
+            "current": current,
+            "last_result": {"job_id": last.id, "audio": str(self.ws.role_dir(role) / last.result_path),
+                            "duration": last.duration} if last else None,
+        }
+
+    def log_tail(self, lines: int = 40) -> str:
+        with self._lock:
+            own = list(self._log)[-lines:]
+        engine_tails = [getattr(w.engine, "log_tail", lambda n: "")(lines // 2) for w in self._workers]
+        return "\n".join(own + [t for t in engine_tails if t])
+
+    def median_job_seconds(self) -> float | None:
+        with self._lock:
+            return statistics.median(self._recent_seconds) if self._recent_seconds else None
+
+    # ------------------------------------------------------------------ workers
+    def _ensure_workers(self) -> None:
+        with self._lock:
+            if self._workers:
+                return
+            engines = self.engine_factory()
+            self._workers = [Worker(engine.name, engine) for engine in engines]
+            for worker in self._workers:
+                thread = threading.Thread(target=self._work, args=(worker,), daemon=True, name=f"ras-{worker.name}")
+                self._threads.append(thread)
+                thread.start()
+
+    def _say(self, line: str) -> None:
+        log.info(line)
+        with self._lock:
+            self._log.append(time.strftime("%H:%M:%S ") + line)
+
+    def _next(self, worker: Worker) -> tuple[str, int, JobKey] | None:
+        with self._lock:
+            others = {(w.state.gpt, w.state.sovits) for w in self._workers if w is not worker}
+            for (role, task_id), scheduler in list(self._active.items()):
+                key = scheduler.next(worker.state, avoid=others)
+                if key is not None:
+                    return role, task_id, key
+            return None
+
+    def _work(self, worker: Worker) -> None:
+        while True:
+            with self._lock:
+                if self._stopping:
+                    return
+            picked = self._next(worker)
+            if picked is None:
+                self._finish_idle_tasks()
+                with self._lock:
+                    if not self._stopping:
+                        self._lock.wait(timeout=1.0)
+                continue
+            try:
+                self._run_job(worker, *picked)
+            except Exception as exc:  # noqa: BLE001 - a worker thread must survive anything
+                log.exception("worker %s: unexpected error", worker.name)
+                self._say(f"{worker.name}: unexpected error {exc}")
+            finally:
+                with self._lock:
+                    worker.current = None
+
+    def _finish_idle_tasks(self) -> None:
+        """A task whose scheduler is empty and that has no running job is done."""
+        with self._lock:
+            busy = {(w.current["role"], w.current["task_id"]) for w in self._workers if w.current}
+            done = [k for k, s in self._active.items() if len(s) == 0 and k not in busy]
+            for key in done:
+                del self._active[key]
+        for role, task_id in done:
+            jobs.set_task_state(self.ws, role, task_id, "idle")
+            self._say(f"{role} task {task_id}: finished")
+
+    def _timeout(self, worker: Worker, key: JobKey) -> float:
+        if self.job_timeout:
+            return self.job_timeout
+        median = self.median_job_seconds()
+        if median is None:
+            return FIRST_JOB_TIMEOUT
+        switching = key.gpt != worker.state.gpt or key.sovits != worker.state.sovits
+        return max(60.0, 10 * median) + (MODEL_SWITCH_ALLOWANCE if switching else 0.0)
+
+    def _run_job(self, worker: Worker, role: str, task_id: int, key: JobKey) -> None:
+        with self.ws.role_session(role) as session:
+            job = jobs.claim(session, key.job_id, worker.name)
+            if job is None:
+                return
+            try:
+                request = jobs.build_request(self.ws, role, session, job)
+            except Exception as exc:  # noqa: BLE001 - e.g. a deleted clip: the job fails, the run goes on
+                jobs.fail_or_retry(session, job, f"cannot build the request: {exc}", retry=False)
+                return
+        with self._lock:
+            worker.current = {"role": role, "task_id": task_id, "job_id": job.id, "ref": request.ref_audio_path,
+                              "gpt": request.gpt_weights, "sovits": request.sovits_weights}
+        final = self.ws.role_dir(role) / jobs.result_relpath(task_id, job.id)
+        final.parent.mkdir(parents=True, exist_ok=True)
+        temp = jobs.temp_result_path(final)
+        started = time.monotonic()
+        try:
+            result = worker.engine.synthesize(request, str(temp), timeout=self._timeout(worker, key))
+        except EngineError as exc:
+            temp.unlink(missing_ok=True)
+            retry = not isinstance(exc, SynthesisInputError)  # crashed, hung or failed at run time
+            if retry:
+                worker.state = EngineState()  # the engine restarts with nothing loaded
+            self._record_failure(worker, role, job, key, exc, retry=retry)
+            return
+        with self.ws.role_session(role) as session:
+            job = session.get(Job, job.id)
+            jobs.finish(session, job, request, result, final)
+        worker.state.apply(key)
+        with self._lock:
+            self._recent_seconds.append(time.monotonic() - started)
+        self._say(f"{worker.name}: job {job.id} done ({job.duration:.2f} s audio)")
+        for listener in self._listeners:
+            try:
+                listener(role, job.id)
+            except Exception:  # noqa: BLE001 - a listener's failure is not the job's
+                log.exception("result listener failed for %s job %s", role, job.id)
+
+    def _record_failure(self, worker: Worker, role: str, job: Job, key: JobKey, exc: Exception, *, retry: bool):
+        reason = f"{type(exc).__name__}: {exc}"
+        with self._lock:
+            scheduler = self._active.get((role, job.task_id))
+        with self.ws.role_session(role) as session:
+            row = session.get(Job, job.id)
+            status = jobs.fail_or_retry(session, row, reason, retry=retry and scheduler is not None)
+        if status == "queued":
+            with self._lock:
+                scheduler.add(key)
+        self._say(f"{worker.name}: job {job.id} {'will be retried' if status == 'queued' else 'failed'}: "
+                  f"{reason.splitlines()[0][:300]}")

@@ -1,0 +1,151 @@
+"""Create, list, clone, delete and re-run comparison tasks (rows in the role DB)."""
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+from sqlalchemy import delete as sql_delete
+from sqlalchemy import func, insert
+from sqlmodel import col, select
+
+from ras import texts
+from ras.role_models import Clip, Job, ParamSet, Task
+from ras.task_spec import ExpandedSpec, SpecError, expand_spec
+from ras.workspace import Workspace
+
+WeightResolver = Callable[[str, str], str]  # (kind "gpt"|"sovits", file or name) -> file path
+RESULTS_DIR = "results"
+
+
+def _short(value) -> str:
+    return Path(value).stem if isinstance(value, str) and ("/" in value or "\\" in value) else str(value)
+
+
+def param_label(params: dict, varied: list[str]) -> str:
+    return ", ".join(f"{k}={_short(params[k])}" for k in varied if k in params) or "base"
+
+
+def _resolve_weights(expanded: ExpandedSpec, resolve_weight: WeightResolver | None) -> None:
+    for params in expanded.param_sets:
+        for kind in ("gpt", "sovits"):
+            if params.get(kind):
+                if resolve_weight is None:
+                    raise SpecError(f"{kind} weights were given but no GPT-SoVITS is configured")
+                params[kind] = resolve_weight(kind, params[kind])
+
+
+def _check_clips(session, role: str, expanded: ExpandedSpec) -> None:
+    wanted = set(expanded.clip_ids)
+    for params in expanded.param_sets:
+        wanted.update(params.get("aux_refs") or [])
+    found = {c.id: c for c in session.exec(select(Clip).where(col(Clip.id).in_(wanted))).all()}
+    missing = sorted(wanted - found.keys())
+    if missing:
+        raise SpecError(f"clip id(s) {missing} not found in role {role!r}")
+    invalid = sorted(i for i in expanded.clip_ids if not found[i].valid)
+    if invalid:
+        raise SpecError(f"clip(s) {invalid} are not usable as references (GPT-SoVITS needs 3-10 s); "
+                        "pick other clips or mark them valid in the clip browser")
+
+
+def plan_task(*, ws: Workspace, role: str, spec: dict, max_jobs: int = 20_000,
+              resolve_weight: WeightResolver | None = None) -> ExpandedSpec:
+    """Expand and check a spec without writing anything (the UI shows the job count)."""
+    expanded = expand_spec(spec)
+    if not expanded.clip_ids:
+        raise SpecError("choose at least one reference clip")
+    if not expanded.text_ids:
+        raise SpecError("choose at least one test text")
+    if expanded.job_count == 0:
+        raise SpecError("the task has no jobs")
+    if expanded.job_count > max_jobs:
+        raise SpecError(f"the task would make {expanded.job_count} jobs; the limit is {max_jobs} "
+                        "(fewer values, clips or texts; or raise --max-jobs)")
+    _resolve_weights(expanded, resolve_weight)
+    texts.get_texts(ws=ws, ids=expanded.text_ids)
+    with ws.role_session(role) as session:
+        _check_clips(session, role, expanded)
+    return expanded
+
+
+def create_task(*, ws: Workspace, role: str, spec: dict, max_jobs: int = 20_000,
+                resolve_weight: WeightResolver | None = None) -> dict:
+    expanded = plan_task(ws=ws, role=role, spec=spec, max_jobs=max_jobs, resolve_weight=resolve_weight)
+    test_texts = texts.get_texts(ws=ws, ids=expanded.text_ids)
+    with ws.role_session(role) as session:
+        task = Task(name=expanded.name, spec_json=json.dumps(spec, ensure_ascii=False))
+        session.add(task)
+        session.flush()
+        sets = [ParamSet(task_id=task.id, params_json=json.dumps(p, ensure_ascii=False),
+                         label=param_label(p, expanded.varied)) for p in expanded.param_sets]
+        session.add_all(sets)
+        session.flush()
+        rows = [dict(task_id=task.id, param_set_id=ps.id, clip_id=clip_id, text_id=t.id, text=t.content,
+                     text_lang=t.lang, status="queued", attempts=0, error="", request_json="", result_path="",
+                     worker="", spectrogram_path="", metrics_json="", flags_json="", note="")
+                for ps in sets for clip_id in expanded.clip_ids for t in test_texts]
+        session.execute(insert(Job), rows)
+        session.commit()
+        return {"task_id": task.id, "jobs": len(rows)}
+
+
+def status_counts(session, task_id: int) -> dict:
+    counts = dict(session.exec(select(Job.status, func.count()).where(Job.task_id == task_id)
+                               .group_by(Job.status)).all())
+    result = {s: counts.get(s, 0) for s in ("queued", "running", "done", "failed", "cancelled")}
+    result["total"] = sum(result.values())
+    return result
+
+
+def get_task(session, role: str, task_id: int) -> Task:
+    task = session.get(Task, int(task_id))
+    if task is None:
+        raise LookupError(f"task {task_id} not found in role {role!r}")
+    return task
+
+
+def list_tasks(*, ws: Workspace, role: str) -> list[dict]:
+    with ws.role_session(role) as session:
+        tasks = session.exec(select(Task).where(Task.kind == "compare").order_by(col(Task.id).desc())).all()
+        return [{"task_id": t.id, "name": t.name, "state": t.state, "created_at": t.created_at.isoformat(),
+                 "varied": list((json.loads(t.spec_json).get("vary") or {}).keys()),
+                 **status_counts(session, t.id)} for t in tasks]
+
+
+def task_spec(*, ws: Workspace, role: str, task_id: int) -> dict:
+    with ws.role_session(role) as session:
+        return json.loads(get_task(session, role, task_id).spec_json)
+
+
+def clone_task(*, ws: Workspace, role: str, task_id: int, changes: dict | None = None, max_jobs: int = 20_000,
+               resolve_weight: WeightResolver | None = None) -> dict:
+    spec = {**task_spec(ws=ws, role=role, task_id=task_id), **(changes or {})}
+    spec.setdefault("name", "copy")
+    return create_task(ws=ws, role=role, spec=spec, max_jobs=max_jobs, resolve_weight=resolve_weight)
+
+
+def delete_task(*, ws: Workspace, role: str, task_id: int) -> None:
+    with ws.role_session(role) as session:
+        task = get_task(session, role, task_id)
+        if task.state == "running":
+            raise ValueError(f"task {task_id} is running; cancel it first")
+        session.execute(sql_delete(Job).where(Job.task_id == task.id))
+        session.execute(sql_delete(ParamSet).where(ParamSet.task_id == task.id))
+        session.delete(task)
+        session.commit()
+    shutil.rmtree(ws.role_dir(role) / RESULTS_DIR / str(int(task_id)), ignore_errors=True)
+
+
+def requeue_failed(*, ws: Workspace, role: str, task_id: int) -> int:
+    """Failed and cancelled jobs go back to the queue; returns how many."""
+    with ws.role_session(role) as session:
+        get_task(session, role, task_id)
+        jobs = session.exec(select(Job).where(Job.task_id == task_id,
+                                              col(Job.status).in_(("failed", "cancelled")))).all()
+        for job in jobs:
+            job.status, job.attempts, job.error = "queued", 0, ""
+            session.add(job)
+        session.commit()
+        return len(jobs)

@@ -1,0 +1,62 @@
+"""The stable gradio_client API for long-text runs and products (../shared/API.md).
+
+/tts returns a gradio FileData: gradio_client downloads it and a script receives the
+local path of the wav. Every other endpoint returns a JSON dict without a "path" key.
+"""
+from __future__ import annotations
+
+import gradio as gr
+from gradio.data_classes import FileData
+
+from ras import long_text, products
+from tabs.common import UIContext, ui_action
+
+
+def register(ctx: UIContext) -> None:
+    ws, i18n, runner = ctx.ws, ctx.i18n, ctx.services["runner"]
+
+    @ui_action(i18n, "启动长文本失败")
+    def long_text_start(role: str, result_ids: list[int], text: str) -> dict:
+        started = long_text.start_long_text(ws=ws, role=role, result_ids=[int(i) for i in result_ids], text=text)
+        runner.run_task(role, started["task_id"])
+        return started
+
+    @ui_action(i18n, "读取进度失败")
+    def long_text_status(role: str, run_id: int) -> dict:
+        return long_text.run_status(ws=ws, role=role, run_id=int(run_id))
+
+    @ui_action(i18n, "重新生成失败")
+    def regenerate_sentence(role: str, run_id: int, index: int, part_id: int | None = None) -> dict:
+        return long_text.regenerate_sentence(ws=ws, runner=runner, role=role, run_id=int(run_id), index=int(index),
+                                             part_id=None if part_id is None else int(part_id))
+
+    @ui_action(i18n, "评分失败")
+    def score_long_text(role: str, part_id: int, score: float, note: str = "") -> dict:
+        return long_text.score_part(ws=ws, role=role, part_id=int(part_id), score=score, note=note)
+
+    @ui_action(i18n, "导出失败")
+    def export_long_text(role: str, part_id: int) -> dict:
+        return {"zip": str(long_text.export_part(ws=ws, role=role, part_id=int(part_id)))}
+
+    @ui_action(i18n, "创建成品失败")
+    def create_product(role: str, result_id: int, name: str, note: str = "") -> dict:
+        return {"product_id": products.create_product(ws=ws, role=role, result_id=int(result_id), name=name,
+                                                      note=note)}
+
+    @ui_action(i18n, "读取成品失败")
+    def list_products(role: str = "") -> dict:
+        return {"products": products.list_products(ws=ws, role=role or "")}
+
+    @ui_action(i18n, "导出失败")
+    def export_product(role: str, product_id: int) -> dict:
+        return {"zip": str(products.export_product(ws=ws, role=role, product_id=int(product_id)))}
+
+    @ui_action(i18n, "合成失败")
+    def tts(product: str, text: str, text_lang: str) -> FileData:
+        wav = products.tts(ws=ws, runner=runner, product=product, text=text, text_lang=text_lang)
+        return FileData(path=str(wav), orig_name=wav.name, mime_type="audio/wav")
+
+    gr.api(long_text_start, api_name="long_text")
+    for fn in (long_text_status, regenerate_sentence, score_long_text, export_long_text, create_product,
+               list_products, export_product, tts):
+        gr.api(fn, api_name=fn.__name__)

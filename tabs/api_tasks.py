@@ -1,0 +1,74 @@
+"""The stable gradio_client API for models, tasks, the queue, results and metrics."""
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import gradio as gr
+
+from ras import clips, results, tasks
+from tabs.api import uploaded_path
+from tabs.common import UIContext, ui_action
+
+
+def parse_spec(spec: Any) -> dict:
+    if isinstance(spec, str):
+        try:
+            spec = json.loads(spec)
+        except json.JSONDecodeError as exc:
+            raise ValueError(f"spec is not valid JSON: {exc}") from None
+    if not isinstance(spec, dict):
+        raise ValueError("spec must be a JSON object")
+    return spec
+
+
+def register(ctx: UIContext) -> None:
+    ws, i18n, settings = ctx.ws, ctx.i18n, ctx.settings
+    backend, runner, analyzer = ctx.services["backend"], ctx.services["runner"], ctx.services["analyzer"]
+
+    @ui_action(i18n, "读取模型失败")
+    def list_models() -> dict:
+        return backend.list_models()
+
+    @ui_action(i18n, "创建任务失败")
+    def create_task(role: str, spec: Any) -> dict:
+        return tasks.create_task(ws=ws, role=role, spec=parse_spec(spec), max_jobs=settings.max_jobs_per_task,
+                                 resolve_weight=backend.resolve_weight)
+
+    @ui_action(i18n, "启动任务失败")
+    def run_task(role: str, task_id: int) -> dict:
+        return runner.run_task(role, int(task_id))
+
+    @ui_action(i18n, "读取进度失败")
+    def task_status(role: str, task_id: int) -> dict:
+        return runner.status(role, int(task_id))
+
+    @ui_action(i18n, "取消任务失败")
+    def cancel_task(role: str, task_id: int) -> dict:
+        return runner.cancel_task(role, int(task_id))
+
+    @ui_action(i18n, "读取结果失败")
+    def list_results(role: str, task_id: int, sort: str = "duration", page: int = 1, page_size: int = 50) -> dict:
+        return results.list_results(ws=ws, role=role, task_id=int(task_id), sort=sort, page=int(page),
+                                    page_size=int(page_size))
+
+    @ui_action(i18n, "评分失败")
+    def score_result(role: str, result_id: int, score: float, note: str = "") -> dict:
+        return {"result": results.score_result(ws=ws, role=role, result_id=int(result_id), score=score, note=note)}
+
+    @ui_action(i18n, "分析失败")
+    def analyze_audio(audio_file: Any, text: str, text_lang: str, role: str = "",
+                      ref_clip_id: int | None = None) -> dict:
+        ref = None
+        if ref_clip_id is not None:
+            if not role:
+                raise ValueError("ref_clip_id needs the role it belongs to")
+            ref = clips.clip_audio_path(ws, role, clips.get_clip(ws=ws, role=role, clip_id=int(ref_clip_id)))
+        path = uploaded_path(audio_file)
+        if not path.is_file():
+            raise FileNotFoundError(f"audio file not found: {path}")
+        return analyzer.analyze_file(path, text, text_lang, ref)
+
+    for fn in (list_models, create_task, run_task, task_status, cancel_task, list_results, score_result,
+               analyze_audio):
+        gr.api(fn, api_name=fn.__name__)

@@ -1,0 +1,104 @@
+"""Evaluate tab: a task's results sorted by duration or metrics, with players, spectrograms and scores."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import gradio as gr
+
+from tabs.common import UIContext, choices
+
+PAGE_SIZE = 20  # result slots on a page
+SORTS = (("按时长（短→长）", "duration"), ("按时长（长→短）", "-duration"), ("按语速（字/秒）", "chars_per_second"),
+         ("按自动评分", "auto"), ("按人工评分", "score"), ("按参数组", "group"))
+SCORED = (("全部", "all"), ("已评分", "scored"), ("未评分", "unscored"))
+SCORES = ("0", "1", "2", "3", "4", "5")
+COMPARE_BY = (("按参数组", "param_set"), ("按参考音频", "clip"), ("按测试文本", "text"))
+
+
+@dataclass(frozen=True)
+class ResultSlot:
+    box: gr.Group
+    info: gr.Markdown
+    audio: gr.Audio
+    ref_audio: gr.Audio
+    spectrogram: gr.Image
+    score: gr.Radio
+    note: gr.Textbox
+
+
+@dataclass(frozen=True)
+class EvaluateTab:
+    task: gr.Dropdown
+    refresh: gr.Button
+    sort: gr.Dropdown
+    param_sets: gr.Dropdown
+    text_filter: gr.Textbox
+    scored: gr.Radio
+    page: gr.Number
+    show: gr.Button
+    summary: gr.Markdown
+    slots: tuple[ResultSlot, ...]
+    compare_by: gr.Radio
+    compare: gr.Button
+    compare_table: gr.Dataframe
+    score_plot: gr.BarPlot
+    duration_plot: gr.BarPlot
+
+
+def _slot(i18n, index: int) -> ResultSlot:
+    with gr.Group(visible=False, elem_id=f"evaluate_slot_{index}") as box:
+        with gr.Row(equal_height=False):
+            with gr.Column(scale=2, min_width=320):
+                info = gr.Markdown(elem_id=f"evaluate_info_{index}")
+                audio = gr.Audio(label=i18n("结果"), type="filepath", interactive=False,
+                                 elem_id=f"evaluate_audio_{index}")
+                ref_audio = gr.Audio(label=i18n("参考音频"), type="filepath", interactive=False,
+                                     elem_id=f"evaluate_ref_{index}")
+            with gr.Column(scale=3):
+                spectrogram = gr.Image(label=i18n("频谱图"), type="filepath", format="png", interactive=False,
+                                       buttons=[], height=190, elem_id=f"evaluate_spectrogram_{index}")
+                with gr.Row():
+                    score = gr.Radio(list(SCORES), label=i18n("评分（0 不可用 · 5 最好）"),
+                                     elem_id=f"evaluate_score_{index}")
+                    note = gr.Textbox(label=i18n("备注"), elem_id=f"evaluate_note_{index}")
+    return ResultSlot(box, info, audio, ref_audio, spectrogram, score, note)
+
+
+def build(ctx: UIContext) -> EvaluateTab:
+    i18n = ctx.i18n
+    gr.Markdown(i18n("### 1. 选择任务与排序"))
+    gr.Markdown(i18n("时长异常（过长或过短）往往意味着重复、吞字或长停顿：先听两端的结果。"))
+    with gr.Row():
+        task = gr.Dropdown(label=i18n("任务"), choices=[], scale=3, elem_id="evaluate_task")
+        refresh = gr.Button(i18n("刷新"), scale=0, min_width=100, elem_id="evaluate_refresh")
+        sort = gr.Dropdown(choices(i18n, SORTS), value="duration", label=i18n("排序"), elem_id="evaluate_sort")
+    with gr.Row():
+        param_sets = gr.Dropdown(label=i18n("参数组筛选"), multiselect=True, choices=[], elem_id="evaluate_param_sets")
+        text_filter = gr.Textbox(label=i18n("文本包含"), elem_id="evaluate_text_filter")
+        scored = gr.Radio(choices(i18n, SCORED), value="all", label=i18n("评分状态"), elem_id="evaluate_scored")
+        page = gr.Number(value=1, minimum=1, precision=0, label=i18n("页码"), elem_id="evaluate_page")
+        show = gr.Button(i18n("显示结果"), variant="primary", elem_id="evaluate_show")
+    summary = gr.Markdown(elem_id="evaluate_summary")
+    gr.Markdown(i18n("### 2. 试听与评分（评分立即保存）"))
+    slots = tuple(_slot(i18n, i) for i in range(PAGE_SIZE))
+    gr.Markdown(i18n("### 3. 按变量比较"))
+    with gr.Row():
+        compare_by = gr.Radio(choices(i18n, COMPARE_BY), value="param_set", label=i18n("比较维度"),
+                              elem_id="evaluate_compare_by")
+        compare = gr.Button(i18n("比较"), elem_id="evaluate_compare")
+    compare_table = gr.Dataframe(headers=[i18n(h) for h in ("取值", "结果数", "已评分", "平均评分", "平均时长",
+                                                           "平均自动评分")], interactive=False,
+                                 elem_id="evaluate_compare_table")
+    with gr.Row():
+        score_plot = gr.BarPlot(x="label", y="mean_score", title=i18n("平均评分"), y_lim=[0, 5],
+                               elem_id="evaluate_score_plot")
+        duration_plot = gr.BarPlot(x="label", y="mean_duration", title=i18n("平均时长（秒）"), y_lim=[0, None],
+                                   elem_id="evaluate_duration_plot")
+    return EvaluateTab(task, refresh, sort, param_sets, text_filter, scored, page, show, summary, slots,
+                       compare_by, compare, compare_table, score_plot, duration_plot)
+
+
+def wire(tab: EvaluateTab, ctx: UIContext, others: dict) -> None:
+    from tabs.evaluate_events import wire_events
+
+    wire_events(tab, ctx, others)

@@ -1,0 +1,111 @@
+"""Events of the evaluate tab: page of results, scores, comparison by variable."""
+from __future__ import annotations
+
+import pandas as pd
+import gradio as gr
+
+from ras import clips, results
+from tabs.common import UIContext, require_role, ui_action
+from tabs.evaluate import PAGE_SIZE, EvaluateTab
+from tabs.infer import task_choices
+
+
+def result_info(i18n, result: dict, ref_text: str) -> str:
+    lines = [f"**#{result['id']}** · `{result['label']}`",
+             f"{i18n('参考')}: {ref_text}", f"{i18n('文本')}: {result['text'][:80]}"]
+    if result["status"] != "done":
+        lines.append(f"⚠ {result['status']}: {result['error'][:300]}")
+        return "  \n".join(lines)
+    facts = [f"{i18n('时长')} {result['duration']:.2f} s"]
+    if result["chars_per_second"]:
+        facts.append(f"{result['chars_per_second']:.2f} {i18n('字/秒')}")
+    if result["auto_score"] is not None:
+        facts.append(f"{i18n('自动评分')} {result['auto_score']:.0f}")
+    lines.append(" · ".join(facts))
+    if result["flags"]:
+        lines.append(" ".join(f"`{flag}`" for flag in result["flags"]))
+    return "  \n".join(lines)
+
+
+def slot_updates(i18n, ws, role: str, found: list[dict]) -> list:
+    updates = []
+    ref_cache: dict[int, tuple[str, str]] = {}
+    for index in range(PAGE_SIZE):
+        if index >= len(found):
+            updates += [gr.update(visible=False)] + [gr.update()] * 6
+            continue
+        result = found[index]
+        if result["clip_id"] not in ref_cache:
+            clip = clips.get_clip(ws=ws, role=role, clip_id=result["clip_id"])
+            ref_cache[result["clip_id"]] = (clip.text, str(clips.clip_audio_path(ws, role, clip)))
+        ref_text, ref_path = ref_cache[result["clip_id"]]
+        score = None if result["score"] is None else str(int(result["score"]))
+        updates += [gr.update(visible=True), result_info(i18n, result, ref_text), result["audio"], ref_path,
+                    result["spectrogram"], gr.update(value=score), gr.update(value=result["note"])]
+    return updates
+
+
+def wire_events(tab: EvaluateTab, ctx: UIContext, others: dict) -> None:
+    i18n, role_picker = ctx.i18n, others["header"].role
+    page_ids = gr.State([])
+    slot_outputs = [c for s in tab.slots for c in (s.box, s.info, s.audio, s.ref_audio, s.spectrogram, s.score,
+                                                   s.note)]
+
+    def refresh(role, current):
+        found = task_choices(ctx, role)
+        ids = [v for _, v in found]
+        return gr.update(choices=found, value=current if current in ids else (ids[0] if ids else None))
+
+    @ui_action(i18n, "读取结果失败")
+    def on_task(role, task_id):
+        if not role or not task_id:
+            return gr.update(choices=[], value=[])
+        sets = results.param_sets(ws=ctx.ws, role=role, task_id=int(task_id))
+        return gr.update(choices=[(s["label"], s["id"]) for s in sets], value=[])
+
+    @ui_action(i18n, "读取结果失败")
+    def show(role, task_id, sort, param_set_ids, text, scored, page):
+        if not role or not task_id:  # e.g. a role without tasks yet: an empty page, not an error
+            return ["", []] + slot_updates(i18n, ctx.ws, role, [])
+        flt = results.ResultFilter(param_set_ids=tuple(param_set_ids or ()), text=(text or "").strip(),
+                                   scored={"scored": True, "unscored": False}.get(scored))
+        page_data = results.list_results(ws=ctx.ws, role=role, task_id=int(task_id), sort=sort,
+                                         page=int(page or 1), page_size=PAGE_SIZE, flt=flt)
+        found = page_data["results"]
+        pages = max(1, -(-page_data["total"] // PAGE_SIZE))
+        summary = f"{i18n('共')} {page_data['total']} {i18n('条结果')} · {i18n('页码')} {int(page or 1)}/{pages}"
+        return [summary, [r["id"] for r in found]] + slot_updates(i18n, ctx.ws, role, found)
+
+    def make_score_handler(index: int):
+        @ui_action(i18n, "评分失败")
+        def save(role, ids, score, note):
+            if index >= len(ids) or score in (None, ""):
+                return
+            results.score_result(ws=ctx.ws, role=role, result_id=ids[index], score=float(score), note=note or "")
+        return save
+
+    @ui_action(i18n, "比较失败")
+    def compare(role, task_id, by):
+        role = require_role(i18n, role)
+        if not task_id:
+            raise gr.Error(i18n("请先选择任务"))
+        rows = results.compare_by_variable(ws=ctx.ws, role=role, task_id=int(task_id), by=by)
+        table = [[r["label"], r["count"], r["scored"], r["mean_score"], r["mean_duration"], r["mean_auto"]]
+                 for r in rows]
+        frame = pd.DataFrame(rows or [{"label": "", "mean_score": 0, "mean_duration": 0}])
+        frame["mean_score"] = frame["mean_score"].fillna(0)
+        return table, frame, frame
+
+    private = {"api_visibility": "private"}
+    for trigger in (tab.refresh.click, role_picker.change, others["app"].load):
+        trigger(refresh, [role_picker, tab.task], tab.task, **private)
+    tab.task.change(on_task, [role_picker, tab.task], tab.param_sets, **private)
+    filters = [role_picker, tab.task, tab.sort, tab.param_sets, tab.text_filter, tab.scored, tab.page]
+    for trigger in (tab.show.click, tab.sort.change, tab.task.change):
+        trigger(show, filters, [tab.summary, page_ids, *slot_outputs], **private)
+    for index, slot in enumerate(tab.slots):
+        handler = make_score_handler(index)
+        slot.score.input(handler, [role_picker, page_ids, slot.score, slot.note], None, **private)
+        slot.note.blur(handler, [role_picker, page_ids, slot.score, slot.note], None, **private)
+    tab.compare.click(compare, [role_picker, tab.task, tab.compare_by],
+                      [tab.compare_table, tab.score_plot, tab.duration_plot], **private)

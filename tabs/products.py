@@ -1,0 +1,144 @@
+"""Products tab: keep a winning configuration, list/rename/delete/export it, and synthesize with it."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import gradio as gr
+
+from ras import products
+from ras.languages import LANG_CODES
+from tabs.common import UIContext, choices, require_role, ui_action
+
+SCOPES = (("当前角色", "role"), ("全部角色", "all"))
+HEADERS = ("名称", "角色", "编号", "版本", "GPT 权重", "SoVITS 权重", "参考文本", "语言", "评分", "备注")
+
+
+@dataclass(frozen=True)
+class ProductsTab:
+    result_id: gr.Number
+    name: gr.Textbox
+    note: gr.Textbox
+    create: gr.Button
+    scope: gr.Radio
+    refresh: gr.Button
+    table: gr.Dataframe
+    product: gr.Dropdown
+    new_name: gr.Textbox
+    rename: gr.Button
+    delete: gr.Button
+    export: gr.Button
+    file: gr.File
+    tts_text: gr.Textbox
+    tts_lang: gr.Dropdown
+    synthesize: gr.Button
+    tts_audio: gr.Audio
+
+
+def build(ctx: UIContext) -> ProductsTab:
+    i18n = ctx.i18n
+    gr.Markdown(i18n("### 1. 新建成品"))
+    gr.Markdown(i18n("成品保存一个结果的全部设置：参考音频（复制进成品）、参考文本与语言、权重与参数。名称在所有角色中唯一。"))
+    with gr.Row():
+        result_id = gr.Number(label=i18n("结果编号"), value=None, minimum=0, precision=0,
+                              info=i18n("评估标签页中结果左上角的 #编号"), elem_id="products_result_id")
+        name = gr.Textbox(label=i18n("成品名称"), elem_id="products_name")
+        note = gr.Textbox(label=i18n("备注"), elem_id="products_note")
+        create = gr.Button(i18n("创建成品"), variant="primary", elem_id="products_create")
+    gr.Markdown(i18n("### 2. 成品列表"))
+    with gr.Row():
+        scope = gr.Radio(choices(i18n, SCOPES), value="role", label=i18n("范围"), elem_id="products_scope")
+        refresh = gr.Button(i18n("刷新"), scale=0, min_width=100, elem_id="products_refresh")
+    table = gr.Dataframe(headers=[i18n(h) for h in HEADERS], interactive=False, wrap=True, elem_id="products_table")
+    gr.Markdown(i18n("### 3. 管理与导出"))
+    gr.Markdown(i18n("导出的 zip 含参考音频、settings.json、api_v2 请求体、curl 示例和 GSVI 角色文件夹。"))
+    with gr.Row():
+        product = gr.Dropdown(label=i18n("成品"), choices=[], elem_id="products_product")
+        new_name = gr.Textbox(label=i18n("新名称"), elem_id="products_new_name")
+        rename = gr.Button(i18n("重命名"), elem_id="products_rename")
+        delete = gr.Button(i18n("删除"), variant="stop", elem_id="products_delete")
+    with gr.Row():
+        export = gr.Button(i18n("导出 zip"), elem_id="products_export")
+        file = gr.File(label=i18n("导出文件"), interactive=False, elem_id="products_file")
+    gr.Markdown(i18n("### 4. 按成品合成"))
+    with gr.Row():
+        tts_text = gr.Textbox(label=i18n("文本"), lines=2, scale=3, elem_id="products_tts_text")
+        tts_lang = gr.Dropdown([(code, code) for code in LANG_CODES], value="zh", label=i18n("语言"),
+                               elem_id="products_tts_lang")
+        synthesize = gr.Button(i18n("合成"), variant="primary", elem_id="products_synthesize")
+    tts_audio = gr.Audio(label=i18n("合成结果"), type="filepath", interactive=False, elem_id="products_tts_audio")
+    return ProductsTab(result_id, name, note, create, scope, refresh, table, product, new_name, rename, delete,
+                       export, file, tts_text, tts_lang, synthesize, tts_audio)
+
+
+def _key(p: dict) -> str:
+    return f"{p['role']}|{p['product_id']}"
+
+
+def _split(i18n, key: str | None) -> tuple[str, int]:
+    if not key or "|" not in key:
+        raise gr.Error(i18n("请先选择成品"))
+    role, product_id = key.rsplit("|", 1)
+    return role, int(product_id)
+
+
+def wire(tab: ProductsTab, ctx: UIContext, others: dict) -> None:
+    i18n, role_picker, runner = ctx.i18n, others["header"].role, ctx.services["runner"]
+    private = {"api_visibility": "private"}
+
+    @ui_action(i18n, "读取成品失败")
+    def listing(role, scope, current):
+        found = products.list_products(ws=ctx.ws, role="" if scope == "all" else (role or ""))
+        if scope != "all" and not role:
+            found = []
+        rows = [[p["name"], p["role"], p["product_id"], p["version"], p["gpt_weights"].rsplit("/", 1)[-1],
+                 p["sovits_weights"].rsplit("/", 1)[-1], p["prompt_text"][:40], p["prompt_lang"], p["score"], p["note"]]
+                for p in found]
+        keys = [(p["name"], _key(p)) for p in found]
+        value = current if current in [k for _, k in keys] else (keys[0][1] if keys else None)
+        return rows, gr.update(choices=keys, value=value)
+
+    @ui_action(i18n, "创建成品失败")
+    def create(role, result_id, name, note):
+        role = require_role(i18n, role)
+        if not result_id:
+            raise gr.Error(i18n("请填写结果编号"))
+        product_id = products.create_product(ws=ctx.ws, role=role, result_id=int(result_id), name=name, note=note)
+        gr.Info(f"{i18n('已创建成品')} #{product_id}")
+
+    @ui_action(i18n, "重命名失败")
+    def rename(key, new_name):
+        role, product_id = _split(i18n, key)
+        products.rename_product(ws=ctx.ws, role=role, product_id=product_id, name=new_name)
+
+    @ui_action(i18n, "删除失败")
+    def delete(key):
+        role, product_id = _split(i18n, key)
+        products.delete_product(ws=ctx.ws, role=role, product_id=product_id)
+
+    @ui_action(i18n, "导出失败")
+    def export(key):
+        role, product_id = _split(i18n, key)
+        return str(products.export_product(ws=ctx.ws, role=role, product_id=product_id))
+
+    @ui_action(i18n, "合成失败")
+    def synthesize(key, text, lang):
+        role, product_id = _split(i18n, key)
+        name = products.get_product(ws=ctx.ws, role=role, product_id=product_id)["name"]
+        return str(products.tts(ws=ctx.ws, runner=runner, product=name, text=text, text_lang=lang))
+
+    def on_product(key):
+        if not key or "|" not in key:
+            return gr.update()
+        role, product_id = _split(i18n, key)
+        return products.get_product(ws=ctx.ws, role=role, product_id=product_id)["prompt_lang"]
+
+    list_io = dict(fn=listing, inputs=[role_picker, tab.scope, tab.product], outputs=[tab.table, tab.product])
+    for trigger in (tab.refresh.click, tab.scope.change, role_picker.change, others["app"].load):
+        trigger(**list_io, **private)
+    tab.create.click(create, [role_picker, tab.result_id, tab.name, tab.note], None, **private).then(
+        **list_io, **private)
+    tab.rename.click(rename, [tab.product, tab.new_name], None, **private).then(**list_io, **private)
+    tab.delete.click(delete, tab.product, None, **private).then(**list_io, **private)
+    tab.product.change(on_product, tab.product, tab.tts_lang, **private)
+    tab.export.click(export, tab.product, tab.file, **private)
+    tab.synthesize.click(synthesize, [tab.product, tab.tts_text, tab.tts_lang], tab.tts_audio, **private)

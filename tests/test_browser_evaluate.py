@@ -1,0 +1,61 @@
+"""The evaluate tab in a real browser, on results from the tiny real GPT-SoVITS."""
+from __future__ import annotations
+
+import pytest
+
+from tests.fixtures.app import wait_for
+from tests.fixtures.browser import open_tab, screenshot, wait_for_count, wait_for_text
+from tests.fixtures.gsv import make_ref_wav
+
+pytestmark = [pytest.mark.browser, pytest.mark.gsv, pytest.mark.slow]
+
+
+@pytest.fixture(scope="module")
+def finished_task(gsv_app, tmp_path_factory):
+    client, data = gsv_app.client(), tmp_path_factory.mktemp("browser_refs")
+    lines = []
+    for i, (voice, sentence) in enumerate([("en+m3", "The first voice reads this sentence slowly for us."),
+                                           ("en+f2", "A second voice reads another sentence for the test.")]):
+        make_ref_wav(data / f"r{i}.wav", sentence, voice=voice, speed=130)
+        lines.append(f"{data / f'r{i}.wav'}|spk|en|{sentence}")
+    (data / "r.list").write_text("\n".join(lines), encoding="utf-8")
+    role = client.predict("浏览器", "评估", api_name="/create_role")["role"]
+    client.predict(role, str(data / "r.list"), True, api_name="/import_list")
+    clip_ids = [c["id"] for c in client.predict(role, api_name="/list_clips")["clips"]]
+    text_id = client.predict("Good morning, the tiny model speaks.", "en", "short", api_name="/add_text")["id"]
+    models = client.predict(api_name="/list_models")
+    spec = {"name": "top_k", "clip_ids": clip_ids, "text_ids": [text_id], "vary": {"top_k": [5, 20]},
+            "base": {"gpt": models["gpt"][0]["file"], "sovits": models["sovits"][0]["file"], "seed": 2}}
+    task_id = client.predict(role, spec, api_name="/create_task")["task_id"]
+    client.predict(role, task_id, api_name="/run_task")
+    wait_for(lambda: (p := client.predict(role, task_id, "duration", 1, 50, api_name="/list_results"))["total"] == 4
+             and all(r["spectrogram"] for r in p["results"]), timeout=300, interval=1, what="4 analysed results")
+    return client, role, task_id
+
+
+def test_evaluate_tab_shows_players_and_spectrograms_and_saves_a_score(page, gsv_app, finished_task):
+    client, role, task_id = finished_task
+    page.goto(gsv_app.url)
+    page.wait_for_selector("#header_role")
+    page.locator("#header_role input").fill(role)
+    page.keyboard.press("Enter")
+    open_tab(page, "evaluate")
+    open_tab(page, "infer")  # the role change refreshes both task pickers
+    wait_for_text(page, "#infer_progress", "4/4")
+    screenshot(page, "tab_infer_done")
+    open_tab(page, "evaluate")
+    page.click("#evaluate_show")
+    wait_for_text(page, "#evaluate_summary", "4")
+    # a player per result, loaded with its wav (the download link carries the served file)
+    wait_for_count(page, "[id^=evaluate_audio_] a[href$='.wav']", 4, distinct="[id^=evaluate_audio_]")
+    wait_for_count(page, "[id^=evaluate_audio_] audio", 4, distinct="[id^=evaluate_audio_]")
+    wait_for_count(page, "[id^=evaluate_spectrogram_] img", 4, distinct="[id^=evaluate_spectrogram_]")
+    assert page.locator("#evaluate_slot_4").is_hidden()
+
+    page.locator("#evaluate_score_0 label", has_text="4").click()
+    first_id = int(page.inner_text("#evaluate_info_0").split("#", 1)[1].split()[0])
+    wait_for(lambda: next(r for r in client.predict(role, task_id, "id", 1, 50, api_name="/list_results")["results"]
+                          if r["id"] == first_id)["score"] == 4, timeout=20, what="the score to be saved")
+    page.click("#evaluate_compare")
+    wait_for_text(page, "#evaluate_compare_table", "top_k=5")
+    screenshot(page, "tab_evaluate")
