@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import statistics
 from dataclasses import dataclass
 
 from sqlalchemy import func
@@ -84,9 +85,58 @@ def list_results(*, ws: Workspace, role: str, task_id: int, sort: str = "duratio
         query = _filtered(select(Job), task_id, flt).order_by(*SORTS[sort], col(Job.id))
         rows = session.exec(query.offset((page - 1) * page_size).limit(page_size)).all()
         sets = {ps.id: ps for ps in session.exec(select(ParamSet).where(ParamSet.task_id == task_id)).all()}
-    return {"total": total, "results": [
-        result_as_dict(ws, role, job, json.loads(sets[job.param_set_id].params_json), sets[job.param_set_id].label)
-        for job in rows]}
+        medians = _median_durations(session, task_id)
+    found = [result_as_dict(ws, role, job, json.loads(sets[job.param_set_id].params_json), sets[job.param_set_id].label)
+             for job in rows]
+    for result in found:  # the seed tool's signal made explicit: distance from the text's median take
+        median = medians.get(result["text"])
+        result["duration_deviation"] = (round((result["duration"] - median) / median, 4)
+                                        if median and result["duration"] else None)
+    return {"total": total, "results": found}
+
+
+def _median_durations(session, task_id: int) -> dict[str, float]:
+    """Median duration of the task's finished takes, per text."""
+    by_text: dict[str, list[float]] = {}
+    rows = session.exec(select(Job.text, Job.duration).where(Job.task_id == task_id, Job.status == "done",
+                                                             col(Job.duration).is_not(None))).all()
+    for text, duration in rows:
+        by_text.setdefault(text, []).append(duration)
+    return {text: statistics.median(values) for text, values in by_text.items()}
+
+
+def score_agreement(*, ws: Workspace, role: str, task_id: int, minimum: int = 5) -> dict:
+    """Spearman rank correlation between auto and human scores over the task's scored results."""
+    with ws.role_session(role) as session:
+        get_task(session, role, task_id)
+        pairs = session.exec(select(Job.auto_score, Job.score).where(
+            Job.task_id == task_id, col(Job.score).is_not(None), col(Job.auto_score).is_not(None))).all()
+    if len(pairs) < minimum:
+        return {"pairs": len(pairs), "spearman": None, "needed": minimum}
+    auto, human = zip(*pairs)
+    return {"pairs": len(pairs), "spearman": _spearman(list(auto), list(human)), "needed": minimum}
+
+
+def _ranks(values: list[float]) -> list[float]:
+    order = sorted(range(len(values)), key=values.__getitem__)
+    ranks = [0.0] * len(values)
+    i = 0
+    while i < len(order):  # ties share their average rank
+        j = i
+        while j + 1 < len(order) and values[order[j + 1]] == values[order[i]]:
+            j += 1
+        for k in range(i, j + 1):
+            ranks[order[k]] = (i + j) / 2
+        i = j + 1
+    return ranks
+
+
+def _spearman(a: list[float], b: list[float]) -> float | None:
+    ra, rb = _ranks(a), _ranks(b)
+    mean_a, mean_b = statistics.fmean(ra), statistics.fmean(rb)
+    cov = sum((x - mean_a) * (y - mean_b) for x, y in zip(ra, rb))
+    var = (sum((x - mean_a) ** 2 for x in ra) * sum((y - mean_b) ** 2 for y in rb)) ** 0.5
+    return round(cov / var, 3) if var else None
 
 
 def get_result(*, ws: Workspace, role: str, result_id: int) -> dict:

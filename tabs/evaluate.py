@@ -41,6 +41,7 @@ class EvaluateTab:
     compare_by: gr.Radio
     compare: gr.Button
     compare_table: gr.Dataframe
+    agreement: gr.Markdown
     score_plot: gr.BarPlot
     duration_plot: gr.BarPlot
 
@@ -89,13 +90,14 @@ def build(ctx: UIContext) -> EvaluateTab:
     compare_table = gr.Dataframe(headers=[i18n(h) for h in ("取值", "结果数", "已评分", "平均评分", "平均时长",
                                                            "平均自动评分")], interactive=False,
                                  elem_id="evaluate_compare_table")
+    agreement = gr.Markdown(elem_id="evaluate_agreement")
     with gr.Row():
         score_plot = gr.BarPlot(x="label", y="mean_score", title=i18n("平均评分"), y_lim=[0, 5],
                                elem_id="evaluate_score_plot")
         duration_plot = gr.BarPlot(x="label", y="mean_duration", title=i18n("平均时长（秒）"), y_lim=[0, None],
                                    elem_id="evaluate_duration_plot")
     return EvaluateTab(task, refresh, sort, param_sets, text_filter, scored, page, show, summary, slots,
-                       compare_by, compare, compare_table, score_plot, duration_plot)
+                       compare_by, compare, compare_table, agreement, score_plot, duration_plot)
 
 
 def wire(tab: EvaluateTab, ctx: UIContext, others: dict) -> None:

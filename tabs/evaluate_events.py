@@ -17,6 +17,8 @@ def result_info(i18n, result: dict, ref_text: str) -> str:
         lines.append(f"⚠ {result['status']}: {result['error'][:300]}")
         return "  \n".join(lines)
     facts = [f"{i18n('时长')} {result['duration']:.2f} s"]
+    if result.get("duration_deviation") is not None:
+        facts.append(f"{i18n('相对中位时长')} {result['duration_deviation'] * 100:+.0f}%")
     if result["chars_per_second"]:
         facts.append(f"{result['chars_per_second']:.2f} {i18n('字/秒')}")
     if result["auto_score"] is not None:
@@ -94,7 +96,13 @@ def wire_events(tab: EvaluateTab, ctx: UIContext, others: dict) -> None:
                  for r in rows]
         frame = pd.DataFrame(rows or [{"label": "", "mean_score": 0, "mean_duration": 0}])
         frame["mean_score"] = frame["mean_score"].fillna(0)
-        return table, frame, frame
+        agreement = results.score_agreement(ws=ctx.ws, role=role, task_id=int(task_id))
+        if agreement["spearman"] is None:
+            note = f"{i18n('自动评分与人工评分的一致性')}: {i18n('至少需要评分')} {agreement['needed']} " \
+                   f"{i18n('条')} ({agreement['pairs']})"
+        else:
+            note = f"{i18n('自动评分与人工评分的一致性')} (Spearman, {agreement['pairs']}): **{agreement['spearman']}**"
+        return table, frame, frame, note
 
     private = {"api_visibility": "private"}
     for trigger in (tab.refresh.click, role_picker.change, others["app"].load):
@@ -108,4 +116,4 @@ def wire_events(tab: EvaluateTab, ctx: UIContext, others: dict) -> None:
         slot.score.input(handler, [role_picker, page_ids, slot.score, slot.note], None, **private)
         slot.note.blur(handler, [role_picker, page_ids, slot.score, slot.note], None, **private)
     tab.compare.click(compare, [role_picker, tab.task, tab.compare_by],
-                      [tab.compare_table, tab.score_plot, tab.duration_plot], **private)
+                      [tab.compare_table, tab.score_plot, tab.duration_plot, tab.agreement], **private)
