@@ -90,10 +90,12 @@ class Analyzer:
 
     def analyze_file(self, wav: Path, text: str, text_lang: str, ref: Path | None) -> dict:
         from ras.metrics import analyze_audio
+        from ras.score_weights import load_weights
 
         encoder = self.speaker_encoder() if ref is not None else None
         report = analyze_audio(wav, text, text_lang, ref_path=str(ref) if ref else None, speaker_encoder=encoder,
-                               asr_model_dir=str(self.asr_model) if self.asr_model else None)
+                               asr_model_dir=str(self.asr_model) if self.asr_model else None,
+                               weights=load_weights(ws=self.ws))
         if encoder is None and ref is not None and self._encoder_error:
             report["missing"]["speaker_similarity"] = self._encoder_error
         return report

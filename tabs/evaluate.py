@@ -3,8 +3,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import json
+
 import gradio as gr
 
+from ras.score_weights import load_weights
 from tabs.common import UIContext, choices
 
 PAGE_SIZE = 20  # result slots on a page
@@ -44,6 +47,9 @@ class EvaluateTab:
     agreement: gr.Markdown
     score_plot: gr.BarPlot
     duration_plot: gr.BarPlot
+    weights: gr.Code
+    save_weights: gr.Button
+    weights_status: gr.Markdown
 
 
 def _slot(i18n, index: int) -> ResultSlot:
@@ -96,8 +102,15 @@ def build(ctx: UIContext) -> EvaluateTab:
                                elem_id="evaluate_score_plot")
         duration_plot = gr.BarPlot(x="label", y="mean_duration", title=i18n("平均时长（秒）"), y_lim=[0, None],
                                    elem_id="evaluate_duration_plot")
+    with gr.Accordion(i18n("4. 自动评分权重（所有角色共用）"), open=False):
+        gr.Markdown(i18n("每条规则在完全命中时扣的分数；设为 0 即关闭该规则。保存后当前角色的结果按已存的指标重新评分，无需重新分析音频。"))
+        weights = gr.Code(language="json", value=json.dumps(load_weights(ws=ctx.ws), indent=1),
+                          elem_id="evaluate_weights")
+        save_weights = gr.Button(i18n("保存权重并重新评分"), elem_id="evaluate_save_weights")
+        weights_status = gr.Markdown(elem_id="evaluate_weights_status")
     return EvaluateTab(task, refresh, sort, param_sets, text_filter, scored, page, show, summary, slots,
-                       compare_by, compare, compare_table, agreement, score_plot, duration_plot)
+                       compare_by, compare, compare_table, agreement, score_plot, duration_plot, weights,
+                       save_weights, weights_status)
 
 
 def wire(tab: EvaluateTab, ctx: UIContext, others: dict) -> None:

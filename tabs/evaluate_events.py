@@ -1,10 +1,12 @@
 """Events of the evaluate tab: page of results, scores, comparison by variable."""
 from __future__ import annotations
 
-import pandas as pd
-import gradio as gr
+import json
 
-from ras import clips, results
+import gradio as gr
+import pandas as pd
+
+from ras import clips, results, score_weights
 from tabs.common import UIContext, require_role, ui_action
 from tabs.evaluate import PAGE_SIZE, EvaluateTab
 from tabs.infer import task_choices
@@ -104,6 +106,16 @@ def wire_events(tab: EvaluateTab, ctx: UIContext, others: dict) -> None:
             note = f"{i18n('自动评分与人工评分的一致性')} (Spearman, {agreement['pairs']}): **{agreement['spearman']}**"
         return table, frame, frame, note
 
+    @ui_action(i18n, "保存权重失败")
+    def save_weights(role, text):
+        try:
+            wanted = json.loads(text or "{}")
+        except json.JSONDecodeError as exc:
+            raise gr.Error(f"{i18n('权重不是有效的 JSON')}: {exc}") from None
+        merged = score_weights.save_weights(ws=ctx.ws, weights=wanted)
+        count = score_weights.rescore_role(ws=ctx.ws, role=role, weights=merged) if role else 0
+        return json.dumps(merged, indent=1), f"✔ {i18n('已保存')} · {i18n('重新评分')} {count}"
+
     private = {"api_visibility": "private"}
     for trigger in (tab.refresh.click, role_picker.change, others["app"].load):
         trigger(refresh, [role_picker, tab.task], tab.task, **private)
@@ -115,5 +127,6 @@ def wire_events(tab: EvaluateTab, ctx: UIContext, others: dict) -> None:
         handler = make_score_handler(index)
         slot.score.input(handler, [role_picker, page_ids, slot.score, slot.note], None, **private)
         slot.note.blur(handler, [role_picker, page_ids, slot.score, slot.note], None, **private)
+    tab.save_weights.click(save_weights, [role_picker, tab.weights], [tab.weights, tab.weights_status], **private)
     tab.compare.click(compare, [role_picker, tab.task, tab.compare_by],
                       [tab.compare_table, tab.score_plot, tab.duration_plot, tab.agreement], **private)

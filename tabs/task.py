@@ -82,6 +82,13 @@ def build(ctx: UIContext) -> TaskTab:
             "seed": gr.Number(value=-1, precision=0, minimum=-1, label=i18n("随机种子（-1 为随机）"), elem_id="task_seed"),
             "batch_size": gr.Slider(1, 20, value=1, step=1, label="batch_size", elem_id="task_batch_size"),
         })
+    with gr.Row():  # v3/v4 only: greyed out unless the installed GPT-SoVITS has them
+        base.update({
+            "sample_steps": gr.Dropdown([4, 8, 16, 32, 64, 128], value=32, interactive=False,
+                                        label=i18n("采样步数（v3/v4）"), elem_id="task_sample_steps"),
+            "super_sampling": gr.Checkbox(value=False, interactive=False, label=i18n("超采样（v3/v4）"),
+                                          elem_id="task_super_sampling"),
+        })
     gr.Markdown(i18n("### 4. 对比变量"))
     with gr.Row():
         preset = gr.Dropdown(choices(i18n, PRESETS), value="", label=i18n("预设"), elem_id="task_preset")
@@ -147,7 +154,7 @@ def build_spec(name, clip_ids, text_ids, gpt, sovits, base_values: dict, variabl
                vary_gpt, vary_sovits, combine) -> dict:
     """UI values -> the task spec of the API (the same shape scripts send)."""
     base = {k: v for k, v in base_values.items() if v not in (None, "")}
-    for key in ("top_k", "seed", "batch_size"):
+    for key in ("top_k", "seed", "batch_size", "sample_steps"):
         if key in base:
             base[key] = int(base[key])
     if gpt:

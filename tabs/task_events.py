@@ -40,6 +40,8 @@ def wire_events(tab: TaskTab, ctx: UIContext, others: dict) -> None:
         variables = rest[len(base_keys)]
         texts_ = dict(zip(value_keys, rest[len(base_keys) + 1:len(base_keys) + 1 + len(value_keys)]))
         vary_gpt, vary_sovits, combine = rest[len(base_keys) + 1 + len(value_keys):]
+        for name in {"sample_steps", "super_sampling"} - supported_extras():
+            base.pop(name, None)
         return build_spec(name, clip_ids, text_ids, gpt, sovits, base, variables, texts_, vary_gpt, vary_sovits,
                           combine)
 
@@ -49,16 +51,25 @@ def wire_events(tab: TaskTab, ctx: UIContext, others: dict) -> None:
                 gr.update(choices=text_choices(ctx), value=default_texts(ctx, role)), task_rows(ctx, role))
 
     @ui_action(i18n, "读取模型失败")
-    def refresh_models():
+    def refresh_models(warn: bool = True):
         if not backend.configured:
-            gr.Warning(i18n("未配置 GPT-SoVITS：请用 --gsv-root 或 --engine-url 启动"))
-            return (gr.update(),) * 4
+            if warn:
+                gr.Warning(i18n("未配置 GPT-SoVITS：请用 --gsv-root 或 --engine-url 启动"))
+            return (gr.update(),) * 6
         models = backend.list_models()
         gpts = [m["name"] for m in models["gpt"]]
         sovits = [f"{m['name']}" for m in models["sovits"]]
+        supported = supported_extras()
         return (gr.update(choices=gpts, value=gpts[0] if gpts else None),
                 gr.update(choices=sovits, value=sovits[0] if sovits else None),
-                gr.update(choices=gpts), gr.update(choices=sovits))
+                gr.update(choices=gpts), gr.update(choices=sovits),
+                gr.update(interactive="sample_steps" in supported),
+                gr.update(interactive="super_sampling" in supported))
+
+    def supported_extras() -> set[str]:
+        """v3/v4 parameters the installed GPT-SoVITS has (read from its code, not assumed)."""
+        parameters = backend.capabilities().get("parameters") or {} if backend.configured else {}
+        return {name for name in ("sample_steps", "super_sampling") if parameters.get(name)}
 
     def on_variables(variables):
         chosen = set(variables or [])
@@ -136,8 +147,10 @@ def wire_events(tab: TaskTab, ctx: UIContext, others: dict) -> None:
     private = {"api_visibility": "private"}
     for trigger in (role_picker.change, others["app"].load):
         trigger(on_role, role_picker, [tab.clips, tab.texts, tab.task_table], **private)
-    for trigger in (tab.refresh_models.click, others["app"].load):
-        trigger(refresh_models, None, [tab.gpt, tab.sovits, tab.vary_gpt, tab.vary_sovits], **private)
+    model_outputs = [tab.gpt, tab.sovits, tab.vary_gpt, tab.vary_sovits, tab.base["sample_steps"],
+                     tab.base["super_sampling"]]
+    tab.refresh_models.click(refresh_models, None, model_outputs, **private)
+    others["app"].load(lambda: refresh_models(warn=False), None, model_outputs, **private)
     tab.variables.change(on_variables, tab.variables, [*tab.values.values(), tab.vary_gpt, tab.vary_sovits],
                          **private)
     tab.preset.change(on_preset, tab.preset, [tab.variables, tab.combine, *tab.values.values()], **private)

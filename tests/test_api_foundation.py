@@ -69,3 +69,28 @@ def test_role_traversal_is_refused_by_the_api(client, running_app):
     with pytest.raises(Exception, match="role name"):
         client.predict("../../etc", api_name="/delete_role")
     assert running_app.roles_dir.exists()
+
+
+def test_only_the_roles_folder_is_served(running_app, tmp_path):
+    import urllib.error
+    import urllib.request
+
+    outside = tmp_path / "secret.txt"
+    outside.write_text("not for the browser")
+    for path in (outside, running_app.roles_dir.parent / "ras.db"):
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(f"{running_app.url}gradio_api/file={path}", timeout=10)
+        assert refused.value.code in (403, 404)
+
+
+def test_analyze_audio_scores_an_uploaded_file(client, tmp_path):
+    from tests.fixtures.gsv import make_ref_wav
+
+    speech = make_ref_wav(tmp_path / "speech.wav", "This take was made somewhere else and is checked here.")
+    report = client.predict(handle_file(str(speech)), "This take was made somewhere else and is checked here.",
+                            "en", "", None, api_name="/analyze_audio")
+    assert 0 <= report["auto_score"] <= 100
+    assert report["metrics"]["duration"] > 2 and "chars_per_second" in report["metrics"]
+    assert "speaker_similarity" in report["missing"]  # no reference clip given: absent with a reason
+    with pytest.raises(Exception, match="not found"):
+        client.predict(str(tmp_path / "nope.wav"), "x", "en", "", None, api_name="/analyze_audio")

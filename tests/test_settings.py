@@ -1,0 +1,23 @@
+import pytest
+
+from ras.settings import DEFAULT_PORT, parse_settings
+
+
+def test_defaults_are_local_chinese_and_port_9877():
+    settings = parse_settings([])
+    assert (settings.host, settings.port, settings.lang, settings.share) == ("127.0.0.1", DEFAULT_PORT, "zh_CN", False)
+    assert DEFAULT_PORT == 9877 and settings.roles_dir.name == "roles"
+
+
+def test_share_needs_auth(capsys):
+    with pytest.raises(SystemExit):
+        parse_settings(["--share"])
+    assert "--auth" in capsys.readouterr().err
+    assert parse_settings(["--share", "--auth", "me:secret"]).auth == ("me", "secret")
+
+
+def test_engine_urls_repeat_and_bad_auth_is_refused():
+    settings = parse_settings(["--engine-url", "http://a:9880", "--engine-url", "http://b:9880"])
+    assert settings.engine_urls == ("http://a:9880", "http://b:9880")
+    with pytest.raises(SystemExit):
+        parse_settings(["--auth", "nopassword"])
