@@ -42,7 +42,7 @@ def test_classify_and_split_tabs(page, running_app, prepared):
     open_tab(page, "classify")
     page.click("#classify_run")
     wait_for_text(page, "#classify_groups", "组3", timeout=90_000)
-    wait_for_text(page, "#classify_run_status", "3")
+    wait_for_text(page, "#classify_run_status", "3 个分组")
     page.wait_for_selector("#classify_map canvas, #classify_map svg", timeout=30_000)
     group_ids = "#classify_group_clip_ids textarea, #classify_group_clip_ids input"
     page.wait_for_function("(sel) => { const t = document.querySelector(sel); return t && t.value.includes(','); }",
@@ -63,7 +63,7 @@ def test_classify_and_split_tabs(page, running_app, prepared):
     page.wait_for_selector("#split_waveform img", timeout=60_000)
     page.wait_for_selector("#split_spectrogram img", timeout=30_000)
     wait_for_text(page, "#split_pieces", "Finally")
-    wait_for_text(page, "#split_status", "3")
+    wait_for_text(page, "#split_status", "3 段")
     page.click("#split_preview")
     page.wait_for_selector("#split_piece_audio audio[src], #split_piece_audio [data-testid='waveform-controls']",
                            state="attached", timeout=30_000)

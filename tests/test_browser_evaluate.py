@@ -45,7 +45,7 @@ def test_evaluate_tab_shows_players_and_spectrograms_and_saves_a_score(page, gsv
     screenshot(page, "tab_infer_done")
     open_tab(page, "evaluate")
     page.click("#evaluate_show")
-    wait_for_text(page, "#evaluate_summary", "4")
+    wait_for_text(page, "#evaluate_summary", "共 4 条结果")
     # a player per result, loaded with its wav (the download link carries the served file)
     wait_for_count(page, "[id^=evaluate_audio_] a[href$='.wav']", 4, distinct="[id^=evaluate_audio_]")
     wait_for_count(page, "[id^=evaluate_audio_] audio", 4, distinct="[id^=evaluate_audio_]")
