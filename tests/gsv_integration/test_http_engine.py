@@ -1,9 +1,4 @@
 """HttpEngine against a real GPT-SoVITS api_v2 server from the runtime."""
-import os
-import shutil
-import subprocess
-import time
-import urllib.request
 
 import pytest
 import soundfile
@@ -11,54 +6,9 @@ import soundfile
 from gsv_integration.engine import EngineCrashed, EngineError, EngineHung, SynthesisInputError
 from gsv_integration.http_engine import HttpEngine
 from gsv_integration.request import SynthesisRequest
-from gsv_integration.weights import locate_code_root
 from tests.fixtures.gsv import REF_PROMPT, free_port
 
 pytestmark = pytest.mark.gsv
-
-
-@pytest.fixture(scope="module")
-def api_url(tiny_gsv, gsv_worker_env, tmp_path_factory):
-    api_script = locate_code_root(tiny_gsv.root, tiny_gsv.python) / "api_v2.py"
-    port = free_port()
-    folder = tmp_path_factory.mktemp("api_v2")
-    # api_v2 rewrites its config on every weight switch: give it a copy so
-    # the cached tiny root never remembers a test's temporary file.
-    config = folder / "tts_infer.yaml"
-    shutil.copy(tiny_gsv.root / "GPT_SoVITS" / "configs" / "tts_infer.yaml", config)
-    log = (folder / "api_v2.log").open("w")
-    server = subprocess.Popen(
-        [tiny_gsv.python, str(api_script), "-a", "127.0.0.1", "-p", str(port), "-c", str(config)],
-        cwd=tiny_gsv.root, env={**_base_env(), **gsv_worker_env}, stdout=log,
-        stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        _wait_until_up(url, server, log.name)
-        yield url
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            server.kill()
-        log.close()
-
-
-def _base_env():
-    return {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
-
-
-def _wait_until_up(url, server, log_name, timeout=120):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            pytest.fail(f"api_v2 exited with {server.returncode}:\n{open(log_name).read()[-3000:]}")
-        try:
-            urllib.request.urlopen(url + "/openapi.json", timeout=2).read()
-            return
-        except OSError:
-            time.sleep(0.5)
-    pytest.fail(f"api_v2 not up after {timeout} s:\n{open(log_name).read()[-3000:]}")
 
 
 @pytest.fixture
