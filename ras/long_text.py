@@ -19,7 +19,7 @@ from sqlmodel import col, select
 from ras.audio_join import join_wavs
 from ras.languages import require_lang
 from ras.models import utcnow
-from ras.results import SCORE_RANGE
+from ras.results import SCORE_RANGE, finished_result
 from ras.role_models import Clip, Job, LongTextPart, LongTextRun, ParamSet, Task
 from ras.sentences import detect_lang, split_sentences
 from ras.task_spec import PARAMETERS, check_parameters
@@ -32,12 +32,7 @@ MAX_SENTENCES = 500
 
 def params_of_result(session, role: str, result_id: int) -> tuple[Job, dict]:
     """A finished result's parameters under the task-spec names, as the engine received them."""
-    job = session.get(Job, int(result_id))
-    if job is None:
-        raise LookupError(f"result {result_id} not found in role {role!r}")
-    if job.status != "done" or not job.request_json:
-        raise ValueError(f"result {result_id} has not run yet (status {job.status}); pick a finished result")
-    sent = json.loads(job.request_json)
+    job, sent = finished_result(session, role, result_id)
     params = {name: sent[field] for name, (field, _) in PARAMETERS.items() if name != "aux_refs" and field in sent}
     params = {k: v for k, v in params.items() if not (k in ("gpt", "sovits") and not v)}
     aux = json.loads(session.get(ParamSet, job.param_set_id).params_json).get("aux_refs") or []

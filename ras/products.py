@@ -19,7 +19,8 @@ from sqlmodel import col, select
 
 from gsv_integration.request import SynthesisRequest
 from ras.clips import clip_audio_path
-from ras.role_models import Clip, Job, Product
+from ras.results import finished_result
+from ras.role_models import Clip, Product
 from ras.task_spec import PARAMETERS
 from ras.workspace import Workspace
 
@@ -82,12 +83,7 @@ def create_product(*, ws: Workspace, role: str, result_id: int, name: str, note:
     name = _check_name(ws, name)
     role_dir = ws.role_dir(role)
     with ws.role_session(role) as session:
-        job = session.get(Job, int(result_id))
-        if job is None:
-            raise LookupError(f"result {result_id} not found in role {role!r}")
-        if job.status != "done" or not job.request_json:
-            raise ValueError(f"result {result_id} has not run yet (status {job.status})")
-        sent = json.loads(job.request_json)
+        job, sent = finished_result(session, role, result_id)
         clip = session.get(Clip, job.clip_id)
         product = Product(name=name, gpt_weights=sent.get("gpt_weights", ""),
                           sovits_weights=sent.get("sovits_weights", ""), prompt_text=sent.get("prompt_text", ""),

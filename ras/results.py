@@ -148,6 +148,16 @@ def get_result(*, ws: Workspace, role: str, result_id: int) -> dict:
     return result_as_dict(ws, role, job, json.loads(ps.params_json), ps.label)
 
 
+def finished_result(session, role: str, result_id: int) -> tuple[Job, dict]:
+    """A result that ran, with the SynthesisRequest fields the engine received."""
+    job = session.get(Job, int(result_id))
+    if job is None:
+        raise LookupError(f"result {result_id} not found in role {role!r}")
+    if job.status != "done" or not job.request_json:
+        raise ValueError(f"result {result_id} has not run yet (status {job.status}); pick a finished result")
+    return job, json.loads(job.request_json)
+
+
 def score_result(*, ws: Workspace, role: str, result_id: int, score: float | None, note: str = "") -> dict:
     """Store a person's score at once; the reference clip's mean score follows."""
     if score is not None:

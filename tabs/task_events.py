@@ -5,7 +5,7 @@ import gradio as gr
 
 from ras import tasks
 from tabs.common import UIContext, require_role, ui_action
-from tabs.task import (TEXT_VARIABLES, TaskTab, build_spec, clip_choices, default_texts, task_rows,
+from tabs.task import (TaskTab, build_spec, clip_choices, default_texts, task_rows,
                        text_choices)
 
 PRESET_VALUES = {

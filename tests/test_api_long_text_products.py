@@ -10,8 +10,7 @@ from pathlib import Path
 import pytest
 import soundfile
 
-from tests.fixtures.app import wait_for
-from tests.fixtures.gsv import make_ref_wav
+from tests.fixtures.app import role_with_references, wait_for
 
 pytestmark = [pytest.mark.gsv, pytest.mark.slow]
 LONG_TEXT = ("The morning was quiet and cold. A small boat waited at the pier. "
@@ -24,16 +23,8 @@ def digest(path) -> str:
 
 @pytest.fixture(scope="module")
 def scored_task(gsv_app, tmp_path_factory):
-    client, data = gsv_app.client(), tmp_path_factory.mktemp("lt_refs")
-    lines = []
-    for i, (voice, sentence) in enumerate([("en+m3", "This is the first reference voice, spoken slowly."),
-                                           ("en+f2", "Here is another reference clip for the comparison.")]):
-        make_ref_wav(data / f"ref{i}.wav", sentence, voice=voice, speed=130)
-        lines.append(f"{data / f'ref{i}.wav'}|spk|en|{sentence}")
-    (data / "refs.list").write_text("\n".join(lines), encoding="utf-8")
-    role = client.predict("长文本", "接口", api_name="/create_role")["role"]
-    assert client.predict(role, str(data / "refs.list"), True, api_name="/import_list")["imported"] == 2
-    clip_ids = [c["id"] for c in client.predict(role, api_name="/list_clips")["clips"]]
+    client = gsv_app.client()
+    role, clip_ids = role_with_references(client, tmp_path_factory.mktemp("lt_refs"), "长文本", "接口")
     text_id = client.predict("Hello world, this is a tiny test.", "en", "short", api_name="/add_text")["id"]
     models = client.predict(api_name="/list_models")
     spec = {"name": "top_k", "clip_ids": clip_ids, "text_ids": [text_id], "vary": {"top_k": [5, 15]},

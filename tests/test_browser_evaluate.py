@@ -3,25 +3,16 @@ from __future__ import annotations
 
 import pytest
 
-from tests.fixtures.app import wait_for
+from tests.fixtures.app import role_with_references, wait_for
 from tests.fixtures.browser import open_tab, screenshot, wait_for_count, wait_for_text
-from tests.fixtures.gsv import make_ref_wav
 
 pytestmark = [pytest.mark.browser, pytest.mark.gsv, pytest.mark.slow]
 
 
 @pytest.fixture(scope="module")
 def finished_task(gsv_app, tmp_path_factory):
-    client, data = gsv_app.client(), tmp_path_factory.mktemp("browser_refs")
-    lines = []
-    for i, (voice, sentence) in enumerate([("en+m3", "The first voice reads this sentence slowly for us."),
-                                           ("en+f2", "A second voice reads another sentence for the test.")]):
-        make_ref_wav(data / f"r{i}.wav", sentence, voice=voice, speed=130)
-        lines.append(f"{data / f'r{i}.wav'}|spk|en|{sentence}")
-    (data / "r.list").write_text("\n".join(lines), encoding="utf-8")
-    role = client.predict("浏览器", "评估", api_name="/create_role")["role"]
-    client.predict(role, str(data / "r.list"), True, api_name="/import_list")
-    clip_ids = [c["id"] for c in client.predict(role, api_name="/list_clips")["clips"]]
+    client = gsv_app.client()
+    role, clip_ids = role_with_references(client, tmp_path_factory.mktemp("browser_refs"), "浏览器", "评估")
     text_id = client.predict("Good morning, the tiny model speaks.", "en", "short", api_name="/add_text")["id"]
     models = client.predict(api_name="/list_models")
     spec = {"name": "top_k", "clip_ids": clip_ids, "text_ids": [text_id], "vary": {"top_k": [5, 20]},

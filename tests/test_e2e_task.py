@@ -5,8 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.fixtures.app import wait_for
-from tests.fixtures.gsv import make_ref_wav
+from tests.fixtures.app import role_with_references, wait_for
 
 pytestmark = [pytest.mark.gsv, pytest.mark.slow]
 TEXT = "Hello world, this is a tiny test."
@@ -16,16 +15,7 @@ TEXT = "Hello world, this is a tiny test."
 def prepared(gsv_app, tmp_path_factory):
     """A role with two espeak reference clips and an English test text."""
     client = gsv_app.client()
-    data = tmp_path_factory.mktemp("refs")
-    lines = []
-    for i, (voice, sentence) in enumerate([("en+m3", "This is the first reference voice, spoken slowly."),
-                                           ("en+f2", "Here is another reference clip for the comparison.")]):
-        make_ref_wav(data / f"ref{i}.wav", sentence, voice=voice, speed=130)
-        lines.append(f"{data / f'ref{i}.wav'}|spk|en|{sentence}")
-    (data / "refs.list").write_text("\n".join(lines), encoding="utf-8")
-    role = client.predict("测试", "端到端", api_name="/create_role")["role"]
-    assert client.predict(role, str(data / "refs.list"), True, api_name="/import_list")["imported"] == 2
-    clip_ids = [c["id"] for c in client.predict(role, api_name="/list_clips")["clips"]]
+    role, clip_ids = role_with_references(client, tmp_path_factory.mktemp("refs"), "测试", "端到端")
     text_id = client.predict(TEXT, "en", "short", api_name="/add_text")["id"]
     models = client.predict(api_name="/list_models")
     return client, role, clip_ids, text_id, models
