@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import os
+import statistics
 from datetime import datetime
 from pathlib import Path
 
@@ -140,10 +141,13 @@ def cancel_queued(ws: Workspace, role: str, task_id: int) -> int:
         return len(jobs)
 
 
-def recent_job_seconds(session: Session, limit: int = 50) -> list[float]:
-    rows = session.exec(select(Job.synth_seconds).where(Job.status == "done", col(Job.synth_seconds).is_not(None))
-                        .order_by(col(Job.finished_at).desc()).limit(limit)).all()
-    return [r for r in rows if r]
+def typical_job_seconds(ws: Workspace, role: str, limit: int = 50) -> float | None:
+    """Median engine time of the role's latest finished jobs (for estimates after a restart)."""
+    with ws.role_session(role) as session:
+        rows = session.exec(select(Job.synth_seconds).where(Job.status == "done", col(Job.synth_seconds).is_not(None))
+                            .order_by(col(Job.finished_at).desc()).limit(limit)).all()
+    seconds = [r for r in rows if r]
+    return statistics.median(seconds) if seconds else None
 
 
 def rate_per_minute(finished: list[datetime]) -> float | None:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import gradio as gr
 
-from ras import tasks
+from ras import jobs, tasks
 from tabs.common import UIContext, require_role, ui_action
 from tabs.task import (TaskTab, build_spec, clip_choices, default_texts, task_rows,
                        text_choices)
@@ -44,6 +44,10 @@ def wire_events(tab: TaskTab, ctx: UIContext, others: dict) -> None:
             base.pop(name, None)
         return build_spec(name, clip_ids, text_ids, gpt, sovits, base, variables, texts_, vary_gpt, vary_sovits,
                           combine)
+
+    def seconds_per_job(role: str) -> float | None:
+        """This run's measured median, else what the role's last finished jobs took."""
+        return runner.median_job_seconds() or jobs.typical_job_seconds(ctx.ws, role)
 
     @ui_action(i18n, "读取角色失败")
     def on_role(role):
@@ -107,7 +111,7 @@ def wire_events(tab: TaskTab, ctx: UIContext, others: dict) -> None:
         role = require_role(i18n, role)
         planned = tasks.plan_task(ws=ctx.ws, role=role, spec=spec_from(values),
                                   max_jobs=ctx.settings.max_jobs_per_task, resolve_weight=backend.resolve_weight)
-        return format_estimate(i18n, planned.job_count, runner.median_job_seconds(), ctx.settings.workers)
+        return format_estimate(i18n, planned.job_count, seconds_per_job(role), ctx.settings.workers)
 
     @ui_action(i18n, "创建任务失败")
     def create(role, *values):
@@ -115,7 +119,7 @@ def wire_events(tab: TaskTab, ctx: UIContext, others: dict) -> None:
         created = tasks.create_task(ws=ctx.ws, role=role, spec=spec_from(values),
                                     max_jobs=ctx.settings.max_jobs_per_task, resolve_weight=backend.resolve_weight)
         note = f"✔ {i18n('已创建任务')} #{created['task_id']} · " + format_estimate(
-            i18n, created["jobs"], runner.median_job_seconds(), ctx.settings.workers)
+            i18n, created["jobs"], seconds_per_job(role), ctx.settings.workers)
         return note, task_rows(ctx, role), created["task_id"]
 
     @ui_action(i18n, "载入设置失败")

@@ -9,7 +9,7 @@ import pytest
 from sqlmodel import select
 
 from gsv_integration.local_engine import LocalEngine
-from ras import importer, roles, tasks, texts
+from ras import importer, jobs, roles, tasks, texts
 from ras.analysis import Analyzer
 from ras.role_models import Job
 from ras.runner import Runner
@@ -123,3 +123,4 @@ def test_cancel_stops_after_the_running_job(setup):
     assert tasks.requeue_failed(ws=ws, role=role, task_id=task_id) == status["cancelled"]
     runner.run_task(role, task_id)
     assert finished(runner, role, task_id)["done"] == 8
+    assert 0 < jobs.typical_job_seconds(ws, role) < 60  # what the task tab's estimate uses after a restart
