@@ -23,6 +23,8 @@ from typing import Callable, Iterable, Sequence
 
 import numpy as np
 
+from ras.metrics.features import load_mono as read_mono, resample
+
 ProgressFn = Callable[[int, int], None]
 
 SV_SAMPLE_RATE = 16000
@@ -87,28 +89,6 @@ def unit_norm(vectors: np.ndarray) -> np.ndarray:
     vectors = np.asarray(vectors, dtype=np.float32)
     norms = np.linalg.norm(vectors, axis=-1, keepdims=True)
     return vectors / np.maximum(norms, 1e-12)
-
-
-def read_mono(path: str | Path) -> tuple[np.ndarray, int]:
-    """float32 mono samples and rate; ValueError naming the file if unreadable."""
-    import soundfile as sf
-
-    try:
-        samples, rate = sf.read(str(path), dtype="float32", always_2d=True)
-    except Exception as exc:  # soundfile raises several types for bad files
-        raise ValueError(f"cannot read audio file {path}: {exc}") from exc
-    return samples.mean(axis=1), int(rate)
-
-
-def resample(samples: np.ndarray, source_rate: int, target_rate: int) -> np.ndarray:
-    if source_rate == target_rate:
-        return np.asarray(samples, dtype=np.float32)
-    from math import gcd
-
-    from scipy.signal import resample_poly
-
-    div = gcd(source_rate, target_rate)
-    return resample_poly(samples, target_rate // div, source_rate // div).astype(np.float32)
 
 
 class _EncoderBase:

@@ -20,6 +20,9 @@ from typing import Protocol, Sequence
 
 import numpy as np
 
+from ras.metrics import asr
+from ras.metrics.features import load_mono, resample
+
 VAD_SAMPLE_RATE = 16000
 SILENCE_PEAK = 1e-4  # below this the file holds no sound at all
 EDGE_MS = 200  # silence kept before the first and after the last word
@@ -33,9 +36,7 @@ PUNCTUATION = set(".,;:!?…—-–、。，；：！？～~」』）)\"'”’"
 
 def load_audio(path: str | Path) -> tuple[np.ndarray, int]:
     """Mono float32 samples and their rate; ValueError naming the file on failure."""
-    from ras.speaker import read_mono
-
-    samples, rate = read_mono(path)
+    samples, rate = load_mono(path)
     if len(samples) == 0:
         raise ValueError(f"audio file {path} is empty")
     return samples, rate
@@ -71,8 +72,6 @@ def _vad_available() -> bool:
 
 def _silero_segments(samples, sample_rate, min_silence_ms) -> list[tuple[float, float]]:
     from faster_whisper.vad import VadOptions, get_speech_timestamps
-
-    from ras.speaker import resample
 
     audio = resample(samples, sample_rate, VAD_SAMPLE_RATE)
     # No padding: we want the raw speech edges and put cuts in the pauses ourselves.
@@ -298,45 +297,16 @@ class Transcriber(Protocol):
     def transcribe(self, path: str | Path, lang: str) -> str: ...
 
 
-WHISPER_FILES = ("model.bin", "config.json", "tokenizer.json")
-WHISPER_LANGS = {"all_zh": "zh", "all_ja": "ja", "all_yue": "yue", "all_ko": "ko", "auto": None, "auto_yue": None}
-
-
-def check_whisper_folder(model_dir: str | Path) -> Path:
-    """The folder, if it holds a CTranslate2 Whisper model; ValueError naming what is missing."""
-    folder = Path(model_dir).expanduser()
-    if not folder.is_dir():
-        raise ValueError(f"faster-whisper model folder not found: {folder}")
-    missing = [name for name in WHISPER_FILES if not (folder / name).is_file()]
-    if missing:
-        # Without tokenizer.json faster-whisper would fetch one from the hub: refuse instead.
-        raise ValueError(
-            f"{folder} is not a complete faster-whisper (CTranslate2) model: missing {', '.join(missing)}"
-        )
-    return folder
-
-
 class WhisperTranscriber:
-    """A local faster-whisper model; loaded on first use, never downloaded."""
+    """A local faster-whisper model (the same loader and folder checks as the ASR metric):
+    the folder is checked at once, the model loads on first use, nothing is downloaded."""
 
-    def __init__(self, model_dir: str | Path, *, device: str = "cpu", compute_type: str = "int8") -> None:
-        self.model_dir = check_whisper_folder(model_dir)
-        self.device, self.compute_type = device, compute_type
-        self._model = None
-
-    def _loaded_model(self):
-        if self._model is None:
-            from faster_whisper import WhisperModel
-
-            self._model = WhisperModel(
-                str(self.model_dir), device=self.device, compute_type=self.compute_type, local_files_only=True
-            )
-        return self._model
+    def __init__(self, model_dir: str | Path) -> None:
+        self.model_dir = asr.check_model_dir(model_dir)
 
     def transcribe(self, path: str | Path, lang: str) -> str:
-        language = WHISPER_LANGS.get(lang, lang or None)
-        segments, _ = self._loaded_model().transcribe(str(path), language=language, beam_size=5)
-        return "".join(segment.text for segment in segments).strip()
+        samples, sr = load_audio(path)
+        return asr.transcribe(resample(samples, sr, 16_000), asr.load_asr_model(str(self.model_dir)), lang)
 
 
 def piece_texts(

@@ -21,7 +21,7 @@ WHISPER_LANGUAGE = {"zh": "zh", "yue": "yue", "ja": "ja", "ko": "ko", "en": "en"
 _model_lock = threading.Lock()
 
 
-class AsrUnavailable(RuntimeError):
+class AsrUnavailable(ValueError):
     """No usable local ASR model folder."""
 
 
@@ -31,8 +31,9 @@ def check_model_dir(model_dir: str | Path) -> Path:
         raise AsrUnavailable(f"ASR model folder not found: {folder}")
     missing = [name for name in REQUIRED_FILES if not (folder / name).is_file()]
     if missing:
+        # Without tokenizer.json faster-whisper would fetch one from the hub: refuse instead.
         raise AsrUnavailable(
-            f"ASR model folder {folder} lacks {', '.join(missing)} "
+            f"ASR model folder {folder} lacks files: missing {', '.join(missing)} "
             "(a faster-whisper/CTranslate2 Whisper model needs model.bin, config.json and tokenizer.json)"
         )
     return folder

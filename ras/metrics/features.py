@@ -43,10 +43,13 @@ class ClipFeatures:
 
 
 def load_mono(path: str | Path) -> tuple[np.ndarray, int]:
-    """Reads any soundfile-supported file as float32 mono in [-1, 1]."""
+    """Reads any soundfile-supported file as float32 mono in [-1, 1]; ValueError naming the file if unreadable."""
     import soundfile as sf
 
-    data, sr = sf.read(str(path), dtype="float32", always_2d=True)
+    try:
+        data, sr = sf.read(str(path), dtype="float32", always_2d=True)
+    except Exception as exc:  # soundfile raises several types for bad files
+        raise ValueError(f"cannot read audio file {path}: {exc}") from exc
     return data.mean(axis=1).astype(np.float32), int(sr)
 
 
