@@ -28,6 +28,14 @@ class EngineHung(EngineError):
     """The engine gave no result (or no sign of life) within the timeout."""
 
 
+def validated(request: SynthesisRequest) -> SynthesisRequest:
+    """The request, checked before any engine work; a bad field is an input error (no retry)."""
+    try:
+        return request.validate()
+    except ValueError as exc:
+        raise SynthesisInputError(str(exc)) from exc
+
+
 @runtime_checkable
 class Engine(Protocol):
     name: str

@@ -18,7 +18,7 @@ from typing import Any
 
 import soundfile
 
-from gsv_integration.engine import EngineCrashed, EngineError, EngineHung, SynthesisInputError
+from gsv_integration.engine import EngineCrashed, EngineError, EngineHung, SynthesisInputError, validated
 from gsv_integration.request import SynthesisRequest, SynthesisResult
 from gsv_integration.weights import list_weights
 
@@ -69,10 +69,7 @@ class HttpEngine:
 
     def synthesize(self, request: SynthesisRequest, out_path: str | os.PathLike, *,
                    timeout: float | None = None) -> SynthesisResult:
-        try:
-            request.validate()
-        except ValueError as exc:
-            raise SynthesisInputError(str(exc)) from exc
+        validated(request)
         with self._lock:
             return self._synthesize(request, str(out_path), timeout or self.default_timeout)
 

@@ -22,7 +22,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from gsv_integration.engine import EngineCrashed, EngineError, EngineHung, SynthesisInputError
+from gsv_integration.engine import EngineCrashed, EngineError, EngineHung, SynthesisInputError, validated
 from gsv_integration.request import SynthesisRequest, SynthesisResult
 from gsv_integration.weights import list_weights
 
@@ -162,10 +162,7 @@ class LocalEngine:
     def synthesize(self, request: SynthesisRequest, out_path: str | os.PathLike, *,
                    timeout: float | None = None) -> SynthesisResult:
         """Run one job; timeout bounds the whole job (weights loads included)."""
-        try:
-            request.validate()
-        except ValueError as exc:
-            raise SynthesisInputError(str(exc)) from exc
+        validated(request)
         with self._lock:
             if not self.alive:
                 if self._proc is not None:
