@@ -53,21 +53,21 @@ class EvaluateTab:
 
 
 def _slot(i18n, index: int) -> ResultSlot:
+    # Left: what it is, the take and its score; right: what it looks like and what it copies.
     with gr.Group(visible=False, elem_id=f"evaluate_slot_{index}") as box:
         with gr.Row(equal_height=False):
             with gr.Column(scale=2, min_width=320):
                 info = gr.Markdown(elem_id=f"evaluate_info_{index}")
                 audio = gr.Audio(label=i18n("结果"), type="filepath", interactive=False,
                                  elem_id=f"evaluate_audio_{index}")
-                ref_audio = gr.Audio(label=i18n("参考音频"), type="filepath", interactive=False,
-                                     elem_id=f"evaluate_ref_{index}")
+                score = gr.Radio(list(SCORES), label=i18n("评分（0 不可用 · 5 最好）"),
+                                 elem_id=f"evaluate_score_{index}")
             with gr.Column(scale=3):
                 spectrogram = gr.Image(label=i18n("频谱图"), type="filepath", format="png", interactive=False,
                                        buttons=[], height=190, elem_id=f"evaluate_spectrogram_{index}")
-                with gr.Row():
-                    score = gr.Radio(list(SCORES), label=i18n("评分（0 不可用 · 5 最好）"),
-                                     elem_id=f"evaluate_score_{index}")
-                    note = gr.Textbox(label=i18n("备注"), elem_id=f"evaluate_note_{index}")
+                ref_audio = gr.Audio(label=i18n("参考音频"), type="filepath", interactive=False,
+                                     elem_id=f"evaluate_ref_{index}")
+                note = gr.Textbox(label=i18n("备注"), elem_id=f"evaluate_note_{index}")
     return ResultSlot(box, info, audio, ref_audio, spectrogram, score, note)
 
 

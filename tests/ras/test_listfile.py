@@ -59,3 +59,11 @@ def test_literal_absolute_path_is_tried_first(tmp_path):
     target = tmp_path / "abs.wav"
     target.write_bytes(b"x")
     assert candidate_paths(str(target), list_dir=tmp_path / "elsewhere", gsv_root=None)[0] == target
+
+
+def test_locale_style_codes_are_understood():
+    from ras.languages import normalize_lang
+
+    assert [normalize_lang(c) for c in ("ZH-CN", "en_US", "ja-JP", "ko-KR", "zh-HK", "All_Zh")] == \
+        ["zh", "en", "ja", "ko", "yue", "all_zh"]
+    assert normalize_lang("fr") is None
