@@ -7,6 +7,7 @@ from typing import Any
 import gradio as gr
 
 from ras import clips, results, tasks
+from ras.languages import require_lang
 from tabs.api import uploaded_path
 from tabs.common import UIContext, ui_action
 
@@ -67,7 +68,7 @@ def register(ctx: UIContext) -> None:
         path = uploaded_path(audio_file)
         if not path.is_file():
             raise FileNotFoundError(f"audio file not found: {path}")
-        return analyzer.analyze_file(path, text, text_lang, ref)
+        return analyzer.analyze_file(path, text, require_lang(text_lang), ref)
 
     for fn in (list_models, create_task, run_task, task_status, cancel_task, list_results, score_result,
                analyze_audio):

@@ -94,3 +94,5 @@ def test_analyze_audio_scores_an_uploaded_file(client, tmp_path):
     assert "speaker_similarity" in report["missing"]  # no reference clip given: absent with a reason
     with pytest.raises(Exception, match="not found"):
         client.predict(str(tmp_path / "nope.wav"), "x", "en", "", None, api_name="/analyze_audio")
+    with pytest.raises(Exception, match="unknown language code"):
+        client.predict(str(speech), "x", "klingon", "", None, api_name="/analyze_audio")
