@@ -71,6 +71,30 @@ class Backend:
         return {"gpt": strip(found["gpt"]), "sovits": strip(found["sovits"]), "invalid": found["invalid"],
                 "capabilities": self.capabilities()}
 
+    def weight_choosers(self) -> dict:
+        """Keyword arguments for ras.tasks: how names resolve and what unset weights become."""
+        if not self.configured:
+            return {"resolve_weight": None, "default_weight": None}
+        return {"resolve_weight": self.resolve_weight, "default_weight": self.default_weight}
+
+    def default_weight(self, kind: str) -> str | None:
+        """GPT-SoVITS's own default for unset weights: the file its tts_infer.yaml names under
+        "custom" when that file exists, else the first listed model; None when there is none."""
+        root = self.settings.gsv_root
+        key = {"gpt": "t2s_weights_path", "sovits": "vits_weights_path"}[kind]
+        config = root / "GPT_SoVITS" / "configs" / "tts_infer.yaml" if root else None
+        if config is not None and config.is_file():
+            import yaml
+
+            try:
+                named = ((yaml.safe_load(config.read_text(encoding="utf-8")) or {}).get("custom") or {}).get(key)
+            except yaml.YAMLError:
+                named = None
+            if named and (root / named).is_file():
+                return str((root / named).resolve())
+        models = gsv_weights.list_weights(self.model_roots())[kind]
+        return models[0]["file"] if models else None
+
     def resolve_weight(self, kind: str, value: str) -> str:
         """A model's file path or its listed name -> the absolute file; clear error otherwise."""
         path = Path(value)

@@ -16,6 +16,7 @@ from ras.task_spec import ExpandedSpec, SpecError, expand_spec
 from ras.workspace import Workspace
 
 WeightResolver = Callable[[str, str], str]  # (kind "gpt"|"sovits", file or name) -> file path
+DefaultWeight = Callable[[str], "str | None"]  # kind -> GPT-SoVITS's default file for unset weights
 RESULTS_DIR = "results"
 
 
@@ -27,9 +28,12 @@ def param_label(params: dict, varied: list[str]) -> str:
     return ", ".join(f"{k}={_short(params[k])}" for k in varied if k in params) or "base"
 
 
-def _resolve_weights(expanded: ExpandedSpec, resolve_weight: WeightResolver | None) -> None:
+def _resolve_weights(expanded: ExpandedSpec, resolve_weight: WeightResolver | None,
+                     default_weight: DefaultWeight | None) -> None:
     for params in expanded.param_sets:
         for kind in ("gpt", "sovits"):
+            if not params.get(kind) and default_weight is not None and (default := default_weight(kind)):
+                params[kind] = default  # recorded in the parameter set: every result says what it used
             if params.get(kind):
                 if resolve_weight is None:
                     raise SpecError(f"{kind} weights were given but no GPT-SoVITS is configured")
@@ -51,7 +55,7 @@ def _check_clips(session, role: str, expanded: ExpandedSpec) -> None:
 
 
 def plan_task(*, ws: Workspace, role: str, spec: dict, max_jobs: int = 20_000,
-              resolve_weight: WeightResolver | None = None) -> ExpandedSpec:
+              resolve_weight: WeightResolver | None = None, default_weight: DefaultWeight | None = None) -> ExpandedSpec:
     """Expand and check a spec without writing anything (the UI shows the job count)."""
     expanded = expand_spec(spec)
     if not expanded.clip_ids:
@@ -63,7 +67,7 @@ def plan_task(*, ws: Workspace, role: str, spec: dict, max_jobs: int = 20_000,
     if expanded.job_count > max_jobs:
         raise SpecError(f"the task would make {expanded.job_count} jobs; the limit is {max_jobs} "
                         "(fewer values, clips or texts; or raise --max-jobs)")
-    _resolve_weights(expanded, resolve_weight)
+    _resolve_weights(expanded, resolve_weight, default_weight)
     texts.get_texts(ws=ws, ids=expanded.text_ids)
     with ws.role_session(role) as session:
         _check_clips(session, role, expanded)
@@ -71,8 +75,9 @@ def plan_task(*, ws: Workspace, role: str, spec: dict, max_jobs: int = 20_000,
 
 
 def create_task(*, ws: Workspace, role: str, spec: dict, max_jobs: int = 20_000,
-                resolve_weight: WeightResolver | None = None) -> dict:
-    expanded = plan_task(ws=ws, role=role, spec=spec, max_jobs=max_jobs, resolve_weight=resolve_weight)
+                resolve_weight: WeightResolver | None = None, default_weight: DefaultWeight | None = None) -> dict:
+    expanded = plan_task(ws=ws, role=role, spec=spec, max_jobs=max_jobs, resolve_weight=resolve_weight,
+                         default_weight=default_weight)
     test_texts = texts.get_texts(ws=ws, ids=expanded.text_ids)
     with ws.role_session(role) as session:
         task = Task(name=expanded.name, spec_json=json.dumps(spec, ensure_ascii=False))
@@ -120,10 +125,11 @@ def task_spec(*, ws: Workspace, role: str, task_id: int) -> dict:
 
 
 def clone_task(*, ws: Workspace, role: str, task_id: int, changes: dict | None = None, max_jobs: int = 20_000,
-               resolve_weight: WeightResolver | None = None) -> dict:
+               resolve_weight: WeightResolver | None = None, default_weight: DefaultWeight | None = None) -> dict:
     spec = {**task_spec(ws=ws, role=role, task_id=task_id), **(changes or {})}
     spec.setdefault("name", "copy")
-    return create_task(ws=ws, role=role, spec=spec, max_jobs=max_jobs, resolve_weight=resolve_weight)
+    return create_task(ws=ws, role=role, spec=spec, max_jobs=max_jobs, resolve_weight=resolve_weight,
+                       default_weight=default_weight)
 
 
 def delete_task(*, ws: Workspace, role: str, task_id: int) -> None:

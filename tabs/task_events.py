@@ -110,14 +110,14 @@ def wire_events(tab: TaskTab, ctx: UIContext, others: dict) -> None:
     def estimate(role, *values):
         role = require_role(i18n, role)
         planned = tasks.plan_task(ws=ctx.ws, role=role, spec=spec_from(values),
-                                  max_jobs=ctx.settings.max_jobs_per_task, resolve_weight=backend.resolve_weight)
+                                  max_jobs=ctx.settings.max_jobs_per_task, **backend.weight_choosers())
         return format_estimate(i18n, planned.job_count, seconds_per_job(role), ctx.settings.workers)
 
     @ui_action(i18n, "创建任务失败")
     def create(role, *values):
         role = require_role(i18n, role)
         created = tasks.create_task(ws=ctx.ws, role=role, spec=spec_from(values),
-                                    max_jobs=ctx.settings.max_jobs_per_task, resolve_weight=backend.resolve_weight)
+                                    max_jobs=ctx.settings.max_jobs_per_task, **backend.weight_choosers())
         note = f"✔ {i18n('已创建任务')} #{created['task_id']} · " + format_estimate(
             i18n, created["jobs"], seconds_per_job(role), ctx.settings.workers)
         return note, task_rows(ctx, role), created["task_id"]

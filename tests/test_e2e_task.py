@@ -79,3 +79,12 @@ def test_every_varied_parameter_reaches_the_engine(prepared):
         assert sent[field[name]] == vary[name][0], (name, sent)
         for other in set(field) - {name}:  # the rest stay at the base/GPT-SoVITS defaults
             assert sent[field[other]] != vary[other][0], (other, sent)
+
+
+def test_unset_weights_take_gpt_sovits_defaults(prepared):
+    """No gpt/sovits in the spec: the weights GPT-SoVITS's tts_infer.yaml names are used and recorded."""
+    client, role, clip_ids, text_id, _models = prepared
+    created = client.predict(role, {"clip_ids": clip_ids[:1], "text_ids": [text_id]}, api_name="/create_task")
+    assert run_to_end(client, role, created["task_id"])["done"] == 1
+    sent = client.predict(role, created["task_id"], "id", 1, 50, api_name="/list_results")["results"][0]["params"]
+    assert sent["gpt_weights"].endswith("tiny_a.ckpt") and sent["sovits_weights"].endswith("tiny_a.pth")
