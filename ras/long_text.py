@@ -19,7 +19,7 @@ from sqlmodel import col, select
 from ras.audio_join import join_wavs
 from ras.languages import require_lang
 from ras.models import utcnow
-from ras.results import SCORE_RANGE, finished_result
+from ras.results import checked_score, finished_result
 from ras.role_models import Clip, Job, LongTextPart, LongTextRun, ParamSet, Task
 from ras.sentences import detect_lang, split_sentences
 from ras.task_spec import PARAMETERS, check_parameters
@@ -241,13 +241,12 @@ def regenerate_sentence(*, ws: Workspace, runner, role: str, run_id: int, index:
 
 def score_part(*, ws: Workspace, role: str, part_id: int, score: float | None, note: str = "") -> dict:
     """A person's score of one configuration's long text; the reference clip keeps the mean of its parts."""
-    if score is not None and not SCORE_RANGE[0] <= float(score) <= SCORE_RANGE[1]:
-        raise ValueError(f"score {score} is outside {SCORE_RANGE[0]:g}-{SCORE_RANGE[1]:g}")
+    score = checked_score(score)
     with ws.role_session(role) as session:
         part = session.get(LongTextPart, int(part_id))
         if part is None:
             raise LookupError(f"long-text part {part_id} not found in role {role!r}")
-        part.score, part.note = (None if score is None else float(score)), note or ""
+        part.score, part.note = score, note or ""
         session.add(part)
         session.flush()
         clip = session.get(Clip, part.clip_id)

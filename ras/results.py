@@ -158,12 +158,19 @@ def finished_result(session, role: str, result_id: int) -> tuple[Job, dict]:
     return job, json.loads(job.request_json)
 
 
+def checked_score(score: float | None) -> float | None:
+    """A person's score as stored (None clears it); outside the range is refused."""
+    if score is None:
+        return None
+    score = float(score)
+    if not SCORE_RANGE[0] <= score <= SCORE_RANGE[1]:
+        raise ValueError(f"score {score:g} is outside {SCORE_RANGE[0]:g}-{SCORE_RANGE[1]:g}")
+    return score
+
+
 def score_result(*, ws: Workspace, role: str, result_id: int, score: float | None, note: str = "") -> dict:
     """Store a person's score at once; the reference clip's mean score follows."""
-    if score is not None:
-        score = float(score)
-        if not SCORE_RANGE[0] <= score <= SCORE_RANGE[1]:
-            raise ValueError(f"score {score} is outside {SCORE_RANGE[0]:g}-{SCORE_RANGE[1]:g}")
+    score = checked_score(score)
     with ws.role_session(role) as session:
         job = session.get(Job, int(result_id))
         if job is None:

@@ -11,7 +11,7 @@ from sqlalchemy import func, insert
 from sqlmodel import col, select
 
 from ras import texts
-from ras.role_models import Clip, Job, ParamSet, Task
+from ras.role_models import JOB_STATUSES, Clip, Job, ParamSet, Task
 from ras.task_spec import ExpandedSpec, SpecError, expand_spec
 from ras.workspace import Workspace
 
@@ -99,7 +99,7 @@ def create_task(*, ws: Workspace, role: str, spec: dict, max_jobs: int = 20_000,
 def status_counts(session, task_id: int) -> dict:
     counts = dict(session.exec(select(Job.status, func.count()).where(Job.task_id == task_id)
                                .group_by(Job.status)).all())
-    result = {s: counts.get(s, 0) for s in ("queued", "running", "done", "failed", "cancelled")}
+    result = {s: counts.get(s, 0) for s in JOB_STATUSES}
     result["total"] = sum(result.values())
     return result
 
