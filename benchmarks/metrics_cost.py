@@ -7,6 +7,10 @@ DNSMOS, score) after one warm-up call (session creation and imports are paid
 once per process, not per result). Each clip's time is its best of three
 runs: the machine is shared. DNSMOS runs one 9.01-s window per started 9 s, so short
 clips pay for a whole window: the per-class lines show it.
+When .venv-gsv exists (scripts/setup_gsv_runtime.sh), the tiny real
+GPT-SoVITS also synthesizes a few results and the metrics' time on them is
+printed as a share of the synthesis time (the tiny model is far faster than
+a real one, so this share is an upper bound).
 Usage: python benchmarks/metrics_cost.py [clips_per_class]
 Last line: `metrics_cost: X ms per second of audio (target <= 30)`.
 """
@@ -31,6 +35,7 @@ from tests.ras.metrics.defects import TEXTS, VOICES  # noqa: E402
 
 CLASSES = {"short": 1, "medium": 2, "long": 4}  # sentences per clip
 ROUNDS = 3
+ENGINE_TEXTS = 6
 
 
 def make_clips(folder: Path, sentences: int, count: int) -> list[tuple[Path, str]]:
@@ -71,6 +76,41 @@ def timed_class(clips) -> tuple[float, float]:
     return analysis, dnsmos
 
 
+def share_of_tiny_synthesis(folder: Path) -> str:
+    """Metric time / synthesis time on results of the tiny real GPT-SoVITS (one line)."""
+    from gsv_integration.local_engine import LocalEngine
+    from gsv_integration.request import SynthesisRequest
+    from tests.fixtures.gsv import WORKER_TEST_CONFIG, build_tiny_gsv, gsv_python_path, make_ref_wav
+
+    try:
+        tiny = build_tiny_gsv(str(gsv_python_path()))
+    except Exception as exc:  # noqa: BLE001 - the runtime is optional for this benchmark
+        return f"tiny engine share: skipped ({exc}); run scripts/setup_gsv_runtime.sh"
+    ref_text = "The reference speaker reads one calm sentence here."
+    ref = make_ref_wav(folder / "ref.wav", ref_text, speed=130)
+    engine = LocalEngine(tiny.root, tiny.python, worker_config=WORKER_TEST_CONFIG,
+                         env_extra={"RAS_TEST_OFFLINE": "1"})
+    engine.start()
+    synth = metrics = audio = 0.0
+    try:
+        for i in range(ENGINE_TEXTS + 1):  # the first call loads the weights: not counted
+            request = SynthesisRequest(text=TEXTS[i % len(TEXTS)], text_lang="en", ref_audio_path=str(ref),
+                                       prompt_text=ref_text, prompt_lang="en", gpt_weights=str(tiny.gpt[0]),
+                                       sovits_weights=str(tiny.sovits[0]), seed=i)
+            out = folder / f"tiny{i}.wav"
+            start = time.perf_counter()
+            engine.synthesize(request, str(out), timeout=300)
+            took = time.perf_counter() - start
+            spent = best_seconds(lambda: analyze_audio(out, request.text, "en"))
+            if i:
+                synth, metrics, audio = synth + took, metrics + spent, audio + seconds_of(out)
+    finally:
+        engine.close()
+    return (f"tiny engine share: {ENGINE_TEXTS} results, {audio / ENGINE_TEXTS:.1f} s each, synthesis "
+            f"{synth * 1000 / ENGINE_TEXTS:.0f} ms/result, metrics {metrics * 1000 / ENGINE_TEXTS:.0f} ms/result "
+            f"= {metrics / synth:.0%} of the synthesis time")
+
+
 def main() -> None:
     per_class = int(sys.argv[1]) if len(sys.argv) > 1 else 6
     total_ms = total_audio = 0.0
@@ -87,6 +127,7 @@ def main() -> None:
             print(f"{name:<7} {per_class} clips, {audio / per_class:5.1f} s each: {analysis * 1000 / per_class:6.0f} ms/clip, "
                   f"{analysis * 1000 / audio:5.1f} ms per s of audio (DNSMOS {dnsmos / analysis:.0%}, "
                   f"without it {(analysis - dnsmos) * 1000 / audio:4.1f} ms/s)")
+        print(share_of_tiny_synthesis(folder))
     window = best_seconds(lambda: dnsmos_scores(np.zeros(16_000, np.float32)), 5)
     print(f"DNSMOS: {window * 1000:.0f} ms per 9.01-s window (fixed model input; a shorter clip is tiled to one window)")
     print(f"load average while measuring: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")

@@ -75,6 +75,28 @@ def test_speaker_similarity_prefers_the_same_voice(espeak_wav, speaker_encoder):
     assert sim_same["metrics"]["speaker_similarity"] > sim_other["metrics"]["speaker_similarity"] + 0.05
 
 
+def test_replacing_the_reference_file_changes_the_similarity(espeak_wav, speaker_encoder, tmp_path):
+    """Reference embeddings are reused between results, but never for a file that changed."""
+    take = espeak_wav(TEXT, voice="en+f2")
+    ref = tmp_path / "ref.wav"
+    ref.write_bytes(espeak_wav("Soft rain tapped against the glass as she wrote her letter.", voice="en+f2").read_bytes())
+    first = analyze_audio(take, TEXT, "en", ref_path=ref, speaker_encoder=speaker_encoder)
+    again = analyze_audio(take, TEXT, "en", ref_path=ref, speaker_encoder=speaker_encoder)
+    ref.write_bytes(espeak_wav("Soft rain tapped against the glass as she wrote her letter.", voice="en-us+m7").read_bytes())
+    replaced = analyze_audio(take, TEXT, "en", ref_path=ref, speaker_encoder=speaker_encoder)
+    assert again["metrics"]["speaker_similarity"] == first["metrics"]["speaker_similarity"]
+    assert replaced["metrics"]["speaker_similarity"] < first["metrics"]["speaker_similarity"] - 0.05
+
+
+def test_analysis_leaves_numpy_thread_count_as_it_was(speech_wav):
+    """The analysis runs BLAS on one thread (less contention with DNSMOS) but must not leave the app so."""
+    from threadpoolctl import threadpool_info
+
+    before = [pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "blas"]
+    analyze_audio(speech_wav, TEXT, "en", dnsmos=False)
+    assert [pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "blas"] == before
+
+
 def test_speaker_metric_missing_reasons(speech_wav, tmp_path):
     class Broken:
         name = "broken"
