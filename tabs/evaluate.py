@@ -8,6 +8,7 @@ import json
 import gradio as gr
 
 from ras.score_weights import load_weights
+from tabs.flag_labels import weights_legend
 from tabs.common import UIContext, choices
 
 PAGE_SIZE = 20  # result slots on a page
@@ -108,6 +109,7 @@ def build(ctx: UIContext) -> EvaluateTab:
                           elem_id="evaluate_weights")
         save_weights = gr.Button(i18n("保存权重并重新评分"), elem_id="evaluate_save_weights")
         weights_status = gr.Markdown(elem_id="evaluate_weights_status")
+        gr.Markdown(weights_legend(i18n), elem_id="evaluate_weights_legend")
     return EvaluateTab(task, refresh, sort, param_sets, text_filter, scored, page, show, summary, slots,
                        compare_by, compare, compare_table, agreement, score_plot, duration_plot, weights,
                        save_weights, weights_status)

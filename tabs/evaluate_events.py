@@ -9,6 +9,7 @@ import pandas as pd
 from ras import clips, results, score_weights
 from tabs.common import UIContext, require_role, ui_action
 from tabs.evaluate import PAGE_SIZE, EvaluateTab
+from tabs.flag_labels import flag_badges
 from tabs.infer import task_choices
 
 
@@ -27,7 +28,7 @@ def result_info(i18n, result: dict, ref_text: str) -> str:
         facts.append(f"{i18n('自动评分')} {result['auto_score']:.0f}")
     lines.append(" · ".join(facts))
     if result["flags"]:
-        lines.append(" ".join(f"`{flag}`" for flag in result["flags"]))
+        lines.append(flag_badges(i18n, result["flags"]))
     return "  \n".join(lines)
 
 

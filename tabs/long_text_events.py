@@ -7,6 +7,7 @@ import gradio as gr
 
 from ras import long_text, results, texts
 from tabs.common import UIContext, require_role, ui_action
+from tabs.flag_labels import flag_words
 from tabs.infer import progress_html, task_choices
 from tabs.long_text import MAX_PARTS, LongTextTab
 
@@ -30,7 +31,7 @@ def sentence_rows(i18n, part: dict) -> list[list]:
     rows = []
     for s in part["sentences"]:
         rows.append([s["index"], s["text"], s["duration"], s["chars_per_second"], status_label(i18n, s["status"]),
-                     " ".join(s["flags"]) if s["flags"] else (s["error"][:80] if s["error"] else "")])
+                     flag_words(i18n, s["flags"]) if s["flags"] else (s["error"][:80] if s["error"] else "")])
     return rows
 
 

@@ -1,0 +1,32 @@
+"""Flags read as words in the page's language; the API keeps the rule names."""
+import pytest
+
+from i18n import I18nAuto
+from ras.metrics.scoring import RULES
+from tabs.evaluate_events import result_info
+from tabs.flag_labels import flag_labels, weights_legend
+
+RESULT = {"id": 3, "label": "top_k=5", "text": "Good morning.", "status": "done", "error": "", "duration": 2.5,
+          "duration_deviation": 0.1, "chars_per_second": 4.2, "auto_score": 41.0,
+          "flags": ["held_tone", "voice_drift", "rule_from_a_newer_version"]}
+
+
+@pytest.mark.parametrize("language, words", [("zh_CN", ["电音", "音色偏移"]),
+                                             ("en_US", ["electronic tone", "voice drift"])])
+def test_evaluate_badges_use_the_page_language(language, words):
+    info = result_info(I18nAuto(language), RESULT, "reference text")
+    for word in words:
+        assert f"`{word}`" in info
+    assert "held_tone" not in info and "voice_drift" not in info
+    assert "`rule_from_a_newer_version`" in info  # unknown names stay visible rather than vanish
+
+
+@pytest.mark.parametrize("language", ["zh_CN", "en_US"])
+def test_every_rule_has_a_distinct_badge_and_a_legend_line(language):
+    i18n = I18nAuto(language)
+    labels = flag_labels(i18n)
+    assert set(labels) == set(RULES)
+    assert len({word for word, _ in labels.values()}) == len(RULES)
+    legend = weights_legend(i18n)
+    assert all(f"`{name}`" in legend for name in RULES)
+    assert f"{RULES['long_pause'].start} " in legend  # thresholds come from the rules, not copied text
