@@ -30,7 +30,8 @@ def build_app(ctx):
                 "products": products}
     with gr.Blocks(title="RAS · GPT-SoVITS") as app:
         built = {"app": app, "header": header.build(ctx)}
-        with gr.Tabs(elem_id="main_tabs"):
+        with gr.Tabs(elem_id="main_tabs") as main_tabs:
+            built["tabs"] = main_tabs
             for key, label in TAB_TITLES:
                 with gr.Tab(ctx.i18n(label), id=key, elem_id=f"tab_{key}"):
                     if key in builders:

@@ -79,6 +79,16 @@ def _copy_into(source: Path, folder: Path, stem: str) -> str:
     return target.name
 
 
+def suggest_name(*, ws: Workspace, role: str, result_id: int) -> str:
+    """A free product name for a result: "<role>-<id>", then "-2", "-3"... if taken."""
+    base = f"{role}-{result_id}"
+    name, n = base, 1
+    while find_product(ws, name) is not None:
+        n += 1
+        name = f"{base}-{n}"
+    return name
+
+
 def create_product(*, ws: Workspace, role: str, result_id: int, name: str, note: str = "") -> int:
     name = _check_name(ws, name)
     role_dir = ws.role_dir(role)

@@ -28,6 +28,7 @@ class ResultSlot:
     spectrogram: gr.Image
     score: gr.Radio
     note: gr.Textbox
+    keep: gr.Button
 
 
 @dataclass(frozen=True)
@@ -63,13 +64,14 @@ def _slot(i18n, index: int) -> ResultSlot:
                                  elem_id=f"evaluate_audio_{index}")
                 score = gr.Radio(list(SCORES), label=i18n("评分（0 不可用 · 5 最好）"),
                                  elem_id=f"evaluate_score_{index}")
+                keep = gr.Button(i18n("存为成品…"), size="sm", elem_id=f"evaluate_keep_{index}")
             with gr.Column(scale=3):
                 spectrogram = gr.Image(label=i18n("频谱图"), type="filepath", format="png", interactive=False,
                                        buttons=[], height=190, elem_id=f"evaluate_spectrogram_{index}")
                 ref_audio = gr.Audio(label=i18n("参考音频"), type="filepath", interactive=False,
                                      elem_id=f"evaluate_ref_{index}")
                 note = gr.Textbox(label=i18n("备注"), elem_id=f"evaluate_note_{index}")
-    return ResultSlot(box, info, audio, ref_audio, spectrogram, score, note)
+    return ResultSlot(box, info, audio, ref_audio, spectrogram, score, note, keep)
 
 
 def build(ctx: UIContext) -> EvaluateTab:

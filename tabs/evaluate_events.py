@@ -6,7 +6,7 @@ import json
 import gradio as gr
 import pandas as pd
 
-from ras import clips, results, score_weights
+from ras import clips, products, results, score_weights
 from tabs.common import UIContext, require_role, ui_action
 from tabs.evaluate import PAGE_SIZE, EvaluateTab
 from tabs.flag_labels import flag_badges
@@ -37,7 +37,7 @@ def slot_updates(i18n, ws, role: str, found: list[dict]) -> list:
     ref_cache: dict[int, tuple[str, str]] = {}
     for index in range(PAGE_SIZE):
         if index >= len(found):
-            updates += [gr.update(visible=False)] + [gr.update()] * 6
+            updates += [gr.update(visible=False)] + [gr.update()] * 7
             continue
         result = found[index]
         if result["clip_id"] not in ref_cache:
@@ -46,7 +46,8 @@ def slot_updates(i18n, ws, role: str, found: list[dict]) -> list:
         ref_text, ref_path = ref_cache[result["clip_id"]]
         score = None if result["score"] is None else str(int(result["score"]))
         updates += [gr.update(visible=True), result_info(i18n, result, ref_text), result["audio"], ref_path,
-                    result["spectrogram"], gr.update(value=score), gr.update(value=result["note"])]
+                    result["spectrogram"], gr.update(value=score), gr.update(value=result["note"]),
+                    gr.update(visible=result["status"] == "done")]  # only a finished take can be kept
     return updates
 
 
@@ -54,7 +55,7 @@ def wire_events(tab: EvaluateTab, ctx: UIContext, others: dict) -> None:
     i18n, role_picker = ctx.i18n, others["header"].role
     page_ids = gr.State([])
     slot_outputs = [c for s in tab.slots for c in (s.box, s.info, s.audio, s.ref_audio, s.spectrogram, s.score,
-                                                   s.note)]
+                                                   s.note, s.keep)]
 
     def refresh(role, current):
         found = task_choices(ctx, role)
@@ -107,6 +108,18 @@ def wire_events(tab: EvaluateTab, ctx: UIContext, others: dict) -> None:
             note = f"{i18n('自动评分与人工评分的一致性')} (Spearman, {agreement['pairs']}): **{agreement['spearman']}**"
         return table, frame, frame, note
 
+    def make_keep_handler(index: int):
+        @ui_action(i18n, "读取结果失败")
+        def keep(role, ids, note):
+            """Fill the products tab's form with this result and open it: the name stays editable."""
+            role = require_role(i18n, role)
+            if index >= len(ids):
+                raise gr.Error(i18n("该位置没有结果，请刷新"))
+            result_id = ids[index]
+            name = products.suggest_name(ws=ctx.ws, role=role, result_id=result_id)
+            return result_id, name, note or "", gr.Tabs(selected="products")
+        return keep
+
     @ui_action(i18n, "保存权重失败")
     def save_weights(role, text):
         try:
@@ -128,6 +141,10 @@ def wire_events(tab: EvaluateTab, ctx: UIContext, others: dict) -> None:
         handler = make_score_handler(index)
         slot.score.input(handler, [role_picker, page_ids, slot.score, slot.note], None, **private)
         slot.note.blur(handler, [role_picker, page_ids, slot.score, slot.note], None, **private)
+    kept = others["products"]
+    for index, slot in enumerate(tab.slots):
+        slot.keep.click(make_keep_handler(index), [role_picker, page_ids, slot.note],
+                        [kept.result_id, kept.name, kept.note, others["tabs"]], **private)
     tab.save_weights.click(save_weights, [role_picker, tab.weights], [tab.weights, tab.weights_status], **private)
     tab.compare.click(compare, [role_picker, tab.task, tab.compare_by],
                       [tab.compare_table, tab.score_plot, tab.duration_plot, tab.agreement], **private)

@@ -50,3 +50,17 @@ def test_evaluate_tab_shows_players_and_spectrograms_and_saves_a_score(page, gsv
     page.click("#evaluate_compare")
     wait_for_text(page, "#evaluate_compare_table", "top_k=5")
     screenshot(page, "tab_evaluate")
+
+    # keeping a take opens the products tab with its form filled in; the user only confirms
+    page.locator("#evaluate_note_0 textarea").fill("warm, calm")
+    page.click("#evaluate_keep_0")
+    page.wait_for_selector("#products_create", state="visible")
+    wait_for(lambda: page.input_value("#products_result_id input") == str(first_id), timeout=20,
+             what="the products form to receive the result id")
+    assert page.input_value("#products_name textarea, #products_name input") == f"{role}-{first_id}"
+    assert page.input_value("#products_note textarea, #products_note input") == "warm, calm"
+    screenshot(page, "tab_products_from_evaluate")
+    page.click("#products_create")
+    wait_for(lambda: any(p["name"] == f"{role}-{first_id}" and p["note"] == "warm, calm"
+                         for p in client.predict(role, api_name="/list_products")["products"]),
+             timeout=30, what="the kept product")

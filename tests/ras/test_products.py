@@ -87,6 +87,16 @@ def test_names_are_unique_across_roles_and_rename_checks_too(setup):
     assert not (ws.role_dir(other) / "products" / str(second)).exists()
 
 
+def test_suggested_name_is_free_even_when_the_result_was_kept_before(setup):
+    ws, role, _, result_id, _ = setup
+    first = products.suggest_name(ws=ws, role=role, result_id=result_id)
+    assert first == f"{role}-{result_id}"
+    products.create_product(ws=ws, role=role, result_id=result_id, name=first)
+    second = products.suggest_name(ws=ws, role=role, result_id=result_id)
+    assert second == f"{role}-{result_id}-2"
+    products.create_product(ws=ws, role=role, result_id=result_id, name=second)  # accepted as it is
+
+
 def test_export_zip_holds_everything_and_settings_reproduce_the_request(setup):
     ws, role, _, result_id, _ = setup
     product_id = products.create_product(ws=ws, role=role, result_id=result_id, name="hero")
