@@ -84,7 +84,9 @@ def build(ctx: UIContext) -> LongTextTab:
         text_pick = gr.Dropdown(label=i18n("共享长文本"), choices=[], elem_id="long_text_text_pick")
         lang = gr.Dropdown([(i18n("自动识别"), "")] + [(code, code) for code in LANG_CODES], value="",
                            label=i18n("语言"), elem_id="long_text_lang")
-    text = gr.Textbox(label=i18n("文本（按配置的切分方法分句）"), lines=5, elem_id="long_text_text")
+    text = gr.Textbox(label=i18n("文本（按配置的切分方法分句）"), lines=5, elem_id="long_text_text",
+                      info=i18n("每个配置按自己的切分方法分段，每段单独合成、可单独重新生成：cut1 每 4 句一段，"
+                                "cut2 约 50 字一段，cut3/cut4 按句号，cut5 按每个标点，cut0 不切。"))
     start = gr.Button(i18n("开始合成"), variant="primary", elem_id="long_text_start")
     gr.Markdown(i18n("### 3. 结果"))
     run = gr.Dropdown(label=i18n("长文本运行"), choices=[], elem_id="long_text_run")
