@@ -80,6 +80,13 @@ def start_services(ctx) -> None:
     atexit.register(analyzer.shutdown)
 
 
+def keyboard_script() -> str:
+    """Scoring by keyboard (tabs/score_keys.js), loaded into every page."""
+    from pathlib import Path
+
+    return f"<script>{(Path(__file__).parent / 'tabs' / 'score_keys.js').read_text(encoding='utf-8')}</script>"
+
+
 def main(argv: list[str] | None = None) -> None:
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
     settings = parse_settings(argv)
@@ -89,6 +96,7 @@ def main(argv: list[str] | None = None) -> None:
     start_services(ctx)
     app.queue(default_concurrency_limit=4)
     app.launch(
+        head=keyboard_script(),
         server_name=settings.host, server_port=settings.port, share=settings.share,
         auth=[settings.auth] if settings.auth else None, inbrowser=False,
         # only the roles folder (and Gradio's own temp folder) is served to the browser

@@ -90,6 +90,7 @@ def build(ctx: UIContext) -> EvaluateTab:
         show = gr.Button(i18n("显示结果"), variant="primary", elem_id="evaluate_show")
     summary = gr.Markdown(elem_id="evaluate_summary")
     gr.Markdown(i18n("### 2. 试听与评分（评分立即保存）"))
+    gr.Markdown(i18n("快捷键：播放一条结果后按 0–5，即为这条结果评分。"))
     slots = tuple(_slot(i18n, i) for i in range(PAGE_SIZE))
     gr.Markdown(i18n("### 3. 按变量比较"))
     with gr.Row():

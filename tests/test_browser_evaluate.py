@@ -47,6 +47,14 @@ def test_evaluate_tab_shows_players_and_spectrograms_and_saves_a_score(page, gsv
     first_id = int(page.inner_text("#evaluate_info_0").split("#", 1)[1].split()[0])
     wait_for(lambda: next(r for r in client.predict(role, task_id, "id", 1, 50, api_name="/list_results")["results"]
                           if r["id"] == first_id)["score"] == 4, timeout=20, what="the score to be saved")
+    # keyboard scoring: play the second take, press 2
+    second_id = int(page.inner_text("#evaluate_info_1").split("#", 1)[1].split()[0])
+    page.locator("#evaluate_audio_1 button.play-pause-button").first.click()
+    page.keyboard.press("2")
+    wait_for(lambda: next(r for r in client.predict(role, task_id, "id", 1, 50, api_name="/list_results")["results"]
+                          if r["id"] == second_id)["score"] == 2, timeout=20, what="the keyboard score to be saved")
+    assert page.locator("#evaluate_score_1 input[value='2']").is_checked()
+
     page.click("#evaluate_compare")
     wait_for_text(page, "#evaluate_compare_table", "top_k=5")
     screenshot(page, "tab_evaluate")
