@@ -107,4 +107,6 @@ def signal_metrics(features: ClipFeatures, mask: np.ndarray | None = None) -> di
     metrics["end_level_db"] = end_level_db(features)
     metrics["clipping_ratio"] = clipping_ratio(features.original)
     metrics["rms_dbfs"] = rms_dbfs(features.original)
+    # absolute, unlike the voiced mask (relative to the clip): a near-silent take still has a "loudest part"
+    metrics["speech_level_db"] = round(speech_level_db(features.frame_db), 2)
     return metrics

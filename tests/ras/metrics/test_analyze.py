@@ -55,6 +55,18 @@ def test_planted_pause_and_clipping_are_flagged(espeak_wav, tmp_path):
     assert result["auto_score"] < 50
 
 
+def test_silent_and_near_silent_takes_sink_to_the_bottom(espeak_wav, tmp_path):
+    """GPT-SoVITS sometimes returns silence or a whisper-quiet take: neither may look like a good take."""
+    samples, sr = read_wav(espeak_wav(TEXT, voice="en+m3"))
+    normal = analyze_audio(write_wav(tmp_path / "normal.wav", samples, sr), TEXT, "en")
+    quiet = analyze_audio(write_wav(tmp_path / "quiet.wav", samples * 0.003, sr), TEXT, "en")
+    silent = analyze_audio(write_wav(tmp_path / "silent.wav", np.zeros(3 * sr, np.float32), sr), TEXT, "en")
+    empty = analyze_audio(write_wav(tmp_path / "empty.wav", np.zeros(0, np.float32), sr), TEXT, "en")
+    assert "too_quiet" in quiet["flags"] and quiet["auto_score"] < normal["auto_score"] - 30
+    for take in (silent, empty):
+        assert "no_speech" in take["flags"] and take["auto_score"] == 0
+
+
 def test_text_without_units_leaves_the_rate_missing(speech_wav):
     result = analyze_audio(speech_wav, "……", "zh")
     assert "chars_per_second" not in result["metrics"]

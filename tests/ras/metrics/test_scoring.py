@@ -23,6 +23,8 @@ def test_clean_take_scores_100_without_flags():
     ({"trailing_silence": 0.0, "end_level_db": -5.0}, "truncated"),
     ({"speaker_similarity": 0.5}, "voice_drift"),
     ({"cer": 0.6}, "asr_mismatch"),
+    ({"speech_span": 0.0}, "no_speech"),
+    ({"speech_level_db": -55.0}, "too_quiet"),
 ])
 def test_each_defect_flags_and_sinks_below_clean(change, flag):
     auto, flags = scoring.score({**CLEAN, **change}, EN)
