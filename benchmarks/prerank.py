@@ -22,7 +22,7 @@ from tests.ras.metrics.defects import DEFECT_TYPES, build_corpus  # noqa: E402
 
 EXPECTED_FLAG = {
     "silence": "long_pause", "repeat": "repeat", "noise": "noise", "electronic": "held_tone",
-    "tone": "held_tone", "truncated": "truncated", "speedup": "too_fast", "clipping": "clipped",
+    "tone": "held_tone", "truncated": "truncated", "speedup": "too_fast", "clipping": "clipped", "breath": "breath",
 }
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from . import scoring
-from .artifacts import artifact_metrics
+from .artifacts import artifact_metrics, breath_mask
 from .features import ClipFeatures, compute_features, load_mono
 from .rate import chars_per_second, count_units, rate_bounds, unit_name
 from .repetition import repetition_metrics
@@ -138,8 +138,10 @@ def _analyze(samples, sr, text, text_lang, *, ref_path, speaker_encoder, asr_mod
     features = compute_features(samples, sr)
     active = voiced_mask(features.frame_db)
     metrics = signal_metrics(features, active)
-    metrics.update(repetition_metrics(features.log_mel, active))
-    metrics.update(artifact_metrics(features.power, features.log_mel, active))
+    breaths = breath_mask(features.power, features.frame_db, active)
+    # two breaths sound alike but are no repeated phrase: leave them out of the self-similarity
+    metrics.update(repetition_metrics(features.log_mel, active & ~breaths))
+    metrics.update(artifact_metrics(features.power, features.log_mel, active, breaths))
     missing: dict[str, str] = {}
     for part_metrics, part_missing in (
         rate_metrics(text, text_lang, metrics["speech_span"]),

@@ -16,6 +16,7 @@ DEFAULT_WEIGHTS (points lost at full severity), override any through `weights`:
   repeat 35           longest repeated stretch 0.4 s -> 0.8 s
   held_tone 35        longest stationary (tonal/buzz) stretch 0.2 s -> 0.45 s
   noise 30            longest noise-like stretch 0.2 s -> 0.4 s
+  breath 20           longest breath-like stretch 0.2 s -> 0.35 s
   clipped 30          clipped-sample share 0.05 % -> 0.5 %
   too_fast 30         rate / language upper bound 1.0 -> 1.25
   too_slow 20         language lower bound / rate 1.0 -> 1.4
@@ -49,6 +50,7 @@ RULES = {
     "repeat": Rule("repeat_seconds", 0.4, 0.8, 35),
     "held_tone": Rule("tone_seconds", 0.2, 0.45, 35),
     "noise": Rule("noise_seconds", 0.2, 0.4, 30),
+    "breath": Rule("breath_seconds", 0.2, 0.35, 20),
     "clipped": Rule("clipping_ratio", 0.0005, 0.005, 30),
     "too_fast": Rule("rate_over_upper", 1.0, 1.25, 30),
     "too_slow": Rule("rate_under_lower", 1.0, 1.4, 20),

@@ -43,7 +43,7 @@ TEXTS = [
     "Fishermen returned at dawn with nets full of silver herring.",
 ]
 VOICES = ["en+m3", "en+f2", "en-us+m7", "en+f4", "en+m1", "en-gb+f3", "en-us+m2", "en+f5"]
-DEFECT_TYPES = ["silence", "repeat", "noise", "electronic", "tone", "truncated", "speedup", "clipping"]
+DEFECT_TYPES = ["silence", "repeat", "noise", "electronic", "tone", "truncated", "speedup", "clipping", "breath"]
 
 
 def speech_bounds(samples: np.ndarray, sr: int) -> tuple[int, int]:
@@ -141,6 +141,21 @@ def plant_speedup(samples, sr, rng):
         return read_wav(dst)[0]
 
 
+def plant_breath(samples, sr, rng):
+    """An audible in-breath before speech: band-passed noise 14-26 dB under the speech, 0.35-0.6 s."""
+    from scipy.signal import butter, sosfilt
+
+    n = int(rng.uniform(0.35, 0.6) * sr)
+    low, high = rng.uniform(200, 600), rng.uniform(2500, 5000)
+    noise = sosfilt(butter(2, [low, high], btype="band", fs=sr, output="sos"), rng.standard_normal(n))
+    noise *= np.sin(np.linspace(0, np.pi, n)) ** 1.5  # swells and fades like air
+    level = speech_rms(samples, sr) * 10 ** (-rng.uniform(14, 26) / 20)
+    noise = (noise / np.sqrt(np.mean(noise ** 2)) * level).astype(np.float32)
+    start, _ = speech_bounds(samples, sr)
+    gap = np.zeros(int(0.1 * sr), np.float32)
+    return np.concatenate([samples[:start], noise, gap, samples[start:]])
+
+
 def plant_clipping(samples, sr, rng):
     """Overdriven then sometimes scaled down, so the flat tops sit below full scale."""
     clipped = np.clip(samples / np.max(np.abs(samples)) * rng.uniform(3.0, 6.0), -1.0, 1.0)
@@ -150,6 +165,7 @@ def plant_clipping(samples, sr, rng):
 PLANTERS = {
     "silence": plant_silence, "repeat": plant_repeat, "noise": plant_noise, "electronic": plant_electronic,
     "tone": plant_tone, "truncated": plant_truncated, "speedup": plant_speedup, "clipping": plant_clipping,
+    "breath": plant_breath,
 }
 
 
@@ -169,7 +185,7 @@ def build_corpus(out_dir: Path, n_clips: int = 60, defective_share: float = 1 / 
     """
     out_dir = Path(out_dir)
     manifest = out_dir / "corpus.json"
-    key = {"n_clips": n_clips, "defective_share": defective_share, "seed": seed}
+    key = {"n_clips": n_clips, "defective_share": defective_share, "seed": seed, "defects": DEFECT_TYPES}
     if manifest.exists():
         saved = json.loads(manifest.read_text())
         if saved["key"] == key and all(Path(c["path"]).exists() for c in saved["clips"]):

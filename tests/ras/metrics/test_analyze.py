@@ -67,6 +67,24 @@ def test_silent_and_near_silent_takes_sink_to_the_bottom(espeak_wav, tmp_path):
         assert "no_speech" in take["flags"] and take["auto_score"] == 0
 
 
+def test_breaths_are_flagged_as_breaths_not_as_a_repeat(espeak_wav, tmp_path):
+    """Two in-breaths sound alike; the take must read "breath", not "repeat", and rank below the clean one."""
+    from tests.ras.metrics.defects import speech_bounds, speech_rms
+
+    samples, sr = read_wav(espeak_wav(TEXT, voice="en+m3"))
+    rng = np.random.default_rng(3)
+    n = int(0.5 * sr)
+    air = np.convolve(rng.standard_normal(n), np.ones(4) / 4, mode="same") * np.sin(np.linspace(0, np.pi, n)) ** 1.5
+    air = (air / np.sqrt(np.mean(air ** 2)) * speech_rms(samples, sr) * 0.1).astype(np.float32)  # -20 dB
+    start, stop = speech_bounds(samples, sr)
+    middle, gap = (start + stop) // 2, np.zeros(int(0.15 * sr), np.float32)
+    breathy = np.concatenate([samples[:start], air, gap, samples[start:middle], gap, air, gap, samples[middle:]])
+    clean = analyze_audio(write_wav(tmp_path / "clean.wav", samples, sr), TEXT, "en")
+    result = analyze_audio(write_wav(tmp_path / "breathy.wav", breathy, sr), TEXT, "en")
+    assert "breath" in result["flags"] and "repeat" not in result["flags"]
+    assert "breath" not in clean["flags"] and result["auto_score"] < clean["auto_score"] - 10
+
+
 def test_text_without_units_leaves_the_rate_missing(speech_wav):
     result = analyze_audio(speech_wav, "……", "zh")
     assert "chars_per_second" not in result["metrics"]
