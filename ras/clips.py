@@ -7,6 +7,7 @@ from pathlib import Path
 from sqlalchemy import func
 from sqlmodel import col, select
 
+from ras.db import get_row
 from ras.languages import require_lang
 from ras.models import utcnow
 from ras.role_models import Clip, ClipGroup
@@ -78,19 +79,14 @@ def list_clips(*, ws: Workspace, role: str, flt: ClipFilter = ClipFilter(), sort
 
 def get_clip(*, ws: Workspace, role: str, clip_id: int) -> Clip:
     with ws.role_session(role) as session:
-        clip = session.get(Clip, clip_id)
-    if clip is None:
-        raise LookupError(f"clip {clip_id} not found in role {role!r}")
-    return clip
+        return get_row(session, Clip, clip_id, "clip", role)
 
 
 def update_clip(*, ws: Workspace, role: str, clip_id: int, text: str | None = None,
                 lang: str | None = None, valid: bool | None = None) -> dict:
     """A person's calibration: recorded with a timestamp and marks the text verified."""
     with ws.role_session(role) as session:
-        clip = session.get(Clip, clip_id)
-        if clip is None:
-            raise LookupError(f"clip {clip_id} not found in role {role!r}")
+        clip = get_row(session, Clip, clip_id, "clip", role)
         if text is not None:
             if not text.strip():
                 raise ValueError("a clip's text cannot be empty")

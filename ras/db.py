@@ -60,3 +60,11 @@ def open_database(
                 migrations[step](conn)
         conn.execute(text(f"PRAGMA user_version={int(latest)}"))
     return engine
+
+
+def get_row(session, model, row_id, what: str, role: str):
+    """The row with this id, or LookupError naming what is missing and in which role (users see it)."""
+    row = session.get(model, int(row_id))
+    if row is None:
+        raise LookupError(f"{what} {row_id} not found in role {role!r}")
+    return row

@@ -11,6 +11,7 @@ from sqlmodel import Session, col, select
 
 from gsv_integration.request import SynthesisRequest, SynthesisResult
 from ras.clips import clip_audio_path
+from ras.db import get_row
 from ras.metrics.rate import chars_per_second
 from ras.models import utcnow
 from ras.role_models import Clip, Job, ParamSet, Task
@@ -123,9 +124,7 @@ def running_tasks(ws: Workspace, role: str) -> list[int]:
 
 def set_task_state(ws: Workspace, role: str, task_id: int, state: str) -> None:
     with ws.role_session(role) as session:
-        task = session.get(Task, task_id)
-        if task is None:
-            raise LookupError(f"task {task_id} not found in role {role!r}")
+        task = get_row(session, Task, task_id, "task", role)
         task.state = state
         session.add(task)
         session.commit()

@@ -17,6 +17,7 @@ from sqlalchemy import func, insert
 from sqlmodel import col, select
 
 from ras.audio_join import join_wavs
+from ras.db import get_row
 from ras.languages import require_lang
 from ras.models import utcnow
 from ras.results import checked_score, finished_result
@@ -114,10 +115,7 @@ def list_runs(*, ws: Workspace, role: str) -> list[dict]:
 
 
 def get_run(session, role: str, run_id: int) -> LongTextRun:
-    run = session.get(LongTextRun, int(run_id))
-    if run is None:
-        raise LookupError(f"long-text run {run_id} not found in role {role!r}")
-    return run
+    return get_row(session, LongTextRun, run_id, "long-text run", role)
 
 
 def _part_jobs(session, run: LongTextRun, part: LongTextPart) -> list[Job]:
@@ -168,9 +166,7 @@ def rebuild_joined(ws: Workspace, role: str, part_id: int) -> Path | None:
 
     role_dir = ws.role_dir(role)
     with ws.role_session(role) as session:
-        part = session.get(LongTextPart, int(part_id))
-        if part is None:
-            raise LookupError(f"long-text part {part_id} not found in role {role!r}")
+        part = get_row(session, LongTextPart, part_id, "long-text part", role)
         run = session.get(LongTextRun, part.run_id)
         jobs = _part_jobs(session, run, part)
     if not jobs or any(j.status != "done" or not j.result_path for j in jobs):
@@ -243,9 +239,7 @@ def score_part(*, ws: Workspace, role: str, part_id: int, score: float | None, n
     """A person's score of one configuration's long text; the reference clip keeps the mean of its parts."""
     score = checked_score(score)
     with ws.role_session(role) as session:
-        part = session.get(LongTextPart, int(part_id))
-        if part is None:
-            raise LookupError(f"long-text part {part_id} not found in role {role!r}")
+        part = get_row(session, LongTextPart, part_id, "long-text part", role)
         part.score, part.note = score, note or ""
         session.add(part)
         session.flush()
@@ -262,9 +256,7 @@ def export_part(*, ws: Workspace, role: str, part_id: int) -> Path:
     """A zip of the joined wav and its sentence list (sentences.json: text, start, end in seconds)."""
     role_dir = ws.role_dir(role)
     with ws.role_session(role) as session:
-        part = session.get(LongTextPart, int(part_id))
-        if part is None:
-            raise LookupError(f"long-text part {part_id} not found in role {role!r}")
+        part = get_row(session, LongTextPart, part_id, "long-text part", role)
     if not part.joined_path or not (role_dir / part.joined_path).is_file():
         raise ValueError(f"part {part_id} has no joined audio yet: wait until all its sentences are done")
     wav = role_dir / part.joined_path

@@ -19,6 +19,7 @@ from sqlmodel import col, select
 
 from gsv_integration.request import SynthesisRequest
 from ras.clips import clip_audio_path
+from ras.db import get_row
 from ras.results import finished_result
 from ras.role_models import Clip, Product
 from ras.task_spec import PARAMETERS
@@ -147,10 +148,7 @@ def list_products(*, ws: Workspace, role: str = "") -> list[dict]:
 
 
 def _get(session, role: str, product_id: int) -> Product:
-    product = session.get(Product, int(product_id))
-    if product is None:
-        raise LookupError(f"product {product_id} not found in role {role!r}")
-    return product
+    return get_row(session, Product, product_id, "product", role)
 
 
 def get_product(*, ws: Workspace, role: str, product_id: int) -> dict:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy import func
 from sqlmodel import col, select
 
+from ras.db import get_row
 from ras.models import utcnow
 from ras.role_models import Clip, Job, ParamSet
 from ras.tasks import get_task
@@ -141,18 +142,14 @@ def _spearman(a: list[float], b: list[float]) -> float | None:
 
 def get_result(*, ws: Workspace, role: str, result_id: int) -> dict:
     with ws.role_session(role) as session:
-        job = session.get(Job, int(result_id))
-        if job is None:
-            raise LookupError(f"result {result_id} not found in role {role!r}")
+        job = get_row(session, Job, result_id, "result", role)
         ps = session.get(ParamSet, job.param_set_id)
     return result_as_dict(ws, role, job, json.loads(ps.params_json), ps.label)
 
 
 def finished_result(session, role: str, result_id: int) -> tuple[Job, dict]:
     """A result that ran, with the SynthesisRequest fields the engine received."""
-    job = session.get(Job, int(result_id))
-    if job is None:
-        raise LookupError(f"result {result_id} not found in role {role!r}")
+    job = get_row(session, Job, result_id, "result", role)
     if job.status != "done" or not job.request_json:
         raise ValueError(f"result {result_id} has not run yet (status {job.status}); pick a finished result")
     return job, json.loads(job.request_json)
@@ -172,9 +169,7 @@ def score_result(*, ws: Workspace, role: str, result_id: int, score: float | Non
     """Store a person's score at once; the reference clip's mean score follows."""
     score = checked_score(score)
     with ws.role_session(role) as session:
-        job = session.get(Job, int(result_id))
-        if job is None:
-            raise LookupError(f"result {result_id} not found in role {role!r}")
+        job = get_row(session, Job, result_id, "result", role)
         if job.status != "done":
             raise ValueError(f"result {result_id} has no audio to score (status {job.status})")
         job.score, job.note, job.scored_at = score, note or "", utcnow()

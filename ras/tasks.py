@@ -11,6 +11,7 @@ from sqlalchemy import func, insert
 from sqlmodel import col, select
 
 from ras import texts
+from ras.db import get_row
 from ras.role_models import JOB_STATUSES, Clip, Job, ParamSet, Task
 from ras.task_spec import ExpandedSpec, SpecError, expand_spec
 from ras.workspace import Workspace
@@ -105,10 +106,7 @@ def status_counts(session, task_id: int) -> dict:
 
 
 def get_task(session, role: str, task_id: int) -> Task:
-    task = session.get(Task, int(task_id))
-    if task is None:
-        raise LookupError(f"task {task_id} not found in role {role!r}")
-    return task
+    return get_row(session, Task, task_id, "task", role)
 
 
 def list_tasks(*, ws: Workspace, role: str) -> list[dict]:
