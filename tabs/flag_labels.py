@@ -4,12 +4,16 @@ from __future__ import annotations
 from ras.metrics.scoring import RULES
 
 
+def _start(rule: str) -> str:
+    return f"{RULES[rule].start:g}"
+
+
 def flag_labels(i18n) -> dict[str, tuple[str, str]]:
     """Rule name -> (badge word, what raises it), in the UI language."""
     return {
-        "long_pause": (i18n("长停顿"), i18n("句中停顿超过 {} 秒").format(RULES["long_pause"].start)),
-        "leading_silence": (i18n("开头静音"), i18n("开口前静音超过 {} 秒").format(RULES["leading_silence"].start)),
-        "trailing_silence": (i18n("结尾静音"), i18n("说完后静音超过 {} 秒").format(RULES["trailing_silence"].start)),
+        "long_pause": (i18n("长停顿"), i18n("句中停顿超过 {} 秒").format(_start("long_pause"))),
+        "leading_silence": (i18n("开头静音"), i18n("开口前静音超过 {} 秒").format(_start("leading_silence"))),
+        "trailing_silence": (i18n("结尾静音"), i18n("说完后静音超过 {} 秒").format(_start("trailing_silence"))),
         "repeat": (i18n("重复"), i18n("一段声音重复出现（复读）")),
         "held_tone": (i18n("电音"), i18n("持续的单调音或嗡声")),
         "noise": (i18n("杂音"), i18n("类似白噪声的片段")),
@@ -23,7 +27,7 @@ def flag_labels(i18n) -> dict[str, tuple[str, str]]:
         "voice_drift": (i18n("音色偏移"), i18n("与参考音频的说话人相似度低")),
         "asr_mismatch": (i18n("文本不符"), i18n("识别文本与目标文本差异大（吞字或多字）")),
         "no_speech": (i18n("无声"), i18n("几乎没有声音（空白或静音结果）")),
-        "too_quiet": (i18n("音量过低"), i18n("最响的部分也低于 {} dBFS").format(RULES["too_quiet"].start)),
+        "too_quiet": (i18n("音量过低"), i18n("最响的部分也低于 {} dBFS").format(_start("too_quiet"))),
     }
 
 

@@ -29,4 +29,4 @@ def test_every_rule_has_a_distinct_badge_and_a_legend_line(language):
     assert len({word for word, _ in labels.values()}) == len(RULES)
     legend = weights_legend(i18n)
     assert all(f"`{name}`" in legend for name in RULES)
-    assert f"{RULES['long_pause'].start} " in legend  # thresholds come from the rules, not copied text
+    assert f"{RULES['long_pause'].start:g} " in legend  # thresholds come from the rules, not copied text
