@@ -27,9 +27,20 @@ def result_info(i18n, result: dict, ref_text: str) -> str:
     if result["auto_score"] is not None:
         facts.append(f"{i18n('自动评分')} {result['auto_score']:.0f}")
     lines.append(" · ".join(facts))
+    measured = key_metrics(i18n, result.get("metrics") or {})
+    if measured:
+        lines.append(measured)
     if result["flags"]:
         lines.append(flag_badges(i18n, result["flags"]))
     return "  \n".join(lines)
+
+
+def key_metrics(i18n, metrics: dict) -> str:
+    """The measurements behind the auto score that people ask about first; absent ones are left out."""
+    shown = [("dnsmos_ovrl", "DNSMOS", "{:.2f}"), ("speaker_similarity", i18n("音色相似度"), "{:.2f}"),
+             ("longest_pause", i18n("最长停顿"), "{:.2f} s"), ("cer", "CER", "{:.0%}")]
+    return " · ".join(f"{label} {fmt.format(metrics[key])}" for key, label, fmt in shown
+                      if metrics.get(key) is not None)
 
 
 def slot_updates(i18n, ws, role: str, found: list[dict]) -> list:

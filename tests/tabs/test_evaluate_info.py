@@ -1,4 +1,4 @@
-"""Flags read as words in the page's language; the API keeps the rule names."""
+"""What a result slot says: flags as words in the page's language (the API keeps the rule names), key metrics."""
 import pytest
 
 from i18n import I18nAuto
@@ -8,7 +8,8 @@ from tabs.flag_labels import flag_labels, weights_legend
 
 RESULT = {"id": 3, "label": "top_k=5", "text": "Good morning.", "status": "done", "error": "", "duration": 2.5,
           "duration_deviation": 0.1, "chars_per_second": 4.2, "auto_score": 41.0,
-          "flags": ["held_tone", "voice_drift", "rule_from_a_newer_version"]}
+          "flags": ["held_tone", "voice_drift", "rule_from_a_newer_version"],
+          "metrics": {"dnsmos_ovrl": 2.314, "speaker_similarity": 0.5512, "longest_pause": 0.42}}
 
 
 @pytest.mark.parametrize("language, words", [("zh_CN", ["电音", "音色偏移"]),
@@ -30,3 +31,9 @@ def test_every_rule_has_a_distinct_badge_and_a_legend_line(language):
     legend = weights_legend(i18n)
     assert all(f"`{name}`" in legend for name in RULES)
     assert f"{RULES['long_pause'].start:g} " in legend  # thresholds come from the rules, not copied text
+
+
+def test_key_metrics_show_what_was_measured_and_skip_the_rest():
+    info = result_info(I18nAuto("en_US"), RESULT, "reference text")
+    assert "DNSMOS 2.31" in info and "voice similarity 0.55" in info and "longest pause 0.42 s" in info
+    assert "CER" not in info  # no ASR model: nothing to show, not a zero
