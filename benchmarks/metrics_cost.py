@@ -7,6 +7,8 @@ DNSMOS, score) after one warm-up call (session creation and imports are paid
 once per process, not per result). Each clip's time is its best of three
 runs: the machine is shared. DNSMOS runs one 9.01-s window per started 9 s, so short
 clips pay for a whole window: the per-class lines show it.
+A second total adds speaker similarity to a reference clip (resemblyzer), as
+results analysed in the app have; the target's definition leaves it out.
 When .venv-gsv exists (scripts/setup_gsv_runtime.sh), the tiny real
 GPT-SoVITS also synthesizes a few results and the metrics' time on them is
 printed as a share of the synthesis time (the tiny model is far faster than
@@ -30,6 +32,7 @@ sys.path.insert(0, str(ROOT))
 from ras.metrics import analyze_audio  # noqa: E402
 from ras.metrics.dnsmos import dnsmos_scores  # noqa: E402
 from ras.metrics.features import ANALYSIS_SR, load_mono, resample  # noqa: E402
+from ras.speaker import load_encoder  # noqa: E402
 from tests.fixtures.audio import read_wav, synthesize, write_wav  # noqa: E402
 from tests.ras.metrics.defects import TEXTS, VOICES  # noqa: E402
 
@@ -65,15 +68,18 @@ def best_seconds(call, rounds: int = ROUNDS) -> float:
     return best
 
 
-def timed_class(clips) -> tuple[float, float]:
-    """(analysis seconds, DNSMOS-alone seconds) summed over the clips, each clip's best of ROUNDS."""
-    analysis = dnsmos = 0.0
+def timed_class(clips, reference: Path, encoder) -> tuple[float, float, float]:
+    """(analysis, DNSMOS alone, analysis with speaker similarity) seconds summed over the clips,
+    each clip's best of ROUNDS."""
+    analysis = dnsmos = with_speaker = 0.0
     for path, text in clips:
         analysis += best_seconds(lambda: analyze_audio(path, text, "en"))
         samples, sr = load_mono(path)
         at_16k = resample(samples, sr, ANALYSIS_SR)
         dnsmos += best_seconds(lambda: dnsmos_scores(at_16k))
-    return analysis, dnsmos
+        with_speaker += best_seconds(lambda: analyze_audio(path, text, "en", ref_path=reference,
+                                                           speaker_encoder=encoder))
+    return analysis, dnsmos, with_speaker
 
 
 def share_of_tiny_synthesis(folder: Path) -> str:
@@ -113,20 +119,25 @@ def share_of_tiny_synthesis(folder: Path) -> str:
 
 def main() -> None:
     per_class = int(sys.argv[1]) if len(sys.argv) > 1 else 6
-    total_ms = total_audio = 0.0
+    total_ms = total_audio = speaker_ms = 0.0
+    encoder = load_encoder()  # the app's default (resemblyzer); loading it is paid once per process
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         warm_path, warm_text = make_clips(folder, 1, 1)[0]
-        analyze_audio(warm_path, warm_text, "en")
+        reference = synthesize(TEXTS[-1], folder / "reference.wav", voice=VOICES[0])
+        analyze_audio(warm_path, warm_text, "en", ref_path=reference, speaker_encoder=encoder)
         for name, sentences in CLASSES.items():
             clips = make_clips(folder, sentences, per_class)
             audio = sum(seconds_of(path) for path, _ in clips)
-            analysis, dnsmos = timed_class(clips)
+            analysis, dnsmos, with_speaker = timed_class(clips, reference, encoder)
             total_ms += analysis * 1000
+            speaker_ms += with_speaker * 1000
             total_audio += audio
             print(f"{name:<7} {per_class} clips, {audio / per_class:5.1f} s each: {analysis * 1000 / per_class:6.0f} ms/clip, "
                   f"{analysis * 1000 / audio:5.1f} ms per s of audio (DNSMOS {dnsmos / analysis:.0%}, "
                   f"without it {(analysis - dnsmos) * 1000 / audio:4.1f} ms/s)")
+        print(f"with speaker similarity to a reference (as results in the app have): "
+              f"{speaker_ms / total_audio:.1f} ms per s of audio")
         print(share_of_tiny_synthesis(folder))
     window = best_seconds(lambda: dnsmos_scores(np.zeros(16_000, np.float32)), 5)
     print(f"DNSMOS: {window * 1000:.0f} ms per 9.01-s window (fixed model input; a shorter clip is tiled to one window)")
