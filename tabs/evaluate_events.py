@@ -148,12 +148,11 @@ def wire_events(tab: EvaluateTab, ctx: UIContext, others: dict) -> None:
     filters = [role_picker, tab.task, tab.sort, tab.param_sets, tab.text_filter, tab.scored, tab.page]
     for trigger in (tab.show.click, tab.sort.change, tab.task.change):
         trigger(show, filters, [tab.summary, page_ids, *slot_outputs], **private)
+    kept = others["products"]
     for index, slot in enumerate(tab.slots):
         handler = make_score_handler(index)
         slot.score.input(handler, [role_picker, page_ids, slot.score, slot.note], None, **private)
         slot.note.blur(handler, [role_picker, page_ids, slot.score, slot.note], None, **private)
-    kept = others["products"]
-    for index, slot in enumerate(tab.slots):
         slot.keep.click(make_keep_handler(index), [role_picker, page_ids, slot.note],
                         [kept.result_id, kept.name, kept.note, others["tabs"]], **private)
     tab.save_weights.click(save_weights, [role_picker, tab.weights], [tab.weights, tab.weights_status], **private)
