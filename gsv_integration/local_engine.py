@@ -39,7 +39,11 @@ class LocalEngine:
                  stall_timeout: float = 30.0, log_path: str | os.PathLike | None = None,
                  log_lines: int = 400):
         self.gsv_root = Path(gsv_root).resolve()
-        self.gsv_python = str(gsv_python)
+        # The worker starts with the GPT-SoVITS folder as its working directory, so a relative
+        # interpreter path must be made absolute here. abspath, not resolve: a venv's python is a
+        # symlink whose target would lose the venv. A bare name ("python") is left to PATH.
+        python = str(gsv_python)
+        self.gsv_python = os.path.abspath(python) if os.sep in python or "/" in python else python
         self.worker_config = dict(worker_config or {})
         self.env_extra = dict(env_extra or {})
         self.name = name
@@ -66,11 +70,16 @@ class LocalEngine:
         # Ours, not the worker's: removed even when the worker is killed.
         self._state_dir = tempfile.mkdtemp(prefix="ras-gsv-worker-")
         config = {**self.worker_config, "state_dir": self._state_dir}
-        self._proc = subprocess.Popen(
-            [self.gsv_python, "-u", str(WORKER_SCRIPT), "--config", json.dumps(config)],
-            cwd=self.gsv_root, env=self._worker_env(), stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, encoding="utf-8",
-            errors="replace", bufsize=1, **_new_group_kwargs())
+        try:
+            self._proc = subprocess.Popen(
+                [self.gsv_python, "-u", str(WORKER_SCRIPT), "--config", json.dumps(config)],
+                cwd=self.gsv_root, env=self._worker_env(), stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, encoding="utf-8",
+                errors="replace", bufsize=1, **_new_group_kwargs())
+        except OSError as exc:  # e.g. not executable, or a binary for another system
+            shutil.rmtree(self._state_dir, ignore_errors=True)
+            raise EngineError(f"cannot start GPT-SoVITS python {self.gsv_python}: {exc}; set --gsv-python "
+                              f"to the runtime's interpreter") from exc
         proc = self._proc
         threading.Thread(target=self._read_events, args=(proc, self._events),
                          daemon=True, name=f"{self.name}-events").start()

@@ -194,9 +194,22 @@ class Runner:
             except Exception as exc:  # noqa: BLE001 - a worker thread must survive anything
                 log.exception("worker %s: unexpected error", worker.name)
                 self._say(f"{worker.name}: unexpected error {exc}")
+                self._fail_claimed(worker, picked, exc)
             finally:
                 with self._lock:
                     worker.current = None
+
+    def _fail_claimed(self, worker: Worker, picked: tuple[str, int, JobKey], exc: Exception) -> None:
+        """A job this worker claimed must not stay "running" after an error outside the engine's own
+        (e.g. the disk filled up while its result was written): it fails with the reason."""
+        role, _, key = picked
+        try:
+            with self.ws.role_session(role) as session:
+                row = session.get(Job, key.job_id)
+                if row is not None and row.status == "running" and row.worker == worker.name:
+                    jobs.fail_or_retry(session, row, f"{type(exc).__name__}: {exc}", retry=False)
+        except Exception:  # noqa: BLE001 - the DB itself may be what failed; start-up recovery remains
+            log.exception("could not mark job %s failed", key.job_id)
 
     def _finish_idle_tasks(self) -> None:
         """A task whose scheduler is empty and that has no running job is done."""

@@ -82,3 +82,25 @@ def test_root_without_pretrained_models_fails_at_start(tiny_gsv, gsv_worker_env,
     with pytest.raises(EngineError, match="bert_path .*chinese-roberta-wwm-ext-large does not exist"):
         engine.start()
     assert not engine.alive
+
+
+def test_relative_interpreter_path_works_from_the_gsv_folder(tiny_gsv, gsv_worker_env, say, tmp_path):
+    """The README's tiny setup passes `--gsv-python .venv-gsv/bin/python`, relative to where RAS starts,
+    while the worker runs inside the GPT-SoVITS folder."""
+    relative = os.path.relpath(tiny_gsv.python)
+    assert not os.path.isabs(relative) and os.path.relpath(tiny_gsv.root) != "."
+    engine = LocalEngine(tiny_gsv.root, relative, worker_config=WORKER_TEST_CONFIG, env_extra=gsv_worker_env,
+                         stall_timeout=60)
+    try:
+        assert engine.synthesize(say("Relative paths are fine."), tmp_path / "ok.wav", timeout=120).num_samples > 0
+    finally:
+        engine.close()
+
+
+def test_interpreter_that_cannot_run_is_an_engine_error_naming_it(tiny_gsv, gsv_worker_env, tmp_path):
+    not_executable = tmp_path / "python"
+    not_executable.write_text("#!/bin/sh\n")  # exists, but has no execute permission
+    engine = LocalEngine(tiny_gsv.root, not_executable, env_extra=gsv_worker_env, stall_timeout=30)
+    with pytest.raises(EngineError, match=f"cannot start GPT-SoVITS python {not_executable}.*--gsv-python"):
+        engine.start()
+    assert not engine.alive

@@ -77,6 +77,24 @@ def test_a_killed_worker_is_restarted_and_its_job_retried(setup):
     assert all((ws.role_dir(role) / j.result_path).is_file() for j in rows if j.status == "done")
 
 
+def test_a_failure_outside_the_engine_fails_the_job_instead_of_leaving_it_running(setup, monkeypatch):
+    ws, role, runner, engine, tiny = setup
+    real_finish = jobs.finish
+
+    def disk_fills_up(session, job, *args, **kwargs):
+        if "DISKFULL" in job.text:
+            raise OSError(28, "No space left on device")
+        return real_finish(session, job, *args, **kwargs)
+
+    monkeypatch.setattr(jobs, "finish", disk_fills_up)
+    task_id = make_task(ws, role, tiny, ["The disk fills up here DISKFULL.", "This one lands."])
+    runner.run_task(role, task_id)
+    status = finished(runner, role, task_id)
+    failed = next(j for j in jobs_of(ws, role, task_id) if "DISKFULL" in j.text)
+    assert status["done"] == 1 and status["failed"] == 1
+    assert failed.status == "failed" and "No space left on device" in failed.error
+
+
 def test_a_silent_hang_is_killed_and_the_other_jobs_finish(setup):
     ws, role, runner, engine, tiny = setup
     task_id = make_task(ws, role, tiny, [f"This hangs {HANG}", "After the hang."])
