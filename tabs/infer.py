@@ -60,7 +60,11 @@ def progress_html(i18n, status: dict) -> str:
             f'<div style="width:{pct_failed:.1f}%;background:#dc2626"></div></div>'
             f'<div style="margin-top:4px">{done}/{status["total"]} {i18n("完成")} · {failed} {i18n("失败")} · '
             f'{status["queued"]} {i18n("排队")} · {status["running"]} {i18n("运行中")} · {i18n("状态")}: '
-            f'{status["state"]}</div>')
+            f'{task_state_label(i18n, status["state"])}</div>')
+
+
+def task_state_label(i18n, state: str) -> str:
+    return {"idle": i18n("空闲"), "running": i18n("运行中")}.get(state, state)
 
 
 def details_md(i18n, status: dict) -> str:
