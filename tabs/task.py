@@ -176,6 +176,21 @@ def build_spec(name, clip_ids, text_ids, gpt, sovits, base_values: dict, variabl
             "text_ids": [int(t) for t in text_ids or []], "base": base, "vary": vary, "combine": combine}
 
 
+def spec_from_form(values: tuple, base_keys: list, value_keys: list, supported_extras: set) -> dict:
+    """The task form's values in TaskTab order (name, clips, texts, gpt, sovits, base..., variables,
+    value texts..., vary_gpt, vary_sovits, combine) -> build_spec's spec."""
+    name, clip_ids, text_ids, gpt, sovits = values[:5]
+    rest = values[5:]
+    base = dict(zip(base_keys, rest[:len(base_keys)]))
+    variables = rest[len(base_keys)]
+    texts_ = dict(zip(value_keys, rest[len(base_keys) + 1:len(base_keys) + 1 + len(value_keys)]))
+    vary_gpt, vary_sovits, combine = rest[len(base_keys) + 1 + len(value_keys):]
+    for extra in {"sample_steps", "super_sampling"} - supported_extras:  # v3/v4 only
+        base.pop(extra, None)
+    return build_spec(name, clip_ids, text_ids, gpt, sovits, base, variables, texts_, vary_gpt, vary_sovits,
+                      combine)
+
+
 def task_rows(ctx: UIContext, role: str | None) -> list[list]:
     if not role:
         return []

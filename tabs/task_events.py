@@ -5,7 +5,7 @@ import gradio as gr
 
 from ras import jobs, tasks
 from tabs.common import UIContext, require_role, ui_action
-from tabs.task import (TaskTab, build_spec, clip_choices, default_texts, task_rows,
+from tabs.task import (TaskTab, clip_choices, default_texts, spec_from_form, task_rows,
                        text_choices)
 
 PRESET_VALUES = {
@@ -34,16 +34,7 @@ def wire_events(tab: TaskTab, ctx: UIContext, others: dict) -> None:
             *tab.values.values(), tab.vary_gpt, tab.vary_sovits, tab.combine]
 
     def spec_from(values: tuple) -> dict:
-        name, clip_ids, text_ids, gpt, sovits = values[:5]
-        rest = values[5:]
-        base = dict(zip(base_keys, rest[:len(base_keys)]))
-        variables = rest[len(base_keys)]
-        texts_ = dict(zip(value_keys, rest[len(base_keys) + 1:len(base_keys) + 1 + len(value_keys)]))
-        vary_gpt, vary_sovits, combine = rest[len(base_keys) + 1 + len(value_keys):]
-        for name in {"sample_steps", "super_sampling"} - supported_extras():
-            base.pop(name, None)
-        return build_spec(name, clip_ids, text_ids, gpt, sovits, base, variables, texts_, vary_gpt, vary_sovits,
-                          combine)
+        return spec_from_form(values, base_keys, value_keys, supported_extras())
 
     def seconds_per_job(role: str) -> float | None:
         """This run's measured median, else what the role's last finished jobs took."""
