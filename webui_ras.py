@@ -21,7 +21,7 @@ TAB_TITLES = (  # (module key, i18n label key), in the order of the user's workf
 def build_app(ctx):
     import gradio as gr
 
-    from tabs import api, api_tasks, clips, evaluate, header, importing, infer, roles, task, texts, upcoming
+    from tabs import api, api_tasks, clips, evaluate, header, importing, infer, roles, task, texts
     from tabs import api_classify, classify, split
     from tabs import api_products, long_text, products
 
@@ -34,10 +34,7 @@ def build_app(ctx):
             built["tabs"] = main_tabs
             for key, label in TAB_TITLES:
                 with gr.Tab(ctx.i18n(label), id=key, elem_id=f"tab_{key}"):
-                    if key in builders:
-                        built[key] = builders[key].build(ctx)
-                    else:
-                        upcoming.build(ctx, key)
+                    built[key] = builders[key].build(ctx)
                     if key == "roles":
                         built["clips"] = clips.build(ctx)
         modules = {"header": header, "clips": clips, **builders}

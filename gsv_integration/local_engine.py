@@ -136,11 +136,6 @@ class LocalEngine:
         """The worker's ready event: pid, python, cwd, device, is_half, capabilities."""
         return dict(self._ready)
 
-    def restart(self) -> None:
-        self._kill()
-        self.restarts += 1
-        self.start()
-
     @property
     def alive(self) -> bool:
         return self._proc is not None and self._proc.poll() is None

@@ -27,7 +27,6 @@ LANGUAGES = ("auto", "auto_yue", "en", "zh", "ja", "yue", "ko",
 
 TOP_K_RANGE = (1, 100)
 SPEED_RANGE = (0.6, 1.65)
-SAMPLE_STEPS_CHOICES = (4, 8, 16, 32, 64, 128)
 
 
 @dataclass

@@ -57,10 +57,6 @@ def probe_audio(path: Path) -> AudioInfo:
     return AudioInfo(frames / info.samplerate, info.samplerate, info.channels)
 
 
-def content_hash(path: Path) -> str:
-    return bytes_hash(Path(path).read_bytes())
-
-
 def bytes_hash(data: bytes) -> str:
     return hashlib.blake2b(data, digest_size=16).hexdigest()
 

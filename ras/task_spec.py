@@ -180,7 +180,3 @@ def _hashable(value):
 
 def _unhashable(value):
     return list(value) if isinstance(value, tuple) else value
-
-
-def label_for(params: dict, varied: list[str]) -> str:
-    return ", ".join(f"{k}={params[k]}" for k in varied if k in params) or "base"

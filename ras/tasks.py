@@ -122,14 +122,6 @@ def task_spec(*, ws: Workspace, role: str, task_id: int) -> dict:
         return json.loads(get_task(session, role, task_id).spec_json)
 
 
-def clone_task(*, ws: Workspace, role: str, task_id: int, changes: dict | None = None, max_jobs: int = 20_000,
-               resolve_weight: WeightResolver | None = None, default_weight: DefaultWeight | None = None) -> dict:
-    spec = {**task_spec(ws=ws, role=role, task_id=task_id), **(changes or {})}
-    spec.setdefault("name", "copy")
-    return create_task(ws=ws, role=role, spec=spec, max_jobs=max_jobs, resolve_weight=resolve_weight,
-                       default_weight=default_weight)
-
-
 def delete_task(*, ws: Workspace, role: str, task_id: int) -> None:
     with ws.role_session(role) as session:
         task = get_task(session, role, task_id)

@@ -37,11 +37,6 @@ class ClipFeatures:
     def duration(self) -> float:
         return len(self.original) / float(self.original_sr)
 
-    @property
-    def frame_rate(self) -> float:
-        return 1.0 / HOP_SECONDS
-
-
 def load_mono(path: str | Path) -> tuple[np.ndarray, int]:
     """Reads any soundfile-supported file as float32 mono in [-1, 1]; ValueError naming the file if unreadable."""
     import soundfile as sf
@@ -123,8 +118,3 @@ def compute_features(samples: np.ndarray, sr: int) -> ClipFeatures:
         frame_db=frame_energy_db(at_16k),
         log_mel=log_mel,
     )
-
-
-def load_features(path: str | Path) -> ClipFeatures:
-    samples, sr = load_mono(path)
-    return compute_features(samples, sr)
