@@ -25,6 +25,7 @@ from sqlmodel import col, select
 
 from ras import clustering
 from ras.clips import clip_audio_path
+from ras.db import get_row
 from ras.role_models import Clip, ClipEmbedding, ClipGroup
 from ras.workspace import Workspace
 
@@ -220,13 +221,6 @@ def map_points(*, ws: Workspace, role: str, encoder_name: str | None = None) -> 
              "group": names.get(group_of.get(clip_id), "")} for clip_id, (x, y) in zip(ids, coords)]
 
 
-def _require_group(session, group_id: int) -> ClipGroup:
-    group = session.get(ClipGroup, int(group_id))
-    if group is None:
-        raise LookupError(f"group {group_id} not found")
-    return group
-
-
 def move_clips(*, ws: Workspace, role: str, clip_ids: list[int], group_id: int | None) -> int:
     """Put clips into a group (None: into no group); returns how many moved. Unknown ids are an error."""
     clip_ids = sorted({int(c) for c in clip_ids})
@@ -234,7 +228,7 @@ def move_clips(*, ws: Workspace, role: str, clip_ids: list[int], group_id: int |
         raise ValueError("no clips given to move")
     with ws.role_session(role) as session:
         if group_id is not None:
-            _require_group(session, group_id)
+            get_row(session, ClipGroup, group_id, "group", role)
         known = set(session.exec(select(Clip.id).where(col(Clip.id).in_(clip_ids))).all())
         unknown = [c for c in clip_ids if c not in known]
         if unknown:
@@ -255,7 +249,7 @@ def create_group(*, ws: Workspace, role: str, name: str) -> int:
 
 def rename_group(*, ws: Workspace, role: str, group_id: int, name: str) -> dict:
     with ws.role_session(role) as session:
-        group = _require_group(session, group_id)
+        group = get_row(session, ClipGroup, group_id, "group", role)
         group.name = _checked_name(session, name, except_id=group.id)
         session.add(group)
         session.commit()

@@ -10,7 +10,7 @@ from sqlmodel import col, select
 
 from ras.db import get_row
 from ras.models import utcnow
-from ras.role_models import Clip, Job, ParamSet
+from ras.role_models import JOB_STATUSES, Clip, Job, ParamSet
 from ras.tasks import get_task
 from ras.workspace import Workspace
 
@@ -25,7 +25,6 @@ SORTS = {
     "group": (col(Job.param_set_id), col(Job.duration)),
     "id": (col(Job.id),),
 }
-STATUSES = ("done", "failed", "queued", "running", "cancelled")
 
 
 @dataclass(frozen=True)
@@ -41,9 +40,9 @@ class ResultFilter:
 def _filtered(query, task_id: int, flt: ResultFilter):
     query = query.where(Job.task_id == task_id)
     if flt.statuses:
-        bad = set(flt.statuses) - set(STATUSES)
+        bad = set(flt.statuses) - set(JOB_STATUSES)
         if bad:
-            raise ValueError(f"unknown status filter {sorted(bad)}; use {', '.join(STATUSES)}")
+            raise ValueError(f"unknown status filter {sorted(bad)}; use {', '.join(JOB_STATUSES)}")
         query = query.where(col(Job.status).in_(flt.statuses))
     if flt.param_set_ids:
         query = query.where(col(Job.param_set_id).in_(flt.param_set_ids))

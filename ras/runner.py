@@ -123,11 +123,10 @@ class Runner:
         with self.ws.role_session(role) as session:
             task = get_task(session, role, task_id)
             counts = status_counts(session, task_id)
-            finished = session.exec(select(Job.finished_at).where(Job.task_id == task_id, Job.status == "done")
-                                    .order_by(col(Job.finished_at).desc()).limit(20)).all()
-            last = session.exec(select(Job).where(Job.task_id == task_id, Job.status == "done")
-                                .order_by(col(Job.finished_at).desc()).limit(1)).first()
-        rate = jobs.rate_per_minute([f for f in finished if f])
+            recent = session.exec(select(Job).where(Job.task_id == task_id, Job.status == "done")
+                                  .order_by(col(Job.finished_at).desc()).limit(20)).all()
+        last = recent[0] if recent else None
+        rate = jobs.rate_per_minute([j.finished_at for j in recent if j.finished_at])
         with self._lock:
             current = [dict(w.current, worker=w.name) for w in self._workers
                        if w.current and w.current["role"] == role and w.current["task_id"] == task_id]
