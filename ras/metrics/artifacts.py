@@ -16,6 +16,7 @@ from __future__ import annotations
 import numpy as np
 
 from .features import HOP_SECONDS, N_FFT, ANALYSIS_SR
+from .signal import longest_run, speech_level_db
 
 NOISE_BAND_HZ = (2000, 8000)
 NOISE_FLATNESS = 0.35
@@ -35,11 +36,7 @@ def smooth(values: np.ndarray, seconds: float) -> np.ndarray:
 
 
 def longest_run_seconds(mask: np.ndarray) -> float:
-    if not mask.any():
-        return 0.0
-    padded = np.concatenate(([0], mask.astype(np.int8), [0]))
-    edges = np.flatnonzero(np.diff(padded))
-    return round(float((edges[1::2] - edges[0::2]).max()) * HOP_SECONDS, 3)
+    return round(longest_run(mask) * HOP_SECONDS, 3)
 
 
 def band_flatness(power: np.ndarray, low_hz: float, high_hz: float) -> np.ndarray:
@@ -59,8 +56,6 @@ def breath_mask(power: np.ndarray, frame_db: np.ndarray, active: np.ndarray) -> 
     """Frames with sound that is noise-like where voiced speech is harmonic, and quieter than the speech."""
     if len(active) == 0:
         return np.zeros(0, dtype=bool)
-    from .signal import speech_level_db
-
     flat = smooth(band_flatness(power, *BREATH_BAND_HZ), NOISE_SMOOTH_S)
     quieter = frame_db < speech_level_db(frame_db) - BREATH_BELOW_SPEECH_DB
     return active & (flat > BREATH_FLATNESS) & quieter

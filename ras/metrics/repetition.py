@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from .features import HOP_SECONDS
+from .signal import longest_run
 
 POOL = 2  # analyse 20 ms frames: half the cost, same resolution for half-second events
 WINDOW_S = 0.5  # a repeat must cover this long to count
@@ -47,14 +48,6 @@ def diagonal_profile(similarity: np.ndarray, active: np.ndarray, lag: int, windo
     total = np.convolve(diag, kernel, mode="valid")
     count = np.convolve(both.astype(np.float32), kernel, mode="valid")
     return np.where(count >= MIN_SOUND_SHARE * window, total / np.maximum(count, 1.0), 0.0)
-
-
-def longest_run(mask: np.ndarray) -> int:
-    if not mask.any():
-        return 0
-    padded = np.concatenate(([0], mask.astype(np.int8), [0]))
-    edges = np.flatnonzero(np.diff(padded))
-    return int((edges[1::2] - edges[0::2]).max())
 
 
 def repetition_metrics(log_mel: np.ndarray, active: np.ndarray) -> dict:

@@ -30,6 +30,15 @@ def runs(mask: np.ndarray) -> list[tuple[int, int]]:
     return list(zip(edges[0::2].tolist(), edges[1::2].tolist()))
 
 
+def longest_run(mask: np.ndarray) -> int:
+    """Length of the longest True run of a boolean array (numpy only: called once per lag by repetition)."""
+    if not mask.any():
+        return 0
+    padded = np.concatenate(([0], mask.astype(np.int8), [0]))
+    edges = np.flatnonzero(np.diff(padded))
+    return int((edges[1::2] - edges[0::2]).max())
+
+
 def speech_level_db(frame_db: np.ndarray) -> float:
     return float(np.percentile(frame_db, SPEECH_PERCENTILE)) if len(frame_db) else -120.0
 
