@@ -1,6 +1,7 @@
 """Create, list, clone, delete and re-run comparison tasks (rows in the role DB)."""
 from __future__ import annotations
 
+import functools
 import json
 import shutil
 from collections.abc import Callable
@@ -31,6 +32,9 @@ def param_label(params: dict, varied: list[str]) -> str:
 
 def _resolve_weights(expanded: ExpandedSpec, resolve_weight: WeightResolver | None,
                      default_weight: DefaultWeight | None) -> None:
+    # Each lookup may read tts_infer.yaml or a checkpoint, and a grid repeats the same few values.
+    resolve_weight = resolve_weight and functools.cache(resolve_weight)
+    default_weight = default_weight and functools.cache(default_weight)
     for params in expanded.param_sets:
         for kind in ("gpt", "sovits"):
             if not params.get(kind) and default_weight is not None and (default := default_weight(kind)):
