@@ -10,12 +10,16 @@ import logging
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlmodel import col, select
 
 from ras.clips import clip_audio_path
 from ras.role_models import Clip, Job
 from ras.workspace import Workspace
+
+if TYPE_CHECKING:
+    import numpy as np
 
 log = logging.getLogger("ras.analysis")
 
@@ -66,6 +70,7 @@ class Analyzer:
             log.exception("analysis of %s job %s failed", role, job_id)
 
     def analyze(self, role: str, job_id: int) -> None:
+        from ras.metrics.features import load_mono
         from ras.spectrogram import render_spectrogram
 
         role_dir = self.ws.role_dir(role)
@@ -75,8 +80,12 @@ class Analyzer:
                 return
             wav = role_dir / job.result_path
             ref = clip_audio_path(self.ws, role, session.get(Clip, job.clip_id))
-        png = render_spectrogram(wav)
-        report = self.analyze_file(wav, job.text, job.text_lang, ref) if self.metrics else None
+        if self.metrics:
+            audio = load_mono(wav)  # decoded once for the picture and the metrics
+            png = render_spectrogram(wav, audio=audio)
+            report = self.analyze_file(wav, job.text, job.text_lang, ref, audio=audio)
+        else:
+            png, report = render_spectrogram(wav), None
         with self.ws.role_session(role) as session:
             job = session.get(Job, job_id)
             job.spectrogram_path = png.relative_to(role_dir).as_posix()
@@ -88,14 +97,19 @@ class Analyzer:
             session.add(job)
             session.commit()
 
-    def analyze_file(self, wav: Path, text: str, text_lang: str, ref: Path | None) -> dict:
-        from ras.metrics import analyze_audio
+    def analyze_file(self, wav: Path, text: str, text_lang: str, ref: Path | None,
+                     audio: tuple[np.ndarray, int] | None = None) -> dict:
+        """Metrics of one wav; audio is its (samples, rate) when already decoded."""
+        from ras.metrics import analyze_samples
+        from ras.metrics.features import load_mono
         from ras.score_weights import load_weights
 
+        samples, sr = audio if audio is not None else load_mono(wav)
         encoder = self.speaker_encoder() if ref is not None else None
-        report = analyze_audio(wav, text, text_lang, ref_path=str(ref) if ref else None, speaker_encoder=encoder,
-                               asr_model_dir=str(self.asr_model) if self.asr_model else None,
-                               weights=load_weights(ws=self.ws))
+        report = analyze_samples(samples, sr, text, text_lang, ref_path=str(ref) if ref else None,
+                                 speaker_encoder=encoder,
+                                 asr_model_dir=str(self.asr_model) if self.asr_model else None,
+                                 weights=load_weights(ws=self.ws))
         if encoder is None and ref is not None and self._encoder_error:
             report["missing"]["speaker_similarity"] = self._encoder_error
         return report

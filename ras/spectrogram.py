@@ -187,8 +187,6 @@ def save_png_atomic(pixels: np.ndarray, png_path: Path) -> Path:
 def render_spectrogram_image(samples: np.ndarray, sr: int) -> np.ndarray:
     """(HEIGHT, width) uint8 palette indices (see colour_table): spectrogram, second marks, time axis."""
     samples = np.asarray(samples, dtype=np.float32)
-    if samples.ndim > 1:
-        samples = samples.mean(axis=1)
     duration = len(samples) / sr
     spec = spectrogram_indices(samples, sr)
     second_marks(spec, duration)
@@ -199,15 +197,21 @@ def is_fresh(png_path: Path, wav_path: Path) -> bool:
     return png_path.exists() and png_path.stat().st_mtime >= Path(wav_path).stat().st_mtime
 
 
-def render_spectrogram(wav_path: str | Path, png_path: str | Path | None = None, *, force: bool = False) -> Path:
-    """Renders the wav's spectrogram to png_path (default: spectrogram_path_for) unless a newer PNG exists."""
-    import soundfile as sf
+def render_spectrogram(wav_path: str | Path, png_path: str | Path | None = None, *, force: bool = False,
+                       audio: tuple[np.ndarray, int] | None = None) -> Path:
+    """Renders the wav's spectrogram to png_path (default: spectrogram_path_for) unless a newer PNG exists.
 
+    audio: the file's (mono samples, rate) when the caller has already decoded it for other work.
+    """
     png_path = Path(png_path) if png_path else spectrogram_path_for(wav_path)
     if not force and is_fresh(png_path, Path(wav_path)):
         return png_path
-    samples, sr = sf.read(str(wav_path), dtype="float32", always_2d=True)
-    return save_png_atomic(render_spectrogram_image(samples.mean(axis=1), sr), png_path)
+    if audio is None:
+        from ras.metrics.features import load_mono
+
+        audio = load_mono(wav_path)
+    samples, sr = audio
+    return save_png_atomic(render_spectrogram_image(samples, sr), png_path)
 
 
 def waveform_rgb(samples: np.ndarray, sr: int, cuts, width: int, height: int) -> np.ndarray:

@@ -156,7 +156,7 @@ def preview_images(*, ws: Workspace, role: str, clip_id: int, pieces: list[dict]
     for old in folder.glob(f"{clip.id}_wave_*.png"):
         old.unlink(missing_ok=True)
     wave = render_waveform_with_cuts(samples, rate, cuts, folder / f"{clip.id}_wave_{tag}.png")
-    spectrogram = render_spectrogram(path, folder / f"{clip.id}_spec.png")
+    spectrogram = render_spectrogram(path, folder / f"{clip.id}_spec.png", audio=(samples, rate))
     return wave, spectrogram
 
 
