@@ -11,7 +11,7 @@ import gradio as gr
 import pandas as pd
 
 from ras import classify, clips
-from tabs.common import UIContext, choices, require_role, ui_action
+from tabs.common import UIContext, choices, keep_choice, require_role, ui_action
 
 MODES = (("按分组数", "count"), ("按距离阈值", "threshold"))
 GROUP_COLUMNS = ("编号", "名称", "数量", "平均时长（秒）", "代表音频")
@@ -128,9 +128,7 @@ def groups_view(ctx: UIContext, role: str | None, selected=None) -> tuple:
         points["group"] = points["group"].replace("", ctx.i18n("未分组"))
         points = points.sort_values(["group", "id"], kind="stable")  # legend in group order
     picks = [(f"{g['group']} ({g['count']})", g["id"]) for g in found]
-    ids = [g["id"] for g in found]
-    value = selected if selected in ids else (ids[0] if ids else None)
-    return rows, points, gr.update(choices=picks, value=value), gr.update(choices=picks, value=None)
+    return rows, points, keep_choice(picks, selected), gr.update(choices=picks, value=None)
 
 
 def clip_file(ctx: UIContext, role: str, clip_id) -> str | None:

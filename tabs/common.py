@@ -49,6 +49,13 @@ def choices(i18n: I18nAuto, pairs) -> list[tuple[str, str]]:
     return [(i18n(label), code) for label, code in pairs]
 
 
+def keep_choice(options: list[tuple], current) -> dict:
+    """A dropdown update to these (label, value) options that keeps the current pick while it is still
+    offered, else takes the first (None when there is none)."""
+    values = [value for _, value in options]
+    return gr.update(choices=options, value=current if current in values else (values[0] if values else None))
+
+
 def require_role(i18n: I18nAuto, role: str | None) -> str:
     if not role:
         raise gr.Error(i18n("请先选择角色"))

@@ -10,7 +10,7 @@ from ras import clips, products, results, score_weights
 from tabs.common import UIContext, require_role, ui_action
 from tabs.evaluate import PAGE_SIZE, EvaluateTab
 from tabs.flag_labels import flag_badges
-from tabs.infer import task_choices
+from tabs.infer import task_picker
 
 
 def result_info(i18n, result: dict, ref_text: str) -> str:
@@ -69,9 +69,7 @@ def wire_events(tab: EvaluateTab, ctx: UIContext, others: dict) -> None:
                                                    s.note, s.keep)]
 
     def refresh(role, current):
-        found = task_choices(ctx, role)
-        ids = [v for _, v in found]
-        return gr.update(choices=found, value=current if current in ids else (ids[0] if ids else None))
+        return task_picker(ctx, role, current)
 
     @ui_action(i18n, "读取结果失败")
     def on_task(role, task_id):

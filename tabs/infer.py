@@ -7,7 +7,7 @@ from pathlib import Path
 import gradio as gr
 
 from ras import tasks
-from tabs.common import UIContext, require_role, ui_action
+from tabs.common import UIContext, keep_choice, require_role, ui_action
 
 POLL_SECONDS = 2.0
 
@@ -51,6 +51,11 @@ def task_choices(ctx: UIContext, role: str | None) -> list[tuple[str, int]]:
             for t in tasks.list_tasks(ws=ctx.ws, role=role)]
 
 
+def task_picker(ctx: UIContext, role: str | None, current) -> dict:
+    """The task dropdown of a tab, refreshed for the role (infer, evaluate and long text share it)."""
+    return keep_choice(task_choices(ctx, role), current)
+
+
 def progress_html(i18n, status: dict) -> str:
     total = max(status["total"], 1)
     done, failed = status["done"], status["failed"]
@@ -84,9 +89,7 @@ def wire(tab: InferTab, ctx: UIContext, others: dict) -> None:
     i18n, role_picker, runner = ctx.i18n, others["header"].role, ctx.services["runner"]
 
     def refresh(role, current):
-        found = task_choices(ctx, role)
-        ids = [v for _, v in found]
-        return gr.update(choices=found, value=current if current in ids else (ids[0] if ids else None))
+        return task_picker(ctx, role, current)
 
     @ui_action(i18n, "读取进度失败")
     def poll(role, task_id, shown_job):

@@ -6,9 +6,9 @@ import json
 import gradio as gr
 
 from ras import long_text, results, texts
-from tabs.common import UIContext, require_role, ui_action
+from tabs.common import UIContext, keep_choice, require_role, ui_action
 from tabs.flag_labels import flag_words
-from tabs.infer import progress_html, task_choices
+from tabs.infer import progress_html, task_picker
 from tabs.long_text import MAX_PARTS, LongTextTab
 
 SLOT_OUTPUTS = 6  # box, info, audio, spectrogram, sentences, score
@@ -69,12 +69,9 @@ def wire_events(tab: LongTextTab, ctx: UIContext, others: dict) -> None:
     slot_outputs = [c for s in tab.slots for c in (s.box, s.info, s.audio, s.spectrogram, s.sentences, s.score)]
 
     def refresh(role, current_task, current_run):
-        found, runs = task_choices(ctx, role), run_choices(ctx, role)
-        pick = lambda options, current: current if current in [v for _, v in options] else (
-            options[0][1] if options else None)
         long_texts = [(t["content"][:60], t["id"]) for t in texts.list_texts(ws=ctx.ws, category="long")]
-        return (gr.update(choices=found, value=pick(found, current_task)),
-                gr.update(choices=runs, value=pick(runs, current_run)), gr.update(choices=long_texts))
+        return (task_picker(ctx, role, current_task), keep_choice(run_choices(ctx, role), current_run),
+                gr.update(choices=long_texts))
 
     @ui_action(i18n, "读取结果失败")
     def on_task(role, task_id):

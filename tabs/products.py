@@ -7,7 +7,7 @@ import gradio as gr
 
 from ras import products
 from ras.languages import LANG_CODES
-from tabs.common import UIContext, choices, require_role, ui_action
+from tabs.common import UIContext, choices, keep_choice, require_role, ui_action
 
 SCOPES = (("当前角色", "role"), ("全部角色", "all"))
 HEADERS = ("名称", "角色", "编号", "版本", "GPT 权重", "SoVITS 权重", "参考文本", "语言", "评分", "备注")
@@ -93,9 +93,7 @@ def wire(tab: ProductsTab, ctx: UIContext, others: dict) -> None:
         rows = [[p["name"], p["role"], p["product_id"], p["version"], p["gpt_weights"].rsplit("/", 1)[-1],
                  p["sovits_weights"].rsplit("/", 1)[-1], p["prompt_text"][:40], p["prompt_lang"], p["score"], p["note"]]
                 for p in found]
-        keys = [(p["name"], _key(p)) for p in found]
-        value = current if current in [k for _, k in keys] else (keys[0][1] if keys else None)
-        return rows, gr.update(choices=keys, value=value)
+        return rows, keep_choice([(p["name"], _key(p)) for p in found], current)
 
     @ui_action(i18n, "创建成品失败")
     def create(role, result_id, name, note):

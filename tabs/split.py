@@ -6,7 +6,7 @@ from dataclasses import dataclass
 import gradio as gr
 
 from ras import split_service
-from tabs.common import UIContext, require_role, ui_action
+from tabs.common import UIContext, keep_choice, require_role, ui_action
 
 PIECE_COLUMNS = ("开始（秒）", "结束（秒）", "文本")
 
@@ -69,8 +69,7 @@ def build(ctx: UIContext) -> SplitTab:
 def clip_choices(ctx: UIContext, role: str | None, current=None):
     found = split_service.long_clips(ws=ctx.ws, role=role) if role else []
     picks = [(f"#{c['id']} · {c['duration']:.1f}s · {c['text'][:40]}", c["id"]) for c in found]
-    ids = [c["id"] for c in found]
-    return gr.update(choices=picks, value=current if current in ids else (ids[0] if ids else None))
+    return keep_choice(picks, current)
 
 
 def table_pieces(table) -> list[dict]:
