@@ -102,7 +102,7 @@ class HttpEngine:
         setattr(self, f"_{kind}", None)  # unknown until the server says success
         started = time.perf_counter()
         query = urllib.parse.urlencode({"weights_path": path})
-        self._call("GET", f"/set_{'gpt' if kind == 'gpt' else 'sovits'}_weights?{query}",
+        self._call("GET", f"/set_{kind}_weights?{query}",
                    timeout=timeout, what=f"{kind} weights {path}")
         setattr(self, f"_{kind}", path)
         timings[f"load_{kind}_s"] = time.perf_counter() - started

@@ -87,9 +87,12 @@ def wire(tab: ProductsTab, ctx: UIContext, others: dict) -> None:
 
     @ui_action(i18n, "读取成品失败")
     def listing(role, scope, current):
-        found = products.list_products(ws=ctx.ws, role="" if scope == "all" else (role or ""))
-        if scope != "all" and not role:
-            found = []
+        if scope == "all":
+            found = products.list_products(ws=ctx.ws)
+        elif role:
+            found = products.list_products(ws=ctx.ws, role=role)
+        else:
+            found = []  # "this role" with no role chosen: nothing, not every role's products
         rows = [[p["name"], p["role"], p["product_id"], p["version"], p["gpt_weights"].rsplit("/", 1)[-1],
                  p["sovits_weights"].rsplit("/", 1)[-1], p["prompt_text"][:40], p["prompt_lang"], p["score"], p["note"]]
                 for p in found]
