@@ -49,6 +49,19 @@ def choices(i18n: I18nAuto, pairs) -> list[tuple[str, str]]:
     return [(i18n(label), code) for label, code in pairs]
 
 
+SCORES = ("0", "1", "2", "3", "4", "5")  # the human score, 0 unusable .. 5 best
+
+
+def score_radio(i18n: I18nAuto, elem_id: str) -> gr.Radio:
+    """The 0-5 score picker of a result or a long-text part (keys 0-5 click it: tabs/score_keys.js)."""
+    return gr.Radio(list(SCORES), label=i18n("评分（0 不可用 · 5 最好）"), elem_id=elem_id)
+
+
+def score_choice(score: float | None) -> str | None:
+    """A stored score as the picker's choice."""
+    return None if score is None else str(int(score))
+
+
 def keep_choice(options: list[tuple], current) -> dict:
     """A dropdown update to these (label, value) options that keeps the current pick while it is still
     offered, else takes the first (None when there is none)."""

@@ -9,13 +9,12 @@ import gradio as gr
 
 from ras.score_weights import load_weights
 from tabs.flag_labels import weights_legend
-from tabs.common import UIContext, choices
+from tabs.common import UIContext, choices, score_radio
 
 PAGE_SIZE = 20  # result slots on a page
 SORTS = (("按时长（短→长）", "duration"), ("按时长（长→短）", "-duration"), ("按语速（字/秒）", "chars_per_second"),
          ("按自动评分", "auto"), ("按人工评分", "score"), ("按参数组", "group"))
 SCORED = (("全部", "all"), ("已评分", "scored"), ("未评分", "unscored"))
-SCORES = ("0", "1", "2", "3", "4", "5")
 COMPARE_BY = (("按参数组", "param_set"), ("按参考音频", "clip"), ("按测试文本", "text"))
 
 
@@ -62,8 +61,7 @@ def _slot(i18n, index: int) -> ResultSlot:
                 info = gr.Markdown(elem_id=f"evaluate_info_{index}")
                 audio = gr.Audio(label=i18n("结果"), type="filepath", interactive=False,
                                  elem_id=f"evaluate_audio_{index}")
-                score = gr.Radio(list(SCORES), label=i18n("评分（0 不可用 · 5 最好）"),
-                                 elem_id=f"evaluate_score_{index}")
+                score = score_radio(i18n, f"evaluate_score_{index}")
                 keep = gr.Button(i18n("存为成品…"), size="sm", elem_id=f"evaluate_keep_{index}")
             with gr.Column(scale=3):
                 spectrogram = gr.Image(label=i18n("频谱图"), type="filepath", format="png", interactive=False,

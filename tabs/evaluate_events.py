@@ -7,7 +7,7 @@ import gradio as gr
 import pandas as pd
 
 from ras import clips, products, results, score_weights
-from tabs.common import UIContext, require_role, ui_action
+from tabs.common import UIContext, require_role, score_choice, ui_action
 from tabs.evaluate import PAGE_SIZE, EvaluateTab
 from tabs.flag_labels import flag_badges
 from tabs.infer import task_picker
@@ -55,9 +55,8 @@ def slot_updates(i18n, ws, role: str, found: list[dict]) -> list:
             clip = clips.get_clip(ws=ws, role=role, clip_id=result["clip_id"])
             ref_cache[result["clip_id"]] = (clip.text, str(clips.clip_audio_path(ws, role, clip)))
         ref_text, ref_path = ref_cache[result["clip_id"]]
-        score = None if result["score"] is None else str(int(result["score"]))
         updates += [gr.update(visible=True), result_info(i18n, result, ref_text), result["audio"], ref_path,
-                    result["spectrogram"], gr.update(value=score), gr.update(value=result["note"]),
+                    result["spectrogram"], gr.update(value=score_choice(result["score"])), gr.update(value=result["note"]),
                     gr.update(visible=result["status"] == "done")]  # only a finished take can be kept
     return updates
 

@@ -6,10 +6,9 @@ from dataclasses import dataclass
 import gradio as gr
 
 from ras.languages import LANG_CODES
-from tabs.common import UIContext
+from tabs.common import UIContext, score_radio
 
 MAX_PARTS = 5  # configuration slots shown
-SCORES = ("0", "1", "2", "3", "4", "5")
 POLL_SECONDS = 2.0
 
 
@@ -52,8 +51,7 @@ def _slot(i18n, i: int) -> PartSlot:
                 audio = gr.Audio(label=i18n("拼接后的音频"), type="filepath", interactive=False,
                                  elem_id=f"long_text_audio_{i}")
                 with gr.Row():
-                    score = gr.Radio(list(SCORES), label=i18n("评分（0 不可用 · 5 最好）"),
-                                     elem_id=f"long_text_score_{i}")
+                    score = score_radio(i18n, f"long_text_score_{i}")
                     note = gr.Textbox(label=i18n("备注"), elem_id=f"long_text_note_{i}")
             with gr.Column(scale=3):
                 spectrogram = gr.Image(label=i18n("频谱图"), type="filepath", format="png", interactive=False,

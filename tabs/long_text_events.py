@@ -6,7 +6,7 @@ import json
 import gradio as gr
 
 from ras import long_text, results, texts
-from tabs.common import UIContext, keep_choice, require_role, ui_action
+from tabs.common import UIContext, keep_choice, require_role, score_choice, ui_action
 from tabs.flag_labels import flag_words
 from tabs.infer import progress_html, task_picker
 from tabs.long_text import MAX_PARTS, LongTextTab
@@ -49,9 +49,8 @@ def slot_updates(i18n, status: dict | None) -> list:
             updates += [gr.update(visible=False)] + [gr.update()] * (SLOT_OUTPUTS - 1)
             continue
         part = parts[i]
-        score = None if part["score"] is None else str(int(part["score"]))
         updates += [gr.update(visible=True), part_info(i18n, part), part["joined_audio"], part["spectrogram"],
-                    sentence_rows(i18n, part), gr.update(value=score)]
+                    sentence_rows(i18n, part), gr.update(value=score_choice(part["score"]))]
     return updates
 
 
