@@ -5,6 +5,8 @@ import hashlib
 import os
 import struct
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -61,12 +63,20 @@ def bytes_hash(data: bytes) -> str:
     return hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
-def write_atomic(target: Path, data: bytes) -> None:
-    """Write to a temporary name, then rename: a crash never leaves half a file at `target`."""
-    temp = target.with_name(f".{target.name}.{uuid.uuid4().hex}.part")
+@contextmanager
+def atomic_target(target: str | Path) -> Iterator[Path]:
+    """A temporary path beside `target` to write to; renamed onto `target` when the block succeeds,
+    removed when it fails: a crash never leaves half a file at `target`. The temporary name keeps
+    the suffix, for writers that choose the format by it (soundfile)."""
+    target = Path(target)
+    temp = target.with_name(f".{target.stem}.{uuid.uuid4().hex}.partial{target.suffix}")
     try:
-        temp.write_bytes(data)
+        yield temp
         os.replace(temp, target)
-    except BaseException:
+    finally:
         temp.unlink(missing_ok=True)
-        raise
+
+
+def write_atomic(target: Path, data: bytes) -> None:
+    with atomic_target(target) as temp:
+        temp.write_bytes(data)

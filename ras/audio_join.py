@@ -6,13 +6,13 @@ rate per model version, so differing rates mean mixed models and the join refuse
 """
 from __future__ import annotations
 
-import os
-import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import soundfile
+
+from ras.audio_files import atomic_target
 
 GAP_SECONDS = 0.3  # GPT-SoVITS's own fragment_interval between segments
 FADE_SECONDS = 0.005
@@ -73,11 +73,6 @@ def join_wavs(inputs: list[str | Path], output: str | Path, *, gap_seconds: floa
     joined = np.concatenate(parts)
     output = Path(output)
     output.parent.mkdir(parents=True, exist_ok=True)
-    temp = output.with_name(f".{output.stem}.{uuid.uuid4().hex}.partial.wav")  # soundfile reads the suffix
-    try:
+    with atomic_target(output) as temp:
         soundfile.write(str(temp), joined, rate, subtype="PCM_16")
-        os.replace(temp, output)
-    except BaseException:
-        temp.unlink(missing_ok=True)
-        raise
     return JoinedAudio(output, rate, len(joined) / rate, [(round(a, 4), round(b, 4)) for a, b in spans])

@@ -16,6 +16,7 @@ from pathlib import Path
 from sqlalchemy import func, insert
 from sqlmodel import col, select
 
+from ras.audio_files import atomic_target
 from ras.audio_join import join_wavs
 from ras.db import get_row
 from ras.languages import require_lang
@@ -262,9 +263,7 @@ def export_part(*, ws: Workspace, role: str, part_id: int) -> Path:
     wav = role_dir / part.joined_path
     listing = wav.with_suffix(".json")
     target = wav.with_name(f"{wav.stem}_export.zip")
-    temp = target.with_name(f".{target.name}.partial")
-    with zipfile.ZipFile(temp, "w", zipfile.ZIP_DEFLATED) as archive:
+    with atomic_target(target) as temp, zipfile.ZipFile(temp, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.write(wav, f"long_text_{part.run_id}_{part.id}.wav")
         archive.write(listing, "sentences.json")
-    temp.replace(target)
     return target

@@ -8,7 +8,6 @@ engine received for the source result. Names are unique across all roles: script
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
 import uuid
@@ -18,6 +17,7 @@ from pathlib import Path
 from sqlmodel import col, select
 
 from gsv_integration.request import SynthesisRequest
+from ras.audio_files import atomic_target
 from ras.clips import clip_audio_path
 from ras.db import get_row
 from ras.results import finished_result
@@ -74,9 +74,8 @@ def _copy_into(source: Path, folder: Path, stem: str) -> str:
         raise FileNotFoundError(f"reference audio {source} is missing; re-import the clip first")
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / f"{stem}{source.suffix.lower()}"
-    temp = target.with_name(f".{target.name}.{uuid.uuid4().hex}.part")
-    shutil.copyfile(source, temp)
-    os.replace(temp, target)
+    with atomic_target(target) as temp:
+        shutil.copyfile(source, temp)
     return target.name
 
 
@@ -254,18 +253,12 @@ def export_product(*, ws: Workspace, role: str, product_id: int) -> Path:
     with ws.role_session(role) as session:
         product = _get(session, role, product_id)
     target = ws.role_dir(role) / PRODUCTS_DIR / str(product.id) / f"product_{product.id}.zip"
-    temp = target.with_name(f".{target.name}.{uuid.uuid4().hex}.part")
-    try:
-        with zipfile.ZipFile(temp, "w", zipfile.ZIP_DEFLATED) as archive:
-            for name, content in export_files(ws, role, product).items():
-                if isinstance(content, Path):
-                    archive.write(content, name)
-                else:
-                    archive.writestr(name, content)
-        os.replace(temp, target)
-    except BaseException:
-        temp.unlink(missing_ok=True)
-        raise
+    with atomic_target(target) as temp, zipfile.ZipFile(temp, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, content in export_files(ws, role, product).items():
+            if isinstance(content, Path):
+                archive.write(content, name)
+            else:
+                archive.writestr(name, content)
     return target
 
 
@@ -280,13 +273,9 @@ def tts(*, ws: Workspace, runner, product: str, text: str, text_lang: str) -> Pa
     request = build_request(ws, role, row, text, text_lang)
     folder = ws.role_dir(role) / PRODUCTS_DIR / str(product_id) / "tts"
     folder.mkdir(parents=True, exist_ok=True)
-    name = uuid.uuid4().hex[:16]
-    final, temp = folder / f"{name}.wav", folder / f".{name}.partial.wav"  # soundfile reads the suffix
-    try:
+    final = folder / f"{uuid.uuid4().hex[:16]}.wav"
+    with atomic_target(final) as temp:
         runner.synthesize_now(request, str(temp))
-        os.replace(temp, final)
-    finally:
-        temp.unlink(missing_ok=True)
     _prune(folder)
     return final
 

@@ -8,11 +8,12 @@ loudest bin. A strip under the image carries a tick and label per second.
 """
 from __future__ import annotations
 
-import os
 from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
+
+from ras.audio_files import atomic_target
 
 HEIGHT = 160
 AXIS_HEIGHT = 14
@@ -170,17 +171,13 @@ def save_png_atomic(pixels: np.ndarray, png_path: Path) -> Path:
 
     png_path = Path(png_path)
     png_path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = png_path.with_name(f".{png_path.name}.{os.getpid()}.tmp")
     if pixels.ndim == 2:
         image = Image.frombytes("P", (pixels.shape[1], pixels.shape[0]), np.ascontiguousarray(pixels).tobytes())
         image.putpalette(colour_table().ravel().tolist())
     else:
         image = Image.fromarray(pixels, "RGB")
-    try:
-        image.save(tmp, format="PNG", compress_level=1)
-        os.replace(tmp, png_path)
-    finally:
-        tmp.unlink(missing_ok=True)
+    with atomic_target(png_path) as temp:
+        image.save(temp, format="PNG", compress_level=1)
     return png_path
 
 

@@ -12,14 +12,13 @@ transcript split in proportion to each piece's voiced time, marked unverified.
 
 from __future__ import annotations
 
-import os
 import re
-import tempfile
 from pathlib import Path
 from typing import Protocol, Sequence
 
 import numpy as np
 
+from ras.audio_files import atomic_target
 from ras.metrics import asr
 from ras.metrics.features import load_mono, resample
 
@@ -198,14 +197,8 @@ def write_pieces(path: str | Path, pieces: Sequence[dict], out_dir: str | Path, 
 def _write_atomic(target: Path, audio: np.ndarray, rate: int, subtype: str) -> None:
     import soundfile as sf
 
-    handle, temp_name = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=".tmp", dir=target.parent)
-    os.close(handle)
-    try:
-        sf.write(temp_name, audio, rate, subtype=subtype, format="WAV")
-        os.replace(temp_name, target)
-    except BaseException:
-        Path(temp_name).unlink(missing_ok=True)
-        raise
+    with atomic_target(target) as temp:
+        sf.write(str(temp), audio, rate, subtype=subtype, format="WAV")
 
 
 # ---------------------------------------------------------------- transcripts
