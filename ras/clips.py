@@ -82,6 +82,17 @@ def get_clip(*, ws: Workspace, role: str, clip_id: int) -> Clip:
         return get_row(session, Clip, clip_id, "clip", role)
 
 
+def get_clips(*, ws: Workspace, role: str, clip_ids) -> dict[int, Clip]:
+    """{id: clip} for these ids in one query; LookupError naming the ids the role does not have."""
+    wanted = {int(c) for c in clip_ids}
+    with ws.role_session(role) as session:
+        found = {c.id: c for c in session.exec(select(Clip).where(col(Clip.id).in_(wanted))).all()}
+    missing = sorted(wanted - found.keys())
+    if missing:
+        raise LookupError(f"clip(s) {missing} not found in role {role!r}")
+    return found
+
+
 def update_clip(*, ws: Workspace, role: str, clip_id: int, text: str | None = None,
                 lang: str | None = None, valid: bool | None = None) -> dict:
     """A person's calibration: recorded with a timestamp and marks the text verified."""

@@ -2,13 +2,14 @@
 from __future__ import annotations
 
 import json
+from dataclasses import fields
 
 import gradio as gr
 import pandas as pd
 
 from ras import clips, products, results, score_weights
 from tabs.common import UIContext, require_role, score_choice, ui_action
-from tabs.evaluate import PAGE_SIZE, EvaluateTab
+from tabs.evaluate import PAGE_SIZE, EvaluateTab, ResultSlot
 from tabs.flag_labels import flag_badges
 from tabs.infer import task_picker
 
@@ -45,18 +46,17 @@ def key_metrics(i18n, metrics: dict) -> str:
 
 def slot_updates(i18n, ws, role: str, found: list[dict]) -> list:
     updates = []
-    ref_cache: dict[int, tuple[str, str]] = {}
+    refs = clips.get_clips(ws=ws, role=role, clip_ids={r["clip_id"] for r in found}) if found else {}
     for index in range(PAGE_SIZE):
         if index >= len(found):
-            updates += [gr.update(visible=False)] + [gr.update()] * 7
+            updates += [gr.update(visible=False)] + [gr.update()] * (len(fields(ResultSlot)) - 1)
             continue
         result = found[index]
-        if result["clip_id"] not in ref_cache:
-            clip = clips.get_clip(ws=ws, role=role, clip_id=result["clip_id"])
-            ref_cache[result["clip_id"]] = (clip.text, str(clips.clip_audio_path(ws, role, clip)))
-        ref_text, ref_path = ref_cache[result["clip_id"]]
-        updates += [gr.update(visible=True), result_info(i18n, result, ref_text), result["audio"], ref_path,
-                    result["spectrogram"], gr.update(value=score_choice(result["score"])), gr.update(value=result["note"]),
+        ref = refs[result["clip_id"]]
+        # in ResultSlot's field order: box, info, audio, ref_audio, spectrogram, score, note, keep
+        updates += [gr.update(visible=True), result_info(i18n, result, ref.text), result["audio"],
+                    str(clips.clip_audio_path(ws, role, ref)), result["spectrogram"],
+                    gr.update(value=score_choice(result["score"])), gr.update(value=result["note"]),
                     gr.update(visible=result["status"] == "done")]  # only a finished take can be kept
     return updates
 
@@ -64,8 +64,7 @@ def slot_updates(i18n, ws, role: str, found: list[dict]) -> list:
 def wire_events(tab: EvaluateTab, ctx: UIContext, others: dict) -> None:
     i18n, role_picker = ctx.i18n, others["header"].role
     page_ids = gr.State([])
-    slot_outputs = [c for s in tab.slots for c in (s.box, s.info, s.audio, s.ref_audio, s.spectrogram, s.score,
-                                                   s.note, s.keep)]
+    slot_outputs = [getattr(slot, f.name) for slot in tab.slots for f in fields(ResultSlot)]
 
     def refresh(role, current):
         return task_picker(ctx, role, current)
