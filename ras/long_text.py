@@ -157,8 +157,9 @@ def run_status(*, ws: Workspace, role: str, run_id: int) -> dict:
                 else None,
                 "sentences": [sentence_as_dict(role_dir, i, job) for i, job in enumerate(jobs)]})
         counts = status_counts(session, run.task_id)
+        task_state = get_task(session, role, run.task_id).state
     return {"run_id": run.id, "task_id": run.task_id, "name": run.name, "text": run.text,
-            "text_lang": run.text_lang, **counts, "parts": parts}
+            "text_lang": run.text_lang, **counts, "task_state": task_state, "parts": parts}
 
 
 def rebuild_joined(ws: Workspace, role: str, part_id: int) -> Path | None:

@@ -118,6 +118,11 @@ class Runner:
         self._listeners.append(listener)
 
     # ------------------------------------------------------------------ status
+    def is_active(self, role: str, task_id: int) -> bool:
+        """The task has jobs in this runner's queue (its stored state may lag behind)."""
+        with self._lock:
+            return (role, int(task_id)) in self._active
+
     def status(self, role: str, task_id: int) -> dict:
         task_id = int(task_id)
         with self.ws.role_session(role) as session:
@@ -130,9 +135,8 @@ class Runner:
         with self._lock:
             current = [dict(w.current, worker=w.name) for w in self._workers
                        if w.current and w.current["role"] == role and w.current["task_id"] == task_id]
-            active = (role, task_id) in self._active
         return {
-            **counts, "task_id": task_id, "state": "running" if active else task.state,
+            **counts, "task_id": task_id, "state": "running" if self.is_active(role, task_id) else task.state,
             "jobs_per_min": round(rate, 2) if rate else None,
             "eta_seconds": round((counts["queued"] + counts["running"]) / rate * 60) if rate else None,
             "current": current,

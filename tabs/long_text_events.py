@@ -103,7 +103,9 @@ def wire_events(tab: LongTextTab, ctx: UIContext, others: dict) -> None:
         if not role or not run_id:
             return ["", [], ""] + slot_updates(i18n, None)
         status = long_text.run_status(ws=ctx.ws, role=role, run_id=int(run_id))
-        state = runner.status(role, status["task_id"])
+        # the run's counts are already here: only whether the queue holds the task is asked of the runner
+        active = runner.is_active(role, status["task_id"])
+        state = {**status, "state": "running" if active else status["task_state"]}
         ids = [p["part_id"] for p in status["parts"]]
         sig = signature(status)
         slots = slot_updates(i18n, status) if sig != last else [gr.update()] * len(slot_outputs)
