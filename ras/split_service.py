@@ -54,9 +54,9 @@ def propose(*, ws: Workspace, role: str, clip_id: int, min_silence_ms: int = 300
     clip = get_clip(ws=ws, role=role, clip_id=clip_id)
     path = source_path(ws, role, clip)
     pieces = splitting.propose_cuts(path, min_silence_ms=int(min_silence_ms))
-    # The same voiced measure save_pieces uses, so an untouched text is recognised as not edited.
-    voiced = splitting.voiced_durations(path, pieces, min_silence_ms=int(min_silence_ms))
-    texts = splitting.split_transcript(clip.text, voiced, clip.lang)
+    # A proposed piece holds exactly one speech segment, so its "voiced" equals what
+    # voiced_durations measures in save_pieces: an untouched text is recognised as not edited.
+    texts = splitting.split_transcript(clip.text, [p["voiced"] for p in pieces], clip.lang)
     return [{**piece, "text": t["text"]} for piece, t in zip(pieces, texts)]
 
 
