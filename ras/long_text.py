@@ -24,7 +24,7 @@ from ras.models import utcnow
 from ras.results import checked_score, finished_result
 from ras.role_models import Clip, Job, LongTextPart, LongTextRun, ParamSet, Task
 from ras.sentences import detect_lang, split_sentences
-from ras.task_spec import PARAMETERS, check_parameters
+from ras.task_spec import check_parameters, spec_names
 from ras.tasks import get_task, status_counts
 from ras.workspace import Workspace
 
@@ -35,8 +35,8 @@ MAX_SENTENCES = 500
 def params_of_result(session, role: str, result_id: int) -> tuple[Job, dict]:
     """A finished result's parameters under the task-spec names, as the engine received them."""
     job, sent = finished_result(session, role, result_id)
-    params = {name: sent[field] for name, (field, _) in PARAMETERS.items() if name != "aux_refs" and field in sent}
-    params = {k: v for k, v in params.items() if not (k in ("gpt", "sovits") and not v)}
+    # aux_refs as sent are paths: the parameter set keeps them as clip ids (below)
+    params = {k: v for k, v in spec_names(sent).items() if k != "aux_refs" and not (k in ("gpt", "sovits") and not v)}
     aux = json.loads(session.get(ParamSet, job.param_set_id).params_json).get("aux_refs") or []
     if aux:
         params["aux_refs"] = aux

@@ -22,7 +22,7 @@ from ras.clips import clip_audio_path
 from ras.db import get_row
 from ras.results import finished_result
 from ras.role_models import Clip, Product
-from ras.task_spec import PARAMETERS
+from ras.task_spec import spec_names
 from ras.workspace import Workspace
 
 PRODUCTS_DIR = "products"
@@ -126,16 +126,15 @@ def product_as_dict(ws: Workspace, role: str, product: Product) -> dict:
             "ref_audio": str(role_dir / product.ref_audio), "prompt_text": product.prompt_text,
             "prompt_lang": product.prompt_lang,
             "aux_refs": [str(role_dir / p) for p in json.loads(product.aux_refs_json)],
-            "params": params, "parameters": spec_parameters(product), "score": product.score, "note": product.note,
+            "params": params, "parameters": spec_parameters(product, params), "score": product.score,
+            "note": product.note,
             "source_result_id": product.source_result_id, "source_clip_id": product.source_clip_id,
             "created_at": product.created_at.isoformat()}
 
 
-def spec_parameters(product: Product) -> dict:
-    """The product's parameters under the task-spec names (gpt, sovits, top_k, speed...)."""
-    fields = {**json.loads(product.params_json), "gpt_weights": product.gpt_weights,
-              "sovits_weights": product.sovits_weights}
-    return {name: fields[field] for name, (field, _) in PARAMETERS.items() if field in fields}
+def spec_parameters(product: Product, params: dict) -> dict:
+    """The product's parameters (its parsed params_json) under the task-spec names (gpt, sovits, top_k, speed...)."""
+    return spec_names({**params, "gpt_weights": product.gpt_weights, "sovits_weights": product.sovits_weights})
 
 
 def list_products(*, ws: Workspace, role: str = "") -> list[dict]:
@@ -199,7 +198,7 @@ def export_files(ws: Workspace, role: str, product: Product) -> dict[str, bytes 
                 "gpt_weights": {"name": Path(product.gpt_weights).name, "path": product.gpt_weights},
                 "sovits_weights": {"name": Path(product.sovits_weights).name, "path": product.sovits_weights},
                 "ref_audio": ref.name, "prompt_text": product.prompt_text, "prompt_lang": product.prompt_lang,
-                "aux_refs": [p.name for p in aux], "parameters": spec_parameters(product),
+                "aux_refs": [p.name for p in aux], "parameters": spec_parameters(product, params),
                 "synthesis_request": synthesis, "score": product.score, "note": product.note,
                 "source_result_id": product.source_result_id}
     body = SynthesisRequest(text="", text_lang=product.prompt_lang, ref_audio_path=str(ref),

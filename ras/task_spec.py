@@ -50,6 +50,11 @@ class ExpandedSpec:
         return len(self.param_sets) * len(self.clip_ids) * len(self.text_ids)
 
 
+def spec_names(request_fields: dict) -> dict:
+    """SynthesisRequest fields (top_k, speed_factor, gpt_weights...) -> the task-spec names (top_k, speed, gpt...)."""
+    return {name: request_fields[field] for name, (field, _) in PARAMETERS.items() if field in request_fields}
+
+
 def parse_values(text: str, param: str) -> list:
     """'5, 10, 20' or a range 'start:stop:step' (stop included) -> typed values."""
     kind = _kind(param)
