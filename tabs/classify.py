@@ -11,7 +11,7 @@ import gradio as gr
 import pandas as pd
 
 from ras import classify, clips
-from tabs.common import UIContext, choices, keep_choice, require_role, ui_action
+from tabs.common import UIContext, choices, keep_choice, parse_ids, require_role, selected_row, ui_action
 
 MODES = (("按分组数", "count"), ("按距离阈值", "threshold"))
 GROUP_COLUMNS = ("编号", "名称", "数量", "平均时长（秒）", "代表音频")
@@ -106,14 +106,6 @@ def build(ctx: UIContext) -> ClassifyTab:
                        rename, create, move_ids, move_to, move, similar_limit, similar, similar_table)
 
 
-def parse_ids(text: str) -> list[int]:
-    parts = [p for p in (text or "").replace("，", ",").replace(" ", ",").split(",") if p.strip()]
-    try:
-        return [int(p) for p in parts]
-    except ValueError:
-        raise ValueError(f"clip ids must be whole numbers separated by commas: {text!r}") from None
-
-
 def groups_view(ctx: UIContext, role: str | None, selected=None) -> tuple:
     """(groups table, map data, group picker, move-to picker) for the role; empty when nothing is classified."""
     found = classify.list_groups(ws=ctx.ws, role=role) if role else []
@@ -180,8 +172,7 @@ def wire(tab: ClassifyTab, ctx: UIContext, others: dict) -> None:
 
     @ui_action(i18n, "读取音频失败")
     def pick_member(role, table_value, evt: gr.SelectData):
-        row = evt.index[0] if isinstance(evt.index, (list, tuple)) else evt.index
-        clip_id = int(table_value.iloc[row, 0])
+        clip_id = int(table_value.iloc[selected_row(evt), 0])
         return clip_id, clip_file(ctx, role, clip_id), str(clip_id)
 
     @ui_action(i18n, "重命名失败")

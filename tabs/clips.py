@@ -7,7 +7,7 @@ import gradio as gr
 
 from ras import clips
 from ras.languages import LANG_CODES
-from tabs.common import UIContext, choices, ui_action
+from tabs.common import UIContext, choices, selected_row, ui_action
 
 VALIDITY = (("全部", "all"), ("仅有效（3–10 秒）", "valid"), ("仅无效", "invalid"))
 SORTS = (("按编号", "id"), ("按时长（短→长）", "duration"), ("按时长（长→短）", "-duration"), ("按平均评分", "score"))
@@ -93,8 +93,7 @@ def wire(tab: ClipsTab, ctx: UIContext, others: dict) -> None:
 
     @ui_action(i18n, "读取音频失败")
     def pick(role, table_value, evt: gr.SelectData):
-        row = evt.index[0] if isinstance(evt.index, (list, tuple)) else evt.index
-        clip_id = int(table_value.iloc[row, 0])
+        clip_id = int(table_value.iloc[selected_row(evt), 0])
         clip = clips.get_clip(ws=ctx.ws, role=role, clip_id=clip_id)
         path = clips.clip_audio_path(ctx.ws, role, clip)
         return clip_id, str(path) if path.is_file() else None, clip.text, clip.lang, clip.valid

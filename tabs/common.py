@@ -69,6 +69,20 @@ def keep_choice(options: list[tuple], current) -> dict:
     return gr.update(choices=options, value=current if current in values else (values[0] if values else None))
 
 
+def parse_ids(text: str | None) -> list[int]:
+    """Clip ids typed or copied as "3, 4，5 6"; ValueError quoting the text if one is not a number."""
+    parts = [p for p in (text or "").replace("，", ",").replace(" ", ",").split(",") if p.strip()]
+    try:
+        return [int(p) for p in parts]
+    except ValueError:
+        raise ValueError(f"clip ids must be whole numbers separated by commas: {text!r}") from None
+
+
+def selected_row(evt: gr.SelectData) -> int:
+    """The table row a click selected (Gradio gives [row, column] for a cell)."""
+    return evt.index[0] if isinstance(evt.index, (list, tuple)) else evt.index
+
+
 def require_role(i18n: I18nAuto, role: str | None) -> str:
     if not role:
         raise gr.Error(i18n("请先选择角色"))

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 import gradio as gr
 
 from ras import split_service
-from tabs.common import UIContext, keep_choice, require_role, ui_action
+from tabs.common import UIContext, keep_choice, require_role, selected_row, ui_action
 
 PIECE_COLUMNS = ("开始（秒）", "结束（秒）", "文本")
 
@@ -138,7 +138,7 @@ def wire(tab: SplitTab, ctx: UIContext, others: dict) -> None:
         return f"✔ {i18n('已保存')} {len(saved)} {i18n('条新音频')} ({ids}) · {valid} {i18n('条有效（3–10 秒）')}"
 
     def pick_row(evt: gr.SelectData):
-        return (evt.index[0] if isinstance(evt.index, (list, tuple)) else evt.index) + 1
+        return selected_row(evt) + 1
 
     private = {"api_visibility": "private"}
     for trigger in (role_picker.change, others["app"].load, tab.refresh.click):

@@ -4,7 +4,7 @@ from __future__ import annotations
 import gradio as gr
 
 from ras import jobs, tasks
-from tabs.common import UIContext, require_role, ui_action
+from tabs.common import UIContext, parse_ids, require_role, ui_action
 from tabs.task import (TaskTab, clip_choices, default_texts, spec_from_form, task_rows,
                        text_choices)
 
@@ -89,7 +89,7 @@ def wire_events(tab: TaskTab, ctx: UIContext, others: dict) -> None:
         role = require_role(i18n, role)
         usable = clip_choices(ctx, role)
         valid = {v for _, v in usable}
-        wanted = [int(x) for x in (group_ids or "").replace("，", ",").split(",") if x.strip().isdigit()]
+        wanted = parse_ids(group_ids)  # the ids the classify tab shows for its selected group
         if not wanted:
             raise gr.Error(i18n("请先在分类页选择一个分组"))
         skipped = len([i for i in wanted if i not in valid])
