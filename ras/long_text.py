@@ -13,7 +13,7 @@ import random
 import zipfile
 from pathlib import Path
 
-from sqlalchemy import func, insert
+from sqlalchemy import func, insert, or_
 from sqlmodel import col, select
 
 from ras.audio_files import atomic_target
@@ -170,6 +170,12 @@ def rebuild_joined(ws: Workspace, role: str, part_id: int) -> Path | None:
     with ws.role_session(role) as session:
         part = get_row(session, LongTextPart, part_id, "long-text part", role)
         run = session.get(LongTextRun, part.run_id)
+        # called after every finished sentence: count first, load the rows only once all are done
+        unfinished = session.exec(select(func.count()).select_from(Job).where(
+            Job.task_id == run.task_id, Job.param_set_id == part.param_set_id,
+            or_(Job.status != "done", Job.result_path == ""))).one()
+        if unfinished:
+            return None
         jobs = _part_jobs(session, run, part)
     if not jobs or any(j.status != "done" or not j.result_path for j in jobs):
         return None
