@@ -12,7 +12,6 @@ the headline. --compare also times resemblyzer's own one-clip-at-a-time path.
 from __future__ import annotations
 
 import argparse
-import subprocess
 import sys
 import tempfile
 import time
@@ -22,6 +21,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from tests.fixtures.audio import synthesize  # noqa: E402
 
 VOICES = ("en+f2", "en+m3", "en-us+m7", "en+f4", "en+klatt", "en-us+m1", "en+croak", "en+f3", "en-us+m4", "en+m6")
 SUBJECTS = ("The old captain", "My little sister", "A tired farmer", "The new teacher", "Our friendly neighbour")
@@ -53,8 +53,7 @@ def generate_clips(count: int, folder: Path) -> tuple[list[Path], np.ndarray]:
 
 
 def _speak(out: Path, voice: str, text: str) -> None:
-    partial = out.with_suffix(".part.wav")
-    subprocess.run(["espeak-ng", "-v", voice, "-s", "175", "-w", str(partial), text], check=True, capture_output=True)
+    partial = synthesize(text, out.with_suffix(".part.wav"), voice=voice, speed=175)
     partial.replace(out)
 
 

@@ -29,6 +29,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from ras.audio_files import probe_audio  # noqa: E402
 from ras.metrics import analyze_audio  # noqa: E402
 from ras.metrics.dnsmos import dnsmos_scores  # noqa: E402
 from ras.metrics.features import ANALYSIS_SR, load_mono, resample  # noqa: E402
@@ -54,8 +55,7 @@ def make_clips(folder: Path, sentences: int, count: int) -> list[tuple[Path, str
 
 
 def seconds_of(path: Path) -> float:
-    samples, sr = load_mono(path)
-    return len(samples) / sr
+    return probe_audio(path).duration
 
 
 def best_seconds(call, rounds: int = ROUNDS) -> float:
