@@ -9,67 +9,99 @@ import atexit
 import logging
 import os
 import sys
+from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
 
+import gradio as gr
+
+from i18n import I18nAuto
+from ras.library.texts import ensure_default_texts
+from ras.long_text import runs as long_text_runs
+from ras.metrics.analyzer import Analyzer
+from ras.queue.backend import Backend
+from ras.queue.runner import Runner
 from ras.settings import Settings, parse_settings
+from ras.store.workspace import Workspace
+from tabs import (api, api_classify, api_products, api_tasks, classify, clips, evaluate, header, importing, infer,
+                  long_text, products, roles, split, task, texts)
+from tabs.common import UIContext
 
-TAB_TITLES = (  # (module key, i18n label key), in the order of the user's workflow
-    ("roles", "角色"), ("import", "导入"), ("texts", "测试文本"), ("classify", "分类"), ("task", "任务"),
-    ("infer", "推理"), ("evaluate", "评估"), ("long_text", "长文本"), ("split", "切分"), ("products", "成品"),
+@dataclass(frozen=True)
+class TabEntry:
+    key: str  # the BuiltTabs field
+    tab_id: str  # the page's tab id (elem_id "tab_<tab_id>")
+    label: str  # i18n key
+    module: ModuleType
+
+
+# in the order of the user's workflow; the clip browser sits under Roles
+TABS = (
+    TabEntry("roles", "roles", "角色", roles), TabEntry("importing", "import", "导入", importing),
+    TabEntry("texts", "texts", "测试文本", texts), TabEntry("classify", "classify", "分类", classify),
+    TabEntry("task", "task", "任务", task), TabEntry("infer", "infer", "推理", infer),
+    TabEntry("evaluate", "evaluate", "评估", evaluate), TabEntry("long_text", "long_text", "长文本", long_text),
+    TabEntry("split", "split", "切分", split), TabEntry("products", "products", "成品", products),
 )
+SUB_TABS = {"roles": (("clips", clips),)}  # built inside another tab's page
+API_MODULES = (api, api_classify, api_tasks, api_products)
 
 
-def build_app(ctx):
-    import gradio as gr
+@dataclass
+class BuiltTabs:
+    """Every tab's components, handed to each wire() so events can reach across tabs."""
 
-    from tabs import api, api_tasks, clips, evaluate, header, importing, infer, roles, task, texts
-    from tabs import api_classify, classify, split
-    from tabs import api_products, long_text, products
+    app: gr.Blocks
+    tabs: gr.Tabs
+    header: header.HeaderTab
+    roles: roles.RolesTab
+    clips: clips.ClipsTab
+    importing: importing.ImportTab
+    texts: texts.TextsTab
+    classify: classify.ClassifyTab
+    task: task.TaskTab
+    infer: infer.InferTab
+    evaluate: evaluate.EvaluateTab
+    long_text: long_text.LongTextTab
+    split: split.SplitTab
+    products: products.ProductsTab
 
-    builders = {"roles": roles, "import": importing, "texts": texts, "task": task, "infer": infer,
-                "evaluate": evaluate, "classify": classify, "split": split, "long_text": long_text,
-                "products": products}
+
+def build_app(ctx: UIContext) -> gr.Blocks:
     with gr.Blocks(title="RAS · GPT-SoVITS") as app:
-        built = {"app": app, "header": header.build(ctx)}
+        parts = {"app": app, "header": header.build(ctx)}
         with gr.Tabs(elem_id="main_tabs") as main_tabs:
-            built["tabs"] = main_tabs
-            for key, label in TAB_TITLES:
-                with gr.Tab(ctx.i18n(label), id=key, elem_id=f"tab_{key}"):
-                    built[key] = builders[key].build(ctx)
-                    if key == "roles":
-                        built["clips"] = clips.build(ctx)
-        modules = {"header": header, "clips": clips, **builders}
-        for key, module in modules.items():  # second pass: events may reach across tabs
-            module.wire(built[key], ctx, built)
-        api.register(ctx)
-        api_classify.register(ctx)
-        api_tasks.register(ctx)
-        api_products.register(ctx)
+            parts["tabs"] = main_tabs
+            for entry in TABS:
+                with gr.Tab(ctx.i18n(entry.label), id=entry.tab_id, elem_id=f"tab_{entry.tab_id}"):
+                    parts[entry.key] = entry.module.build(ctx)
+                    for sub_key, sub_module in SUB_TABS.get(entry.key, ()):
+                        parts[sub_key] = sub_module.build(ctx)
+        built = BuiltTabs(**parts)
+        header.wire(built.header, ctx, built)  # second pass: events may reach across tabs
+        for entry in TABS:
+            entry.module.wire(getattr(built, entry.key), ctx, built)
+            for sub_key, sub_module in SUB_TABS.get(entry.key, ()):
+                sub_module.wire(getattr(built, sub_key), ctx, built)
+        for module in API_MODULES:
+            module.register(ctx)
     return app
 
 
-def make_context(settings: Settings):
-    from i18n import I18nAuto
-    from ras import long_text
-    from ras.analysis import Analyzer
-    from ras.backend import Backend
-    from ras.runner import Runner
-    from ras.texts import ensure_default_texts
-    from ras.workspace import Workspace
-    from tabs.common import UIContext
-
+def make_context(settings: Settings) -> UIContext:
     ws = Workspace(settings.roles_dir, settings.main_db_path)
     ensure_default_texts(ws=ws)
     backend = Backend(settings, log_dir=settings.roles_dir.parent / "logs")
     analyzer = Analyzer(ws, sv_model=settings.sv_model, asr_model=settings.asr_model, gsv_root=settings.gsv_root)
     runner = Runner(ws, backend.make_engines, job_timeout=settings.job_timeout, on_result=analyzer.submit)
-    runner.add_result_listener(lambda role, job_id: long_text.after_result(ws, role, job_id))
-    services = {"backend": backend, "analyzer": analyzer, "runner": runner}
-    return UIContext(settings=settings, ws=ws, i18n=I18nAuto(settings.lang), services=services)
+    runner.add_result_listener(lambda role, job_id: long_text_runs.after_result(ws, role, job_id))
+    return UIContext(settings=settings, ws=ws, i18n=I18nAuto(settings.lang),
+                     backend=backend, runner=runner, analyzer=analyzer)
 
 
-def start_services(ctx) -> None:
+def start_services(ctx: UIContext) -> None:
     """Resume what a killed process left: interrupted jobs, running tasks, pending analysis."""
-    runner, analyzer = ctx.services["runner"], ctx.services["analyzer"]
+    runner, analyzer = ctx.runner, ctx.analyzer
     runner.resume_interrupted()
     for role in ctx.ws.role_names():
         analyzer.submit_pending(role)
@@ -79,8 +111,6 @@ def start_services(ctx) -> None:
 
 def keyboard_script() -> str:
     """Scoring by keyboard (tabs/score_keys.js), loaded into every page."""
-    from pathlib import Path
-
     return f"<script>{(Path(__file__).parent / 'tabs' / 'score_keys.js').read_text(encoding='utf-8')}</script>"
 
 

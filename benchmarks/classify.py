@@ -61,7 +61,7 @@ def time_embedding(paths: list[Path], batch: int) -> tuple[np.ndarray, float, fl
     """(embeddings, warm-up seconds for load + first clip, clips/s of the batched run)."""
     import soundfile as sf
 
-    from ras.speaker import load_encoder
+    from ras.classify.speaker import load_encoder
 
     started = time.perf_counter()
     encoder = load_encoder()
@@ -86,7 +86,7 @@ def time_per_clip_baseline(paths: list[Path]) -> float:
 
 
 def time_clustering(embeddings: np.ndarray, groups: int) -> tuple[float, np.ndarray]:
-    from ras import clustering
+    from ras.classify import clustering
 
     started = time.perf_counter()
     labels = clustering.cluster(embeddings, n_groups=groups)
@@ -105,7 +105,7 @@ def main() -> None:
     parser.add_argument("--compare", action="store_true", help="also time one-clip-at-a-time on 100 clips")
     args = parser.parse_args()
 
-    from ras.clustering import purity
+    from ras.classify.clustering import purity
 
     paths, truth = generate_clips(args.clips, args.cache_dir)
     embeddings, warm_up, clips_per_s = time_embedding(paths, args.batch)

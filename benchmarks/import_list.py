@@ -10,8 +10,9 @@ import numpy as np
 import soundfile
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from ras import importer, roles  # noqa: E402
-from ras.workspace import Workspace  # noqa: E402
+from ras.library import importer  # noqa: E402
+from ras.library import roles  # noqa: E402
+from ras.store.workspace import Workspace  # noqa: E402
 
 LINES = 10_000
 TARGET_S = 5.0

@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from ras.scheduler import JobKey, count_costs, scheduled_order  # noqa: E402
+from ras.queue.scheduler import JobKey, count_costs, scheduled_order  # noqa: E402
 
 GPTS, SOVITS, REFS, VALUES, TEXTS = ("g1", "g2"), ("s1", "s2"), ("r1", "r2", "r3", "r4"), range(5), range(2)
 

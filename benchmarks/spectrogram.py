@@ -16,7 +16,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from ras import spectrogram  # noqa: E402
+from ras.audio import spectrogram  # noqa: E402
 from tests.fixtures.audio import read_wav, synthesize, write_wav  # noqa: E402
 from tests.ras.metrics.defects import TEXTS, VOICES  # noqa: E402
 

@@ -17,13 +17,13 @@ from pathlib import Path
 from sqlmodel import col, select
 
 from gsv_integration.request import SynthesisRequest
-from ras.audio_files import atomic_target
-from ras.clips import clip_audio_path
-from ras.db import get_row
+from ras.audio.files import atomic_target
+from ras.library.clips import clip_audio_path
+from ras.store.db import get_row
 from ras.results import finished_result
-from ras.role_models import Clip, Product
-from ras.task_spec import spec_names
-from ras.workspace import Workspace
+from ras.store.role_tables import Clip, Product
+from ras.queue.task_spec import spec_names
+from ras.store.workspace import Workspace
 
 PRODUCTS_DIR = "products"
 TTS_KEEP = 50  # synthesized files kept per product; older ones are removed

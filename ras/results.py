@@ -8,11 +8,11 @@ from dataclasses import dataclass
 from sqlalchemy import func
 from sqlmodel import col, select
 
-from ras.db import get_row
-from ras.models import utcnow
-from ras.role_models import JOB_STATUSES, Clip, Job, ParamSet
-from ras.tasks import get_task
-from ras.workspace import Workspace
+from ras.store.db import get_row
+from ras.store.main_tables import utcnow
+from ras.store.role_tables import JOB_STATUSES, Clip, Job, ParamSet
+from ras.queue.tasks import get_task
+from ras.store.workspace import Workspace
 
 SCORE_RANGE = (0.0, 5.0)  # the UI offers 1-5 stars; 0 marks a take as unusable
 # A fixed whitelist: request text never becomes SQL.

@@ -10,7 +10,10 @@ from typing import Any
 
 import gradio as gr
 
-from ras import clips, importer, roles, texts
+from ras.library import clips
+from ras.library import importer
+from ras.library import roles
+from ras.library import texts
 from tabs.common import UIContext, ui_action
 
 

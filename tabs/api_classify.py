@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import gradio as gr
 
-from ras import classify as classify_service
-from ras import split_service
+from ras.classify import groups as classify_service
+from ras.split import pieces as split_service
 from tabs.common import UIContext, ui_action
 
 

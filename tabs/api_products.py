@@ -8,12 +8,13 @@ from __future__ import annotations
 import gradio as gr
 from gradio.data_classes import FileData
 
-from ras import long_text, products
+from ras import products
+from ras.long_text import runs as long_text
 from tabs.common import UIContext, ui_action
 
 
 def register(ctx: UIContext) -> None:
-    ws, i18n, runner = ctx.ws, ctx.i18n, ctx.services["runner"]
+    ws, i18n, runner = ctx.ws, ctx.i18n, ctx.runner
 
     @ui_action(i18n, "启动长文本失败")
     def long_text_start(role: str, result_ids: list[int], text: str) -> dict:

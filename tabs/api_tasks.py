@@ -6,7 +6,9 @@ from typing import Any
 
 import gradio as gr
 
-from ras import clips, results, tasks
+from ras import results
+from ras.library import clips
+from ras.queue import tasks
 from ras.languages import require_lang
 from tabs.api import uploaded_path
 from tabs.common import UIContext, ui_action
@@ -25,7 +27,7 @@ def parse_spec(spec: Any) -> dict:
 
 def register(ctx: UIContext) -> None:
     ws, i18n, settings = ctx.ws, ctx.i18n, ctx.settings
-    backend, runner, analyzer = ctx.services["backend"], ctx.services["runner"], ctx.services["analyzer"]
+    backend, runner, analyzer = ctx.backend, ctx.runner, ctx.analyzer
 
     @ui_action(i18n, "读取模型失败")
     def list_models() -> dict:

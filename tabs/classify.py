@@ -10,7 +10,8 @@ from dataclasses import dataclass
 import gradio as gr
 import pandas as pd
 
-from ras import classify, clips
+from ras.classify import groups as classify
+from ras.library import clips
 from tabs.common import UIContext, choices, keep_choice, parse_ids, require_role, selected_row, ui_action
 
 MODES = (("按分组数", "count"), ("按距离阈值", "threshold"))
@@ -130,8 +131,8 @@ def clip_file(ctx: UIContext, role: str, clip_id) -> str | None:
     return str(path) if path.is_file() else None
 
 
-def wire(tab: ClassifyTab, ctx: UIContext, others: dict) -> None:
-    i18n, role_picker = ctx.i18n, others["header"].role
+def wire(tab: ClassifyTab, ctx: UIContext, others) -> None:
+    i18n, role_picker = ctx.i18n, others.header.role
     view = [tab.groups, tab.map, tab.group, tab.move_to]
 
     @ui_action(i18n, "计算声纹向量失败")
@@ -211,7 +212,7 @@ def wire(tab: ClassifyTab, ctx: UIContext, others: dict) -> None:
     tab.embed.click(embed, role_picker, tab.embed_status, **private)
     tab.run.click(run, [role_picker, tab.mode, tab.n_groups, tab.threshold], [*view, tab.run_status],
                   **private).then(**show)
-    for trigger in (role_picker.change, others["app"].load):
+    for trigger in (role_picker.change, others.app.load):
         trigger(refresh, role_picker, view, **private).then(**show)
     tab.group.change(**show)
     tab.members.select(pick_member, [role_picker, tab.members], [tab.clip_id, tab.member_audio, tab.move_ids],

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 import gradio as gr
 
-from ras import clips
+from ras.library import clips
 from ras.languages import LANG_CODES
 from tabs.common import UIContext, choices, selected_row, ui_action
 
@@ -78,8 +78,8 @@ def _row(clip: dict) -> list:
             "⚠" if clip["missing"] else ""]
 
 
-def wire(tab: ClipsTab, ctx: UIContext, others: dict) -> None:
-    i18n, role_picker = ctx.i18n, others["header"].role
+def wire(tab: ClipsTab, ctx: UIContext, others) -> None:
+    i18n, role_picker = ctx.i18n, others.header.role
 
     @ui_action(i18n, "查询音频失败")
     def search(role, text, min_d, max_d, validity, sort, page, page_size):

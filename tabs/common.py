@@ -3,14 +3,17 @@ from __future__ import annotations
 
 import functools
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Callable
 
 import gradio as gr
 
 from i18n import I18nAuto
+from ras.metrics.analyzer import Analyzer
+from ras.queue.backend import Backend
+from ras.queue.runner import Runner
 from ras.settings import Settings
-from ras.workspace import Workspace
+from ras.store.workspace import Workspace
 
 log = logging.getLogger("ras.ui")
 
@@ -22,7 +25,9 @@ class UIContext:
     settings: Settings
     ws: Workspace
     i18n: I18nAuto
-    services: dict[str, Any] = field(default_factory=dict)  # backend objects started in main()
+    backend: Backend  # which GPT-SoVITS: engines, weights
+    runner: Runner  # the job queue
+    analyzer: Analyzer  # metrics and spectrograms of each result as it lands
 
 
 def ui_action(i18n: I18nAuto, what: str) -> Callable:

@@ -7,7 +7,7 @@ import json
 
 import gradio as gr
 
-from ras.score_weights import load_weights
+from ras.metrics.score_weights import load_weights
 from tabs.flag_labels import weights_legend
 from tabs.common import UIContext, choices, score_radio
 
@@ -116,7 +116,7 @@ def build(ctx: UIContext) -> EvaluateTab:
                        save_weights, weights_status)
 
 
-def wire(tab: EvaluateTab, ctx: UIContext, others: dict) -> None:
+def wire(tab: EvaluateTab, ctx: UIContext, others) -> None:
     from tabs.evaluate_events import wire_events
 
     wire_events(tab, ctx, others)

@@ -7,7 +7,9 @@ from dataclasses import fields
 import gradio as gr
 import pandas as pd
 
-from ras import clips, products, results, score_weights
+from ras import products, results
+from ras.library import clips
+from ras.metrics import score_weights
 from tabs.common import UIContext, require_role, score_choice, ui_action
 from tabs.evaluate import PAGE_SIZE, EvaluateTab, ResultSlot
 from tabs.flag_labels import flag_badges
@@ -61,8 +63,8 @@ def slot_updates(i18n, ws, role: str, found: list[dict]) -> list:
     return updates
 
 
-def wire_events(tab: EvaluateTab, ctx: UIContext, others: dict) -> None:
-    i18n, role_picker = ctx.i18n, others["header"].role
+def wire_events(tab: EvaluateTab, ctx: UIContext, others) -> None:
+    i18n, role_picker = ctx.i18n, others.header.role
     page_ids = gr.State([])
     slot_outputs = [getattr(slot, f.name) for slot in tab.slots for f in fields(ResultSlot)]
 
@@ -138,19 +140,19 @@ def wire_events(tab: EvaluateTab, ctx: UIContext, others: dict) -> None:
         return json.dumps(merged, indent=1), f"✔ {i18n('已保存')} · {i18n('重新评分')} {count}"
 
     private = {"api_visibility": "private"}
-    for trigger in (tab.refresh.click, role_picker.change, others["app"].load):
+    for trigger in (tab.refresh.click, role_picker.change, others.app.load):
         trigger(refresh, [role_picker, tab.task], tab.task, **private)
     tab.task.change(on_task, [role_picker, tab.task], tab.param_sets, **private)
     filters = [role_picker, tab.task, tab.sort, tab.param_sets, tab.text_filter, tab.scored, tab.page]
     for trigger in (tab.show.click, tab.sort.change, tab.task.change):
         trigger(show, filters, [tab.summary, page_ids, *slot_outputs], **private)
-    kept = others["products"]
+    kept = others.products
     for index, slot in enumerate(tab.slots):
         handler = make_score_handler(index)
         slot.score.input(handler, [role_picker, page_ids, slot.score, slot.note], None, **private)
         slot.note.blur(handler, [role_picker, page_ids, slot.score, slot.note], None, **private)
         slot.keep.click(make_keep_handler(index), [role_picker, page_ids, slot.note],
-                        [kept.result_id, kept.name, kept.note, others["tabs"]], **private)
+                        [kept.result_id, kept.name, kept.note, others.tabs], **private)
     tab.save_weights.click(save_weights, [role_picker, tab.weights], [tab.weights, tab.weights_status], **private)
     tab.compare.click(compare, [role_picker, tab.task, tab.compare_by],
                       [tab.compare_table, tab.score_plot, tab.duration_plot, tab.agreement], **private)

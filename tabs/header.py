@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 import gradio as gr
 
-from ras import roles
+from ras.library import roles
 from tabs.common import UIContext
 
 
@@ -38,8 +38,8 @@ def refreshed_roles(ctx: UIContext, current: str | None = None):
     return gr.update(choices=names, value=value)
 
 
-def wire(tab: HeaderTab, ctx: UIContext, others: dict) -> None:
+def wire(tab: HeaderTab, ctx: UIContext, others) -> None:
     refresh = dict(fn=lambda current: refreshed_roles(ctx, current), inputs=tab.role, outputs=tab.role,
                    api_visibility="private")
     tab.refresh.click(**refresh)
-    others["app"].load(**refresh)  # a reopened page sees roles made since start-up
+    others.app.load(**refresh)  # a reopened page sees roles made since start-up

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import gradio as gr
 
-from ras import importer
+from ras.library import importer
 from tabs.common import UIContext, require_role, ui_action
 from tabs.roles import role_rows
 
@@ -45,8 +45,8 @@ def import_summary(i18n, report: dict) -> str:
     return text
 
 
-def wire(tab: ImportTab, ctx: UIContext, others: dict) -> None:
-    i18n, role_picker = ctx.i18n, others["header"].role
+def wire(tab: ImportTab, ctx: UIContext, others) -> None:
+    i18n, role_picker = ctx.i18n, others.header.role
 
     @ui_action(i18n, "导入失败")
     def run(role, upload, server_path, copy_audio):
@@ -60,4 +60,4 @@ def wire(tab: ImportTab, ctx: UIContext, others: dict) -> None:
         return import_summary(i18n, report), rows, role_rows(ctx)
 
     tab.run.click(run, [role_picker, tab.upload, tab.server_path, tab.copy_audio],
-                  [tab.summary, tab.errors, others["roles"].table], api_visibility="private")
+                  [tab.summary, tab.errors, others.roles.table], api_visibility="private")

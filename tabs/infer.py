@@ -6,7 +6,7 @@ from pathlib import Path
 
 import gradio as gr
 
-from ras import tasks
+from ras.queue import tasks
 from tabs.common import UIContext, keep_choice, require_role, ui_action
 
 POLL_SECONDS = 2.0
@@ -85,8 +85,8 @@ def details_md(i18n, status: dict) -> str:
     return " · ".join(parts)
 
 
-def wire(tab: InferTab, ctx: UIContext, others: dict) -> None:
-    i18n, role_picker, runner = ctx.i18n, others["header"].role, ctx.services["runner"]
+def wire(tab: InferTab, ctx: UIContext, others) -> None:
+    i18n, role_picker, runner = ctx.i18n, others.header.role, ctx.runner
 
     def refresh(role, current):
         return task_picker(ctx, role, current)
@@ -118,9 +118,9 @@ def wire(tab: InferTab, ctx: UIContext, others: dict) -> None:
     shown_job = gr.State(None)
     outputs = [tab.progress, tab.details, tab.last_audio, tab.log, shown_job]
     inputs = [role_picker, tab.task, shown_job]
-    for trigger in (tab.refresh.click, role_picker.change, others["app"].load):
+    for trigger in (tab.refresh.click, role_picker.change, others.app.load):
         trigger(refresh, [role_picker, tab.task], tab.task, **private)
-    others["task"].create.click(refresh, [role_picker, others["task"].task_id], tab.task, **private)
+    others.task.create.click(refresh, [role_picker, others.task.task_id], tab.task, **private)
     tab.timer.tick(poll, inputs, outputs, show_progress="hidden", **private)
     tab.task.change(poll, inputs, outputs, **private)
     tab.run.click(run, [role_picker, tab.task], None, **private).then(poll, inputs, outputs, **private)

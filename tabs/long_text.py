@@ -94,7 +94,7 @@ def build(ctx: UIContext) -> LongTextTab:
     return LongTextTab(task, refresh, top_n, results, text_pick, text, lang, start, run, progress, timer, slots)
 
 
-def wire(tab: LongTextTab, ctx: UIContext, others: dict) -> None:
+def wire(tab: LongTextTab, ctx: UIContext, others) -> None:
     from tabs.long_text_events import wire_events
 
     wire_events(tab, ctx, others)

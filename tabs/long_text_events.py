@@ -5,7 +5,9 @@ import json
 
 import gradio as gr
 
-from ras import long_text, results, texts
+from ras import results
+from ras.long_text import runs as long_text
+from ras.library import texts
 from tabs.common import UIContext, keep_choice, require_role, score_choice, ui_action
 from tabs.flag_labels import flag_words
 from tabs.infer import progress_html, task_picker
@@ -61,8 +63,8 @@ def signature(status: dict) -> str:
                        for p in status["parts"]])
 
 
-def wire_events(tab: LongTextTab, ctx: UIContext, others: dict) -> None:
-    i18n, role_picker, runner = ctx.i18n, others["header"].role, ctx.services["runner"]
+def wire_events(tab: LongTextTab, ctx: UIContext, others) -> None:
+    i18n, role_picker, runner = ctx.i18n, others.header.role, ctx.runner
     private = {"api_visibility": "private"}
     part_ids, shown = gr.State([]), gr.State("")
     slot_outputs = [c for s in tab.slots for c in (s.box, s.info, s.audio, s.spectrogram, s.sentences, s.score)]
@@ -134,7 +136,7 @@ def wire_events(tab: LongTextTab, ctx: UIContext, others: dict) -> None:
             return gr.update(value=str(long_text.export_part(ws=ctx.ws, role=role, part_id=ids[index])), visible=True)
         return export
 
-    for trigger in (tab.refresh.click, role_picker.change, others["app"].load):
+    for trigger in (tab.refresh.click, role_picker.change, others.app.load):
         trigger(refresh, [role_picker, tab.task, tab.run], [tab.task, tab.run, tab.text_pick], **private)
     tab.task.change(on_task, [role_picker, tab.task], tab.results, **private)
     tab.text_pick.change(on_text_pick, tab.text_pick, [tab.text, tab.lang], **private)

@@ -81,8 +81,8 @@ def _split(i18n, key: str | None) -> tuple[str, int]:
     return role, int(product_id)
 
 
-def wire(tab: ProductsTab, ctx: UIContext, others: dict) -> None:
-    i18n, role_picker, runner = ctx.i18n, others["header"].role, ctx.services["runner"]
+def wire(tab: ProductsTab, ctx: UIContext, others) -> None:
+    i18n, role_picker, runner = ctx.i18n, others.header.role, ctx.runner
     private = {"api_visibility": "private"}
 
     @ui_action(i18n, "读取成品失败")
@@ -134,7 +134,7 @@ def wire(tab: ProductsTab, ctx: UIContext, others: dict) -> None:
         return products.get_product(ws=ctx.ws, role=role, product_id=product_id)["prompt_lang"]
 
     list_io = dict(fn=listing, inputs=[role_picker, tab.scope, tab.product], outputs=[tab.table, tab.product])
-    for trigger in (tab.refresh.click, tab.scope.change, role_picker.change, others["app"].load):
+    for trigger in (tab.refresh.click, tab.scope.change, role_picker.change, others.app.load):
         trigger(**list_io, **private)
     tab.create.click(create, [role_picker, tab.result_id, tab.name, tab.note], None, **private).then(
         **list_io, **private)

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 import gradio as gr
 
-from ras import roles
+from ras.library import roles
 from tabs.common import UIContext, ui_action
 from tabs.header import refreshed_roles
 
@@ -49,8 +49,8 @@ def role_rows(ctx: UIContext) -> list[list]:
     return [[r["role"], r["clips"]] for r in roles.list_roles(ws=ctx.ws)]
 
 
-def wire(tab: RolesTab, ctx: UIContext, others: dict) -> None:
-    i18n, role_picker = ctx.i18n, others["header"].role
+def wire(tab: RolesTab, ctx: UIContext, others) -> None:
+    i18n, role_picker = ctx.i18n, others.header.role
 
     @ui_action(i18n, "新建角色失败")
     def create(category: str, name: str):
@@ -78,5 +78,5 @@ def wire(tab: RolesTab, ctx: UIContext, others: dict) -> None:
     tab.rename.click(rename, [role_picker, tab.new_name], outputs, api_visibility="private")
     tab.delete.click(delete, [role_picker, tab.confirm_delete],
                      [tab.table, role_picker, tab.confirm_delete, tab.status], api_visibility="private")
-    for trigger in (others["header"].refresh.click, others["app"].load):
+    for trigger in (others.header.refresh.click, others.app.load):
         trigger(lambda: role_rows(ctx), None, tab.table, api_visibility="private")

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 import gradio as gr
 
-from ras import split_service
+from ras.split import pieces as split_service
 from tabs.common import UIContext, keep_choice, require_role, selected_row, ui_action
 
 PIECE_COLUMNS = ("开始（秒）", "结束（秒）", "文本")
@@ -88,8 +88,8 @@ def table_pieces(table) -> list[dict]:
     return pieces
 
 
-def wire(tab: SplitTab, ctx: UIContext, others: dict) -> None:
-    i18n, role_picker = ctx.i18n, others["header"].role
+def wire(tab: SplitTab, ctx: UIContext, others) -> None:
+    i18n, role_picker = ctx.i18n, others.header.role
 
     def chosen(clip_id) -> int:
         if clip_id is None:
@@ -141,7 +141,7 @@ def wire(tab: SplitTab, ctx: UIContext, others: dict) -> None:
         return selected_row(evt) + 1
 
     private = {"api_visibility": "private"}
-    for trigger in (role_picker.change, others["app"].load, tab.refresh.click):
+    for trigger in (role_picker.change, others.app.load, tab.refresh.click):
         trigger(refresh, [role_picker, tab.clip], tab.clip, **private)
     tab.propose.click(propose, [role_picker, tab.clip, tab.min_silence],
                       [tab.waveform, tab.spectrogram, tab.pieces, tab.status], **private)

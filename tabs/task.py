@@ -6,8 +6,10 @@ from dataclasses import dataclass
 import gradio as gr
 
 from gsv_integration.request import TEXT_SPLIT_METHODS
-from ras import clips, tasks, texts
-from ras.task_spec import parse_values
+from ras.library import clips
+from ras.queue import tasks
+from ras.library import texts
+from ras.queue.task_spec import parse_values
 from tabs.common import UIContext, choices
 
 # Variables a task can compare, in the UI's order: (label key, spec parameter).
@@ -199,7 +201,7 @@ def task_rows(ctx: UIContext, role: str | None) -> list[list]:
                                                                                                   role=role)]
 
 
-def wire(tab: TaskTab, ctx: UIContext, others: dict) -> None:
+def wire(tab: TaskTab, ctx: UIContext, others) -> None:
     from tabs.task_events import wire_events
 
     wire_events(tab, ctx, others)

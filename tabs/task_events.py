@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import gradio as gr
 
-from ras import jobs, tasks
+from ras.queue import jobs
+from ras.queue import tasks
 from tabs.common import UIContext, parse_ids, require_role, ui_action
 from tabs.task import (TaskTab, clip_choices, default_texts, spec_from_form, task_rows,
                        text_choices)
@@ -25,9 +26,9 @@ def format_estimate(i18n, jobs: int, seconds_per_job: float | None, workers: int
     return text
 
 
-def wire_events(tab: TaskTab, ctx: UIContext, others: dict) -> None:
-    i18n, role_picker = ctx.i18n, others["header"].role
-    backend, runner = ctx.services["backend"], ctx.services["runner"]
+def wire_events(tab: TaskTab, ctx: UIContext, others) -> None:
+    i18n, role_picker = ctx.i18n, others.header.role
+    backend, runner = ctx.backend, ctx.runner
     base_keys = list(tab.base)
     value_keys = list(tab.values)
     form = [tab.name, tab.clips, tab.texts, tab.gpt, tab.sovits, *tab.base.values(), tab.variables,
@@ -140,18 +141,17 @@ def wire_events(tab: TaskTab, ctx: UIContext, others: dict) -> None:
         return f"✔ {i18n('已删除任务')} #{int(task_id)}", task_rows(ctx, role)
 
     private = {"api_visibility": "private"}
-    for trigger in (role_picker.change, others["app"].load):
+    for trigger in (role_picker.change, others.app.load):
         trigger(on_role, role_picker, [tab.clips, tab.texts, tab.task_table], **private)
     model_outputs = [tab.gpt, tab.sovits, tab.vary_gpt, tab.vary_sovits, tab.base["sample_steps"],
                      tab.base["super_sampling"]]
     tab.refresh_models.click(refresh_models, None, model_outputs, **private)
-    others["app"].load(lambda: refresh_models(warn=False), None, model_outputs, **private)
+    others.app.load(lambda: refresh_models(warn=False), None, model_outputs, **private)
     tab.variables.change(on_variables, tab.variables, [*tab.values.values(), tab.vary_gpt, tab.vary_sovits],
                          **private)
     tab.preset.change(on_preset, tab.preset, [tab.variables, tab.combine, *tab.values.values()], **private)
     tab.select_filtered.click(select_filtered, [role_picker, tab.clip_filter], tab.clips, **private)
-    if "classify" in others:
-        tab.use_group.click(use_group, [role_picker, others["classify"].group_clip_ids], tab.clips, **private)
+    tab.use_group.click(use_group, [role_picker, others.classify.group_clip_ids], tab.clips, **private)
     tab.estimate.click(estimate, [role_picker, *form], tab.summary, **private)
     tab.create.click(create, [role_picker, *form], [tab.summary, tab.task_table, tab.task_id], **private)
     tab.load_spec.click(load_spec, [role_picker, tab.task_id], form, **private)

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 import gradio as gr
 
-from ras import texts
+from ras.library import texts
 from ras.languages import LANG_CODES
 from tabs.common import UIContext, choices, ui_action
 
@@ -45,7 +45,7 @@ def _rows(ctx: UIContext) -> list[list]:
     return [[t["id"], t["content"], t["lang"], t["category"]] for t in texts.list_texts(ws=ctx.ws)]
 
 
-def wire(tab: TextsTab, ctx: UIContext, others: dict) -> None:
+def wire(tab: TextsTab, ctx: UIContext, others) -> None:
     i18n = ctx.i18n
 
     @ui_action(i18n, "新增文本失败")

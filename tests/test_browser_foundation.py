@@ -40,7 +40,7 @@ def test_create_role_import_and_browse(page, running_app, tmp_path):
     page.wait_for_selector("#clips_audio audio[src]", state="attached")
     screenshot(page, "tab_roles")
 
-    for key, _ in webui_ras.TAB_TITLES:
+    for key in (entry.tab_id for entry in webui_ras.TABS):
         if key not in ("roles", "import"):
             open_tab(page, key)
             screenshot(page, f"first_look_{key}")

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 import soundfile
 
-from ras.audio_join import SampleRateMismatch, faded, join_wavs
+from ras.audio.join import SampleRateMismatch, faded, join_wavs
 
 
 def tone(path, seconds, sr=32000, freq=220.0):

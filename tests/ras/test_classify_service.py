@@ -4,8 +4,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from ras import classify, clips, importer, roles
-from ras.workspace import Workspace
+from ras.classify import groups as classify
+from ras.library import clips
+from ras.library import importer
+from ras.library import roles
+from ras.store.workspace import Workspace
 from tests.ras import conftest_speech
 
 needs_speech = pytest.mark.skipif(not conftest_speech.tools_available(), reason="needs espeak-ng and sox")
@@ -92,7 +95,7 @@ def fake_role(ws, tmp_path, count=9):
         rows.append(f"{path}|spk{i % 3}|zh|文本{i}\n")
     listing = tmp_path / "fake.list"
     listing.write_text("".join(rows), encoding="utf-8")
-    from ras.role_models import Clip
+    from ras.store.role_tables import Clip
 
     with ws.role_session("测试-分类") as session:  # files are not real audio: insert rows directly
         for i in range(count):

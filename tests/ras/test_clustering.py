@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from ras import clustering
+from ras.classify import clustering
 from tests.ras import conftest_speech
 
 # Measured on these voices: same-voice cosine distance ~0.05-0.08, nearest
@@ -20,7 +20,7 @@ def voices():
         pytest.skip("needs espeak-ng and sox")
     import soundfile as sf
 
-    from ras.speaker import load_encoder
+    from ras.classify.speaker import load_encoder
 
     clips = conftest_speech.voice_clips()
     paths = [path for voice in conftest_speech.VOICES for path in clips[voice]]

@@ -3,9 +3,9 @@ import sqlite3
 import pytest
 from sqlalchemy import text
 
-from ras import db
-from ras.role_models import ROLE_TABLES
-from ras.workspace import ROLE_SCHEMA_VERSION, Workspace
+from ras.store import db
+from ras.store.role_tables import ROLE_TABLES
+from ras.store.workspace import ROLE_SCHEMA_VERSION, Workspace
 
 
 def test_new_role_db_is_wal_with_the_latest_schema(tmp_path):
@@ -82,7 +82,8 @@ def test_a_role_folder_from_the_first_release_opens_and_keeps_its_clips(tmp_path
             INSERT INTO task VALUES (1, 'old', '{}', '2026-01-01 00:00:00');
             PRAGMA user_version=1;
         """)
-    from ras import clips, tasks
+    from ras.library import clips
+    from ras.queue import tasks
 
     ws = Workspace(tmp_path / "roles")
     assert clips.list_clips(ws=ws, role="old-role")[1][0]["text"] == "旧的音频"

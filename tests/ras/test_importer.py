@@ -3,8 +3,10 @@ import os
 import pytest
 import soundfile
 
-from ras import clips, importer, roles
-from ras.workspace import Workspace
+from ras.library import clips
+from ras.library import importer
+from ras.library import roles
+from ras.store.workspace import Workspace
 from tests.fixtures.app import write_tone
 
 

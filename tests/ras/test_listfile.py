@@ -1,6 +1,6 @@
 from pathlib import Path
 
-from ras.listfile import candidate_paths, parse_list, read_list_text, resolve_audio
+from ras.library.listfile import candidate_paths, parse_list, read_list_text, resolve_audio
 
 
 def test_bom_crlf_blank_lines_and_upper_case_codes(tmp_path):

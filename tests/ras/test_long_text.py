@@ -6,8 +6,8 @@ import zipfile
 
 from sqlmodel import select
 
-from ras import long_text
-from ras.role_models import Clip, Job, Task
+from ras.long_text import runs as long_text
+from ras.store.role_tables import Clip, Job, Task
 from tests.fixtures.app import write_tone
 from tests.ras.test_products import make_result, setup  # noqa: F401 - the shared fixture
 

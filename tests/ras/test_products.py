@@ -8,9 +8,11 @@ from pathlib import Path
 import pytest
 
 from gsv_integration.request import SynthesisRequest
-from ras import importer, products, roles
-from ras.role_models import Job, ParamSet, Task
-from ras.workspace import Workspace
+from ras import products
+from ras.library import importer
+from ras.library import roles
+from ras.store.role_tables import Job, ParamSet, Task
+from ras.store.workspace import Workspace
 from tests.fixtures.app import write_tone
 
 
@@ -19,8 +21,8 @@ def make_result(ws: Workspace, role: str, tmp_path: Path, **fields) -> int:
     with ws.role_session(role) as session:
         from sqlmodel import select
 
-        from ras.clips import clip_audio_path
-        from ras.role_models import Clip
+        from ras.library.clips import clip_audio_path
+        from ras.store.role_tables import Clip
 
         clips = session.exec(select(Clip).order_by(Clip.id)).all()
         task = Task(name="t", spec_json="{}")

@@ -4,8 +4,12 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import text
 
-from ras import importer, results, roles, tasks, texts
-from ras.workspace import Workspace
+from ras import results
+from ras.library import importer
+from ras.library import roles
+from ras.queue import tasks
+from ras.library import texts
+from ras.store.workspace import Workspace
 from tests.fixtures.app import write_tone
 
 
@@ -57,7 +61,7 @@ def test_scores_update_the_reference_mean_and_the_comparison(done_task):
         results.score_result(ws=ws, role=role, result_id=2, score=9)
     with pytest.raises(ValueError, match="no audio"):
         results.score_result(ws=ws, role=role, result_id=6, score=1)
-    from ras import clips
+    from ras.library import clips
 
     assert clips.get_clip(ws=ws, role=role, clip_id=1).mean_score == 4  # jobs 1 and 3 used clip 1
     rows = {r["label"]: r for r in results.compare_by_variable(ws=ws, role=role, task_id=task_id)}

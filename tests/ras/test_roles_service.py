@@ -1,8 +1,8 @@
 import pytest
 
-from ras import roles
-from ras.role_names import InvalidRoleName
-from ras.workspace import RoleNotFound, Workspace
+from ras.library import roles
+from ras.library.role_names import InvalidRoleName
+from ras.store.workspace import RoleNotFound, Workspace
 
 
 @pytest.fixture

@@ -9,11 +9,15 @@ import pytest
 from sqlmodel import select
 
 from gsv_integration.local_engine import LocalEngine
-from ras import importer, jobs, roles, tasks, texts
-from ras.analysis import Analyzer
-from ras.role_models import Job
-from ras.runner import Runner
-from ras.workspace import Workspace
+from ras.library import importer
+from ras.queue import jobs
+from ras.library import roles
+from ras.queue import tasks
+from ras.library import texts
+from ras.metrics.analyzer import Analyzer
+from ras.store.role_tables import Job
+from ras.queue.runner import Runner
+from ras.store.workspace import Workspace
 from tests.fixtures.app import wait_for
 from tests.fixtures.gsv import WORKER_TEST_CONFIG, make_ref_wav
 

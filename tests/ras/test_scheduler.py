@@ -1,6 +1,6 @@
 import itertools
 
-from ras.scheduler import EngineState, JobKey, Scheduler, count_costs, scheduled_order
+from ras.queue.scheduler import EngineState, JobKey, Scheduler, count_costs, scheduled_order
 
 
 def grid_jobs():

@@ -3,9 +3,14 @@ import json
 import pytest
 from sqlalchemy import text
 
-from ras import importer, results, roles, score_weights, tasks, texts
+from ras import results
+from ras.library import importer
+from ras.library import roles
+from ras.metrics import score_weights
+from ras.queue import tasks
+from ras.library import texts
 from ras.metrics import scoring
-from ras.workspace import Workspace
+from ras.store.workspace import Workspace
 from tests.fixtures.app import write_tone
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from ras.sentences import detect_lang, split_sentences
+from ras.long_text.sentences import detect_lang, split_sentences
 
 EN = ("The train slowed. Nobody had used this line for years, yet the platform was clean. "
       "She stepped down. It was 3.5 degrees! Then she smiled")

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from ras import speaker
+from ras.classify import speaker
 from tests.ras import conftest_speech
 
 pytestmark = pytest.mark.skipif(not conftest_speech.tools_available(), reason="needs espeak-ng and sox")

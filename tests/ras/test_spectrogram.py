@@ -6,7 +6,7 @@ import time
 import numpy as np
 from PIL import Image
 
-from ras import spectrogram as spec
+from ras.audio import spectrogram as spec
 from tests.fixtures.audio import tone_samples, write_wav
 
 

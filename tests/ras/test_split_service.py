@@ -5,8 +5,11 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from ras import clips, importer, roles, split_service
-from ras.workspace import Workspace
+from ras.library import clips
+from ras.library import importer
+from ras.library import roles
+from ras.split import pieces as split_service
+from ras.store.workspace import Workspace
 from tests.ras import conftest_speech
 
 needs_speech = pytest.mark.skipif(not conftest_speech.tools_available(), reason="needs espeak-ng and sox")

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from ras import splitting
+from ras.split import cut_points as splitting
 from tests.ras import conftest_speech
 
 needs_speech = pytest.mark.skipif(not conftest_speech.tools_available(), reason="needs espeak-ng and sox")

@@ -1,6 +1,6 @@
 import pytest
 
-from ras.task_spec import SpecError, expand_spec, parse_values
+from ras.queue.task_spec import SpecError, expand_spec, parse_values
 
 
 def test_each_varies_one_parameter_at_a_time_from_the_base():

@@ -9,7 +9,7 @@ def test_every_tab_builds_and_components_have_elem_ids(tmp_path):
     ctx = webui_ras.make_context(Settings(roles_dir=tmp_path / "roles"))
     app = webui_ras.build_app(ctx)
     tab_ids = {block.elem_id for block in app.blocks.values() if isinstance(block, gr.Tab)}
-    assert {f"tab_{key}" for key, _ in webui_ras.TAB_TITLES} <= tab_ids
+    assert {f"tab_{key}" for key in (entry.tab_id for entry in webui_ras.TABS)} <= tab_ids
     inputs = [b for b in app.blocks.values() if isinstance(b, (gr.Button, gr.Textbox, gr.Dropdown, gr.Dataframe,
                                                              gr.Number, gr.Slider, gr.Audio, gr.Checkbox))]
     missing = [type(b).__name__ + ":" + str(getattr(b, "label", "")) for b in inputs if not b.elem_id]

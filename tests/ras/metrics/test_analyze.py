@@ -28,7 +28,7 @@ class ResemblyzerAdapter:
 @pytest.fixture(scope="module")
 def speaker_encoder():
     try:
-        from ras.speaker import load_encoder
+        from ras.classify.speaker import load_encoder
     except ImportError:
         return ResemblyzerAdapter()
     return load_encoder()

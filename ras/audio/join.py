@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import soundfile
 
-from ras.audio_files import atomic_target
+from ras.audio.files import atomic_target
 
 GAP_SECONDS = 0.3  # GPT-SoVITS's own fragment_interval between segments
 FADE_SECONDS = 0.005

@@ -20,13 +20,13 @@ from dataclasses import dataclass, field
 from sqlmodel import col, select
 
 from gsv_integration.engine import Engine, EngineError, SynthesisInputError
-from ras import jobs
-from ras.role_models import Job
-from ras.scheduler import EngineState, JobKey, Scheduler
-from ras.tasks import get_task, status_counts
-from ras.workspace import Workspace
+from ras.queue import jobs
+from ras.store.role_tables import Job
+from ras.queue.scheduler import EngineState, JobKey, Scheduler
+from ras.queue.tasks import get_task, status_counts
+from ras.store.workspace import Workspace
 
-log = logging.getLogger("ras.runner")
+log = logging.getLogger("ras.queue.runner")
 FIRST_JOB_TIMEOUT = 600.0  # before any job finished: model loading on a cold GPU can be slow
 MODEL_SWITCH_ALLOWANCE = 300.0
 

@@ -7,11 +7,11 @@ from pathlib import Path
 from sqlalchemy import insert
 from sqlmodel import select
 
-from ras.audio_files import AUDIO_SUFFIXES, AudioInfo, AudioUnreadable, bytes_hash, probe_audio, wav_header_info, write_atomic
-from ras.listfile import ListEntry, parse_list, read_list_text, resolve_audio
-from ras.models import utcnow
-from ras.role_models import REF_MAX_SECONDS, REF_MIN_SECONDS, Clip
-from ras.workspace import Workspace
+from ras.audio.files import AUDIO_SUFFIXES, AudioInfo, AudioUnreadable, bytes_hash, probe_audio, wav_header_info, write_atomic
+from ras.library.listfile import ListEntry, parse_list, read_list_text, resolve_audio
+from ras.store.main_tables import utcnow
+from ras.store.role_tables import REF_MAX_SECONDS, REF_MIN_SECONDS, Clip
+from ras.store.workspace import Workspace
 
 AUDIO_SUBDIR = "audio"
 

@@ -9,10 +9,10 @@ from pathlib import Path
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel
 
-from ras import role_names
-from ras.db import open_database
-from ras.models import MAIN_TABLES
-from ras.role_models import ROLE_TABLES
+from ras.library import role_names
+from ras.store.db import open_database
+from ras.store.main_tables import MAIN_TABLES
+from ras.store.role_tables import ROLE_TABLES
 
 MAIN_SCHEMA_VERSION = 1
 ROLE_SCHEMA_VERSION = 2
@@ -22,7 +22,7 @@ def _role_v2(conn) -> None:
     """v2: tasks remember whether they run and their kind; long-text runs and products."""
     from sqlalchemy import text
 
-    from ras.role_models import LongTextPart, LongTextRun, Product
+    from ras.store.role_tables import LongTextPart, LongTextRun, Product
 
     conn.execute(text("ALTER TABLE task ADD COLUMN state VARCHAR NOT NULL DEFAULT 'idle'"))
     conn.execute(text("ALTER TABLE task ADD COLUMN kind VARCHAR NOT NULL DEFAULT 'compare'"))

@@ -11,11 +11,11 @@ from sqlalchemy import delete as sql_delete
 from sqlalchemy import func, insert
 from sqlmodel import col, select
 
-from ras import texts
-from ras.db import get_row
-from ras.role_models import JOB_STATUSES, Clip, Job, ParamSet, Task
-from ras.task_spec import ExpandedSpec, SpecError, expand_spec
-from ras.workspace import Workspace
+from ras.library import texts
+from ras.store.db import get_row
+from ras.store.role_tables import JOB_STATUSES, Clip, Job, ParamSet, Task
+from ras.queue.task_spec import ExpandedSpec, SpecError, expand_spec
+from ras.store.workspace import Workspace
 
 WeightResolver = Callable[[str, str], str]  # (kind "gpt"|"sovits", file or name) -> file path
 DefaultWeight = Callable[[str], "str | None"]  # kind -> GPT-SoVITS's default file for unset weights

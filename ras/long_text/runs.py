@@ -16,17 +16,17 @@ from pathlib import Path
 from sqlalchemy import func, insert, or_
 from sqlmodel import col, select
 
-from ras.audio_files import atomic_target
-from ras.audio_join import join_wavs
-from ras.db import get_row
+from ras.audio.files import atomic_target
+from ras.audio.join import join_wavs
+from ras.store.db import get_row
 from ras.languages import require_lang
-from ras.models import utcnow
+from ras.store.main_tables import utcnow
 from ras.results import checked_score, finished_result
-from ras.role_models import Clip, Job, LongTextPart, LongTextRun, ParamSet, Task
-from ras.sentences import detect_lang, split_sentences
-from ras.task_spec import check_parameters, spec_names
-from ras.tasks import get_task, status_counts
-from ras.workspace import Workspace
+from ras.store.role_tables import Clip, Job, LongTextPart, LongTextRun, ParamSet, Task
+from ras.long_text.sentences import detect_lang, split_sentences
+from ras.queue.task_spec import check_parameters, spec_names
+from ras.queue.tasks import get_task, status_counts
+from ras.store.workspace import Workspace
 
 LONG_TEXT_DIR = "long_text"
 MAX_SENTENCES = 500
@@ -164,7 +164,7 @@ def run_status(*, ws: Workspace, role: str, run_id: int) -> dict:
 
 def rebuild_joined(ws: Workspace, role: str, part_id: int) -> Path | None:
     """Join the part's sentences when all are done; returns the joined wav (None while some are missing)."""
-    from ras.spectrogram import render_spectrogram
+    from ras.audio.spectrogram import render_spectrogram
 
     role_dir = ws.role_dir(role)
     with ws.role_session(role) as session:
@@ -196,7 +196,7 @@ def rebuild_joined(ws: Workspace, role: str, part_id: int) -> Path | None:
 
 
 def _write_json(path: Path, data: dict) -> None:
-    from ras.audio_files import write_atomic
+    from ras.audio.files import write_atomic
 
     write_atomic(path, json.dumps(data, ensure_ascii=False, indent=2).encode("utf-8"))
 

@@ -23,13 +23,13 @@ import numpy as np
 from sqlalchemy import delete, func, update
 from sqlmodel import col, select
 
-from ras import clustering
-from ras.clips import clip_audio_path
-from ras.db import get_row
-from ras.role_models import Clip, ClipEmbedding, ClipGroup
-from ras.workspace import Workspace
+from ras.classify import clustering
+from ras.library.clips import clip_audio_path
+from ras.store.db import get_row
+from ras.store.role_tables import Clip, ClipEmbedding, ClipGroup
+from ras.store.workspace import Workspace
 
-log = logging.getLogger("ras.classify")
+log = logging.getLogger("ras.classify.groups")
 
 EMBED_BATCH = 16  # clips per forward pass
 COMMIT_EVERY = 64  # clips per DB commit: an interrupted run keeps what it computed
@@ -42,7 +42,7 @@ _embed_lock = threading.Lock()
 
 def default_encoder(settings):
     """The speaker encoder of --sv-model (None: resemblyzer's bundled one); load_encoder caches it."""
-    from ras.speaker import load_encoder
+    from ras.classify.speaker import load_encoder
 
     sv_model = str(settings.sv_model) if settings.sv_model else None
     gsv_root = str(settings.gsv_root) if settings.gsv_root else None

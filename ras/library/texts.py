@@ -4,8 +4,8 @@ from __future__ import annotations
 from sqlmodel import select
 
 from ras.languages import require_lang
-from ras.models import TestText
-from ras.workspace import Workspace
+from ras.store.main_tables import TestText
+from ras.store.workspace import Workspace
 
 TEXT_CATEGORIES = ("short", "long")
 

@@ -5,7 +5,7 @@ from datetime import datetime
 
 from sqlmodel import Field, SQLModel
 
-from ras.models import utcnow
+from ras.store.main_tables import utcnow
 
 REF_MIN_SECONDS, REF_MAX_SECONDS = 3.0, 10.0  # GPT-SoVITS refuses references outside this
 

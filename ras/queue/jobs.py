@@ -10,15 +10,15 @@ from pathlib import Path
 from sqlmodel import Session, col, select
 
 from gsv_integration.request import SynthesisRequest, SynthesisResult
-from ras.clips import clip_audio_path
-from ras.db import get_row
+from ras.library.clips import clip_audio_path
+from ras.store.db import get_row
 from ras.metrics.rate import chars_per_second
-from ras.models import utcnow
-from ras.role_models import Clip, Job, ParamSet, Task
-from ras.scheduler import JobKey
-from ras.task_spec import PARAMETERS
-from ras.tasks import RESULTS_DIR
-from ras.workspace import Workspace
+from ras.store.main_tables import utcnow
+from ras.store.role_tables import Clip, Job, ParamSet, Task
+from ras.queue.scheduler import JobKey
+from ras.queue.task_spec import PARAMETERS
+from ras.queue.tasks import RESULTS_DIR
+from ras.store.workspace import Workspace
 
 MAX_ATTEMPTS = 2  # a crash or hang is retried once, then the job fails with the reason
 
@@ -97,7 +97,7 @@ def fail_or_retry(session: Session, job: Job, reason: str, *, retry: bool) -> st
 
 def recover_interrupted(ws: Workspace, role: str) -> int:
     """After the web process died: running jobs whose wav landed are done, others queue again."""
-    from ras.audio_files import probe_audio
+    from ras.audio.files import probe_audio
 
     recovered = 0
     role_dir = ws.role_dir(role)

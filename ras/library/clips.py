@@ -7,11 +7,11 @@ from pathlib import Path
 from sqlalchemy import func
 from sqlmodel import col, select
 
-from ras.db import get_row
+from ras.store.db import get_row
 from ras.languages import require_lang
-from ras.models import utcnow
-from ras.role_models import Clip, ClipGroup
-from ras.workspace import Workspace
+from ras.store.main_tables import utcnow
+from ras.store.role_tables import Clip, ClipGroup
+from ras.store.workspace import Workspace
 
 CLIP_SORTS = {  # a fixed whitelist: never SQL built from request text
     "id": col(Clip.id),

@@ -18,7 +18,7 @@ from typing import Protocol, Sequence
 
 import numpy as np
 
-from ras.audio_files import atomic_target
+from ras.audio.files import atomic_target
 from ras.metrics import asr
 from ras.metrics.features import load_mono, resample
 

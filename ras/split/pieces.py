@@ -17,14 +17,14 @@ from pathlib import Path
 import numpy as np
 from sqlmodel import select
 
-from ras import splitting
-from ras.audio_files import bytes_hash, write_atomic
-from ras.clips import clip_audio_path, get_clip
-from ras.importer import AUDIO_SUBDIR, is_reference_length
-from ras.models import utcnow
-from ras.role_models import Clip
-from ras.spectrogram import render_spectrogram, render_waveform_with_cuts
-from ras.workspace import Workspace
+from ras.split import cut_points as splitting
+from ras.audio.files import bytes_hash, write_atomic
+from ras.library.clips import clip_audio_path, get_clip
+from ras.library.importer import AUDIO_SUBDIR, is_reference_length
+from ras.store.main_tables import utcnow
+from ras.store.role_tables import Clip
+from ras.audio.spectrogram import render_spectrogram, render_waveform_with_cuts
+from ras.store.workspace import Workspace
 
 PREVIEW_SUBDIR = "cache/split"  # waveform/spectrogram PNGs the split tab shows (inside the served folder)
 _transcribers: dict[str, splitting.WhisperTranscriber] = {}

@@ -14,14 +14,14 @@ from typing import TYPE_CHECKING
 
 from sqlmodel import col, select
 
-from ras.clips import clip_audio_path
-from ras.role_models import Clip, Job
-from ras.workspace import Workspace
+from ras.library.clips import clip_audio_path
+from ras.store.role_tables import Clip, Job
+from ras.store.workspace import Workspace
 
 if TYPE_CHECKING:
     import numpy as np
 
-log = logging.getLogger("ras.analysis")
+log = logging.getLogger("ras.metrics.analyzer")
 
 
 class Analyzer:
@@ -54,7 +54,7 @@ class Analyzer:
         with self._encoder_lock:
             if self._encoder is None and self._encoder_error is None:
                 try:
-                    from ras.speaker import load_encoder
+                    from ras.classify.speaker import load_encoder
 
                     self._encoder = load_encoder(str(self.sv_model) if self.sv_model else None,
                                                  gsv_root=str(self.gsv_root) if self.gsv_root else None)
@@ -71,7 +71,7 @@ class Analyzer:
 
     def analyze(self, role: str, job_id: int) -> None:
         from ras.metrics.features import load_mono
-        from ras.spectrogram import render_spectrogram
+        from ras.audio.spectrogram import render_spectrogram
 
         role_dir = self.ws.role_dir(role)
         with self.ws.role_session(role) as session:
@@ -102,7 +102,7 @@ class Analyzer:
         """Metrics of one wav; audio is its (samples, rate) when already decoded."""
         from ras.metrics import analyze_samples
         from ras.metrics.features import load_mono
-        from ras.score_weights import load_weights
+        from ras.metrics.score_weights import load_weights
 
         samples, sr = audio if audio is not None else load_mono(wav)
         encoder = self.speaker_encoder() if ref is not None else None

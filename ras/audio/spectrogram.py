@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ras.audio_files import atomic_target
+from ras.audio.files import atomic_target
 
 HEIGHT = 160
 AXIS_HEIGHT = 14

@@ -11,9 +11,9 @@ from sqlmodel import col, select
 
 from ras.metrics import scoring
 from ras.metrics.rate import rate_bounds
-from ras.models import AppSetting
-from ras.role_models import Job
-from ras.workspace import Workspace
+from ras.store.main_tables import AppSetting
+from ras.store.role_tables import Job
+from ras.store.workspace import Workspace
 
 SETTING_KEY = "auto_score_weights"
 

@@ -1,0 +1,1 @@
+"""Audio files: probing, atomic writes, joining and spectrogram rendering."""

@@ -1,0 +1,1 @@
+"""Classify a role's clips by voice/style: speaker embeddings and clustering."""

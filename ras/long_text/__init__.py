@@ -1,0 +1,1 @@
+"""Long-text runs: sentences of a long text synthesized by the best configurations."""

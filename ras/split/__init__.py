@@ -1,0 +1,1 @@
+"""Split a long or flawed clip at its pauses into new clips."""

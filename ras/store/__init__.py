@@ -1,0 +1,1 @@
+"""Storage: SQLite engines, the data folders, table definitions and schema migrations."""
