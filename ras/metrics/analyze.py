@@ -161,7 +161,7 @@ def analyze_audio(path: str | Path, text: str, text_lang: str, *, ref_path=None,
 
     Returns {"metrics": {...}, "flags": [...], "auto_score": float 0-100,
     "missing": {metric: reason}}. ref_path + speaker_encoder (an object with
-    .embed(samples, sr) -> vector, see ras.speaker) add speaker_similarity;
+    .embed(samples, sr) -> vector, see ras.classify.speaker) add speaker_similarity;
     asr_model_dir (a local faster-whisper folder) adds asr_text and cer;
     weights overrides scoring.DEFAULT_WEIGHTS. DNSMOS is ~40 GFLOP per started
     9 s of audio (0.2-0.5 s on 2 cores), most of the cost: dnsmos=False skips

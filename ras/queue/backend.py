@@ -72,7 +72,7 @@ class Backend:
                 "capabilities": self.capabilities()}
 
     def weight_choosers(self) -> dict:
-        """Keyword arguments for ras.tasks: how names resolve and what unset weights become."""
+        """Keyword arguments for ras.queue.tasks: how names resolve and what unset weights become."""
         if not self.configured:
             return {"resolve_weight": None, "default_weight": None}
         return {"resolve_weight": self.resolve_weight, "default_weight": self.default_weight}

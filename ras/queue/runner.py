@@ -1,7 +1,7 @@
 """Runs queued jobs through the engines: one thread per engine, supervised.
 
 The queue is the job rows. A worker thread takes the cheapest next job for its
-engine's loaded state (ras.scheduler), runs it with a timeout, and records the
+engine's loaded state (ras.queue.scheduler), runs it with a timeout, and records the
 outcome. A crashed or hung engine is killed and restarted by its engine class;
 the job is retried once, then failed with the reason. Killing the web process
 loses nothing finished: on start-up, interrupted jobs are recovered and tasks

@@ -94,6 +94,6 @@ def test_waveform_has_a_red_line_at_each_cut(tmp_path):
 
 
 def test_module_imports_no_figure_library_or_gradio():
-    code = "import sys, ras.spectrogram; print('matplotlib' in sys.modules, 'gradio' in sys.modules)"
+    code = "import sys, ras.audio.spectrogram; print('matplotlib' in sys.modules, 'gradio' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "False False"

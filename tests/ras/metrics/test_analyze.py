@@ -10,7 +10,7 @@ TEXT = "Fresh coffee and warm toast make a simple but happy breakfast."
 
 
 class ResemblyzerAdapter:
-    """The ras.speaker encoder interface (.name, .embed(samples, sr) -> unit vector) over resemblyzer."""
+    """The ras.classify.speaker encoder interface (.name, .embed(samples, sr) -> unit vector) over resemblyzer."""
 
     name = "resemblyzer"
 
