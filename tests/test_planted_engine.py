@@ -153,7 +153,7 @@ def test_a_planted_take_costs_little_cpu(reference, tmp_path):
         synthesize_planted(request_for(reference, seed=seed), tmp_path / "t.wav", {"default": Profile(0.5)})
     per_take = (cpu_seconds() - started) / 10
     print(f"planted take CPU: {per_take * 1000:.1f} ms")
-    assert per_take < 0.1
+    assert per_take < 0.15
 
 
 def test_ras_metrics_flag_planted_takes_and_pass_clean_ones(reference, tmp_path):
@@ -252,14 +252,20 @@ def test_app_runs_a_task_on_a_planted_server_and_scores_the_takes(tmp_path):
 
         def scored():
             found = client.predict(role, task_id, "id", 1, 50, api_name="/list_results")["results"]
-            return found if len(found) == 4 and all(r.get("metrics") for r in found) else None
+            return found if len(found) == 4 and all(r.get("auto_score") is not None for r in found) else None
 
         results = wait_for(scored, timeout=120, what="metrics of the four takes")
         truth = {t["seed"]: t["planted"] for t in server.takes()}
         assert sorted(truth) == [1, 2, 3, 4]
+        print({r["params"]["seed"]: (truth[r["params"]["seed"]], r["auto_score"], r["flags"]) for r in results})
         for result in results:
             assert result["metrics"]["duration"] > 0.5
-        print({r["params"]["seed"]: (truth[r["params"]["seed"]], r["score"]) for r in results})
+            if truth[result["params"]["seed"]] in RELIABLE_DETECTION:
+                assert result["flags"], result
+        clean = [r["auto_score"] for r in results if truth[r["params"]["seed"]] is None]
+        flagged = [r["auto_score"] for r in results if truth[r["params"]["seed"]] in RELIABLE_DETECTION]
+        assert clean and flagged, truth  # seeds 1-4 at 0.5 plant some and spare some
+        assert min(clean) > max(flagged)
     finally:
         app.stop()
         server.kill()
