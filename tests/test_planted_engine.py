@@ -175,7 +175,8 @@ def test_ras_metrics_flag_planted_takes_and_pass_clean_ones(reference, tmp_path)
 
 
 def test_in_process_engine_keeps_the_protocol_and_the_ground_truth(reference, tmp_path):
-    profiles_path = save_profiles(tmp_path / "profiles.json", {"default": Profile(fail_rate=1.0, kinds=("long_pause",))})
+    always_pause = Profile(fail_rate=1.0, kinds=("long_pause",))
+    profiles_path = save_profiles(tmp_path / "profiles.json", {"default": always_pause})
     engine = PlantedEngine(profiles_path, name="planted-1", weight_dirs=(str(planted_weights_dir(tmp_path)),))
     assert isinstance(engine, Engine)
     engine.start()
