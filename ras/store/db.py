@@ -17,7 +17,11 @@ from sqlmodel import create_engine
 
 
 class SchemaTooNew(RuntimeError):
-    pass
+    """The DB was written by a newer release; opening it could lose what that release stored."""
+
+
+class RowNotFound(LookupError):
+    """A stored thing asked for by id does not exist (deleted meanwhile, or a wrong id); the message names it."""
 
 
 def _on_connect(dbapi_connection, _record) -> None:
@@ -70,8 +74,8 @@ def open_database(path: Path, *, steps: Sequence[Sequence[str]]) -> Engine:
 
 
 def get_row(session, model, row_id, what: str, role: str):
-    """The row with this id, or LookupError naming what is missing and in which role (users see it)."""
+    """The row with this id, or RowNotFound naming what is missing and in which role (users see it)."""
     row = session.get(model, int(row_id))
     if row is None:
-        raise LookupError(f"{what} {row_id} not found in role {role!r}")
+        raise RowNotFound(f"{what} {row_id} not found in role {role!r}")
     return row

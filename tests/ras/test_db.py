@@ -85,3 +85,17 @@ def test_a_role_folder_from_the_first_release_opens_and_keeps_its_clips(tmp_path
         assert db.schema_version(conn) == ROLE_SCHEMA_VERSION
         assert conn.execute(text("SELECT count(*) FROM product")).scalar_one() == 0
     ws.close()
+
+
+def test_a_missing_row_is_a_typed_error_naming_it_and_its_role(tmp_path):
+    from ras.library import texts
+    from ras.queue import tasks
+
+    ws = Workspace(tmp_path / "roles")
+    ws.role_engine("a-b", create=True)
+    with pytest.raises(db.RowNotFound, match=r"task 99 not found in role 'a-b'"):
+        tasks.task_spec(ws=ws, role="a-b", task_id=99)
+    with pytest.raises(db.RowNotFound, match=r"test text\(s\) \[7\] not found"):
+        texts.get_texts(ws=ws, ids=[7])
+    assert issubclass(db.RowNotFound, LookupError)  # callers that catch LookupError keep working
+    ws.close()
