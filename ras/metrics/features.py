@@ -41,6 +41,7 @@ class ClipFeatures:
     def duration(self) -> float:
         return len(self.original) / float(self.original_sr)
 
+
 def frame_signal(samples: np.ndarray, win: int, hop: int) -> np.ndarray:
     """Centred frames (zero-padded by half a window) as a read-only strided view."""
     padded = np.pad(samples, (win // 2, win // 2 + hop))

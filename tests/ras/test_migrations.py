@@ -8,6 +8,7 @@ from ras.library import clips, texts
 from ras.long_text import runs
 from ras.products import list_products
 from ras.queue import tasks
+from ras.store import db
 from ras.store.main_tables import MAIN_TABLES
 from ras.store.migrations import MAIN_STEPS, ROLE_STEPS
 from ras.store.role_tables import ROLE_TABLES
@@ -192,8 +193,6 @@ def test_the_table_classes_match_the_newest_migration_step(tmp_path, which):
 
 def test_an_upgrade_that_fails_halfway_leaves_the_old_folder_as_it_was(tmp_path):
     """A crash or a bad statement mid-upgrade must not leave a schema that no step matches."""
-    from ras.store import db
-
     path = tmp_path / "role.db"
     build_at_version(path, ROLE_STEPS, ROLE_ROWS, 1)
     before = master(path)
