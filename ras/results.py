@@ -10,7 +10,7 @@ from sqlmodel import col, select
 
 from ras.store.db import get_row
 from ras.store.main_tables import utcnow
-from ras.store.role_tables import JOB_STATUSES, Clip, Job, ParamSet
+from ras.store.role_tables import JOB_STATUSES, Clip, Job, LongTextPart, ParamSet
 from ras.queue.tasks import get_task
 from ras.store.workspace import Workspace
 
@@ -164,6 +164,26 @@ def checked_score(score: float | None) -> float | None:
     return score
 
 
+# The mean that a reference clip keeps of each kind of scored row.
+_CLIP_MEAN_OF = {Job: "mean_score", LongTextPart: "long_text_score"}
+
+
+def save_score(session, row: Job | LongTextPart, score: float | None, note: str) -> Clip:
+    """Store a person's score of a result or a long-text part and refresh its reference clip's mean; commits."""
+    row.score, row.note = checked_score(score), note or ""
+    if isinstance(row, Job):
+        row.scored_at = utcnow()
+    session.add(row)
+    session.flush()
+    model = type(row)
+    clip = session.get(Clip, row.clip_id)
+    setattr(clip, _CLIP_MEAN_OF[model], session.exec(select(func.avg(model.score)).where(
+        model.clip_id == clip.id, col(model.score).is_not(None))).one())
+    session.add(clip)
+    session.commit()
+    return clip
+
+
 def score_result(*, ws: Workspace, role: str, result_id: int, score: float | None, note: str = "") -> dict:
     """Store a person's score at once; the reference clip's mean score follows."""
     score = checked_score(score)
@@ -171,14 +191,7 @@ def score_result(*, ws: Workspace, role: str, result_id: int, score: float | Non
         job = get_row(session, Job, result_id, "result", role)
         if job.status != "done":
             raise ValueError(f"result {result_id} has no audio to score (status {job.status})")
-        job.score, job.note, job.scored_at = score, note or "", utcnow()
-        session.add(job)
-        session.flush()
-        clip = session.get(Clip, job.clip_id)
-        clip.mean_score = session.exec(select(func.avg(Job.score)).where(
-            Job.clip_id == clip.id, col(Job.score).is_not(None))).one()
-        session.add(clip)
-        session.commit()
+        save_score(session, job, score, note)
     return get_result(ws=ws, role=role, result_id=result_id)
 
 

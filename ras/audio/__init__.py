@@ -1,1 +1,1 @@
-"""Audio files: probing, atomic writes, joining and spectrogram rendering."""
+"""Audio files: probing, atomic writes, decoding and resampling, level formulas, joining and spectrograms."""

@@ -14,6 +14,8 @@ from pathlib import Path
 import numpy as np
 
 from ras.audio.files import atomic_target
+from ras.audio.levels import hz_to_mel, mel_to_hz
+from ras.audio.load import load_mono
 
 HEIGHT = 160
 AXIS_HEIGHT = 14
@@ -68,8 +70,7 @@ def row_bands(sr: int, n_fft: int, rows: int) -> tuple[np.ndarray, int, np.ndarr
     Low frequencies get more rows; a band narrower than a bin shows one bin.
     """
     top_hz = min(MAX_FREQ_HZ, sr / 2)
-    mel_top = 2595.0 * np.log10(1.0 + top_hz / 700.0)
-    edges_hz = 700.0 * (10.0 ** (np.linspace(0.0, mel_top, rows + 1) / 2595.0) - 1.0)
+    edges_hz = mel_to_hz(np.linspace(0.0, hz_to_mel(top_hz), rows + 1))
     edges_bin = np.minimum(np.ceil(edges_hz * n_fft / sr).astype(np.int64), n_fft // 2 + 1)
     starts, end = edges_bin[:-1], int(max(edges_bin[-1], edges_bin[-2] + 1))
     counts = np.maximum(np.diff(np.append(starts, end)), 1).astype(np.float32)
@@ -204,8 +205,6 @@ def render_spectrogram(wav_path: str | Path, png_path: str | Path | None = None,
     if not force and is_fresh(png_path, Path(wav_path)):
         return png_path
     if audio is None:
-        from ras.metrics.features import load_mono
-
         audio = load_mono(wav_path)
     samples, sr = audio
     return save_png_atomic(render_spectrogram_image(samples, sr), png_path)

@@ -23,7 +23,7 @@ from typing import Callable, Iterable, Sequence
 
 import numpy as np
 
-from ras.metrics.features import load_mono as read_mono, resample
+from ras.audio.load import load_mono as read_mono, resample
 
 ProgressFn = Callable[[int, int], None]
 

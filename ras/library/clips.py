@@ -7,7 +7,7 @@ from pathlib import Path
 from sqlalchemy import func
 from sqlmodel import col, select
 
-from ras.store.db import get_row
+from ras.store.db import RowNotFound, get_row
 from ras.languages import require_lang
 from ras.store.main_tables import utcnow
 from ras.store.role_tables import Clip, ClipGroup
@@ -83,13 +83,13 @@ def get_clip(*, ws: Workspace, role: str, clip_id: int) -> Clip:
 
 
 def get_clips(*, ws: Workspace, role: str, clip_ids) -> dict[int, Clip]:
-    """{id: clip} for these ids in one query; LookupError naming the ids the role does not have."""
+    """{id: clip} for these ids in one query; RowNotFound naming the ids the role does not have."""
     wanted = {int(c) for c in clip_ids}
     with ws.role_session(role) as session:
         found = {c.id: c for c in session.exec(select(Clip).where(col(Clip.id).in_(wanted))).all()}
     missing = sorted(wanted - found.keys())
     if missing:
-        raise LookupError(f"clip(s) {missing} not found in role {role!r}")
+        raise RowNotFound(f"clip(s) {missing} not found in role {role!r}")
     return found
 
 

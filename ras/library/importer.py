@@ -9,8 +9,8 @@ from sqlmodel import select
 
 from ras.audio.files import AUDIO_SUFFIXES, AudioInfo, AudioUnreadable, bytes_hash, probe_audio, wav_header_info, write_atomic
 from ras.library.listfile import ListEntry, parse_list, read_list_text, resolve_audio
-from ras.store.main_tables import utcnow
 from ras.store.role_tables import REF_MAX_SECONDS, REF_MIN_SECONDS, Clip
+from ras.store.rows import new_row
 from ras.store.workspace import Workspace
 
 AUDIO_SUBDIR = "audio"
@@ -97,8 +97,8 @@ def _clip_row(entry: ListEntry, list_path: Path, role_dir: Path, copy_audio: boo
         audio = stored.as_posix()
     else:
         audio = str(source.resolve())
-    return dict(
-        audio=audio, speaker=entry.speaker, lang=entry.lang, text=entry.text, duration=round(info.duration, 3),
-        sample_rate=info.sample_rate, content_hash=digest, valid=is_reference_length(info.duration),
-        text_verified=True, source_list=str(list_path), source_line=entry.line, created_at=utcnow(),
+    return new_row(
+        Clip, audio=audio, speaker=entry.speaker, lang=entry.lang, text=entry.text,
+        duration=round(info.duration, 3), sample_rate=info.sample_rate, content_hash=digest,
+        valid=is_reference_length(info.duration), source_list=str(list_path), source_line=entry.line,
     )

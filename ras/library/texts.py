@@ -4,6 +4,7 @@ from __future__ import annotations
 from sqlmodel import select
 
 from ras.languages import require_lang
+from ras.store.db import RowNotFound
 from ras.store.main_tables import TestText
 from ras.store.workspace import Workspace
 
@@ -68,7 +69,7 @@ def get_texts(*, ws: Workspace, ids: list[int]) -> list[TestText]:
         found = {t.id: t for t in session.exec(select(TestText).where(TestText.id.in_(ids))).all()}
     missing = [i for i in ids if i not in found]
     if missing:
-        raise LookupError(f"test text(s) {missing} not found")
+        raise RowNotFound(f"test text(s) {missing} not found")
     return [found[i] for i in ids]
 
 
@@ -76,7 +77,7 @@ def update_text(*, ws: Workspace, text_id: int, content: str, lang: str, categor
     with ws.main_session() as session:
         text = session.get(TestText, text_id)
         if text is None:
-            raise LookupError(f"test text {text_id} not found")
+            raise RowNotFound(f"test text {text_id} not found")
         if not (content or "").strip():
             raise ValueError("the test text is empty")
         text.content, text.lang, text.category = content.strip(), require_lang(lang), (category or "").strip()
@@ -89,6 +90,6 @@ def delete_text(*, ws: Workspace, text_id: int) -> None:
     with ws.main_session() as session:
         text = session.get(TestText, text_id)
         if text is None:
-            raise LookupError(f"test text {text_id} not found")
+            raise RowNotFound(f"test text {text_id} not found")
         session.delete(text)
         session.commit()

@@ -21,11 +21,11 @@ from ras.audio.join import join_wavs
 from ras.store.db import get_row
 from ras.languages import require_lang
 from ras.store.main_tables import utcnow
-from ras.results import checked_score, finished_result
-from ras.store.role_tables import Clip, Job, LongTextPart, LongTextRun, ParamSet, Task
+from ras.results import checked_score, finished_result, save_score
+from ras.store.role_tables import Job, LongTextPart, LongTextRun, ParamSet, Task
 from ras.long_text.sentences import detect_lang, split_sentences
 from ras.queue.task_spec import check_parameters, spec_names
-from ras.queue.tasks import get_task, status_counts
+from ras.queue.tasks import get_task, queued_job_row, status_counts, status_counts_of_tasks
 from ras.store.workspace import Workspace
 
 LONG_TEXT_DIR = "long_text"
@@ -94,10 +94,8 @@ def start_long_text(*, ws: Workspace, role: str, result_ids: list[int], text: st
             session.add(ps)
             session.flush()
             session.add(LongTextPart(run_id=run.id, param_set_id=ps.id, clip_id=job.clip_id, source_result_id=job.id))
-            session.execute(insert(Job), [dict(
-                task_id=task.id, param_set_id=ps.id, clip_id=job.clip_id, text_id=None, seed_override=None,
-                text=sentence, text_lang=lang, status="queued", attempts=0, error="", request_json="",
-                result_path="", worker="", spectrogram_path="", metrics_json="", flags_json="", note="")
+            session.execute(insert(Job), [queued_job_row(
+                task_id=task.id, param_set_id=ps.id, clip_id=job.clip_id, text=sentence, text_lang=lang)
                 for sentence in sentences])
         session.commit()
         return {"run_id": run.id, "task_id": task.id, "sentences": first_sentences}
@@ -111,8 +109,8 @@ def _label(session, job: Job) -> str:
 def list_runs(*, ws: Workspace, role: str) -> list[dict]:
     with ws.role_session(role) as session:
         runs = session.exec(select(LongTextRun).order_by(col(LongTextRun.id).desc())).all()
-        return [{"run_id": r.id, "name": r.name, "task_id": r.task_id, **status_counts(session, r.task_id)}
-                for r in runs]
+        counts = status_counts_of_tasks(session, [r.task_id for r in runs])
+        return [{"run_id": r.id, "name": r.name, "task_id": r.task_id, **counts[r.task_id]} for r in runs]
 
 
 def get_run(session, role: str, run_id: int) -> LongTextRun:
@@ -248,14 +246,7 @@ def score_part(*, ws: Workspace, role: str, part_id: int, score: float | None, n
     score = checked_score(score)
     with ws.role_session(role) as session:
         part = get_row(session, LongTextPart, part_id, "long-text part", role)
-        part.score, part.note = score, note or ""
-        session.add(part)
-        session.flush()
-        clip = session.get(Clip, part.clip_id)
-        clip.long_text_score = session.exec(select(func.avg(LongTextPart.score)).where(
-            LongTextPart.clip_id == clip.id, col(LongTextPart.score).is_not(None))).one()
-        session.add(clip)
-        session.commit()
+        clip = save_score(session, part, score, note)
         return {"part_id": part.id, "score": part.score, "note": part.note, "clip_id": clip.id,
                 "clip_long_text_score": clip.long_text_score, "scored_at": utcnow().isoformat()}
 

@@ -13,9 +13,11 @@ from pathlib import Path
 
 import numpy as np
 
+from ras.audio.load import load_mono
+
 from . import scoring
 from .artifacts import artifact_metrics, breath_mask
-from .features import ClipFeatures, compute_features, load_mono
+from .features import ClipFeatures, compute_features
 from .rate import chars_per_second, count_units, rate_bounds, unit_name
 from .repetition import repetition_metrics
 from .signal import signal_metrics, voiced_mask
@@ -136,9 +138,9 @@ def analyze_samples(samples: np.ndarray, sr: int, text: str, text_lang: str, *, 
 
 def _analyze(samples, sr, text, text_lang, *, ref_path, speaker_encoder, asr_model_dir, weights, dnsmos) -> dict:
     features = compute_features(samples, sr)
-    active = voiced_mask(features.frame_db)
+    active = voiced_mask(features.frame_db, features.speech_db)
     metrics = signal_metrics(features, active)
-    breaths = breath_mask(features.power, features.frame_db, active)
+    breaths = breath_mask(features.power, features.frame_db, active, features.speech_db)
     # two breaths sound alike but are no repeated phrase: leave them out of the self-similarity
     metrics.update(repetition_metrics(features.log_mel, active & ~breaths))
     metrics.update(artifact_metrics(features.power, features.log_mel, active, breaths))

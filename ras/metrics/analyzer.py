@@ -70,7 +70,7 @@ class Analyzer:
             log.exception("analysis of %s job %s failed", role, job_id)
 
     def analyze(self, role: str, job_id: int) -> None:
-        from ras.metrics.features import load_mono
+        from ras.audio.load import load_mono
         from ras.audio.spectrogram import render_spectrogram
 
         role_dir = self.ws.role_dir(role)
@@ -100,8 +100,8 @@ class Analyzer:
     def analyze_file(self, wav: Path, text: str, text_lang: str, ref: Path | None,
                      audio: tuple[np.ndarray, int] | None = None) -> dict:
         """Metrics of one wav; audio is its (samples, rate) when already decoded."""
+        from ras.audio.load import load_mono
         from ras.metrics import analyze_samples
-        from ras.metrics.features import load_mono
         from ras.metrics.score_weights import load_weights
 
         samples, sr = audio if audio is not None else load_mono(wav)

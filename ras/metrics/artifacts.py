@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 
 from .features import HOP_SECONDS, N_FFT, ANALYSIS_SR
-from .signal import longest_run, speech_level_db
+from .signal import longest_run
 
 NOISE_BAND_HZ = (2000, 8000)
 NOISE_FLATNESS = 0.35
@@ -52,12 +52,13 @@ def spectral_flux_db(log_mel: np.ndarray) -> np.ndarray:
     return np.concatenate(([flux[0] if len(flux) else 0.0], flux))
 
 
-def breath_mask(power: np.ndarray, frame_db: np.ndarray, active: np.ndarray) -> np.ndarray:
-    """Frames with sound that is noise-like where voiced speech is harmonic, and quieter than the speech."""
+def breath_mask(power: np.ndarray, frame_db: np.ndarray, active: np.ndarray, speech_db: float) -> np.ndarray:
+    """Frames with sound that is noise-like where voiced speech is harmonic, and quieter than the speech
+    (speech_db: the clip's speech level, ClipFeatures.speech_db)."""
     if len(active) == 0:
         return np.zeros(0, dtype=bool)
     flat = smooth(band_flatness(power, *BREATH_BAND_HZ), NOISE_SMOOTH_S)
-    quieter = frame_db < speech_level_db(frame_db) - BREATH_BELOW_SPEECH_DB
+    quieter = frame_db < speech_db - BREATH_BELOW_SPEECH_DB
     return active & (flat > BREATH_FLATNESS) & quieter
 
 

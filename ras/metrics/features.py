@@ -1,4 +1,4 @@
-"""Audio loading and the frame features every metric shares, computed once per clip.
+"""The frame features every metric shares, computed once per clip.
 
 Analysis runs at 16 kHz: DNSMOS needs it, speech sits below 8 kHz, and a
 fixed rate lets thresholds be written in seconds and dB without per-rate
@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
-from math import gcd
-from pathlib import Path
 
 import numpy as np
+
+from ras.audio.levels import hz_to_mel, mel_to_hz, rms_db
+from ras.audio.load import resample
 
 ANALYSIS_SR = 16_000
 HOP_SECONDS = 0.010
@@ -20,6 +21,8 @@ WIN_SAMPLES = 400  # 25 ms at 16 kHz
 N_FFT = 512
 N_MELS = 40
 POWER_FLOOR = 1e-10
+# The speech level is a high percentile of frame levels: loud enough to ignore pauses, below rare peaks.
+SPEECH_PERCENTILE = 95
 
 
 @dataclass(frozen=True)
@@ -32,30 +35,11 @@ class ClipFeatures:
     power: np.ndarray  # frames x (N_FFT//2+1) power spectrum
     frame_db: np.ndarray  # frame energy in dBFS (a full-scale sine is ~ -3 dB)
     log_mel: np.ndarray  # frames x N_MELS, natural-log mel energies
+    speech_db: float  # speech level (speech_level_db of frame_db), read by several metrics
 
     @property
     def duration(self) -> float:
         return len(self.original) / float(self.original_sr)
-
-def load_mono(path: str | Path) -> tuple[np.ndarray, int]:
-    """Reads any soundfile-supported file as float32 mono in [-1, 1]; ValueError naming the file if unreadable."""
-    import soundfile as sf
-
-    try:
-        data, sr = sf.read(str(path), dtype="float32", always_2d=True)
-    except Exception as exc:  # soundfile raises several types for bad files
-        raise ValueError(f"cannot read audio file {path}: {exc}") from exc
-    return data.mean(axis=1).astype(np.float32), int(sr)
-
-
-def resample(samples: np.ndarray, sr: int, target_sr: int) -> np.ndarray:
-    """Polyphase resampling: exact for the common TTS rates and fast on CPU."""
-    if sr == target_sr or len(samples) == 0:
-        return samples.astype(np.float32, copy=False)
-    from scipy.signal import resample_poly
-
-    g = gcd(int(sr), int(target_sr))
-    return resample_poly(samples, target_sr // g, sr // g).astype(np.float32)
 
 
 def frame_signal(samples: np.ndarray, win: int, hop: int) -> np.ndarray:
@@ -75,12 +59,6 @@ def hann(n: int) -> np.ndarray:
 @lru_cache(maxsize=4)
 def mel_filterbank(sr: int = ANALYSIS_SR, n_fft: int = N_FFT, n_mels: int = N_MELS) -> np.ndarray:
     """Triangular HTK-style mel filters (n_fft//2+1, n_mels); numpy only, built once."""
-    def hz_to_mel(hz):
-        return 2595.0 * np.log10(1.0 + np.asarray(hz) / 700.0)
-
-    def mel_to_hz(mel):
-        return 700.0 * (10.0 ** (np.asarray(mel) / 2595.0) - 1.0)
-
     edges_hz = mel_to_hz(np.linspace(hz_to_mel(60.0), hz_to_mel(sr / 2 * 0.95), n_mels + 2))
     bins_hz = np.linspace(0, sr / 2, n_fft // 2 + 1)
     lower, centre, upper = edges_hz[:-2, None], edges_hz[1:-1, None], edges_hz[2:, None]
@@ -101,8 +79,11 @@ def power_spectrum(samples: np.ndarray) -> np.ndarray:
 def frame_energy_db(samples: np.ndarray) -> np.ndarray:
     """Per-frame RMS level in dBFS over the same frames as the spectrum."""
     frames = frame_signal(samples, WIN_SAMPLES, int(ANALYSIS_SR * HOP_SECONDS))
-    rms = np.sqrt(np.mean(np.square(frames, dtype=np.float64), axis=1))
-    return 20.0 * np.log10(rms + 1e-6)
+    return rms_db(frames, axis=1)
+
+
+def speech_level_db(frame_db: np.ndarray) -> float:
+    return float(np.percentile(frame_db, SPEECH_PERCENTILE)) if len(frame_db) else -120.0
 
 
 def compute_features(samples: np.ndarray, sr: int) -> ClipFeatures:
@@ -110,11 +91,13 @@ def compute_features(samples: np.ndarray, sr: int) -> ClipFeatures:
     at_16k = resample(samples, sr, ANALYSIS_SR)
     power = power_spectrum(at_16k)
     log_mel = np.log(power @ mel_filterbank() + POWER_FLOOR)
+    frame_db = frame_energy_db(at_16k)
     return ClipFeatures(
         original=samples,
         original_sr=int(sr),
         samples=at_16k,
         power=power,
-        frame_db=frame_energy_db(at_16k),
+        frame_db=frame_db,
         log_mel=log_mel,
+        speech_db=speech_level_db(frame_db),
     )

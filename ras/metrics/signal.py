@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from .features import HOP_SECONDS, ClipFeatures
+from ras.audio.levels import rms_db
 
-# The speech level is a high percentile of frame levels; frames more than
-# SPEECH_RANGE_DB below it are silence, unless the clip's own floor is higher.
-SPEECH_PERCENTILE = 95
+from .features import ANALYSIS_SR, HOP_SECONDS, ClipFeatures, speech_level_db
+
+# Frames more than SPEECH_RANGE_DB below the speech level are silence, unless the clip's own floor is higher.
 SPEECH_RANGE_DB = 35.0
 FLOOR_MARGIN_DB = 6.0
 MIN_GAP_BELOW_SPEECH_DB = 15.0
@@ -39,15 +39,14 @@ def longest_run(mask: np.ndarray) -> int:
     return int((edges[1::2] - edges[0::2]).max())
 
 
-def speech_level_db(frame_db: np.ndarray) -> float:
-    return float(np.percentile(frame_db, SPEECH_PERCENTILE)) if len(frame_db) else -120.0
+def voiced_mask(frame_db: np.ndarray, speech_db: float | None = None) -> np.ndarray:
+    """True for frames loud enough to be speech (or any sound), relative to the clip.
 
-
-def voiced_mask(frame_db: np.ndarray) -> np.ndarray:
-    """True for frames loud enough to be speech (or any sound), relative to the clip."""
+    speech_db: the clip's speech level when already known (ClipFeatures.speech_db).
+    """
     if len(frame_db) == 0:
         return np.zeros(0, dtype=bool)
-    speech = speech_level_db(frame_db)
+    speech = speech_level_db(frame_db) if speech_db is None else speech_db
     floor = float(np.percentile(frame_db, 10))
     threshold = min(max(floor + FLOOR_MARGIN_DB, speech - SPEECH_RANGE_DB), speech - MIN_GAP_BELOW_SPEECH_DB)
     mask = frame_db > max(threshold, -70.0)
@@ -79,9 +78,9 @@ def silence_metrics(features: ClipFeatures, mask: np.ndarray) -> dict:
 
 def end_level_db(features: ClipFeatures) -> float:
     """Level of the last 30 ms relative to the speech level: near 0 means the clip stops mid-sound."""
-    tail = features.samples[-int(END_WINDOW_S * 16_000):]
-    tail_db = 20.0 * np.log10(np.sqrt(np.mean(np.square(tail, dtype=np.float64))) + 1e-6) if len(tail) else -120.0
-    return round(float(tail_db - speech_level_db(features.frame_db)), 2)
+    tail = features.samples[-int(END_WINDOW_S * ANALYSIS_SR):]
+    tail_db = rms_db(tail) if len(tail) else -120.0
+    return round(float(tail_db - features.speech_db), 2)
 
 
 def clipping_ratio(samples: np.ndarray) -> float:
@@ -104,18 +103,17 @@ def clipping_ratio(samples: np.ndarray) -> float:
 def rms_dbfs(samples: np.ndarray) -> float:
     if len(samples) == 0:
         return -120.0
-    rms = float(np.sqrt(np.mean(np.square(samples, dtype=np.float64))))
-    return round(20.0 * np.log10(rms + 1e-9), 2)
+    return round(float(rms_db(samples, floor=1e-9)), 2)
 
 
 def signal_metrics(features: ClipFeatures, mask: np.ndarray | None = None) -> dict:
     if mask is None:
-        mask = voiced_mask(features.frame_db)
+        mask = voiced_mask(features.frame_db, features.speech_db)
     metrics = {"duration": round(features.duration, 3)}
     metrics.update(silence_metrics(features, mask))
     metrics["end_level_db"] = end_level_db(features)
     metrics["clipping_ratio"] = clipping_ratio(features.original)
     metrics["rms_dbfs"] = rms_dbfs(features.original)
     # absolute, unlike the voiced mask (relative to the clip): a near-silent take still has a "loudest part"
-    metrics["speech_level_db"] = round(speech_level_db(features.frame_db), 2)
+    metrics["speech_level_db"] = round(features.speech_db, 2)
     return metrics

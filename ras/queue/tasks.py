@@ -13,8 +13,9 @@ from sqlmodel import col, select
 
 from ras.library import texts
 from ras.store.db import get_row
-from ras.store.role_tables import JOB_STATUSES, Clip, Job, ParamSet, Task
 from ras.queue.task_spec import ExpandedSpec, SpecError, expand_spec
+from ras.store.role_tables import JOB_STATUSES, Clip, Job, ParamSet, Task
+from ras.store.rows import new_row
 from ras.store.workspace import Workspace
 
 WeightResolver = Callable[[str, str], str]  # (kind "gpt"|"sovits", file or name) -> file path
@@ -92,21 +93,39 @@ def create_task(*, ws: Workspace, role: str, spec: dict, max_jobs: int = 20_000,
                          label=param_label(p, expanded.varied)) for p in expanded.param_sets]
         session.add_all(sets)
         session.flush()
-        rows = [dict(task_id=task.id, param_set_id=ps.id, clip_id=clip_id, text_id=t.id, text=t.content,
-                     text_lang=t.lang, status="queued", attempts=0, error="", request_json="", result_path="",
-                     worker="", spectrogram_path="", metrics_json="", flags_json="", note="")
+        rows = [queued_job_row(task_id=task.id, param_set_id=ps.id, clip_id=clip_id, text=t.content,
+                               text_lang=t.lang, text_id=t.id)
                 for ps in sets for clip_id in expanded.clip_ids for t in test_texts]
         session.execute(insert(Job), rows)
         session.commit()
         return {"task_id": task.id, "jobs": len(rows)}
 
 
-def status_counts(session, task_id: int) -> dict:
-    counts = dict(session.exec(select(Job.status, func.count()).where(Job.task_id == task_id)
-                               .group_by(Job.status)).all())
+def queued_job_row(*, task_id: int, param_set_id: int, clip_id: int, text: str, text_lang: str,
+                   text_id: int | None = None) -> dict:
+    """A job waiting in the queue, as a row for a bulk insert of a task's jobs."""
+    return new_row(Job, task_id=task_id, param_set_id=param_set_id, clip_id=clip_id, text_id=text_id, text=text,
+                   text_lang=text_lang, status="queued")
+
+
+def _counted(counts: dict[str, int]) -> dict:
     result = {s: counts.get(s, 0) for s in JOB_STATUSES}
     result["total"] = sum(result.values())
     return result
+
+
+def status_counts_of_tasks(session, task_ids: list[int]) -> dict[int, dict]:
+    """Job counts per status (and total) of each task, in one grouped query."""
+    counts: dict[int, dict[str, int]] = {int(t): {} for t in task_ids}
+    rows = session.exec(select(Job.task_id, Job.status, func.count()).where(col(Job.task_id).in_(list(counts)))
+                        .group_by(Job.task_id, Job.status)).all()
+    for task_id, status, count in rows:
+        counts[task_id][status] = count
+    return {task_id: _counted(c) for task_id, c in counts.items()}
+
+
+def status_counts(session, task_id: int) -> dict:
+    return status_counts_of_tasks(session, [task_id])[int(task_id)]
 
 
 def get_task(session, role: str, task_id: int) -> Task:
@@ -116,9 +135,10 @@ def get_task(session, role: str, task_id: int) -> Task:
 def list_tasks(*, ws: Workspace, role: str) -> list[dict]:
     with ws.role_session(role) as session:
         tasks = session.exec(select(Task).where(Task.kind == "compare").order_by(col(Task.id).desc())).all()
+        counts = status_counts_of_tasks(session, [t.id for t in tasks])
         return [{"task_id": t.id, "name": t.name, "state": t.state, "created_at": t.created_at.isoformat(),
                  "varied": list((json.loads(t.spec_json).get("vary") or {}).keys()),
-                 **status_counts(session, t.id)} for t in tasks]
+                 **counts[t.id]} for t in tasks]
 
 
 def task_spec(*, ws: Workspace, role: str, task_id: int) -> dict:

@@ -20,7 +20,7 @@ import numpy as np
 
 from ras.audio.files import atomic_target
 from ras.metrics import asr
-from ras.metrics.features import load_mono, resample
+from ras.audio.load import load_mono, resample
 
 VAD_SAMPLE_RATE = 16000
 SILENCE_PEAK = 1e-4  # below this the file holds no sound at all

@@ -1,23 +1,27 @@
 """SQLite engines in WAL mode, with a schema version and migration steps.
 
-The schema version is SQLite's `PRAGMA user_version`. A new DB gets the latest
-tables and version; an older one runs each migration step in order, so a role
-folder from an old release opens in a new one.
+The schema version is SQLite's `PRAGMA user_version`. A DB runs the migration
+steps it has not run yet, in order (a new DB runs them all), inside one
+transaction, so a role folder from an old release opens in a new one and a
+failed upgrade leaves the old schema untouched. The steps are in
+ras/store/migrations.py.
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
-from sqlalchemy import Table, event, text
+from sqlalchemy import event, text
 from sqlalchemy.engine import Connection, Engine
-from sqlmodel import SQLModel, create_engine
-
-Migration = Callable[[Connection], None]
+from sqlmodel import create_engine
 
 
 class SchemaTooNew(RuntimeError):
-    pass
+    """The DB was written by a newer release; opening it could lose what that release stored."""
+
+
+class RowNotFound(LookupError):
+    """A stored thing asked for by id does not exist (deleted meanwhile, or a wrong id); the message names it."""
 
 
 def _on_connect(dbapi_connection, _record) -> None:
@@ -43,28 +47,35 @@ def schema_version(conn: Connection) -> int:
     return int(conn.execute(text("PRAGMA user_version")).scalar_one())
 
 
-def open_database(
-    path: Path, *, tables: Sequence[Table], migrations: dict[int, Migration], latest: int
-) -> Engine:
-    """Open (creating or migrating) the DB at `path`; returns its engine."""
+def open_database(path: Path, *, steps: Sequence[Sequence[str]]) -> Engine:
+    """Open (creating or migrating) the DB at `path`; returns its engine.
+
+    `steps[n]` holds the SQL statements that bring version n to n+1; the latest version is len(steps).
+    """
+    latest = len(steps)
     engine = make_engine(path)
-    with engine.begin() as conn:
-        version = schema_version(conn)
-        if version > latest:
-            engine.dispose()
-            raise SchemaTooNew(f"{path} was written by a newer RAS (schema {version} > {latest}); update RAS")
-        if version == 0:
-            SQLModel.metadata.create_all(conn, tables=list(tables))
-        else:
-            for step in range(version + 1, latest + 1):
-                migrations[step](conn)
-        conn.execute(text(f"PRAGMA user_version={int(latest)}"))
+    try:
+        with engine.connect() as conn:
+            # The driver runs DDL outside a transaction unless one is opened by hand; an upgrade
+            # interrupted halfway would leave a schema that no step matches.
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            version = schema_version(conn)
+            if version > latest:
+                raise SchemaTooNew(f"{path} was written by a newer RAS (schema {version} > {latest}); update RAS")
+            for step in steps[version:]:
+                for statement in step:
+                    conn.execute(text(statement))
+            conn.execute(text(f"PRAGMA user_version={int(latest)}"))
+            conn.commit()
+    except BaseException:
+        engine.dispose()
+        raise
     return engine
 
 
 def get_row(session, model, row_id, what: str, role: str):
-    """The row with this id, or LookupError naming what is missing and in which role (users see it)."""
+    """The row with this id, or RowNotFound naming what is missing and in which role (users see it)."""
     row = session.get(model, int(row_id))
     if row is None:
-        raise LookupError(f"{what} {row_id} not found in role {role!r}")
+        raise RowNotFound(f"{what} {row_id} not found in role {role!r}")
     return row

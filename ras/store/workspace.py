@@ -7,33 +7,12 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, SQLModel
+from sqlmodel import Session
 
 from ras.library import role_names
 from ras.store.db import open_database
-from ras.store.main_tables import MAIN_TABLES
-from ras.store.role_tables import ROLE_TABLES
+from ras.store.migrations import MAIN_STEPS, ROLE_STEPS
 
-MAIN_SCHEMA_VERSION = 1
-ROLE_SCHEMA_VERSION = 2
-
-
-def _role_v2(conn) -> None:
-    """v2: tasks remember whether they run and their kind; long-text runs and products."""
-    from sqlalchemy import text
-
-    from ras.store.role_tables import LongTextPart, LongTextRun, Product
-
-    conn.execute(text("ALTER TABLE task ADD COLUMN state VARCHAR NOT NULL DEFAULT 'idle'"))
-    conn.execute(text("ALTER TABLE task ADD COLUMN kind VARCHAR NOT NULL DEFAULT 'compare'"))
-    conn.execute(text("CREATE INDEX IF NOT EXISTS ix_task_kind ON task (kind)"))
-    conn.execute(text("ALTER TABLE job ADD COLUMN seed_override INTEGER"))
-    SQLModel.metadata.create_all(conn, tables=[LongTextRun.__table__, LongTextPart.__table__, Product.__table__])
-
-
-# Migration steps: version N -> the function that brings N-1 to N.
-MAIN_MIGRATIONS: dict = {}
-ROLE_MIGRATIONS: dict = {2: _role_v2}
 ROLE_DB_NAME = "role.db"
 
 
@@ -56,9 +35,7 @@ class Workspace:
         with self._lock:
             if self._main is None:
                 self.roles_dir.mkdir(parents=True, exist_ok=True)
-                self._main = open_database(
-                    self.main_db_path, tables=MAIN_TABLES, migrations=MAIN_MIGRATIONS, latest=MAIN_SCHEMA_VERSION
-                )
+                self._main = open_database(self.main_db_path, steps=MAIN_STEPS)
             return self._main
 
     @contextmanager
@@ -88,9 +65,7 @@ class Workspace:
                 if not create:
                     raise RoleNotFound(f"role {role!r} does not exist; create it in the roles tab first")
                 folder.mkdir(parents=True, exist_ok=True)
-            engine = open_database(
-                folder / ROLE_DB_NAME, tables=ROLE_TABLES, migrations=ROLE_MIGRATIONS, latest=ROLE_SCHEMA_VERSION
-            )
+            engine = open_database(folder / ROLE_DB_NAME, steps=ROLE_STEPS)
             self._roles[role] = engine
             return engine
 

@@ -4,8 +4,8 @@ import pytest
 from sqlalchemy import text
 
 from ras.store import db
-from ras.store.role_tables import ROLE_TABLES
-from ras.store.workspace import ROLE_SCHEMA_VERSION, Workspace
+from ras.store.migrations import ROLE_SCHEMA_VERSION
+from ras.store.workspace import Workspace
 
 
 def test_new_role_db_is_wal_with_the_latest_schema(tmp_path):
@@ -19,28 +19,21 @@ def test_new_role_db_is_wal_with_the_latest_schema(tmp_path):
 
 def test_migrations_run_in_order_from_an_old_version(tmp_path):
     path = tmp_path / "old.db"
-    with sqlite3.connect(path) as conn:
-        conn.execute("CREATE TABLE legacy (id INTEGER PRIMARY KEY)")
-        conn.execute("PRAGMA user_version=1")
-    ran = []
+    step1 = ("CREATE TABLE legacy (id INTEGER PRIMARY KEY)",)
+    step2 = ("ALTER TABLE legacy ADD COLUMN note TEXT DEFAULT ''",)
+    step3 = ("INSERT INTO legacy (note) VALUES ('migrated')",)  # needs step 2's column: proves the order
+    db.open_database(path, steps=(step1,)).dispose()
 
-    def step2(conn):
-        ran.append(2)
-        conn.execute(text("ALTER TABLE legacy ADD COLUMN note TEXT DEFAULT ''"))
-
-    def step3(conn):
-        ran.append(3)
-        conn.execute(text("INSERT INTO legacy (note) VALUES ('migrated')"))
-
-    engine = db.open_database(path, tables=ROLE_TABLES, migrations={2: step2, 3: step3}, latest=3)
+    engine = db.open_database(path, steps=(step1, step2, step3))
     with engine.connect() as conn:
-        assert ran == [2, 3]
         assert db.schema_version(conn) == 3
         assert conn.execute(text("SELECT note FROM legacy")).scalar_one() == "migrated"
     engine.dispose()
-    # opening again runs nothing
-    db.open_database(path, tables=ROLE_TABLES, migrations={2: step2, 3: step3}, latest=3).dispose()
-    assert ran == [2, 3]
+    # opening again runs nothing (step 3 would insert a second row)
+    engine = db.open_database(path, steps=(step1, step2, step3))
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM legacy")).scalar_one() == 1
+    engine.dispose()
 
 
 def test_a_db_from_a_newer_release_is_refused(tmp_path):
@@ -48,7 +41,7 @@ def test_a_db_from_a_newer_release_is_refused(tmp_path):
     with sqlite3.connect(path) as conn:
         conn.execute("PRAGMA user_version=99")
     with pytest.raises(db.SchemaTooNew, match="newer RAS"):
-        db.open_database(path, tables=ROLE_TABLES, migrations={}, latest=1)
+        db.open_database(path, steps=((),))
 
 
 def test_a_role_folder_from_the_first_release_opens_and_keeps_its_clips(tmp_path):
@@ -91,4 +84,18 @@ def test_a_role_folder_from_the_first_release_opens_and_keeps_its_clips(tmp_path
     with ws.role_engine("old-role").connect() as conn:
         assert db.schema_version(conn) == ROLE_SCHEMA_VERSION
         assert conn.execute(text("SELECT count(*) FROM product")).scalar_one() == 0
+    ws.close()
+
+
+def test_a_missing_row_is_a_typed_error_naming_it_and_its_role(tmp_path):
+    from ras.library import texts
+    from ras.queue import tasks
+
+    ws = Workspace(tmp_path / "roles")
+    ws.role_engine("a-b", create=True)
+    with pytest.raises(db.RowNotFound, match=r"task 99 not found in role 'a-b'"):
+        tasks.task_spec(ws=ws, role="a-b", task_id=99)
+    with pytest.raises(db.RowNotFound, match=r"test text\(s\) \[7\] not found"):
+        texts.get_texts(ws=ws, ids=[7])
+    assert issubclass(db.RowNotFound, LookupError)  # callers that catch LookupError keep working
     ws.close()

@@ -77,3 +77,12 @@ def test_agreement_needs_enough_scores_and_follows_the_ranks(done_task):
     for job_id, score in ((1, 5), (2, 4), (3, 3), (4, 1), (5, 0)):  # auto scores fall with the id too
         results.score_result(ws=ws, role=role, result_id=job_id, score=score)
     assert results.score_agreement(ws=ws, role=role, task_id=task_id)["spearman"] == 1.0
+
+
+def test_the_task_list_counts_each_task_s_jobs_by_status(done_task):
+    ws, role, task_id = done_task
+    other = tasks.create_task(ws=ws, role=role, spec={"clip_ids": [2], "text_ids": [1]})["task_id"]
+    listed = {t["task_id"]: t for t in tasks.list_tasks(ws=ws, role=role)}
+    assert {k: listed[task_id][k] for k in ("done", "failed", "queued", "total")} == \
+        {"done": 5, "failed": 1, "queued": 0, "total": 6}
+    assert {k: listed[other][k] for k in ("done", "queued", "total")} == {"done": 0, "queued": 1, "total": 1}

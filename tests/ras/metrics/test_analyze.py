@@ -169,7 +169,7 @@ def test_tiny_or_empty_audio_gives_a_result_not_a_crash(tmp_path, seconds):
 
 def test_stereo_48k_is_read_as_mono(tmp_path, espeak_wav):
     import soundfile as sf
-    from ras.metrics.features import resample
+    from ras.audio.load import resample
 
     samples, sr = read_wav(espeak_wav(TEXT))
     mono = resample(samples, sr, 48000)

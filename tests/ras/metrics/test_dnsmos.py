@@ -5,7 +5,8 @@ import numpy as np
 import pytest
 
 from ras.metrics import dnsmos
-from ras.metrics.features import ANALYSIS_SR, resample
+from ras.audio.load import resample
+from ras.metrics.features import ANALYSIS_SR
 from tests.fixtures.audio import noise_samples, read_wav
 
 
