@@ -1,6 +1,8 @@
 """GPT-SoVITS language codes, and the spellings .list files use for them."""
 from __future__ import annotations
 
+from ras.errors import InputError
+
 # The codes GPT-SoVITS's inference accepts (text_lang / prompt_lang).
 LANG_CODES = ("zh", "en", "ja", "ko", "yue", "all_zh", "all_ja", "all_yue", "all_ko", "auto", "auto_yue")
 # Older lists and other tools write these.
@@ -20,5 +22,5 @@ def normalize_lang(value: str) -> str | None:
 def require_lang(value: str) -> str:
     code = normalize_lang(value or "")
     if code is None:
-        raise ValueError(f"unknown language code {value!r}; use one of {', '.join(LANG_CODES)}")
+        raise InputError(f"unknown language code {value!r}; use one of {', '.join(LANG_CODES)}")
     return code

@@ -5,18 +5,14 @@ from dataclasses import dataclass
 
 import gradio as gr
 
-from ras.library import roles
-from tabs.common import UIContext
+from tabs.common import Page, UIContext, ui_action
+from tabs.widgets import PRIVATE, on_each, refreshed_roles, role_choices
 
 
 @dataclass(frozen=True)
 class HeaderTab:
     role: gr.Dropdown
     refresh: gr.Button
-
-
-def role_choices(ctx: UIContext) -> list[str]:
-    return [r["role"] for r in roles.list_roles(ws=ctx.ws)]
 
 
 def build(ctx: UIContext) -> HeaderTab:
@@ -32,14 +28,10 @@ def build(ctx: UIContext) -> HeaderTab:
     return HeaderTab(role=role, refresh=refresh)
 
 
-def refreshed_roles(ctx: UIContext, current: str | None = None):
-    names = role_choices(ctx)
-    value = current if current in names else (names[0] if names else None)
-    return gr.update(choices=names, value=value)
+def wire(tab: HeaderTab, ctx: UIContext, page: Page) -> None:
+    @ui_action(ctx.i18n, "读取角色失败")
+    def refresh(current):
+        return refreshed_roles(ctx, current)
 
-
-def wire(tab: HeaderTab, ctx: UIContext, others) -> None:
-    refresh = dict(fn=lambda current: refreshed_roles(ctx, current), inputs=tab.role, outputs=tab.role,
-                   api_visibility="private")
-    tab.refresh.click(**refresh)
-    others.app.load(**refresh)  # a reopened page sees roles made since start-up
+    # on load too: a reopened page sees roles made since start-up
+    on_each((tab.refresh.click, page.app.load), refresh, tab.role, tab.role)

@@ -9,6 +9,7 @@ from pathlib import Path
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel
 
+from ras.errors import RoleNotFound
 from ras.library import role_names
 from ras.store.db import open_database
 from ras.store.main_tables import MAIN_TABLES
@@ -35,10 +36,6 @@ def _role_v2(conn) -> None:
 MAIN_MIGRATIONS: dict = {}
 ROLE_MIGRATIONS: dict = {2: _role_v2}
 ROLE_DB_NAME = "role.db"
-
-
-class RoleNotFound(LookupError):
-    pass
 
 
 class Workspace:

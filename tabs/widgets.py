@@ -1,0 +1,67 @@
+"""Pickers, progress lines and event patterns that several tabs show the same way."""
+from __future__ import annotations
+
+from typing import Callable, Iterable
+
+import gradio as gr
+
+from ras.library import roles
+from ras.queue import tasks
+from tabs.common import UIContext, keep_choice
+
+POLL_SECONDS = 2.0  # how often a running task's progress is re-read
+PRIVATE = {"api_visibility": "private"}  # UI events stay out of the public API
+
+
+def on_each(triggers: Iterable[Callable], fn: Callable, inputs, outputs, **options) -> None:
+    """One handler for several events, e.g. a tab's refresh button, the role picker and the page load."""
+    for trigger in triggers:
+        trigger(fn, inputs, outputs, **PRIVATE, **options)
+
+
+def poll_timer() -> gr.Timer:
+    return gr.Timer(POLL_SECONDS, active=True)
+
+
+def role_choices(ctx: UIContext) -> list[str]:
+    return [r["role"] for r in roles.list_roles(ws=ctx.ws)]
+
+
+def refreshed_roles(ctx: UIContext, current: str | None = None) -> dict:
+    """The role picker's update: the roles on disk, keeping the current one while it exists."""
+    names = role_choices(ctx)
+    value = current if current in names else (names[0] if names else None)
+    return gr.update(choices=names, value=value)
+
+
+def role_rows(ctx: UIContext) -> list[list]:
+    """The roles table: name and clip count."""
+    return [[r["role"], r["clips"]] for r in roles.list_roles(ws=ctx.ws)]
+
+
+def task_choices(ctx: UIContext, role: str | None) -> list[tuple[str, int]]:
+    if not role:
+        return []
+    return [(f"#{t['task_id']} {t['name']} ({t['done']}/{t['total']})", t["task_id"])
+            for t in tasks.list_tasks(ws=ctx.ws, role=role)]
+
+
+def task_picker(ctx: UIContext, role: str | None, current) -> dict:
+    """The task dropdown of a tab, refreshed for the role (infer, evaluate and long text share it)."""
+    return keep_choice(task_choices(ctx, role), current)
+
+
+def progress_html(i18n, status: dict) -> str:
+    total = max(status["total"], 1)
+    done, failed = status["done"], status["failed"]
+    pct_done, pct_failed = 100 * done / total, 100 * failed / total
+    return (f'<div style="border:1px solid #ccc;border-radius:6px;height:22px;overflow:hidden;display:flex">'
+            f'<div style="width:{pct_done:.1f}%;background:#f97316"></div>'
+            f'<div style="width:{pct_failed:.1f}%;background:#dc2626"></div></div>'
+            f'<div style="margin-top:4px">{done}/{status["total"]} {i18n("完成")} · {failed} {i18n("失败")} · '
+            f'{status["queued"]} {i18n("排队")} · {status["running"]} {i18n("运行中")} · {i18n("状态")}: '
+            f'{task_state_label(i18n, status["state"])}</div>')
+
+
+def task_state_label(i18n, state: str) -> str:
+    return {"idle": i18n("空闲"), "running": i18n("运行中")}.get(state, state)
