@@ -1,4 +1,4 @@
-"""The stable gradio_client API of ../shared/API.md for roles, clips and test texts.
+"""The stable gradio_client API (README, "API") for roles, clips and test texts.
 
 Each endpoint is an adapter: parse, call one service, return a JSON dict. No
 returned dict has a "path" key (gradio_client would take it for a file).

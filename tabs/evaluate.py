@@ -12,7 +12,7 @@ from ras.library import clips
 from ras.metrics import score_weights
 from tabs.common import Page, UIContext, choices, require_role, score_choice, score_radio, ui_action
 from tabs.flag_labels import flag_badges, weights_legend
-from tabs.widgets import PRIVATE, on_each, task_picker
+from tabs.widgets import PRIVATE, on_each, task_picker_row, wire_task_picker
 
 PAGE_SIZE = 20  # result slots on a page
 SORTS = (("按时长（短→长）", "duration"), ("按时长（长→短）", "-duration"), ("按语速（字/秒）", "chars_per_second"),
@@ -80,8 +80,7 @@ def build(ctx: UIContext) -> EvaluateTab:
     gr.Markdown(i18n("### 1. 选择任务与排序"))
     gr.Markdown(i18n("时长异常（过长或过短）往往意味着重复、吞字或长停顿：先听两端的结果。"))
     with gr.Row():
-        task = gr.Dropdown(label=i18n("任务"), choices=[], scale=3, elem_id="evaluate_task")
-        refresh = gr.Button(i18n("刷新"), scale=0, min_width=100, elem_id="evaluate_refresh")
+        task, refresh = task_picker_row(i18n, "evaluate")
         sort = gr.Dropdown(choices(i18n, SORTS), value="duration", label=i18n("排序"), elem_id="evaluate_sort")
     with gr.Row():
         param_sets = gr.Dropdown(label=i18n("参数组筛选"), multiselect=True, choices=[], elem_id="evaluate_param_sets")
@@ -173,10 +172,6 @@ def wire(tab: EvaluateTab, ctx: UIContext, page: Page, *, product_result_id: gr.
     page_ids = gr.State([])
     slot_outputs = [getattr(slot, f.name) for slot in tab.slots for f in fields(ResultSlot)]
 
-    @ui_action(i18n, "读取任务失败")
-    def refresh(role, current):
-        return task_picker(ctx, role, current)
-
     @ui_action(i18n, "读取结果失败")
     def on_task(role, task_id):
         if not role or not task_id:
@@ -245,7 +240,7 @@ def wire(tab: EvaluateTab, ctx: UIContext, page: Page, *, product_result_id: gr.
         count = score_weights.rescore_role(ws=ctx.ws, role=role, weights=merged) if role else 0
         return json.dumps(merged, indent=1), f"✔ {i18n('已保存')} · {i18n('重新评分')} {count}"
 
-    on_each((tab.refresh.click, role_picker.change, page.app.load), refresh, [role_picker, tab.task], tab.task)
+    wire_task_picker(ctx, page, tab.task, tab.refresh)
     tab.task.change(on_task, [role_picker, tab.task], tab.param_sets, **PRIVATE)
     filters = [role_picker, tab.task, tab.sort, tab.param_sets, tab.text_filter, tab.scored, tab.page]
     on_each((tab.show.click, tab.sort.change, tab.task.change), show, filters, [tab.summary, page_ids, *slot_outputs])

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 import gradio as gr
 
 from tabs.common import Page, UIContext, ui_action
-from tabs.widgets import PRIVATE, on_each, refreshed_roles, role_choices
+from tabs.widgets import on_each, refresh_button, refreshed_roles, role_choices
 
 
 @dataclass(frozen=True)
@@ -24,7 +24,7 @@ def build(ctx: UIContext) -> HeaderTab:
             label=i18n("当前角色"), choices=names, value=names[0] if names else None,
             info=i18n("所有标签页都作用于这里选择的角色"), elem_id="header_role", scale=4,
         )
-        refresh = gr.Button(i18n("刷新"), elem_id="header_refresh", scale=0, min_width=120)
+        refresh = refresh_button(i18n, "header_refresh", min_width=120)
     return HeaderTab(role=role, refresh=refresh)
 
 

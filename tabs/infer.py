@@ -7,7 +7,7 @@ from pathlib import Path
 import gradio as gr
 
 from tabs.common import Page, UIContext, require_role, ui_action
-from tabs.widgets import PRIVATE, on_each, poll_timer, progress_html, task_picker
+from tabs.widgets import PRIVATE, poll_timer, progress_html, task_picker_row, wire_task_picker
 
 
 @dataclass(frozen=True)
@@ -27,8 +27,7 @@ def build(ctx: UIContext) -> InferTab:
     i18n = ctx.i18n
     gr.Markdown(i18n("### 1. 选择任务"))
     with gr.Row():
-        task = gr.Dropdown(label=i18n("任务"), choices=[], scale=4, elem_id="infer_task")
-        refresh = gr.Button(i18n("刷新"), scale=0, min_width=100, elem_id="infer_refresh")
+        task, refresh = task_picker_row(i18n, "infer", scale=4)
     gr.Markdown(i18n("### 2. 运行"))
     gr.Markdown(i18n("取消会在当前作业完成后停止；关闭或崩溃后重新启动 RAS 会自动继续未完成的任务，已完成的结果不会丢失。"))
     with gr.Row():
@@ -59,10 +58,6 @@ def wire(tab: InferTab, ctx: UIContext, page: Page, *, task_created: gr.Button, 
     """task_created/created_task_id: the task tab's create button and the id it shows, so a new task is offered here."""
     i18n, role_picker, runner = ctx.i18n, page.role, ctx.runner
 
-    @ui_action(i18n, "读取任务失败")
-    def refresh(role, current):
-        return task_picker(ctx, role, current)
-
     @ui_action(i18n, "读取进度失败")
     def poll(role, task_id, shown_job):
         if not role or not task_id:
@@ -89,7 +84,7 @@ def wire(tab: InferTab, ctx: UIContext, page: Page, *, task_created: gr.Button, 
     shown_job = gr.State(None)
     outputs = [tab.progress, tab.details, tab.last_audio, tab.log, shown_job]
     inputs = [role_picker, tab.task, shown_job]
-    on_each((tab.refresh.click, role_picker.change, page.app.load), refresh, [role_picker, tab.task], tab.task)
+    refresh = wire_task_picker(ctx, page, tab.task, tab.refresh)
     task_created.click(refresh, [role_picker, created_task_id], tab.task, **PRIVATE)
     tab.timer.tick(poll, inputs, outputs, show_progress="hidden", **PRIVATE)
     tab.task.change(poll, inputs, outputs, **PRIVATE)

@@ -12,7 +12,7 @@ from ras.library import texts
 from ras.long_text import runs as long_text
 from tabs.common import Page, UIContext, keep_choice, require_role, score_choice, score_radio, ui_action
 from tabs.flag_labels import flag_words
-from tabs.widgets import PRIVATE, on_each, poll_timer, progress_html, task_picker
+from tabs.widgets import PRIVATE, on_each, poll_timer, progress_html, task_picker, task_picker_row
 
 MAX_PARTS = 5  # configuration slots shown
 
@@ -77,8 +77,7 @@ def build(ctx: UIContext) -> LongTextTab:
     gr.Markdown(i18n("### 1. 选择配置"))
     gr.Markdown(i18n("默认取任务中评分最高的前 N 个配置（参考音频 + 参数）；也可以直接挑选结果。"))
     with gr.Row():
-        task = gr.Dropdown(label=i18n("任务"), choices=[], scale=3, elem_id="long_text_task")
-        refresh = gr.Button(i18n("刷新"), scale=0, min_width=100, elem_id="long_text_refresh")
+        task, refresh = task_picker_row(i18n, "long_text")
         top_n = gr.Number(value=3, minimum=1, maximum=MAX_PARTS, precision=0, label=i18n("前 N 个"),
                           elem_id="long_text_top_n")
     results = gr.Dropdown(label=i18n("或挑选结果"), multiselect=True, choices=[], elem_id="long_text_results")

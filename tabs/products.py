@@ -8,7 +8,7 @@ import gradio as gr
 from ras import products
 from ras.languages import LANG_CODES
 from tabs.common import Page, UIContext, choices, keep_choice, require_role, ui_action
-from tabs.widgets import PRIVATE
+from tabs.widgets import PRIVATE, refresh_button
 
 SCOPES = (("当前角色", "role"), ("全部角色", "all"))
 HEADERS = ("名称", "角色", "编号", "版本", "GPT 权重", "SoVITS 权重", "参考文本", "语言", "评分", "备注")
@@ -48,7 +48,7 @@ def build(ctx: UIContext) -> ProductsTab:
     gr.Markdown(i18n("### 2. 成品列表"))
     with gr.Row():
         scope = gr.Radio(choices(i18n, SCOPES), value="role", label=i18n("范围"), elem_id="products_scope")
-        refresh = gr.Button(i18n("刷新"), scale=0, min_width=100, elem_id="products_refresh")
+        refresh = refresh_button(i18n, "products_refresh")
     table = gr.Dataframe(headers=[i18n(h) for h in HEADERS], interactive=False, wrap=True, elem_id="products_table")
     gr.Markdown(i18n("### 3. 管理与导出"))
     gr.Markdown(i18n("导出的 zip 含参考音频、settings.json、api_v2 请求体、curl 示例和 GSVI 角色文件夹。"))

@@ -7,7 +7,7 @@ import gradio as gr
 
 from ras.split import pieces as split_service
 from tabs.common import Page, UIContext, keep_choice, require_role, selected_row, ui_action
-from tabs.widgets import PRIVATE, on_each
+from tabs.widgets import PRIVATE, on_each, refresh_button
 
 PIECE_COLUMNS = ("开始（秒）", "结束（秒）", "文本")
 
@@ -36,7 +36,7 @@ def build(ctx: UIContext) -> SplitTab:
     gr.Markdown(i18n("### 1. 选择音频"))
     with gr.Row():
         clip = gr.Dropdown(label=i18n("音频（长的在前）"), choices=[], scale=4, elem_id="split_clip")
-        refresh = gr.Button(i18n("刷新"), scale=0, min_width=120, elem_id="split_refresh")
+        refresh = refresh_button(i18n, "split_refresh", min_width=120)
     gr.Markdown(i18n("### 2. 在停顿处切分"))
     with gr.Row():
         min_silence = gr.Slider(100, 2000, value=300, step=50, label=i18n("最短停顿（毫秒）"),

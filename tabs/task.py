@@ -5,10 +5,11 @@ from dataclasses import dataclass
 
 import gradio as gr
 
-from gsv_integration.request import TEXT_SPLIT_METHODS
+from gsv_integration.request import SAMPLE_STEPS_CHOICES, SLIDERS, TEXT_SPLIT_METHODS, SynthesisRequest
 from ras.library import clips, texts
 from ras.queue import jobs, tasks
 from ras.queue.task_form import TaskForm, form_from_spec, spec_from_form
+from ras.queue.task_spec import PARAMETERS
 from tabs.common import Page, UIContext, choices, parse_ids, require_role, ui_action
 from tabs.widgets import PRIVATE, on_each
 
@@ -20,6 +21,7 @@ VARIABLES = (("GPT 模型", "gpt"), ("SoVITS 模型", "sovits"), ("top_k", "top_
 TEXT_VARIABLES = ("top_k", "top_p", "temperature", "repetition_penalty", "text_split_method", "speed", "seed",
                   "aux_refs")
 COMBINE = (("逐个变化（其余取基础值）", "each"), ("网格（所有组合）", "grid"))
+DEFAULTS = SynthesisRequest.defaults()
 PRESETS = (("无", ""), ("k/p/t 三参数网格", "kpt"), ("模型配对（GPT × SoVITS）", "models"))
 
 
@@ -51,6 +53,13 @@ class TaskTab:
     delete: gr.Button
 
 
+def slider(param: str, label: str) -> gr.Slider:
+    """A base-parameter slider with GPT-SoVITS's own range and default."""
+    field = PARAMETERS[param][0]  # the request's name of the parameter (speed -> speed_factor)
+    low, high, step = SLIDERS[field]
+    return gr.Slider(low, high, value=DEFAULTS[field], step=step, label=label, elem_id=f"task_{param}")
+
+
 def build(ctx: UIContext) -> TaskTab:
     i18n = ctx.i18n
     gr.Markdown(i18n("### 1. 选择参考音频（多选即为参考音频对比）"))
@@ -69,26 +78,26 @@ def build(ctx: UIContext) -> TaskTab:
         refresh_models = gr.Button(i18n("刷新模型列表"), scale=0, min_width=140, elem_id="task_refresh_models")
     with gr.Row():
         base = {
-            "top_k": gr.Slider(1, 100, value=15, step=1, label="top_k", elem_id="task_top_k"),
-            "top_p": gr.Slider(0, 1, value=1, step=0.05, label="top_p", elem_id="task_top_p"),
-            "temperature": gr.Slider(0.05, 1, value=1, step=0.05, label="temperature", elem_id="task_temperature"),
-            "repetition_penalty": gr.Slider(0, 2, value=1.35, step=0.05, label=i18n("重复惩罚 repetition_penalty"),
-                                            elem_id="task_repetition_penalty"),
+            "top_k": slider("top_k", "top_k"),
+            "top_p": slider("top_p", "top_p"),
+            "temperature": slider("temperature", "temperature"),
+            "repetition_penalty": slider("repetition_penalty", i18n("重复惩罚 repetition_penalty")),
         }
     with gr.Row():
         base.update({
-            "speed": gr.Slider(0.6, 1.65, value=1, step=0.05, label=i18n("语速"), elem_id="task_speed"),
+            "speed": slider("speed", i18n("语速")),
             "text_split_method": gr.Dropdown(choices(i18n, [(f"{label} ({code})", code) for code, label in
-                                                            TEXT_SPLIT_METHODS]), value="cut1",
+                                                            TEXT_SPLIT_METHODS]), value=DEFAULTS["text_split_method"],
                                              label=i18n("切分方式"), elem_id="task_text_split_method"),
-            "seed": gr.Number(value=-1, precision=0, minimum=-1, label=i18n("随机种子（-1 为随机）"), elem_id="task_seed"),
-            "batch_size": gr.Slider(1, 20, value=1, step=1, label="batch_size", elem_id="task_batch_size"),
+            "seed": gr.Number(value=DEFAULTS["seed"], precision=0, minimum=-1, label=i18n("随机种子（-1 为随机）"),
+                              elem_id="task_seed"),
+            "batch_size": slider("batch_size", "batch_size"),
         })
     with gr.Row():  # v3/v4 only: greyed out unless the installed GPT-SoVITS has them
         base.update({
-            "sample_steps": gr.Dropdown([4, 8, 16, 32, 64, 128], value=32, interactive=False,
+            "sample_steps": gr.Dropdown(list(SAMPLE_STEPS_CHOICES), value=DEFAULTS["sample_steps"], interactive=False,
                                         label=i18n("采样步数（v3/v4）"), elem_id="task_sample_steps"),
-            "super_sampling": gr.Checkbox(value=False, interactive=False, label=i18n("超采样（v3/v4）"),
+            "super_sampling": gr.Checkbox(value=DEFAULTS["super_sampling"], interactive=False, label=i18n("超采样（v3/v4）"),
                                           elem_id="task_super_sampling"),
         })
     gr.Markdown(i18n("### 4. 对比变量"))

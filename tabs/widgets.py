@@ -7,7 +7,7 @@ import gradio as gr
 
 from ras.library import roles
 from ras.queue import tasks
-from tabs.common import UIContext, keep_choice
+from tabs.common import Page, UIContext, keep_choice, ui_action
 
 POLL_SECONDS = 2.0  # how often a running task's progress is re-read
 PRIVATE = {"api_visibility": "private"}  # UI events stay out of the public API
@@ -17,6 +17,28 @@ def on_each(triggers: Iterable[Callable], fn: Callable, inputs, outputs, **optio
     """One handler for several events, e.g. a tab's refresh button, the role picker and the page load."""
     for trigger in triggers:
         trigger(fn, inputs, outputs, **PRIVATE, **options)
+
+
+def refresh_button(i18n, elem_id: str, min_width: int = 100) -> gr.Button:
+    """The small button beside a picker that re-reads its choices."""
+    return gr.Button(i18n("刷新"), scale=0, min_width=min_width, elem_id=elem_id)
+
+
+def task_picker_row(i18n, tab: str, scale: int = 3) -> tuple[gr.Dropdown, gr.Button]:
+    """The task dropdown and its refresh button (elem_ids <tab>_task, <tab>_refresh); call inside a gr.Row."""
+    task = gr.Dropdown(label=i18n("任务"), choices=[], scale=scale, elem_id=f"{tab}_task")
+    return task, refresh_button(i18n, f"{tab}_refresh")
+
+
+def wire_task_picker(ctx: UIContext, page: Page, task: gr.Dropdown, refresh: gr.Button) -> Callable:
+    """Re-read the role's tasks on the refresh button, a role change and page load; returns the handler."""
+
+    @ui_action(ctx.i18n, "读取任务失败")
+    def refresh_tasks(role, current):
+        return task_picker(ctx, role, current)
+
+    on_each((refresh.click, page.role.change, page.app.load), refresh_tasks, [page.role, task], task)
+    return refresh_tasks
 
 
 def poll_timer() -> gr.Timer:
