@@ -25,7 +25,7 @@ from ras.settings import Settings, parse_settings
 from ras.store.workspace import Workspace
 from tabs import (api, api_classify, api_products, api_tasks, classify, clips, evaluate, header, importing, infer,
                   long_text, products, roles, split, task, texts)
-from tabs.common import UIContext
+from tabs.common import Page, UIContext
 
 @dataclass(frozen=True)
 class TabEntry:
@@ -49,7 +49,7 @@ API_MODULES = (api, api_classify, api_tasks, api_products)
 
 @dataclass
 class BuiltTabs:
-    """Every tab's components, handed to each wire() so events can reach across tabs."""
+    """Every tab's components, kept until the second pass has wired the events across tabs."""
 
     app: gr.Blocks
     tabs: gr.Tabs
@@ -67,6 +67,17 @@ class BuiltTabs:
     products: products.ProductsTab
 
 
+def cross_tab_links(built: BuiltTabs) -> dict[str, dict[str, gr.components.Component]]:
+    """The components of other tabs that a tab's wire() takes as keyword arguments."""
+    return {
+        "importing": {"roles_table": built.roles.table},
+        "task": {"group_clip_ids": built.classify.group_clip_ids},
+        "infer": {"task_created": built.task.create, "created_task_id": built.task.task_id},
+        "evaluate": {"product_result_id": built.products.result_id, "product_name": built.products.name,
+                     "product_note": built.products.note},
+    }
+
+
 def build_app(ctx: UIContext) -> gr.Blocks:
     with gr.Blocks(title="RAS · GPT-SoVITS") as app:
         parts = {"app": app, "header": header.build(ctx)}
@@ -78,11 +89,13 @@ def build_app(ctx: UIContext) -> gr.Blocks:
                     for sub_key, sub_module in SUB_TABS.get(entry.key, ()):
                         parts[sub_key] = sub_module.build(ctx)
         built = BuiltTabs(**parts)
-        header.wire(built.header, ctx, built)  # second pass: events may reach across tabs
+        page = Page(app=app, tabs=main_tabs, role=built.header.role, refresh_roles=built.header.refresh)
+        links = cross_tab_links(built)
+        header.wire(built.header, ctx, page)  # second pass: events may reach across tabs
         for entry in TABS:
-            entry.module.wire(getattr(built, entry.key), ctx, built)
+            entry.module.wire(getattr(built, entry.key), ctx, page, **links.get(entry.key, {}))
             for sub_key, sub_module in SUB_TABS.get(entry.key, ()):
-                sub_module.wire(getattr(built, sub_key), ctx, built)
+                sub_module.wire(getattr(built, sub_key), ctx, page, **links.get(sub_key, {}))
         for module in API_MODULES:
             module.register(ctx)
     return app

@@ -1,4 +1,4 @@
-"""Cost of the automatic metrics (issue 7): ms per second of audio, DNSMOS included, ASR excluded.
+"""Cost of the automatic metrics: ms per second of audio, DNSMOS included, ASR excluded.
 
 Clips: espeak speech of three lengths like GPT-SoVITS results for short,
 medium and long test texts (~4 s, ~9 s, ~18 s). Each clip runs through

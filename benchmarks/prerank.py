@@ -1,4 +1,4 @@
-"""Pre-ranking evidence: how well the auto score sinks planted defects (issue 7).
+"""Pre-ranking evidence: how well the auto score sinks planted defects.
 
 Builds a corpus of espeak clips (a third with planted defects, 8 types),
 analyses each with ras.metrics.analyze_audio (no reference, no ASR), sorts by

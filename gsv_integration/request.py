@@ -21,12 +21,22 @@ TEXT_SPLIT_METHODS: tuple[tuple[str, str], ...] = (
 )
 TEXT_SPLIT_CODES = tuple(code for code, _ in TEXT_SPLIT_METHODS)
 
-# GPT-SoVITS language codes (v2 list; v1 accepts a subset).
-LANGUAGES = ("auto", "auto_yue", "en", "zh", "ja", "yue", "ko",
-             "all_zh", "all_ja", "all_yue", "all_ko")
+# GPT-SoVITS language codes (v2 list; v1 accepts a subset), in the order the UI offers them.
+LANGUAGES = ("zh", "en", "ja", "ko", "yue", "all_zh", "all_ja", "all_yue", "all_ko", "auto", "auto_yue")
 
 TOP_K_RANGE = (1, 100)
 SPEED_RANGE = (0.6, 1.65)
+# (min, max, step) of GPT-SoVITS webui's sliders, which RAS's task form offers too; the request itself
+# accepts wider values (see _check_sampling).
+SLIDERS = {
+    "top_k": (*TOP_K_RANGE, 1),
+    "top_p": (0, 1, 0.05),
+    "temperature": (0.05, 1, 0.05),
+    "repetition_penalty": (0, 2, 0.05),
+    "speed_factor": (*SPEED_RANGE, 0.05),
+    "batch_size": (1, 20, 1),
+}
+SAMPLE_STEPS_CHOICES = (4, 8, 16, 32, 64, 128)  # v3/v4
 
 
 @dataclass
@@ -49,6 +59,11 @@ class SynthesisRequest:
     batch_size: int = 1
     sample_steps: int = 32  # v3/v4 only
     super_sampling: bool = False  # v3/v4 only
+
+    @classmethod
+    def defaults(cls) -> dict[str, Any]:
+        """GPT-SoVITS's defaults of the parameters that have one (top_k 15, speed_factor 1.0 ...)."""
+        return {f.name: f.default for f in dataclasses.fields(cls) if f.default is not dataclasses.MISSING}
 
     def validate(self) -> SynthesisRequest:
         """Raise ValueError naming the first bad field; return self."""

@@ -18,6 +18,7 @@ from sqlmodel import col, select
 
 from gsv_integration.request import SynthesisRequest
 from ras.audio.files import atomic_target
+from ras.errors import InputError, NotFound
 from ras.library.clips import clip_audio_path
 from ras.store.db import get_row
 from ras.results import finished_result
@@ -62,10 +63,10 @@ def find_product(ws: Workspace, name: str) -> tuple[str, int] | None:
 def _check_name(ws: Workspace, name: str, *, allow: tuple[str, int] | None = None) -> str:
     name = (name or "").strip()
     if not name:
-        raise ValueError("a product needs a name")
+        raise InputError("a product needs a name; type one")
     owner = find_product(ws, name)
     if owner is not None and owner != allow:
-        raise ValueError(f"a product named {name!r} already exists (role {owner[0]!r}); names are unique across roles")
+        raise InputError(f"a product named {name!r} already exists (role {owner[0]!r}); names are unique across roles")
     return name
 
 
@@ -265,7 +266,7 @@ def tts(*, ws: Workspace, runner, product: str, text: str, text_lang: str) -> Pa
     """Synthesize `text` with the product named `product` (any role); returns the wav."""
     owner = find_product(ws, (product or "").strip())
     if owner is None:
-        raise LookupError(f"no product named {product!r}; see /list_products")
+        raise NotFound(f"no product named {product!r}; see /list_products")
     role, product_id = owner
     with ws.role_session(role) as session:
         row = _get(session, role, product_id)

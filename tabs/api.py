@@ -1,11 +1,10 @@
-"""The stable gradio_client API of ../shared/API.md for roles, clips and test texts.
+"""The stable gradio_client API (README, "API") for roles, clips and test texts.
 
 Each endpoint is an adapter: parse, call one service, return a JSON dict. No
 returned dict has a "path" key (gradio_client would take it for a file).
 """
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import gradio as gr
@@ -14,16 +13,7 @@ from ras.library import clips
 from ras.library import importer
 from ras.library import roles
 from ras.library import texts
-from tabs.common import UIContext, ui_action
-
-
-def uploaded_path(value: Any) -> Path:
-    """A server path, or what gradio_client's handle_file() uploads (a dict with its temp path)."""
-    if isinstance(value, dict):
-        value = value.get("path") or ""
-    if not value:
-        raise ValueError("no file given")
-    return Path(str(value))
+from tabs.common import UIContext, ui_action, uploaded_path
 
 
 def register(ctx: UIContext) -> None:

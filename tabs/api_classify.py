@@ -1,6 +1,6 @@
 """The gradio_client API for classifying clips into groups and splitting clips at pauses.
 
-/classify and /split_clip follow ../shared/API.md; the rest are extras the UI
+/classify and /split_clip are the stable API (README, "API"); the rest are extras the UI
 also offers. No returned dict has a "path" key (gradio_client would take it for a file).
 """
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The stable gradio_client API for long-text runs and products (../shared/API.md).
+"""The stable gradio_client API for long-text runs and products (README, "API").
 
 /tts returns a gradio FileData: gradio_client downloads it and a script receives the
 local path of the wav. Every other endpoint returns a JSON dict without a "path" key.

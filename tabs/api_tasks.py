@@ -10,8 +10,7 @@ from ras import results
 from ras.library import clips
 from ras.queue import tasks
 from ras.languages import require_lang
-from tabs.api import uploaded_path
-from tabs.common import UIContext, ui_action
+from tabs.common import UIContext, ui_action, uploaded_path
 
 
 def parse_spec(spec: Any) -> dict:

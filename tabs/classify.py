@@ -12,7 +12,8 @@ import pandas as pd
 
 from ras.classify import groups as classify
 from ras.library import clips
-from tabs.common import UIContext, choices, keep_choice, parse_ids, require_role, selected_row, ui_action
+from tabs.common import Page, UIContext, choices, keep_choice, parse_ids, require_role, selected_row, ui_action
+from tabs.widgets import PRIVATE
 
 MODES = (("按分组数", "count"), ("按距离阈值", "threshold"))
 GROUP_COLUMNS = ("编号", "名称", "数量", "平均时长（秒）", "代表音频")
@@ -131,8 +132,8 @@ def clip_file(ctx: UIContext, role: str, clip_id) -> str | None:
     return str(path) if path.is_file() else None
 
 
-def wire(tab: ClassifyTab, ctx: UIContext, others) -> None:
-    i18n, role_picker = ctx.i18n, others.header.role
+def wire(tab: ClassifyTab, ctx: UIContext, page: Page) -> None:
+    i18n, role_picker = ctx.i18n, page.role
     view = [tab.groups, tab.map, tab.group, tab.move_to]
 
     @ui_action(i18n, "计算声纹向量失败")
@@ -206,20 +207,19 @@ def wire(tab: ClassifyTab, ctx: UIContext, others) -> None:
         by_id = {c["id"]: c for c in found}
         return [[r["id"], r["similarity"], by_id[r["id"]]["group"] or "", by_id[r["id"]]["text"]] for r in ranked]
 
-    private = {"api_visibility": "private"}
     show = dict(fn=show_group, inputs=[role_picker, tab.group],
-                outputs=[tab.representative, tab.group_clip_ids, tab.members], **private)
-    tab.embed.click(embed, role_picker, tab.embed_status, **private)
+                outputs=[tab.representative, tab.group_clip_ids, tab.members], **PRIVATE)
+    tab.embed.click(embed, role_picker, tab.embed_status, **PRIVATE)
     tab.run.click(run, [role_picker, tab.mode, tab.n_groups, tab.threshold], [*view, tab.run_status],
-                  **private).then(**show)
-    for trigger in (role_picker.change, others.app.load):
-        trigger(refresh, role_picker, view, **private).then(**show)
+                  **PRIVATE).then(**show)
+    for trigger in (role_picker.change, page.app.load):
+        trigger(refresh, role_picker, view, **PRIVATE).then(**show)
     tab.group.change(**show)
     tab.members.select(pick_member, [role_picker, tab.members], [tab.clip_id, tab.member_audio, tab.move_ids],
-                       **private)
+                       **PRIVATE)
     tab.similar_table.select(pick_member, [role_picker, tab.similar_table],
-                             [tab.clip_id, tab.member_audio, tab.move_ids], **private)
-    tab.rename.click(rename, [role_picker, tab.group, tab.new_name], view, **private).then(**show)
-    tab.create.click(create, [role_picker, tab.new_name, tab.group], view, **private)
-    tab.move.click(move, [role_picker, tab.move_ids, tab.move_to, tab.group], view, **private).then(**show)
-    tab.similar.click(similar, [role_picker, tab.clip_id, tab.similar_limit], tab.similar_table, **private)
+                             [tab.clip_id, tab.member_audio, tab.move_ids], **PRIVATE)
+    tab.rename.click(rename, [role_picker, tab.group, tab.new_name], view, **PRIVATE).then(**show)
+    tab.create.click(create, [role_picker, tab.new_name, tab.group], view, **PRIVATE)
+    tab.move.click(move, [role_picker, tab.move_ids, tab.move_to, tab.group], view, **PRIVATE).then(**show)
+    tab.similar.click(similar, [role_picker, tab.clip_id, tab.similar_limit], tab.similar_table, **PRIVATE)

@@ -7,7 +7,8 @@ import gradio as gr
 
 from ras.library import clips
 from ras.languages import LANG_CODES
-from tabs.common import UIContext, choices, selected_row, ui_action
+from tabs.common import Page, UIContext, choices, selected_row, ui_action
+from tabs.widgets import PRIVATE, on_each
 
 VALIDITY = (("全部", "all"), ("仅有效（3–10 秒）", "valid"), ("仅无效", "invalid"))
 SORTS = (("按编号", "id"), ("按时长（短→长）", "duration"), ("按时长（长→短）", "-duration"), ("按平均评分", "score"))
@@ -78,8 +79,8 @@ def _row(clip: dict) -> list:
             "⚠" if clip["missing"] else ""]
 
 
-def wire(tab: ClipsTab, ctx: UIContext, others) -> None:
-    i18n, role_picker = ctx.i18n, others.header.role
+def wire(tab: ClipsTab, ctx: UIContext, page: Page) -> None:
+    i18n, role_picker = ctx.i18n, page.role
 
     @ui_action(i18n, "查询音频失败")
     def search(role, text, min_d, max_d, validity, sort, page, page_size):
@@ -107,9 +108,8 @@ def wire(tab: ClipsTab, ctx: UIContext, others) -> None:
 
     filters = [role_picker, tab.text_filter, tab.min_duration, tab.max_duration, tab.validity, tab.sort,
                tab.page, tab.page_size]
-    for trigger in (tab.search.click, role_picker.change):
-        trigger(search, filters, [tab.table, tab.summary], api_visibility="private")
+    on_each((tab.search.click, role_picker.change), search, filters, [tab.table, tab.summary])
     tab.table.select(pick, [role_picker, tab.table], [tab.clip_id, tab.audio, tab.text, tab.lang, tab.valid],
-                     api_visibility="private")
+                     **PRIVATE)
     tab.save.click(save, [role_picker, tab.clip_id, tab.text, tab.lang, tab.valid], None,
-                   api_visibility="private").then(search, filters, [tab.table, tab.summary], api_visibility="private")
+                   **PRIVATE).then(search, filters, [tab.table, tab.summary], **PRIVATE)

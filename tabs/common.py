@@ -4,11 +4,13 @@ from __future__ import annotations
 import functools
 import logging
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Callable
 
 import gradio as gr
 
 from i18n import I18nAuto
+from ras.errors import RasError
 from ras.metrics.analyzer import Analyzer
 from ras.queue.backend import Backend
 from ras.queue.runner import Runner
@@ -30,8 +32,22 @@ class UIContext:
     analyzer: Analyzer  # metrics and spectrograms of each result as it lands
 
 
+@dataclass(frozen=True)
+class Page:
+    """The page-wide components every tab's events may use (the app's load event, the tab strip, the role
+    picker above the tabs). Components of one other tab reach a wire() as keyword arguments instead."""
+
+    app: gr.Blocks
+    tabs: gr.Tabs
+    role: gr.Dropdown
+    refresh_roles: gr.Button
+
+
 def ui_action(i18n: I18nAuto, what: str) -> Callable:
-    """Turn any exception into a visible gr.Error naming the action and the cause, and log it."""
+    """Turn any exception into a visible gr.Error: the failed action in the page's language, then the cause.
+
+    Errors the user can act on (ras.errors) are logged in one line; anything else with its traceback.
+    Both name the exception type and a shortened view of the arguments the handler got."""
 
     def decorate(fn: Callable) -> Callable:
         @functools.wraps(fn)
@@ -40,13 +56,28 @@ def ui_action(i18n: I18nAuto, what: str) -> Callable:
                 return fn(*args, **kwargs)
             except gr.Error:
                 raise
+            except RasError as exc:
+                log.warning("%s (%s): %s; arguments: %s", what, type(exc).__name__, exc, short_arguments(args, kwargs))
+                raise gr.Error(f"{i18n(what)}: {exc}") from exc
             except Exception as exc:  # noqa: BLE001 - every failure must reach the page
-                log.exception("%s failed", what)
+                log.exception("%s failed (%s); arguments: %s", what, type(exc).__name__, short_arguments(args, kwargs))
                 raise gr.Error(f"{i18n(what)}: {exc}") from exc
 
+        wrapper.ui_action = what  # lets a test check that every handler of the page is guarded
         return wrapper
 
     return decorate
+
+
+def short_arguments(args: tuple, kwargs: dict, width: int = 60) -> str:
+    """A handler's arguments for the log: each value's repr cut to `width` characters (tables and audio
+    are long), so a failure can be traced without flooding the log."""
+
+    def short(value) -> str:
+        text = repr(value)
+        return text if len(text) <= width else text[:width - 1] + "…"
+
+    return ", ".join([short(a) for a in args] + [f"{key}={short(value)}" for key, value in kwargs.items()])
 
 
 def choices(i18n: I18nAuto, pairs) -> list[tuple[str, str]]:
@@ -92,3 +123,12 @@ def require_role(i18n: I18nAuto, role: str | None) -> str:
     if not role:
         raise gr.Error(i18n("请先选择角色"))
     return role
+
+
+def uploaded_path(value: Any) -> Path:
+    """A server path, or what gradio_client's handle_file() uploads (a dict with its temp path)."""
+    if isinstance(value, dict):
+        value = value.get("path") or ""
+    if not value:
+        raise ValueError("no file given")
+    return Path(str(value))

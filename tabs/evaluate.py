@@ -1,15 +1,18 @@
 """Evaluate tab: a task's results sorted by duration or metrics, with players, spectrograms and scores."""
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import json
+from dataclasses import dataclass, fields
 
 import gradio as gr
+import pandas as pd
 
-from ras.metrics.score_weights import load_weights
-from tabs.flag_labels import weights_legend
-from tabs.common import UIContext, choices, score_radio
+from ras import products, results
+from ras.library import clips
+from ras.metrics import score_weights
+from tabs.common import Page, UIContext, choices, require_role, score_choice, score_radio, ui_action
+from tabs.flag_labels import flag_badges, weights_legend
+from tabs.widgets import PRIVATE, on_each, task_picker_row, wire_task_picker
 
 PAGE_SIZE = 20  # result slots on a page
 SORTS = (("按时长（短→长）", "duration"), ("按时长（长→短）", "-duration"), ("按语速（字/秒）", "chars_per_second"),
@@ -77,8 +80,7 @@ def build(ctx: UIContext) -> EvaluateTab:
     gr.Markdown(i18n("### 1. 选择任务与排序"))
     gr.Markdown(i18n("时长异常（过长或过短）往往意味着重复、吞字或长停顿：先听两端的结果。"))
     with gr.Row():
-        task = gr.Dropdown(label=i18n("任务"), choices=[], scale=3, elem_id="evaluate_task")
-        refresh = gr.Button(i18n("刷新"), scale=0, min_width=100, elem_id="evaluate_refresh")
+        task, refresh = task_picker_row(i18n, "evaluate")
         sort = gr.Dropdown(choices(i18n, SORTS), value="duration", label=i18n("排序"), elem_id="evaluate_sort")
     with gr.Row():
         param_sets = gr.Dropdown(label=i18n("参数组筛选"), multiselect=True, choices=[], elem_id="evaluate_param_sets")
@@ -106,7 +108,7 @@ def build(ctx: UIContext) -> EvaluateTab:
                                    elem_id="evaluate_duration_plot")
     with gr.Accordion(i18n("4. 自动评分权重（所有角色共用）"), open=False):
         gr.Markdown(i18n("每条规则在完全命中时扣的分数；设为 0 即关闭该规则。保存后当前角色的结果按已存的指标重新评分，无需重新分析音频。"))
-        weights = gr.Code(language="json", value=json.dumps(load_weights(ws=ctx.ws), indent=1),
+        weights = gr.Code(language="json", value=json.dumps(score_weights.load_weights(ws=ctx.ws), indent=1),
                           elem_id="evaluate_weights")
         save_weights = gr.Button(i18n("保存权重并重新评分"), elem_id="evaluate_save_weights")
         weights_status = gr.Markdown(elem_id="evaluate_weights_status")
@@ -116,7 +118,138 @@ def build(ctx: UIContext) -> EvaluateTab:
                        save_weights, weights_status)
 
 
-def wire(tab: EvaluateTab, ctx: UIContext, others) -> None:
-    from tabs.evaluate_events import wire_events
+def result_info(i18n, result: dict, ref_text: str) -> str:
+    lines = [f"**#{result['id']}** · `{result['label']}`",
+             f"{i18n('参考')}: {ref_text}", f"{i18n('文本')}: {result['text'][:80]}"]
+    if result["status"] != "done":
+        lines.append(f"⚠ {result['status']}: {result['error'][:300]}")
+        return "  \n".join(lines)
+    facts = [f"{i18n('时长')} {result['duration']:.2f} s"]
+    if result.get("duration_deviation") is not None:
+        facts.append(f"{i18n('相对中位时长')} {result['duration_deviation'] * 100:+.0f}%")
+    if result["chars_per_second"]:
+        facts.append(f"{result['chars_per_second']:.2f} {i18n('字/秒')}")
+    if result["auto_score"] is not None:
+        facts.append(f"{i18n('自动评分')} {result['auto_score']:.0f}")
+    lines.append(" · ".join(facts))
+    measured = key_metrics(i18n, result.get("metrics") or {})
+    if measured:
+        lines.append(measured)
+    if result["flags"]:
+        lines.append(flag_badges(i18n, result["flags"]))
+    return "  \n".join(lines)
 
-    wire_events(tab, ctx, others)
+
+def key_metrics(i18n, metrics: dict) -> str:
+    """The measurements behind the auto score that people ask about first; absent ones are left out."""
+    shown = [("dnsmos_ovrl", "DNSMOS", "{:.2f}"), ("speaker_similarity", i18n("音色相似度"), "{:.2f}"),
+             ("longest_pause", i18n("最长停顿"), "{:.2f} s"), ("cer", "CER", "{:.0%}")]
+    return " · ".join(f"{label} {fmt.format(metrics[key])}" for key, label, fmt in shown
+                      if metrics.get(key) is not None)
+
+
+def slot_updates(i18n, ws, role: str, found: list[dict]) -> list:
+    updates = []
+    refs = clips.get_clips(ws=ws, role=role, clip_ids={r["clip_id"] for r in found}) if found else {}
+    for index in range(PAGE_SIZE):
+        if index >= len(found):
+            updates += [gr.update(visible=False)] + [gr.update()] * (len(fields(ResultSlot)) - 1)
+            continue
+        result = found[index]
+        ref = refs[result["clip_id"]]
+        # in ResultSlot's field order: box, info, audio, ref_audio, spectrogram, score, note, keep
+        updates += [gr.update(visible=True), result_info(i18n, result, ref.text), result["audio"],
+                    str(clips.clip_audio_path(ws, role, ref)), result["spectrogram"],
+                    gr.update(value=score_choice(result["score"])), gr.update(value=result["note"]),
+                    gr.update(visible=result["status"] == "done")]  # only a finished take can be kept
+    return updates
+
+
+def wire(tab: EvaluateTab, ctx: UIContext, page: Page, *, product_result_id: gr.Number, product_name: gr.Textbox,
+         product_note: gr.Textbox) -> None:
+    """product_*: the products tab's form, filled by a result's "keep" button."""
+    i18n, role_picker = ctx.i18n, page.role
+    page_ids = gr.State([])
+    slot_outputs = [getattr(slot, f.name) for slot in tab.slots for f in fields(ResultSlot)]
+
+    @ui_action(i18n, "读取结果失败")
+    def on_task(role, task_id):
+        if not role or not task_id:
+            return gr.update(choices=[], value=[])
+        sets = results.param_sets(ws=ctx.ws, role=role, task_id=int(task_id))
+        return gr.update(choices=[(s["label"], s["id"]) for s in sets], value=[])
+
+    @ui_action(i18n, "读取结果失败")
+    def show(role, task_id, sort, param_set_ids, text, scored, page):
+        if not role or not task_id:  # e.g. a role without tasks yet: an empty page, not an error
+            return ["", []] + slot_updates(i18n, ctx.ws, role, [])
+        flt = results.ResultFilter(param_set_ids=tuple(param_set_ids or ()), text=(text or "").strip(),
+                                   scored={"scored": True, "unscored": False}.get(scored))
+        page_data = results.list_results(ws=ctx.ws, role=role, task_id=int(task_id), sort=sort,
+                                         page=int(page or 1), page_size=PAGE_SIZE, flt=flt)
+        found = page_data["results"]
+        pages = max(1, -(-page_data["total"] // PAGE_SIZE))
+        summary = f"{i18n('共')} {page_data['total']} {i18n('条结果')} · {i18n('页码')} {int(page or 1)}/{pages}"
+        return [summary, [r["id"] for r in found]] + slot_updates(i18n, ctx.ws, role, found)
+
+    def make_score_handler(index: int):
+        @ui_action(i18n, "评分失败")
+        def save(role, ids, score, note):
+            if index >= len(ids) or score in (None, ""):
+                return
+            results.score_result(ws=ctx.ws, role=role, result_id=ids[index], score=float(score), note=note or "")
+        return save
+
+    @ui_action(i18n, "比较失败")
+    def compare(role, task_id, by):
+        role = require_role(i18n, role)
+        if not task_id:
+            raise gr.Error(i18n("请先选择任务"))
+        rows = results.compare_by_variable(ws=ctx.ws, role=role, task_id=int(task_id), by=by)
+        table = [[r["label"], r["count"], r["scored"], r["mean_score"], r["mean_duration"], r["mean_auto"]]
+                 for r in rows]
+        frame = pd.DataFrame(rows or [{"label": "", "mean_score": 0, "mean_duration": 0}])
+        frame["mean_score"] = frame["mean_score"].fillna(0)
+        agreement = results.score_agreement(ws=ctx.ws, role=role, task_id=int(task_id))
+        if agreement["spearman"] is None:
+            note = f"{i18n('自动评分与人工评分的一致性')}: {i18n('至少需要评分')} {agreement['needed']} " \
+                   f"{i18n('条')} ({agreement['pairs']})"
+        else:
+            note = f"{i18n('自动评分与人工评分的一致性')} (Spearman, {agreement['pairs']}): **{agreement['spearman']}**"
+        return table, frame, frame, note
+
+    def make_keep_handler(index: int):
+        @ui_action(i18n, "读取结果失败")
+        def keep(role, ids, note):
+            """Fill the products tab's form with this result and open it: the name stays editable."""
+            role = require_role(i18n, role)
+            if index >= len(ids):
+                raise gr.Error(i18n("该位置没有结果，请刷新"))
+            result_id = ids[index]
+            name = products.suggest_name(ws=ctx.ws, role=role, result_id=result_id)
+            return result_id, name, note or "", gr.Tabs(selected="products")
+        return keep
+
+    @ui_action(i18n, "保存权重失败")
+    def save_weights(role, text):
+        try:
+            wanted = json.loads(text or "{}")
+        except json.JSONDecodeError as exc:
+            raise gr.Error(f"{i18n('权重不是有效的 JSON')}: {exc}") from None
+        merged = score_weights.save_weights(ws=ctx.ws, weights=wanted)
+        count = score_weights.rescore_role(ws=ctx.ws, role=role, weights=merged) if role else 0
+        return json.dumps(merged, indent=1), f"✔ {i18n('已保存')} · {i18n('重新评分')} {count}"
+
+    wire_task_picker(ctx, page, tab.task, tab.refresh)
+    tab.task.change(on_task, [role_picker, tab.task], tab.param_sets, **PRIVATE)
+    filters = [role_picker, tab.task, tab.sort, tab.param_sets, tab.text_filter, tab.scored, tab.page]
+    on_each((tab.show.click, tab.sort.change, tab.task.change), show, filters, [tab.summary, page_ids, *slot_outputs])
+    for index, slot in enumerate(tab.slots):
+        handler = make_score_handler(index)
+        slot.score.input(handler, [role_picker, page_ids, slot.score, slot.note], None, **PRIVATE)
+        slot.note.blur(handler, [role_picker, page_ids, slot.score, slot.note], None, **PRIVATE)
+        slot.keep.click(make_keep_handler(index), [role_picker, page_ids, slot.note],
+                        [product_result_id, product_name, product_note, page.tabs], **PRIVATE)
+    tab.save_weights.click(save_weights, [role_picker, tab.weights], [tab.weights, tab.weights_status], **PRIVATE)
+    tab.compare.click(compare, [role_picker, tab.task, tab.compare_by],
+                      [tab.compare_table, tab.score_plot, tab.duration_plot, tab.agreement], **PRIVATE)

@@ -7,8 +7,8 @@ from pathlib import Path
 import gradio as gr
 
 from ras.library import importer
-from tabs.common import UIContext, require_role, ui_action
-from tabs.roles import role_rows
+from tabs.common import Page, UIContext, require_role, ui_action
+from tabs.widgets import PRIVATE, role_rows
 
 
 @dataclass(frozen=True)
@@ -45,8 +45,9 @@ def import_summary(i18n, report: dict) -> str:
     return text
 
 
-def wire(tab: ImportTab, ctx: UIContext, others) -> None:
-    i18n, role_picker = ctx.i18n, others.header.role
+def wire(tab: ImportTab, ctx: UIContext, page: Page, *, roles_table: gr.Dataframe) -> None:
+    """roles_table: the roles tab's table, whose clip counts an import changes."""
+    i18n, role_picker = ctx.i18n, page.role
 
     @ui_action(i18n, "导入失败")
     def run(role, upload, server_path, copy_audio):
@@ -60,4 +61,4 @@ def wire(tab: ImportTab, ctx: UIContext, others) -> None:
         return import_summary(i18n, report), rows, role_rows(ctx)
 
     tab.run.click(run, [role_picker, tab.upload, tab.server_path, tab.copy_audio],
-                  [tab.summary, tab.errors, others.roles.table], api_visibility="private")
+                  [tab.summary, tab.errors, roles_table], **PRIVATE)

@@ -6,10 +6,8 @@ from pathlib import Path
 
 import gradio as gr
 
-from ras.queue import tasks
-from tabs.common import UIContext, keep_choice, require_role, ui_action
-
-POLL_SECONDS = 2.0
+from tabs.common import Page, UIContext, require_role, ui_action
+from tabs.widgets import PRIVATE, poll_timer, progress_html, task_picker_row, wire_task_picker
 
 
 @dataclass(frozen=True)
@@ -29,8 +27,7 @@ def build(ctx: UIContext) -> InferTab:
     i18n = ctx.i18n
     gr.Markdown(i18n("### 1. 选择任务"))
     with gr.Row():
-        task = gr.Dropdown(label=i18n("任务"), choices=[], scale=4, elem_id="infer_task")
-        refresh = gr.Button(i18n("刷新"), scale=0, min_width=100, elem_id="infer_refresh")
+        task, refresh = task_picker_row(i18n, "infer", scale=4)
     gr.Markdown(i18n("### 2. 运行"))
     gr.Markdown(i18n("取消会在当前作业完成后停止；关闭或崩溃后重新启动 RAS 会自动继续未完成的任务，已完成的结果不会丢失。"))
     with gr.Row():
@@ -40,36 +37,8 @@ def build(ctx: UIContext) -> InferTab:
     details = gr.Markdown(elem_id="infer_details")
     last_audio = gr.Audio(label=i18n("最新完成的结果"), type="filepath", interactive=False, elem_id="infer_last_audio")
     log = gr.Textbox(label=i18n("日志"), lines=10, max_lines=20, interactive=False, elem_id="infer_log")
-    timer = gr.Timer(POLL_SECONDS, active=True)
+    timer = poll_timer()
     return InferTab(task, refresh, run, cancel, progress, details, last_audio, log, timer)
-
-
-def task_choices(ctx: UIContext, role: str | None) -> list[tuple[str, int]]:
-    if not role:
-        return []
-    return [(f"#{t['task_id']} {t['name']} ({t['done']}/{t['total']})", t["task_id"])
-            for t in tasks.list_tasks(ws=ctx.ws, role=role)]
-
-
-def task_picker(ctx: UIContext, role: str | None, current) -> dict:
-    """The task dropdown of a tab, refreshed for the role (infer, evaluate and long text share it)."""
-    return keep_choice(task_choices(ctx, role), current)
-
-
-def progress_html(i18n, status: dict) -> str:
-    total = max(status["total"], 1)
-    done, failed = status["done"], status["failed"]
-    pct_done, pct_failed = 100 * done / total, 100 * failed / total
-    return (f'<div style="border:1px solid #ccc;border-radius:6px;height:22px;overflow:hidden;display:flex">'
-            f'<div style="width:{pct_done:.1f}%;background:#f97316"></div>'
-            f'<div style="width:{pct_failed:.1f}%;background:#dc2626"></div></div>'
-            f'<div style="margin-top:4px">{done}/{status["total"]} {i18n("完成")} · {failed} {i18n("失败")} · '
-            f'{status["queued"]} {i18n("排队")} · {status["running"]} {i18n("运行中")} · {i18n("状态")}: '
-            f'{task_state_label(i18n, status["state"])}</div>')
-
-
-def task_state_label(i18n, state: str) -> str:
-    return {"idle": i18n("空闲"), "running": i18n("运行中")}.get(state, state)
 
 
 def details_md(i18n, status: dict) -> str:
@@ -85,11 +54,9 @@ def details_md(i18n, status: dict) -> str:
     return " · ".join(parts)
 
 
-def wire(tab: InferTab, ctx: UIContext, others) -> None:
-    i18n, role_picker, runner = ctx.i18n, others.header.role, ctx.runner
-
-    def refresh(role, current):
-        return task_picker(ctx, role, current)
+def wire(tab: InferTab, ctx: UIContext, page: Page, *, task_created: gr.Button, created_task_id: gr.Number) -> None:
+    """task_created/created_task_id: the task tab's create button and the id it shows, so a new task is offered here."""
+    i18n, role_picker, runner = ctx.i18n, page.role, ctx.runner
 
     @ui_action(i18n, "读取进度失败")
     def poll(role, task_id, shown_job):
@@ -114,14 +81,12 @@ def wire(tab: InferTab, ctx: UIContext, others) -> None:
         if role and task_id:
             runner.cancel_task(role, int(task_id))
 
-    private = {"api_visibility": "private"}
     shown_job = gr.State(None)
     outputs = [tab.progress, tab.details, tab.last_audio, tab.log, shown_job]
     inputs = [role_picker, tab.task, shown_job]
-    for trigger in (tab.refresh.click, role_picker.change, others.app.load):
-        trigger(refresh, [role_picker, tab.task], tab.task, **private)
-    others.task.create.click(refresh, [role_picker, others.task.task_id], tab.task, **private)
-    tab.timer.tick(poll, inputs, outputs, show_progress="hidden", **private)
-    tab.task.change(poll, inputs, outputs, **private)
-    tab.run.click(run, [role_picker, tab.task], None, **private).then(poll, inputs, outputs, **private)
-    tab.cancel.click(cancel, [role_picker, tab.task], None, **private).then(poll, inputs, outputs, **private)
+    refresh = wire_task_picker(ctx, page, tab.task, tab.refresh)
+    task_created.click(refresh, [role_picker, created_task_id], tab.task, **PRIVATE)
+    tab.timer.tick(poll, inputs, outputs, show_progress="hidden", **PRIVATE)
+    tab.task.change(poll, inputs, outputs, **PRIVATE)
+    tab.run.click(run, [role_picker, tab.task], None, **PRIVATE).then(poll, inputs, outputs, **PRIVATE)
+    tab.cancel.click(cancel, [role_picker, tab.task], None, **PRIVATE).then(poll, inputs, outputs, **PRIVATE)

@@ -7,7 +7,8 @@ import gradio as gr
 
 from ras import products
 from ras.languages import LANG_CODES
-from tabs.common import UIContext, choices, keep_choice, require_role, ui_action
+from tabs.common import Page, UIContext, choices, keep_choice, require_role, ui_action
+from tabs.widgets import PRIVATE, refresh_button
 
 SCOPES = (("当前角色", "role"), ("全部角色", "all"))
 HEADERS = ("名称", "角色", "编号", "版本", "GPT 权重", "SoVITS 权重", "参考文本", "语言", "评分", "备注")
@@ -47,7 +48,7 @@ def build(ctx: UIContext) -> ProductsTab:
     gr.Markdown(i18n("### 2. 成品列表"))
     with gr.Row():
         scope = gr.Radio(choices(i18n, SCOPES), value="role", label=i18n("范围"), elem_id="products_scope")
-        refresh = gr.Button(i18n("刷新"), scale=0, min_width=100, elem_id="products_refresh")
+        refresh = refresh_button(i18n, "products_refresh")
     table = gr.Dataframe(headers=[i18n(h) for h in HEADERS], interactive=False, wrap=True, elem_id="products_table")
     gr.Markdown(i18n("### 3. 管理与导出"))
     gr.Markdown(i18n("导出的 zip 含参考音频、settings.json、api_v2 请求体、curl 示例和 GSVI 角色文件夹。"))
@@ -81,9 +82,8 @@ def _split(i18n, key: str | None) -> tuple[str, int]:
     return role, int(product_id)
 
 
-def wire(tab: ProductsTab, ctx: UIContext, others) -> None:
-    i18n, role_picker, runner = ctx.i18n, others.header.role, ctx.runner
-    private = {"api_visibility": "private"}
+def wire(tab: ProductsTab, ctx: UIContext, page: Page) -> None:
+    i18n, role_picker, runner = ctx.i18n, page.role, ctx.runner
 
     @ui_action(i18n, "读取成品失败")
     def listing(role, scope, current):
@@ -127,6 +127,7 @@ def wire(tab: ProductsTab, ctx: UIContext, others) -> None:
         name = products.get_product(ws=ctx.ws, role=role, product_id=product_id)["name"]
         return str(products.tts(ws=ctx.ws, runner=runner, product=name, text=text, text_lang=lang))
 
+    @ui_action(i18n, "读取成品失败")
     def on_product(key):
         if not key or "|" not in key:
             return gr.update()
@@ -134,12 +135,12 @@ def wire(tab: ProductsTab, ctx: UIContext, others) -> None:
         return products.get_product(ws=ctx.ws, role=role, product_id=product_id)["prompt_lang"]
 
     list_io = dict(fn=listing, inputs=[role_picker, tab.scope, tab.product], outputs=[tab.table, tab.product])
-    for trigger in (tab.refresh.click, tab.scope.change, role_picker.change, others.app.load):
-        trigger(**list_io, **private)
-    tab.create.click(create, [role_picker, tab.result_id, tab.name, tab.note], None, **private).then(
-        **list_io, **private)
-    tab.rename.click(rename, [tab.product, tab.new_name], None, **private).then(**list_io, **private)
-    tab.delete.click(delete, tab.product, None, **private).then(**list_io, **private)
-    tab.product.change(on_product, tab.product, tab.tts_lang, **private)
-    tab.export.click(export, tab.product, tab.file, **private)
-    tab.synthesize.click(synthesize, [tab.product, tab.tts_text, tab.tts_lang], tab.tts_audio, **private)
+    for trigger in (tab.refresh.click, tab.scope.change, role_picker.change, page.app.load):
+        trigger(**list_io, **PRIVATE)
+    tab.create.click(create, [role_picker, tab.result_id, tab.name, tab.note], None, **PRIVATE).then(
+        **list_io, **PRIVATE)
+    tab.rename.click(rename, [tab.product, tab.new_name], None, **PRIVATE).then(**list_io, **PRIVATE)
+    tab.delete.click(delete, tab.product, None, **PRIVATE).then(**list_io, **PRIVATE)
+    tab.product.change(on_product, tab.product, tab.tts_lang, **PRIVATE)
+    tab.export.click(export, tab.product, tab.file, **PRIVATE)
+    tab.synthesize.click(synthesize, [tab.product, tab.tts_text, tab.tts_lang], tab.tts_audio, **PRIVATE)

@@ -6,8 +6,8 @@ from dataclasses import dataclass
 import gradio as gr
 
 from ras.library import roles
-from tabs.common import UIContext, ui_action
-from tabs.header import refreshed_roles
+from tabs.common import Page, UIContext, require_role, ui_action
+from tabs.widgets import PRIVATE, on_each, refreshed_roles, role_rows
 
 
 @dataclass(frozen=True)
@@ -45,12 +45,8 @@ def build(ctx: UIContext) -> RolesTab:
     return RolesTab(category, name, create, table, new_name, rename, confirm_delete, delete, status)
 
 
-def role_rows(ctx: UIContext) -> list[list]:
-    return [[r["role"], r["clips"]] for r in roles.list_roles(ws=ctx.ws)]
-
-
-def wire(tab: RolesTab, ctx: UIContext, others) -> None:
-    i18n, role_picker = ctx.i18n, others.header.role
+def wire(tab: RolesTab, ctx: UIContext, page: Page) -> None:
+    i18n, role_picker = ctx.i18n, page.role
 
     @ui_action(i18n, "新建角色失败")
     def create(category: str, name: str):
@@ -59,24 +55,25 @@ def wire(tab: RolesTab, ctx: UIContext, others) -> None:
 
     @ui_action(i18n, "重命名失败")
     def rename(role: str, new_role: str):
-        if not role:
-            raise gr.Error(i18n("请先选择角色"))
+        role = require_role(i18n, role)
         renamed = roles.rename_role(ws=ctx.ws, role=role, new_role=(new_role or "").strip())
         return role_rows(ctx), refreshed_roles(ctx, renamed), f"✔ {role} → {renamed}"
 
     @ui_action(i18n, "删除失败")
     def delete(role: str, confirmed: bool):
-        if not role:
-            raise gr.Error(i18n("请先选择角色"))
+        role = require_role(i18n, role)
         if not confirmed:
             raise gr.Error(i18n("请先勾选确认删除"))
         roles.delete_role(ws=ctx.ws, role=role)
         return role_rows(ctx), refreshed_roles(ctx), False, f"✔ {i18n('已删除角色')} {role}"
 
     outputs = [tab.table, role_picker, tab.status]
-    tab.create.click(create, [tab.category, tab.name], outputs, api_visibility="private")
-    tab.rename.click(rename, [role_picker, tab.new_name], outputs, api_visibility="private")
+    tab.create.click(create, [tab.category, tab.name], outputs, **PRIVATE)
+    tab.rename.click(rename, [role_picker, tab.new_name], outputs, **PRIVATE)
     tab.delete.click(delete, [role_picker, tab.confirm_delete],
-                     [tab.table, role_picker, tab.confirm_delete, tab.status], api_visibility="private")
-    for trigger in (others.header.refresh.click, others.app.load):
-        trigger(lambda: role_rows(ctx), None, tab.table, api_visibility="private")
+                     [tab.table, role_picker, tab.confirm_delete, tab.status], **PRIVATE)
+    @ui_action(i18n, "读取角色失败")
+    def rows():
+        return role_rows(ctx)
+
+    on_each((page.refresh_roles.click, page.app.load), rows, None, tab.table)

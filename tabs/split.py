@@ -6,7 +6,8 @@ from dataclasses import dataclass
 import gradio as gr
 
 from ras.split import pieces as split_service
-from tabs.common import UIContext, keep_choice, require_role, selected_row, ui_action
+from tabs.common import Page, UIContext, keep_choice, require_role, selected_row, ui_action
+from tabs.widgets import PRIVATE, on_each, refresh_button
 
 PIECE_COLUMNS = ("开始（秒）", "结束（秒）", "文本")
 
@@ -35,7 +36,7 @@ def build(ctx: UIContext) -> SplitTab:
     gr.Markdown(i18n("### 1. 选择音频"))
     with gr.Row():
         clip = gr.Dropdown(label=i18n("音频（长的在前）"), choices=[], scale=4, elem_id="split_clip")
-        refresh = gr.Button(i18n("刷新"), scale=0, min_width=120, elem_id="split_refresh")
+        refresh = refresh_button(i18n, "split_refresh", min_width=120)
     gr.Markdown(i18n("### 2. 在停顿处切分"))
     with gr.Row():
         min_silence = gr.Slider(100, 2000, value=300, step=50, label=i18n("最短停顿（毫秒）"),
@@ -88,8 +89,8 @@ def table_pieces(table) -> list[dict]:
     return pieces
 
 
-def wire(tab: SplitTab, ctx: UIContext, others) -> None:
-    i18n, role_picker = ctx.i18n, others.header.role
+def wire(tab: SplitTab, ctx: UIContext, page: Page) -> None:
+    i18n, role_picker = ctx.i18n, page.role
 
     def chosen(clip_id) -> int:
         if clip_id is None:
@@ -137,16 +138,15 @@ def wire(tab: SplitTab, ctx: UIContext, others) -> None:
         ids = ", ".join(f"#{c['id']}" for c in saved)
         return f"✔ {i18n('已保存')} {len(saved)} {i18n('条新音频')} ({ids}) · {valid} {i18n('条有效（3–10 秒）')}"
 
+    @ui_action(i18n, "切分失败")
     def pick_row(evt: gr.SelectData):
         return selected_row(evt) + 1
 
-    private = {"api_visibility": "private"}
-    for trigger in (role_picker.change, others.app.load, tab.refresh.click):
-        trigger(refresh, [role_picker, tab.clip], tab.clip, **private)
+    on_each((role_picker.change, page.app.load, tab.refresh.click), refresh, [role_picker, tab.clip], tab.clip)
     tab.propose.click(propose, [role_picker, tab.clip, tab.min_silence],
-                      [tab.waveform, tab.spectrogram, tab.pieces, tab.status], **private)
-    tab.redraw.click(redraw, [role_picker, tab.clip, tab.pieces], tab.waveform, **private)
-    tab.pieces.select(pick_row, None, tab.piece_no, **private)
-    tab.preview.click(preview, [role_picker, tab.clip, tab.pieces, tab.piece_no], tab.piece_audio, **private)
+                      [tab.waveform, tab.spectrogram, tab.pieces, tab.status], **PRIVATE)
+    tab.redraw.click(redraw, [role_picker, tab.clip, tab.pieces], tab.waveform, **PRIVATE)
+    tab.pieces.select(pick_row, None, tab.piece_no, **PRIVATE)
+    tab.preview.click(preview, [role_picker, tab.clip, tab.pieces, tab.piece_no], tab.piece_audio, **PRIVATE)
     tab.save.click(save, [role_picker, tab.clip, tab.pieces, tab.transcribe, tab.min_silence], tab.status,
-                   **private).then(refresh, [role_picker, tab.clip], tab.clip, **private)
+                   **PRIVATE).then(refresh, [role_picker, tab.clip], tab.clip, **PRIVATE)

@@ -5,12 +5,13 @@ from dataclasses import dataclass
 
 import gradio as gr
 
-from gsv_integration.request import TEXT_SPLIT_METHODS
-from ras.library import clips
-from ras.queue import tasks
-from ras.library import texts
-from ras.queue.task_spec import parse_values
-from tabs.common import UIContext, choices
+from gsv_integration.request import SAMPLE_STEPS_CHOICES, SLIDERS, TEXT_SPLIT_METHODS, SynthesisRequest
+from ras.library import clips, texts
+from ras.queue import jobs, tasks
+from ras.queue.task_form import TaskForm, form_from_spec, spec_from_form
+from ras.queue.task_spec import PARAMETERS
+from tabs.common import Page, UIContext, choices, parse_ids, require_role, ui_action
+from tabs.widgets import PRIVATE, on_each
 
 # Variables a task can compare, in the UI's order: (label key, spec parameter).
 VARIABLES = (("GPT 模型", "gpt"), ("SoVITS 模型", "sovits"), ("top_k", "top_k"), ("top_p", "top_p"),
@@ -20,6 +21,7 @@ VARIABLES = (("GPT 模型", "gpt"), ("SoVITS 模型", "sovits"), ("top_k", "top_
 TEXT_VARIABLES = ("top_k", "top_p", "temperature", "repetition_penalty", "text_split_method", "speed", "seed",
                   "aux_refs")
 COMBINE = (("逐个变化（其余取基础值）", "each"), ("网格（所有组合）", "grid"))
+DEFAULTS = SynthesisRequest.defaults()
 PRESETS = (("无", ""), ("k/p/t 三参数网格", "kpt"), ("模型配对（GPT × SoVITS）", "models"))
 
 
@@ -51,6 +53,13 @@ class TaskTab:
     delete: gr.Button
 
 
+def slider(param: str, label: str) -> gr.Slider:
+    """A base-parameter slider with GPT-SoVITS's own range and default."""
+    field = PARAMETERS[param][0]  # the request's name of the parameter (speed -> speed_factor)
+    low, high, step = SLIDERS[field]
+    return gr.Slider(low, high, value=DEFAULTS[field], step=step, label=label, elem_id=f"task_{param}")
+
+
 def build(ctx: UIContext) -> TaskTab:
     i18n = ctx.i18n
     gr.Markdown(i18n("### 1. 选择参考音频（多选即为参考音频对比）"))
@@ -69,26 +78,26 @@ def build(ctx: UIContext) -> TaskTab:
         refresh_models = gr.Button(i18n("刷新模型列表"), scale=0, min_width=140, elem_id="task_refresh_models")
     with gr.Row():
         base = {
-            "top_k": gr.Slider(1, 100, value=15, step=1, label="top_k", elem_id="task_top_k"),
-            "top_p": gr.Slider(0, 1, value=1, step=0.05, label="top_p", elem_id="task_top_p"),
-            "temperature": gr.Slider(0.05, 1, value=1, step=0.05, label="temperature", elem_id="task_temperature"),
-            "repetition_penalty": gr.Slider(0, 2, value=1.35, step=0.05, label=i18n("重复惩罚 repetition_penalty"),
-                                            elem_id="task_repetition_penalty"),
+            "top_k": slider("top_k", "top_k"),
+            "top_p": slider("top_p", "top_p"),
+            "temperature": slider("temperature", "temperature"),
+            "repetition_penalty": slider("repetition_penalty", i18n("重复惩罚 repetition_penalty")),
         }
     with gr.Row():
         base.update({
-            "speed": gr.Slider(0.6, 1.65, value=1, step=0.05, label=i18n("语速"), elem_id="task_speed"),
+            "speed": slider("speed", i18n("语速")),
             "text_split_method": gr.Dropdown(choices(i18n, [(f"{label} ({code})", code) for code, label in
-                                                            TEXT_SPLIT_METHODS]), value="cut1",
+                                                            TEXT_SPLIT_METHODS]), value=DEFAULTS["text_split_method"],
                                              label=i18n("切分方式"), elem_id="task_text_split_method"),
-            "seed": gr.Number(value=-1, precision=0, minimum=-1, label=i18n("随机种子（-1 为随机）"), elem_id="task_seed"),
-            "batch_size": gr.Slider(1, 20, value=1, step=1, label="batch_size", elem_id="task_batch_size"),
+            "seed": gr.Number(value=DEFAULTS["seed"], precision=0, minimum=-1, label=i18n("随机种子（-1 为随机）"),
+                              elem_id="task_seed"),
+            "batch_size": slider("batch_size", "batch_size"),
         })
     with gr.Row():  # v3/v4 only: greyed out unless the installed GPT-SoVITS has them
         base.update({
-            "sample_steps": gr.Dropdown([4, 8, 16, 32, 64, 128], value=32, interactive=False,
+            "sample_steps": gr.Dropdown(list(SAMPLE_STEPS_CHOICES), value=DEFAULTS["sample_steps"], interactive=False,
                                         label=i18n("采样步数（v3/v4）"), elem_id="task_sample_steps"),
-            "super_sampling": gr.Checkbox(value=False, interactive=False, label=i18n("超采样（v3/v4）"),
+            "super_sampling": gr.Checkbox(value=DEFAULTS["super_sampling"], interactive=False, label=i18n("超采样（v3/v4）"),
                                           elem_id="task_super_sampling"),
         })
     gr.Markdown(i18n("### 4. 对比变量"))
@@ -152,47 +161,6 @@ def default_texts(ctx: UIContext, role: str | None) -> list[int]:
     return picked
 
 
-def build_spec(name, clip_ids, text_ids, gpt, sovits, base_values: dict, variables, value_texts: dict,
-               vary_gpt, vary_sovits, combine) -> dict:
-    """UI values -> the task spec of the API (the same shape scripts send)."""
-    base = {k: v for k, v in base_values.items() if v not in (None, "")}
-    for key in ("top_k", "seed", "batch_size", "sample_steps"):
-        if key in base:
-            base[key] = int(base[key])
-    if gpt:
-        base["gpt"] = gpt
-    if sovits:
-        base["sovits"] = sovits
-    vary = {}
-    for variable in variables or []:
-        if variable == "gpt":
-            vary["gpt"] = list(vary_gpt or [])
-        elif variable == "sovits":
-            vary["sovits"] = list(vary_sovits or [])
-        elif variable == "aux_refs":
-            groups = [g for g in (value_texts.get("aux_refs") or "").split(";") if g.strip()]
-            vary["aux_refs"] = [[int(x) for x in g.replace("，", ",").split(",") if x.strip()] for g in groups]
-        else:
-            vary[variable] = parse_values(value_texts.get(variable) or "", variable)
-    return {"name": (name or "").strip() or "task", "clip_ids": [int(c) for c in clip_ids or []],
-            "text_ids": [int(t) for t in text_ids or []], "base": base, "vary": vary, "combine": combine}
-
-
-def spec_from_form(values: tuple, base_keys: list, value_keys: list, supported_extras: set) -> dict:
-    """The task form's values in TaskTab order (name, clips, texts, gpt, sovits, base..., variables,
-    value texts..., vary_gpt, vary_sovits, combine) -> build_spec's spec."""
-    name, clip_ids, text_ids, gpt, sovits = values[:5]
-    rest = values[5:]
-    base = dict(zip(base_keys, rest[:len(base_keys)]))
-    variables = rest[len(base_keys)]
-    texts_ = dict(zip(value_keys, rest[len(base_keys) + 1:len(base_keys) + 1 + len(value_keys)]))
-    vary_gpt, vary_sovits, combine = rest[len(base_keys) + 1 + len(value_keys):]
-    for extra in {"sample_steps", "super_sampling"} - supported_extras:  # v3/v4 only
-        base.pop(extra, None)
-    return build_spec(name, clip_ids, text_ids, gpt, sovits, base, variables, texts_, vary_gpt, vary_sovits,
-                      combine)
-
-
 def task_rows(ctx: UIContext, role: str | None) -> list[list]:
     if not role:
         return []
@@ -201,7 +169,175 @@ def task_rows(ctx: UIContext, role: str | None) -> list[list]:
                                                                                                   role=role)]
 
 
-def wire(tab: TaskTab, ctx: UIContext, others) -> None:
-    from tabs.task_events import wire_events
+PRESET_VALUES = {
+    "kpt": ({"top_k", "top_p", "temperature"}, {"top_k": "5,15,30", "top_p": "0.6,0.8,1", "temperature": "0.6,0.8,1"},
+            "grid"),
+    "models": ({"gpt", "sovits"}, {}, "grid"),
+}
 
-    wire_events(tab, ctx, others)
+
+def format_estimate(i18n, jobs: int, seconds_per_job: float | None, workers: int) -> str:
+    text = f"{i18n('作业数')}: **{jobs}**"
+    if seconds_per_job:
+        minutes = jobs * seconds_per_job / max(workers, 1) / 60
+        text += f" · {i18n('预计用时')}: ~{minutes:.1f} {i18n('分钟')} ({seconds_per_job:.1f} s/{i18n('作业')})"
+    else:
+        text += f" · {i18n('预计用时在第一个作业完成后可知')}"
+    return text
+
+
+def form_components(tab: TaskTab) -> list:
+    """Every input of the task form (read and filled by component, never by position)."""
+    return [tab.name, tab.clips, tab.texts, tab.gpt, tab.sovits, *tab.base.values(), tab.variables,
+            *tab.values.values(), tab.vary_gpt, tab.vary_sovits, tab.combine]
+
+
+def read_form(tab: TaskTab, data: dict) -> TaskForm:
+    """The form's values as Gradio hands them to a handler with set inputs: component -> value."""
+    return TaskForm(name=data[tab.name], clip_ids=data[tab.clips] or [], text_ids=data[tab.texts] or [],
+                    gpt=data[tab.gpt], sovits=data[tab.sovits],
+                    base={key: data[component] for key, component in tab.base.items()},
+                    variables=data[tab.variables] or [],
+                    value_texts={key: data[component] for key, component in tab.values.items()},
+                    vary_gpt=data[tab.vary_gpt] or [], vary_sovits=data[tab.vary_sovits] or [],
+                    combine=data[tab.combine])
+
+
+def fill_form(tab: TaskTab, form: TaskForm) -> dict:
+    """The form's components set to a TaskForm's values."""
+    return {tab.name: form.name, tab.clips: form.clip_ids, tab.texts: form.text_ids, tab.gpt: form.gpt,
+            tab.sovits: form.sovits, **{tab.base[key]: value for key, value in form.base.items()},
+            tab.variables: form.variables,
+            **{tab.values[key]: text for key, text in form.value_texts.items()},
+            tab.vary_gpt: form.vary_gpt, tab.vary_sovits: form.vary_sovits, tab.combine: form.combine}
+
+
+def wire(tab: TaskTab, ctx: UIContext, page: Page, *, group_clip_ids: gr.Textbox) -> None:
+    """group_clip_ids: the classify tab's ids of its selected group."""
+    i18n, role_picker = ctx.i18n, page.role
+    backend, runner = ctx.backend, ctx.runner
+    value_keys = list(tab.values)
+    form = form_components(tab)
+
+    def spec_from(data: dict) -> dict:
+        return spec_from_form(read_form(tab, data), supported_extras())
+
+    def seconds_per_job(role: str) -> float | None:
+        """This run's measured median, else what the role's last finished jobs took."""
+        return runner.median_job_seconds() or jobs.typical_job_seconds(ctx.ws, role)
+
+    @ui_action(i18n, "读取角色失败")
+    def on_role(role):
+        return (gr.update(choices=clip_choices(ctx, role), value=[]),
+                gr.update(choices=text_choices(ctx), value=default_texts(ctx, role)), task_rows(ctx, role))
+
+    @ui_action(i18n, "读取模型失败")
+    def refresh_models(warn: bool = True):
+        if not backend.configured:
+            if warn:
+                gr.Warning(i18n("未配置 GPT-SoVITS：请用 --gsv-root 或 --engine-url 启动"))
+            return (gr.update(),) * 6
+        models = backend.list_models()
+        gpts = [m["name"] for m in models["gpt"]]
+        sovits = [f"{m['name']}" for m in models["sovits"]]
+        supported = supported_extras()
+        return (gr.update(choices=gpts, value=gpts[0] if gpts else None),
+                gr.update(choices=sovits, value=sovits[0] if sovits else None),
+                gr.update(choices=gpts), gr.update(choices=sovits),
+                gr.update(interactive="sample_steps" in supported),
+                gr.update(interactive="super_sampling" in supported))
+
+    @ui_action(i18n, "读取模型失败")
+    def refresh_models_quietly():
+        """On page load: no warning when no GPT-SoVITS is configured (the page works without one)."""
+        return refresh_models(warn=False)
+
+    def supported_extras() -> set[str]:
+        """v3/v4 parameters the installed GPT-SoVITS has (read from its code, not assumed)."""
+        parameters = backend.capabilities().get("parameters") or {} if backend.configured else {}
+        return {name for name in ("sample_steps", "super_sampling") if parameters.get(name)}
+
+    @ui_action(i18n, "载入设置失败")
+    def on_variables(variables):
+        chosen = set(variables or [])
+        return ([gr.update(visible=name in chosen) for name in value_keys]
+                + [gr.update(visible="gpt" in chosen), gr.update(visible="sovits" in chosen)])
+
+    @ui_action(i18n, "载入设置失败")
+    def on_preset(preset):
+        if preset not in PRESET_VALUES:
+            return (gr.update(),) * (len(value_keys) + 2)
+        variables, values, combine = PRESET_VALUES[preset]
+        return ([gr.update(value=sorted(variables)), gr.update(value=combine)]
+                + [gr.update(value=values.get(name, "")) for name in value_keys])
+
+    @ui_action(i18n, "查询音频失败")
+    def select_filtered(role, text):
+        role = require_role(i18n, role)
+        found = clip_choices(ctx, role, text or "")
+        return gr.update(choices=clip_choices(ctx, role), value=[v for _, v in found])
+
+    @ui_action(i18n, "查询音频失败")
+    def use_group(role, group_ids):
+        role = require_role(i18n, role)
+        usable = clip_choices(ctx, role)
+        valid = {v for _, v in usable}
+        wanted = parse_ids(group_ids)  # the ids the classify tab shows for its selected group
+        if not wanted:
+            raise gr.Error(i18n("请先在分类页选择一个分组"))
+        skipped = len([i for i in wanted if i not in valid])
+        if skipped:
+            gr.Warning(f"{skipped} {i18n('个音频不在 3–10 秒内，已跳过')}")
+        return gr.update(choices=usable, value=[i for i in wanted if i in valid])
+
+    @ui_action(i18n, "计算任务量失败")
+    def estimate(data: dict):
+        role = require_role(i18n, data[role_picker])
+        planned = tasks.plan_task(ws=ctx.ws, role=role, spec=spec_from(data),
+                                  max_jobs=ctx.settings.max_jobs_per_task, **backend.weight_choosers())
+        return format_estimate(i18n, planned.job_count, seconds_per_job(role), ctx.settings.workers)
+
+    @ui_action(i18n, "创建任务失败")
+    def create(data: dict):
+        role = require_role(i18n, data[role_picker])
+        created = tasks.create_task(ws=ctx.ws, role=role, spec=spec_from(data),
+                                    max_jobs=ctx.settings.max_jobs_per_task, **backend.weight_choosers())
+        note = f"✔ {i18n('已创建任务')} #{created['task_id']} · " + format_estimate(
+            i18n, created["jobs"], seconds_per_job(role), ctx.settings.workers)
+        return note, task_rows(ctx, role), created["task_id"]
+
+    @ui_action(i18n, "载入设置失败")
+    def load_spec(role, task_id):
+        role = require_role(i18n, role)
+        spec = tasks.task_spec(ws=ctx.ws, role=role, task_id=int(task_id or 0))
+        defaults = {key: component.value for key, component in tab.base.items()}
+        return fill_form(tab, form_from_spec(spec, defaults, value_keys))
+
+    @ui_action(i18n, "重跑失败")
+    def requeue(role, task_id):
+        role = require_role(i18n, role)
+        count = tasks.requeue_failed(ws=ctx.ws, role=role, task_id=int(task_id or 0))
+        runner.run_task(role, int(task_id))
+        return f"✔ {count} {i18n('个作业已重新排队')}", task_rows(ctx, role)
+
+    @ui_action(i18n, "删除失败")
+    def delete(role, task_id):
+        role = require_role(i18n, role)
+        tasks.delete_task(ws=ctx.ws, role=role, task_id=int(task_id or 0))
+        return f"✔ {i18n('已删除任务')} #{int(task_id)}", task_rows(ctx, role)
+
+    on_each((role_picker.change, page.app.load), on_role, role_picker, [tab.clips, tab.texts, tab.task_table])
+    model_outputs = [tab.gpt, tab.sovits, tab.vary_gpt, tab.vary_sovits, tab.base["sample_steps"],
+                     tab.base["super_sampling"]]
+    tab.refresh_models.click(refresh_models, None, model_outputs, **PRIVATE)
+    page.app.load(refresh_models_quietly, None, model_outputs, **PRIVATE)
+    tab.variables.change(on_variables, tab.variables, [*tab.values.values(), tab.vary_gpt, tab.vary_sovits],
+                         **PRIVATE)
+    tab.preset.change(on_preset, tab.preset, [tab.variables, tab.combine, *tab.values.values()], **PRIVATE)
+    tab.select_filtered.click(select_filtered, [role_picker, tab.clip_filter], tab.clips, **PRIVATE)
+    tab.use_group.click(use_group, [role_picker, group_clip_ids], tab.clips, **PRIVATE)
+    tab.estimate.click(estimate, {role_picker, *form}, tab.summary, **PRIVATE)
+    tab.create.click(create, {role_picker, *form}, [tab.summary, tab.task_table, tab.task_id], **PRIVATE)
+    tab.load_spec.click(load_spec, [role_picker, tab.task_id], form, **PRIVATE)
+    tab.requeue.click(requeue, [role_picker, tab.task_id], [tab.summary, tab.task_table], **PRIVATE)
+    tab.delete.click(delete, [role_picker, tab.task_id], [tab.summary, tab.task_table], **PRIVATE)

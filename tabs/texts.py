@@ -7,7 +7,8 @@ import gradio as gr
 
 from ras.library import texts
 from ras.languages import LANG_CODES
-from tabs.common import UIContext, choices, ui_action
+from tabs.common import Page, UIContext, choices, selected_row, ui_action
+from tabs.widgets import PRIVATE
 
 CATEGORIES = (("短句", "short"), ("长文本", "long"), ("其他", ""))
 
@@ -45,7 +46,7 @@ def _rows(ctx: UIContext) -> list[list]:
     return [[t["id"], t["content"], t["lang"], t["category"]] for t in texts.list_texts(ws=ctx.ws)]
 
 
-def wire(tab: TextsTab, ctx: UIContext, others) -> None:
+def wire(tab: TextsTab, ctx: UIContext, page: Page) -> None:
     i18n = ctx.i18n
 
     @ui_action(i18n, "新增文本失败")
@@ -67,11 +68,12 @@ def wire(tab: TextsTab, ctx: UIContext, others) -> None:
         texts.delete_text(ws=ctx.ws, text_id=int(text_id))
         return _rows(ctx)
 
+    @ui_action(i18n, "读取文本失败")
     def pick(table_value, evt: gr.SelectData):
-        row = table_value.iloc[evt.index[0]]
+        row = table_value.iloc[selected_row(evt)]
         return int(row.iloc[0]), row.iloc[1], row.iloc[2], row.iloc[3]
 
-    tab.add.click(add, [tab.content, tab.lang, tab.category], tab.table, api_visibility="private")
-    tab.save.click(save, [tab.text_id, tab.content, tab.lang, tab.category], tab.table, api_visibility="private")
-    tab.delete.click(delete, tab.text_id, tab.table, api_visibility="private")
-    tab.table.select(pick, tab.table, [tab.text_id, tab.content, tab.lang, tab.category], api_visibility="private")
+    tab.add.click(add, [tab.content, tab.lang, tab.category], tab.table, **PRIVATE)
+    tab.save.click(save, [tab.text_id, tab.content, tab.lang, tab.category], tab.table, **PRIVATE)
+    tab.delete.click(delete, tab.text_id, tab.table, **PRIVATE)
+    tab.table.select(pick, tab.table, [tab.text_id, tab.content, tab.lang, tab.category], **PRIVATE)

@@ -60,7 +60,7 @@ def test_top_k_comparison_runs_and_is_scored(prepared):
 
 
 def test_every_varied_parameter_reaches_the_engine(prepared):
-    """The seed tool only ever applied top_k; here each varied value must be what the engine got."""
+    """Every varied parameter, not only top_k: each value must be what the engine got."""
     client, role, clip_ids, text_id, models = prepared
     vary = {"top_p": [0.6], "temperature": [0.7], "speed": [1.2], "text_split_method": ["cut0"],
             "repetition_penalty": [1.1]}

@@ -17,13 +17,13 @@ from __future__ import annotations
 
 import json
 import sys
-import threading
 from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
 import numpy as np
 
 from ras.audio.load import load_mono as read_mono, resample
+from ras.model_cache import ModelCache
 
 ProgressFn = Callable[[int, int], None]
 
@@ -31,8 +31,7 @@ SV_SAMPLE_RATE = 16000
 GSV_SV_CKPT = "pretrained_eres2netv2w24s4ep4.ckpt"
 MODELSCOPE_CONFIG = "configuration.json"
 
-_encoders: dict[tuple[str, str], object] = {}
-_encoders_lock = threading.Lock()
+_encoders: ModelCache = ModelCache()
 
 
 def load_encoder(model_dir: str | None = None, *, gsv_root: str | None = None):
@@ -42,17 +41,12 @@ def load_encoder(model_dir: str | None = None, *, gsv_root: str | None = None):
     folder holding ``GPT_SoVITS/eres2net`` (the integration package root).
     """
     kind, location = _identify_model(model_dir)
-    key = (kind, location)
-    with _encoders_lock:
-        if key not in _encoders:
-            _encoders[key] = _build_encoder(kind, location, gsv_root)
-        return _encoders[key]
+    return _encoders.get((kind, location), lambda: _build_encoder(kind, location, gsv_root))
 
 
 def clear_encoder_cache() -> None:
     """Forget loaded encoders (tests; freeing memory after a classify run)."""
-    with _encoders_lock:
-        _encoders.clear()
+    _encoders.clear()
 
 
 def _identify_model(model_dir: str | None) -> tuple[str, str]:

@@ -7,7 +7,8 @@ from pathlib import Path
 from sqlalchemy import func
 from sqlmodel import col, select
 
-from ras.store.db import RowNotFound, get_row
+from ras.errors import InputError, NotFound
+from ras.store.db import get_row
 from ras.languages import require_lang
 from ras.store.main_tables import utcnow
 from ras.store.role_tables import Clip, ClipGroup
@@ -66,7 +67,7 @@ def list_clips(*, ws: Workspace, role: str, flt: ClipFilter = ClipFilter(), sort
                page: int = 1, page_size: int | None = None) -> tuple[int, list[dict]]:
     """Returns (total matching, one page of clips as dicts)."""
     if sort not in CLIP_SORTS:
-        raise ValueError(f"unknown sort {sort!r}; use one of {', '.join(CLIP_SORTS)}")
+        raise InputError(f"unknown sort {sort!r}; use one of {', '.join(CLIP_SORTS)}")
     with ws.role_session(role) as session:
         total = session.exec(_filtered(select(func.count()).select_from(Clip), flt)).one()
         query = _filtered(select(Clip), flt).order_by(CLIP_SORTS[sort], col(Clip.id))
@@ -83,13 +84,13 @@ def get_clip(*, ws: Workspace, role: str, clip_id: int) -> Clip:
 
 
 def get_clips(*, ws: Workspace, role: str, clip_ids) -> dict[int, Clip]:
-    """{id: clip} for these ids in one query; RowNotFound naming the ids the role does not have."""
+    """{id: clip} for these ids in one query; LookupError naming the ids the role does not have."""
     wanted = {int(c) for c in clip_ids}
     with ws.role_session(role) as session:
         found = {c.id: c for c in session.exec(select(Clip).where(col(Clip.id).in_(wanted))).all()}
     missing = sorted(wanted - found.keys())
     if missing:
-        raise RowNotFound(f"clip(s) {missing} not found in role {role!r}")
+        raise NotFound(f"clip(s) {missing} not found in role {role!r}; refresh the clip list")
     return found
 
 
@@ -100,7 +101,7 @@ def update_clip(*, ws: Workspace, role: str, clip_id: int, text: str | None = No
         clip = get_row(session, Clip, clip_id, "clip", role)
         if text is not None:
             if not text.strip():
-                raise ValueError("a clip's text cannot be empty")
+                raise InputError("a clip's text cannot be empty; type what the clip says")
             clip.text = text.strip()
             clip.text_verified = True
         if lang is not None:

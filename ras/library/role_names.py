@@ -3,14 +3,16 @@ from __future__ import annotations
 
 import re
 
+from ras.errors import InputError
+
 MAX_LENGTH = 100
 ILLEGAL_CHARACTERS = '<>:"/\\|?*'
 _RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)), *(f"LPT{i}" for i in range(1, 10))}
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
-class InvalidRoleName(ValueError):
-    pass
+class InvalidRoleName(InputError):
+    """The name cannot be a folder name; the message says which rule it breaks."""
 
 
 def validate_part(value: str, what: str) -> str:

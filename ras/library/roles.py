@@ -8,17 +8,18 @@ from sqlmodel import select
 
 from ras.store.role_tables import Clip
 from ras.library.role_names import make_role_name, validate_role_name
-from ras.store.workspace import ROLE_DB_NAME, RoleNotFound, Workspace
+from ras.errors import InputError, RoleNotFound
+from ras.store.workspace import ROLE_DB_NAME, Workspace
 
 
-class RoleExists(ValueError):
-    pass
+class RoleExists(InputError):
+    """The name is taken: choose another or rename the existing role."""
 
 
 def create_role(*, ws: Workspace, category: str, name: str) -> str:
     role = make_role_name(category, name)
     if ws.role_dir(role).exists():
-        raise RoleExists(f"role {role!r} already exists")
+        raise RoleExists(f"role {role!r} already exists; choose another name")
     ws.role_engine(role, create=True)
     return role
 
@@ -35,7 +36,7 @@ def list_roles(*, ws: Workspace) -> list[dict]:
 def _existing_role_dir(ws: Workspace, role: str):
     folder = ws.role_dir(role)
     if not (folder / ROLE_DB_NAME).is_file():
-        raise RoleNotFound(f"role {role!r} does not exist")
+        raise RoleNotFound(f"role {role!r} does not exist; refresh the role list and pick another")
     return folder
 
 
@@ -44,7 +45,7 @@ def rename_role(*, ws: Workspace, role: str, new_role: str) -> str:
     validate_role_name(new_role)
     target = ws.role_dir(new_role)
     if target.exists():
-        raise RoleExists(f"role {new_role!r} already exists")
+        raise RoleExists(f"role {new_role!r} already exists; choose another name")
     ws.forget_role(role)
     folder.rename(target)
     return new_role

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from sqlmodel import select
 
+from ras.errors import InputError, NotFound
 from ras.languages import require_lang
-from ras.store.db import RowNotFound
 from ras.store.main_tables import TestText
 from ras.store.workspace import Workspace
 
@@ -45,7 +45,7 @@ def ensure_default_texts(*, ws: Workspace) -> None:
 def add_text(*, ws: Workspace, content: str, lang: str, category: str = "") -> int:
     content = (content or "").strip()
     if not content:
-        raise ValueError("the test text is empty")
+        raise InputError("the test text is empty; type a sentence to synthesize")
     text = TestText(content=content, lang=require_lang(lang), category=(category or "").strip())
     with ws.main_session() as session:
         session.add(text)
@@ -69,7 +69,7 @@ def get_texts(*, ws: Workspace, ids: list[int]) -> list[TestText]:
         found = {t.id: t for t in session.exec(select(TestText).where(TestText.id.in_(ids))).all()}
     missing = [i for i in ids if i not in found]
     if missing:
-        raise RowNotFound(f"test text(s) {missing} not found")
+        raise NotFound(f"test text(s) {missing} not found; refresh the text list")
     return [found[i] for i in ids]
 
 
@@ -77,9 +77,9 @@ def update_text(*, ws: Workspace, text_id: int, content: str, lang: str, categor
     with ws.main_session() as session:
         text = session.get(TestText, text_id)
         if text is None:
-            raise RowNotFound(f"test text {text_id} not found")
+            raise NotFound(f"test text {text_id} not found; refresh the text list")
         if not (content or "").strip():
-            raise ValueError("the test text is empty")
+            raise InputError("the test text is empty; type a sentence to synthesize")
         text.content, text.lang, text.category = content.strip(), require_lang(lang), (category or "").strip()
         session.add(text)
         session.commit()
@@ -90,6 +90,6 @@ def delete_text(*, ws: Workspace, text_id: int) -> None:
     with ws.main_session() as session:
         text = session.get(TestText, text_id)
         if text is None:
-            raise RowNotFound(f"test text {text_id} not found")
+            raise NotFound(f"test text {text_id} not found; refresh the text list")
         session.delete(text)
         session.commit()

@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import re
 
+from ras.languages import HAN, HANGUL, KANA
+
 # Marks that end a "sentence" for cut1/cut2 (GPT-SoVITS's `splits`).
 SENTENCE_MARKS = frozenset("，。？！,.?!~:：—…")
 # Marks cut5 cuts at; a cut5 piece made of these alone is dropped.
@@ -165,10 +167,10 @@ def split_sentences(text: str, method: str = "cut1", lang: str = "zh") -> list[s
 
 def detect_lang(text: str) -> str:
     """GPT-SoVITS language code from the text's script: kana -> ja, hangul -> ko, han -> zh, else en."""
-    if re.search(r"[\u3040-\u30ff]", text):
+    if re.search(f"[{KANA}]", text):
         return "ja"
-    if re.search(r"[\uac00-\ud7af]", text):
+    if re.search(f"[{HANGUL}]", text):
         return "ko"
-    if re.search(r"[\u4e00-\u9fff]", text):
+    if re.search(f"[{HAN}]", text):
         return "zh"
     return "en"

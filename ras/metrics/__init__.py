@@ -1,4 +1,4 @@
-"""Automatic quality metrics for synthesized takes (issue 7).
+"""Automatic quality metrics for synthesized takes.
 
 Public entry points: `analyze_audio` (a wav file), `analyze_samples` (audio
 in memory), `duration_deviation` (over the takes of one text), and

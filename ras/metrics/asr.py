@@ -9,16 +9,18 @@ from __future__ import annotations
 import re
 import threading
 import unicodedata
-from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
+
+from ras.model_cache import ModelCache
 
 REQUIRED_FILES = ("model.bin", "config.json", "tokenizer.json")
 # GPT-SoVITS language code -> Whisper language; None lets Whisper detect it.
 WHISPER_LANGUAGE = {"zh": "zh", "yue": "yue", "ja": "ja", "ko": "ko", "en": "en"}
 
 _model_lock = threading.Lock()
+_models: ModelCache = ModelCache()
 
 
 class AsrUnavailable(ValueError):
@@ -39,9 +41,12 @@ def check_model_dir(model_dir: str | Path) -> Path:
     return folder
 
 
-@lru_cache(maxsize=2)
 def load_asr_model(model_dir: str):
     """A faster-whisper model on CPU (int8), loaded once per folder and process, never downloaded."""
+    return _models.get(str(model_dir), lambda: _load_whisper(model_dir))
+
+
+def _load_whisper(model_dir: str):
     folder = check_model_dir(model_dir)
     try:
         from faster_whisper import WhisperModel

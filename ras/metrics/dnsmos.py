@@ -3,7 +3,7 @@
 We run the model ourselves instead of `speechmos.dnsmos.run`: it would also
 run the P.808 model (librosa mel, not needed here) and slide 9-s windows at
 1-s hops, so a 4-s clip costs 9 windows. Short clips are tiled to one window
-(same score, TESTING.md), longer clips use non-overlapping windows. The
+(measured: the same score as speechmos gives), longer clips use non-overlapping windows. The
 session is created on first use and kept for the process.
 
 Cost: the model's convolutions take ~40 GFLOP per window whatever the
@@ -25,6 +25,8 @@ from pathlib import Path
 
 import numpy as np
 
+from ras.model_cache import ModelCache
+
 SR = 16_000
 WINDOW_SAMPLES = 144_160  # 9.01 s, the model's fixed input length
 # The polynomial calibration of the non-personalised DNSMOS P.835 model (as in speechmos / Microsoft's DNSMOS).
@@ -32,8 +34,8 @@ POLY_SIG = (-0.08397278, 1.22083953, 0.0052439)
 POLY_BAK = (-0.13166888, 1.60915514, -0.39604546)
 POLY_OVRL = (-0.06766283, 1.11546468, 0.04602535)
 
-_session_lock = threading.Lock()  # guards creation and inference of the one shared session
-_session = None
+_sessions: ModelCache = ModelCache()
+_inference_lock = threading.Lock()  # one inference at a time: a second thread would only contend for the 2 cores
 
 
 class DnsmosUnavailable(RuntimeError):
@@ -52,17 +54,17 @@ def model_path() -> Path:
 
 def dnsmos_session():
     """The onnxruntime session, created once per process on first use (never at import)."""
-    global _session
-    with _session_lock:
-        if _session is None:
-            try:
-                import onnxruntime as ort
-            except ImportError as exc:
-                raise DnsmosUnavailable("onnxruntime is not installed") from exc
-            options = ort.SessionOptions()
-            options.log_severity_level = 3
-            _session = ort.InferenceSession(str(model_path()), options, providers=["CPUExecutionProvider"])
-        return _session
+    return _sessions.get("dnsmos", _create_session)
+
+
+def _create_session():
+    try:
+        import onnxruntime as ort
+    except ImportError as exc:
+        raise DnsmosUnavailable("onnxruntime is not installed") from exc
+    options = ort.SessionOptions()
+    options.log_severity_level = 3
+    return ort.InferenceSession(str(model_path()), options, providers=["CPUExecutionProvider"])
 
 
 def windows(samples: np.ndarray) -> np.ndarray:
@@ -83,7 +85,7 @@ def dnsmos_scores(samples_16k: np.ndarray) -> dict:
     """{"dnsmos_sig", "dnsmos_bak", "dnsmos_ovrl"} on the 1-5 MOS scale, for 16 kHz float audio."""
     session = dnsmos_session()
     batch = windows(samples_16k)
-    with _session_lock:  # one inference at a time: a second thread would only contend for the 2 cores
+    with _inference_lock:
         raw = np.concatenate([session.run(None, {"input_1": w[None]})[0] for w in batch])
     sig, bak, ovrl = raw[:, 0], raw[:, 1], raw[:, 2]
     return {

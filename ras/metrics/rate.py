@@ -11,10 +11,11 @@ from __future__ import annotations
 import re
 import statistics
 
-# One unit each: CJK ideographs (incl. ext. A), kana, Hangul syllables.
-_CJK_CHAR = r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3040-\u309f\u30a0-\u30ff\uac00-\ud7a3]"
+from ras.languages import CJK_CHAR
+
+# One unit each: a CJK ideograph, kana or Hangul syllable (CJK_CHAR), or a Latin word.
 _LATIN_WORD = r"[A-Za-z0-9\u00c0-\u024f]+(?:['’][A-Za-z]+)*"
-_UNIT = re.compile(f"{_CJK_CHAR}|{_LATIN_WORD}")
+_UNIT = re.compile(f"{CJK_CHAR.pattern}|{_LATIN_WORD}")
 
 # Typical rates of natural TTS output, units per second of speech span.
 # Outside these the take is flagged too fast / too slow (see scoring.py).
@@ -57,7 +58,7 @@ def rate_bounds(text_lang: str, text: str = "") -> tuple[float, float]:
     """Bounds for the language; 'auto' guesses from the script of the text."""
     lang = base_language(text_lang)
     if lang not in RATE_BOUNDS:
-        lang = "zh" if re.search(_CJK_CHAR, text or "") else "en"
+        lang = "zh" if CJK_CHAR.search(text or "") else "en"
     return RATE_BOUNDS[lang]
 
 
@@ -65,7 +66,7 @@ def duration_deviation(durations: list[float]) -> list[float | None]:
     """Each duration's relative deviation from the median of the group: (d - median) / median.
 
     Call it over the results of one task for the same text: an outlier means
-    repetition, swallowed words or long pauses (the seed tool's main signal).
+    repetition, swallowed words or long pauses (what sorting by duration brings to the top).
     """
     valid = [d for d in durations if d is not None and d > 0]
     if not valid:

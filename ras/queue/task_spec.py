@@ -13,6 +13,7 @@ import math
 from dataclasses import dataclass
 
 from gsv_integration.request import SynthesisRequest
+from ras.errors import InputError
 
 # API name -> (SynthesisRequest field, type). Unset parameters keep GPT-SoVITS's defaults.
 PARAMETERS: dict[str, tuple[str, type]] = {
@@ -33,8 +34,8 @@ PARAMETERS: dict[str, tuple[str, type]] = {
 COMBINE_MODES = ("each", "grid")
 
 
-class SpecError(ValueError):
-    pass
+class SpecError(InputError):
+    """A task spec that cannot make jobs; the message names the field."""
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from typing import Protocol, Sequence
 import numpy as np
 
 from ras.audio.files import atomic_target
+from ras.languages import AUTO_LANGS, CJK_CHAR, CJK_LANGS
 from ras.metrics import asr
 from ras.audio.load import load_mono, resample
 
@@ -27,8 +28,6 @@ SILENCE_PEAK = 1e-4  # below this the file holds no sound at all
 EDGE_MS = 200  # silence kept before the first and after the last word
 MIN_SPEECH_MS = 100  # shorter blips (clicks, breaths) are not speech
 
-CJK_LANGS = {"zh", "all_zh", "ja", "all_ja", "yue", "all_yue"}
-CJK_CHAR = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af]")
 # Sentence and clause ends, Western and CJK: preferred places to cut a text.
 PUNCTUATION = set(".,;:!?…—-–、。，；：！？～~」』）)\"'”’")
 
@@ -228,7 +227,7 @@ def _splits_by_char(text: str, lang: str) -> bool:
     lang = (lang or "").lower()
     if lang in CJK_LANGS:
         return True
-    if lang in ("", "auto", "auto_yue"):
+    if lang in ("", *AUTO_LANGS):
         visible = [c for c in text if not c.isspace()]
         return bool(visible) and sum(bool(CJK_CHAR.match(c)) for c in visible) / len(visible) > 0.3
     return False

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import shutil
 import tempfile
-import threading
 from pathlib import Path
 
 import numpy as np
@@ -21,14 +20,14 @@ from ras.split import cut_points as splitting
 from ras.audio.files import bytes_hash, write_atomic
 from ras.library.clips import clip_audio_path, get_clip
 from ras.library.importer import AUDIO_SUBDIR, is_reference_length
+from ras.model_cache import ModelCache
 from ras.store.main_tables import utcnow
 from ras.store.role_tables import Clip
 from ras.audio.spectrogram import render_spectrogram, render_waveform_with_cuts
 from ras.store.workspace import Workspace
 
 PREVIEW_SUBDIR = "cache/split"  # waveform/spectrogram PNGs the split tab shows (inside the served folder)
-_transcribers: dict[str, splitting.WhisperTranscriber] = {}
-_transcribers_lock = threading.Lock()
+_transcribers: ModelCache = ModelCache()
 
 
 def transcriber_for(asr_model) -> splitting.WhisperTranscriber:
@@ -36,10 +35,7 @@ def transcriber_for(asr_model) -> splitting.WhisperTranscriber:
     if not asr_model:
         raise ValueError("transcription needs a local faster-whisper model: start RAS with --asr-model DIR")
     key = str(Path(asr_model).expanduser().resolve())
-    with _transcribers_lock:
-        if key not in _transcribers:
-            _transcribers[key] = splitting.WhisperTranscriber(key)
-        return _transcribers[key]
+    return _transcribers.get(key, lambda: splitting.WhisperTranscriber(key))
 
 
 def source_path(ws: Workspace, role: str, clip: Clip) -> Path:

@@ -16,11 +16,14 @@ from sqlalchemy.engine import Connection, Engine
 from sqlmodel import create_engine
 
 
+from ras.errors import NotFound
+
+
 class SchemaTooNew(RuntimeError):
     """The DB was written by a newer release; opening it could lose what that release stored."""
 
 
-class RowNotFound(LookupError):
+class RowNotFound(NotFound):
     """A stored thing asked for by id does not exist (deleted meanwhile, or a wrong id); the message names it."""
 
 

@@ -9,15 +9,12 @@ from pathlib import Path
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from ras.errors import RoleNotFound
 from ras.library import role_names
 from ras.store.db import open_database
 from ras.store.migrations import MAIN_STEPS, ROLE_STEPS
 
 ROLE_DB_NAME = "role.db"
-
-
-class RoleNotFound(LookupError):
-    pass
 
 
 class Workspace:

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-# Three clearly different speakers: two male espeak variants sit close (TESTING.md).
+# Three clearly different speakers: two male espeak variants would sit too close to tell apart.
 VOICES = ("en+f2", "en+m3", "en-us+m7")
 
 SENTENCES = (

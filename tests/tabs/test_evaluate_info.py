@@ -3,7 +3,7 @@ import pytest
 
 from i18n import I18nAuto
 from ras.metrics.scoring import RULES
-from tabs.evaluate_events import result_info
+from tabs.evaluate import result_info
 from tabs.flag_labels import flag_labels, weights_legend
 
 RESULT = {"id": 3, "label": "top_k=5", "text": "Good morning.", "status": "done", "error": "", "duration": 2.5,

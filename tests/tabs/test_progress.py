@@ -2,7 +2,7 @@
 import pytest
 
 from i18n import I18nAuto
-from tabs.infer import progress_html
+from tabs.widgets import progress_html
 
 STATUS = {"total": 4, "done": 3, "failed": 1, "queued": 0, "running": 0}
 

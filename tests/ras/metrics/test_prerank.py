@@ -1,4 +1,4 @@
-"""Evidence for issue 7: sorting by auto score sinks planted defects into the bottom third."""
+"""Sorting by auto score sinks planted defects into the bottom third."""
 import pytest
 
 from ras.metrics import analyze_audio
