@@ -32,7 +32,7 @@ def test_a_loaded_task_is_counted_and_created_again(page, running_app, tmp_path)
     page.fill("#task_task_id input", str(task_id))
     page.click("#task_load_spec")
     page.wait_for_function("() => document.querySelector('#task_name textarea, #task_name input')?.value"
-                           " === '原任务 (2)'", timeout=30_000)
+                           " === '原任务 (2)'", timeout=120_000)
     assert page.input_value("#task_values_top_k textarea, #task_values_top_k input") == "5,20,30"
     assert page.input_value("#task_seed input") == "3"
 
