@@ -180,16 +180,16 @@ def wire(tab: EvaluateTab, ctx: UIContext, page: Page, *, product_result_id: gr.
         return gr.update(choices=[(s["label"], s["id"]) for s in sets], value=[])
 
     @ui_action(i18n, "读取结果失败")
-    def show(role, task_id, sort, param_set_ids, text, scored, page):
+    def show(role, task_id, sort, param_set_ids, text, scored, page_no):
         if not role or not task_id:  # e.g. a role without tasks yet: an empty page, not an error
             return ["", []] + slot_updates(i18n, ctx.ws, role, [])
         flt = results.ResultFilter(param_set_ids=tuple(param_set_ids or ()), text=(text or "").strip(),
                                    scored={"scored": True, "unscored": False}.get(scored))
         page_data = results.list_results(ws=ctx.ws, role=role, task_id=int(task_id), sort=sort,
-                                         page=int(page or 1), page_size=PAGE_SIZE, flt=flt)
+                                         page=int(page_no or 1), page_size=PAGE_SIZE, flt=flt)
         found = page_data["results"]
         pages = max(1, -(-page_data["total"] // PAGE_SIZE))
-        summary = f"{i18n('共')} {page_data['total']} {i18n('条结果')} · {i18n('页码')} {int(page or 1)}/{pages}"
+        summary = f"{i18n('共')} {page_data['total']} {i18n('条结果')} · {i18n('页码')} {int(page_no or 1)}/{pages}"
         return [summary, [r["id"] for r in found]] + slot_updates(i18n, ctx.ws, role, found)
 
     def make_score_handler(index: int):
