@@ -3,6 +3,8 @@
 A supervisor decides from the exception type alone:
 - SynthesisInputError: the request itself is wrong -> mark failed, no retry.
 - EngineCrashed / EngineHung: the backend died or stalled -> restart, retry.
+- EngineMisbehaving: the backend answered with something that is not a result ->
+  give it no more jobs for a while; the job goes to another backend.
 - EngineError (base, anything else at run time) -> retry a few times.
 """
 from __future__ import annotations
@@ -26,6 +28,10 @@ class EngineCrashed(EngineError):
 
 class EngineHung(EngineError):
     """The engine gave no result (or no sign of life) within the timeout."""
+
+
+class EngineMisbehaving(EngineError):
+    """The engine answered, but with something that is not a result (e.g. bytes that are not audio)."""
 
 
 def validated(request: SynthesisRequest) -> SynthesisRequest:

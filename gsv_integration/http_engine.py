@@ -18,7 +18,8 @@ from typing import Any
 
 import soundfile
 
-from gsv_integration.engine import EngineCrashed, EngineError, EngineHung, SynthesisInputError, validated
+from gsv_integration.engine import (EngineCrashed, EngineError, EngineHung, EngineMisbehaving, SynthesisInputError,
+                                    validated)
 from gsv_integration.request import SynthesisRequest, SynthesisResult
 from gsv_integration.weights import list_weights
 
@@ -45,6 +46,13 @@ class HttpEngine:
     def start(self) -> None:
         self._capabilities = self._read_capabilities()
 
+    def probe(self) -> None:
+        """Raise EngineCrashed when the server does not answer (EngineMisbehaving when it answers
+        nonsense); a server that answers again may be back on its own weights, so they are set anew."""
+        self._capabilities = self._read_capabilities()
+        with self._lock:
+            self._gpt = self._sovits = None
+
     def close(self) -> None:
         self._gpt = self._sovits = None
 
@@ -59,8 +67,12 @@ class HttpEngine:
     def _read_capabilities(self) -> dict[str, Any]:
         # api_v2 is FastAPI: its schema lists the /tts fields this server knows.
         body = self._call("GET", "/openapi.json", timeout=self.connect_timeout, what="status")
-        schema = json.loads(body.decode("utf-8"))
-        fields = schema.get("components", {}).get("schemas", {}).get("TTS_Request", {})
+        try:
+            schema = json.loads(body.decode("utf-8"))
+            fields = schema.get("components", {}).get("schemas", {}).get("TTS_Request", {})
+        except (UnicodeDecodeError, json.JSONDecodeError, AttributeError) as exc:
+            raise EngineMisbehaving(f"GPT-SoVITS server {self.url} answered /openapi.json with something "
+                                    f"that is not api_v2's schema ({exc}): check --engine-url") from exc
         names = set(fields.get("properties", {}))
         return {"found": True, "engine": "http", "url": self.url,
                 "parameters": {name: name in names for name in (
@@ -86,7 +98,7 @@ class HttpEngine:
         try:
             info = soundfile.info(out_path)
         except RuntimeError as exc:
-            raise EngineError(f"GPT-SoVITS server {self.url} sent {len(audio)} bytes that are "
+            raise EngineMisbehaving(f"GPT-SoVITS server {self.url} sent {len(audio)} bytes that are "
                               f"not a wav file ({exc})") from exc
         if _is_error_placeholder(out_path, info):
             raise EngineError(f"GPT-SoVITS server {self.url} answered with 1 s of silence, its "

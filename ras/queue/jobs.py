@@ -21,6 +21,7 @@ from ras.queue.tasks import RESULTS_DIR
 from ras.store.workspace import Workspace
 
 MAX_ATTEMPTS = 2  # a crash or hang is retried once, then the job fails with the reason
+PARTIAL_SUFFIX = ".partial.wav"  # a take being written; soundfile picks the format from the suffix
 
 
 def result_relpath(task_id: int, job_id: int) -> str:
@@ -66,8 +67,7 @@ def build_request(ws: Workspace, role: str, session: Session, job: Job) -> Synth
 
 
 def temp_result_path(final: Path) -> Path:
-    # soundfile picks the format from the suffix, so the temp name keeps ".wav"
-    return final.with_name(f".{final.stem}.partial.wav")
+    return final.with_name(f".{final.stem}{PARTIAL_SUFFIX}")
 
 
 def finish(session: Session, job: Job, request: SynthesisRequest, result: SynthesisResult, final: Path) -> None:
@@ -95,12 +95,22 @@ def fail_or_retry(session: Session, job: Job, reason: str, *, retry: bool) -> st
     return job.status
 
 
+def release(session: Session, job: Job) -> None:
+    """running -> queued without using up an attempt: its engine was lost, not the job's fault."""
+    job.status, job.attempts, job.worker, job.started_at = "queued", max(0, job.attempts - 1), "", None
+    session.add(job)
+    session.commit()
+
+
 def recover_interrupted(ws: Workspace, role: str) -> int:
-    """After the web process died: running jobs whose wav landed are done, others queue again."""
+    """After the web process died: running jobs whose wav landed are done, others queue again,
+    and the half-written takes of the jobs it was running are removed."""
     from ras.audio.files import probe_audio
 
     recovered = 0
     role_dir = ws.role_dir(role)
+    for partial in (role_dir / RESULTS_DIR).glob(f"*/.*{PARTIAL_SUFFIX}"):
+        partial.unlink(missing_ok=True)
     with ws.role_session(role) as session:
         for job in session.exec(select(Job).where(Job.status == "running")).all():
             final = role_dir / result_relpath(job.task_id, job.id)

@@ -3,7 +3,10 @@
 The queue is the job rows. A worker thread takes the cheapest next job for its
 engine's loaded state (ras.queue.scheduler), runs it with a timeout, and records the
 outcome. A crashed or hung engine is killed and restarted by its engine class;
-the job is retried once, then failed with the reason. Killing the web process
+the job is retried once, then failed with the reason. A server of the pool that
+stops answering (or answers garbage) is set aside (ras.queue.engine_health) and
+its job in flight goes back to the queue for the others, without counting as an
+attempt; it takes jobs again once it answers. Killing the web process
 loses nothing finished: on start-up, interrupted jobs are recovered and tasks
 that were running resume.
 """
@@ -19,8 +22,9 @@ from dataclasses import dataclass, field
 
 from sqlmodel import col, select
 
-from gsv_integration.engine import Engine, EngineError, SynthesisInputError
+from gsv_integration.engine import Engine, EngineError, EngineMisbehaving, SynthesisInputError
 from ras.queue import jobs
+from ras.queue.engine_health import MAX_ENGINE_LOSSES_PER_JOB, EngineHealth
 from ras.store.role_tables import Job
 from ras.queue.scheduler import EngineState, JobKey, Scheduler
 from ras.queue.tasks import get_task, status_counts
@@ -36,6 +40,7 @@ class Worker:
     name: str
     engine: Engine
     state: EngineState = field(default_factory=EngineState)
+    health: EngineHealth = field(default_factory=EngineHealth)
     current: dict | None = None  # what it is running now, for the progress view
 
 
@@ -52,6 +57,7 @@ class Runner:
         self._threads: list[threading.Thread] = []
         self._recent_seconds: collections.deque[float] = collections.deque(maxlen=50)
         self._log: collections.deque[str] = collections.deque(maxlen=300)
+        self._engine_losses: collections.Counter[int] = collections.Counter()  # job id -> engines lost under it
         self._stopping = False
 
     # ------------------------------------------------------------------ control
@@ -110,7 +116,7 @@ class Runner:
         between two queued jobs; the least busy engine is used."""
         self._ensure_workers()
         with self._lock:
-            worker = min(self._workers, key=lambda w: w.current is not None)
+            worker = min(self._workers, key=lambda w: (not w.health.usable, w.current is not None))
         return worker.engine.synthesize(request, out_path, timeout=timeout or FIRST_JOB_TIMEOUT)
 
     def add_result_listener(self, listener: Callable[[str, int], None]) -> None:
@@ -140,9 +146,15 @@ class Runner:
             "jobs_per_min": round(rate, 2) if rate else None,
             "eta_seconds": round((counts["queued"] + counts["running"]) / rate * 60) if rate else None,
             "current": current,
+            "engines": self.engines(),
             "last_result": {"job_id": last.id, "audio": str(self.ws.role_dir(role) / last.result_path),
                             "duration": last.duration} if last else None,
         }
+
+    def engines(self) -> list[dict]:
+        """Each engine of the pool: {"name", "state": ok|down|quarantined, "reason"}."""
+        with self._lock:
+            return [w.health.as_dict(w.name) for w in self._workers]
 
     def log_tail(self, lines: int = 40) -> str:
         with self._lock:
@@ -173,7 +185,7 @@ class Runner:
 
     def _next(self, worker: Worker) -> tuple[str, int, JobKey] | None:
         with self._lock:
-            others = {(w.state.gpt, w.state.sovits) for w in self._workers if w is not worker}
+            others = {(w.state.gpt, w.state.sovits) for w in self._workers if w is not worker and w.health.usable}
             for (role, task_id), scheduler in list(self._active.items()):
                 key = scheduler.next(worker.state, avoid=others)
                 if key is not None:
@@ -185,6 +197,9 @@ class Runner:
             with self._lock:
                 if self._stopping:
                     return
+            if not worker.health.usable:
+                self._wait_for_recovery(worker)
+                continue
             picked = self._next(worker)
             if picked is None:
                 self._finish_idle_tasks()
@@ -201,6 +216,55 @@ class Runner:
             finally:
                 with self._lock:
                     worker.current = None
+
+    def _wait_for_recovery(self, worker: Worker) -> None:
+        """A set-aside engine is checked when its wait is over; until then it takes no jobs."""
+        if not worker.health.due():
+            with self._lock:
+                if not self._stopping:
+                    self._lock.wait(timeout=min(1.0, max(0.05, worker.health.next_check - time.monotonic())))
+            return
+        failure = self._probe_failure(worker)
+        if failure is not None:
+            self._set_aside(worker, failure)
+            return
+        with self._lock:
+            worker.health.recovered()
+            worker.state = EngineState()
+            self._lock.notify_all()
+        self._say(f"{worker.name}: answers again, takes jobs")
+
+    @staticmethod
+    def _probe_failure(worker: Worker) -> Exception | None:
+        """Why an engine that can be unreachable (a server) does not answer now; None when it does.
+        Engines without a check restart themselves."""
+        probe = getattr(worker.engine, "probe", None)
+        if probe is None:
+            return None
+        try:
+            probe()
+        except Exception as exc:  # noqa: BLE001 - any failure to answer means the engine is not usable now
+            return exc
+        return None
+
+    def _set_aside(self, worker: Worker, exc: Exception) -> None:
+        with self._lock:
+            was = worker.health.state
+            if isinstance(exc, EngineMisbehaving):
+                worker.health.quarantine(_first_line(exc))
+            else:
+                worker.health.mark_down(_first_line(exc))
+        if was == "ok":
+            self._say(f"{worker.name}: {worker.health.state}, its jobs go to the other engines: "
+                      f"{worker.health.reason}")
+
+    def _engine_lost(self, worker: Worker, exc: EngineError) -> bool:
+        """After a run-time failure: is the engine, not the job, what failed? The engine is then set aside."""
+        failure = exc if isinstance(exc, EngineMisbehaving) else self._probe_failure(worker)
+        if failure is None:
+            return False
+        self._set_aside(worker, failure)
+        return True
 
     def _fail_claimed(self, worker: Worker, picked: tuple[str, int, JobKey], exc: Exception) -> None:
         """A job this worker claimed must not stay "running" after an error outside the engine's own
@@ -258,6 +322,8 @@ class Runner:
             retry = not isinstance(exc, SynthesisInputError)  # crashed, hung or failed at run time
             if retry:
                 worker.state = EngineState()  # the engine restarts with nothing loaded
+            if retry and self._engine_lost(worker, exc) and self._release(worker, role, job, key, exc):
+                return
             self._record_failure(worker, role, job, key, exc, retry=retry)
             return
         with self.ws.role_session(role) as session:
@@ -273,6 +339,23 @@ class Runner:
             except Exception:  # noqa: BLE001 - a listener's failure is not the job's
                 log.exception("result listener failed for %s job %s", role, job.id)
 
+    def _release(self, worker: Worker, role: str, job: Job, key: JobKey, exc: Exception) -> bool:
+        """The engine was lost under the job: queue it again for the others, not as a used attempt.
+        False when this job has already outlived several engines (it may be what kills them)."""
+        with self._lock:
+            self._engine_losses[job.id] += 1
+            if self._engine_losses[job.id] > MAX_ENGINE_LOSSES_PER_JOB:
+                return False
+            scheduler = self._active.get((role, job.task_id))
+        with self.ws.role_session(role) as session:
+            jobs.release(session, session.get(Job, job.id))
+        if scheduler is not None:
+            with self._lock:
+                scheduler.add(key)
+                self._lock.notify_all()
+        self._say(f"{worker.name}: job {job.id} goes back to the queue ({_first_line(exc)[:200]})")
+        return True
+
     def _record_failure(self, worker: Worker, role: str, job: Job, key: JobKey, exc: Exception, *, retry: bool):
         reason = f"{type(exc).__name__}: {exc}"
         with self._lock:
@@ -285,3 +368,8 @@ class Runner:
                 scheduler.add(key)
         self._say(f"{worker.name}: job {job.id} {'will be retried' if status == 'queued' else 'failed'}: "
                   f"{reason.splitlines()[0][:300]}")
+
+
+def _first_line(exc: Exception) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
