@@ -51,7 +51,15 @@ def details_md(i18n, status: dict) -> str:
         model = " / ".join(Path(p).name for p in (current.get("gpt"), current.get("sovits")) if p)
         parts.append(f"{current['worker']}: {i18n('作业')} #{current['job_id']} · {model or '-'} · "
                      f"{i18n('参考')} {Path(current['ref']).name}")
-    return " · ".join(parts)
+    # an engine set aside gets a line of its own with the reason: the user has to act on it
+    set_aside = [f"⚠ {e['name']}: {engine_state_label(i18n, e['state'])} ({e['reason']})"
+                 for e in status.get("engines") or [] if e["state"] != "ok"]
+    return "\n\n".join([" · ".join(parts)] + set_aside) if set_aside else " · ".join(parts)
+
+
+def engine_state_label(i18n, state: str) -> str:
+    return {"down": i18n("无法连接，作业已转给其他引擎"),
+            "quarantined": i18n("返回的不是音频，已隔离")}.get(state, state)
 
 
 def wire(tab: InferTab, ctx: UIContext, page: Page, *, task_created: gr.Button, created_task_id: gr.Number) -> None:

@@ -2,6 +2,7 @@
 import pytest
 
 from i18n import I18nAuto
+from tabs.infer import details_md
 from tabs.widgets import progress_html
 
 STATUS = {"total": 4, "done": 3, "failed": 1, "queued": 0, "running": 0}
@@ -12,3 +13,12 @@ STATUS = {"total": 4, "done": 3, "failed": 1, "queued": 0, "running": 0}
 def test_task_state_is_a_word_of_the_page_language(language, state, word):
     line = progress_html(I18nAuto(language), {**STATUS, "state": state})
     assert line.endswith(f": {word}</div>")
+
+
+def test_an_engine_set_aside_is_shown_with_its_reason():
+    engines = [{"name": "api1", "state": "ok", "reason": ""},
+               {"name": "api2", "state": "quarantined", "reason": "server http://h:9880 sent 8 bytes that are not a wav"}]
+    shown = details_md(I18nAuto("en_US"), {**STATUS, "engines": engines})
+    assert "api2: quarantined" in shown and "not a wav" in shown
+    assert "api1" not in shown  # a healthy engine needs no line
+    assert details_md(I18nAuto("en_US"), {**STATUS, "engines": engines[:1]}) == ""
