@@ -9,6 +9,7 @@ from sqlmodel import select
 
 from ras.audio.files import AUDIO_SUFFIXES, AudioInfo, AudioUnreadable, bytes_hash, probe_audio, wav_header_info, write_atomic
 from ras.library.listfile import ListEntry, parse_list, read_list_text, resolve_audio
+from ras.store.disk_space import disk_full, is_disk_full
 from ras.store.role_tables import REF_MAX_SECONDS, REF_MIN_SECONDS, Clip
 from ras.store.rows import new_row
 from ras.store.workspace import Workspace
@@ -52,11 +53,13 @@ def import_list(
             if rows:  # one bulk insert: 10,000 ORM objects would cost seconds
                 session.execute(insert(Clip), rows)
             session.commit()
-        except BaseException:
+        except BaseException as exc:
             # Nothing is half-imported: the rows roll back and the copies go.
             session.rollback()
             for path in copied:
                 path.unlink(missing_ok=True)
+            if is_disk_full(exc):
+                raise disk_full(role_dir, f"importing {list_path.name}") from exc
             raise
     report.imported = len(rows)
     report.errors.sort(key=lambda e: e["line"])

@@ -6,7 +6,8 @@ outcome. A crashed or hung engine is killed and restarted by its engine class;
 the job is retried once, then failed with the reason. A server of the pool that
 stops answering (or answers garbage) is set aside (ras.queue.engine_health) and
 its job in flight goes back to the queue for the others, without counting as an
-attempt; it takes jobs again once it answers. Killing the web process
+attempt; it takes jobs again once it answers. When the disk under the roles folder fills up, the role's tasks wait,
+without using an attempt, and continue by themselves once space is freed. Killing the web process
 loses nothing finished: on start-up, interrupted jobs are recovered and tasks
 that were running resume.
 """
@@ -25,6 +26,7 @@ from sqlmodel import col, select
 from gsv_integration.engine import Engine, EngineError, EngineMisbehaving, SynthesisInputError
 from ras.queue import jobs
 from ras.queue.engine_health import MAX_ENGINE_LOSSES_PER_JOB, EngineHealth
+from ras.store.disk_space import disk_full, free_bytes, is_disk_full
 from ras.store.role_tables import Job
 from ras.queue.scheduler import EngineState, JobKey, Scheduler
 from ras.queue.tasks import get_task, status_counts
@@ -33,6 +35,7 @@ from ras.store.workspace import Workspace
 log = logging.getLogger("ras.queue.runner")
 FIRST_JOB_TIMEOUT = 600.0  # before any job finished: model loading on a cold GPU can be slow
 MODEL_SWITCH_ALLOWANCE = 300.0
+RESUME_FREE_BYTES = 4 * 1024 * 1024  # free space that lets a task stopped by a full disk go on
 
 
 @dataclass
@@ -58,6 +61,9 @@ class Runner:
         self._recent_seconds: collections.deque[float] = collections.deque(maxlen=50)
         self._log: collections.deque[str] = collections.deque(maxlen=300)
         self._engine_losses: collections.Counter[int] = collections.Counter()  # job id -> engines lost under it
+        self._disk_full: dict[str, str] = {}  # role -> why its tasks wait
+        self._held: dict[str, set[int]] = collections.defaultdict(set)  # jobs to queue again once space is back
+        self._next_space_check = 0.0
         self._stopping = False
 
     # ------------------------------------------------------------------ control
@@ -147,9 +153,15 @@ class Runner:
             "eta_seconds": round((counts["queued"] + counts["running"]) / rate * 60) if rate else None,
             "current": current,
             "engines": self.engines(),
+            "paused": self.paused_reason(role),
             "last_result": {"job_id": last.id, "audio": str(self.ws.role_dir(role) / last.result_path),
                             "duration": last.duration} if last else None,
         }
+
+    def paused_reason(self, role: str) -> str:
+        """Why the role's tasks wait ("disk full: ..."), or "" when they do not."""
+        with self._lock:
+            return self._disk_full.get(role, "")
 
     def engines(self) -> list[dict]:
         """Each engine of the pool: {"name", "state": ok|down|quarantined, "reason"}."""
@@ -187,6 +199,8 @@ class Runner:
         with self._lock:
             others = {(w.state.gpt, w.state.sovits) for w in self._workers if w is not worker and w.health.usable}
             for (role, task_id), scheduler in list(self._active.items()):
+                if role in self._disk_full:
+                    continue
                 key = scheduler.next(worker.state, avoid=others)
                 if key is not None:
                     return role, task_id, key
@@ -200,6 +214,7 @@ class Runner:
             if not worker.health.usable:
                 self._wait_for_recovery(worker)
                 continue
+            self._resume_if_space()
             picked = self._next(worker)
             if picked is None:
                 self._finish_idle_tasks()
@@ -210,12 +225,55 @@ class Runner:
             try:
                 self._run_job(worker, *picked)
             except Exception as exc:  # noqa: BLE001 - a worker thread must survive anything
+                if is_disk_full(exc):
+                    self._wait_for_space(*picked)
+                    continue
                 log.exception("worker %s: unexpected error", worker.name)
                 self._say(f"{worker.name}: unexpected error {exc}")
                 self._fail_claimed(worker, picked, exc)
             finally:
                 with self._lock:
                     worker.current = None
+
+    def _wait_for_space(self, role: str, task_id: int, key: JobKey) -> None:
+        """The disk is full: the job goes back to the scheduler now and to the queue in the DB once
+        there is room to write that down; the role's tasks take no jobs until then."""
+        message = str(disk_full(self.ws.role_dir(role), "writing a take",
+                                "the task continues by itself once space is freed"))
+        with self._lock:
+            first = role not in self._disk_full
+            self._disk_full[role] = message
+            self._held[role].add(key.job_id)
+            scheduler = self._active.get((role, task_id))
+            if scheduler is not None:
+                scheduler.add(key)
+        if first:
+            self._say(f"{role}: {message}")
+
+    def _resume_if_space(self) -> None:
+        with self._lock:
+            if not self._disk_full or time.monotonic() < self._next_space_check:
+                return
+            self._next_space_check = time.monotonic() + 1.0
+            waiting = {role: set(self._held[role]) for role in self._disk_full}
+        for role, held in waiting.items():
+            try:
+                if free_bytes(self.ws.role_dir(role)) < RESUME_FREE_BYTES:
+                    continue
+                with self.ws.role_session(role) as session:
+                    for job_id in held:
+                        row = session.get(Job, job_id)
+                        if row is not None and row.status == "running":
+                            jobs.release(session, row)
+            except Exception as exc:  # noqa: BLE001 - still full (or gone): checked again in a second
+                if not is_disk_full(exc):
+                    log.exception("%s: cannot queue the held jobs again", role)
+                continue
+            with self._lock:
+                self._disk_full.pop(role, None)
+                self._held.pop(role, None)
+                self._lock.notify_all()
+            self._say(f"{role}: space freed, the task continues")
 
     def _wait_for_recovery(self, worker: Worker) -> None:
         """A set-aside engine is checked when its wait is over; until then it takes no jobs."""
@@ -319,6 +377,8 @@ class Runner:
             result = worker.engine.synthesize(request, str(temp), timeout=self._timeout(worker, key))
         except EngineError as exc:
             temp.unlink(missing_ok=True)
+            if is_disk_full(exc):
+                raise  # the worker loop makes the role's tasks wait for space
             retry = not isinstance(exc, SynthesisInputError)  # crashed, hung or failed at run time
             if retry:
                 worker.state = EngineState()  # the engine restarts with nothing loaded
@@ -326,6 +386,9 @@ class Runner:
                 return
             self._record_failure(worker, role, job, key, exc, retry=retry)
             return
+        except BaseException:
+            temp.unlink(missing_ok=True)  # e.g. the disk filled up while the take was written
+            raise
         with self.ws.role_session(role) as session:
             job = session.get(Job, job.id)
             jobs.finish(session, job, request, result, final)

@@ -85,18 +85,19 @@ def test_a_failure_outside_the_engine_fails_the_job_instead_of_leaving_it_runnin
     ws, role, runner, engine, tiny = setup
     real_finish = jobs.finish
 
-    def disk_fills_up(session, job, *args, **kwargs):
-        if "DISKFULL" in job.text:
-            raise OSError(28, "No space left on device")
+    # (a full disk is not such a failure: the task waits for space, see tests/test_disk_full.py)
+    def folder_turns_read_only(session, job, *args, **kwargs):
+        if "READONLY" in job.text:
+            raise PermissionError(13, "Permission denied")
         return real_finish(session, job, *args, **kwargs)
 
-    monkeypatch.setattr(jobs, "finish", disk_fills_up)
-    task_id = make_task(ws, role, tiny, ["The disk fills up here DISKFULL.", "This one lands."])
+    monkeypatch.setattr(jobs, "finish", folder_turns_read_only)
+    task_id = make_task(ws, role, tiny, ["The folder turns read-only here READONLY.", "This one lands."])
     runner.run_task(role, task_id)
     status = finished(runner, role, task_id)
-    failed = next(j for j in jobs_of(ws, role, task_id) if "DISKFULL" in j.text)
+    failed = next(j for j in jobs_of(ws, role, task_id) if "READONLY" in j.text)
     assert status["done"] == 1 and status["failed"] == 1
-    assert failed.status == "failed" and "No space left on device" in failed.error
+    assert failed.status == "failed" and "Permission denied" in failed.error
 
 
 def test_a_silent_hang_is_killed_and_the_other_jobs_finish(setup):
