@@ -54,6 +54,8 @@ def details_md(i18n, status: dict) -> str:
     # an engine set aside gets a line of its own with the reason: the user has to act on it
     set_aside = [f"⚠ {e['name']}: {engine_state_label(i18n, e['state'])} ({e['reason']})"
                  for e in status.get("engines") or [] if e["state"] != "ok"]
+    if status.get("paused"):
+        set_aside.insert(0, f"⚠ {status['paused']}")
     return "\n\n".join([" · ".join(parts)] + set_aside) if set_aside else " · ".join(parts)
 
 

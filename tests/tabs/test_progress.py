@@ -22,3 +22,8 @@ def test_an_engine_set_aside_is_shown_with_its_reason():
     assert "api2: quarantined" in shown and "not a wav" in shown
     assert "api1" not in shown  # a healthy engine needs no line
     assert details_md(I18nAuto("en_US"), {**STATUS, "engines": engines[:1]}) == ""
+
+
+def test_a_task_waiting_for_disk_space_says_so():
+    reason = "disk full: no space left in /data/roles/a-b while writing a take; the task continues by itself"
+    assert reason in details_md(I18nAuto("zh_CN"), {**STATUS, "paused": reason})
