@@ -5,12 +5,14 @@ import errno
 import shutil
 from pathlib import Path
 
+from ras.errors import RasError
+
 # What SQLite (through any wrapper) and a worker process's error text say when the disk is full.
 _FULL_TEXTS = ("database or disk is full", "no space left on device")
 
 
-class DiskFull(OSError):
-    """No space left where RAS must write; the message names the folder."""
+class DiskFull(RasError, OSError):
+    """No space left where RAS must write; the message names the folder (the user frees space)."""
 
 
 def is_disk_full(exc: BaseException) -> bool:
