@@ -31,7 +31,8 @@ def best_probabilities(posterior: Posterior, *, seed: int = 0) -> np.ndarray:
 
 def choose_pair(posterior: Posterior, asked: dict[tuple[int, int], int], available: Iterable[tuple[int, int]],
                 *, seed: int = 0) -> tuple[int, int] | None:
-    """The most informative available pair (i < j), or None when none is available.
+    """The most informative available pair (i < j), or None when none is available or none can change
+    which candidate is best.
 
     `asked` counts the votes already given per pair (i < j); `available` lists the pairs that
     still have a fresh pair of takes to play."""
@@ -55,11 +56,12 @@ def choose_pair(posterior: Posterior, asked: dict[tuple[int, int], int], availab
 
     def value(pair: tuple[int, int]) -> float:
         i, j = pair
-        if not (relevant[i] or relevant[j]):
-            return -1.0
         diff_var = max(var[i] + var[j] - 2 * posterior.cov[i, j], 1e-12)
         p = 1 / (1 + np.exp(-(mean[i] - mean[j])))
         gain = diff_var * diff_var * p * (1 - p) / (1 + diff_var * p * (1 - p))
         return (best[i] + best[j]) * gain / (1 + asked.get(pair, 0))
 
-    return max(pairs, key=lambda pair: (value(pair), -asked.get(pair, 0), -pair[0], -pair[1]))
+    worth = [pair for pair in pairs if relevant[pair[0]] or relevant[pair[1]]]
+    if not worth:  # what is left cannot change which candidate is best
+        return None
+    return max(worth, key=lambda pair: (value(pair), -asked.get(pair, 0), -pair[0], -pair[1]))
