@@ -25,6 +25,7 @@ def test_a_blind_session_by_keyboard_settles_and_keeps_the_winner(page, gsv_app,
     favourite = configs[0]  # the listener prefers the first configuration, then the order below
     taste = {config: (100 if config == favourite else -i) for i, config in enumerate(configs)}
 
+    page.set_default_timeout(90_000)  # a page of every tab renders slowly on a busy 2-core machine
     page.goto(gsv_app.url)
     page.wait_for_selector("#header_role")
     page.locator("#header_role input").fill(role)

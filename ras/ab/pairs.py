@@ -2,11 +2,12 @@
 
 The stop rule asks whether the leader beats every other candidate, so the next pair is the
 leader against its most threatening challenger (the one most likely to be better than it).
-When the leader has no fresh takes left to compare, the next pair is the one whose vote is
-expected to shrink the posterior variance of a difference the most, weighted by how likely
-either side is the best: votes far from the top do not change the answer. Pairs already
-asked are discounted, so a tie or a doubtful vote gets another hearing on another text but
-the session does not loop.
+Pairs already asked are discounted, so a tie or a doubtful vote gets another hearing on
+another text but the session does not loop. When the leader has been heard against a rival
+on every text as often as allowed and the rival still stands a chance, nothing is left to
+ask: the two are too close to tell apart by ear. Once the best is settled, a user who keeps
+voting gets the pair whose vote is expected to shrink the posterior variance of a
+difference the most, weighted by how likely either side is the best.
 """
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from collections.abc import Iterable
 
 import numpy as np
 
-from ras.ab.model import Posterior
+from ras.ab.model import SETTLED_PROBABILITY, Posterior
 
 BEST_SAMPLES = 400  # posterior draws to estimate each candidate's chance of being the best
 PLAUSIBLE_BEST = 0.01  # below this chance of being the best, a candidate is only a sparring partner
@@ -29,6 +30,10 @@ def best_probabilities(posterior: Posterior, *, seed: int = 0) -> np.ndarray:
     return np.bincount(np.argmax(draws, axis=1), minlength=n) / BEST_SAMPLES
 
 
+def _other(pair: tuple[int, int], one: int) -> int:
+    return pair[0] if pair[1] == one else pair[1]
+
+
 def choose_pair(posterior: Posterior, asked: dict[tuple[int, int], int], available: Iterable[tuple[int, int]],
                 *, seed: int = 0) -> tuple[int, int] | None:
     """The most informative available pair (i < j), or None when none is available or none can change
@@ -40,15 +45,17 @@ def choose_pair(posterior: Posterior, asked: dict[tuple[int, int], int], availab
     if not pairs:
         return None
     leader = posterior.leader()
-    with_leader = [pair for pair in pairs if leader in pair]
+    beats = posterior.beat_probabilities()[leader]
+    blocking = {j for j in range(posterior.size) if j != leader and beats[j] < SETTLED_PROBABILITY}
+    with_leader = [pair for pair in pairs if leader in pair and (not blocking or _other(pair, leader) in blocking)]
     if with_leader:
-        beats = posterior.beat_probabilities()[leader]
-
         def threat(pair: tuple[int, int]) -> float:
-            challenger = pair[0] if pair[1] == leader else pair[1]
-            return (1 - beats[challenger]) / (1 + asked.get(pair, 0))
+            return (1 - beats[_other(pair, leader)]) / (1 + asked.get(pair, 0))
 
         return max(with_leader, key=lambda pair: (threat(pair), -pair[0], -pair[1]))
+    if blocking:  # the leader and its rivals have been heard on every text: too close to tell apart
+        return None
+    # settled, and the leader has been heard against everyone: sharpen the rest of the top
     best = best_probabilities(posterior, seed=seed)
     relevant = best >= PLAUSIBLE_BEST
     relevant[leader] = True

@@ -55,10 +55,16 @@ def test_pair_choice_sets_the_leader_against_its_closest_challenger():
     posterior = fit(4, [Vote(0, 2, 1.0), Vote(0, 3, 1.0), Vote(1, 2, 1.0), Vote(1, 3, 1.0)] * 2)
     every = [(i, j) for i in range(4) for j in range(i + 1, 4)]
     assert choose_pair(posterior, {}, every) == (0, 1)
-    # without a fresh take for the leader pair, the next best pair still involves a plausible leader
-    fallback = choose_pair(posterior, {}, [(2, 3), (1, 2), (1, 3)])
-    assert 1 in fallback
+    # the leader's rival can no longer be heard against it: nothing left can settle the best
+    assert choose_pair(posterior, {}, [(2, 3), (1, 2), (1, 3)]) is None
     assert choose_pair(posterior, {}, []) is None
+
+
+def test_after_the_best_is_settled_more_votes_still_test_the_leader():
+    settled = fit(4, [Vote(0, 1, 1.0), Vote(0, 2, 1.0), Vote(0, 3, 1.0)] * 4 + [Vote(1, 2, 0.5), Vote(1, 3, 0.5)])
+    assert settled.settled_best() == 0
+    assert choose_pair(settled, {}, [(0, 1), (1, 2), (2, 3)]) == (0, 1)  # keep sharpening the leader first
+    assert choose_pair(settled, {(0, 1): 5}, [(0, 1), (0, 2)]) == (0, 2)  # the less heard rival next
 
 
 def test_pair_choice_discounts_pairs_already_asked():
