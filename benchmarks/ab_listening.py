@@ -1,15 +1,16 @@
 """Blind A/B: how many votes until the best is settled, adaptive pairs against random pairs.
 
-    .venv/bin/python benchmarks/ab_listening.py [--sessions 200] [--sizes 8 16] [--spread 1.5]
+    .venv/bin/python benchmarks/ab_listening.py [--sessions 200] [--sizes 8 16] [--spread 3]
 
 Each simulated session has candidates with a hidden quality q ~ N(0, spread²) (log-odds units);
 the listener prefers A over B with Davidson probabilities (Bradley–Terry with ties,
 TIE_WEIGHT), and the automatic score is the hidden quality plus noise of AUTO_NOISE, so it
 is only a weak hint. Both strategies use the same model, prior and stop rule (leader beats
-every other with ≥ 90 % posterior probability) on the same sessions; a session that has not
-settled after MAX_VOTES_PER_CANDIDATE × candidates votes declares its current leader. Prints
-per size: mean votes to stop, how often the declared best is the true best, the share of
-sessions stopped by the cap; the last line is the headline.
+every other with ≥ 90 % posterior probability) on the same sessions. A session also ends when
+nothing is left to ask (adaptive pairs: the leader and a rival were heard on every text as often
+as allowed) or after MAX_VOTES_PER_CANDIDATE × candidates votes; it then declares its current
+leader. Prints per size: mean votes to stop, how often the declared best is the true best, the
+share of sessions that ended unsettled; the last line is the headline.
 """
 from __future__ import annotations
 
@@ -67,17 +68,17 @@ def measure(n: int, sessions: int, spread: float, seed: int) -> dict:
     rows = {}
     for adaptive in (True, False):
         rng = np.random.default_rng(seed)  # the same hidden qualities for both strategies
-        votes, right, capped = [], 0, 0
+        votes, right, unsettled = [], 0, 0
         started = time.perf_counter()
         for _ in range(sessions):
             quality = rng.normal(0, spread, n)
             auto = quality + rng.normal(0, AUTO_NOISE, n)
-            count, correct, hit_cap = run_session(rng, quality, auto, adaptive)
+            count, correct, ended_unsettled = run_session(rng, quality, auto, adaptive)
             votes.append(count)
             right += correct
-            capped += hit_cap
+            unsettled += ended_unsettled
         rows["adaptive" if adaptive else "random"] = {
-            "votes": float(np.mean(votes)), "correct": right / sessions, "capped": capped / sessions,
+            "votes": float(np.mean(votes)), "correct": right / sessions, "unsettled": unsettled / sessions,
             "seconds": time.perf_counter() - started}
     return rows
 
@@ -86,7 +87,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sessions", type=int, default=200)
     parser.add_argument("--sizes", type=int, nargs="+", default=[8, 16])
-    parser.add_argument("--spread", type=float, default=1.5)
+    parser.add_argument("--spread", type=float, default=3.0)
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()
     headline = []
@@ -94,7 +95,7 @@ def main() -> None:
         rows = measure(n, args.sessions, args.spread, args.seed)
         for name, row in rows.items():
             print(f"{n:2d} candidates · {name:8s} pairs: {row['votes']:6.1f} votes (≤ {3 * n} wanted) · "
-                  f"declared best = true best {row['correct']:.1%} · cap reached {row['capped']:.1%} · "
+                  f"declared best = true best {row['correct']:.1%} · ended unsettled {row['unsettled']:.1%} · "
                   f"{row['seconds']:.1f} s")
         ratio = rows["random"]["votes"] / rows["adaptive"]["votes"]
         headline.append(f"{n}: {rows['adaptive']['votes']:.1f} votes/{rows['adaptive']['correct']:.0%} right "
