@@ -176,3 +176,12 @@ def test_results_restrict_candidates_and_bad_input_is_named(finished_task):
                                 candidate_id=started["candidates"][0]["candidate"])
     assert config_of(ws, role, winner) == (started["candidates"][0]["param_set_id"],
                                            started["candidates"][0]["clip_id"])
+
+
+def test_deleting_a_task_deletes_its_blind_tests(finished_task):
+    ws, role, task_id, _ = finished_task
+    session_id = sessions.start_session(ws=ws, role=role, task_id=task_id)["session_id"]
+    pair = sessions.next_pair(ws=ws, role=role, session_id=session_id)
+    sessions.vote(ws=ws, role=role, session_id=session_id, pair_id=pair["pair_id"], choice="a")
+    tasks.delete_task(ws=ws, role=role, task_id=task_id)
+    assert sessions.list_sessions(ws=ws, role=role) == []
