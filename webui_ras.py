@@ -23,8 +23,8 @@ from ras.queue.backend import Backend
 from ras.queue.runner import Runner
 from ras.settings import Settings, parse_settings
 from ras.store.workspace import Workspace
-from tabs import (api, api_classify, api_products, api_tasks, classify, clips, evaluate, header, importing, infer,
-                  long_text, products, roles, split, task, texts)
+from tabs import (ab, api, api_ab, api_classify, api_products, api_tasks, classify, clips, evaluate, header,
+                  importing, infer, long_text, products, roles, split, task, texts)
 from tabs.common import Page, UIContext
 
 @dataclass(frozen=True)
@@ -40,11 +40,12 @@ TABS = (
     TabEntry("roles", "roles", "角色", roles), TabEntry("importing", "import", "导入", importing),
     TabEntry("texts", "texts", "测试文本", texts), TabEntry("classify", "classify", "分类", classify),
     TabEntry("task", "task", "任务", task), TabEntry("infer", "infer", "推理", infer),
-    TabEntry("evaluate", "evaluate", "评估", evaluate), TabEntry("long_text", "long_text", "长文本", long_text),
+    TabEntry("evaluate", "evaluate", "评估", evaluate), TabEntry("ab", "ab", "盲听对比", ab),
+    TabEntry("long_text", "long_text", "长文本", long_text),
     TabEntry("split", "split", "切分", split), TabEntry("products", "products", "成品", products),
 )
 SUB_TABS = {"roles": (("clips", clips),)}  # built inside another tab's page
-API_MODULES = (api, api_classify, api_tasks, api_products)
+API_MODULES = (api, api_classify, api_tasks, api_products, api_ab)
 
 
 @dataclass
@@ -62,6 +63,7 @@ class BuiltTabs:
     task: task.TaskTab
     infer: infer.InferTab
     evaluate: evaluate.EvaluateTab
+    ab: ab.AbTab
     long_text: long_text.LongTextTab
     split: split.SplitTab
     products: products.ProductsTab
@@ -75,6 +77,9 @@ def cross_tab_links(built: BuiltTabs) -> dict[str, dict[str, gr.components.Compo
         "infer": {"task_created": built.task.create, "created_task_id": built.task.task_id},
         "evaluate": {"product_result_id": built.products.result_id, "product_name": built.products.name,
                      "product_note": built.products.note},
+        "ab": {"product_result_id": built.products.result_id, "product_name": built.products.name,
+               "product_note": built.products.note, "evaluate_ab": built.evaluate.ab,
+               "evaluate_task": built.evaluate.task},
     }
 
 
@@ -122,9 +127,13 @@ def start_services(ctx: UIContext) -> None:
     atexit.register(analyzer.shutdown)
 
 
+KEYBOARD_SCRIPTS = ("score_keys.js", "ab_keys.js")  # scoring and blind A/B answers by key
+
+
 def keyboard_script() -> str:
-    """Scoring by keyboard (tabs/score_keys.js), loaded into every page."""
-    return f"<script>{(Path(__file__).parent / 'tabs' / 'score_keys.js').read_text(encoding='utf-8')}</script>"
+    """The keyboard helpers in tabs/, loaded into every page."""
+    folder = Path(__file__).parent / "tabs"
+    return "".join(f"<script>{(folder / name).read_text(encoding='utf-8')}</script>" for name in KEYBOARD_SCRIPTS)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -54,6 +54,7 @@ class EvaluateTab:
     weights: gr.Code
     save_weights: gr.Button
     weights_status: gr.Markdown
+    ab: gr.Button  # opens the blind A/B tab on this task
 
 
 def _slot(i18n, index: int) -> ResultSlot:
@@ -82,6 +83,7 @@ def build(ctx: UIContext) -> EvaluateTab:
     with gr.Row():
         task, refresh = task_picker_row(i18n, "evaluate")
         sort = gr.Dropdown(choices(i18n, SORTS), value="duration", label=i18n("排序"), elem_id="evaluate_sort")
+        ab = gr.Button(i18n("盲听对比"), scale=0, min_width=110, elem_id="evaluate_ab")
     with gr.Row():
         param_sets = gr.Dropdown(label=i18n("参数组筛选"), multiselect=True, choices=[], elem_id="evaluate_param_sets")
         text_filter = gr.Textbox(label=i18n("文本包含"), elem_id="evaluate_text_filter")
@@ -115,7 +117,7 @@ def build(ctx: UIContext) -> EvaluateTab:
         gr.Markdown(weights_legend(i18n), elem_id="evaluate_weights_legend")
     return EvaluateTab(task, refresh, sort, param_sets, text_filter, scored, page, show, summary, slots,
                        compare_by, compare, compare_table, agreement, score_plot, duration_plot, weights,
-                       save_weights, weights_status)
+                       save_weights, weights_status, ab)
 
 
 def result_info(i18n, result: dict, ref_text: str) -> str:

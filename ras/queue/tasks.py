@@ -14,7 +14,7 @@ from sqlmodel import col, select
 from ras.library import texts
 from ras.store.db import get_row
 from ras.queue.task_spec import ExpandedSpec, SpecError, expand_spec
-from ras.store.role_tables import JOB_STATUSES, Clip, Job, ParamSet, Task
+from ras.store.role_tables import JOB_STATUSES, AbCandidate, AbPair, AbSession, Clip, Job, ParamSet, Task
 from ras.store.rows import new_row
 from ras.store.workspace import Workspace
 
@@ -151,6 +151,10 @@ def delete_task(*, ws: Workspace, role: str, task_id: int) -> None:
         task = get_task(session, role, task_id)
         if task.state == "running":
             raise ValueError(f"task {task_id} is running; cancel it first")
+        ab_sessions = select(AbSession.id).where(AbSession.task_id == task.id)  # blind tests of its takes go too
+        session.execute(sql_delete(AbPair).where(col(AbPair.session_id).in_(ab_sessions)))
+        session.execute(sql_delete(AbCandidate).where(col(AbCandidate.session_id).in_(ab_sessions)))
+        session.execute(sql_delete(AbSession).where(AbSession.task_id == task.id))
         session.execute(sql_delete(Job).where(Job.task_id == task.id))
         session.execute(sql_delete(ParamSet).where(ParamSet.task_id == task.id))
         session.delete(task)

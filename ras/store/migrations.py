@@ -191,7 +191,52 @@ _ROLE_V2: Step = (
 
 # Step N (1-based) brings a DB from version N-1 to N; append, never edit.
 MAIN_STEPS: tuple[Step, ...] = (_MAIN_V1,)
-ROLE_STEPS: tuple[Step, ...] = (_ROLE_V1, _ROLE_V2)
+# v3: blind A/B sessions (candidates, and the pairs heard with their votes).
+_ROLE_V3: Step = (
+    """CREATE TABLE ab_session (
+        id INTEGER NOT NULL,
+        task_id INTEGER NOT NULL,
+        text_ids_json VARCHAR NOT NULL,
+        created_at DATETIME NOT NULL,
+        PRIMARY KEY (id),
+        FOREIGN KEY(task_id) REFERENCES task (id)
+    )""",
+    "CREATE INDEX ix_ab_session_task_id ON ab_session (task_id)",
+    """CREATE TABLE ab_candidate (
+        id INTEGER NOT NULL,
+        session_id INTEGER NOT NULL,
+        param_set_id INTEGER NOT NULL,
+        clip_id INTEGER NOT NULL,
+        label VARCHAR NOT NULL,
+        auto_score FLOAT,
+        PRIMARY KEY (id),
+        FOREIGN KEY(session_id) REFERENCES ab_session (id),
+        FOREIGN KEY(param_set_id) REFERENCES param_set (id),
+        FOREIGN KEY(clip_id) REFERENCES clip (id)
+    )""",
+    "CREATE INDEX ix_ab_candidate_session_id ON ab_candidate (session_id)",
+    """CREATE TABLE ab_pair (
+        id INTEGER NOT NULL,
+        session_id INTEGER NOT NULL,
+        candidate_a INTEGER NOT NULL,
+        candidate_b INTEGER NOT NULL,
+        result_a INTEGER NOT NULL,
+        result_b INTEGER NOT NULL,
+        text VARCHAR NOT NULL,
+        choice VARCHAR,
+        asked_at DATETIME NOT NULL,
+        voted_at DATETIME,
+        PRIMARY KEY (id),
+        FOREIGN KEY(session_id) REFERENCES ab_session (id),
+        FOREIGN KEY(candidate_a) REFERENCES ab_candidate (id),
+        FOREIGN KEY(candidate_b) REFERENCES ab_candidate (id),
+        FOREIGN KEY(result_a) REFERENCES job (id),
+        FOREIGN KEY(result_b) REFERENCES job (id)
+    )""",
+    "CREATE INDEX ix_ab_pair_session_id ON ab_pair (session_id)",
+)
+
+ROLE_STEPS: tuple[Step, ...] = (_ROLE_V1, _ROLE_V2, _ROLE_V3)
 
 MAIN_SCHEMA_VERSION = len(MAIN_STEPS)
 ROLE_SCHEMA_VERSION = len(ROLE_STEPS)

@@ -146,7 +146,45 @@ class Product(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
 
 
+class AbSession(SQLModel, table=True):
+    """A blind A/B listening session over the configurations of one task."""
+
+    __tablename__ = "ab_session"
+    id: int | None = Field(default=None, primary_key=True)
+    task_id: int = Field(foreign_key="task.id", index=True)
+    text_ids_json: str = "[]"  # the texts whose takes are played; [] = every text of the task
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class AbCandidate(SQLModel, table=True):
+    """One configuration (parameter set x reference clip) taking part in a session."""
+
+    __tablename__ = "ab_candidate"
+    id: int | None = Field(default=None, primary_key=True)
+    session_id: int = Field(foreign_key="ab_session.id", index=True)
+    param_set_id: int = Field(foreign_key="param_set.id")
+    clip_id: int = Field(foreign_key="clip.id")
+    label: str = ""
+    auto_score: float | None = None  # mean over its takes when the session started: the ranking's weak prior
+
+
+class AbPair(SQLModel, table=True):
+    """Two takes of the same text played as A and B, and the listener's answer."""
+
+    __tablename__ = "ab_pair"
+    id: int | None = Field(default=None, primary_key=True)
+    session_id: int = Field(foreign_key="ab_session.id", index=True)
+    candidate_a: int = Field(foreign_key="ab_candidate.id")  # played on side A
+    candidate_b: int = Field(foreign_key="ab_candidate.id")
+    result_a: int = Field(foreign_key="job.id")
+    result_b: int = Field(foreign_key="job.id")
+    text: str = ""
+    choice: str | None = None  # a | b | tie; None while the pair waits for an answer
+    asked_at: datetime = Field(default_factory=utcnow)
+    voted_at: datetime | None = None
+
+
 JOB_STATUSES = ("queued", "running", "done", "failed", "cancelled")
 
 ROLE_TABLES = [t.__table__ for t in (ClipGroup, Clip, ClipEmbedding, Task, ParamSet, Job, LongTextRun,
-                                     LongTextPart, Product)]
+                                     LongTextPart, Product, AbSession, AbCandidate, AbPair)]

@@ -1,0 +1,107 @@
+"""Blind A/B: how many votes until the best is settled, adaptive pairs against random pairs.
+
+    .venv/bin/python benchmarks/ab_listening.py [--sessions 200] [--sizes 8 16] [--spread 3]
+
+Each simulated session has candidates with a hidden quality q ~ N(0, spread²) (log-odds units);
+the listener prefers A over B with Davidson probabilities (Bradley–Terry with ties,
+TIE_WEIGHT), and the automatic score is the hidden quality plus noise of AUTO_NOISE, so it
+is only a weak hint. Both strategies use the same model, prior and stop rule (leader beats
+every other with ≥ 90 % posterior probability) on the same sessions. A session also ends when
+nothing is left to ask (adaptive pairs: the leader and a rival were heard on every text as often
+as allowed) or after MAX_VOTES_PER_CANDIDATE × candidates votes; it then declares its current
+leader. Prints per size: mean votes to stop, how often the declared best is the true best, the
+share of sessions that ended unsettled; the last line is the headline.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from ras.ab.model import Vote, auto_prior, fit  # noqa: E402
+from ras.ab.pairs import choose_pair  # noqa: E402
+
+TIE_WEIGHT = 0.3  # Davidson's ν: how readily the listener answers "same"
+AUTO_NOISE = 1.5  # standard deviation of the automatic score's error, in quality units
+MAX_VOTES_PER_CANDIDATE = 10
+TEXTS = 3  # takes per candidate (one per text); a pair is asked at most twice per text
+MAX_PER_PAIR = 2 * TEXTS
+
+
+def listener_vote(rng, q_first: float, q_second: float) -> float:
+    a, b = np.exp(q_first), np.exp(q_second)
+    tie = TIE_WEIGHT * np.sqrt(a * b)
+    u = rng.random() * (a + b + tie)
+    return 1.0 if u < a else (0.0 if u < a + b else 0.5)
+
+
+def run_session(rng, quality: np.ndarray, auto: np.ndarray, adaptive: bool) -> tuple[int, bool, bool]:
+    n = len(quality)
+    prior = auto_prior(list(auto))
+    votes: list[Vote] = []
+    asked: dict[tuple[int, int], int] = {}
+    posterior = fit(n, votes, prior)
+    every_pair = [(i, j) for i in range(n) for j in range(i + 1, n)]
+    while posterior.settled_best() is None and len(votes) < MAX_VOTES_PER_CANDIDATE * n:
+        available = [p for p in every_pair if asked.get(p, 0) < MAX_PER_PAIR]
+        if adaptive:
+            pair = choose_pair(posterior, asked, available, seed=len(votes))
+        else:
+            pair = available[rng.integers(len(available))]
+        if pair is None:
+            break
+        first, second = pair if rng.random() < 0.5 else pair[::-1]
+        votes.append(Vote(first, second, listener_vote(rng, quality[first], quality[second])))
+        key = (min(pair), max(pair))
+        asked[key] = asked.get(key, 0) + 1
+        posterior = fit(n, votes, prior, start=posterior.mean)
+    settled = posterior.settled_best()
+    declared = settled if settled is not None else posterior.leader()
+    return len(votes), declared == int(np.argmax(quality)), settled is None
+
+
+def measure(n: int, sessions: int, spread: float, seed: int) -> dict:
+    rows = {}
+    for adaptive in (True, False):
+        rng = np.random.default_rng(seed)  # the same hidden qualities for both strategies
+        votes, right, unsettled = [], 0, 0
+        started = time.perf_counter()
+        for _ in range(sessions):
+            quality = rng.normal(0, spread, n)
+            auto = quality + rng.normal(0, AUTO_NOISE, n)
+            count, correct, ended_unsettled = run_session(rng, quality, auto, adaptive)
+            votes.append(count)
+            right += correct
+            unsettled += ended_unsettled
+        rows["adaptive" if adaptive else "random"] = {
+            "votes": float(np.mean(votes)), "correct": right / sessions, "unsettled": unsettled / sessions,
+            "seconds": time.perf_counter() - started}
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sessions", type=int, default=200)
+    parser.add_argument("--sizes", type=int, nargs="+", default=[8, 16])
+    parser.add_argument("--spread", type=float, default=3.0)
+    parser.add_argument("--seed", type=int, default=1)
+    args = parser.parse_args()
+    headline = []
+    for n in args.sizes:
+        rows = measure(n, args.sessions, args.spread, args.seed)
+        for name, row in rows.items():
+            print(f"{n:2d} candidates · {name:8s} pairs: {row['votes']:6.1f} votes (≤ {3 * n} wanted) · "
+                  f"declared best = true best {row['correct']:.1%} · ended unsettled {row['unsettled']:.1%} · "
+                  f"{row['seconds']:.1f} s")
+        ratio = rows["random"]["votes"] / rows["adaptive"]["votes"]
+        headline.append(f"{n}: {rows['adaptive']['votes']:.1f} votes/{rows['adaptive']['correct']:.0%} right "
+                        f"(random {rows['random']['votes']:.1f}/{rows['random']['correct']:.0%}, ×{ratio:.2f} more)")
+    print(f"blind A/B, {args.sessions} sessions, quality spread {args.spread}: " + " · ".join(headline))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,258 @@
+"""Blind A/B sessions stored in the role DB: start, next pair, vote, ranking, reset.
+
+A candidate is one configuration of a task (parameter set x reference clip); its takes are
+the task's finished results of that configuration. A pair plays two candidates' takes of the
+same text, on random sides. Everything is rows, so a session survives a restart and resumes
+where it stopped: an unanswered pair is asked again first.
+"""
+from __future__ import annotations
+
+import json
+import secrets
+import statistics
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlmodel import col, delete, select
+
+from ras.ab.model import CHOICE_OUTCOME, Posterior, Vote, auto_prior, fit, spearman
+from ras.ab.pairs import choose_pair
+from ras.queue.tasks import get_task
+from ras.store.db import get_row
+from ras.store.main_tables import utcnow
+from ras.store.role_tables import AbCandidate, AbPair, AbSession, Clip, Job, ParamSet
+from ras.store.workspace import Workspace
+
+MAX_ASKS_PER_TEXT = 2  # a pair of candidates is heard at most twice on the same text
+
+
+@dataclass(frozen=True)
+class SessionState:
+    session: AbSession
+    candidates: list[AbCandidate]
+    pairs: list[AbPair]
+    takes: dict[int, dict[int, list[Job]]]  # candidate id -> text key -> finished takes
+
+    def index(self) -> dict[int, int]:
+        return {c.id: i for i, c in enumerate(self.candidates)}
+
+    def voted(self) -> list[AbPair]:
+        return [p for p in self.pairs if p.choice]
+
+    def posterior(self) -> Posterior:
+        index = self.index()
+        votes = [Vote(index[p.candidate_a], index[p.candidate_b], CHOICE_OUTCOME[p.choice]) for p in self.voted()]
+        return fit(len(self.candidates), votes, auto_prior([c.auto_score for c in self.candidates]))
+
+
+def _text_key(job: Job) -> str:
+    return job.text  # takes are comparable when they speak the same text
+
+
+def _finished_takes(session, task_id: int, text_ids: Sequence[int]) -> list[Job]:
+    query = select(Job).where(Job.task_id == task_id, Job.status == "done", Job.result_path != "")
+    if text_ids:
+        query = query.where(col(Job.text_id).in_(list(text_ids)))
+    return list(session.exec(query.order_by(Job.id)).all())
+
+
+def _candidate_label(param_set: ParamSet, clip: Clip, several_clips: bool, several_sets: bool) -> str:
+    parts = [param_set.label or f"#{param_set.id}"] if several_sets or not several_clips else []
+    if several_clips:
+        parts.append(f"ref #{clip.id} {clip.text[:20]}")
+    return " · ".join(parts)
+
+
+def start_session(*, ws: Workspace, role: str, task_id: int, result_ids: Sequence[int] = (),
+                  text_ids: Sequence[int] = ()) -> dict:
+    """A new session over the task's configurations (or only those of `result_ids`)."""
+    with ws.role_session(role) as session:
+        get_task(session, role, task_id)
+        takes = _finished_takes(session, task_id, text_ids)
+        configs = sorted({(j.param_set_id, j.clip_id) for j in takes})
+        if result_ids:
+            wanted = set()
+            for result_id in result_ids:
+                job = get_row(session, Job, result_id, "result", role)
+                if job.task_id != task_id:
+                    raise ValueError(f"result {result_id} belongs to task {job.task_id}, not task {task_id}; "
+                                     "pick results of the chosen task")
+                wanted.add((job.param_set_id, job.clip_id))
+            configs = [c for c in configs if c in wanted]
+        texts_by_config = {c: {_text_key(j) for j in takes if (j.param_set_id, j.clip_id) == c} for c in configs}
+        if len(configs) < 2 or not any(texts_by_config[a] & texts_by_config[b]
+                                       for i, a in enumerate(configs) for b in configs[i + 1:]):
+            raise ValueError(f"task {task_id} has fewer than two configurations with finished takes of the same "
+                             "text; run the task (or pick results of at least two configurations) first")
+        row = AbSession(task_id=task_id, text_ids_json=json.dumps(sorted(int(t) for t in text_ids)))
+        session.add(row)
+        session.flush()
+        sets = {ps.id: ps for ps in session.exec(select(ParamSet).where(ParamSet.task_id == task_id)).all()}
+        clips = {c.id: c for c in session.exec(select(Clip).where(col(Clip.id).in_({c for _, c in configs}))).all()}
+        several_clips, several_sets = len({c for _, c in configs}) > 1, len({p for p, _ in configs}) > 1
+        for param_set_id, clip_id in configs:
+            scores = [j.auto_score for j in takes if (j.param_set_id, j.clip_id) == (param_set_id, clip_id)
+                      and j.auto_score is not None]
+            session.add(AbCandidate(session_id=row.id, param_set_id=param_set_id, clip_id=clip_id,
+                                    label=_candidate_label(sets[param_set_id], clips[clip_id], several_clips,
+                                                           several_sets),
+                                    auto_score=statistics.fmean(scores) if scores else None))
+        session.commit()
+        session_id = row.id
+    return {"session_id": session_id, "candidates": ranking(ws=ws, role=role, session_id=session_id)["ranking"]}
+
+
+def _load(session, role: str, session_id: int) -> SessionState:
+    row = get_row(session, AbSession, session_id, "A/B session", role)
+    candidates = list(session.exec(select(AbCandidate).where(AbCandidate.session_id == row.id)
+                                   .order_by(AbCandidate.id)).all())
+    pairs = list(session.exec(select(AbPair).where(AbPair.session_id == row.id).order_by(AbPair.id)).all())
+    by_config = {(c.param_set_id, c.clip_id): c.id for c in candidates}
+    takes: dict[int, dict[str, list[Job]]] = {c.id: {} for c in candidates}
+    for job in _finished_takes(session, row.task_id, json.loads(row.text_ids_json)):
+        candidate_id = by_config.get((job.param_set_id, job.clip_id))
+        if candidate_id is not None:
+            takes[candidate_id].setdefault(_text_key(job), []).append(job)
+    return SessionState(row, candidates, pairs, takes)
+
+
+def _pair_key(a: int, b: int) -> tuple[int, int]:
+    return (a, b) if a < b else (b, a)
+
+
+def _plan_next(state: SessionState) -> tuple[AbCandidate, AbCandidate, str] | None:
+    """The two candidates and the text of the next pair, or None when every pair was heard enough."""
+    index = state.index()
+    per_text = Counter((_pair_key(index[p.candidate_a], index[p.candidate_b]), p.text) for p in state.pairs)
+    asked = Counter(_pair_key(index[p.candidate_a], index[p.candidate_b]) for p in state.voted())
+    fresh: dict[tuple[int, int], list[str]] = {}
+    for i, first in enumerate(state.candidates):
+        for j in range(i + 1, len(state.candidates)):
+            shared = state.takes[first.id].keys() & state.takes[state.candidates[j].id].keys()
+            texts = sorted(t for t in shared if per_text[((i, j), t)] < MAX_ASKS_PER_TEXT)
+            if texts:
+                fresh[(i, j)] = texts
+    pair = choose_pair(state.posterior(), dict(asked), fresh, seed=len(state.pairs))
+    if pair is None:
+        return None
+    text_use = Counter(p.text for p in state.pairs)
+    # rotate texts: the one this pair heard least, then the one the session heard least
+    text = min(fresh[pair], key=lambda t: (per_text[(pair, t)], text_use[t], t))
+    return state.candidates[pair[0]], state.candidates[pair[1]], text
+
+
+def _least_played_take(state: SessionState, candidate: AbCandidate, text: str) -> Job:
+    played = Counter([p.result_a for p in state.pairs] + [p.result_b for p in state.pairs])
+    return min(state.takes[candidate.id][text], key=lambda job: (played[job.id], job.id))
+
+
+def next_pair(*, ws: Workspace, role: str, session_id: int) -> dict:
+    """The pair to play now: the unanswered one if any, else a new most informative one."""
+    role_dir = ws.role_dir(role)
+    with ws.role_session(role) as session:
+        state = _load(session, role, session_id)
+        settled = state.posterior().settled_best() is not None
+        waiting = next((p for p in state.pairs if not p.choice), None)
+        if waiting is None:
+            planned = _plan_next(state)
+            if planned is None:
+                return {"pair_id": None, "a": None, "b": None, "text": "", "settled": settled}
+            first, second, text = planned
+            if secrets.randbelow(2):  # the side says nothing about the candidate
+                first, second = second, first
+            waiting = AbPair(session_id=state.session.id, candidate_a=first.id, candidate_b=second.id,
+                             result_a=_least_played_take(state, first, text).id,
+                             result_b=_least_played_take(state, second, text).id, text=text)
+            session.add(waiting)
+            session.commit()
+        paths = {j.id: j.result_path for j in session.exec(
+            select(Job).where(col(Job.id).in_([waiting.result_a, waiting.result_b]))).all()}
+    return {"pair_id": waiting.id, "a": str(role_dir / paths[waiting.result_a]),
+            "b": str(role_dir / paths[waiting.result_b]), "text": waiting.text, "settled": settled}
+
+
+def vote(*, ws: Workspace, role: str, session_id: int, pair_id: int, choice: str) -> dict:
+    """Store the answer to a pair ("a", "b" or "tie"); answering again replaces the answer."""
+    if choice not in CHOICE_OUTCOME:
+        raise ValueError(f"choice {choice!r} is not one of 'a', 'b', 'tie'")
+    with ws.role_session(role) as session:
+        get_row(session, AbSession, session_id, "A/B session", role)
+        pair = get_row(session, AbPair, pair_id, "A/B pair", role)
+        if pair.session_id != int(session_id):
+            raise ValueError(f"pair {pair_id} belongs to session {pair.session_id}, not {session_id}")
+        pair.choice, pair.voted_at = choice, utcnow()
+        session.add(pair)
+        session.commit()
+        votes = len(session.exec(select(AbPair.id).where(AbPair.session_id == int(session_id),
+                                                         col(AbPair.choice).is_not(None))).all())
+    return {"votes": votes}
+
+
+def _mean(values) -> float | None:
+    values = [v for v in values if v is not None]
+    return round(statistics.fmean(values), 3) if values else None
+
+
+def ranking(*, ws: Workspace, role: str, session_id: int) -> dict:
+    """Candidates best first with strength, 90 % interval and votes; whether the best is settled."""
+    with ws.role_session(role) as session:
+        state = _load(session, role, session_id)
+    posterior = state.posterior()
+    low, high = posterior.intervals()
+    votes = Counter([p.candidate_a for p in state.voted()] + [p.candidate_b for p in state.voted()])
+    rows = []
+    for i, candidate in enumerate(state.candidates):
+        takes = [job for jobs in state.takes[candidate.id].values() for job in jobs]
+        rows.append({"candidate": candidate.id, "label": candidate.label, "clip_id": candidate.clip_id,
+                     "param_set_id": candidate.param_set_id, "strength": round(float(posterior.mean[i]), 3),
+                     "low": round(float(low[i]), 3), "high": round(float(high[i]), 3),
+                     "votes": votes[candidate.id], "auto_score": candidate.auto_score,
+                     "human_score": _mean(job.score for job in takes), "takes": len(takes)})
+    best = posterior.settled_best()
+    rows.sort(key=lambda row: -row["strength"])
+    return {"ranking": rows, "settled": best is not None,
+            "best": state.candidates[best].id if best is not None else None,
+            "votes": len(state.voted()), "agreement": _agreement(rows)}
+
+
+def _agreement(rows: list[dict]) -> dict:
+    """Rank correlation of the strengths with the auto score and with the people's 0-5 scores."""
+    found = {}
+    for key in ("auto_score", "human_score"):
+        known = [row for row in rows if row[key] is not None]
+        found[key.removesuffix("_score")] = (spearman([r["strength"] for r in known], [r[key] for r in known])
+                                             if len(known) >= 3 else None)
+    return found
+
+
+def best_take(*, ws: Workspace, role: str, session_id: int, candidate_id: int) -> int:
+    """The result to keep for a candidate: its best human-scored take, else best auto-scored, else first."""
+    with ws.role_session(role) as session:
+        state = _load(session, role, session_id)
+    if candidate_id not in state.takes:
+        raise ValueError(f"candidate {candidate_id} is not part of A/B session {session_id}")
+    takes = [job for jobs in state.takes[candidate_id].values() for job in jobs]
+    return max(takes, key=lambda j: (j.score if j.score is not None else -1,
+                                     j.auto_score if j.auto_score is not None else -1, -j.id)).id
+
+
+def reset_session(*, ws: Workspace, role: str, session_id: int) -> dict:
+    """Forget every pair and vote of the session; its candidates stay."""
+    with ws.role_session(role) as session:
+        get_row(session, AbSession, session_id, "A/B session", role)
+        session.exec(delete(AbPair).where(AbPair.session_id == int(session_id)))
+        session.commit()
+    return {"session_id": int(session_id), "votes": 0}
+
+
+def list_sessions(*, ws: Workspace, role: str, task_id: int | None = None) -> list[dict]:
+    """Sessions newest first, with their vote counts (to resume one)."""
+    with ws.role_session(role) as session:
+        query = select(AbSession).order_by(col(AbSession.id).desc())
+        if task_id is not None:
+            query = query.where(AbSession.task_id == int(task_id))
+        rows = session.exec(query).all()
+        voted = Counter(session.exec(select(AbPair.session_id).where(col(AbPair.choice).is_not(None))).all())
+    return [{"session_id": r.id, "task_id": r.task_id, "votes": voted[r.id],
+             "created_at": r.created_at.isoformat(timespec="seconds")} for r in rows]

@@ -1,0 +1,187 @@
+"""Blind A/B tab: two takes of the same text as A and B, answered by button or key, until the best is settled."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import gradio as gr
+
+from ras import products
+from ras.ab import sessions
+from tabs.common import Page, UIContext, keep_choice, parse_ids, require_role, ui_action
+from tabs.widgets import task_picker
+
+RANKING_HEADERS = ("名次", "候选", "强度", "90% 区间", "票数", "自动评分", "人工评分")
+
+
+@dataclass(frozen=True)
+class AbTab:
+    task: gr.Dropdown
+    refresh: gr.Button
+    result_ids: gr.Textbox
+    start: gr.Button
+    session: gr.Dropdown
+    reset: gr.Button
+    text: gr.Markdown
+    audio_a: gr.Audio
+    audio_b: gr.Audio
+    choose_a: gr.Button
+    choose_tie: gr.Button
+    choose_b: gr.Button
+    status: gr.Markdown
+    reveal: gr.Checkbox
+    ranking: gr.Dataframe
+    agreement: gr.Markdown
+    keep: gr.Button
+    pair_id: gr.State
+
+
+def build(ctx: UIContext) -> AbTab:
+    i18n = ctx.i18n
+    gr.Markdown(i18n("### 1. 选择任务"))
+    gr.Markdown(i18n("候选是任务的配置（参数组 × 参考音频）。每次播放两个候选朗读同一句文本的结果，只标 A 和 B，"
+                     "左右随机；参数在排名确定前隐藏。"))
+    with gr.Row():
+        task = gr.Dropdown(label=i18n("任务"), choices=[], scale=3, elem_id="ab_task")
+        refresh = gr.Button(i18n("刷新"), scale=0, min_width=100, elem_id="ab_refresh")
+        result_ids = gr.Textbox(label=i18n("只比较这些结果的配置（可选，结果编号）"), scale=2, elem_id="ab_result_ids")
+        start = gr.Button(i18n("开始新的盲听"), variant="primary", scale=1, elem_id="ab_start")
+    with gr.Row():
+        session = gr.Dropdown(label=i18n("继续已有的盲听"), choices=[], scale=3, elem_id="ab_session")
+        reset = gr.Button(i18n("清空本次投票"), variant="stop", scale=0, min_width=140, elem_id="ab_reset")
+    gr.Markdown(i18n("### 2. 听并选择"))
+    gr.Markdown(i18n("快捷键：← A 更好 · → B 更好 · 空格 一样 · A 重听 A · B 重听 B"))
+    text = gr.Markdown(elem_id="ab_text")
+    with gr.Row():
+        audio_a = gr.Audio(label="A", type="filepath", interactive=False, elem_id="ab_audio_a")
+        audio_b = gr.Audio(label="B", type="filepath", interactive=False, elem_id="ab_audio_b")
+    with gr.Row():
+        choose_a = gr.Button(i18n("← A 更好"), elem_id="ab_choose_a")
+        choose_tie = gr.Button(i18n("一样（空格）"), elem_id="ab_choose_tie")
+        choose_b = gr.Button(i18n("B 更好 →"), elem_id="ab_choose_b")
+    status = gr.Markdown(elem_id="ab_status")
+    gr.Markdown(i18n("### 3. 排名"))
+    reveal = gr.Checkbox(label=i18n("显示参数（确定前显示会影响判断）"), value=False, elem_id="ab_reveal")
+    ranking = gr.Dataframe(headers=[i18n(h) for h in RANKING_HEADERS], interactive=False, wrap=True,
+                           elem_id="ab_ranking")
+    agreement = gr.Markdown(elem_id="ab_agreement")
+    keep = gr.Button(i18n("保留第一名为成品…"), elem_id="ab_keep")
+    return AbTab(task, refresh, result_ids, start, session, reset, text, audio_a, audio_b, choose_a, choose_tie,
+                 choose_b, status, reveal, ranking, agreement, keep, gr.State(None))
+
+
+def session_choices(ctx: UIContext, role: str, task_id) -> list[tuple[str, int]]:
+    if not role or not task_id:
+        return []
+    return [(f"#{s['session_id']} · {s['votes']} {ctx.i18n('票')} · {s['created_at']}", s["session_id"])
+            for s in sessions.list_sessions(ws=ctx.ws, role=role, task_id=int(task_id))]
+
+
+def ranking_rows(i18n, ranked: dict, reveal: bool) -> list[list]:
+    show = reveal or ranked["settled"]
+    return [[place, row["label"] if show else f"{i18n('候选')} {row['candidate']}", row["strength"],
+             f"{row['low']:+.2f} … {row['high']:+.2f}", row["votes"],
+             "" if row["auto_score"] is None else round(row["auto_score"], 1),
+             "" if row["human_score"] is None else row["human_score"]]
+            for place, row in enumerate(ranked["ranking"], start=1)]
+
+
+def status_text(i18n, ranked: dict, pair: dict) -> str:
+    state = (f"✔ {i18n('最佳已确定')}" if ranked["settled"]
+             else f"… {i18n('尚未确定（第一名需以 90% 概率胜过其余每一个）')}")
+    parts = [state, f"{i18n('已投票')} {ranked['votes']}"]
+    if pair["pair_id"] is None:
+        parts.append(i18n("所有组合都已听过，可以清空后重来"))
+    elif ranked["settled"]:
+        parts.append(i18n("可以继续投票，让排名更可靠"))
+    return " · ".join(parts)
+
+
+def agreement_text(i18n, ranked: dict) -> str:
+    def shown(value):
+        return "–" if value is None else f"{value:+.2f}"
+
+    found = ranked["agreement"]
+    return (f"{i18n('与自动评分的一致性')} (Spearman): **{shown(found['auto'])}** · "
+            f"{i18n('与人工评分的一致性')}: **{shown(found['human'])}**")
+
+
+def wire(tab: AbTab, ctx: UIContext, page: Page, *, product_result_id: gr.Number, product_name: gr.Textbox,
+         product_note: gr.Textbox, evaluate_ab: gr.Button, evaluate_task: gr.Dropdown) -> None:
+    i18n, ws, role_picker = ctx.i18n, ctx.ws, page.role
+    shown = [tab.pair_id, tab.text, tab.audio_a, tab.audio_b, tab.status, tab.ranking, tab.agreement]
+
+    def show_session(role, session_id, reveal) -> list:
+        if not role or not session_id:
+            return [None, "", None, None, "", [], ""]
+        pair = sessions.next_pair(ws=ws, role=role, session_id=int(session_id))
+        ranked = sessions.ranking(ws=ws, role=role, session_id=int(session_id))
+        text = f"**{i18n('文本')}**: {pair['text']}" if pair["pair_id"] else ""
+        return [pair["pair_id"], text, pair["a"], pair["b"], status_text(i18n, ranked, pair),
+                ranking_rows(i18n, ranked, reveal), agreement_text(i18n, ranked)]
+
+    @ui_action(i18n, "读取盲听记录失败")
+    def on_task(role, task_id):
+        return keep_choice(session_choices(ctx, role, task_id), None)
+
+    @ui_action(i18n, "开始盲听失败")
+    def start(role, task_id, result_ids, reveal):
+        role = require_role(i18n, role)
+        if not task_id:
+            raise gr.Error(i18n("请先选择任务"))
+        started = sessions.start_session(ws=ws, role=role, task_id=int(task_id), result_ids=parse_ids(result_ids))
+        picker = gr.update(choices=session_choices(ctx, role, task_id), value=started["session_id"])
+        return [picker] + show_session(role, started["session_id"], reveal)
+
+    @ui_action(i18n, "读取下一对失败")
+    def load(role, session_id, reveal):
+        return show_session(role, session_id, reveal)
+
+    def make_vote(choice: str):
+        @ui_action(i18n, "保存选择失败")
+        def vote(role, session_id, pair_id, reveal):
+            if not role or not session_id or pair_id is None:
+                raise gr.Error(i18n("请先开始或选择一次盲听"))
+            sessions.vote(ws=ws, role=role, session_id=int(session_id), pair_id=int(pair_id), choice=choice)
+            return show_session(role, session_id, reveal)
+        return vote
+
+    @ui_action(i18n, "重置盲听失败")
+    def reset(role, session_id, reveal):
+        if role and session_id:
+            sessions.reset_session(ws=ws, role=role, session_id=int(session_id))
+        return show_session(role, session_id, reveal)
+
+    @ui_action(i18n, "读取排名失败")
+    def keep(role, session_id):
+        """Fill the products tab with the first-ranked candidate's best take and open it."""
+        role = require_role(i18n, role)
+        if not session_id:
+            raise gr.Error(i18n("请先开始或选择一次盲听"))
+        ranked = sessions.ranking(ws=ws, role=role, session_id=int(session_id))
+        winner = ranked["best"] or ranked["ranking"][0]["candidate"]
+        result_id = sessions.best_take(ws=ws, role=role, session_id=int(session_id), candidate_id=winner)
+        name = products.suggest_name(ws=ws, role=role, result_id=result_id)
+        note = f"{i18n('盲听第一名')} · {ranked['votes']} {i18n('票')}"
+        return result_id, name, note, gr.Tabs(selected="products")
+
+    @ui_action(i18n, "读取结果失败")
+    def open_from_evaluate(role, task_id):
+        return task_picker(ctx, role, task_id), gr.Tabs(selected="ab")
+
+    @ui_action(i18n, "读取任务失败")
+    def pick_task(role, current):
+        return task_picker(ctx, role, current)
+
+    private = {"api_visibility": "private"}
+    for trigger in (tab.refresh.click, role_picker.change, page.app.load):
+        trigger(pick_task, [role_picker, tab.task], tab.task, **private)
+    tab.task.change(on_task, [role_picker, tab.task], tab.session, **private)
+    tab.start.click(start, [role_picker, tab.task, tab.result_ids, tab.reveal], [tab.session, *shown], **private)
+    for trigger in (tab.session.change, tab.reveal.change):
+        trigger(load, [role_picker, tab.session, tab.reveal], shown, **private)
+    for button, choice in ((tab.choose_a, "a"), (tab.choose_b, "b"), (tab.choose_tie, "tie")):
+        button.click(make_vote(choice), [role_picker, tab.session, tab.pair_id, tab.reveal], shown, **private)
+    tab.reset.click(reset, [role_picker, tab.session, tab.reveal], shown, **private)
+    tab.keep.click(keep, [role_picker, tab.session], [product_result_id, product_name, product_note, page.tabs],
+                   **private)
+    evaluate_ab.click(open_from_evaluate, [role_picker, evaluate_task], [tab.task, page.tabs], **private)

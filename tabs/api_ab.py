@@ -1,0 +1,68 @@
+"""The stable gradio_client API for blind A/B listening (/ab_start, /ab_next, /ab_vote, /ab_ranking)."""
+from __future__ import annotations
+
+from typing import Any
+
+import json
+
+import gradio as gr
+
+from ras.ab import sessions
+from tabs.common import UIContext, ui_action
+
+OPTION_KEYS = ("result_ids", "text_ids")
+
+
+def parse_options(options: Any) -> dict[str, list[int]]:
+    """{"result_ids": [...], "text_ids": [...]} (both optional); unknown keys are named."""
+    found = options or {}
+    if isinstance(found, str):
+        try:
+            found = json.loads(found)
+        except json.JSONDecodeError as exc:
+            raise ValueError(f"options is not valid JSON: {exc}") from None
+    if not isinstance(found, dict):
+        raise ValueError('options must be a JSON object like {"result_ids": [1, 2], "text_ids": [3]}')
+    unknown = set(found) - set(OPTION_KEYS)
+    if unknown:
+        raise ValueError(f"unknown A/B options {sorted(unknown)}; use {', '.join(OPTION_KEYS)}")
+    parsed = {}
+    for key in OPTION_KEYS:
+        values = found.get(key) or []
+        if not isinstance(values, list):
+            raise ValueError(f"options.{key} must be a list of ids, got {values!r}")
+        parsed[key] = [int(v) for v in values]
+    return parsed
+
+
+def register(ctx: UIContext) -> None:
+    ws, i18n = ctx.ws, ctx.i18n
+
+    @ui_action(i18n, "开始盲听失败")
+    def ab_start(role: str, task_id: int, options: Any = None) -> dict:
+        parsed = parse_options(options)
+        return sessions.start_session(ws=ws, role=role, task_id=int(task_id), **parsed)
+
+    @ui_action(i18n, "读取下一对失败")
+    def ab_next(role: str, session_id: int) -> dict:
+        return sessions.next_pair(ws=ws, role=role, session_id=int(session_id))
+
+    @ui_action(i18n, "保存选择失败")
+    def ab_vote(role: str, session_id: int, pair_id: int, choice: str) -> dict:
+        return sessions.vote(ws=ws, role=role, session_id=int(session_id), pair_id=int(pair_id), choice=choice)
+
+    @ui_action(i18n, "读取排名失败")
+    def ab_ranking(role: str, session_id: int) -> dict:
+        return sessions.ranking(ws=ws, role=role, session_id=int(session_id))
+
+    @ui_action(i18n, "重置盲听失败")
+    def ab_reset(role: str, session_id: int) -> dict:
+        return sessions.reset_session(ws=ws, role=role, session_id=int(session_id))
+
+    @ui_action(i18n, "读取盲听记录失败")
+    def ab_sessions(role: str, task_id: int | None = None) -> dict:
+        return {"sessions": sessions.list_sessions(ws=ws, role=role,
+                                                   task_id=None if task_id is None else int(task_id))}
+
+    for fn in (ab_start, ab_next, ab_vote, ab_ranking, ab_reset, ab_sessions):
+        gr.api(fn, api_name=fn.__name__)

@@ -1,0 +1,187 @@
+"""Blind A/B: the Bradley–Terry model, the pair choice and sessions stored in a real role DB."""
+from __future__ import annotations
+
+from collections import Counter
+
+import numpy as np
+import pytest
+from sqlalchemy import text
+
+from ras.ab import sessions
+from ras.ab.model import Vote, auto_prior, fit, spearman
+from ras.ab.pairs import choose_pair
+from ras.library import importer, roles, texts
+from ras.queue import tasks
+from ras.store.workspace import Workspace
+from tests.fixtures.app import write_tone
+
+
+def test_repeated_wins_make_the_winner_settled_and_shrink_its_interval():
+    few = fit(3, [Vote(0, 1, 1.0), Vote(0, 2, 1.0)])
+    many = fit(3, [Vote(0, 1, 1.0), Vote(2, 0, 0.0)] * 6 + [Vote(1, 2, 1.0)] * 3)
+    assert few.leader() == 0 and few.settled_best() is None  # two votes are not proof
+    assert many.settled_best() == 0
+    assert many.beat_probabilities()[0, 1] > 0.9 and many.beat_probabilities()[1, 0] < 0.1
+    assert np.all(many.sd() < few.sd())
+    low, high = many.intervals()
+    assert many.mean[0] > many.mean[1] > many.mean[2]
+    assert low[0] > many.mean[2] and high[2] < many.mean[0]  # each interval leaves out the other's strength
+
+
+def test_ties_keep_candidates_level_and_sides_do_not_matter():
+    tied = fit(2, [Vote(0, 1, 0.5)] * 8)
+    assert abs(tied.mean[0] - tied.mean[1]) < 1e-9 and tied.settled_best() is None
+    swapped = fit(2, [Vote(1, 0, 0.0)] * 4)  # B=0 won four times with 0 on side B
+    straight = fit(2, [Vote(0, 1, 1.0)] * 4)
+    assert np.allclose(swapped.mean, straight.mean)
+
+
+def test_auto_scores_order_candidates_before_votes_and_are_outvoted():
+    prior = auto_prior([90.0, 50.0, None, 70.0])
+    assert prior[0] > prior[3] > prior[1] and prior[2] == 0
+    assert fit(4, [], prior).leader() == 0
+    overturned = fit(4, [Vote(1, 0, 1.0)] * 5, prior)
+    assert overturned.mean[1] > overturned.mean[0]
+    assert list(auto_prior([None, 3.0])) == [0.0, 0.0]  # one known score says nothing relative
+
+
+def test_spearman_handles_ties_and_no_spread():
+    assert spearman([1, 2, 3], [10, 20, 30]) == 1.0
+    assert spearman([1, 2, 3], [3, 2, 1]) == -1.0
+    assert spearman([1, 1, 2], [5, 5, 5]) is None
+
+
+def test_pair_choice_sets_the_leader_against_its_closest_challenger():
+    posterior = fit(4, [Vote(0, 2, 1.0), Vote(0, 3, 1.0), Vote(1, 2, 1.0), Vote(1, 3, 1.0)] * 2)
+    every = [(i, j) for i in range(4) for j in range(i + 1, 4)]
+    assert choose_pair(posterior, {}, every) == (0, 1)
+    # the leader's rival can no longer be heard against it: nothing left can settle the best
+    assert choose_pair(posterior, {}, [(2, 3), (1, 2), (1, 3)]) is None
+    assert choose_pair(posterior, {}, []) is None
+
+
+def test_after_the_best_is_settled_more_votes_still_test_the_leader():
+    settled = fit(4, [Vote(0, 1, 1.0), Vote(0, 2, 1.0), Vote(0, 3, 1.0)] * 4 + [Vote(1, 2, 0.5), Vote(1, 3, 0.5)])
+    assert settled.settled_best() == 0
+    assert choose_pair(settled, {}, [(0, 1), (1, 2), (2, 3)]) == (0, 1)  # keep sharpening the leader first
+    assert choose_pair(settled, {(0, 1): 5}, [(0, 1), (0, 2)]) == (0, 2)  # the less heard rival next
+
+
+def test_pair_choice_discounts_pairs_already_asked():
+    posterior = fit(3, [Vote(0, 1, 0.5), Vote(0, 2, 0.5)])  # three equals: any pair is as good
+    first = choose_pair(posterior, {}, [(0, 1), (0, 2), (1, 2)])
+    again = choose_pair(posterior, {first: 3}, [(0, 1), (0, 2), (1, 2)])
+    assert again != first
+
+
+@pytest.fixture
+def finished_task(tmp_path):
+    """6 configurations (3 top_k x 2 reference clips) x 2 texts, every job marked done with an auto score."""
+    ws = Workspace(tmp_path / "roles")
+    role = roles.create_role(ws=ws, category="盲听", name="测试")
+    for i in range(2):
+        write_tone(tmp_path / f"c{i}.wav", 4.0, seed=i)
+    (tmp_path / "c.list").write_text(f"{tmp_path}/c0.wav|s|zh|参考零\n{tmp_path}/c1.wav|s|zh|参考一\n", encoding="utf-8")
+    importer.import_list(ws=ws, role=role, list_path=tmp_path / "c.list")
+    text_ids = [texts.add_text(ws=ws, content=f"第{i}句测试文本", lang="zh") for i in range(2)]
+    task_id = tasks.create_task(ws=ws, role=role, spec={"clip_ids": [1, 2], "text_ids": text_ids,
+                                                        "vary": {"top_k": [5, 10, 15]}})["task_id"]
+    with ws.role_engine(role).begin() as conn:
+        conn.execute(text("UPDATE job SET status='done', result_path='results/' || id || '.wav', "
+                          "auto_score=50 + id"))
+    yield ws, role, task_id, text_ids
+    ws.close()
+
+
+def config_of(ws, role, result_id) -> tuple[int, int]:
+    from ras.results import get_result
+
+    found = get_result(ws=ws, role=role, result_id=result_id)
+    return found["param_set_id"], found["clip_id"]
+
+
+def listen(ws, role, session_id, hidden_rank: dict, limit: int) -> list[dict]:
+    """A consistent listener: prefers the configuration ranked higher in `hidden_rank`."""
+    played = []
+    for _ in range(limit):
+        pair = sessions.next_pair(ws=ws, role=role, session_id=session_id)
+        if pair["settled"] or pair["pair_id"] is None:
+            break
+        a_id, b_id = (int(pair[side].rsplit("/", 1)[1].split(".")[0]) for side in ("a", "b"))
+        a, b = hidden_rank[config_of(ws, role, a_id)], hidden_rank[config_of(ws, role, b_id)]
+        sessions.vote(ws=ws, role=role, session_id=session_id, pair_id=pair["pair_id"], choice="a" if a > b else "b")
+        played.append(pair)
+    return played
+
+
+def test_a_session_settles_on_the_listeners_favourite_within_three_votes_per_candidate(finished_task):
+    ws, role, task_id, _ = finished_task
+    started = sessions.start_session(ws=ws, role=role, task_id=task_id)
+    configs = [(c["param_set_id"], c["clip_id"]) for c in started["candidates"]]
+    assert len(configs) == 6 and all(c["votes"] == 0 for c in started["candidates"])
+    # the auto score favours the last jobs; the listener's favourite is another configuration
+    favourite = configs[-1]
+    hidden_rank = {config: (10 if config == favourite else i) for i, config in enumerate(sorted(configs))}
+    played = listen(ws, role, started["session_id"], hidden_rank, limit=60)
+    ranked = sessions.ranking(ws=ws, role=role, session_id=started["session_id"])
+    assert ranked["settled"] and len(played) <= 3 * 6
+    best = ranked["ranking"][0]
+    assert (best["param_set_id"], best["clip_id"]) == favourite and ranked["best"] == best["candidate"]
+    assert best["low"] < best["strength"] < best["high"]
+    assert sum(r["votes"] for r in ranked["ranking"]) == 2 * len(played) == 2 * ranked["votes"]
+    assert {p["text"] for p in played} == {"第0句测试文本", "第1句测试文本"}  # texts rotate
+    per_pair_text = Counter((frozenset((p["a"], p["b"])), p["text"]) for p in played)
+    assert max(per_pair_text.values()) <= sessions.MAX_ASKS_PER_TEXT
+
+
+def test_a_session_survives_a_restart_resumes_its_open_pair_and_can_be_reset(finished_task, tmp_path):
+    ws, role, task_id, text_ids = finished_task
+    session_id = sessions.start_session(ws=ws, role=role, task_id=task_id, text_ids=text_ids[:1])["session_id"]
+    first = sessions.next_pair(ws=ws, role=role, session_id=session_id)
+    assert first["text"] == "第0句测试文本"
+    assert sessions.vote(ws=ws, role=role, session_id=session_id, pair_id=first["pair_id"], choice="tie") == {"votes": 1}
+    open_pair = sessions.next_pair(ws=ws, role=role, session_id=session_id)
+    before = sessions.ranking(ws=ws, role=role, session_id=session_id)
+    ws.close()
+
+    reopened = Workspace(tmp_path / "roles")
+    assert sessions.ranking(ws=reopened, role=role, session_id=session_id) == before
+    assert sessions.next_pair(ws=reopened, role=role, session_id=session_id) == open_pair  # asked again, not lost
+    assert sessions.list_sessions(ws=reopened, role=role, task_id=task_id)[0] == {
+        "session_id": session_id, "task_id": task_id, "votes": 1,
+        "created_at": sessions.list_sessions(ws=reopened, role=role)[0]["created_at"]}
+    sessions.reset_session(ws=reopened, role=role, session_id=session_id)
+    assert sessions.ranking(ws=reopened, role=role, session_id=session_id)["votes"] == 0
+    reopened.close()
+
+
+def test_results_restrict_candidates_and_bad_input_is_named(finished_task):
+    ws, role, task_id, _ = finished_task
+    picked = [1, 5, 9]
+    started = sessions.start_session(ws=ws, role=role, task_id=task_id, result_ids=picked)
+    assert {(c["param_set_id"], c["clip_id"]) for c in started["candidates"]} == {
+        config_of(ws, role, r) for r in picked}
+    assert len(started["candidates"]) == 3
+    with pytest.raises(ValueError, match="fewer than two configurations"):
+        sessions.start_session(ws=ws, role=role, task_id=task_id, result_ids=[1])
+    pair = sessions.next_pair(ws=ws, role=role, session_id=started["session_id"])
+    with pytest.raises(ValueError, match="'maybe' is not one of"):
+        sessions.vote(ws=ws, role=role, session_id=started["session_id"], pair_id=pair["pair_id"], choice="maybe")
+    other = sessions.start_session(ws=ws, role=role, task_id=task_id)["session_id"]
+    with pytest.raises(ValueError, match="belongs to session"):
+        sessions.vote(ws=ws, role=role, session_id=other, pair_id=pair["pair_id"], choice="a")
+    with pytest.raises(LookupError, match="A/B session 999 not found"):
+        sessions.next_pair(ws=ws, role=role, session_id=999)
+    winner = sessions.best_take(ws=ws, role=role, session_id=started["session_id"],
+                                candidate_id=started["candidates"][0]["candidate"])
+    assert config_of(ws, role, winner) == (started["candidates"][0]["param_set_id"],
+                                           started["candidates"][0]["clip_id"])
+
+
+def test_deleting_a_task_deletes_its_blind_tests(finished_task):
+    ws, role, task_id, _ = finished_task
+    session_id = sessions.start_session(ws=ws, role=role, task_id=task_id)["session_id"]
+    pair = sessions.next_pair(ws=ws, role=role, session_id=session_id)
+    sessions.vote(ws=ws, role=role, session_id=session_id, pair_id=pair["pair_id"], choice="a")
+    tasks.delete_task(ws=ws, role=role, task_id=task_id)
+    assert sessions.list_sessions(ws=ws, role=role) == []
