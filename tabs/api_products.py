@@ -9,6 +9,7 @@ import gradio as gr
 from gradio.data_classes import FileData
 
 from ras import products
+from ras.long_text import export as long_text_export
 from ras.long_text import runs as long_text
 from tabs.common import UIContext, ui_action
 
@@ -37,7 +38,7 @@ def register(ctx: UIContext) -> None:
 
     @ui_action(i18n, "导出失败")
     def export_long_text(role: str, part_id: int) -> dict:
-        return {"zip": str(long_text.export_part(ws=ws, role=role, part_id=int(part_id)))}
+        return {"zip": str(long_text_export.export_part(ws=ws, role=role, part_id=int(part_id)))}
 
     @ui_action(i18n, "创建成品失败")
     def create_product(role: str, result_id: int, name: str, note: str = "") -> dict:

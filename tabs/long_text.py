@@ -9,6 +9,7 @@ import gradio as gr
 from ras import results
 from ras.languages import LANG_CODES
 from ras.library import texts
+from ras.long_text import export as long_text_export
 from ras.long_text import runs as long_text
 from tabs.common import Page, UIContext, keep_choice, require_role, score_choice, score_radio, ui_action
 from tabs.flag_labels import flag_words
@@ -219,7 +220,7 @@ def wire(tab: LongTextTab, ctx: UIContext, page: Page) -> None:
         def export(role, ids):
             if index >= len(ids):
                 return gr.update()
-            return gr.update(value=str(long_text.export_part(ws=ctx.ws, role=role, part_id=ids[index])), visible=True)
+            return gr.update(value=str(long_text_export.export_part(ws=ctx.ws, role=role, part_id=ids[index])), visible=True)
         return export
 
     on_each((tab.refresh.click, role_picker.change, page.app.load), refresh, [role_picker, tab.task, tab.run],

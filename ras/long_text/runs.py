@@ -12,13 +12,11 @@ from __future__ import annotations
 
 import json
 import random
-import zipfile
 from pathlib import Path
 
 from sqlalchemy import func, insert, or_
 from sqlmodel import col, select
 
-from ras.audio.files import atomic_target
 from ras.audio.join import join_wavs
 from ras.store.db import get_row
 from ras.languages import require_lang
@@ -347,19 +345,3 @@ def score_part(*, ws: Workspace, role: str, part_id: int, score: float | None, n
         clip = save_score(session, part, score, note)
         return {"part_id": part.id, "score": part.score, "note": part.note, "clip_id": clip.id,
                 "clip_long_text_score": clip.long_text_score, "scored_at": utcnow().isoformat()}
-
-
-def export_part(*, ws: Workspace, role: str, part_id: int) -> Path:
-    """A zip of the joined wav and its sentence list (sentences.json: text, start, end in seconds)."""
-    role_dir = ws.role_dir(role)
-    with ws.role_session(role) as session:
-        part = get_row(session, LongTextPart, part_id, "long-text part", role)
-    if not part.joined_path or not (role_dir / part.joined_path).is_file():
-        raise ValueError(f"part {part_id} has no joined audio yet: wait until all its sentences are done")
-    wav = role_dir / part.joined_path
-    listing = wav.with_suffix(".json")
-    target = wav.with_name(f"{wav.stem}_export.zip")
-    with atomic_target(target) as temp, zipfile.ZipFile(temp, "w", zipfile.ZIP_DEFLATED) as archive:
-        archive.write(wav, f"long_text_{part.run_id}_{part.id}.wav")
-        archive.write(listing, "sentences.json")
-    return target
