@@ -21,6 +21,7 @@ from pathlib import Path
 from sqlmodel import col, select
 
 from ras.long_text.autopilot import Gate, Take, best_take, passes, rate_range, reasons
+from ras.queue.tasks import queued_job_row
 from ras.store.db import get_row
 from ras.store.role_tables import Job, LongTextChoice, LongTextPart, LongTextRun, Task
 from ras.store.workspace import Workspace
@@ -116,9 +117,9 @@ def _choose(session, sentence: Sentence, take_id: int, passed: bool, by_person: 
 
 
 def _new_take(session, head: Job) -> Job:
-    take = Job(task_id=head.task_id, param_set_id=head.param_set_id, clip_id=head.clip_id, text_id=head.text_id,
-               text=head.text, text_lang=head.text_lang, take_of=head.id, status="queued",
-               seed_override=random.randint(0, 2**31 - 1))
+    row = queued_job_row(task_id=head.task_id, param_set_id=head.param_set_id, clip_id=head.clip_id,
+                         text_id=head.text_id, text=head.text, text_lang=head.text_lang)
+    take = Job(**{**row, "take_of": head.id, "seed_override": random.randint(0, 2**31 - 1)})
     session.add(take)
     return take
 
