@@ -152,10 +152,9 @@ def joined_relpath(run_id: int, part_id: int) -> str:
 
 def sentence_with_takes(role_dir: Path, sentence: takes.Sentence, gate: Gate, rate) -> dict:
     """A sentence as its chosen take reads, with every try and whether a person must listen."""
-    shown = sentence.chosen() or sentence.head
-    return {**sentence_as_dict(role_dir, sentence.index, shown), "job_id": sentence.head.id,
-            "text": sentence.head.text, "status": sentence.head.status if shown is sentence.head else shown.status,
-            "chosen_result_id": shown.id if sentence.chosen() else None,
+    chosen = sentence.chosen()
+    return {**sentence_as_dict(role_dir, sentence.index, chosen or sentence.head), "job_id": sentence.head.id,
+            "chosen_result_id": chosen.id if chosen else None,
             "chosen_by_person": bool(sentence.choice and sentence.choice.by_person),
             "tries": takes.tries_as_dicts(role_dir, sentence, gate, rate),
             "needs_listening": takes.needs_listening(sentence, gate, rate)}
