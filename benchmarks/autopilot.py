@@ -19,6 +19,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+# The analysis step's speaker encoder runs on torch: one thread, as on a busy 2-core machine more
+# threads only contend (set before torch is first imported).
+os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 from ras.library import importer, roles, texts  # noqa: E402
 from ras.long_text import runs as long_text  # noqa: E402
