@@ -113,6 +113,7 @@ def make_context(settings: Settings) -> UIContext:
     analyzer = Analyzer(ws, sv_model=settings.sv_model, asr_model=settings.asr_model, gsv_root=settings.gsv_root)
     runner = Runner(ws, backend.make_engines, job_timeout=settings.job_timeout, on_result=analyzer.submit)
     runner.add_result_listener(lambda role, job_id: long_text_runs.after_result(ws, role, job_id))
+    analyzer.add_listener(lambda role, job_id: long_text_runs.after_analysis(ws, runner, role, job_id))
     return UIContext(settings=settings, ws=ws, i18n=I18nAuto(settings.lang),
                      backend=backend, runner=runner, analyzer=analyzer)
 
@@ -123,6 +124,7 @@ def start_services(ctx: UIContext) -> None:
     runner.resume_interrupted()
     for role in ctx.ws.role_names():
         analyzer.submit_pending(role)
+        long_text_runs.review_unsettled(ctx.ws, runner, role)
     atexit.register(runner.shutdown)
     atexit.register(analyzer.shutdown)
 

@@ -7,7 +7,9 @@ engine received for the source result. Names are unique across all roles: script
 """
 from __future__ import annotations
 
+import dataclasses
 import json
+import random
 import re
 import shutil
 import uuid
@@ -20,6 +22,7 @@ from gsv_integration.request import SynthesisRequest
 from ras.audio.files import atomic_target
 from ras.errors import InputError, NotFound
 from ras.library.clips import clip_audio_path
+from ras.long_text.autopilot import Gate, Take, best_take, checked_max_tries, passes, rate_range
 from ras.store.db import get_row
 from ras.results import finished_result
 from ras.store.role_tables import Clip, Product
@@ -128,6 +131,7 @@ def product_as_dict(ws: Workspace, role: str, product: Product) -> dict:
             "prompt_lang": product.prompt_lang,
             "aux_refs": [str(role_dir / p) for p in json.loads(product.aux_refs_json)],
             "params": params, "parameters": spec_parameters(product, params), "score": product.score,
+            "max_tries": product.max_tries, "gate": json.loads(Gate.from_json(product.gate_json).to_json()),
             "note": product.note,
             "source_result_id": product.source_result_id, "source_clip_id": product.source_clip_id,
             "created_at": product.created_at.isoformat()}
@@ -172,6 +176,17 @@ def delete_product(*, ws: Workspace, role: str, product_id: int) -> None:
     shutil.rmtree(ws.role_dir(role) / PRODUCTS_DIR / str(int(product_id)), ignore_errors=True)
 
 
+def set_autopilot(*, ws: Workspace, role: str, product_id: int, max_tries: int, options: dict | None = None) -> dict:
+    """A product's preferred tries per /tts call and the gate a take must pass (see ras.long_text.autopilot)."""
+    tries, gate = checked_max_tries(max_tries), Gate.from_options(options)
+    with ws.role_session(role) as session:
+        product = _get(session, role, product_id)
+        product.max_tries, product.gate_json = tries, gate.to_json()
+        session.add(product)
+        session.commit()
+        return product_as_dict(ws, role, product)
+
+
 def build_request(ws: Workspace, role: str, product: Product, text: str, text_lang: str) -> SynthesisRequest:
     role_dir = ws.role_dir(role)
     return SynthesisRequest(
@@ -201,6 +216,8 @@ def export_files(ws: Workspace, role: str, product: Product) -> dict[str, bytes 
                 "ref_audio": ref.name, "prompt_text": product.prompt_text, "prompt_lang": product.prompt_lang,
                 "aux_refs": [p.name for p in aux], "parameters": spec_parameters(product, params),
                 "synthesis_request": synthesis, "score": product.score, "note": product.note,
+                "autopilot": {"max_tries": product.max_tries, "gate": json.loads(Gate.from_json(product.gate_json).to_json()),
+                              "meaning": AUTOPILOT_MEANING},
                 "source_result_id": product.source_result_id}
     body = SynthesisRequest(text="", text_lang=product.prompt_lang, ref_audio_path=str(ref),
                             prompt_text=product.prompt_text, prompt_lang=product.prompt_lang,
@@ -236,10 +253,16 @@ def curl_lines(product: Product, body: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
+AUTOPILOT_MEANING = ("RAS's /tts re-synthesizes with a new seed, up to max_tries takes, until a take passes the "
+                     "gate: no hard flag (repeat, long_pause, truncated, no_speech, held_tone), auto score >= "
+                     "min_auto_score, chars/s within rate_tolerance of the median of the takes (once min_rate_takes "
+                     "exist), ASR error rate <= max_cer when measured; the best take is returned")
+
 EXPORT_README = """RAS product "{name}"
 
 settings.json        every parameter (task-spec names under "parameters"; SynthesisRequest fields under
-                     "synthesis_request", reference paths relative to this folder)
+                     "synthesis_request", reference paths relative to this folder); "autopilot" holds the
+                     tries per /tts call and the quality gate RAS re-rolls bad takes with
 api_v2_request.json  a ready POST /tts body for GPT-SoVITS api_v2; ref_audio_path is the copy in RAS's
                      roles folder - change it if api_v2 runs on another machine
 curl.txt             loading the weights (/set_gpt_weights, /set_sovits_weights) and the /tts call
@@ -262,20 +285,49 @@ def export_product(*, ws: Workspace, role: str, product_id: int) -> Path:
     return target
 
 
-def tts(*, ws: Workspace, runner, product: str, text: str, text_lang: str) -> Path:
-    """Synthesize `text` with the product named `product` (any role); returns the wav."""
+def tts(*, ws: Workspace, runner, product: str, text: str, text_lang: str, max_tries: int = 1,
+        measure=None, gate: Gate | None = None) -> Path:
+    """Synthesize `text` with the product named `product` (any role); returns the wav.
+
+    With max_tries > 1 each take is measured (`measure(wav, text, text_lang, ref)` -> the
+    analysis report) and judged by the gate (the product's own unless `gate` is given); a take
+    that fails is synthesized again with a new seed, and the best take is returned."""
+    tries = checked_max_tries(max_tries)
+    if tries > 1 and measure is None:
+        raise ValueError("max_tries > 1 needs the analysis step to measure takes")
     owner = find_product(ws, (product or "").strip())
     if owner is None:
         raise NotFound(f"no product named {product!r}; see /list_products")
     role, product_id = owner
     with ws.role_session(role) as session:
         row = _get(session, role, product_id)
+    gate = gate or Gate.from_json(row.gate_json)
     request = build_request(ws, role, row, text, text_lang)
     folder = ws.role_dir(role) / PRODUCTS_DIR / str(product_id) / "tts"
     folder.mkdir(parents=True, exist_ok=True)
-    final = folder / f"{uuid.uuid4().hex[:16]}.wav"
-    with atomic_target(final) as temp:
-        runner.synthesize_now(request, str(temp))
+    takes: list[tuple[Take, Path]] = []
+    for attempt in range(tries):
+        if attempt:  # the product's own seed gave a bad take: another seed, same everything else
+            request = dataclasses.replace(request, seed=random.randint(0, 2**31 - 1))
+        final = folder / f"{uuid.uuid4().hex[:16]}.wav"
+        with atomic_target(final) as temp:
+            runner.synthesize_now(request, str(temp))
+        if tries == 1:
+            break
+        report = measure(final, text, text_lang, Path(request.ref_audio_path))
+        rate = report["metrics"].get("chars_per_second")
+        take = Take(len(takes), True, report["auto_score"], tuple(report["flags"]), rate, report["metrics"].get("cer"))
+        takes.append((take, final))
+        normal = rate_range([t.chars_per_second for t, _ in takes], gate)
+        if passes(take, gate, normal):
+            break
+    if tries > 1:
+        normal = rate_range([t.chars_per_second for t, _ in takes], gate)
+        best = best_take([t for t, _ in takes], gate, normal)
+        final = takes[best.take_id][1]
+        for _, path in takes:
+            if path != final:
+                path.unlink(missing_ok=True)
     _prune(folder)
     return final
 

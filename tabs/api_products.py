@@ -9,6 +9,7 @@ import gradio as gr
 from gradio.data_classes import FileData
 
 from ras import products
+from ras.long_text import export as long_text_export
 from ras.long_text import runs as long_text
 from tabs.common import UIContext, ui_action
 
@@ -17,8 +18,9 @@ def register(ctx: UIContext) -> None:
     ws, i18n, runner = ctx.ws, ctx.i18n, ctx.runner
 
     @ui_action(i18n, "启动长文本失败")
-    def long_text_start(role: str, result_ids: list[int], text: str) -> dict:
-        started = long_text.start_long_text(ws=ws, role=role, result_ids=[int(i) for i in result_ids], text=text)
+    def long_text_start(role: str, result_ids: list[int], text: str, options: dict | None = None) -> dict:
+        started = long_text.start_long_text(ws=ws, role=role, result_ids=[int(i) for i in result_ids], text=text,
+                                            options=options or {})
         runner.run_task(role, started["task_id"])
         return started
 
@@ -31,13 +33,18 @@ def register(ctx: UIContext) -> None:
         return long_text.regenerate_sentence(ws=ws, runner=runner, role=role, run_id=int(run_id), index=int(index),
                                              part_id=None if part_id is None else int(part_id))
 
+    @ui_action(i18n, "选择失败")
+    def choose_take(role: str, run_id: int, part_id: int, index: int, result_id: int) -> dict:
+        return long_text.choose_take(ws=ws, role=role, run_id=int(run_id), part_id=int(part_id), index=int(index),
+                                     result_id=int(result_id))
+
     @ui_action(i18n, "评分失败")
     def score_long_text(role: str, part_id: int, score: float, note: str = "") -> dict:
         return long_text.score_part(ws=ws, role=role, part_id=int(part_id), score=score, note=note)
 
     @ui_action(i18n, "导出失败")
     def export_long_text(role: str, part_id: int) -> dict:
-        return {"zip": str(long_text.export_part(ws=ws, role=role, part_id=int(part_id)))}
+        return {"zip": str(long_text_export.export_part(ws=ws, role=role, part_id=int(part_id)))}
 
     @ui_action(i18n, "创建成品失败")
     def create_product(role: str, result_id: int, name: str, note: str = "") -> dict:
@@ -52,12 +59,18 @@ def register(ctx: UIContext) -> None:
     def export_product(role: str, product_id: int) -> dict:
         return {"zip": str(products.export_product(ws=ws, role=role, product_id=int(product_id)))}
 
+    @ui_action(i18n, "保存失败")
+    def set_product_autopilot(role: str, product_id: int, max_tries: int, options: dict | None = None) -> dict:
+        return {"product": products.set_autopilot(ws=ws, role=role, product_id=int(product_id), max_tries=max_tries,
+                                                  options=options or {})}
+
     @ui_action(i18n, "合成失败")
-    def tts(product: str, text: str, text_lang: str) -> FileData:
-        wav = products.tts(ws=ws, runner=runner, product=product, text=text, text_lang=text_lang)
+    def tts(product: str, text: str, text_lang: str, max_tries: int = 1) -> FileData:
+        wav = products.tts(ws=ws, runner=runner, product=product, text=text, text_lang=text_lang,
+                           max_tries=max_tries, measure=ctx.analyzer.analyze_file)
         return FileData(path=str(wav), orig_name=wav.name, mime_type="audio/wav")
 
     gr.api(long_text_start, api_name="long_text")
-    for fn in (long_text_status, regenerate_sentence, score_long_text, export_long_text, create_product,
+    for fn in (long_text_status, regenerate_sentence, choose_take, set_product_autopilot, score_long_text, export_long_text, create_product,
                list_products, export_product, tts):
         gr.api(fn, api_name=fn.__name__)

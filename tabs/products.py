@@ -11,7 +11,13 @@ from tabs.common import Page, UIContext, choices, keep_choice, require_role, ui_
 from tabs.widgets import PRIVATE, refresh_button
 
 SCOPES = (("当前角色", "role"), ("全部角色", "all"))
-HEADERS = ("名称", "角色", "编号", "版本", "GPT 权重", "SoVITS 权重", "参考文本", "语言", "评分", "备注")
+HEADERS = ("名称", "角色", "编号", "版本", "GPT 权重", "SoVITS 权重", "参考文本", "语言", "评分", "备注", "每次合成最多尝试",
+           "质量门槛")
+
+
+def gate_summary(gate: dict) -> str:
+    """The product's quality gate in one line: auto score floor, chars/s tolerance, ASR error limit."""
+    return f"≥{gate['min_auto_score']:g} · ±{gate['rate_tolerance']:.0%} · CER≤{gate['max_cer']:g}"
 
 
 @dataclass(frozen=True)
@@ -94,8 +100,8 @@ def wire(tab: ProductsTab, ctx: UIContext, page: Page) -> None:
         else:
             found = []  # "this role" with no role chosen: nothing, not every role's products
         rows = [[p["name"], p["role"], p["product_id"], p["version"], p["gpt_weights"].rsplit("/", 1)[-1],
-                 p["sovits_weights"].rsplit("/", 1)[-1], p["prompt_text"][:40], p["prompt_lang"], p["score"], p["note"]]
-                for p in found]
+                 p["sovits_weights"].rsplit("/", 1)[-1], p["prompt_text"][:40], p["prompt_lang"], p["score"], p["note"],
+                 p["max_tries"], gate_summary(p["gate"])] for p in found]
         return rows, keep_choice([(p["name"], _key(p)) for p in found], current)
 
     @ui_action(i18n, "创建成品失败")
@@ -124,8 +130,10 @@ def wire(tab: ProductsTab, ctx: UIContext, page: Page) -> None:
     @ui_action(i18n, "合成失败")
     def synthesize(key, text, lang):
         role, product_id = _split(i18n, key)
-        name = products.get_product(ws=ctx.ws, role=role, product_id=product_id)["name"]
-        return str(products.tts(ws=ctx.ws, runner=runner, product=name, text=text, text_lang=lang))
+        product = products.get_product(ws=ctx.ws, role=role, product_id=product_id)
+        # the product's own preference: re-roll takes failing its gate up to max_tries
+        return str(products.tts(ws=ctx.ws, runner=runner, product=product["name"], text=text, text_lang=lang,
+                                max_tries=product["max_tries"], measure=ctx.analyzer.analyze_file))
 
     @ui_action(i18n, "读取成品失败")
     def on_product(key):

@@ -93,7 +93,11 @@ def power_columns(samples: np.ndarray, sr: int, width: int) -> tuple[np.ndarray,
     # centre frame k on sample k*hop + hop/2; pad so every frame, even past a rounded end, exists
     padded = np.zeros(n_fft + hop * width, dtype=np.float32)
     offset = n_fft // 2 - hop // 2
-    padded[offset: offset + len(samples)] = samples[: len(padded) - offset]
+    if offset >= 0:
+        padded[offset: offset + len(samples)] = samples[: len(padded) - offset]
+    else:  # a long clip: columns lie further apart than a window, so the first one starts inside it
+        kept = samples[-offset:][: len(padded)]
+        padded[: len(kept)] = kept
     frames = np.lib.stride_tricks.as_strided(padded, shape=(width, n_fft), strides=(4 * hop, 4), writeable=False)
     spectrum = rfft(frames * hann_window(n_fft), axis=1)
     power = np.square(spectrum.real) + np.square(spectrum.imag)

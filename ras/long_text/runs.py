@@ -5,24 +5,26 @@ parameter set per chosen result (its parameters as the engine received them, see
 one job per sentence per configuration, in sentence order (a part's sentence index is the
 order of its job ids). When all sentences of a part are done, they are joined into
 roles/<role>/long_text/<run>/<part>.wav with a sentence list beside it (<part>.json).
+With the autopilot (max_tries > 1) a sentence may have several takes (ras.long_text.takes);
+the joined audio uses each sentence's chosen take and is built once the part is settled.
 """
 from __future__ import annotations
 
 import json
 import random
-import zipfile
 from pathlib import Path
 
 from sqlalchemy import func, insert, or_
 from sqlmodel import col, select
 
-from ras.audio.files import atomic_target
 from ras.audio.join import join_wavs
 from ras.store.db import get_row
 from ras.languages import require_lang
 from ras.store.main_tables import utcnow
 from ras.results import checked_score, finished_result, save_score
-from ras.store.role_tables import Job, LongTextPart, LongTextRun, ParamSet, Task
+from ras.store.role_tables import Job, LongTextChoice, LongTextPart, LongTextRun, ParamSet, Task
+from ras.long_text import takes
+from ras.long_text.autopilot import Gate, checked_max_tries, passes
 from ras.long_text.sentences import detect_lang, split_sentences
 from ras.queue.task_spec import check_parameters, spec_names
 from ras.queue.tasks import get_task, queued_job_row, status_counts, status_counts_of_tasks
@@ -62,8 +64,14 @@ def top_results(*, ws: Workspace, role: str, task_id: int, n: int = 3) -> list[i
 
 
 def start_long_text(*, ws: Workspace, role: str, result_ids: list[int], text: str, text_lang: str | None = None,
-                    name: str = "") -> dict:
-    """Create the run and its queued sentence jobs; the caller starts it with runner.run_task."""
+                    name: str = "", options: dict | None = None) -> dict:
+    """Create the run and its queued sentence jobs; the caller starts it with runner.run_task.
+
+    options: max_tries (takes per sentence and configuration, 1 = no autopilot) and the
+    gate's settings (min_auto_score, rate_tolerance, min_rate_takes, max_cer)."""
+    options = dict(options or {})
+    max_tries = checked_max_tries(options.get("max_tries", 1))
+    gate = Gate.from_options(options)
     text = (text or "").strip()
     if not text:
         raise ValueError("the long text is empty")
@@ -77,7 +85,8 @@ def start_long_text(*, ws: Workspace, role: str, result_ids: list[int], text: st
                     spec_json=json.dumps({"result_ids": ids, "text": text, "text_lang": lang}, ensure_ascii=False))
         session.add(task)
         session.flush()
-        run = LongTextRun(name=name or text[:30], text=text, text_lang=lang, task_id=task.id)
+        run = LongTextRun(name=name or text[:30], text=text, text_lang=lang, task_id=task.id, max_tries=max_tries,
+                          gate_json=gate.to_json())
         session.add(run)
         session.flush()
         first_sentences = None
@@ -98,7 +107,8 @@ def start_long_text(*, ws: Workspace, role: str, result_ids: list[int], text: st
                 task_id=task.id, param_set_id=ps.id, clip_id=job.clip_id, text=sentence, text_lang=lang)
                 for sentence in sentences])
         session.commit()
-        return {"run_id": run.id, "task_id": task.id, "sentences": first_sentences}
+        return {"run_id": run.id, "task_id": task.id, "sentences": first_sentences, "max_tries": max_tries,
+                "gate": json.loads(run.gate_json)}
 
 
 def _label(session, job: Job) -> str:
@@ -118,8 +128,9 @@ def get_run(session, role: str, run_id: int) -> LongTextRun:
 
 
 def _part_jobs(session, run: LongTextRun, part: LongTextPart) -> list[Job]:
-    return list(session.exec(select(Job).where(Job.task_id == run.task_id, Job.param_set_id == part.param_set_id)
-                             .order_by(col(Job.id))).all())
+    """The part's sentences: their first takes, in sentence order."""
+    return list(session.exec(select(Job).where(Job.task_id == run.task_id, Job.param_set_id == part.param_set_id,
+                                               col(Job.take_of).is_(None)).order_by(col(Job.id))).all())
 
 
 def _parts(session, run: LongTextRun) -> list[LongTextPart]:
@@ -139,13 +150,25 @@ def joined_relpath(run_id: int, part_id: int) -> str:
     return f"{LONG_TEXT_DIR}/{run_id}/{part_id}.wav"
 
 
+def sentence_with_takes(role_dir: Path, sentence: takes.Sentence, gate: Gate, rate) -> dict:
+    """A sentence as its chosen take reads, with every try and whether a person must listen."""
+    chosen = sentence.chosen()
+    return {**sentence_as_dict(role_dir, sentence.index, chosen or sentence.head), "job_id": sentence.head.id,
+            "chosen_result_id": chosen.id if chosen else None,
+            "chosen_by_person": bool(sentence.choice and sentence.choice.by_person),
+            "tries": takes.tries_as_dicts(role_dir, sentence, gate, rate),
+            "needs_listening": takes.needs_listening(sentence, gate, rate)}
+
+
 def run_status(*, ws: Workspace, role: str, run_id: int) -> dict:
     role_dir = ws.role_dir(role)
     with ws.role_session(role) as session:
         run = get_run(session, role, run_id)
-        parts = []
+        gate, parts = takes.run_gate(run), []
         for part in _parts(session, run):
-            jobs = _part_jobs(session, run, part)
+            sentences = takes.part_sentences(session, run, part)
+            rate = takes.normal_rate(sentences, gate)
+            shown = [sentence_with_takes(role_dir, s, gate, rate) for s in sentences]
             joined = role_dir / part.joined_path if part.joined_path else None
             parts.append({
                 "part_id": part.id, "result_id": part.source_result_id, "clip_id": part.clip_id,
@@ -153,15 +176,20 @@ def run_status(*, ws: Workspace, role: str, run_id: int) -> dict:
                 "joined_audio": str(joined) if joined and joined.is_file() else None,
                 "spectrogram": str(joined.with_suffix(".png")) if joined and joined.with_suffix(".png").is_file()
                 else None,
-                "sentences": [sentence_as_dict(role_dir, i, job) for i, job in enumerate(jobs)]})
+                "normal_rate": [round(r, 3) for r in rate] if rate else None,
+                "needs_listening": sum(s["needs_listening"] for s in shown), "sentences": shown})
         counts = status_counts(session, run.task_id)
         task_state = get_task(session, role, run.task_id).state
     return {"run_id": run.id, "task_id": run.task_id, "name": run.name, "text": run.text,
-            "text_lang": run.text_lang, **counts, "task_state": task_state, "parts": parts}
+            "text_lang": run.text_lang, **counts, "task_state": task_state, "max_tries": run.max_tries,
+            "gate": json.loads(run.gate_json) if run.gate_json else json.loads(Gate().to_json()),
+            "needs_listening": sum(p["needs_listening"] for p in parts),
+            "sentence_count": sum(len(p["sentences"]) for p in parts), "parts": parts}
 
 
 def rebuild_joined(ws: Workspace, role: str, part_id: int) -> Path | None:
-    """Join the part's sentences when all are done; returns the joined wav (None while some are missing)."""
+    """Join the part's chosen takes when every sentence has one and none is still queued or
+    running; returns the joined wav (None while some are missing)."""
     from ras.audio.spectrogram import render_spectrogram
 
     role_dir = ws.role_dir(role)
@@ -169,17 +197,17 @@ def rebuild_joined(ws: Workspace, role: str, part_id: int) -> Path | None:
         part = get_row(session, LongTextPart, part_id, "long-text part", role)
         run = session.get(LongTextRun, part.run_id)
         # called after every finished sentence: count first, load the rows only once all are done
-        unfinished = session.exec(select(func.count()).select_from(Job).where(
+        pending = session.exec(select(func.count()).select_from(Job).where(
             Job.task_id == run.task_id, Job.param_set_id == part.param_set_id,
-            or_(Job.status != "done", Job.result_path == ""))).one()
-        if unfinished:
+            or_(col(Job.status).in_(takes.PENDING), (Job.status == "done") & (Job.result_path == "")))).one()
+        if pending:
             return None
-        jobs = _part_jobs(session, run, part)
-    if not jobs or any(j.status != "done" or not j.result_path for j in jobs):
+        jobs = [s.chosen() for s in takes.part_sentences(session, run, part)]
+    if not jobs or any(j is None or not j.result_path for j in jobs):
         return None
     relpath = joined_relpath(run.id, part.id)
     joined = join_wavs([role_dir / j.result_path for j in jobs], role_dir / relpath)
-    sentences = [{"index": i, "text": j.text, "start": a, "end": b}
+    sentences = [{"index": i, "text": j.text, "start": a, "end": b, "result_id": j.id, "seed": takes.take_seed(j)}
                  for i, (j, (a, b)) in enumerate(zip(jobs, joined.spans))]
     _write_json(role_dir / relpath.replace(".wav", ".json"), {"duration": round(joined.duration, 3),
                                                                 "sample_rate": joined.sample_rate,
@@ -200,16 +228,80 @@ def _write_json(path: Path, data: dict) -> None:
 
 
 def after_result(ws: Workspace, role: str, job_id: int) -> Path | None:
-    """Result listener: a finished sentence of a long-text run rebuilds its part's joined audio."""
+    """Result listener: a finished sentence of a long-text run without autopilot rebuilds its part's
+    joined audio (an autopilot run waits for the take's metrics: after_analysis)."""
     with ws.role_session(role) as session:
         job = session.get(Job, int(job_id))
-        task = session.get(Task, job.task_id) if job else None
-        if task is None or task.kind != "long_text":
+        part = takes.part_of_job(session, job) if job else None
+        if part is None or session.get(LongTextRun, part.run_id).max_tries > 1:
             return None
-        part_id = session.exec(select(LongTextPart.id).join(LongTextRun, LongTextRun.id == LongTextPart.run_id)
-                               .where(LongTextRun.task_id == task.id,
-                                      LongTextPart.param_set_id == job.param_set_id)).first()
-    return rebuild_joined(ws, role, part_id) if part_id else None
+    return rebuild_joined(ws, role, part.id)
+
+
+def after_analysis(ws: Workspace, runner, role: str, job_id: int) -> list[int]:
+    """Analysis listener: a measured take of a long-text sentence reviews its part (choice of the
+    best take, re-rolls queued on the same task); returns the re-rolls' job ids."""
+    with ws.role_session(role) as session:
+        job = session.get(Job, int(job_id))
+        part = takes.part_of_job(session, job) if job else None
+        if part is None:
+            return []
+        task_id = job.task_id
+    added, settled = takes.review_part(ws, role, part.id)
+    if added:
+        runner.add_jobs(role, task_id, added)
+    elif settled:
+        rebuild_joined(ws, role, part.id)
+    return added
+
+
+def review_unsettled(ws: Workspace, runner, role: str) -> int:
+    """Start-up: review every autopilot run's parts (a kill may have come between a take's analysis
+    and its re-roll, or before the joining); returns the re-rolls queued."""
+    with ws.role_session(role) as session:
+        rows = session.exec(select(LongTextPart.id, LongTextPart.joined_path, LongTextRun.task_id).join(
+            LongTextRun, LongTextRun.id == LongTextPart.run_id).where(LongTextRun.max_tries > 1)).all()
+    queued = 0
+    for part_id, joined, task_id in rows:
+        added, settled = takes.review_part(ws, role, part_id)
+        if added:
+            runner.add_jobs(role, task_id, added)
+            queued += len(added)
+        elif settled and not joined:
+            rebuild_joined(ws, role, part_id)
+    return queued
+
+
+def choose_take(*, ws: Workspace, role: str, run_id: int, part_id: int, index: int, result_id: int) -> dict:
+    """A person picks take `result_id` for sentence `index` of a part; the joined audio follows."""
+    role_dir = ws.role_dir(role)
+    with ws.role_session(role) as session:
+        run = get_run(session, role, run_id)
+        part = get_row(session, LongTextPart, part_id, "long-text part", role)
+        if part.run_id != run.id:
+            raise LookupError(f"part {part_id} is not in long-text run {run_id}")
+        sentences = takes.part_sentences(session, run, part)
+        if not 0 <= int(index) < len(sentences):
+            raise ValueError(f"sentence index {index} is outside 0-{len(sentences) - 1}")
+        sentence = sentences[int(index)]
+        take = next((t for t in sentence.takes if t.id == int(result_id)), None)
+        if take is None:
+            raise LookupError(f"result {result_id} is not a take of sentence {index}; its takes are "
+                              f"{[t.id for t in sentence.takes]}")
+        if take.status != "done":
+            raise ValueError(f"take {result_id} is {take.status}, not done; choose a finished take")
+        gate = takes.run_gate(run)
+        choice = sentence.choice or LongTextChoice(sentence_job_id=sentence.head.id, chosen_job_id=take.id)
+        choice.chosen_job_id, choice.by_person = take.id, True
+        choice.passed = passes(takes.as_take(take), gate, takes.normal_rate(sentences, gate))
+        session.add(choice)
+        session.commit()
+    rebuild_joined(ws, role, part.id)
+    with ws.role_session(role) as session:
+        sentences = takes.part_sentences(session, run, part)
+        gate = takes.run_gate(run)
+        shown = sentence_with_takes(role_dir, sentences[int(index)], gate, takes.normal_rate(sentences, gate))
+    return {"sentence": {**shown, "run_id": run.id, "part_id": part.id}}
 
 
 def regenerate_sentence(*, ws: Workspace, runner, role: str, run_id: int, index: int,
@@ -228,6 +320,9 @@ def regenerate_sentence(*, ws: Workspace, runner, role: str, run_id: int, index:
             if not 0 <= int(index) < len(jobs):
                 raise ValueError(f"sentence index {index} is outside 0-{len(jobs) - 1}")
             job = jobs[int(index)]
+            choice = session.get(LongTextChoice, job.id)
+            if choice is not None:  # the new take is the one to hear; the autopilot re-chooses once it is measured
+                session.delete(choice)
             job.seed_override = random.randint(0, 2**31 - 1)
             job.status, job.attempts, job.error = "queued", 0, ""
             job.score, job.auto_score, job.metrics_json, job.flags_json, job.spectrogram_path = None, None, "", "", ""
@@ -249,19 +344,3 @@ def score_part(*, ws: Workspace, role: str, part_id: int, score: float | None, n
         clip = save_score(session, part, score, note)
         return {"part_id": part.id, "score": part.score, "note": part.note, "clip_id": clip.id,
                 "clip_long_text_score": clip.long_text_score, "scored_at": utcnow().isoformat()}
-
-
-def export_part(*, ws: Workspace, role: str, part_id: int) -> Path:
-    """A zip of the joined wav and its sentence list (sentences.json: text, start, end in seconds)."""
-    role_dir = ws.role_dir(role)
-    with ws.role_session(role) as session:
-        part = get_row(session, LongTextPart, part_id, "long-text part", role)
-    if not part.joined_path or not (role_dir / part.joined_path).is_file():
-        raise ValueError(f"part {part_id} has no joined audio yet: wait until all its sentences are done")
-    wav = role_dir / part.joined_path
-    listing = wav.with_suffix(".json")
-    target = wav.with_name(f"{wav.stem}_export.zip")
-    with atomic_target(target) as temp, zipfile.ZipFile(temp, "w", zipfile.ZIP_DEFLATED) as archive:
-        archive.write(wav, f"long_text_{part.run_id}_{part.id}.wav")
-        archive.write(listing, "sentences.json")
-    return target

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -34,6 +35,11 @@ class Analyzer:
         self._encoder_lock = threading.Lock()
         self._encoder = None
         self._encoder_error: str | None = None
+        self._listeners: list[Callable[[str, int], None]] = []
+
+    def add_listener(self, listener: Callable[[str, int], None]) -> None:
+        """Called with (role, job_id) once a result's metrics are stored (or its analysis failed)."""
+        self._listeners.append(listener)
 
     def submit(self, role: str, job_id: int) -> Future:
         return self._pool.submit(self._analyze_logged, role, job_id)
@@ -68,6 +74,11 @@ class Analyzer:
             self.analyze(role, job_id)
         except Exception:  # noqa: BLE001 - one bad file must not stop the step
             log.exception("analysis of %s job %s failed", role, job_id)
+        for listener in self._listeners:
+            try:
+                listener(role, job_id)
+            except Exception:  # noqa: BLE001 - a listener's failure is not the analysis'
+                log.exception("analysis listener failed for %s job %s", role, job_id)
 
     def analyze(self, role: str, job_id: int) -> None:
         from ras.audio.load import load_mono

@@ -98,6 +98,20 @@ class Runner:
             self._lock.notify_all()
         return {"task_id": task_id, "status": "running"}
 
+    def add_jobs(self, role: str, task_id: int, job_ids: list[int]) -> dict:
+        """Queue new rows of a task (e.g. re-rolled takes): into its running queue, or start it again."""
+        task_id = int(task_id)
+        with self.ws.role_session(role) as session:
+            keys = [k for k in jobs.job_keys(session, task_id) if k.job_id in set(job_ids)]
+        with self._lock:
+            scheduler = self._active.get((role, task_id))
+            if scheduler is not None:
+                for key in keys:
+                    scheduler.add(key)
+                self._lock.notify_all()
+                return {"task_id": task_id, "status": "running"}
+        return self.run_task(role, task_id)
+
     def cancel_task(self, role: str, task_id: int) -> dict:
         """Queued jobs are cancelled; a job already running finishes first."""
         task_id = int(task_id)

@@ -189,8 +189,6 @@ _ROLE_V2: Step = (
     "CREATE UNIQUE INDEX ix_product_name ON product (name)",
 )
 
-# Step N (1-based) brings a DB from version N-1 to N; append, never edit.
-MAIN_STEPS: tuple[Step, ...] = (_MAIN_V1,)
 # v3: blind A/B sessions (candidates, and the pairs heard with their votes).
 _ROLE_V3: Step = (
     """CREATE TABLE ab_session (
@@ -236,7 +234,29 @@ _ROLE_V3: Step = (
     "CREATE INDEX ix_ab_pair_session_id ON ab_pair (session_id)",
 )
 
-ROLE_STEPS: tuple[Step, ...] = (_ROLE_V1, _ROLE_V2, _ROLE_V3)
+# v4: the long-text autopilot: a sentence's further takes, the chosen take of each sentence,
+# tries and quality gate of long-text runs and of products.
+_ROLE_V4: Step = (
+    "ALTER TABLE job ADD COLUMN take_of INTEGER",
+    "CREATE INDEX ix_job_take_of ON job (take_of)",
+    "ALTER TABLE long_text_run ADD COLUMN max_tries INTEGER NOT NULL DEFAULT 1",
+    "ALTER TABLE long_text_run ADD COLUMN gate_json VARCHAR NOT NULL DEFAULT ''",
+    """CREATE TABLE long_text_choice (
+        sentence_job_id INTEGER NOT NULL,
+        chosen_job_id INTEGER NOT NULL,
+        by_person BOOLEAN NOT NULL,
+        passed BOOLEAN NOT NULL,
+        PRIMARY KEY (sentence_job_id),
+        FOREIGN KEY(sentence_job_id) REFERENCES job (id),
+        FOREIGN KEY(chosen_job_id) REFERENCES job (id)
+    )""",
+    "ALTER TABLE product ADD COLUMN max_tries INTEGER NOT NULL DEFAULT 1",
+    "ALTER TABLE product ADD COLUMN gate_json VARCHAR NOT NULL DEFAULT ''",
+)
+
+# Step N (1-based) brings a DB from version N-1 to N; append, never edit.
+MAIN_STEPS: tuple[Step, ...] = (_MAIN_V1,)
+ROLE_STEPS: tuple[Step, ...] = (_ROLE_V1, _ROLE_V2, _ROLE_V3, _ROLE_V4)
 
 MAIN_SCHEMA_VERSION = len(MAIN_STEPS)
 ROLE_SCHEMA_VERSION = len(ROLE_STEPS)

@@ -76,6 +76,8 @@ class Job(SQLModel, table=True):
     clip_id: int = Field(foreign_key="clip.id", index=True)
     text_id: int | None = None  # main-DB test text; content copied below
     seed_override: int | None = None  # a re-generated long-text sentence gets a new seed
+    # Another take of a long-text sentence (the autopilot's re-roll): the sentence's first job.
+    take_of: int | None = Field(default=None, index=True)
     text: str
     text_lang: str
     status: str = Field(default="queued", index=True)
@@ -108,6 +110,8 @@ class LongTextRun(SQLModel, table=True):
     text: str
     text_lang: str
     task_id: int = Field(foreign_key="task.id")
+    max_tries: int = 1  # takes per sentence and configuration; 1 = no autopilot
+    gate_json: str = ""  # the autopilot's gate (ras.long_text.autopilot.Gate); empty = its defaults
     created_at: datetime = Field(default_factory=utcnow)
 
 
@@ -123,6 +127,16 @@ class LongTextPart(SQLModel, table=True):
     joined_path: str = ""  # relative to the role folder
     score: float | None = None
     note: str = ""
+
+
+class LongTextChoice(SQLModel, table=True):
+    """The take a long-text sentence uses in its configuration's joined audio."""
+
+    __tablename__ = "long_text_choice"
+    sentence_job_id: int = Field(foreign_key="job.id", primary_key=True)  # the sentence's first job
+    chosen_job_id: int = Field(foreign_key="job.id")
+    by_person: bool = False  # a person's choice; the autopilot never overrides it
+    passed: bool = False  # the chosen take passed the gate when chosen
 
 
 class Product(SQLModel, table=True):
@@ -143,6 +157,8 @@ class Product(SQLModel, table=True):
     note: str = ""
     source_result_id: int | None = None
     source_clip_id: int | None = None
+    max_tries: int = 1  # /tts re-rolls a take failing the gate up to this many tries
+    gate_json: str = ""  # the gate /tts applies (ras.long_text.autopilot.Gate); empty = its defaults
     created_at: datetime = Field(default_factory=utcnow)
 
 
@@ -187,4 +203,4 @@ class AbPair(SQLModel, table=True):
 JOB_STATUSES = ("queued", "running", "done", "failed", "cancelled")
 
 ROLE_TABLES = [t.__table__ for t in (ClipGroup, Clip, ClipEmbedding, Task, ParamSet, Job, LongTextRun,
-                                     LongTextPart, Product, AbSession, AbCandidate, AbPair)]
+                                     LongTextPart, LongTextChoice, Product, AbSession, AbCandidate, AbPair)]

@@ -6,6 +6,7 @@ import zipfile
 
 from sqlmodel import select
 
+from ras.long_text import export as long_text_export
 from ras.long_text import runs as long_text
 from ras.store.role_tables import Clip, Job, Task
 from tests.fixtures.app import write_tone
@@ -77,7 +78,9 @@ def test_a_run_makes_one_job_per_sentence_per_configuration_and_joins_them(setup
     assert scored["score"] == 4
     with ws.role_session(role) as session:
         assert session.get(Clip, part["clip_id"]).long_text_score == 4
-    exported = long_text.export_part(ws=ws, role=role, part_id=part["part_id"])
+    exported = long_text_export.export_part(ws=ws, role=role, part_id=part["part_id"])
     with zipfile.ZipFile(exported) as archive:
-        assert set(archive.namelist()) == {f"long_text_{started['run_id']}_{part['part_id']}.wav", "sentences.json"}
+        stem = f"long_text_{started['run_id']}_{part['part_id']}"
+        assert set(archive.namelist()) == {f"{stem}.wav", f"{stem}.srt", "sentences.json", "long_text.json",
+                                           "sentences/001.wav", "sentences/002.wav", "sentences/003.wav"}
         assert len(json.loads(archive.read("sentences.json"))["sentences"]) == 3

@@ -23,6 +23,18 @@ def test_width_is_capped_for_long_audio():
     assert spec.image_width(0.1) == spec.MIN_WIDTH
 
 
+def test_a_long_joined_text_renders_with_its_tone_where_it_sounds(tmp_path):
+    # three minutes of long text: columns lie further apart than one analysis window
+    sr, seconds = 32000, 180.0
+    samples = np.zeros(int(seconds * sr), dtype=np.float32)
+    samples[int(120 * sr):] = tone_samples(1000, seconds - 120, sr)
+    png = spec.render_spectrogram(write_wav(tmp_path / "long.wav", samples, sr))
+    image = np.asarray(Image.open(png).convert("L"), dtype=np.float32)
+    assert image.shape[1] == spec.MAX_WIDTH
+    split = int(image.shape[1] * 120 / seconds)
+    assert image[:, split + 5:].mean() > image[:, : split - 5].mean() + 5  # sound only after 2:00
+
+
 def test_cache_path_is_next_to_the_wav(tmp_path):
     assert spec.spectrogram_path_for(tmp_path / "job_1.wav") == tmp_path / "job_1.png"
 

@@ -1,0 +1,133 @@
+"""The autopilot's quality gate and its choice of the best take, from stored metrics only.
+
+A take passes the gate when it has no hard flag (a defect a listener always hears:
+repetition, a long pause, a swallowed ending, no speech, a held tone or buzz), its auto
+score reaches `min_auto_score`, its characters per second lie within its configuration's
+own normal range (the median of the configuration's takes ± `rate_tolerance`, once
+`min_rate_takes` takes are known: a leaked reference text or a repeat makes a take slow,
+a swallowed ending makes it fast), and its ASR character error rate stays within
+`max_cer` when an ASR model measured one. Every failed condition is returned as a reason,
+so the page can say why a take was rejected. Nothing here reads audio.
+
+The best take of a sentence is the best passing one by auto score; when none passes, the
+one with the fewest hard flags, then the highest auto score (the user listens to it).
+"""
+from __future__ import annotations
+
+import json
+import statistics
+from dataclasses import asdict, dataclass, fields
+
+HARD_FLAGS = ("repeat", "long_pause", "truncated", "no_speech", "held_tone")
+# A take scoring below this has lost at least one clear defect's worth of points
+# (scoring.py: a clear defect costs 30-40); mild oddities cost only a few.
+DEFAULT_MIN_AUTO_SCORE = 60.0
+DEFAULT_MAX_TRIES = 4
+MAX_TRIES_LIMIT = 10
+
+
+@dataclass(frozen=True)
+class Gate:
+    min_auto_score: float = DEFAULT_MIN_AUTO_SCORE
+    rate_tolerance: float = 0.25  # share of the configuration's median chars/s
+    min_rate_takes: int = 3  # takes needed before the median rate is trusted
+    max_cer: float = 0.25
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self))
+
+    @classmethod
+    def from_options(cls, options: dict | None) -> Gate:
+        """A gate from a user's options; unknown names and out-of-range values are refused."""
+        options = {k: v for k, v in (options or {}).items() if k != "max_tries"}
+        known = {f.name for f in fields(cls)}
+        unknown = set(options) - known
+        if unknown:
+            raise ValueError(f"unknown autopilot options {sorted(unknown)}; known: max_tries, {', '.join(sorted(known))}")
+        values = {}
+        for name, value in options.items():
+            if value is None:
+                continue
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                raise ValueError(f"autopilot option {name!r} must be a number, got {value!r}")
+            values[name] = value
+        gate = cls(**values)
+        if not 0 <= gate.min_auto_score <= 100:
+            raise ValueError(f"min_auto_score must be within 0-100, got {gate.min_auto_score}")
+        if not 0 < gate.rate_tolerance < 1:
+            raise ValueError(f"rate_tolerance must be between 0 and 1 (a share of the median), got {gate.rate_tolerance}")
+        if gate.min_rate_takes < 2:
+            raise ValueError(f"min_rate_takes must be at least 2, got {gate.min_rate_takes}")
+        if not 0 <= gate.max_cer <= 1:
+            raise ValueError(f"max_cer must be within 0-1, got {gate.max_cer}")
+        return gate
+
+    @classmethod
+    def from_json(cls, text: str) -> Gate:
+        return cls.from_options(json.loads(text)) if text else cls()
+
+
+def checked_max_tries(value) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or int(value) != value:
+        raise ValueError(f"max_tries must be a whole number 1-{MAX_TRIES_LIMIT}, got {value!r}")
+    if not 1 <= int(value) <= MAX_TRIES_LIMIT:
+        raise ValueError(f"max_tries must be within 1-{MAX_TRIES_LIMIT} (1 = no autopilot), got {value}")
+    return int(value)
+
+
+@dataclass(frozen=True)
+class Take:
+    """What the gate reads of one finished take."""
+
+    take_id: int
+    analysed: bool
+    auto_score: float | None = None
+    flags: tuple[str, ...] = ()
+    chars_per_second: float | None = None
+    cer: float | None = None
+
+
+def rate_range(rates: list[float], gate: Gate) -> tuple[float, float] | None:
+    """The configuration's normal chars/s: its median ± the tolerance (None with too few takes)."""
+    known = [r for r in rates if r]
+    if len(known) < gate.min_rate_takes:
+        return None
+    median = statistics.median(known)
+    return median * (1 - gate.rate_tolerance), median * (1 + gate.rate_tolerance)
+
+
+def reasons(take: Take, gate: Gate, normal_rate: tuple[float, float] | None) -> list[str]:
+    """Why the take fails the gate; empty when it passes."""
+    if not take.analysed:
+        return ["not_analysed"]
+    found = [f"flag:{flag}" for flag in take.flags if flag in HARD_FLAGS]
+    if take.auto_score is None or take.auto_score < gate.min_auto_score:
+        found.append(f"auto_score:{take.auto_score}<{gate.min_auto_score:g}")
+    rate = take.chars_per_second
+    if normal_rate and rate:
+        low, high = normal_rate
+        if rate < low:
+            found.append(f"chars_per_second:{rate:.2f}<{low:.2f}")
+        elif rate > high:
+            found.append(f"chars_per_second:{rate:.2f}>{high:.2f}")
+    if take.cer is not None and take.cer > gate.max_cer:
+        found.append(f"cer:{take.cer:.2f}>{gate.max_cer:g}")
+    return found
+
+
+def passes(take: Take, gate: Gate, normal_rate: tuple[float, float] | None) -> bool:
+    return not reasons(take, gate, normal_rate)
+
+
+def best_take(takes: list[Take], gate: Gate, normal_rate: tuple[float, float] | None) -> Take | None:
+    """The passing take with the highest auto score; else the fewest hard flags, then the highest score."""
+    analysed = [t for t in takes if t.analysed] or list(takes)
+    if not analysed:
+        return None
+    passing = [t for t in analysed if passes(t, gate, normal_rate)]
+
+    def rank(take: Take) -> tuple:
+        hard = sum(flag in HARD_FLAGS for flag in take.flags)
+        return (-hard, take.auto_score if take.auto_score is not None else -1.0, -take.take_id)
+
+    return max(passing or analysed, key=rank)

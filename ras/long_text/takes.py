@@ -1,0 +1,160 @@
+"""Takes of long-text sentences: the autopilot's re-rolls and the chosen take of each sentence.
+
+A sentence of a configuration is its first job (take_of NULL); each re-roll is one more
+job row of the same task and parameter set with a new seed and take_of = that first job,
+so the queue runs, resumes and cancels it like any other job and the analysis step
+measures it. Once a take's metrics are stored (the analysis listener), the part is
+reviewed: every sentence gets its best take chosen by the gate (ras.long_text.autopilot);
+a sentence whose takes all fail, with nothing of it still pending, gets one more take
+while it has had fewer than the run's max_tries and the run was not cancelled. A person's
+choice (choose_take) is kept and never re-rolled. The chosen takes are rows
+(LongTextChoice), so a restart loses none of them.
+"""
+from __future__ import annotations
+
+import json
+import random
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlmodel import col, select
+
+from ras.long_text.autopilot import Gate, Take, best_take, passes, rate_range, reasons
+from ras.queue.tasks import queued_job_row
+from ras.store.db import get_row
+from ras.store.role_tables import Job, LongTextChoice, LongTextPart, LongTextRun, Task
+from ras.store.workspace import Workspace
+
+PENDING = ("queued", "running")
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """One sentence of a part: its first job, every take (first job included) and the choice."""
+
+    index: int
+    head: Job
+    takes: list[Job]
+    choice: LongTextChoice | None
+
+    def pending(self) -> bool:
+        """A take still to be synthesized or measured."""
+        return any(t.status in PENDING or (t.status == "done" and not t.spectrogram_path) for t in self.takes)
+
+    def chosen(self) -> Job | None:
+        """The take the joined audio uses: the stored choice, else the first take."""
+        if self.choice is not None:
+            for take in self.takes:
+                if take.id == self.choice.chosen_job_id and take.status == "done":
+                    return take
+        return self.head if self.head.status == "done" else None
+
+
+def as_take(job: Job) -> Take:
+    metrics = json.loads(job.metrics_json).get("metrics", {}) if job.metrics_json else {}
+    return Take(take_id=job.id, analysed=job.auto_score is not None, auto_score=job.auto_score,
+                flags=tuple(json.loads(job.flags_json)) if job.flags_json else (),
+                chars_per_second=job.chars_per_second, cer=metrics.get("cer"))
+
+
+def part_sentences(session, run: LongTextRun, part: LongTextPart) -> list[Sentence]:
+    jobs = session.exec(select(Job).where(Job.task_id == run.task_id, Job.param_set_id == part.param_set_id)
+                        .order_by(col(Job.id))).all()
+    retakes = defaultdict(list)
+    for job in jobs:
+        if job.take_of is not None:
+            retakes[job.take_of].append(job)
+    heads = [j for j in jobs if j.take_of is None]
+    choices = {c.sentence_job_id: c for c in session.exec(select(LongTextChoice).where(
+        col(LongTextChoice.sentence_job_id).in_([h.id for h in heads]))).all()} if heads else {}
+    return [Sentence(i, head, [head, *retakes[head.id]], choices.get(head.id)) for i, head in enumerate(heads)]
+
+
+def normal_rate(sentences: list[Sentence], gate: Gate) -> tuple[float, float] | None:
+    """The configuration's own chars/s range from all of its measured takes."""
+    return rate_range([t.chars_per_second for s in sentences for t in s.takes
+                       if t.status == "done" and t.auto_score is not None], gate)
+
+
+def run_gate(run: LongTextRun) -> Gate:
+    return Gate.from_json(run.gate_json)
+
+
+def needs_listening(sentence: Sentence, gate: Gate, rate: tuple[float, float] | None) -> bool:
+    """Nothing of the sentence is pending and no person chose a take, yet no take passes the gate."""
+    if sentence.pending() or (sentence.choice is not None and sentence.choice.by_person):
+        return False
+    chosen = sentence.chosen()
+    return chosen is None or not passes(as_take(chosen), gate, rate)
+
+
+def tries_as_dicts(role_dir: Path, sentence: Sentence, gate: Gate, rate: tuple[float, float] | None) -> list[dict]:
+    chosen = sentence.chosen()
+    return [{"result_id": t.id, "seed": take_seed(t), "status": t.status, "auto_score": t.auto_score,
+             "flags": json.loads(t.flags_json) if t.flags_json else [], "chosen": chosen is not None and t.id == chosen.id,
+             "audio": str(role_dir / t.result_path) if t.result_path else None,
+             "reasons": reasons(as_take(t), gate, rate) if t.status == "done" else [t.status],
+             "duration": t.duration, "chars_per_second": t.chars_per_second} for t in sentence.takes]
+
+
+def take_seed(job: Job) -> int | None:
+    if job.seed_override is not None:
+        return job.seed_override
+    sent = json.loads(job.request_json) if job.request_json else {}
+    return sent.get("seed")
+
+
+def _stopped(session, task_id: int) -> bool:
+    """The run was cancelled: its cancelled rows say so (cancel marks queued jobs cancelled)."""
+    return session.exec(select(Job.id).where(Job.task_id == task_id, Job.status == "cancelled")).first() is not None
+
+
+def _choose(session, sentence: Sentence, take_id: int, passed: bool, by_person: bool) -> None:
+    choice = sentence.choice or LongTextChoice(sentence_job_id=sentence.head.id, chosen_job_id=take_id)
+    choice.chosen_job_id, choice.passed, choice.by_person = take_id, passed, by_person
+    session.add(choice)
+
+
+def _new_take(session, head: Job) -> Job:
+    row = queued_job_row(task_id=head.task_id, param_set_id=head.param_set_id, clip_id=head.clip_id,
+                         text_id=head.text_id, text=head.text, text_lang=head.text_lang)
+    take = Job(**{**row, "take_of": head.id, "seed_override": random.randint(0, 2**31 - 1)})
+    session.add(take)
+    return take
+
+
+def review_part(ws: Workspace, role: str, part_id: int) -> tuple[list[int], bool]:
+    """Choose each sentence's best take and queue re-rolls; returns (new job ids, part settled).
+
+    Idempotent: calling it again with nothing new changes nothing, so it runs after every
+    measured take and once at start-up for runs a killed process left mid-way.
+    """
+    with ws.role_session(role) as session:
+        part = get_row(session, LongTextPart, part_id, "long-text part", role)
+        run = session.get(LongTextRun, part.run_id)
+        gate, sentences = run_gate(run), part_sentences(session, run, part)
+        rate = normal_rate(sentences, gate)
+        may_reroll = run.max_tries > 1 and not _stopped(session, run.task_id)
+        added = []
+        for sentence in sentences:
+            if sentence.choice is not None and sentence.choice.by_person:
+                continue
+            best = best_take([as_take(t) for t in sentence.takes if t.status == "done"], gate, rate)
+            passed = best is not None and passes(best, gate, rate)
+            if best is not None and (sentence.choice is None or (sentence.choice.chosen_job_id, sentence.choice.passed)
+                                     != (best.take_id, passed)):
+                _choose(session, sentence, best.take_id, passed, by_person=False)
+            if may_reroll and not passed and not sentence.pending() and len(sentence.takes) < run.max_tries:
+                added.append(_new_take(session, sentence.head))
+        session.commit()
+        settled = not added and not any(s.pending() for s in sentences)
+        return [t.id for t in added], settled
+
+
+def part_of_job(session, job: Job) -> LongTextPart | None:
+    task = session.get(Task, job.task_id)
+    if task is None or task.kind != "long_text":
+        return None
+    return session.exec(select(LongTextPart).join(LongTextRun, LongTextRun.id == LongTextPart.run_id)
+                        .where(LongTextRun.task_id == task.id, LongTextPart.param_set_id == job.param_set_id)).first()

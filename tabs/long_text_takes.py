@@ -1,0 +1,154 @@
+"""The long-text tab's autopilot parts: its settings, the sentence table with tries, and playing or
+choosing a try (events wired by tabs.long_text)."""
+from __future__ import annotations
+
+import gradio as gr
+
+from ras.long_text import runs as long_text
+from ras.long_text.autopilot import DEFAULT_MAX_TRIES, MAX_TRIES_LIMIT, Gate
+from tabs.common import UIContext, selected_row, ui_action
+from tabs.flag_labels import flag_words
+from tabs.widgets import PRIVATE
+
+SENTENCE_COLUMNS = ("序号", "句子", "尝试", "选用", "未通过的原因", "需要试听", "时长", "字/秒", "状态", "标记")
+
+
+def autopilot_controls(i18n) -> tuple:
+    """(on, max tries, min auto score, chars/s tolerance, max CER), the gate's defaults preset."""
+    gate = Gate()
+    with gr.Accordion(i18n("自动重试（质量门槛）"), open=True, elem_id="long_text_autopilot_box"):
+        gr.Markdown(i18n("未通过门槛的句子用新种子重新生成，最多 N 次；每句自动选用最好的一次。门槛：没有严重问题"
+                         "（重复、长停顿、截断、无声、电音），自动评分不低于下限，字/秒在该配置自己的中位数 ± 容差内，"
+                         "有识别模型时错误率不高于上限。"))
+        with gr.Row():
+            autopilot = gr.Checkbox(value=True, label=i18n("自动重试"), elem_id="long_text_autopilot")
+            max_tries = gr.Slider(1, MAX_TRIES_LIMIT, value=DEFAULT_MAX_TRIES, step=1, label=i18n("每句最多尝试次数"),
+                                  elem_id="long_text_max_tries")
+            min_score = gr.Slider(0, 100, value=gate.min_auto_score, step=1, label=i18n("自动评分下限"),
+                                  elem_id="long_text_min_auto_score")
+            tolerance = gr.Slider(0.05, 0.9, value=gate.rate_tolerance, step=0.05, label=i18n("字/秒容差（中位数的比例）"),
+                                  elem_id="long_text_rate_tolerance")
+            max_cer = gr.Slider(0, 1, value=gate.max_cer, step=0.05, label=i18n("识别错误率上限"),
+                                elem_id="long_text_max_cer")
+    return autopilot, max_tries, min_score, tolerance, max_cer
+
+
+def autopilot_options(autopilot, max_tries, min_score, tolerance, max_cer) -> dict:
+    return {"max_tries": int(max_tries) if autopilot else 1, "min_auto_score": float(min_score),
+            "rate_tolerance": float(tolerance), "max_cer": float(max_cer)}
+
+
+def take_row(i18n, i: int) -> tuple:
+    """(sentence index, try picker, try player, choose button, regenerate button) of one slot."""
+    with gr.Row(equal_height=True):
+        index = gr.Number(value=0, minimum=0, precision=0, label=i18n("句子序号"), elem_id=f"long_text_index_{i}")
+        take = gr.Dropdown(label=i18n("这一句的尝试"), choices=[], scale=2, elem_id=f"long_text_take_{i}")
+        take_audio = gr.Audio(label=i18n("试听"), type="filepath", interactive=False, scale=2,
+                              elem_id=f"long_text_take_audio_{i}")
+        with gr.Column(min_width=160):
+            choose = gr.Button(i18n("选用这个尝试"), elem_id=f"long_text_choose_{i}")
+            regenerate = gr.Button(i18n("重新生成这一句（新种子）"), elem_id=f"long_text_regenerate_{i}")
+    return index, take, take_audio, choose, regenerate
+
+
+def status_label(i18n, status: str) -> str:
+    labels = {"done": i18n("完成"), "queued": i18n("排队"), "running": i18n("运行中"), "failed": i18n("失败"),
+              "cancelled": i18n("已取消")}
+    return labels.get(status, status)
+
+
+def reason_words(i18n, reasons: list[str]) -> str:
+    """The gate's reason codes (ras.long_text.autopilot) as words in the page language."""
+    words = []
+    for reason in reasons:
+        code, _, value = reason.partition(":")
+        if code == "flag":
+            words.append(flag_words(i18n, [value]))
+        else:
+            label = {"auto_score": i18n("自动评分低"), "chars_per_second": i18n("语速异常"),
+                     "cer": i18n("识别错误率高"), "not_analysed": i18n("未分析")}.get(code)
+            words.append(f"{label} {value}".strip() if label else status_label(i18n, reason))
+    return "、".join(words)
+
+
+def sentence_rows(i18n, part: dict, listen_only: bool = False) -> list[list]:
+    rows = []
+    for s in part["sentences"]:
+        if listen_only and not s["needs_listening"]:
+            continue
+        tries = s["tries"]
+        chosen = next((n for n, t in enumerate(tries, 1) if t["chosen"]), None)
+        rejected = [f"{n}: {reason_words(i18n, t['reasons'])}" for n, t in enumerate(tries, 1)
+                    if t["reasons"] and t["status"] == "done"]
+        mark = "👂 " + i18n("需要试听") if s["needs_listening"] else ""
+        rows.append([s["index"], s["text"], len(tries), f"{chosen}/{len(tries)}" if chosen else "", "；".join(rejected),
+                     mark, s["duration"], s["chars_per_second"], status_label(i18n, s["status"]),
+                     flag_words(i18n, s["flags"]) if s["flags"] else (s["error"][:80] if s["error"] else "")])
+    return rows
+
+
+def listen_counter(i18n, status: dict | None) -> str:
+    if not status or not status["sentence_count"]:
+        return ""
+    return "**" + i18n("{total} 句中有 {n} 句需要你来听").format(n=status["needs_listening"],
+                                                            total=status["sentence_count"]) + "**"
+
+
+def take_choices(i18n, part: dict, index: int) -> list[tuple[str, int]]:
+    """The tries of one sentence as picker entries: number, seed, auto score, chosen mark, reasons."""
+    if not 0 <= index < len(part["sentences"]):
+        return []
+    choices = []
+    for n, t in enumerate(part["sentences"][index]["tries"], 1):
+        if t["status"] != "done":
+            continue
+        score = f" · {t['auto_score']:g}" if t["auto_score"] is not None else ""
+        mark = " ✓" if t["chosen"] else ""
+        why = f" · {reason_words(i18n, t['reasons'])}" if t["reasons"] else ""
+        choices.append((f"{n}. {i18n('种子')} {t['seed']}{score}{mark}{why}", t["result_id"]))
+    return choices
+
+
+def wire_takes(ctx: UIContext, slot_index: int, slot, role_picker, run, part_ids) -> None:
+    """A click on a sentence picks it; the picker lists its tries; a pick plays; choose keeps it."""
+    i18n = ctx.i18n
+
+    def part_status(role, run_id, ids) -> dict | None:
+        if not role or not run_id or slot_index >= len(ids):
+            return None
+        status = long_text.run_status(ws=ctx.ws, role=role, run_id=int(run_id))
+        return next((p for p in status["parts"] if p["part_id"] == ids[slot_index]), None)
+
+    @ui_action(i18n, "读取进度失败")
+    def pick_sentence(table_value, evt: gr.SelectData):
+        # the first column is the sentence's index: rows may be filtered to those needing listening
+        return int(table_value.iloc[selected_row(evt), 0])
+
+    @ui_action(i18n, "读取进度失败")
+    def list_takes(role, run_id, ids, sentence_index):
+        part = part_status(role, run_id, ids)
+        choices = take_choices(i18n, part, int(sentence_index or 0)) if part else []
+        return gr.update(choices=choices, value=next((v for label, v in choices if " ✓" in label), None))
+
+    @ui_action(i18n, "读取进度失败")
+    def play(role, run_id, ids, sentence_index, result_id):
+        part = part_status(role, run_id, ids)
+        if not part or result_id is None or not 0 <= int(sentence_index or 0) < len(part["sentences"]):
+            return None
+        tries = part["sentences"][int(sentence_index or 0)]["tries"]
+        return next((t["audio"] for t in tries if t["result_id"] == result_id), None)
+
+    @ui_action(i18n, "选择失败")
+    def choose(role, run_id, ids, sentence_index, result_id):
+        if slot_index >= len(ids) or result_id is None:
+            raise gr.Error(i18n("请先选择一个尝试"))
+        long_text.choose_take(ws=ctx.ws, role=role, run_id=int(run_id), part_id=ids[slot_index],
+                              index=int(sentence_index or 0), result_id=int(result_id))
+        gr.Info(i18n("已选用，拼接音频已更新"))
+
+    inputs = [role_picker, run, part_ids, slot.index]
+    slot.sentences.select(pick_sentence, slot.sentences, slot.index, **PRIVATE)
+    slot.index.change(list_takes, inputs, slot.take, **PRIVATE)
+    slot.take.focus(list_takes, inputs, slot.take, **PRIVATE)
+    slot.take.input(play, [*inputs, slot.take], slot.take_audio, **PRIVATE)
+    slot.choose.click(choose, [*inputs, slot.take], None, **PRIVATE).then(list_takes, inputs, slot.take, **PRIVATE)

@@ -1,0 +1,161 @@
+"""Long-text takes on real role DBs: re-rolls bounded by max_tries, needs-listening, choice, export timings.
+
+Takes land as the queue leaves them (a wav and a done row) and are measured as the analysis
+step stores metrics; the review then runs exactly as the analysis listener calls it.
+"""
+from __future__ import annotations
+
+import json
+import re
+import zipfile
+
+import numpy as np
+import soundfile
+from sqlmodel import select
+
+from ras.long_text import export as long_text_export
+from ras.long_text import runs as long_text
+from ras.store.role_tables import Job
+from tests.fixtures.app import write_tone
+from tests.ras.test_products import setup  # noqa: F401 - the shared fixture
+
+TEXT = "The first sentence is here. The second one follows. And the third ends it."
+
+
+class RecordingRunner:
+    """The runner's add_jobs as the review uses it: re-rolls are recorded, the test lands them."""
+
+    def __init__(self):
+        self.added = []
+
+    def add_jobs(self, role, task_id, job_ids):
+        self.added += job_ids
+
+
+def land(ws, role, job_id, seconds, *, score=90.0, flags=()):
+    """The take's wav lands and the analysis step stores its metrics."""
+    with ws.role_session(role) as session:
+        job = session.get(Job, job_id)
+        relpath = f"results/{job.task_id}/{job.id}.wav"
+        write_tone(ws.role_dir(role) / relpath, seconds, seed=job.id)
+        words = len(job.text.split())
+        job.status, job.result_path, job.duration, job.attempts = "done", relpath, seconds, 1
+        job.chars_per_second = round(words / seconds, 3)
+        job.auto_score, job.flags_json, job.spectrogram_path = score, json.dumps(list(flags)), relpath + ".png"
+        job.metrics_json = json.dumps({"metrics": {"chars_per_second": job.chars_per_second}, "missing": {}})
+        session.add(job)
+        session.commit()
+
+
+def queued(ws, role, task_id):
+    with ws.role_session(role) as session:
+        return [j.id for j in session.exec(select(Job).where(Job.task_id == task_id, Job.status == "queued")
+                                           .order_by(Job.id)).all()]
+
+
+def test_failing_sentences_are_rerolled_up_to_max_tries_and_the_rest_need_listening(setup):  # noqa: F811
+    ws, role, _, result_id, _ = setup
+    started = long_text.start_long_text(ws=ws, role=role, result_ids=[result_id], text=TEXT,
+                                        options={"max_tries": 3, "min_auto_score": 70})
+    runner, task_id = RecordingRunner(), started["task_id"]
+    first, second, third = queued(ws, role, task_id)
+    land(ws, role, first, 1.6)
+    land(ws, role, second, 1.4, score=40, flags=("repeat",))
+    land(ws, role, third, 1.8)
+    for job_id in (first, second, third):
+        long_text.after_analysis(ws, runner, role, job_id)
+    assert len(runner.added) == 1 and queued(ws, role, task_id) == runner.added  # only the failing sentence
+    reroll = runner.added[0]
+    land(ws, role, reroll, 1.5, score=50, flags=("long_pause",))
+    long_text.after_analysis(ws, runner, role, reroll)
+    last = runner.added[-1]
+    assert len(runner.added) == 2
+    land(ws, role, last, 1.3, score=55, flags=("repeat",))
+    assert long_text.after_analysis(ws, runner, role, last) == []  # three tries: no fourth
+
+    status = long_text.run_status(ws=ws, role=role, run_id=started["run_id"])
+    part = status["parts"][0]
+    sentences = part["sentences"]
+    assert [len(s["tries"]) for s in sentences] == [1, 3, 1]
+    assert [s["needs_listening"] for s in sentences] == [False, True, False]
+    assert status["needs_listening"] == 1 and status["sentence_count"] == 3
+    # no take passed: the one without a hard flag... all have one, so the highest score is used
+    assert [t["chosen"] for t in sentences[1]["tries"]] == [False, False, True]
+    assert "flag:repeat" in sentences[1]["tries"][0]["reasons"] and sentences[1]["tries"][0]["seed"] is None
+    assert all(t["seed"] is not None for t in sentences[1]["tries"][1:])
+    assert part["joined_audio"] and "path" not in json.dumps(status)
+
+    # a person listens and picks the second try: kept, no longer needs listening, joined audio follows
+    chosen = long_text.choose_take(ws=ws, role=role, run_id=started["run_id"], part_id=part["part_id"], index=1,
+                                   result_id=reroll)["sentence"]
+    assert chosen["chosen_result_id"] == reroll and chosen["chosen_by_person"] and not chosen["needs_listening"]
+    listing = json.loads(open(part["joined_audio"].replace(".wav", ".json")).read())
+    assert [s["result_id"] for s in listing["sentences"]] == [first, reroll, third]
+    assert listing["duration"] == round(1.6 + 1.5 + 1.8 + 2 * 0.3, 3)
+    # the review never overrides a person's choice
+    long_text.after_analysis(ws, runner, role, last)
+    again = long_text.run_status(ws=ws, role=role, run_id=started["run_id"])["parts"][0]["sentences"][1]
+    assert again["chosen_result_id"] == reroll
+
+
+def test_a_cancelled_run_stops_rerolling(setup):  # noqa: F811
+    ws, role, _, result_id, _ = setup
+    started = long_text.start_long_text(ws=ws, role=role, result_ids=[result_id], text=TEXT,
+                                        options={"max_tries": 4})
+    runner, task_id = RecordingRunner(), started["task_id"]
+    first, second, third = queued(ws, role, task_id)
+    land(ws, role, first, 1.5, score=30, flags=("repeat",))
+    with ws.role_session(role) as session:  # what runner.cancel_task does to the rest of the queue
+        for job_id in (second, third):
+            job = session.get(Job, job_id)
+            job.status = "cancelled"
+            session.add(job)
+        session.commit()
+    assert long_text.after_analysis(ws, runner, role, first) == []
+    assert queued(ws, role, task_id) == []
+
+
+def voiced_spans(path, gap_seconds=0.15):
+    """(start, end) of each stretch of sound in a wav, measured from its samples."""
+    samples, sr = soundfile.read(str(path), dtype="float32")
+    loud = np.flatnonzero(np.abs(samples) > 0.02)
+    breaks = np.flatnonzero(np.diff(loud) > gap_seconds * sr)
+    starts = np.concatenate([[loud[0]], loud[breaks + 1]])
+    ends = np.concatenate([loud[breaks], [loud[-1]]])
+    return [(s / sr, (e + 1) / sr) for s, e in zip(starts, ends)]
+
+
+def srt_seconds(stamp):
+    h, m, rest = stamp.split(":")
+    s, ms = rest.split(",")
+    return int(h) * 3600 + int(m) * 60 + int(s) + int(ms) / 1000
+
+
+def test_the_export_subtitles_match_the_joined_audio_within_20_ms(setup, tmp_path):  # noqa: F811
+    ws, role, _, result_id, _ = setup
+    started = long_text.start_long_text(ws=ws, role=role, result_ids=[result_id], text=TEXT,
+                                        options={"max_tries": 2})
+    runner, task_id = RecordingRunner(), started["task_id"]
+    ids = queued(ws, role, task_id)
+    for job_id, seconds in zip(ids, (1.37, 1.12, 1.45)):  # one speaking rate, three lengths
+        land(ws, role, job_id, seconds)
+    for job_id in ids:
+        long_text.after_analysis(ws, runner, role, job_id)
+    part_id = long_text.run_status(ws=ws, role=role, run_id=started["run_id"])["parts"][0]["part_id"]
+    with zipfile.ZipFile(long_text_export.export_part(ws=ws, role=role, part_id=part_id)) as archive:
+        archive.extractall(tmp_path / "export")
+        names = archive.namelist()
+    stem = f"long_text_{started['run_id']}_{part_id}"
+    srt = (tmp_path / "export" / f"{stem}.srt").read_text(encoding="utf-8")
+    cues = re.findall(r"(\d\d:\d\d:\d\d,\d\d\d) --> (\d\d:\d\d:\d\d,\d\d\d)\n(.+)", srt)
+    assert [c[2] for c in cues] == started["sentences"]
+    measured = voiced_spans(tmp_path / "export" / f"{stem}.wav")
+    assert len(measured) == 3
+    for (start, end, _), (heard_start, heard_end) in zip(cues, measured):
+        assert abs(srt_seconds(start) - heard_start) <= 0.02 and abs(srt_seconds(end) - heard_end) <= 0.02
+    details = json.loads((tmp_path / "export" / "long_text.json").read_text(encoding="utf-8"))
+    assert [d["file"] for d in details["sentences"]] == [n for n in names if n.startswith("sentences/")]
+    assert details["max_tries"] == 2 and details["params"]["top_k"] == 7
+    assert all(d["params"]["seed"] == 42 and d["result_id"] in ids for d in details["sentences"])
+    one, sr = soundfile.read(str(tmp_path / "export" / "sentences" / "002.wav"))
+    assert abs(len(one) / sr - 1.12) < 0.001
