@@ -7,6 +7,7 @@ from pathlib import Path
 from sqlalchemy import func
 from sqlmodel import col, select
 
+from ras.library.clip_checks import invalid_reason
 from ras.store.db import RowNotFound, get_row
 from ras.languages import require_lang
 from ras.store.main_tables import utcnow
@@ -41,6 +42,7 @@ def clip_as_dict(ws: Workspace, role: str, clip: Clip, group_names: dict[int, st
     return {
         "id": clip.id, "audio": str(audio), "speaker": clip.speaker, "lang": clip.lang, "text": clip.text,
         "duration": clip.duration, "valid": clip.valid,
+        "invalid_reason": invalid_reason(valid=clip.valid, text=clip.text, duration=clip.duration),
         "group": group_names.get(clip.group_id) if clip.group_id else None,
         "missing": not audio.is_file(), "mean_score": clip.mean_score,
         "text_verified": clip.text_verified, "edited": clip.edited_at is not None,
