@@ -9,11 +9,14 @@ from pathlib import Path
 from typing import Any
 
 import gradio as gr
+from gradio.utils import get_upload_folder
 
+from ras.library import backup
 from ras.library import clips
 from ras.library import importer
 from ras.library import roles
 from ras.library import texts
+from ras.server_paths import check_path
 from tabs.common import UIContext, ui_action
 
 
@@ -21,9 +24,26 @@ def uploaded_path(value: Any) -> Path:
     """A server path, or what gradio_client's handle_file() uploads (a dict with its temp path)."""
     if isinstance(value, dict):
         value = value.get("path") or ""
-    if not value:
-        raise ValueError("no file given")
+    if not value or not isinstance(value, str | Path):
+        raise ValueError("no file given: upload one (handle_file) or name a file on the server")
     return Path(str(value))
+
+
+def readable_roots(ctx: UIContext, *extra: Path | None) -> list[Path] | None:
+    """None when requests may name any file on this machine; else the folders they may name files in:
+    Gradio's upload folder, the roles folder and `extra`."""
+    if ctx.settings.server_paths_allowed:
+        return None
+    return [Path(get_upload_folder()), ctx.settings.roles_dir, *(p for p in extra if p)]
+
+
+def request_file(ctx: UIContext, value: Any, what: str, *extra_roots: Path | None) -> Path:
+    """The file a request names (an upload or a server path), refused behind a shared link when it
+    lies outside the folders the host exposes."""
+    path = check_path(uploaded_path(value), roots=readable_roots(ctx, *extra_roots), what=what)
+    if not path.is_file():
+        raise FileNotFoundError(f"{what} not found: {str(path)[:200]}")
+    return path
 
 
 def register(ctx: UIContext) -> None:
@@ -43,9 +63,19 @@ def register(ctx: UIContext) -> None:
 
     @ui_action(i18n, "导入失败")
     def import_list(role: str, list_file: Any, copy_audio: bool = True) -> dict:
-        report = importer.import_list(ws=ws, role=role, list_path=uploaded_path(list_file),
-                                      copy_audio=bool(copy_audio), gsv_root=ctx.settings.gsv_root)
+        gsv_root = ctx.settings.gsv_root
+        list_path = request_file(ctx, list_file, ".list file", gsv_root)
+        report = importer.import_list(ws=ws, role=role, list_path=list_path, copy_audio=bool(copy_audio),
+                                      gsv_root=gsv_root, audio_roots=readable_roots(ctx, gsv_root))
         return report.as_dict()
+
+    @ui_action(i18n, "导出角色失败")
+    def export_role(role: str) -> dict:
+        return {"zip": str(backup.export_role(ws=ws, role=role))}
+
+    @ui_action(i18n, "导入角色失败")
+    def import_role(archive: Any, name: str = "") -> dict:
+        return {"role": backup.import_role(ws=ws, archive=request_file(ctx, archive, "role archive"), name=name)}
 
     @ui_action(i18n, "查询音频失败")
     def list_clips(role: str) -> dict:
@@ -65,5 +95,6 @@ def register(ctx: UIContext) -> None:
     def list_texts() -> dict:
         return {"texts": texts.list_texts(ws=ws)}
 
-    for fn in (create_role, list_roles, delete_role, import_list, list_clips, update_clip, add_text, list_texts):
+    for fn in (create_role, list_roles, delete_role, import_list, export_role, import_role, list_clips, update_clip,
+               add_text, list_texts):
         gr.api(fn, api_name=fn.__name__)

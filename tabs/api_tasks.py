@@ -10,7 +10,7 @@ from ras import results
 from ras.library import clips
 from ras.queue import tasks
 from ras.languages import require_lang
-from tabs.api import uploaded_path
+from tabs.api import request_file
 from tabs.common import UIContext, ui_action
 
 
@@ -67,9 +67,7 @@ def register(ctx: UIContext) -> None:
             if not role:
                 raise ValueError("ref_clip_id needs the role it belongs to")
             ref = clips.clip_audio_path(ws, role, clips.get_clip(ws=ws, role=role, clip_id=int(ref_clip_id)))
-        path = uploaded_path(audio_file)
-        if not path.is_file():
-            raise FileNotFoundError(f"audio file not found: {path}")
+        path = request_file(ctx, audio_file, "audio file")
         return analyzer.analyze_file(path, text, require_lang(text_lang), ref)
 
     for fn in (list_models, create_task, run_task, task_status, cancel_task, list_results, score_result,
