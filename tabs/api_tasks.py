@@ -9,6 +9,7 @@ import gradio as gr
 from ras import results
 from ras.library import clips
 from ras.queue import tasks
+from ras.queue.task_spec import SPEC_KEYS
 from ras.languages import require_lang
 from tabs.api import request_file
 from tabs.common import UIContext, ui_action
@@ -22,6 +23,9 @@ def parse_spec(spec: Any) -> dict:
             raise ValueError(f"spec is not valid JSON: {exc}") from None
     if not isinstance(spec, dict):
         raise ValueError("spec must be a JSON object")
+    unknown = sorted(str(k)[:40] for k in spec if k not in SPEC_KEYS)
+    if unknown:  # a misspelt key would otherwise be ignored without a word
+        raise ValueError(f"unknown spec key(s) {', '.join(unknown)}; use {', '.join(SPEC_KEYS)}")
     return spec
 
 

@@ -2,7 +2,11 @@
 from __future__ import annotations
 
 import functools
+import inspect
 import logging
+import math
+import types
+import typing
 from dataclasses import dataclass
 from typing import Any, Callable
 
@@ -30,19 +34,64 @@ class UIContext:
     analyzer: Analyzer  # metrics and spectrograms of each result as it lands
 
 
+MAX_MESSAGE_CHARS = 1000  # a message quoting a 200,000-character input must not flood the page
+
+
+def _number_parameters(fn: Callable) -> dict[str, type]:
+    """{parameter: int or float} for the parameters typed as numbers (API endpoints declare them)."""
+    try:
+        hints = typing.get_type_hints(fn)
+    except Exception:  # noqa: BLE001 - UI handlers carry no usable hints; nothing to check then
+        return {}
+    found = {}
+    for name, hint in hints.items():
+        options = typing.get_args(hint) if isinstance(hint, types.UnionType) else (hint,)
+        kinds = [kind for kind in options if kind in (int, float)]
+        if name != "return" and kinds and all(kind in (int, float, type(None)) for kind in options):
+            found[name] = kinds[0]
+    return found
+
+
+def _check_numbers(signature: inspect.Signature, numbers: dict[str, type], args, kwargs) -> None:
+    """A script that sends "abc" for an id hears which argument is wrong, not int()'s complaint."""
+    try:
+        bound = signature.bind_partial(*args, **kwargs)
+    except TypeError:
+        return
+    for name, kind in numbers.items():
+        value = bound.arguments.get(name)
+        if value is None or isinstance(value, bool):
+            continue
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            number = math.nan
+        if not math.isfinite(number) or (kind is int and not number.is_integer()):
+            wanted = "a whole number" if kind is int else "a finite number"
+            raise ValueError(f"{name} must be {wanted}, got {str(value)[:60]!r}")
+
+
 def ui_action(i18n: I18nAuto, what: str) -> Callable:
-    """Turn any exception into a visible gr.Error naming the action and the cause, and log it."""
+    """Turn any exception into a visible gr.Error naming the action and the cause, and log it.
+    Arguments typed int/float are checked first, so a wrong type is named as such."""
 
     def decorate(fn: Callable) -> Callable:
+        numbers = _number_parameters(fn)
+        signature = inspect.signature(fn)
+
         @functools.wraps(fn)
         def wrapper(*args, **kwargs):
             try:
+                _check_numbers(signature, numbers, args, kwargs)
                 return fn(*args, **kwargs)
             except gr.Error:
                 raise
             except Exception as exc:  # noqa: BLE001 - every failure must reach the page
                 log.exception("%s failed", what)
-                raise gr.Error(f"{i18n(what)}: {exc}") from exc
+                message = str(exc) or type(exc).__name__
+                if len(message) > MAX_MESSAGE_CHARS:
+                    message = f"{message[:MAX_MESSAGE_CHARS]}…"
+                raise gr.Error(f"{i18n(what)}: {message}") from exc
 
         return wrapper
 

@@ -7,7 +7,7 @@ from pathlib import Path
 from sqlalchemy import func
 from sqlmodel import col, select
 
-from ras.library.clip_checks import invalid_reason
+from ras.library.clip_checks import invalid_reason, transcript_fits
 from ras.store.db import RowNotFound, get_row
 from ras.languages import require_lang
 from ras.store.main_tables import utcnow
@@ -103,6 +103,9 @@ def update_clip(*, ws: Workspace, role: str, clip_id: int, text: str | None = No
         if text is not None:
             if not text.strip():
                 raise ValueError("a clip's text cannot be empty")
+            if not transcript_fits(text, clip.duration):
+                raise ValueError(f"a transcript of {len(text.strip())} characters is implausible for this "
+                                 f"{clip.duration:.1f} s clip; check that it belongs to clip {clip_id}")
             clip.text = text.strip()
             clip.text_verified = True
         if lang is not None:
