@@ -63,11 +63,12 @@ def import_list(
         known = set(session.exec(select(Clip.content_hash)).all())
         (role_dir / AUDIO_SUBDIR).mkdir(parents=True, exist_ok=True)
         copied: list[Path] = []
+        sources: set[Path] = set()
         rows: list[dict] = []
         try:
             for entry in entries:
-                row = _clip_row(entry, list_path, role_dir, copy_audio, gsv_root, audio_roots, known, report,
-                                copied)
+                row = _clip_row(entry, list_path, role_dir, copy_audio, gsv_root, audio_roots, known, sources,
+                                report, copied)
                 if row is not None:
                     rows.append(row)
             if rows:  # one bulk insert: 10,000 ORM objects would cost seconds
@@ -84,8 +85,8 @@ def import_list(
     return report
 
 
-def _read_audio(entry: ListEntry, list_path: Path, gsv_root: Path | None,
-                audio_roots: Sequence[Path] | None) -> tuple[Path, bytes, AudioInfo]:
+def _find_audio(entry: ListEntry, list_path: Path, gsv_root: Path | None,
+                audio_roots: Sequence[Path] | None) -> Path:
     named = shorten(entry.audio)
     source = resolve_audio(entry.audio, list_dir=list_path.parent, gsv_root=gsv_root)
     if source is None:
@@ -96,6 +97,11 @@ def _read_audio(entry: ListEntry, list_path: Path, gsv_root: Path | None,
         raise AudioUnreadable(str(exc)) from None
     if source.suffix.lower() not in AUDIO_SUFFIXES:
         raise AudioUnreadable(f"not a wav/flac/mp3/ogg file: {named}")
+    return source
+
+
+def _read_audio(entry: ListEntry, source: Path) -> tuple[bytes, AudioInfo]:
+    named = shorten(entry.audio)
     try:
         size = source.stat().st_size
         if size == 0:
@@ -116,7 +122,7 @@ def _read_audio(entry: ListEntry, list_path: Path, gsv_root: Path | None,
                               f"{MAX_CLIP_SECONDS // 60} minutes: slice the recording first: {named}")
     if _float_wav(data) and not _samples_finite(data):
         raise AudioUnreadable(f"audio holds NaN or infinite samples (a broken float WAV); re-export it: {named}")
-    return source, data, info
+    return data, info
 
 
 def _float_wav(data: bytes) -> bool:
@@ -132,13 +138,18 @@ def _samples_finite(data: bytes) -> bool:
 
 
 def _clip_row(entry: ListEntry, list_path: Path, role_dir: Path, copy_audio: bool, gsv_root: Path | None,
-              audio_roots: Sequence[Path] | None, known: set[str], report: ImportReport,
-              copied: list[Path]) -> dict | None:
+              audio_roots: Sequence[Path] | None, known: set[str], sources_read: set[Path],
+              report: ImportReport, copied: list[Path]) -> dict | None:
     try:
-        source, data, info = _read_audio(entry, list_path, gsv_root, audio_roots)
+        source = _find_audio(entry, list_path, gsv_root, audio_roots)
+        if source in sources_read:  # the same file listed again: known without reading it twice
+            report.duplicates += 1
+            return None
+        data, info = _read_audio(entry, source)
     except AudioUnreadable as exc:
         report.errors.append({"line": entry.line, "reason": str(exc)})
         return None
+    sources_read.add(source)
     digest = bytes_hash(data)
     if digest in known:
         report.duplicates += 1
