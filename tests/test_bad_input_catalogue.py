@@ -8,15 +8,12 @@ line to CATALOGUE for every new kind of bad input.
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 import sqlite3
 import struct
-import threading
 import time
 from contextlib import closing
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Callable
 
@@ -24,35 +21,13 @@ import numpy as np
 import pytest
 import soundfile
 
-from tests.fixtures.app import launch_app, wait_for, write_tone
+from tests.fixtures.app import wait_for, write_tone
+from tests.fixtures.planted import PlantedServer, launch_planted_app, planted_weights_dir, start_planted_server
+from tests.fixtures.planted_engine import Profile
 
 pytestmark = pytest.mark.slow
 
 ROLE = "目录-基准"
-
-
-class GarbageEngine(BaseHTTPRequestHandler):
-    """An api_v2 look-alike that answers every synthesis with bytes that are not audio."""
-
-    def _answer(self, body: bytes, kind: str = "application/json") -> None:
-        self.send_response(200)
-        self.send_header("Content-Type", kind)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def do_GET(self):  # noqa: N802 - http.server's naming
-        if self.path.startswith("/openapi.json"):
-            self._answer(json.dumps({"components": {"schemas": {"TTS_Request": {"properties": {}}}}}).encode())
-        else:
-            self._answer(b'"success"')
-
-    def do_POST(self):  # noqa: N802
-        self.rfile.read(int(self.headers.get("Content-Length") or 0))
-        self._answer(b"<html>this is not audio</html>" * 50, "audio/wav")
-
-    def log_message(self, *args):
-        pass
 
 
 def write_raw_wav(path: Path, *, seconds: float, rate: int = 8000) -> Path:
@@ -77,7 +52,7 @@ class Bench:
     client: object
     folder: Path
     clip_ids: list[int]
-    garbage: ThreadingHTTPServer
+    garbage: PlantedServer
 
     def file(self, name: str) -> str:
         return str(self.folder / name)
@@ -95,9 +70,8 @@ class Bench:
 @pytest.fixture(scope="module")
 def bench(tmp_path_factory):
     folder = tmp_path_factory.mktemp("bad_input")
-    garbage = ThreadingHTTPServer(("127.0.0.1", 0), GarbageEngine)
-    threading.Thread(target=garbage.serve_forever, daemon=True).start()
-    app = launch_app(folder, "--engine-url", f"http://127.0.0.1:{garbage.server_port}")
+    garbage = start_planted_server(folder, {"default": Profile()}, mode="garbage")
+    app = launch_planted_app(folder, [garbage])
     try:
         client = app.client()
         write_tone(folder / "a.wav", 4.0, seed=1)
@@ -110,7 +84,6 @@ def bench(tmp_path_factory):
         samples[1000:1100] = np.nan
         soundfile.write(str(folder / "nan.wav"), samples, 16000, subtype="FLOAT")
         (folder / "fake_gpt.ckpt").write_bytes(b"not a model, only bytes" * 100)
-        (folder / "fake_sovits.pth").write_bytes(b"01" + b"not a model either" * 100)
         client.predict("目录", "基准", api_name="/create_role")
         good = (folder / "good.list")
         good.write_text(f"{folder / 'a.wav'}|spk|en|the first clip\n{folder / 'b.wav'}|spk|zh|第二条\n",
@@ -120,7 +93,7 @@ def bench(tmp_path_factory):
         yield Bench(app, client, folder, clip_ids, garbage)
     finally:
         app.stop()
-        garbage.shutdown()
+        garbage.kill()
 
 
 @dataclass(frozen=True)
@@ -136,6 +109,10 @@ class Bad:
     reported: bool = False
 
 
+def planted_sovits(b: Bench) -> Path:
+    return planted_weights_dir(b.folder) / "SoVITS_weights_v2" / "planted_a.pth"
+
+
 def spec(b: Bench, **fields) -> dict:
     return {"clip_ids": b.clip_ids[:1], "text_ids": [1], **fields}
 
@@ -144,7 +121,8 @@ CATALOGUE: tuple[Bad, ...] = (
     # --- .list files ---------------------------------------------------------------------------
     Bad("empty list file", "/import_list", lambda b: (ROLE, b.listing("empty.list", b"")), r"is empty"),
     Bad("blank lines only", "/import_list", lambda b: (ROLE, b.listing("blank.list", "\n \r\n\t\n")), r"is empty"),
-    Bad("a wav renamed .list", "/import_list", lambda b: (ROLE, b.listing("wav.list", Path(b.file("a.wav")).read_bytes())),
+    Bad("a wav renamed .list", "/import_list",
+        lambda b: (ROLE, b.listing("wav.list", Path(b.file("a.wav")).read_bytes())),
         r"binary data"),
     Bad("random bytes", "/import_list",
         lambda b: (ROLE, b.listing("random.list", np.random.default_rng(3).bytes(8192))), r"binary data"),
@@ -234,8 +212,9 @@ CATALOGUE: tuple[Bad, ...] = (
         r"combine must be 'each' or 'grid'"),
     Bad("weights that are not a model", "/create_task",
         lambda b: (ROLE, spec(b, base={"gpt": b.file("fake_gpt.ckpt")})), r"fake_gpt\.ckpt"),
-    Bad("SoVITS file given as GPT weights", "/create_task",
-        lambda b: (ROLE, spec(b, base={"gpt": b.file("fake_sovits.pth")})), r"fake_sovits\.pth"),
+    Bad("SoVITS weights given as GPT weights", "/create_task",
+        lambda b: (ROLE, spec(b, base={"gpt": str(planted_sovits(b))})),
+        r"planted_a\.pth"),
     Bad("unknown weights name", "/create_task", lambda b: (ROLE, spec(b, base={"sovits": "nobody_e8_s100"})),
         r"not found"),
     # --- results and scores ---------------------------------------------------------------------
@@ -378,17 +357,17 @@ def test_an_engine_that_answers_garbage_fails_the_job_with_the_reason(bench):
     task = bench.client.predict(role, {"clip_ids": [1], "text_ids": [1], "base": {"seed": 1}}, api_name="/create_task")
     bench.client.predict(role, task["task_id"], api_name="/run_task")
     reason = failed_reason(bench, role, task["task_id"])
-    assert "not a wav file" in reason and str(bench.garbage.server_port) in reason
+    assert "not a wav file" in reason and bench.garbage.url in reason
     audio_files = [p for p in (Path(bench.app.roles_dir) / role).rglob("*") if p.is_file() and "results" in p.parts]
     assert audio_files == []  # no half result left behind
     assert_up(bench.client)
 
 
 def test_an_unreachable_engine_fails_the_job_naming_the_server(tmp_path):
-    with ThreadingHTTPServer(("127.0.0.1", 0), GarbageEngine) as closed:
-        port = closed.server_port  # bound, then closed: nothing listens there
-    app = launch_app(tmp_path, "--engine-url", f"http://127.0.0.1:{port}", "--job-timeout", "20")
+    server = start_planted_server(tmp_path, {"default": Profile()})
+    app = launch_planted_app(tmp_path, [server], "--job-timeout", "20")
     try:
+        server.kill()  # gone before the first job: nothing listens at its address
         client = app.client()
         write_tone(tmp_path / "r.wav", 4.0, seed=6)
         (tmp_path / "r.list").write_text(f"{tmp_path / 'r.wav'}|s|en|reference\n", encoding="utf-8")
@@ -399,7 +378,7 @@ def test_an_unreachable_engine_fails_the_job_naming_the_server(tmp_path):
         wait_for(lambda: (s := client.predict(role, task_id, api_name="/task_status"))["failed"] == s["total"],
                  timeout=240, what="the job to fail")
         reason = client.predict(role, task_id, "id", 1, 50, api_name="/list_results")["results"][0]["error"]
-        assert f"127.0.0.1:{port}" in reason and "unreachable" in reason
+        assert server.url in reason and "unreachable" in reason
         assert client.predict(api_name="/list_roles")["roles"]
     finally:
         app.stop()
