@@ -43,7 +43,7 @@ def decode_list_bytes(raw: bytes, name: str = "the .list file") -> str:
     if raw.count(b"\x00") > BINARY_NUL_SHARE * len(raw):
         raise ValueError(f"{name} is binary data, not a text .list (path|speaker|lang|text, one clip a line); "
                          f"save it as UTF-8 text")
-    lines = []
+    lines, undecodable = [], 0
     for line in raw.removeprefix(codecs.BOM_UTF8).split(b"\n"):
         for encoding in ("utf-8", "gb18030"):
             try:
@@ -53,6 +53,10 @@ def decode_list_bytes(raw: bytes, name: str = "the .list file") -> str:
                 continue
         else:
             lines.append(line.decode("utf-8", errors="replace"))
+            undecodable += 1
+    if undecodable * 2 > sum(1 for line in lines if line.strip()):
+        raise ValueError(f"{name} is binary data, not a text .list (most lines are neither UTF-8 nor GBK text); "
+                         f"save it as UTF-8 text")
     return "\n".join(lines)
 
 
