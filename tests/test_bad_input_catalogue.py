@@ -413,6 +413,7 @@ PAGE_CATALOGUE: tuple[BadInPage, ...] = (
 def test_bad_input_in_the_page_shows_the_reason_and_changes_nothing(bench, page):
     from tests.fixtures.browser import open_tab, screenshot
 
+    page.set_default_timeout(120_000)  # a busy machine builds the page slowly
     page.goto(bench.app.url)
     page.wait_for_selector("#header_role")
     for case in PAGE_CATALOGUE:
