@@ -46,7 +46,8 @@ def test_a_shared_app_refuses_strangers_and_server_paths(tmp_path):
     from gradio_client import Client, handle_file
 
     listing = outside_files(tmp_path)
-    app = shared_app(tmp_path)
+    # an engine address is enough for weights to be looked up; no job runs here
+    app = shared_app(tmp_path, "--engine-url", "http://127.0.0.1:9")
     try:
         with pytest.raises(Exception):
             Client(app.url, verbose=False)  # no login: not even the API description
