@@ -9,11 +9,13 @@ import atexit
 import logging
 import os
 import sys
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 
 import gradio as gr
+from gradio import networking
 
 from i18n import I18nAuto
 from ras.library.texts import ensure_default_texts
@@ -138,6 +140,23 @@ def keyboard_script() -> str:
     return "".join(f"<script>{(folder / name).read_text(encoding='utf-8')}</script>" for name in KEYBOARD_SCRIPTS)
 
 
+def patient_start_check(seconds: float = 60) -> None:
+    """Gradio's launch() asks the new server for its page once, gives up after one 3-second timeout
+    and then stops the app. On a machine busy training GPT-SoVITS the first page can take longer
+    to build, so ask again until `seconds` have passed."""
+    quick_check = networking.url_ok
+
+    def patient_check(url: str) -> bool:
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            if quick_check(url):
+                return True
+            time.sleep(0.5)
+        return False
+
+    networking.url_ok = patient_check
+
+
 def main(argv: list[str] | None = None) -> None:
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
     settings = parse_settings(argv)
@@ -146,6 +165,7 @@ def main(argv: list[str] | None = None) -> None:
     app = build_app(ctx)
     start_services(ctx)
     app.queue(default_concurrency_limit=4)
+    patient_start_check()
     app.launch(
         head=keyboard_script(),
         server_name=settings.host, server_port=settings.port, share=settings.share,

@@ -30,12 +30,20 @@ class Settings:
     sv_model: Path | None = None
     asr_model: Path | None = None
     max_jobs_per_task: int = 20_000
+    allow_server_paths: bool = False
     extra: dict = field(default_factory=dict)
 
     @property
     def main_db_path(self) -> Path:
         """The main DB sits beside the roles folder, as the design asks."""
         return self.roles_dir.parent / "ras.db"
+
+    @property
+    def server_paths_allowed(self) -> bool:
+        """Whether a request may name files on this machine (a .list path, weights anywhere, audio to analyse).
+        Local use keeps them, as GPT-SoVITS users expect; a shared link refuses them, so that whoever
+        has the link cannot read the host's files, unless --allow-server-paths says otherwise."""
+        return self.allow_server_paths or not self.share
 
 
 def _auth(value: str) -> tuple[str, str]:
@@ -64,6 +72,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--sv-model", type=Path, help="local speaker-verification model folder")
     p.add_argument("--asr-model", type=Path, help="local faster-whisper model folder")
     p.add_argument("--max-jobs", type=int, default=20_000, help="largest task allowed")
+    p.add_argument("--allow-server-paths", action="store_true",
+                   help="with --share, still accept file paths on this machine in requests")
     return p
 
 
@@ -82,5 +92,5 @@ def parse_settings(argv: list[str] | None = None) -> Settings:
         weights_dirs=tuple(d.resolve() for d in args.weights_dir), workers=args.workers,
         gsv_device=args.gsv_device, torch_threads=args.torch_threads,
         job_timeout=args.job_timeout, sv_model=args.sv_model, asr_model=args.asr_model,
-        max_jobs_per_task=args.max_jobs,
+        max_jobs_per_task=args.max_jobs, allow_server_paths=args.allow_server_paths,
     )

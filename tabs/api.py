@@ -9,11 +9,12 @@ from typing import Any
 
 import gradio as gr
 
+from ras.library import backup
 from ras.library import clips
 from ras.library import importer
 from ras.library import roles
 from ras.library import texts
-from tabs.common import UIContext, ui_action, uploaded_path
+from tabs.common import UIContext, readable_roots, request_file, ui_action
 
 
 def register(ctx: UIContext) -> None:
@@ -33,9 +34,19 @@ def register(ctx: UIContext) -> None:
 
     @ui_action(i18n, "导入失败")
     def import_list(role: str, list_file: Any, copy_audio: bool = True) -> dict:
-        report = importer.import_list(ws=ws, role=role, list_path=uploaded_path(list_file),
-                                      copy_audio=bool(copy_audio), gsv_root=ctx.settings.gsv_root)
+        gsv_root = ctx.settings.gsv_root
+        list_path = request_file(ctx, list_file, ".list file", gsv_root)
+        report = importer.import_list(ws=ws, role=role, list_path=list_path, copy_audio=bool(copy_audio),
+                                      gsv_root=gsv_root, audio_roots=readable_roots(ctx, gsv_root))
         return report.as_dict()
+
+    @ui_action(i18n, "导出角色失败")
+    def export_role(role: str) -> dict:
+        return {"zip": str(backup.export_role(ws=ws, role=role))}
+
+    @ui_action(i18n, "导入角色失败")
+    def import_role(archive: Any, name: str = "") -> dict:
+        return {"role": backup.import_role(ws=ws, archive=request_file(ctx, archive, "role archive"), name=name)}
 
     @ui_action(i18n, "查询音频失败")
     def list_clips(role: str) -> dict:
@@ -55,5 +66,6 @@ def register(ctx: UIContext) -> None:
     def list_texts() -> dict:
         return {"texts": texts.list_texts(ws=ws)}
 
-    for fn in (create_role, list_roles, delete_role, import_list, list_clips, update_clip, add_text, list_texts):
+    for fn in (create_role, list_roles, delete_role, import_list, export_role, import_role, list_clips, update_clip,
+               add_text, list_texts):
         gr.api(fn, api_name=fn.__name__)

@@ -9,8 +9,9 @@ import gradio as gr
 from ras import results
 from ras.library import clips
 from ras.queue import tasks
+from ras.queue.task_spec import SPEC_KEYS
 from ras.languages import require_lang
-from tabs.common import UIContext, ui_action, uploaded_path
+from tabs.common import UIContext, request_file, ui_action
 
 
 def parse_spec(spec: Any) -> dict:
@@ -21,6 +22,9 @@ def parse_spec(spec: Any) -> dict:
             raise ValueError(f"spec is not valid JSON: {exc}") from None
     if not isinstance(spec, dict):
         raise ValueError("spec must be a JSON object")
+    unknown = sorted(str(k)[:40] for k in spec if k not in SPEC_KEYS)
+    if unknown:  # a misspelt key would otherwise be ignored without a word
+        raise ValueError(f"unknown spec key(s) {', '.join(unknown)}; use {', '.join(SPEC_KEYS)}")
     return spec
 
 
@@ -66,9 +70,7 @@ def register(ctx: UIContext) -> None:
             if not role:
                 raise ValueError("ref_clip_id needs the role it belongs to")
             ref = clips.clip_audio_path(ws, role, clips.get_clip(ws=ws, role=role, clip_id=int(ref_clip_id)))
-        path = uploaded_path(audio_file)
-        if not path.is_file():
-            raise FileNotFoundError(f"audio file not found: {path}")
+        path = request_file(ctx, audio_file, "audio file")
         return analyzer.analyze_file(path, text, require_lang(text_lang), ref)
 
     for fn in (list_models, create_task, run_task, task_status, cancel_task, list_results, score_result,

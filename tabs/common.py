@@ -2,18 +2,24 @@
 from __future__ import annotations
 
 import functools
+import inspect
 import logging
+import math
+import types
+import typing
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
 import gradio as gr
+from gradio.utils import get_upload_folder
 
 from i18n import I18nAuto
-from ras.errors import RasError
+from ras.errors import InputError, RasError
 from ras.metrics.analyzer import Analyzer
 from ras.queue.backend import Backend
 from ras.queue.runner import Runner
+from ras.server_paths import check_path
 from ras.settings import Settings
 from ras.store.workspace import Workspace
 
@@ -43,30 +49,78 @@ class Page:
     refresh_roles: gr.Button
 
 
+MAX_MESSAGE_CHARS = 1000  # a message quoting a 200,000-character input must not flood the page
+
+
+def _number_parameters(fn: Callable) -> dict[str, type]:
+    """{parameter: int or float} for the parameters typed as numbers (API endpoints declare them)."""
+    try:
+        hints = typing.get_type_hints(fn)
+    except Exception:  # noqa: BLE001 - UI handlers carry no usable hints; nothing to check then
+        return {}
+    found = {}
+    for name, hint in hints.items():
+        options = typing.get_args(hint) if isinstance(hint, types.UnionType) else (hint,)
+        kinds = [kind for kind in options if kind in (int, float)]
+        if name != "return" and kinds and all(kind in (int, float, type(None)) for kind in options):
+            found[name] = kinds[0]
+    return found
+
+
+def _check_numbers(signature: inspect.Signature, numbers: dict[str, type], args, kwargs) -> None:
+    """A script that sends "abc" for an id hears which argument is wrong, not int()'s complaint."""
+    try:
+        bound = signature.bind_partial(*args, **kwargs)
+    except TypeError:
+        return
+    for name, kind in numbers.items():
+        value = bound.arguments.get(name)
+        if value is None or isinstance(value, bool):
+            continue
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            number = math.nan
+        if not math.isfinite(number) or (kind is int and not number.is_integer()):
+            wanted = "a whole number" if kind is int else "a finite number"
+            raise InputError(f"{name} must be {wanted}, got {str(value)[:60]!r}")
+
+
 def ui_action(i18n: I18nAuto, what: str) -> Callable:
     """Turn any exception into a visible gr.Error: the failed action in the page's language, then the cause.
 
-    Errors the user can act on (ras.errors) are logged in one line; anything else with its traceback.
-    Both name the exception type and a shortened view of the arguments the handler got."""
+    Arguments typed int/float are checked first, so a wrong type is named as such. Errors the user can act
+    on (ras.errors) are logged in one line; anything else with its traceback. Both name the exception type
+    and a shortened view of the arguments the handler got; a message quoting a huge input is cut short."""
 
     def decorate(fn: Callable) -> Callable:
+        numbers = _number_parameters(fn)
+        signature = inspect.signature(fn)
+
         @functools.wraps(fn)
         def wrapper(*args, **kwargs):
             try:
+                _check_numbers(signature, numbers, args, kwargs)
                 return fn(*args, **kwargs)
             except gr.Error:
                 raise
             except RasError as exc:
                 log.warning("%s (%s): %s; arguments: %s", what, type(exc).__name__, exc, short_arguments(args, kwargs))
-                raise gr.Error(f"{i18n(what)}: {exc}") from exc
+                raise gr.Error(f"{i18n(what)}: {short_message(exc)}") from exc
             except Exception as exc:  # noqa: BLE001 - every failure must reach the page
                 log.exception("%s failed (%s); arguments: %s", what, type(exc).__name__, short_arguments(args, kwargs))
-                raise gr.Error(f"{i18n(what)}: {exc}") from exc
+                raise gr.Error(f"{i18n(what)}: {short_message(exc)}") from exc
 
         wrapper.ui_action = what  # lets a test check that every handler of the page is guarded
         return wrapper
 
     return decorate
+
+
+def short_message(exc: Exception) -> str:
+    """The exception's message for the page, at most MAX_MESSAGE_CHARS long."""
+    message = str(exc) or type(exc).__name__
+    return message if len(message) <= MAX_MESSAGE_CHARS else f"{message[:MAX_MESSAGE_CHARS]}…"
 
 
 def short_arguments(args: tuple, kwargs: dict, width: int = 60) -> str:
@@ -129,6 +183,24 @@ def uploaded_path(value: Any) -> Path:
     """A server path, or what gradio_client's handle_file() uploads (a dict with its temp path)."""
     if isinstance(value, dict):
         value = value.get("path") or ""
-    if not value:
-        raise ValueError("no file given")
+    if not value or not isinstance(value, str | Path):
+        raise InputError("no file given: upload one (handle_file) or name a file on the server")
     return Path(str(value))
+
+
+def readable_roots(ctx: UIContext, *extra: Path | None) -> list[Path] | None:
+    """None when requests may name any file on this machine; else the folders they may name files in:
+    Gradio's upload folder, the roles folder and `extra`."""
+    if ctx.settings.server_paths_allowed:
+        return None
+    return [Path(get_upload_folder()), ctx.settings.roles_dir, *(p for p in extra if p)]
+
+
+def request_file(ctx: UIContext, value: Any, what: str, *extra_roots: Path | None) -> Path:
+    """The file a request names (an upload or a server path), refused behind a shared link when it
+    lies outside the folders the host exposes."""
+    path = check_path(uploaded_path(value), roots=readable_roots(ctx, *extra_roots), what=what)
+    if not path.is_file():
+        raise FileNotFoundError(f"{what} not found: {str(path)[:200]}")
+    return path
+

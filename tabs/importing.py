@@ -2,12 +2,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 import gradio as gr
 
 from ras.library import importer
-from tabs.common import Page, UIContext, require_role, ui_action
+from tabs.common import Page, UIContext, readable_roots, request_file, require_role, ui_action
 from tabs.widgets import PRIVATE, role_rows
 
 
@@ -55,8 +54,10 @@ def wire(tab: ImportTab, ctx: UIContext, page: Page, *, roles_table: gr.Datafram
         source = upload or (server_path or "").strip()
         if not source:
             raise gr.Error(i18n("请上传 .list 文件或填写路径"))
-        report = importer.import_list(ws=ctx.ws, role=role, list_path=Path(source), copy_audio=bool(copy_audio),
-                                      gsv_root=ctx.settings.gsv_root).as_dict()
+        gsv_root = ctx.settings.gsv_root
+        list_path = request_file(ctx, source, ".list file", gsv_root)
+        report = importer.import_list(ws=ctx.ws, role=role, list_path=list_path, copy_audio=bool(copy_audio),
+                                      gsv_root=gsv_root, audio_roots=readable_roots(ctx, gsv_root)).as_dict()
         rows = [[e["line"], e["reason"]] for e in report["errors"]]
         return import_summary(i18n, report), rows, role_rows(ctx)
 

@@ -2,10 +2,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import gradio as gr
 
-from ras.library import roles
+from ras.library import backup, roles
 from tabs.common import Page, UIContext, require_role, ui_action
 from tabs.widgets import PRIVATE, on_each, refreshed_roles, role_rows
 
@@ -21,6 +22,11 @@ class RolesTab:
     confirm_delete: gr.Checkbox
     delete: gr.Button
     status: gr.Markdown
+    export: gr.Button
+    archive_out: gr.File
+    archive_in: gr.File
+    import_name: gr.Textbox
+    import_archive: gr.Button
 
 
 def build(ctx: UIContext) -> RolesTab:
@@ -41,8 +47,18 @@ def build(ctx: UIContext) -> RolesTab:
     with gr.Row():
         confirm_delete = gr.Checkbox(label=i18n("确认删除当前角色的文件夹及其全部数据"), elem_id="roles_confirm_delete")
         delete = gr.Button(i18n("删除角色"), variant="stop", elem_id="roles_delete")
+    gr.Markdown(i18n("### 4. 备份与迁移"))
+    gr.Markdown(i18n("导出当前角色为一个 zip（数据库快照和全部音频），可在另一台电脑或另一个角色文件夹导入为新角色。"))
+    with gr.Row():
+        export = gr.Button(i18n("导出当前角色"), elem_id="roles_export")
+        archive_out = gr.File(label=i18n("角色存档"), interactive=False, elem_id="roles_archive_out")
+    with gr.Row():
+        archive_in = gr.File(label=i18n("上传角色存档 (.zip)"), file_types=[".zip"], elem_id="roles_archive_in")
+        import_name = gr.Textbox(label=i18n("导入为（留空沿用存档中的名称）"), elem_id="roles_import_name")
+        import_archive = gr.Button(i18n("导入角色存档"), elem_id="roles_import_archive")
     status = gr.Markdown(elem_id="roles_status")
-    return RolesTab(category, name, create, table, new_name, rename, confirm_delete, delete, status)
+    return RolesTab(category, name, create, table, new_name, rename, confirm_delete, delete, status, export,
+                    archive_out, archive_in, import_name, import_archive)
 
 
 def wire(tab: RolesTab, ctx: UIContext, page: Page) -> None:
@@ -67,7 +83,22 @@ def wire(tab: RolesTab, ctx: UIContext, page: Page) -> None:
         roles.delete_role(ws=ctx.ws, role=role)
         return role_rows(ctx), refreshed_roles(ctx), False, f"✔ {i18n('已删除角色')} {role}"
 
+    @ui_action(i18n, "导出角色失败")
+    def export(role: str):
+        if not role:
+            raise gr.Error(i18n("请先选择角色"))
+        return str(backup.export_role(ws=ctx.ws, role=role))
+
+    @ui_action(i18n, "导入角色失败")
+    def import_archive(archive: str | None, name: str):
+        if not archive:
+            raise gr.Error(i18n("请先上传角色存档"))
+        role = backup.import_role(ws=ctx.ws, archive=Path(archive), name=(name or "").strip())
+        return role_rows(ctx), refreshed_roles(ctx, role), f"✔ {i18n('已导入角色')} {role}"
+
     outputs = [tab.table, role_picker, tab.status]
+    tab.export.click(export, role_picker, tab.archive_out, **PRIVATE)
+    tab.import_archive.click(import_archive, [tab.archive_in, tab.import_name], outputs, **PRIVATE)
     tab.create.click(create, [tab.category, tab.name], outputs, **PRIVATE)
     tab.rename.click(rename, [role_picker, tab.new_name], outputs, **PRIVATE)
     tab.delete.click(delete, [role_picker, tab.confirm_delete],

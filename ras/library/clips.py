@@ -8,6 +8,7 @@ from sqlalchemy import func
 from sqlmodel import col, select
 
 from ras.errors import InputError, NotFound
+from ras.library.clip_checks import invalid_reason, transcript_fits
 from ras.store.db import get_row
 from ras.languages import require_lang
 from ras.store.main_tables import utcnow
@@ -42,6 +43,7 @@ def clip_as_dict(ws: Workspace, role: str, clip: Clip, group_names: dict[int, st
     return {
         "id": clip.id, "audio": str(audio), "speaker": clip.speaker, "lang": clip.lang, "text": clip.text,
         "duration": clip.duration, "valid": clip.valid,
+        "invalid_reason": invalid_reason(valid=clip.valid, text=clip.text, duration=clip.duration),
         "group": group_names.get(clip.group_id) if clip.group_id else None,
         "missing": not audio.is_file(), "mean_score": clip.mean_score,
         "text_verified": clip.text_verified, "edited": clip.edited_at is not None,
@@ -102,6 +104,9 @@ def update_clip(*, ws: Workspace, role: str, clip_id: int, text: str | None = No
         if text is not None:
             if not text.strip():
                 raise InputError("a clip's text cannot be empty; type what the clip says")
+            if not transcript_fits(text, clip.duration):
+                raise InputError(f"a transcript of {len(text.strip())} characters is implausible for this "
+                                 f"{clip.duration:.1f} s clip; check that it belongs to clip {clip_id}")
             clip.text = text.strip()
             clip.text_verified = True
         if lang is not None:

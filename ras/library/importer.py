@@ -1,20 +1,32 @@
 """Import a GPT-SoVITS .list into a role: good lines become clips, bad lines are reported."""
 from __future__ import annotations
 
+import io
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
+import soundfile
 from sqlalchemy import insert
 from sqlmodel import select
 
 from ras.audio.files import AUDIO_SUFFIXES, AudioInfo, AudioUnreadable, bytes_hash, probe_audio, wav_header_info, write_atomic
-from ras.library.listfile import ListEntry, parse_list, read_list_text, resolve_audio
+from ras.library.clip_checks import is_reference_length, shorten, transcript_fits
+from ras.library.listfile import ListEntry, LineError, parse_list, read_list_text, resolve_audio
+from ras.server_paths import ServerPathRefused, check_path
 from ras.store.disk_space import disk_full, is_disk_full
-from ras.store.role_tables import REF_MAX_SECONDS, REF_MIN_SECONDS, Clip
+from ras.store.role_tables import Clip
 from ras.store.rows import new_row
 from ras.store.workspace import Workspace
 
 AUDIO_SUBDIR = "audio"
+# A clip is a slice of speech; hours of audio in one line is a mistake (the whole recording
+# instead of the slicer's output), and reading it would hold hundreds of MB in memory.
+MAX_CLIP_SECONDS = 20 * 60
+MAX_AUDIO_BYTES = 200 * 1024 * 1024
+MAX_REPORTED_ERRORS = 1000  # the rest are counted; a page of 50,000 reasons helps nobody
+WAVE_FLOAT_FORMATS = (3, 0xFFFE)  # IEEE float and "extensible" (which may hold floats)
 
 
 @dataclass
@@ -24,30 +36,40 @@ class ImportReport:
     errors: list[dict] = field(default_factory=list)
 
     def as_dict(self) -> dict:
-        return {"imported": self.imported, "duplicates": self.duplicates, "errors": self.errors}
+        return {"imported": self.imported, "duplicates": self.duplicates,
+                "errors": self.errors[:MAX_REPORTED_ERRORS], "errors_total": len(self.errors)}
 
 
-def is_reference_length(duration: float) -> bool:
-    return REF_MIN_SECONDS <= duration <= REF_MAX_SECONDS
+def _no_usable_line(list_path: Path, errors: list[LineError]) -> ValueError:
+    first = "; ".join(f"line {e.line}: {e.reason}" for e in errors[:3])
+    return ValueError(f"no line of {list_path.name!r} is a clip (path|speaker|lang|text): {first}"
+                      + (f" … and {len(errors) - 3} more bad lines" if len(errors) > 3 else ""))
 
 
 def import_list(
-    *, ws: Workspace, role: str, list_path: Path, copy_audio: bool = True, gsv_root: Path | None = None
+    *, ws: Workspace, role: str, list_path: Path, copy_audio: bool = True, gsv_root: Path | None = None,
+    audio_roots: Sequence[Path] | None = None,
 ) -> ImportReport:
+    """`audio_roots`: the folders listed audio may come from (None: anywhere on this machine)."""
     list_path = Path(list_path)
     if not list_path.is_file():
-        raise FileNotFoundError(f".list file not found: {list_path}")
+        raise FileNotFoundError(f".list file not found: {shorten(list_path, 200)}")
     role_dir = ws.role_dir(role)
+    ws.role_engine(role)  # an unknown role is refused before anything is read
     entries, line_errors = parse_list(read_list_text(list_path))
+    if not entries:
+        raise _no_usable_line(list_path, line_errors)
     report = ImportReport(errors=[{"line": e.line, "reason": e.reason} for e in line_errors])
     with ws.role_session(role) as session:
         known = set(session.exec(select(Clip.content_hash)).all())
         (role_dir / AUDIO_SUBDIR).mkdir(parents=True, exist_ok=True)
         copied: list[Path] = []
+        sources: set[Path] = set()
         rows: list[dict] = []
         try:
             for entry in entries:
-                row = _clip_row(entry, list_path, role_dir, copy_audio, gsv_root, known, report, copied)
+                row = _clip_row(entry, list_path, role_dir, copy_audio, gsv_root, audio_roots, known, sources,
+                                report, copied)
                 if row is not None:
                     rows.append(row)
             if rows:  # one bulk insert: 10,000 ORM objects would cost seconds
@@ -66,28 +88,71 @@ def import_list(
     return report
 
 
-def _read_audio(entry: ListEntry, list_path: Path, gsv_root: Path | None) -> tuple[Path, bytes, AudioInfo]:
+def _find_audio(entry: ListEntry, list_path: Path, gsv_root: Path | None,
+                audio_roots: Sequence[Path] | None) -> Path:
+    named = shorten(entry.audio)
     source = resolve_audio(entry.audio, list_dir=list_path.parent, gsv_root=gsv_root)
     if source is None:
-        raise AudioUnreadable(f"audio file not found: {entry.audio}")
-    if source.suffix.lower() not in AUDIO_SUFFIXES:
-        raise AudioUnreadable(f"not a wav/flac/mp3/ogg file: {entry.audio}")
+        raise AudioUnreadable(f"audio file not found: {named}")
     try:
+        check_path(source, roots=audio_roots, what="audio file")
+    except ServerPathRefused as exc:
+        raise AudioUnreadable(str(exc)) from None
+    if source.suffix.lower() not in AUDIO_SUFFIXES:
+        raise AudioUnreadable(f"not a wav/flac/mp3/ogg file: {named}")
+    return source
+
+
+def _read_audio(entry: ListEntry, source: Path) -> tuple[bytes, AudioInfo]:
+    named = shorten(entry.audio)
+    try:
+        size = source.stat().st_size
+        if size == 0:
+            raise AudioUnreadable(f"audio file is empty (0 bytes): {named}")
+        if size > MAX_AUDIO_BYTES:
+            raise AudioUnreadable(f"audio file is {size // 2**20} MB, too large for a clip (at most "
+                                  f"{MAX_AUDIO_BYTES // 2**20} MB); slice the recording first: {named}")
         data = source.read_bytes()
     except OSError as exc:
-        raise AudioUnreadable(f"cannot read {source}: {exc}") from exc
+        raise AudioUnreadable(f"cannot read {named}: {exc.strerror or exc}") from exc
     # The bytes are read anyway for the hash, so a WAV header costs nothing more.
-    info = wav_header_info(data) or probe_audio(source)
-    return source, data, info
+    try:
+        info = wav_header_info(data) or probe_audio(source)
+    except AudioUnreadable:
+        raise AudioUnreadable(f"not a readable audio file (damaged, or not audio at all): {named}") from None
+    if info.duration > MAX_CLIP_SECONDS:
+        raise AudioUnreadable(f"audio is {info.duration / 60:.0f} minutes long; a clip may last at most "
+                              f"{MAX_CLIP_SECONDS // 60} minutes: slice the recording first: {named}")
+    if _float_wav(data) and not _samples_finite(data):
+        raise AudioUnreadable(f"audio holds NaN or infinite samples (a broken float WAV); re-export it: {named}")
+    return data, info
+
+
+def _float_wav(data: bytes) -> bool:
+    return len(data) >= 22 and data[:4] == b"RIFF" and int.from_bytes(data[20:22], "little") in WAVE_FLOAT_FORMATS
+
+
+def _samples_finite(data: bytes) -> bool:
+    try:
+        samples, _ = soundfile.read(io.BytesIO(data), dtype="float32", always_2d=True)
+    except (soundfile.LibsndfileError, RuntimeError) as exc:
+        raise AudioUnreadable(f"not a readable audio file: {exc}") from exc
+    return bool(np.isfinite(samples).all())
 
 
 def _clip_row(entry: ListEntry, list_path: Path, role_dir: Path, copy_audio: bool, gsv_root: Path | None,
-              known: set[str], report: ImportReport, copied: list[Path]) -> dict | None:
+              audio_roots: Sequence[Path] | None, known: set[str], sources_read: set[Path],
+              report: ImportReport, copied: list[Path]) -> dict | None:
     try:
-        source, data, info = _read_audio(entry, list_path, gsv_root)
+        source = _find_audio(entry, list_path, gsv_root, audio_roots)
+        if source in sources_read:  # the same file listed again: known without reading it twice
+            report.duplicates += 1
+            return None
+        data, info = _read_audio(entry, source)
     except AudioUnreadable as exc:
         report.errors.append({"line": entry.line, "reason": str(exc)})
         return None
+    sources_read.add(source)
     digest = bytes_hash(data)
     if digest in known:
         report.duplicates += 1
@@ -100,8 +165,9 @@ def _clip_row(entry: ListEntry, list_path: Path, role_dir: Path, copy_audio: boo
         audio = stored.as_posix()
     else:
         audio = str(source.resolve())
+    usable = is_reference_length(info.duration) and transcript_fits(entry.text, info.duration)
     return new_row(
         Clip, audio=audio, speaker=entry.speaker, lang=entry.lang, text=entry.text,
         duration=round(info.duration, 3), sample_rate=info.sample_rate, content_hash=digest,
-        valid=is_reference_length(info.duration), source_list=str(list_path), source_line=entry.line,
+        valid=usable, source_list=str(list_path), source_line=entry.line,
     )

@@ -5,10 +5,12 @@ real-world lists (BOM, CRLF, Windows paths, upper-case codes) is unit-testable.
 """
 from __future__ import annotations
 
+import codecs
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath, PureWindowsPath
 
 from ras.languages import normalize_lang
+from ras.library.clip_checks import shorten
 
 
 @dataclass(frozen=True)
@@ -26,14 +28,48 @@ class LineError:
     reason: str
 
 
+BINARY_NUL_SHARE = 0.01  # text never holds NUL bytes; a file with many is binary (or UTF-16 without a BOM)
+UNDECODABLE = "\ufffd"
+
+
+def decode_list_bytes(raw: bytes, name: str = "the .list file") -> str:
+    """Decode a .list line by line: UTF-8 (with or without BOM), else GBK/GB18030, which Chinese
+    Windows tools write. Per line, because lists merged from several tools mix the two; a line
+    that is neither keeps a replacement mark and parse_list reports it."""
+    if not raw.strip():
+        raise ValueError(f"{name} is empty: a .list has one clip a line, path|speaker|lang|text")
+    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):  # Notepad's "Unicode"
+        return raw.decode("utf-16")
+    if raw.count(b"\x00") > BINARY_NUL_SHARE * len(raw):
+        raise ValueError(f"{name} is binary data, not a text .list (path|speaker|lang|text, one clip a line); "
+                         f"save it as UTF-8 text")
+    lines, undecodable = [], 0
+    for line in raw.removeprefix(codecs.BOM_UTF8).split(b"\n"):
+        for encoding in ("utf-8", "gb18030"):
+            try:
+                lines.append(line.decode(encoding))
+                break
+            except UnicodeDecodeError:
+                continue
+        else:
+            lines.append(line.decode("utf-8", errors="replace"))
+            undecodable += 1
+    if undecodable * 2 > sum(1 for line in lines if line.strip()):
+        raise ValueError(f"{name} is binary data, not a text .list (most lines are neither UTF-8 nor GBK text); "
+                         f"save it as UTF-8 text")
+    return "\n".join(lines)
+
+
 def read_list_text(path: Path) -> str:
-    raw = Path(path).read_bytes()
-    for encoding in ("utf-8-sig", "gb18030"):  # Chinese Windows tools may write GBK
-        try:
-            return raw.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise ValueError(f"{path} is neither UTF-8 nor GBK text; save it as UTF-8")
+    return decode_list_bytes(Path(path).read_bytes(), f".list file {Path(path).name!r}")
+
+
+def _line_problem(line: str) -> str | None:
+    if "\x00" in line:
+        return "contains NUL bytes (binary data, not text)"
+    if UNDECODABLE in line:
+        return "is neither UTF-8 nor GBK text; save the list as UTF-8"
+    return None
 
 
 def parse_list(content: str) -> tuple[list[ListEntry], list[LineError]]:
@@ -42,6 +78,10 @@ def parse_list(content: str) -> tuple[list[ListEntry], list[LineError]]:
     for number, raw in enumerate(content.lstrip("\ufeff").splitlines(), start=1):
         line = raw.strip()
         if not line:
+            continue
+        problem = _line_problem(line)
+        if problem:
+            errors.append(LineError(number, problem))
             continue
         fields = line.split("|", 3)  # the text itself may contain '|'
         if len(fields) < 4:
@@ -52,7 +92,7 @@ def parse_list(content: str) -> tuple[list[ListEntry], list[LineError]]:
         if not audio:
             errors.append(LineError(number, "empty audio path"))
         elif lang is None:
-            errors.append(LineError(number, f"unknown language code {lang_raw!r}"))
+            errors.append(LineError(number, f"unknown language code {shorten(lang_raw, 40)!r}"))
         elif not text:
             errors.append(LineError(number, "empty text"))
         else:

@@ -9,6 +9,9 @@ MAX_LENGTH = 100
 ILLEGAL_CHARACTERS = '<>:"/\\|?*'
 _RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)), *(f"LPT{i}" for i in range(1, 10))}
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+# Invisible direction marks make a folder name display as something else (U+202E turns
+# "abc-exe.wav" around); they have no place in a name a person reads.
+_BIDI = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
 
 class InvalidRoleName(InputError):
@@ -28,6 +31,8 @@ def validate_part(value: str, what: str) -> str:
         raise InvalidRoleName(f"{what} {value!r} contains {' '.join(bad)}, not allowed in folder names (<>:\"/\\|?*)")
     if _CONTROL.search(value):
         raise InvalidRoleName(f"{what} {value!r} contains control characters")
+    if _BIDI.search(value):
+        raise InvalidRoleName(f"{what} {value!r} contains invisible text-direction characters; type the name anew")
     if ".." in value:
         raise InvalidRoleName(f"{what} {value!r} contains '..'")
     if value.split(".")[0].upper() in _RESERVED:

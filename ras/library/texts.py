@@ -42,10 +42,17 @@ def ensure_default_texts(*, ws: Workspace) -> None:
         session.commit()
 
 
+# A test text is one comparison job's input; a book chapter belongs in the long text tab.
+MAX_TEST_TEXT_CHARS = 2000
+
+
 def add_text(*, ws: Workspace, content: str, lang: str, category: str = "") -> int:
     content = (content or "").strip()
     if not content:
         raise InputError("the test text is empty; type a sentence to synthesize")
+    if len(content) > MAX_TEST_TEXT_CHARS:
+        raise InputError(f"the test text has {len(content)} characters; at most {MAX_TEST_TEXT_CHARS} "
+                         f"(read longer texts in the long text tab)")
     text = TestText(content=content, lang=require_lang(lang), category=(category or "").strip())
     with ws.main_session() as session:
         session.add(text)

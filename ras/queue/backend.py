@@ -6,6 +6,7 @@ from pathlib import Path
 
 from gsv_integration import weights as gsv_weights
 from gsv_integration.engine import Engine
+from ras.server_paths import check_path
 from ras.settings import Settings
 
 
@@ -99,6 +100,8 @@ class Backend:
         """A model's file path or its listed name -> the absolute file; clear error otherwise."""
         path = Path(value)
         if path.is_absolute() or path.exists():
+            roots = None if self.settings.server_paths_allowed else self.model_roots()
+            check_path(path, roots=roots, what=f"{kind} weights file")
             return gsv_weights.describe_weight(path, kind=kind)["file"]
         models = gsv_weights.list_weights(self.model_roots())[kind]
         for entry in models:

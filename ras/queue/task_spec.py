@@ -32,6 +32,8 @@ PARAMETERS: dict[str, tuple[str, type]] = {
     "super_sampling": ("super_sampling", bool),
 }
 COMBINE_MODES = ("each", "grid")
+SPEC_KEYS = ("name", "clip_ids", "text_ids", "base", "vary", "combine")
+MAX_PARAM_SETS = 100_000  # counted before a grid is built: 1000 values of four parameters would fill the memory
 
 
 class SpecError(InputError):
@@ -66,11 +68,22 @@ def parse_values(text: str, param: str) -> list:
         parts = text.split(":")
         if len(parts) != 3:
             raise SpecError(f"{param}: a range is start:stop:step, got {text!r}")
-        return expand_range(param, *(float(p) for p in parts))
+        return expand_range(param, *(_number(param, p) for p in parts))
     return [coerce(param, item.strip()) for item in text.replace("，", ",").split(",") if item.strip()]
 
 
+def _number(param: str, value) -> float:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        number = math.nan
+    if not math.isfinite(number):
+        raise SpecError(f"{param}: a range takes finite numbers, got {str(value)[:40]!r}")
+    return number
+
+
 def expand_range(param: str, start: float, stop: float, step: float) -> list:
+    start, stop, step = (_number(param, v) for v in (start, stop, step))
     if step <= 0:
         raise SpecError(f"{param}: the range step must be positive")
     count = math.floor((stop - start) / step + 1e-9) + 1
@@ -96,18 +109,21 @@ def coerce(param: str, value):
             return bool(value)
         if kind is int:
             number = float(value)
-            if number != int(number):
+            if not math.isfinite(number) or number != int(number) or isinstance(value, bool):
                 raise ValueError
             return int(number)
         if kind is float:
-            return float(value)
+            number = float(value)
+            if not math.isfinite(number) or isinstance(value, bool):
+                raise ValueError
+            return number
         if kind is list:
             if not isinstance(value, (list, tuple)):
                 raise ValueError
             return [int(v) for v in value]
         return str(value)
-    except (TypeError, ValueError):
-        raise SpecError(f"{param}: {value!r} is not a valid {kind.__name__}") from None
+    except (TypeError, ValueError, OverflowError):
+        raise SpecError(f"{param}: {str(value)[:60]!r} is not a valid {kind.__name__}") from None
 
 
 def check_parameters(params: dict) -> None:
@@ -121,7 +137,10 @@ def check_parameters(params: dict) -> None:
 
 def _values_of(param: str, values) -> list:
     if isinstance(values, dict):  # {"start", "stop", "step"}
-        return expand_range(param, float(values["start"]), float(values["stop"]), float(values["step"]))
+        missing = [k for k in ("start", "stop", "step") if k not in values]
+        if missing:
+            raise SpecError(f"vary.{param}: a range needs start, stop and step (missing {', '.join(missing)})")
+        return expand_range(param, values["start"], values["stop"], values["step"])
     if isinstance(values, str):
         return parse_values(values, param)
     if not isinstance(values, (list, tuple)):
@@ -147,13 +166,19 @@ def expand_spec(spec: dict) -> ExpandedSpec:
         raise SpecError("the task spec must be a JSON object")
     combine = spec.get("combine") or "each"
     if combine not in COMBINE_MODES:
-        raise SpecError(f"combine must be 'each' or 'grid', got {combine!r}")
+        raise SpecError(f"combine must be 'each' or 'grid', got {str(combine)[:40]!r}")
+    for key in ("base", "vary"):
+        if not isinstance(spec.get(key) or {}, dict):
+            raise SpecError(f"{key} must be an object of parameter: value")
     base = {k: coerce(k, v) for k, v in (spec.get("base") or {}).items() if v is not None}
     vary = {k: _values_of(k, v) for k, v in (spec.get("vary") or {}).items()}
     vary = {k: list(dict.fromkeys(map(_hashable, v))) for k, v in vary.items()}
     empty = [k for k, v in vary.items() if not v]
     if empty:
         raise SpecError(f"no values given for varied parameter(s) {', '.join(empty)}")
+    sets = math.prod(len(v) for v in vary.values()) if combine == "grid" else sum(len(v) for v in vary.values())
+    if sets > MAX_PARAM_SETS:
+        raise SpecError(f"the varied values make {sets} parameter sets; at most {MAX_PARAM_SETS}: vary fewer values")
     param_sets = _combine(base, {k: [_unhashable(x) for x in v] for k, v in vary.items()}, combine)
     for params in param_sets:
         check_parameters(params)

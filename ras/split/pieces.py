@@ -19,7 +19,8 @@ from sqlmodel import select
 from ras.split import cut_points as splitting
 from ras.audio.files import bytes_hash, write_atomic
 from ras.library.clips import clip_audio_path, get_clip
-from ras.library.importer import AUDIO_SUBDIR, is_reference_length
+from ras.library.clip_checks import is_reference_length
+from ras.library.importer import AUDIO_SUBDIR
 from ras.model_cache import ModelCache
 from ras.store.main_tables import utcnow
 from ras.store.role_tables import Clip

@@ -102,3 +102,45 @@ def test_a_failure_mid_import_leaves_no_clip_and_no_copied_file(ws, tmp_path, mo
         importer.import_list(ws=ws, role="女性-测试", list_path=listing)
     assert clips.list_clips(ws=ws, role="女性-测试")[0] == 0
     assert not list((tmp_path / "roles" / "女性-测试" / "audio").glob("*.wav"))
+
+
+def test_transcripts_implausible_for_their_duration_are_imported_invalid_with_the_reason(ws, tmp_path):
+    write_tone(tmp_path / "a.wav", 4.0, seed=21)
+    write_tone(tmp_path / "b.wav", 5.0, seed=22)
+    listing = tmp_path / "t.list"
+    listing.write_text(f"a.wav|s|zh|{'字' * 200_000}\nb.wav|s|en|a sentence that fits five seconds\n",
+                       encoding="utf-8")
+    assert importer.import_list(ws=ws, role="女性-测试", list_path=listing).imported == 2
+    _, found = clips.list_clips(ws=ws, role="女性-测试", sort="duration")
+    assert [c["valid"] for c in found] == [False, True]
+    assert "200000 characters, implausible for 4.0 s" in found[0]["invalid_reason"] and found[1]["invalid_reason"] == ""
+    with pytest.raises(ValueError, match="implausible for this 5.0 s clip"):
+        clips.update_clip(ws=ws, role="女性-测试", clip_id=found[1]["id"], text="x" * 5000)
+
+
+def test_empty_nan_and_hours_long_audio_are_bad_lines_and_empty_lists_are_refused(ws, tmp_path):
+    import numpy as np
+
+    (tmp_path / "zero.wav").write_bytes(b"")
+    samples = np.zeros(16000 * 4, dtype=np.float32)
+    samples[100] = np.nan
+    soundfile.write(str(tmp_path / "nan.wav"), samples, 16000, subtype="FLOAT")
+    soundfile.write(str(tmp_path / "long.wav"), np.zeros(8000 * 60 * 25, dtype=np.int16), 8000)
+    listing = tmp_path / "bad.list"
+    listing.write_text("zero.wav|s|en|a\nnan.wav|s|en|b\nlong.wav|s|en|c\n", encoding="utf-8")
+    report = importer.import_list(ws=ws, role="女性-测试", list_path=listing)
+    reasons = [e["reason"] for e in report.errors]
+    assert report.imported == 0 and len(reasons) == 3
+    assert "empty (0 bytes)" in reasons[0] and "NaN" in reasons[1] and "25 minutes long" in reasons[2]
+    (tmp_path / "empty.list").write_bytes(b"")
+    with pytest.raises(ValueError, match="is empty"):
+        importer.import_list(ws=ws, role="女性-测试", list_path=tmp_path / "empty.list")
+
+
+def test_outside_the_allowed_folders_audio_is_a_bad_line(ws, tmp_path):
+    write_tone(tmp_path / "private" / "a.wav", 4.0, seed=23)
+    listing = tmp_path / "p.list"
+    listing.write_text(f"{tmp_path / 'private' / 'a.wav'}|s|en|hello there\n", encoding="utf-8")
+    report = importer.import_list(ws=ws, role="女性-测试", list_path=listing, audio_roots=[tmp_path / "shared"])
+    assert report.imported == 0 and "outside the folders" in report.errors[0]["reason"]
+    assert importer.import_list(ws=ws, role="女性-测试", list_path=listing, audio_roots=[tmp_path]).imported == 1

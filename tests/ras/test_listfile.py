@@ -1,6 +1,8 @@
 from pathlib import Path
 
-from ras.library.listfile import candidate_paths, parse_list, read_list_text, resolve_audio
+import pytest
+
+from ras.library.listfile import candidate_paths, decode_list_bytes, parse_list, read_list_text, resolve_audio
 
 
 def test_bom_crlf_blank_lines_and_upper_case_codes(tmp_path):
@@ -67,3 +69,24 @@ def test_locale_style_codes_are_understood():
     assert [normalize_lang(c) for c in ("ZH-CN", "en_US", "ja-JP", "ko-KR", "zh-HK", "All_Zh")] == \
         ["zh", "en", "ja", "ko", "yue", "all_zh"]
     assert normalize_lang("fr") is None
+
+
+def test_lists_mixing_utf8_and_gbk_lines_read_each_line_right():
+    raw = "a.wav|s|zh|第一行 UTF-8\n".encode("utf-8") + "b.wav|s|zh|第二行 GBK\n".encode("gbk")
+    entries, errors = parse_list(decode_list_bytes(raw))
+    assert [e.text for e in entries] == ["第一行 UTF-8", "第二行 GBK"] and errors == []
+
+
+def test_notepad_unicode_is_read_and_empty_or_binary_files_are_refused():
+    utf16 = b"\xff\xfe" + "a.wav|s|en|hello\n".encode("utf-16-le")
+    assert parse_list(decode_list_bytes(utf16))[0][0].text == "hello"
+    for raw, message in ((b"", "is empty"), (b" \r\n\n", "is empty"), (bytes(range(256)) * 16, "binary data"),
+                         (b"RIFF\x00\x00\x00\x00WAVEfmt \x10\x00\x00\x00" * 50, "binary data")):
+        with pytest.raises(ValueError, match=message):
+            decode_list_bytes(raw)
+
+
+def test_a_line_with_a_nul_byte_is_reported_with_its_reason():
+    entries, errors = parse_list("a.wav|s|en|fine\nb.wav|s|en|bro\x00ken\n")
+    assert [e.line for e in entries] == [1]
+    assert errors[0].line == 2 and "NUL" in errors[0].reason
