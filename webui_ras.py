@@ -105,7 +105,8 @@ def make_context(settings: Settings) -> UIContext:
     ws = Workspace(settings.roles_dir, settings.main_db_path)
     ensure_default_texts(ws=ws)
     backend = Backend(settings, log_dir=settings.roles_dir.parent / "logs")
-    analyzer = Analyzer(ws, sv_model=settings.sv_model, asr_model=settings.asr_model, gsv_root=settings.gsv_root)
+    analyzer = Analyzer(ws, sv_model=settings.sv_model, asr_model=settings.asr_model, gsv_root=settings.gsv_root,
+                        asr_device=settings.asr_device)
     runner = Runner(ws, backend.make_engines, job_timeout=settings.job_timeout, on_result=analyzer.submit)
     runner.add_result_listener(lambda role, job_id: long_text_runs.after_result(ws, role, job_id))
     return UIContext(settings=settings, ws=ws, i18n=I18nAuto(settings.lang),
