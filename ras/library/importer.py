@@ -21,9 +21,12 @@ class ImportReport:
     imported: int = 0
     duplicates: int = 0
     errors: list[dict] = field(default_factory=list)
+    # lines whose audio was not beside the list: {"line", "listed", "found_at"}
+    found_elsewhere: list[dict] = field(default_factory=list)
 
     def as_dict(self) -> dict:
-        return {"imported": self.imported, "duplicates": self.duplicates, "errors": self.errors}
+        return {"imported": self.imported, "duplicates": self.duplicates, "errors": self.errors,
+                "found_elsewhere": self.found_elsewhere}
 
 
 def is_reference_length(duration: float) -> bool:
@@ -85,6 +88,8 @@ def _clip_row(entry: ListEntry, list_path: Path, role_dir: Path, copy_audio: boo
     except AudioUnreadable as exc:
         report.errors.append({"line": entry.line, "reason": str(exc)})
         return None
+    if not source.resolve().is_relative_to(list_path.parent.resolve()):
+        report.found_elsewhere.append({"line": entry.line, "listed": entry.audio, "found_at": str(source.resolve())})
     digest = bytes_hash(data)
     if digest in known:
         report.duplicates += 1

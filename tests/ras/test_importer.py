@@ -102,3 +102,19 @@ def test_a_failure_mid_import_leaves_no_clip_and_no_copied_file(ws, tmp_path, mo
         importer.import_list(ws=ws, role="女性-测试", list_path=listing)
     assert clips.list_clips(ws=ws, role="女性-测试")[0] == 0
     assert not list((tmp_path / "roles" / "女性-测试" / "audio").glob("*.wav"))
+
+
+def test_gsv_root_relative_backslash_paths_import_without_gsv_root(tmp_path, ws):
+    """GPT-SoVITS's ASR writes output/asr_opt/x.list with lines relative to its own folder."""
+    root = tmp_path / "GPT-SoVITS"
+    slices = root / "output" / "slicer_opt"
+    slices.mkdir(parents=True)
+    for seed, name in enumerate(("a.wav", "b.wav")):
+        write_tone(slices / name, 4.0, seed=70 + seed)
+    listing = root / "output" / "asr_opt" / "slicer_opt.list"
+    listing.parent.mkdir(parents=True)
+    listing.write_text("output\\slicer_opt\\a.wav|spk|ZH|第一句\noutput\\slicer_opt\\b.wav|spk|ZH|第二句\n",
+                       encoding="utf-8")
+    report = importer.import_list(ws=ws, role="女性-测试", list_path=listing).as_dict()
+    assert report["imported"] == 2 and report["errors"] == []
+    assert [e["found_at"] for e in report["found_elsewhere"]] == [str((slices / n).resolve()) for n in ("a.wav", "b.wav")]
