@@ -23,7 +23,7 @@ from ras.queue.backend import Backend
 from ras.queue.runner import Runner
 from ras.settings import Settings, parse_settings
 from ras.store.workspace import Workspace
-from tabs import (api, api_classify, api_products, api_tasks, classify, clips, evaluate, header, importing, infer,
+from tabs import (api, api_classify, api_products, api_status, api_tasks, classify, clips, evaluate, header, importing, infer,
                   long_text, products, roles, split, task, texts)
 from tabs.common import Page, UIContext
 
@@ -44,7 +44,7 @@ TABS = (
     TabEntry("split", "split", "切分", split), TabEntry("products", "products", "成品", products),
 )
 SUB_TABS = {"roles": (("clips", clips),)}  # built inside another tab's page
-API_MODULES = (api, api_classify, api_tasks, api_products)
+API_MODULES = (api, api_classify, api_tasks, api_products, api_status)
 
 
 @dataclass

@@ -36,9 +36,23 @@ class Analyzer:
         self._encoder_lock = threading.Lock()
         self._encoder = None
         self._encoder_error: str | None = None
+        self._backlog, self._backlog_lock = 0, threading.Lock()
 
     def submit(self, role: str, job_id: int) -> Future:
-        return self._pool.submit(self._analyze_logged, role, job_id)
+        with self._backlog_lock:
+            self._backlog += 1
+        future = self._pool.submit(self._analyze_logged, role, job_id)
+        future.add_done_callback(self._one_done)
+        return future
+
+    def _one_done(self, _future: Future) -> None:
+        with self._backlog_lock:
+            self._backlog -= 1
+
+    @property
+    def backlog(self) -> int:
+        """Results waiting for (or in) analysis."""
+        return self._backlog
 
     def submit_pending(self, role: str) -> int:
         """Results that landed while no analysis ran (e.g. before a restart)."""
