@@ -17,6 +17,7 @@ from sqlalchemy import func, insert, or_
 from sqlmodel import col, select
 
 from ras.audio.files import atomic_target
+from ras.audio.wav_tags import embed_settings
 from ras.audio.join import join_wavs
 from ras.store.db import get_row
 from ras.languages import require_lang
@@ -256,12 +257,20 @@ def export_part(*, ws: Workspace, role: str, part_id: int) -> Path:
     role_dir = ws.role_dir(role)
     with ws.role_session(role) as session:
         part = get_row(session, LongTextPart, part_id, "long-text part", role)
+        param_set = session.get(ParamSet, part.param_set_id)
+        run = session.get(LongTextRun, part.run_id)
     if not part.joined_path or not (role_dir / part.joined_path).is_file():
         raise ValueError(f"part {part_id} has no joined audio yet: wait until all its sentences are done")
     wav = role_dir / part.joined_path
     listing = wav.with_suffix(".json")
     target = wav.with_name(f"{wav.stem}_export.zip")
+    name = f"long_text_{part.run_id}_{part.id}"
+    sentences = json.loads(listing.read_text(encoding="utf-8"))
+    settings = {"role": role, "run_id": part.run_id, "part_id": part.id, "clip_id": part.clip_id,
+                "text": run.text if run else "", "text_lang": run.text_lang if run else "",
+                "params": json.loads(param_set.params_json) if param_set else {}, "sentences": sentences}
     with atomic_target(target) as temp, zipfile.ZipFile(temp, "w", zipfile.ZIP_DEFLATED) as archive:
-        archive.write(wav, f"long_text_{part.run_id}_{part.id}.wav")
+        archive.writestr(f"{name}.wav", embed_settings(wav.read_bytes(), settings))
+        archive.writestr(f"{name}.json", json.dumps(settings, ensure_ascii=False, indent=2))
         archive.write(listing, "sentences.json")
     return target

@@ -79,5 +79,17 @@ def test_a_run_makes_one_job_per_sentence_per_configuration_and_joins_them(setup
         assert session.get(Clip, part["clip_id"]).long_text_score == 4
     exported = long_text.export_part(ws=ws, role=role, part_id=part["part_id"])
     with zipfile.ZipFile(exported) as archive:
-        assert set(archive.namelist()) == {f"long_text_{started['run_id']}_{part['part_id']}.wav", "sentences.json"}
+        name = f"long_text_{started['run_id']}_{part['part_id']}"
+        assert set(archive.namelist()) == {f"{name}.wav", f"{name}.json", "sentences.json"}
         assert len(json.loads(archive.read("sentences.json"))["sentences"]) == 3
+        embedded = embed_settings_read(archive.read(f"{name}.wav"), tmp_path)
+        assert embedded == json.loads(archive.read(f"{name}.json"))  # the wav says what its sidecar says
+        assert len(embedded["sentences"]["sentences"]) == 3 and embedded["text"]
+
+
+def embed_settings_read(wav_bytes: bytes, folder) -> dict:
+    from ras.audio.wav_tags import read_settings
+
+    path = folder / "exported_part.wav"
+    path.write_bytes(wav_bytes)
+    return read_settings(path)
