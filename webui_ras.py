@@ -25,8 +25,8 @@ from ras.queue.backend import Backend
 from ras.queue.runner import Runner
 from ras.settings import Settings, parse_settings
 from ras.store.workspace import Workspace
-from tabs import (ab, api, api_ab, api_classify, api_products, api_tasks, classify, clips, evaluate, header,
-                  importing, infer, long_text, products, roles, split, task, texts)
+from tabs import (ab, api, api_ab, api_classify, api_products, api_status, api_tasks, classify, clips, evaluate,
+                  header, importing, infer, long_text, products, roles, split, task, texts)
 from tabs.common import Page, UIContext
 
 @dataclass(frozen=True)
@@ -47,7 +47,7 @@ TABS = (
     TabEntry("split", "split", "切分", split), TabEntry("products", "products", "成品", products),
 )
 SUB_TABS = {"roles": (("clips", clips),)}  # built inside another tab's page
-API_MODULES = (api, api_classify, api_tasks, api_products, api_ab)
+API_MODULES = (api, api_classify, api_tasks, api_products, api_ab, api_status)
 
 
 @dataclass
@@ -112,7 +112,8 @@ def make_context(settings: Settings) -> UIContext:
     ws = Workspace(settings.roles_dir, settings.main_db_path)
     ensure_default_texts(ws=ws)
     backend = Backend(settings, log_dir=settings.roles_dir.parent / "logs")
-    analyzer = Analyzer(ws, sv_model=settings.sv_model, asr_model=settings.asr_model, gsv_root=settings.gsv_root)
+    analyzer = Analyzer(ws, sv_model=settings.sv_model, asr_model=settings.asr_model, gsv_root=settings.gsv_root,
+                        asr_device=settings.asr_device)
     runner = Runner(ws, backend.make_engines, job_timeout=settings.job_timeout, on_result=analyzer.submit)
     runner.add_result_listener(lambda role, job_id: long_text_runs.after_result(ws, role, job_id))
     analyzer.add_listener(lambda role, job_id: long_text_runs.after_analysis(ws, runner, role, job_id))

@@ -20,6 +20,7 @@ from sqlmodel import col, select
 
 from gsv_integration.request import SynthesisRequest
 from ras.audio.files import atomic_target
+from ras.audio.wav_tags import embed_settings
 from ras.errors import InputError, NotFound
 from ras.library.clips import clip_audio_path
 from ras.long_text.autopilot import Gate, Take, best_take, checked_max_tries, passes, rate_range
@@ -225,12 +226,15 @@ def export_files(ws: Workspace, role: str, product: Product) -> dict[str, bytes 
     body.update(text="你好，这是一段测试语音。" if product.prompt_lang in ("zh", "all_zh") else "Hello, this is a test.",
                 text_lang=product.prompt_lang, media_type="wav")
     folder = f"gsvi/{_safe_name(product.name)}"
+    dump = lambda data: json.dumps(data, ensure_ascii=False, indent=2).encode("utf-8")
     gsvi = {"version": "1.0.1", "software_version": "1.1", "gpt_path": product.gpt_weights,
             "sovits_path": product.sovits_weights, "简介": f"RAS product {product.name} (role {role})",
             "emotion_list": {"default": {"ref_wav_path": ref.name, "prompt_text": product.prompt_text,
                                          "prompt_language": GSVI_LANGUAGE.get(product.prompt_lang, "多语种混合")}}}
-    files: dict[str, bytes | Path] = {ref.name: ref, **{p.name: p for p in aux}, f"{folder}/{ref.name}": ref}
-    dump = lambda data: json.dumps(data, ensure_ascii=False, indent=2).encode("utf-8")
+    # the reference wav carries the product's settings too, so a copy passed around alone still says them
+    tagged_ref = embed_settings(ref.read_bytes(), settings) if ref.suffix.lower() == ".wav" else ref
+    files: dict[str, bytes | Path] = {ref.name: tagged_ref, **{p.name: p for p in aux},
+                                      f"{folder}/{ref.name}": tagged_ref, f"{ref.stem}.json": dump(settings)}
     files.update({"settings.json": dump(settings), "api_v2_request.json": dump(body),
                   "curl.txt": curl_lines(product, body).encode("utf-8"), f"{folder}/infer_config.json": dump(gsvi),
                   "README.txt": EXPORT_README.format(name=product.name, folder=folder).encode("utf-8")})

@@ -4,10 +4,12 @@ from __future__ import annotations
 import json
 import statistics
 from dataclasses import dataclass
+from pathlib import Path
 
 from sqlalchemy import func
 from sqlmodel import col, select
 
+from ras.audio.wav_tags import write_tagged_copy
 from ras.store.db import get_row
 from ras.store.main_tables import utcnow
 from ras.store.role_tables import JOB_STATUSES, Clip, Job, LongTextPart, ParamSet
@@ -144,6 +146,22 @@ def get_result(*, ws: Workspace, role: str, result_id: int) -> dict:
         job = get_row(session, Job, result_id, "result", role)
         ps = session.get(ParamSet, job.param_set_id)
     return result_as_dict(ws, role, job, json.loads(ps.params_json), ps.label)
+
+
+EXPORT_SUBDIR = "exports"
+
+
+def export_result(*, ws: Workspace, role: str, result_id: int) -> Path:
+    """A copy of a finished result's wav carrying its text and parameters (in the file and a sidecar JSON)."""
+    with ws.role_session(role) as session:
+        job, request = finished_result(session, role, result_id)
+    source = ws.role_dir(role) / job.result_path
+    if not source.is_file():
+        raise FileNotFoundError(f"audio of result {result_id} is missing: {source}")
+    settings = {"role": role, "result_id": job.id, "text": job.text, "text_lang": job.text_lang,
+                "clip_id": job.clip_id, "params": request}
+    target = ws.role_dir(role) / EXPORT_SUBDIR / f"result_{job.id}.wav"
+    return write_tagged_copy(source, target, settings)[0]
 
 
 def finished_result(session, role: str, result_id: int) -> tuple[Job, dict]:

@@ -29,6 +29,7 @@ class Settings:
     job_timeout: float | None = None  # None: scales with the median job time
     sv_model: Path | None = None
     asr_model: Path | None = None
+    asr_device: str = "cpu"
     max_jobs_per_task: int = 20_000
     allow_server_paths: bool = False
     extra: dict = field(default_factory=dict)
@@ -70,7 +71,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--torch-threads", type=int, help="CPU threads per local worker")
     p.add_argument("--job-timeout", type=float, help="seconds before a silent job counts as hung")
     p.add_argument("--sv-model", type=Path, help="local speaker-verification model folder")
-    p.add_argument("--asr-model", type=Path, help="local faster-whisper model folder")
+    p.add_argument("--asr-model", type=Path, help="local faster-whisper model folder (else found per language)")
+    p.add_argument("--asr-device", default="cpu", help="cpu, cuda or cuda:N for speech recognition")
     p.add_argument("--max-jobs", type=int, default=20_000, help="largest task allowed")
     p.add_argument("--allow-server-paths", action="store_true",
                    help="with --share, still accept file paths on this machine in requests")
@@ -92,5 +94,6 @@ def parse_settings(argv: list[str] | None = None) -> Settings:
         weights_dirs=tuple(d.resolve() for d in args.weights_dir), workers=args.workers,
         gsv_device=args.gsv_device, torch_threads=args.torch_threads,
         job_timeout=args.job_timeout, sv_model=args.sv_model, asr_model=args.asr_model,
+        asr_device=args.asr_device,
         max_jobs_per_task=args.max_jobs, allow_server_paths=args.allow_server_paths,
     )

@@ -8,6 +8,7 @@ from __future__ import annotations
 import gradio as gr
 
 from ras.classify import groups as classify_service
+from ras.metrics.asr import AsrConfig
 from ras.split import pieces as split_service
 from tabs.common import UIContext, ui_action
 
@@ -47,7 +48,8 @@ def register(ctx: UIContext) -> None:
     @ui_action(i18n, "切分失败")
     def split_clip(role: str, clip_id: int, min_silence_ms: int = 300, transcribe: bool = False) -> dict:
         return split_service.split_clip(ws=ws, role=role, clip_id=int(clip_id), min_silence_ms=int(min_silence_ms),
-                                        transcribe=bool(transcribe), asr_model=settings.asr_model)
+                                        transcribe=bool(transcribe),
+                                        asr_model=AsrConfig.from_settings(settings))
 
     @ui_action(i18n, "检测切分点失败")
     def propose_split(role: str, clip_id: int, min_silence_ms: int = 300) -> dict:

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 
 import gradio as gr
 
+from ras.status import machine_status
 from tabs.common import Page, UIContext, ui_action
 from tabs.widgets import on_each, refresh_button, refreshed_roles, role_choices
 
@@ -13,6 +14,8 @@ from tabs.widgets import on_each, refresh_button, refreshed_roles, role_choices
 class HeaderTab:
     role: gr.Dropdown
     refresh: gr.Button
+    status: gr.Markdown
+    status_refresh: gr.Button
 
 
 def build(ctx: UIContext) -> HeaderTab:
@@ -25,7 +28,24 @@ def build(ctx: UIContext) -> HeaderTab:
             info=i18n("所有标签页都作用于这里选择的角色"), elem_id="header_role", scale=4,
         )
         refresh = refresh_button(i18n, "header_refresh", min_width=120)
-    return HeaderTab(role=role, refresh=refresh)
+    with gr.Accordion(i18n("本机状态"), open=False, elem_id="header_status_panel"):
+        status = gr.Markdown(elem_id="header_status")
+        status_refresh = refresh_button(i18n, "header_status_refresh", min_width=120)
+    return HeaderTab(role=role, refresh=refresh, status=status, status_refresh=status_refresh)
+
+
+def status_markdown(i18n, found: dict) -> str:
+    none = i18n("未找到")
+    engines = ", ".join(f"{e['name']} ({e['state']})" for e in found["engines"]) or none
+    weights = ", ".join(f"{version}: {count}" for version, count in found["weights"].items()) or none
+    asr = ", ".join(f"{lang}: {model or none}" for lang, model in found["asr"].items())
+    rows = [
+        (i18n("GPT-SoVITS 目录"), found["gsv_root"] or none), (i18n("GPT-SoVITS 版本"), found["gsv_version"] or none),
+        (i18n("推理引擎"), engines), (i18n("模型（按版本计数）"), weights), (i18n("语音识别模型"), asr),
+        (i18n("说话人模型"), found["speaker_model"]), (i18n("待分析结果"), found["analysis_backlog"]),
+        (i18n("角色目录剩余空间"), f"{found['disk_free_bytes'] / 1e9:.1f} GB"),
+    ]
+    return "  \n".join(f"**{name}**: `{value}`" for name, value in rows)
 
 
 def wire(tab: HeaderTab, ctx: UIContext, page: Page) -> None:
@@ -35,3 +55,10 @@ def wire(tab: HeaderTab, ctx: UIContext, page: Page) -> None:
 
     # on load too: a reopened page sees roles made since start-up
     on_each((tab.refresh.click, page.app.load), refresh, tab.role, tab.role)
+
+    @ui_action(ctx.i18n, "读取状态失败")
+    def show_status():
+        found = machine_status(settings=ctx.settings, backend=ctx.backend, runner=ctx.runner, analyzer=ctx.analyzer)
+        return status_markdown(ctx.i18n, found)
+
+    on_each((tab.status_refresh.click, page.app.load), show_status, None, tab.status)

@@ -41,6 +41,11 @@ def import_summary(i18n, report: dict) -> str:
            f"{i18n('错误行')} {len(report['errors'])}"
     if report["imported"] == 0 and report["duplicates"] and not report["errors"]:
         text += f" · {i18n('该文件已导入过，没有新音频')}"
+    elsewhere = report.get("found_elsewhere", [])
+    if elsewhere:  # found by searching around the list: say where, so a wrong match can be spotted
+        shown = "  \n".join(f"{e['line']}: `{e['listed']}` → `{e['found_at']}`" for e in elsewhere[:20])
+        more = f"  \n… +{len(elsewhere) - 20}" if len(elsewhere) > 20 else ""
+        text += f"  \n{i18n('以下音频不在列表文件旁，在这里找到')}:  \n{shown}{more}"
     return text
 
 

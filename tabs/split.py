@@ -5,6 +5,7 @@ from dataclasses import dataclass
 
 import gradio as gr
 
+from ras.metrics.asr import AsrConfig
 from ras.split import pieces as split_service
 from tabs.common import Page, UIContext, keep_choice, require_role, selected_row, ui_action
 from tabs.widgets import PRIVATE, on_each, refresh_button
@@ -56,7 +57,7 @@ def build(ctx: UIContext) -> SplitTab:
         preview = gr.Button(i18n("试听"), elem_id="split_preview")
         piece_audio = gr.Audio(label=i18n("片段试听"), type="numpy", interactive=False, elem_id="split_piece_audio")
     gr.Markdown(i18n("### 4. 保存为新音频"))
-    has_asr = ctx.settings.asr_model is not None
+    has_asr = any(AsrConfig.from_settings(ctx.settings).models_by_language().values())
     with gr.Row():
         transcribe = gr.Checkbox(label=i18n("用语音识别模型转写各段"), value=False, interactive=has_asr,
                                  info=i18n("需要用 --asr-model 目录 启动 RAS") if not has_asr else None,
@@ -130,7 +131,7 @@ def wire(tab: SplitTab, ctx: UIContext, page: Page) -> None:
     def save(role, clip_id, table, transcribe, min_silence):
         role = require_role(i18n, role)
         pieces = table_pieces(table)
-        transcriber = split_service.transcriber_for(ctx.settings.asr_model) if transcribe else None
+        transcriber = split_service.transcriber_for(AsrConfig.from_settings(ctx.settings)) if transcribe else None
         saved = split_service.save_pieces(
             ws=ctx.ws, role=role, clip_id=chosen(clip_id), pieces=pieces, min_silence_ms=int(min_silence),
             texts=None if transcribe else [p["text"] for p in pieces], transcriber=transcriber)

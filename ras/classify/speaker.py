@@ -44,6 +44,14 @@ def load_encoder(model_dir: str | None = None, *, gsv_root: str | None = None):
     return _encoders.get((kind, location), lambda: _build_encoder(kind, location, gsv_root))
 
 
+def find_gsv_sv_checkpoint(gsv_root: str | Path | None) -> Path | None:
+    """GPT-SoVITS v2Pro's speaker-verification checkpoint under its root, when installed."""
+    if not gsv_root:
+        return None
+    ckpt = Path(gsv_root) / "GPT_SoVITS" / "pretrained_models" / "sv" / GSV_SV_CKPT
+    return ckpt if ckpt.is_file() else None
+
+
 def clear_encoder_cache() -> None:
     """Forget loaded encoders (tests; freeing memory after a classify run)."""
     _encoders.clear()

@@ -34,10 +34,13 @@ class ImportReport:
     imported: int = 0
     duplicates: int = 0
     errors: list[dict] = field(default_factory=list)
+    # lines whose audio was not beside the list: {"line", "listed", "found_at"}
+    found_elsewhere: list[dict] = field(default_factory=list)
 
     def as_dict(self) -> dict:
         return {"imported": self.imported, "duplicates": self.duplicates,
-                "errors": self.errors[:MAX_REPORTED_ERRORS], "errors_total": len(self.errors)}
+                "errors": self.errors[:MAX_REPORTED_ERRORS], "errors_total": len(self.errors),
+                "found_elsewhere": self.found_elsewhere}
 
 
 def _no_usable_line(list_path: Path, errors: list[LineError]) -> ValueError:
@@ -153,6 +156,8 @@ def _clip_row(entry: ListEntry, list_path: Path, role_dir: Path, copy_audio: boo
         report.errors.append({"line": entry.line, "reason": str(exc)})
         return None
     sources_read.add(source)
+    if not source.resolve().is_relative_to(list_path.parent.resolve()):
+        report.found_elsewhere.append({"line": entry.line, "listed": entry.audio, "found_at": str(source.resolve())})
     digest = bytes_hash(data)
     if digest in known:
         report.duplicates += 1

@@ -12,6 +12,8 @@ from pathlib import Path, PurePosixPath, PureWindowsPath
 from ras.languages import normalize_lang
 from ras.library.clip_checks import shorten
 
+MAX_ANCESTORS = 4  # GPT-SoVITS writes lists two levels below its root (output/asr_opt)
+
 
 @dataclass(frozen=True)
 class ListEntry:
@@ -117,6 +119,9 @@ def candidate_paths(audio: str, *, list_dir: Path, gsv_root: Path | None) -> lis
     after the literal path, try it relative to the list and to the GPT-SoVITS root,
     then ever shorter tails of it (`D:\\GPT-SoVITS\\output\\slicer_opt\\a.wav`
     -> `output/slicer_opt/a.wav` -> `slicer_opt/a.wav` -> `a.wav`) in both folders.
+    GPT-SoVITS's slicer and ASR write paths relative to GPT-SoVITS's own folder
+    (`output\\slicer_opt\\a.wav` in `output/asr_opt/a.list`), so the whole relative
+    path is also tried from the list folder's ancestors, nearest first.
     """
     is_abs, parts = _path_parts(audio)
     if not parts:
@@ -125,7 +130,11 @@ def candidate_paths(audio: str, *, list_dir: Path, gsv_root: Path | None) -> lis
     found: list[Path] = []
     if is_abs and "\\" not in audio and ":" not in audio[:2]:
         found.append(Path(audio))
-    for start in range(len(parts)):
+    whole = Path(*parts)
+    found.extend(base / whole for base in bases)
+    if not is_abs:
+        found.extend(ancestor / whole for ancestor in list(Path(list_dir).parents)[:MAX_ANCESTORS])
+    for start in range(1, len(parts)):
         tail = Path(*parts[start:])
         found.extend(base / tail for base in bases)
     return list(dict.fromkeys(found))

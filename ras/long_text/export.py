@@ -13,6 +13,7 @@ import zipfile
 from pathlib import Path
 
 from ras.audio.files import atomic_target
+from ras.audio.wav_tags import embed_settings
 from ras.long_text import takes
 from ras.long_text.runs import get_run, sentence_with_takes
 from ras.store.db import get_row
@@ -57,26 +58,29 @@ def export_part(*, ws: Workspace, role: str, part_id: int) -> Path:
     if joined_takes != [c.id if c else None for c in chosen]:
         raise ValueError(f"the joined audio of part {part_id} is being rebuilt for new takes; export again in a moment")
     stem = f"long_text_{run.id}_{part.id}"
-    files: dict[str, Path | bytes] = {f"{stem}.wav": wav, "sentences.json": wav.with_suffix(".json")}
+    files: dict[str, Path | bytes] = {"sentences.json": wav.with_suffix(".json")}
     details = []
     for sentence, take in zip(shown, chosen):
         span = spans[sentence["index"]]
         name = f"sentences/{sentence['index'] + 1:03d}.wav"
         seed = takes.take_seed(take)
         seed = params.get("seed") if seed is None else seed
-        files[name] = role_dir / take.result_path
-        details.append({"index": sentence["index"], "text": sentence["text"], "start": span["start"],
+        detail = ({"index": sentence["index"], "text": sentence["text"], "start": span["start"],
                         "end": span["end"], "file": name, "result_id": take.id, "seed": seed,
                         "params": {**params, "seed": seed}, "auto_score": take.auto_score,
                         "flags": sentence["flags"], "needs_listening": sentence["needs_listening"],
                         "chosen_by_person": sentence["chosen_by_person"],
                         "tries": [{k: t[k] for k in ("result_id", "seed", "auto_score", "flags", "chosen", "reasons")}
                                   for t in sentence["tries"]]})
+        details.append(detail)
+        # every exported wav says what made it, in a chunk players ignore (ras.audio.wav_tags)
+        files[name] = embed_settings((role_dir / take.result_path).read_bytes(), detail)
     cues = [{"start": d["start"], "end": d["end"], "text": d["text"]} for d in details]
     summary = {"run_id": run.id, "part_id": part.id, "configuration": label, "text": run.text,
                "text_lang": run.text_lang, "params": params, "duration": listing["duration"],
                "sample_rate": listing["sample_rate"], "max_tries": run.max_tries, "gate": json.loads(gate.to_json()),
                "audio": f"{stem}.wav", "subtitles": f"{stem}.srt", "sentences": details}
+    files[f"{stem}.wav"] = embed_settings(wav.read_bytes(), summary)
     files[f"{stem}.srt"] = srt_text(cues).encode("utf-8")
     files["long_text.json"] = json.dumps(summary, ensure_ascii=False, indent=2).encode("utf-8")
     target = wav.with_name(f"{wav.stem}_export.zip")

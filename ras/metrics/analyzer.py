@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from sqlmodel import col, select
 
 from ras.library.clips import clip_audio_path
+from ras.metrics.asr import AsrConfig
 from ras.store.role_tables import Clip, Job
 from ras.store.workspace import Workspace
 
@@ -27,9 +28,10 @@ log = logging.getLogger("ras.metrics.analyzer")
 
 class Analyzer:
     def __init__(self, ws: Workspace, *, sv_model: Path | None = None, asr_model: Path | None = None,
-                 gsv_root: Path | None = None, metrics: bool = True):
+                 gsv_root: Path | None = None, metrics: bool = True, asr_device: str = "cpu"):
         self.ws = ws
         self.sv_model, self.asr_model, self.gsv_root = sv_model, asr_model, gsv_root
+        self.asr = AsrConfig(asr_model, gsv_root, asr_device)
         self.metrics = metrics
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ras-analysis")
         self._encoder_lock = threading.Lock()
@@ -40,9 +42,23 @@ class Analyzer:
     def add_listener(self, listener: Callable[[str, int], None]) -> None:
         """Called with (role, job_id) once a result's metrics are stored (or its analysis failed)."""
         self._listeners.append(listener)
+        self._backlog, self._backlog_lock = 0, threading.Lock()
 
     def submit(self, role: str, job_id: int) -> Future:
-        return self._pool.submit(self._analyze_logged, role, job_id)
+        with self._backlog_lock:
+            self._backlog += 1
+        future = self._pool.submit(self._analyze_logged, role, job_id)
+        future.add_done_callback(self._one_done)
+        return future
+
+    def _one_done(self, _future: Future) -> None:
+        with self._backlog_lock:
+            self._backlog -= 1
+
+    @property
+    def backlog(self) -> int:
+        """Results waiting for (or in) analysis."""
+        return self._backlog
 
     def submit_pending(self, role: str) -> int:
         """Results that landed while no analysis ran (e.g. before a restart)."""
@@ -90,11 +106,13 @@ class Analyzer:
             if job is None or job.status != "done":
                 return
             wav = role_dir / job.result_path
-            ref = clip_audio_path(self.ws, role, session.get(Clip, job.clip_id))
+            clip = session.get(Clip, job.clip_id)
+            ref = clip_audio_path(self.ws, role, clip)
+            prompt_text = clip.text if clip is not None else ""
         if self.metrics:
             audio = load_mono(wav)  # decoded once for the picture and the metrics
             png = render_spectrogram(wav, audio=audio)
-            report = self.analyze_file(wav, job.text, job.text_lang, ref, audio=audio)
+            report = self.analyze_file(wav, job.text, job.text_lang, ref, audio=audio, prompt_text=prompt_text)
         else:
             png, report = render_spectrogram(wav), None
         with self.ws.role_session(role) as session:
@@ -109,8 +127,9 @@ class Analyzer:
             session.commit()
 
     def analyze_file(self, wav: Path, text: str, text_lang: str, ref: Path | None,
-                     audio: tuple[np.ndarray, int] | None = None) -> dict:
-        """Metrics of one wav; audio is its (samples, rate) when already decoded."""
+                     audio: tuple[np.ndarray, int] | None = None, prompt_text: str = "") -> dict:
+        """Metrics of one wav; audio is its (samples, rate) when already decoded; prompt_text is the
+        reference's own text (a take opening with it gets text_leak)."""
         from ras.audio.load import load_mono
         from ras.metrics import analyze_samples
         from ras.metrics.score_weights import load_weights
@@ -119,8 +138,8 @@ class Analyzer:
         encoder = self.speaker_encoder() if ref is not None else None
         report = analyze_samples(samples, sr, text, text_lang, ref_path=str(ref) if ref else None,
                                  speaker_encoder=encoder,
-                                 asr_model_dir=str(self.asr_model) if self.asr_model else None,
-                                 weights=load_weights(ws=self.ws))
+                                 asr_model_dir=self.asr.model_for(text_lang), asr_device=self.asr.device,
+                                 prompt_text=prompt_text, weights=load_weights(ws=self.ws))
         if encoder is None and ref is not None and self._encoder_error:
             report["missing"]["speaker_similarity"] = self._encoder_error
         return report

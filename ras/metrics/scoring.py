@@ -24,7 +24,8 @@ DEFAULT_WEIGHTS (points lost at full severity), override any through `weights`:
   low_quality 15      DNSMOS OVRL 3.0 -> 1.5 (continuous: also orders clean takes)
   noisy_background 15 DNSMOS BAK 2.6 -> 2.0
   voice_drift 35      speaker similarity to the reference 0.75 -> 0.60
-  asr_mismatch 40     character error rate 0.10 -> 0.40
+  wrong_words 40      character error rate 0.10 -> 0.40
+  text_leak 40        take opens with the reference's prompt text (prompt_leak) 0.1 -> 0.3
   no_speech 100       sound (relative to the take's own floor) spans 0.2 s -> 0.05 s: a silent or empty take
   too_quiet 40        loud frames (95th percentile) at -35 dBFS -> -50 dBFS
 """
@@ -58,7 +59,8 @@ RULES = {
     "low_quality": Rule("dnsmos_ovrl", 3.0, 1.5, 15),
     "noisy_background": Rule("dnsmos_bak", 2.6, 2.0, 15),
     "voice_drift": Rule("speaker_similarity", 0.75, 0.60, 35),
-    "asr_mismatch": Rule("cer", 0.10, 0.40, 40),
+    "wrong_words": Rule("cer", 0.10, 0.40, 40),
+    "text_leak": Rule("prompt_leak", 0.1, 0.3, 40),
     "no_speech": Rule("speech_span", 0.2, 0.05, 100),
     "too_quiet": Rule("speech_level_db", -35.0, -50.0, 40),
 }

@@ -35,6 +35,12 @@ class Backend:
         roots = [self.settings.gsv_root] if self.settings.gsv_root else []
         return roots + list(self.settings.weights_dirs)
 
+    def engine_names(self) -> list[str]:
+        """The names make_engines gives, without starting anything."""
+        if self.settings.engine_urls:
+            return [f"api{i + 1}" for i in range(len(self.settings.engine_urls))]
+        return [f"worker{i + 1}" for i in range(self.settings.workers)] if self.settings.gsv_root else []
+
     def make_engines(self) -> list[Engine]:
         if self.settings.engine_urls:
             from gsv_integration.http_engine import HttpEngine

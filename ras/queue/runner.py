@@ -188,6 +188,11 @@ class Runner:
         engine_tails = [getattr(w.engine, "log_tail", lambda n: "")(lines // 2) for w in self._workers]
         return "\n".join(own + [t for t in engine_tails if t])
 
+    def engine_states(self) -> dict[str, str]:
+        """Started engines by name: "busy" while running a job, else "idle"."""
+        with self._lock:
+            return {w.name: "busy" if w.current else "idle" for w in self._workers}
+
     def median_job_seconds(self) -> float | None:
         with self._lock:
             return statistics.median(self._recent_seconds) if self._recent_seconds else None

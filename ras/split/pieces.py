@@ -3,8 +3,8 @@
 Pieces are written like imported audio: roles/<role>/audio/<content hash>.wav,
 each under a temporary name then renamed, and their rows committed in one
 transaction; on any error the written files are removed, so nothing is
-half-saved. Texts come from a faster-whisper model when RAS runs with
---asr-model, else from the parent's transcript split by voiced time
+half-saved. Texts come from a faster-whisper model when one serves the clip's
+language (asr.AsrConfig), else from the parent's transcript split by voiced time
 (marked unverified until a person edits them).
 """
 from __future__ import annotations
@@ -21,6 +21,7 @@ from ras.audio.files import bytes_hash, write_atomic
 from ras.library.clips import clip_audio_path, get_clip
 from ras.library.clip_checks import is_reference_length
 from ras.library.importer import AUDIO_SUBDIR
+from ras.metrics import asr
 from ras.model_cache import ModelCache
 from ras.store.main_tables import utcnow
 from ras.store.role_tables import Clip
@@ -31,12 +32,12 @@ PREVIEW_SUBDIR = "cache/split"  # waveform/spectrogram PNGs the split tab shows 
 _transcribers: ModelCache = ModelCache()
 
 
-def transcriber_for(asr_model) -> splitting.WhisperTranscriber:
-    """The --asr-model folder's transcriber, loaded once per folder (the model loads on first use)."""
-    if not asr_model:
+def transcriber_for(asr_config: asr.AsrConfig | None) -> asr.LocalTranscriber:
+    """A transcriber picking each clip language's model (--asr-model, GPT-SoVITS's own, or the bundled
+    English one); a language without one fails when transcribed, naming the language and the flags."""
+    if asr_config is None:
         raise ValueError("transcription needs a local faster-whisper model: start RAS with --asr-model DIR")
-    key = str(Path(asr_model).expanduser().resolve())
-    return _transcribers.get(key, lambda: splitting.WhisperTranscriber(key))
+    return _transcribers.get(asr_config, lambda: asr.LocalTranscriber(asr_config))
 
 
 def source_path(ws: Workspace, role: str, clip: Clip) -> Path:

@@ -144,3 +144,19 @@ def test_outside_the_allowed_folders_audio_is_a_bad_line(ws, tmp_path):
     report = importer.import_list(ws=ws, role="女性-测试", list_path=listing, audio_roots=[tmp_path / "shared"])
     assert report.imported == 0 and "outside the folders" in report.errors[0]["reason"]
     assert importer.import_list(ws=ws, role="女性-测试", list_path=listing, audio_roots=[tmp_path]).imported == 1
+
+
+def test_gsv_root_relative_backslash_paths_import_without_gsv_root(tmp_path, ws):
+    """GPT-SoVITS's ASR writes output/asr_opt/x.list with lines relative to its own folder."""
+    root = tmp_path / "GPT-SoVITS"
+    slices = root / "output" / "slicer_opt"
+    slices.mkdir(parents=True)
+    for seed, name in enumerate(("a.wav", "b.wav")):
+        write_tone(slices / name, 4.0, seed=70 + seed)
+    listing = root / "output" / "asr_opt" / "slicer_opt.list"
+    listing.parent.mkdir(parents=True)
+    listing.write_text("output\\slicer_opt\\a.wav|spk|ZH|第一句\noutput\\slicer_opt\\b.wav|spk|ZH|第二句\n",
+                       encoding="utf-8")
+    report = importer.import_list(ws=ws, role="女性-测试", list_path=listing).as_dict()
+    assert report["imported"] == 2 and report["errors"] == []
+    assert [e["found_at"] for e in report["found_elsewhere"]] == [str((slices / n).resolve()) for n in ("a.wav", "b.wav")]

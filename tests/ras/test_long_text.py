@@ -9,6 +9,7 @@ from sqlmodel import select
 from ras.long_text import export as long_text_export
 from ras.long_text import runs as long_text
 from ras.store.role_tables import Clip, Job, Task
+from ras.audio.wav_tags import read_settings
 from tests.fixtures.app import write_tone
 from tests.ras.test_products import make_result, setup  # noqa: F401 - the shared fixture
 
@@ -84,3 +85,13 @@ def test_a_run_makes_one_job_per_sentence_per_configuration_and_joins_them(setup
         assert set(archive.namelist()) == {f"{stem}.wav", f"{stem}.srt", "sentences.json", "long_text.json",
                                            "sentences/001.wav", "sentences/002.wav", "sentences/003.wav"}
         assert len(json.loads(archive.read("sentences.json"))["sentences"]) == 3
+        embedded = embedded_settings(archive.read(f"{stem}.wav"), tmp_path / "joined.wav")
+        assert embedded == json.loads(archive.read("long_text.json"))  # the wav says what its sidecar says
+        assert len(embedded["sentences"]) == 3 and embedded["text"]
+        first = embedded_settings(archive.read("sentences/001.wav"), tmp_path / "first.wav")
+        assert first == embedded["sentences"][0]
+
+
+def embedded_settings(wav_bytes: bytes, path) -> dict:
+    path.write_bytes(wav_bytes)
+    return read_settings(path)

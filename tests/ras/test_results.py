@@ -86,3 +86,25 @@ def test_the_task_list_counts_each_task_s_jobs_by_status(done_task):
     assert {k: listed[task_id][k] for k in ("done", "failed", "queued", "total")} == \
         {"done": 5, "failed": 1, "queued": 0, "total": 6}
     assert {k: listed[other][k] for k in ("done", "queued", "total")} == {"done": 0, "queued": 1, "total": 1}
+
+
+def test_an_exported_wav_carries_the_result_params_and_plays(done_task, tmp_path):
+    import json
+
+    import soundfile
+
+    from ras.audio.wav_tags import read_settings
+
+    ws, role, _ = done_task
+    write_tone(ws.role_dir(role) / "results" / "x.wav", 2.0, seed=9)
+    request = {"text": "同一句话", "text_lang": "zh", "top_k": 10, "temperature": 0.7, "seed": 42}
+    with ws.role_engine(role).begin() as conn:
+        conn.execute(text("UPDATE job SET request_json=:r WHERE id=2"), {"r": json.dumps(request)})
+    exported = results.export_result(ws=ws, role=role, result_id=2)
+    embedded = read_settings(exported)
+    assert embedded["params"] == results.get_result(ws=ws, role=role, result_id=2)["params"] == request
+    assert embedded["text"] == "同一句话"
+    assert json.loads(exported.with_suffix(".json").read_text(encoding="utf-8")) == embedded
+    original, _ = soundfile.read(str(ws.role_dir(role) / "results" / "x.wav"))
+    copy, _ = soundfile.read(str(exported))  # still a wav any reader opens, same samples
+    assert (original == copy).all()

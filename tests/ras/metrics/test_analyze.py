@@ -42,7 +42,7 @@ def test_clean_speech_scores_high_with_every_metric_or_a_reason(espeak_wav):
     assert m["text_units"] == 11 and m["rate_unit"] == "words"
     assert 1.5 < m["chars_per_second"] < 3.7
     assert {"dnsmos_ovrl", "dnsmos_bak", "dnsmos_sig", "clipping_ratio", "repeat_seconds"} <= set(m)
-    assert set(result["missing"]) == {"speaker_similarity", "asr_text", "cer"}
+    assert set(result["missing"]) == {"speaker_similarity", "asr_text", "cer", "prompt_leak"}
     assert not set(result["missing"]) & set(m)
 
 

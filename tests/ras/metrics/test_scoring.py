@@ -22,7 +22,7 @@ def test_clean_take_scores_100_without_flags():
     ({"chars_per_second": 0.8}, "too_slow"),
     ({"trailing_silence": 0.0, "end_level_db": -5.0}, "truncated"),
     ({"speaker_similarity": 0.5}, "voice_drift"),
-    ({"cer": 0.6}, "asr_mismatch"),
+    ({"cer": 0.6}, "wrong_words"),
     ({"speech_span": 0.0}, "no_speech"),
     ({"speech_level_db": -55.0}, "too_quiet"),
 ])

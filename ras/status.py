@@ -1,0 +1,59 @@
+"""What RAS found on this machine and uses: GPT-SoVITS root and version, engines, weights per
+model version, the ASR model per language, the speaker model, analysis backlog and free disk space."""
+from __future__ import annotations
+
+import shutil
+from collections import Counter
+from pathlib import Path
+
+from gsv_integration import version as gsv_version
+from gsv_integration import weights as gsv_weights
+from ras.classify.speaker import describe_encoder, find_gsv_sv_checkpoint
+from ras.metrics.asr import AsrConfig
+from ras.settings import Settings
+
+
+def code_version(settings: Settings) -> str | None:
+    """The GPT-SoVITS code version tasks record (None without --gsv-root)."""
+    if settings.gsv_root is None:
+        return None
+    code_root = gsv_weights.locate_code_root(settings.gsv_root, None)
+    return gsv_version.code_version(settings.gsv_root, code_root)
+
+
+def speaker_model(settings: Settings) -> str:
+    """The encoder in use; when GPT-SoVITS's v2Pro checkpoint is installed but not chosen, say where it is."""
+    in_use = describe_encoder(str(settings.sv_model) if settings.sv_model else None)["name"]
+    found = find_gsv_sv_checkpoint(settings.gsv_root)
+    if found is not None and in_use == "resemblyzer":
+        return f"resemblyzer (v2Pro speaker verification available: --sv-model {found})"
+    return in_use
+
+
+def weights_per_version(model_roots: list[Path]) -> dict[str, int]:
+    found = gsv_weights.list_weights(model_roots)
+    return dict(sorted(Counter(e["version"] for kind in ("gpt", "sovits") for e in found[kind]).items()))
+
+
+def engines(names: list[str], started: dict[str, str]) -> list[dict]:
+    return [{"name": name, "state": started.get(name, "not started")} for name in names]
+
+
+def disk_free_bytes(folder: Path) -> int:
+    probe = folder
+    while not probe.exists() and probe != probe.parent:  # the roles folder may not exist yet
+        probe = probe.parent
+    return shutil.disk_usage(probe).free
+
+
+def machine_status(*, settings: Settings, backend, runner, analyzer) -> dict:
+    return {
+        "gsv_root": str(settings.gsv_root) if settings.gsv_root else None,
+        "gsv_version": code_version(settings),
+        "engines": engines(backend.engine_names(), runner.engine_states()),
+        "weights": weights_per_version(backend.model_roots()),
+        "asr": AsrConfig.from_settings(settings).models_by_language(),
+        "speaker_model": speaker_model(settings),
+        "analysis_backlog": analyzer.backlog if analyzer is not None else 0,
+        "disk_free_bytes": disk_free_bytes(settings.roles_dir),
+    }

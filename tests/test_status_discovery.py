@@ -1,0 +1,79 @@
+"""RAS started beside a GPT-SoVITS folder finds its ASR models, speaker checkpoint, weights and version,
+and shows them in /status and in the status panel under the header."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from gsv_integration.version import code_version
+from tests.fixtures.app import launch_app
+from tabs.header import status_markdown
+from tests.fixtures.planted import planted_weights_dir
+
+COMMIT = "0123456789abcdef0123456789abcdef01234567"
+
+
+def whisper_folder(folder: Path) -> None:
+    folder.mkdir(parents=True)
+    for name in ("model.bin", "config.json", "tokenizer.json"):
+        (folder / name).write_bytes(b"{}")
+
+
+def fake_gsv_root(tmp_path: Path) -> Path:
+    """Laid out as a GPT-SoVITS checkout: whisper folders under tools/asr/models, the v2Pro sv checkpoint,
+    its Chinese ASR model, weights and a .git whose HEAD points at a packed branch."""
+    root = tmp_path / "GPT-SoVITS"
+    models = root / "tools" / "asr" / "models"
+    whisper_folder(models / "faster-whisper-medium")
+    whisper_folder(models / "faster-whisper-large-v3")
+    (models / "faster-whisper-small").mkdir()  # incomplete: never offered
+    (models / "speech_paraformer-large_asr_nat-zh-cn-16k-common-vocab8404-pytorch").mkdir()
+    sv = root / "GPT_SoVITS" / "pretrained_models" / "sv"
+    sv.mkdir(parents=True)
+    (sv / "pretrained_eres2netv2w24s4ep4.ckpt").write_bytes(b"not loaded by the status")
+    weights = planted_weights_dir(tmp_path)
+    for folder in weights.iterdir():
+        folder.rename(root / folder.name)
+    git = root / ".git"
+    git.mkdir()
+    (git / "HEAD").write_text("ref: refs/heads/main\n")
+    (git / "packed-refs").write_text(f"# pack-refs with: peeled fully-peeled sorted\n{COMMIT} refs/heads/main\n")
+    return root
+
+
+def test_code_version_reads_checkouts_and_version_files(tmp_path):
+    root = fake_gsv_root(tmp_path)
+    assert code_version(root) == f"git {COMMIT[:12]} (main)"
+    (root / ".git" / "refs" / "heads").mkdir(parents=True)
+    (root / ".git" / "refs" / "heads" / "main").write_text("f" * 40 + "\n")  # a loose ref wins over packed
+    assert code_version(root) == f"git {'f' * 12} (main)"
+    package = tmp_path / "package"
+    package.mkdir()
+    (package / "version.txt").write_text("v2-20250606\n")
+    assert code_version(package) == "v2-20250606"
+    assert code_version(tmp_path / "nothing") is None
+
+
+def test_status_shows_what_was_found(tmp_path):
+    root = fake_gsv_root(tmp_path)
+    app = launch_app(tmp_path, "--gsv-root", str(root))
+    try:
+        status = app.client().predict(api_name="/status")
+        assert status["gsv_root"] == str(root.resolve())
+        assert status["gsv_version"] == f"git {COMMIT[:12]} (main)"
+        assert status["engines"] == [{"name": "worker1", "state": "not started"}]
+        assert status["weights"] == {"v2": 4}
+        # the largest complete multilingual whisper serves every language
+        assert set(status["asr"].values()) == {"faster-whisper-large-v3"}
+        assert "pretrained_eres2netv2w24s4ep4.ckpt" in status["speaker_model"]
+        assert status["analysis_backlog"] == 0 and status["disk_free_bytes"] > 0
+        panel = status_markdown(lambda key: key, status)  # what the header's status panel shows
+        assert "faster-whisper-large-v3" in panel and COMMIT[:12] in panel and "worker1 (not started)" in panel
+    finally:
+        app.stop()
+
+
+def test_status_without_gsv_names_the_bundled_english_model(running_app):
+    status = running_app.client().predict(api_name="/status")
+    assert status["gsv_root"] is None and status["gsv_version"] is None and status["engines"] == []
+    assert status["asr"]["en"] == "model" and status["asr"]["zh"] is None
+    assert status["speaker_model"] == "resemblyzer"
