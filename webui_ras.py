@@ -16,6 +16,7 @@ from types import ModuleType
 import gradio as gr
 
 from i18n import I18nAuto
+from ras.finder.driver import FinderDriver
 from ras.library.texts import ensure_default_texts
 from ras.long_text import runs as long_text_runs
 from ras.metrics.analyzer import Analyzer
@@ -23,7 +24,7 @@ from ras.queue.backend import Backend
 from ras.queue.runner import Runner
 from ras.settings import Settings, parse_settings
 from ras.store.workspace import Workspace
-from tabs import (api, api_classify, api_products, api_tasks, classify, clips, evaluate, header, importing, infer,
+from tabs import (api, api_classify, api_finder, api_products, api_tasks, classify, clips, evaluate, header, importing, infer,
                   long_text, products, roles, split, task, texts)
 from tabs.common import Page, UIContext
 
@@ -44,7 +45,7 @@ TABS = (
     TabEntry("split", "split", "切分", split), TabEntry("products", "products", "成品", products),
 )
 SUB_TABS = {"roles": (("clips", clips),)}  # built inside another tab's page
-API_MODULES = (api, api_classify, api_tasks, api_products)
+API_MODULES = (api, api_classify, api_tasks, api_products, api_finder)
 
 
 @dataclass
@@ -108,16 +109,21 @@ def make_context(settings: Settings) -> UIContext:
     analyzer = Analyzer(ws, sv_model=settings.sv_model, asr_model=settings.asr_model, gsv_root=settings.gsv_root)
     runner = Runner(ws, backend.make_engines, job_timeout=settings.job_timeout, on_result=analyzer.submit)
     runner.add_result_listener(lambda role, job_id: long_text_runs.after_result(ws, role, job_id))
+    finder = FinderDriver(ws, runner, encoder=analyzer.speaker_encoder,
+                          asr_model=str(settings.asr_model) if settings.asr_model else None)
+    runner.add_result_listener(finder.on_result)
     return UIContext(settings=settings, ws=ws, i18n=I18nAuto(settings.lang),
-                     backend=backend, runner=runner, analyzer=analyzer)
+                     backend=backend, runner=runner, analyzer=analyzer, finder=finder)
 
 
 def start_services(ctx: UIContext) -> None:
-    """Resume what a killed process left: interrupted jobs, running tasks, pending analysis."""
+    """Resume what a killed process left: interrupted jobs, running tasks, pending analysis, finder runs."""
     runner, analyzer = ctx.runner, ctx.analyzer
     runner.resume_interrupted()
     for role in ctx.ws.role_names():
         analyzer.submit_pending(role)
+    ctx.finder.start()
+    atexit.register(ctx.finder.stop)
     atexit.register(runner.shutdown)
     atexit.register(analyzer.shutdown)
 

@@ -11,6 +11,7 @@ import gradio as gr
 
 from i18n import I18nAuto
 from ras.errors import RasError
+from ras.finder.driver import FinderDriver
 from ras.metrics.analyzer import Analyzer
 from ras.queue.backend import Backend
 from ras.queue.runner import Runner
@@ -30,6 +31,7 @@ class UIContext:
     backend: Backend  # which GPT-SoVITS: engines, weights
     runner: Runner  # the job queue
     analyzer: Analyzer  # metrics and spectrograms of each result as it lands
+    finder: FinderDriver  # advances reference-finder runs in the background
 
 
 @dataclass(frozen=True)

@@ -180,3 +180,15 @@ def force_clip(*, ws: Workspace, role: str, run_id: int, clip_id: int, include: 
         fields.update(stage="probe", spec_json=spec, stop_reason="")
     update_run(ws, role, run_id, **fields)
     return {"clip_id": int(clip_id), "forced": row["forced"], "excluded": row["excluded"]}
+
+
+def estimate(*, ws: Workspace, role: str, clip_ids: list[int] | None = None, group_id: int | None = None,
+             texts_count: int = len(next(iter(probes.PROBE_TEXTS.values()))), shortlist: int = DEFAULT_SHORTLIST,
+             job_seconds: float | None = None) -> dict:
+    """The default budget before screening, counting the clips GPT-SoVITS accepts (3-10 s) as candidates."""
+    clips = candidate_clips(ws=ws, role=role, clip_ids=clip_ids, group_id=group_id)
+    usable = sum(1 for c in clips if c.valid)
+    budget = allocate.default_budget(usable, texts_count, shortlist)
+    return {"clips": len(clips), "usable": usable, "budget_jobs": budget,
+            "full_grid_jobs": allocate.full_grid_jobs(usable, texts_count),
+            "minutes": round(budget * job_seconds / 60, 1) if job_seconds else None}
