@@ -24,8 +24,8 @@ from ras.queue.backend import Backend
 from ras.queue.runner import Runner
 from ras.settings import Settings, parse_settings
 from ras.store.workspace import Workspace
-from tabs import (api, api_classify, api_finder, api_products, api_tasks, classify, clips, evaluate, header, importing, infer,
-                  long_text, products, roles, split, task, texts)
+from tabs import (api, api_classify, api_finder, api_products, api_tasks, classify, clips, evaluate, finder, header,
+                  importing, infer, long_text, products, roles, split, task, texts)
 from tabs.common import Page, UIContext
 
 @dataclass(frozen=True)
@@ -40,6 +40,7 @@ class TabEntry:
 TABS = (
     TabEntry("roles", "roles", "角色", roles), TabEntry("importing", "import", "导入", importing),
     TabEntry("texts", "texts", "测试文本", texts), TabEntry("classify", "classify", "分类", classify),
+    TabEntry("finder", "finder", "找参考", finder),
     TabEntry("task", "task", "任务", task), TabEntry("infer", "infer", "推理", infer),
     TabEntry("evaluate", "evaluate", "评估", evaluate), TabEntry("long_text", "long_text", "长文本", long_text),
     TabEntry("split", "split", "切分", split), TabEntry("products", "products", "成品", products),
@@ -60,6 +61,7 @@ class BuiltTabs:
     importing: importing.ImportTab
     texts: texts.TextsTab
     classify: classify.ClassifyTab
+    finder: finder.FinderTab
     task: task.TaskTab
     infer: infer.InferTab
     evaluate: evaluate.EvaluateTab
@@ -76,6 +78,8 @@ def cross_tab_links(built: BuiltTabs) -> dict[str, dict[str, gr.components.Compo
         "infer": {"task_created": built.task.create, "created_task_id": built.task.task_id},
         "evaluate": {"product_result_id": built.products.result_id, "product_name": built.products.name,
                      "product_note": built.products.note},
+        "finder": {"product_result_id": built.products.result_id, "product_name": built.products.name,
+                   "product_note": built.products.note, "long_text_results": built.long_text.results},
     }
 
 

@@ -186,3 +186,20 @@ def status(*, ws: Workspace, runner, role: str, run_id: int) -> dict:
         "screen_ms_per_clip": spec.get("screen_ms_per_clip"), "text_ids": spec["text_ids"],
         "shortlist_size": spec["shortlist"],
     }
+
+
+def clip_takes(*, ws: Workspace, role: str, run_id: int, clip_id: int) -> list[dict]:
+    """A reference's probe takes in this run, best auto score first (the page plays them)."""
+    run = runs.load_run(ws, role, run_id)
+    role_dir = ws.role_dir(role)
+    with ws.role_session(role) as session:
+        rows = session.exec(select(Job).where(col(Job.task_id).in_(json.loads(run.task_ids_json)),
+                                              Job.clip_id == int(clip_id), col(Job.status).in_(("done", "failed")))
+                            .order_by(col(Job.auto_score).is_(None), col(Job.auto_score).desc(), col(Job.id))).all()
+        seeds = {ps.id: json.loads(ps.params_json).get("seed") for ps in session.exec(
+            select(ParamSet).where(col(ParamSet.id).in_({j.param_set_id for j in rows}))).all()}
+    return [{"result_id": j.id, "text": j.text, "seed": seeds.get(j.param_set_id), "status": j.status,
+             "auto_score": j.auto_score, "flags": json.loads(j.flags_json) if j.flags_json else [],
+             "duration": j.duration, "error": j.error[:200],
+             "audio": str(role_dir / j.result_path) if j.result_path else None,
+             "spectrogram": str(role_dir / j.spectrogram_path) if j.spectrogram_path else None} for j in rows]
