@@ -75,7 +75,7 @@ def _keep(ranking: list[dict], shortlist: int, dropped: dict[int, str]) -> list[
     keep_count = max(shortlist, math.ceil(len(rated) / 2))
     for row in rated[keep_count:]:
         dropped[row["clip_id"]] = f"halved: ranked {rated.index(row) + 1} of {len(rated)}"
-    return [r["clip_id"] for r in rated[:keep_count]] + fresh
+    return fresh + [r["clip_id"] for r in rated[:keep_count]]  # fresh first: a tight budget still reaches them
 
 
 def plan_round(*, ranking: list[dict], text_ids: list[int], taken: dict[int, int], budget_left: int,
