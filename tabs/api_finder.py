@@ -1,6 +1,6 @@
 """The gradio_client API of the reference finder.
 
-/find_reference and /find_reference_status follow ../shared/API.md; list, delete and
+/find_reference and /find_reference_status are the stable contract; list, delete and
 force-in are extras the finder tab also uses. No returned dict has a "path" key.
 """
 from __future__ import annotations
