@@ -39,13 +39,15 @@ def planted_role(tmp_path_factory):
     tmp_path = tmp_path_factory.mktemp("finder_api")
     role_data = build_finder_role(tmp_path / "clips", KINDS)
     server = start_planted_server(tmp_path, role_data.profiles)
-    app = launch_planted_app(tmp_path, [server])
+    app = None
     try:
+        app = launch_planted_app(tmp_path, [server])
         client = app.client()
         role, kind_of = import_role(client, role_data, "接口")
         yield client, role, kind_of, server
     finally:
-        app.stop()
+        if app is not None:
+            app.stop()
         server.kill()
 
 
@@ -103,8 +105,9 @@ def test_a_forced_clip_is_probed_and_a_run_can_be_deleted(planted_role):
 def test_a_run_continues_after_the_app_is_killed(tmp_path):
     role_data = build_finder_role(tmp_path / "clips", KINDS)
     server = start_planted_server(tmp_path, role_data.profiles)
-    app = launch_planted_app(tmp_path, [server])
+    app = None
     try:
+        app = launch_planted_app(tmp_path, [server])
         client = app.client()
         role, kind_of = import_role(client, role_data, "重启")
         run_id = client.predict(role, {"shortlist": 2}, api_name="/find_reference")["run_id"]
@@ -124,5 +127,6 @@ def test_a_run_continues_after_the_app_is_killed(tmp_path):
         assert repeats <= 1
         assert status["shortlist"] and all(kind_of[c] == "good" for c in status["shortlist"])
     finally:
-        app.stop()
+        if app is not None:
+            app.stop()
         server.kill()

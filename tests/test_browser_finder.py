@@ -16,13 +16,17 @@ def finder_app(tmp_path_factory):
     tmp_path = tmp_path_factory.mktemp("browser_finder")
     role_data = build_finder_role(tmp_path / "clips", KINDS)
     server = start_planted_server(tmp_path, role_data.profiles)
-    app = launch_planted_app(tmp_path, [server])
-    client = app.client()
-    role = client.predict("浏览器", "找参考", api_name="/create_role")["role"]
-    client.predict(role, str(role_data.list_path), True, api_name="/import_list")
-    yield app, role
-    app.stop()
-    server.kill()
+    app = None
+    try:
+        app = launch_planted_app(tmp_path, [server])
+        client = app.client()
+        role = client.predict("浏览器", "找参考", api_name="/create_role")["role"]
+        client.predict(role, str(role_data.list_path), True, api_name="/import_list")
+        yield app, role
+    finally:
+        if app is not None:
+            app.stop()
+        server.kill()
 
 
 def test_a_run_started_in_the_tab_ends_in_a_ranking_with_playable_takes(page, finder_app):
