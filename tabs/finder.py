@@ -6,6 +6,7 @@ from dataclasses import dataclass
 import gradio as gr
 
 from tabs.common import Page, UIContext, choices
+from tabs.finder_events import wire_events
 
 MAX_SHORTLIST = 5  # shortlist slots shown
 POLL_SECONDS = 2.0
@@ -133,7 +134,5 @@ def build(ctx: UIContext) -> FinderTab:
 
 def wire(tab: FinderTab, ctx: UIContext, page: Page, *, product_result_id: gr.Number, product_name: gr.Textbox,
          product_note: gr.Textbox, long_text_results: gr.Dropdown) -> None:
-    from tabs.finder_events import wire_events
-
     wire_events(tab, ctx, page, product_form=(product_result_id, product_name, product_note),
                 long_text_results=long_text_results)

@@ -12,7 +12,6 @@ from ras.finder import run as finder_runs, stages
 from ras.library import clips as clip_service, texts
 from ras.queue import jobs
 from tabs.common import Page, UIContext, keep_choice, parse_ids, require_role, ui_action
-from tabs.finder import MAX_SHORTLIST, FinderTab
 from tabs.flag_labels import flag_words
 
 SLOT_OUTPUTS = 6  # box, info, reference, take, audio, spectrogram
@@ -91,10 +90,12 @@ def hidden_slots(count: int) -> list:
     return ([gr.update(visible=False)] + [gr.update()] * (SLOT_OUTPUTS - 1)) * count
 
 
-def wire_events(tab: FinderTab, ctx: UIContext, page: Page, *, product_form: tuple, long_text_results: gr.Dropdown) -> None:
+def wire_events(tab, ctx: UIContext, page: Page, *, product_form: tuple, long_text_results: gr.Dropdown) -> None:
+    """tab: the FinderTab that tabs.finder built (its slots say how long a shortlist the page shows)."""
     i18n, role_picker, backend, runner = ctx.i18n, page.role, ctx.backend, ctx.runner
     private = {"api_visibility": "private"}
     shortlist_ids, shown = gr.State([]), gr.State("")
+    max_shortlist = len(tab.slots)
     slot_outputs = [c for s in tab.slots for c in (s.box, s.info, s.reference, s.take, s.audio, s.spectrogram)]
 
     def job_seconds(role):
@@ -150,12 +151,12 @@ def wire_events(tab: FinderTab, ctx: UIContext, page: Page, *, product_form: tup
     @ui_action(i18n, "读取找参考进度失败")
     def poll(role, run_id, last_shown):
         if not role or not run_id:
-            return ["", [], [], chart_frame({"ranking": []}), [], ""] + hidden_slots(MAX_SHORTLIST)
+            return ["", [], [], chart_frame({"ranking": []}), [], ""] + hidden_slots(max_shortlist)
         status = stages.status(ws=ctx.ws, runner=runner, role=role, run_id=int(run_id))
         signature = json.dumps([status["screened"], status["ranking"], status["shortlist"]])
         if signature == last_shown:  # unchanged: leave tables and players alone (listening goes on)
             return [progress_html(i18n, status)] + [gr.update()] * 4 + [last_shown] + \
-                [gr.update()] * (SLOT_OUTPUTS * MAX_SHORTLIST)
+                [gr.update()] * (SLOT_OUTPUTS * max_shortlist)
         clip_ids = [r["clip_id"] for r in status["screened"]]
         clip_info = clip_service.get_clips(ws=ctx.ws, role=role, clip_ids=clip_ids) if clip_ids else {}
         return ([progress_html(i18n, status), screened_rows(i18n, status, clip_info), ranking_rows(i18n, status),
@@ -165,7 +166,7 @@ def wire_events(tab: FinderTab, ctx: UIContext, page: Page, *, product_form: tup
     def slot_updates(role, run_id, status, clip_info) -> list:
         rows = {r["clip_id"]: r for r in status["ranking"]}
         updates = []
-        for i in range(MAX_SHORTLIST):
+        for i in range(max_shortlist):
             if i >= len(status["shortlist"]):
                 updates += hidden_slots(1)
                 continue
@@ -222,6 +223,16 @@ def wire_events(tab: FinderTab, ctx: UIContext, page: Page, *, product_form: tup
         ctx.finder.watch(role)
         return ""  # re-render at the next poll
 
+    @ui_action(i18n, "读取失败")
+    def forget_shown():
+        return ""  # another run chosen: the next poll renders everything
+
+    def make_play(index: int):
+        @ui_action(i18n, "读取结果失败")
+        def play(role, run_id, result_id, ids):
+            return play_take(role, run_id, index, result_id, ids)
+        return play
+
     refresh_outputs = [tab.gpt, tab.sovits, tab.group, tab.texts, tab.run]
     refresh_inputs = [role_picker, tab.gpt, tab.sovits, tab.group, tab.run]
     for trigger in (tab.refresh.click, role_picker.change, page.app.load):
@@ -236,12 +247,12 @@ def wire_events(tab: FinderTab, ctx: UIContext, page: Page, *, product_form: tup
                     tab.shortlist, *tab.base.values()]
     tab.start.click(start, start_inputs, tab.run, **private)
     tab.timer.tick(poll, poll_inputs, poll_outputs, show_progress="hidden", **private)
-    tab.run.change(lambda: "", None, shown, **private).then(poll, poll_inputs, poll_outputs, **private)
+    tab.run.change(forget_shown, None, shown, **private).then(poll, poll_inputs, poll_outputs, **private)
     tab.delete.click(delete, [role_picker, tab.run], tab.run, **private)
     tab.force.click(force, [role_picker, tab.run, tab.force_id], shown, **private)
     for index, slot in enumerate(tab.slots):
-        slot.take.input(lambda role, run_id, result_id, ids, i=index: play_take(role, run_id, i, result_id, ids),
-                        [role_picker, tab.run, slot.take, shortlist_ids], [slot.audio, slot.spectrogram], **private)
+        slot.take.input(make_play(index), [role_picker, tab.run, slot.take, shortlist_ids],
+                        [slot.audio, slot.spectrogram], **private)
         slot.product.click(keep_as_product, [role_picker, slot.take],
                            [*product_form, page.tabs], **private)
         slot.long_text.click(to_long_text, slot.take, [long_text_results, page.tabs], **private)
