@@ -88,7 +88,7 @@ def list_results(*, ws: Workspace, role: str, task_id: int, sort: str = "duratio
         medians = _median_durations(session, task_id)
     found = [result_as_dict(ws, role, job, json.loads(sets[job.param_set_id].params_json), sets[job.param_set_id].label)
              for job in rows]
-    for result in found:  # the seed tool's signal made explicit: distance from the text's median take
+    for result in found:  # how far each take is from the median take of its text: an outlier is often a failed take
         median = medians.get(result["text"])
         result["duration_deviation"] = (round((result["duration"] - median) / median, 4)
                                         if median and result["duration"] else None)
