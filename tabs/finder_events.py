@@ -241,6 +241,7 @@ def wire_events(tab, ctx: UIContext, page: Page, *, product_form: tuple, long_te
     for component in (tab.subset, tab.group, tab.texts, tab.budget, tab.shortlist, role_picker):
         component.change(estimate, estimate_inputs, tab.estimate, show_progress="hidden", **private)
     tab.clip_ids.blur(estimate, estimate_inputs, tab.estimate, **private)
+    page.app.load(estimate, estimate_inputs, tab.estimate, **private)  # the first role shown fires no change
     poll_outputs = [tab.progress, tab.screened, tab.ranking, tab.chart, shortlist_ids, shown, *slot_outputs]
     poll_inputs = [role_picker, tab.run, shown]
     start_inputs = [role_picker, tab.gpt, tab.sovits, tab.subset, tab.group, tab.clip_ids, tab.texts, tab.budget,
