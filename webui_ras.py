@@ -18,6 +18,7 @@ import gradio as gr
 from gradio import networking
 
 from i18n import I18nAuto
+from ras.finder.driver import FinderDriver
 from ras.library.texts import ensure_default_texts
 from ras.long_text import runs as long_text_runs
 from ras.metrics.analyzer import Analyzer
@@ -25,8 +26,8 @@ from ras.queue.backend import Backend
 from ras.queue.runner import Runner
 from ras.settings import Settings, parse_settings
 from ras.store.workspace import Workspace
-from tabs import (ab, api, api_ab, api_classify, api_products, api_status, api_tasks, classify, clips, evaluate,
-                  header, importing, infer, long_text, products, roles, split, task, texts)
+from tabs import (ab, api, api_ab, api_classify, api_finder, api_products, api_status, api_tasks, classify, clips,
+                  evaluate, finder, header, importing, infer, long_text, products, roles, split, task, texts)
 from tabs.common import Page, UIContext
 
 @dataclass(frozen=True)
@@ -41,13 +42,14 @@ class TabEntry:
 TABS = (
     TabEntry("roles", "roles", "角色", roles), TabEntry("importing", "import", "导入", importing),
     TabEntry("texts", "texts", "测试文本", texts), TabEntry("classify", "classify", "分类", classify),
+    TabEntry("finder", "finder", "找参考", finder),
     TabEntry("task", "task", "任务", task), TabEntry("infer", "infer", "推理", infer),
     TabEntry("evaluate", "evaluate", "评估", evaluate), TabEntry("ab", "ab", "盲听对比", ab),
     TabEntry("long_text", "long_text", "长文本", long_text),
     TabEntry("split", "split", "切分", split), TabEntry("products", "products", "成品", products),
 )
 SUB_TABS = {"roles": (("clips", clips),)}  # built inside another tab's page
-API_MODULES = (api, api_classify, api_tasks, api_products, api_ab, api_status)
+API_MODULES = (api, api_classify, api_tasks, api_products, api_ab, api_status, api_finder)
 
 
 @dataclass
@@ -62,6 +64,7 @@ class BuiltTabs:
     importing: importing.ImportTab
     texts: texts.TextsTab
     classify: classify.ClassifyTab
+    finder: finder.FinderTab
     task: task.TaskTab
     infer: infer.InferTab
     evaluate: evaluate.EvaluateTab
@@ -82,6 +85,8 @@ def cross_tab_links(built: BuiltTabs) -> dict[str, dict[str, gr.components.Compo
         "ab": {"product_result_id": built.products.result_id, "product_name": built.products.name,
                "product_note": built.products.note, "evaluate_ab": built.evaluate.ab,
                "evaluate_task": built.evaluate.task},
+        "finder": {"product_result_id": built.products.result_id, "product_name": built.products.name,
+                   "product_note": built.products.note, "long_text_results": built.long_text.results},
     }
 
 
@@ -117,17 +122,22 @@ def make_context(settings: Settings) -> UIContext:
     runner = Runner(ws, backend.make_engines, job_timeout=settings.job_timeout, on_result=analyzer.submit)
     runner.add_result_listener(lambda role, job_id: long_text_runs.after_result(ws, role, job_id))
     analyzer.add_listener(lambda role, job_id: long_text_runs.after_analysis(ws, runner, role, job_id))
+    finder = FinderDriver(ws, runner, encoder=analyzer.speaker_encoder,
+                          asr_model=str(settings.asr_model) if settings.asr_model else None)
+    runner.add_result_listener(finder.on_result)
     return UIContext(settings=settings, ws=ws, i18n=I18nAuto(settings.lang),
-                     backend=backend, runner=runner, analyzer=analyzer)
+                     backend=backend, runner=runner, analyzer=analyzer, finder=finder)
 
 
 def start_services(ctx: UIContext) -> None:
-    """Resume what a killed process left: interrupted jobs, running tasks, pending analysis."""
+    """Resume what a killed process left: interrupted jobs, running tasks, pending analysis, finder runs."""
     runner, analyzer = ctx.runner, ctx.analyzer
     runner.resume_interrupted()
     for role in ctx.ws.role_names():
         analyzer.submit_pending(role)
         long_text_runs.review_unsettled(ctx.ws, runner, role)
+    ctx.finder.start()
+    atexit.register(ctx.finder.stop)
     atexit.register(runner.shutdown)
     atexit.register(analyzer.shutdown)
 

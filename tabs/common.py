@@ -16,6 +16,7 @@ from gradio.utils import get_upload_folder
 
 from i18n import I18nAuto
 from ras.errors import InputError, RasError
+from ras.finder.driver import FinderDriver
 from ras.metrics.analyzer import Analyzer
 from ras.queue.backend import Backend
 from ras.queue.runner import Runner
@@ -36,6 +37,7 @@ class UIContext:
     backend: Backend  # which GPT-SoVITS: engines, weights
     runner: Runner  # the job queue
     analyzer: Analyzer  # metrics and spectrograms of each result as it lands
+    finder: FinderDriver  # advances reference-finder runs in the background
 
 
 @dataclass(frozen=True)

@@ -254,9 +254,30 @@ _ROLE_V4: Step = (
     "ALTER TABLE product ADD COLUMN gate_json VARCHAR NOT NULL DEFAULT ''",
 )
 
+# v5: reference-finder runs.
+_ROLE_V5: Step = (
+    """CREATE TABLE finder_run (
+        id INTEGER NOT NULL,
+        name VARCHAR NOT NULL,
+        spec_json VARCHAR NOT NULL,
+        stage VARCHAR NOT NULL,
+        error VARCHAR NOT NULL,
+        stop_reason VARCHAR NOT NULL,
+        forced_json VARCHAR NOT NULL,
+        screened_json VARCHAR NOT NULL,
+        ranking_json VARCHAR NOT NULL,
+        shortlist_json VARCHAR NOT NULL,
+        task_ids_json VARCHAR NOT NULL,
+        created_at DATETIME NOT NULL,
+        updated_at DATETIME NOT NULL,
+        PRIMARY KEY (id)
+    )""",
+    "CREATE INDEX ix_finder_run_stage ON finder_run (stage)",
+)
+
 # Step N (1-based) brings a DB from version N-1 to N; append, never edit.
 MAIN_STEPS: tuple[Step, ...] = (_MAIN_V1,)
-ROLE_STEPS: tuple[Step, ...] = (_ROLE_V1, _ROLE_V2, _ROLE_V3, _ROLE_V4)
+ROLE_STEPS: tuple[Step, ...] = (_ROLE_V1, _ROLE_V2, _ROLE_V3, _ROLE_V4, _ROLE_V5)
 
 MAIN_SCHEMA_VERSION = len(MAIN_STEPS)
 ROLE_SCHEMA_VERSION = len(ROLE_STEPS)

@@ -200,7 +200,26 @@ class AbPair(SQLModel, table=True):
     voted_at: datetime | None = None
 
 
+class FinderRun(SQLModel, table=True):
+    """A reference-finder run: screening, probe rounds (hidden tasks of kind "finder"), ranking."""
+
+    __tablename__ = "finder_run"
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = ""
+    spec_json: str  # the run's spec as given (weights resolved), plus the probe text ids chosen
+    stage: str = Field(default="screen", index=True)  # screen | probe | rank | done | failed
+    error: str = ""
+    stop_reason: str = ""  # why probing stopped (the search's stop rule, in words)
+    forced_json: str = "[]"  # clip ids a person put back in after screening
+    screened_json: str = "[]"  # [{"clip_id", "excluded", "reasons"}]
+    ranking_json: str = "[]"  # rank rows, best first
+    shortlist_json: str = "[]"
+    task_ids_json: str = "[]"  # one probe task per round, in order
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
 JOB_STATUSES = ("queued", "running", "done", "failed", "cancelled")
 
 ROLE_TABLES = [t.__table__ for t in (ClipGroup, Clip, ClipEmbedding, Task, ParamSet, Job, LongTextRun,
-                                     LongTextPart, LongTextChoice, Product, AbSession, AbCandidate, AbPair)]
+                                     LongTextPart, LongTextChoice, Product, AbSession, AbCandidate, AbPair, FinderRun)]

@@ -1,0 +1,105 @@
+"""The background driver: advances every unfinished finder run, one step at a time.
+
+It wakes when a result lands (a runner result listener) and otherwise every
+POLL_SECONDS, so a round whose last take was analysed after its job finished is
+noticed too. At start-up it picks up the runs a killed process left unfinished.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+
+from ras.finder import run as runs, stages
+from ras.store.workspace import Workspace
+
+log = logging.getLogger("ras.finder.driver")
+POLL_SECONDS = 2.0
+
+
+class FinderDriver:
+    def __init__(self, ws: Workspace, runner, *, encoder: Callable[[], object] | None = None,
+                 asr_model: str | None = None, poll_seconds: float = POLL_SECONDS):
+        self.ws, self.runner = ws, runner
+        self.encoder = encoder  # called when a screening needs speaker embeddings (loads the model once)
+        self.asr_model = asr_model
+        self.poll_seconds = poll_seconds
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._lock = threading.Lock()
+        self._watched: set[str] = set()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        """Watch every role with an unfinished run and start the thread (once)."""
+        for role in self.ws.role_names():
+            try:
+                if runs.unfinished_runs(self.ws, role):
+                    self.watch(role)
+            except Exception:  # noqa: BLE001 - one unreadable role must not stop start-up
+                log.exception("role %s: finder runs not read", role)
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._loop, daemon=True, name="ras-finder")
+            self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+
+    def watch(self, role: str) -> None:
+        with self._lock:
+            self._watched.add(role)
+        self._wake.set()
+
+    def on_result(self, role: str, _job_id: int) -> None:
+        """Runner result listener: a take landed, maybe the last of a round."""
+        with self._lock:
+            watched = role in self._watched
+        if watched:
+            self._wake.set()
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            self._wake.wait(timeout=self.poll_seconds)
+            self._wake.clear()
+            if self._stop.is_set():
+                return
+            with self._lock:
+                roles = sorted(self._watched)
+            for role in roles:
+                self.advance_role(role)
+
+    def advance_role(self, role: str) -> None:
+        try:
+            run_ids = runs.unfinished_runs(self.ws, role) if self.ws.role_exists(role) else []
+        except Exception:  # noqa: BLE001
+            log.exception("role %s: finder runs not read", role)
+            return
+        if not run_ids:
+            with self._lock:
+                self._watched.discard(role)
+            return
+        for run_id in run_ids:
+            self.advance(role, run_id)
+
+    def advance(self, role: str, run_id: int) -> None:
+        """One step of one run; a step that raises fails the run with the reason (the page shows it)."""
+        try:
+            stage = runs.load_run(self.ws, role, run_id).stage
+            if stage == "screen":
+                encoder = self.encoder() if self.encoder else None
+                stages.do_screen(self.ws, role, run_id, encoder=encoder, asr_model=self.asr_model)
+                self._wake.set()  # go straight on to the first round
+            elif stage == "probe":
+                outcome = stages.do_probe(self.ws, self.runner, role, run_id)
+                if outcome.startswith("stopped"):
+                    self._wake.set()
+            elif stage == "rank":
+                stages.do_rank(self.ws, role, run_id)
+        except LookupError:
+            return  # the run was deleted meanwhile
+        except Exception as exc:  # noqa: BLE001
+            log.exception("%s finder run %s failed", role, run_id)
+            runs.update_run(self.ws, role, run_id, stage="failed", error=f"{type(exc).__name__}: {exc}")

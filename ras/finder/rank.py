@@ -1,0 +1,123 @@
+"""Ranking references by their probe takes: a pure function of stored take metrics.
+
+Per reference clip:
+  takes         probe takes with a verdict (a failed job, or a finished take whose analysis landed)
+  failed_takes  takes whose job failed, that carry any flag, or whose auto score is under PASS_SCORE
+  score         100 x share of takes that passed
+  low, high     the 90 % Wilson interval of that share (x 100), low lowered by the penalties below
+  penalties     unstable duration: the chars/s of one text spread across seeds by more than
+                STABLE_SPREAD (relative range) costs the excess, up to 0.2;
+                voice drift: the median speaker similarity of takes to the reference under
+                MIN_SIMILARITY costs the shortfall
+Rows are ranked by `low` (a lower confidence bound: one lucky take scores a low bound of
+about 27, eight good takes about 75), then by the median auto score, then by the number of
+takes. Each row says why it sits where it does in "reasons".
+"""
+from __future__ import annotations
+
+import math
+import statistics
+from collections import defaultdict
+from dataclasses import dataclass
+
+PASS_SCORE = 60.0
+Z = 1.645  # one-sided 95 %, two-sided 90 %
+STABLE_SPREAD = 0.15
+MAX_SPREAD_PENALTY = 0.2
+MIN_SIMILARITY = 0.75
+
+
+@dataclass(frozen=True)
+class Take:
+    clip_id: int
+    text_id: int | None
+    seed: int | None
+    failed_job: bool = False
+    auto_score: float | None = None
+    flags: tuple[str, ...] = ()
+    chars_per_second: float | None = None
+    speaker_similarity: float | None = None
+
+    @property
+    def judged(self) -> bool:
+        return self.failed_job or self.auto_score is not None
+
+    def failure(self, pass_score: float = PASS_SCORE) -> str | None:
+        """Why this take counts as failed, or None when it passed."""
+        if self.failed_job:
+            return "job_failed"
+        if self.flags:
+            return self.flags[0]
+        if self.auto_score is not None and self.auto_score < pass_score:
+            return "low_score"
+        return None
+
+
+def wilson(passed: int, total: int, z: float = Z) -> tuple[float, float]:
+    """Wilson score interval of a pass share; (0, 1) without takes."""
+    if total <= 0:
+        return 0.0, 1.0
+    p = passed / total
+    denom = 1 + z * z / total
+    centre = (p + z * z / (2 * total)) / denom
+    half = z * math.sqrt(p * (1 - p) / total + z * z / (4 * total * total)) / denom
+    return max(0.0, centre - half), min(1.0, centre + half)
+
+
+def rate_spread(takes: list[Take]) -> float | None:
+    """Mean over texts with 2+ seeds of (max - min) / median chars/s: how much a seed changes the pace."""
+    by_text: dict = defaultdict(list)
+    for take in takes:
+        if take.chars_per_second and not take.failed_job:
+            by_text[take.text_id].append(take.chars_per_second)
+    spreads = [(max(v) - min(v)) / statistics.median(v) for v in by_text.values() if len(v) >= 2]
+    return round(statistics.mean(spreads), 3) if spreads else None
+
+
+def rank_clip(clip_id: int, takes: list[Take], pass_score: float = PASS_SCORE) -> dict:
+    judged = [t for t in takes if t.judged]
+    failures = [f for f in (t.failure(pass_score) for t in judged) if f]
+    passed = len(judged) - len(failures)
+    low, high = wilson(passed, len(judged))
+    scores = [t.auto_score for t in judged if t.auto_score is not None]
+    median_score = statistics.median(scores) if scores else None
+    similarity = [t.speaker_similarity for t in judged if t.speaker_similarity is not None]
+    median_similarity = statistics.median(similarity) if similarity else None
+    spread = rate_spread(judged)
+    reasons = [f"failures: {len(failures)}/{len(judged)}" + (f" ({_counted(failures)})" if failures else "")]
+    penalty = 0.0
+    if spread is not None and spread > STABLE_SPREAD:
+        penalty += min(MAX_SPREAD_PENALTY, spread - STABLE_SPREAD)
+        reasons.append(f"unstable_duration: chars/s varies {spread * 100:.0f} % across seeds")
+    if median_similarity is not None and median_similarity < MIN_SIMILARITY:
+        penalty += MIN_SIMILARITY - median_similarity
+        reasons.append(f"voice_drift: takes sound {median_similarity:.2f} like the reference")
+    if len(judged) < 3:
+        reasons.append(f"few_takes: {len(judged)} take(s) behind this row")
+    return {
+        "clip_id": clip_id, "score": round(100 * passed / len(judged), 1) if judged else None,
+        "low": round(100 * max(0.0, low - penalty), 1), "high": round(100 * high, 1),
+        "takes": len(judged), "failed_takes": len(failures),
+        "median_auto_score": round(median_score, 1) if median_score is not None else None,
+        "speaker_similarity": round(median_similarity, 3) if median_similarity is not None else None,
+        "rate_spread": spread, "reasons": reasons,
+    }
+
+
+def _counted(failures: list[str]) -> str:
+    counts: dict[str, int] = defaultdict(int)
+    for failure in failures:
+        counts[failure] += 1
+    return ", ".join(f"{name} {n}" for name, n in sorted(counts.items(), key=lambda kv: -kv[1]))
+
+
+def sort_key(row: dict) -> tuple:
+    return (-row["low"], -(row["median_auto_score"] or 0.0), -row["takes"], row["clip_id"])
+
+
+def rank(takes: list[Take], clip_ids: list[int], pass_score: float = PASS_SCORE) -> list[dict]:
+    """Rows for these clips (with or without takes), best first."""
+    by_clip: dict[int, list[Take]] = defaultdict(list)
+    for take in takes:
+        by_clip[take.clip_id].append(take)
+    return sorted((rank_clip(c, by_clip.get(c, []), pass_score) for c in clip_ids), key=sort_key)

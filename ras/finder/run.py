@@ -1,0 +1,194 @@
+"""Finder runs in the role DB: the spec, the stage, what screening and ranking found.
+
+A run moves screen -> probe -> rank -> done (or failed with the reason). Each probe round is
+a hidden task (Task.kind "finder") on the normal queue, so engines, resume and analysis are
+the queue's; the background driver (ras.finder.driver) advances a run when its round is
+finished and analysed. Everything a run needs to continue is in its row and its tasks' job
+rows, so a restarted RAS picks it up where it stopped.
+"""
+from __future__ import annotations
+
+import json
+
+from sqlmodel import col, select
+
+from ras.finder import allocate, probes
+from ras.finder.facts import candidate_clips
+from ras.library import texts
+from ras.queue import tasks
+from ras.queue.task_spec import PARAMETERS, SpecError, check_parameters, coerce
+from ras.store.db import get_row
+from ras.store.main_tables import utcnow
+from ras.store.role_tables import FinderRun
+from ras.store.workspace import Workspace
+
+STAGES = ("screen", "probe", "rank", "done", "failed")
+ACTIVE_STAGES = ("screen", "probe", "rank")
+DEFAULT_SHORTLIST = 5
+SPEC_KEYS = {"gpt", "sovits", "clip_ids", "group_id", "text_ids", "base", "shortlist", "budget_jobs", "name"}
+
+
+def _ids(spec: dict, key: str) -> list[int] | None:
+    values = spec.get(key)
+    if values in (None, "", []):
+        return None
+    if not isinstance(values, (list, tuple)):
+        raise SpecError(f"{key} must be a list of ids")
+    try:
+        return list(dict.fromkeys(int(v) for v in values))
+    except (TypeError, ValueError):
+        raise SpecError(f"{key} must be a list of whole-number ids, got {values!r}") from None
+
+
+def _positive(spec: dict, key: str, default: int | None) -> int | None:
+    value = spec.get(key)
+    if value in (None, ""):
+        return default
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        raise SpecError(f"{key} must be a whole number, got {value!r}") from None
+    if number < 1:
+        raise SpecError(f"{key} must be at least 1, got {number}")
+    return number
+
+
+def _base(spec: dict) -> dict:
+    base = spec.get("base") or {}
+    if not isinstance(base, dict):
+        raise SpecError("base must be an object of parameters, e.g. {\"top_k\": 15}")
+    if "seed" in base:
+        raise SpecError("base.seed: the finder chooses the seeds itself (fixed seeds 1-4); remove it")
+    unknown = set(base) - set(PARAMETERS)
+    if unknown:
+        raise SpecError(f"base has unknown parameter(s) {sorted(unknown)}; use {', '.join(PARAMETERS)}")
+    params = {k: coerce(k, v) for k, v in base.items() if v is not None and k not in ("gpt", "sovits")}
+    check_parameters(params)
+    return params
+
+
+def checked_spec(*, ws: Workspace, role: str, spec: dict, resolve_weight=None, default_weight=None) -> dict:
+    """The spec with defaults filled and weights resolved; SpecError naming the bad field."""
+    if not isinstance(spec, dict):
+        raise SpecError("the finder spec must be a JSON object")
+    unknown = set(spec) - SPEC_KEYS
+    if unknown:
+        raise SpecError(f"unknown spec key(s) {sorted(unknown)}; known: {sorted(SPEC_KEYS)}")
+    weights = {}
+    for kind in ("gpt", "sovits"):
+        value = spec.get(kind) or (default_weight(kind) if default_weight else None)
+        if value and resolve_weight is None:
+            raise SpecError(f"{kind} weights were given but no GPT-SoVITS is configured")
+        weights[kind] = resolve_weight(kind, value) if value else ""
+    clip_ids, group_id = _ids(spec, "clip_ids"), spec.get("group_id")
+    clips = candidate_clips(ws=ws, role=role, clip_ids=clip_ids, group_id=group_id)
+    if clip_ids:
+        missing = sorted(set(clip_ids) - {c.id for c in clips})
+        if missing:
+            raise SpecError(f"clip id(s) {missing} not found in role {role!r}")
+    if not clips:
+        raise SpecError(f"role {role!r} has no clips to choose from" + (" in that group" if group_id else "")
+                        + ": import a .list first")
+    text_ids = _ids(spec, "text_ids")
+    if text_ids:
+        texts.get_texts(ws=ws, ids=text_ids)  # LookupError names missing ids
+    else:
+        text_ids = probes.probe_text_ids(ws=ws, lang=probes.majority_language([c.lang for c in clips]))
+    return {"name": str(spec.get("name") or "").strip(), **weights, "clip_ids": [c.id for c in clips],
+            "text_ids": text_ids, "base": _base(spec), "shortlist": _positive(spec, "shortlist", DEFAULT_SHORTLIST),
+            "budget_jobs": _positive(spec, "budget_jobs", None)}
+
+
+def create_run(*, ws: Workspace, role: str, spec: dict, resolve_weight=None, default_weight=None) -> int:
+    """Store a new run in stage "screen"; the driver takes it from there."""
+    checked = checked_spec(ws=ws, role=role, spec=spec, resolve_weight=resolve_weight, default_weight=default_weight)
+    with ws.role_session(role) as session:
+        run = FinderRun(name=checked["name"] or f"{len(checked['clip_ids'])} clips",
+                        spec_json=json.dumps(checked, ensure_ascii=False))
+        session.add(run)
+        session.commit()
+        return run.id
+
+
+def get_run(session, role: str, run_id: int) -> FinderRun:
+    return get_row(session, FinderRun, run_id, "finder run", role)
+
+
+def load_run(ws: Workspace, role: str, run_id: int) -> FinderRun:
+    with ws.role_session(role) as session:
+        return get_run(session, role, run_id)
+
+
+def update_run(ws: Workspace, role: str, run_id: int, **fields) -> FinderRun:
+    """Set columns (lists and dicts given for *_json columns are serialised) and the update time."""
+    with ws.role_session(role) as session:
+        run = get_run(session, role, run_id)
+        for key, value in fields.items():
+            setattr(run, key, json.dumps(value, ensure_ascii=False) if key.endswith("_json") else value)
+        run.updated_at = utcnow()
+        session.add(run)
+        session.commit()
+        return run
+
+
+def spec_of(run: FinderRun) -> dict:
+    return json.loads(run.spec_json)
+
+
+def unfinished_runs(ws: Workspace, role: str) -> list[int]:
+    with ws.role_session(role) as session:
+        return list(session.exec(select(FinderRun.id).where(col(FinderRun.stage).in_(ACTIVE_STAGES))
+                                 .order_by(col(FinderRun.id))).all())
+
+
+def list_runs(*, ws: Workspace, role: str) -> list[dict]:
+    with ws.role_session(role) as session:
+        runs = session.exec(select(FinderRun).order_by(col(FinderRun.id).desc())).all()
+    return [{"run_id": r.id, "name": r.name, "stage": r.stage, "created_at": r.created_at.isoformat(),
+             "shortlist": json.loads(r.shortlist_json), "rounds": len(json.loads(r.task_ids_json))} for r in runs]
+
+
+def delete_run(*, ws: Workspace, runner, role: str, run_id: int) -> dict:
+    """Stop the run's probe tasks, delete them with their takes, then the run."""
+    run = load_run(ws, role, run_id)
+    task_ids = json.loads(run.task_ids_json)
+    for task_id in task_ids:
+        runner.cancel_task(role, task_id)
+        tasks.delete_task(ws=ws, role=role, task_id=task_id)
+    with ws.role_session(role) as session:
+        session.delete(get_run(session, role, run_id))
+        session.commit()
+    return {"deleted": int(run_id), "tasks": task_ids}
+
+
+def force_clip(*, ws: Workspace, role: str, run_id: int, clip_id: int, include: bool = True) -> dict:
+    """A person overrules screening: the clip joins the probing (a finished run probes it next)."""
+    run = load_run(ws, role, run_id)
+    screened = json.loads(run.screened_json)
+    row = next((r for r in screened if r["clip_id"] == int(clip_id)), None)
+    if row is None:
+        raise LookupError(f"clip {clip_id} was not screened in finder run {run_id}"
+                          + (" (screening has not finished yet)" if run.stage == "screen" else ""))
+    forced = set(json.loads(run.forced_json))
+    forced = forced | {int(clip_id)} if include else forced - {int(clip_id)}
+    row["forced"] = int(clip_id) in forced
+    row["excluded"] = bool(row["reasons"]) and not row["forced"]
+    fields = {"forced_json": sorted(forced), "screened_json": screened}
+    if include and run.stage in ("rank", "done"):
+        spec = spec_of(run)
+        spec["budget_jobs"] = (spec.get("budget_jobs") or 0) + allocate.MIN_FINAL_TAKES  # room for its takes
+        fields.update(stage="probe", spec_json=spec, stop_reason="")
+    update_run(ws, role, run_id, **fields)
+    return {"clip_id": int(clip_id), "forced": row["forced"], "excluded": row["excluded"]}
+
+
+def estimate(*, ws: Workspace, role: str, clip_ids: list[int] | None = None, group_id: int | None = None,
+             texts_count: int = len(next(iter(probes.PROBE_TEXTS.values()))), shortlist: int = DEFAULT_SHORTLIST,
+             job_seconds: float | None = None) -> dict:
+    """The default budget before screening, counting the clips GPT-SoVITS accepts (3-10 s) as candidates."""
+    clips = candidate_clips(ws=ws, role=role, clip_ids=clip_ids, group_id=group_id)
+    usable = sum(1 for c in clips if c.valid)
+    budget = allocate.default_budget(usable, texts_count, shortlist)
+    return {"clips": len(clips), "usable": usable, "budget_jobs": budget,
+            "full_grid_jobs": allocate.full_grid_jobs(usable, texts_count),
+            "minutes": round(budget * job_seconds / 60, 1) if job_seconds else None}

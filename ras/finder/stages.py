@@ -1,0 +1,205 @@
+"""One step of a finder run per call: screen, plan or wait for a probe round, rank. And its status.
+
+Every step reads the run's row and its tasks' job rows and writes its outcome before it
+returns, so a step interrupted by a kill is simply taken again after the restart.
+"""
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from datetime import timezone
+
+from sqlalchemy import func, insert
+from sqlmodel import col, select
+
+from ras.finder import allocate, facts, rank, run as runs, screen
+from ras.library import texts
+from ras.store.main_tables import utcnow
+from ras.store.role_tables import Job, ParamSet, Task
+from ras.store.workspace import Workspace
+
+ANALYSIS_GRACE_SECONDS = 300  # a take whose analysis never lands stops blocking the run after this
+MIN_SHORTLIST_SCORE = 70.0  # a reference whose takes fail more than 30 % never enters the shortlist
+
+
+def do_screen(ws: Workspace, role: str, run_id: int, *, encoder=None, asr_model: str | None = None) -> None:
+    run = runs.load_run(ws, role, run_id)
+    spec = runs.spec_of(run)
+    clips = facts.candidate_clips(ws=ws, role=role, clip_ids=spec["clip_ids"], group_id=None)
+    found, per_clip_ms = facts.gather(ws=ws, role=role, clips=clips, encoder=encoder)
+    forced = set(json.loads(run.forced_json))
+    rows = screen.screen(found, forced=forced)
+    if asr_model:
+        by_id = {c.id: c for c in clips}
+        for fact, row in zip(found, rows):
+            if not row["excluded"]:
+                facts.add_asr(fact, ws, role, by_id[fact.clip_id], asr_model)
+        rows = screen.screen(found, forced=forced)
+    candidates = [r["clip_id"] for r in rows if not r["excluded"]]
+    budget = spec["budget_jobs"] or allocate.default_budget(len(candidates), len(spec["text_ids"]), spec["shortlist"])
+    spec.update(budget_jobs=budget, screen_ms_per_clip=per_clip_ms)
+    runs.update_run(ws, role, run_id, screened_json=rows, spec_json=spec,
+                    stage="probe" if candidates else "failed",
+                    error="" if candidates else "screening excluded every clip; force some back in or import others")
+
+
+def load_takes(session, task_ids: list[int]) -> tuple[list[rank.Take], dict]:
+    """The probe takes of these tasks, and per-status counts over their jobs."""
+    if not task_ids:
+        return [], {}
+    seeds = {ps.id: json.loads(ps.params_json).get("seed")
+             for ps in session.exec(select(ParamSet).where(col(ParamSet.task_id).in_(task_ids))).all()}
+    rows = session.exec(select(Job.clip_id, Job.text_id, Job.param_set_id, Job.status, Job.auto_score, Job.flags_json,
+                               Job.chars_per_second, Job.metrics_json, Job.spectrogram_path, Job.finished_at)
+                        .where(col(Job.task_id).in_(task_ids))).all()
+    takes, counts = [], defaultdict(int)
+    for clip_id, text_id, ps_id, status, auto_score, flags_json, cps, metrics_json, png, finished in rows:
+        counts[status] += 1
+        if status == "done" and not png:
+            counts["unanalysed"] += 1
+            if finished is not None and _age(finished) < ANALYSIS_GRACE_SECONDS:
+                counts["awaiting_analysis"] += 1
+        if status not in ("done", "failed"):
+            continue
+        similarity = (json.loads(metrics_json).get("metrics") or {}).get("speaker_similarity") if metrics_json else None
+        takes.append(rank.Take(clip_id, text_id, seeds.get(ps_id), failed_job=status == "failed",
+                               auto_score=auto_score, flags=tuple(json.loads(flags_json)) if flags_json else (),
+                               chars_per_second=cps, speaker_similarity=similarity))
+    return takes, dict(counts)
+
+
+def _age(finished) -> float:
+    stamp = finished if finished.tzinfo else finished.replace(tzinfo=timezone.utc)
+    return (utcnow() - stamp).total_seconds()
+
+
+def _round_clips(session, task_id: int) -> list[int]:
+    return list(session.exec(select(Job.clip_id).where(Job.task_id == task_id).distinct()).all())
+
+
+def _taken(session, task_ids: list[int]) -> dict[int, int]:
+    if not task_ids:
+        return {}
+    return dict(session.exec(select(Job.clip_id, func.count()).where(col(Job.task_id).in_(task_ids))
+                             .group_by(Job.clip_id)).all())
+
+
+def _create_round(ws: Workspace, role: str, run, spec: dict, plan: allocate.RoundPlan, number: int) -> int:
+    contents = {t.id: t for t in texts.get_texts(ws=ws, ids=spec["text_ids"])}
+    with ws.role_session(role) as session:
+        task = Task(name=f"finder {run.id} round {number}", kind="finder",
+                    spec_json=json.dumps({"finder_run": run.id, "round": number}))
+        session.add(task)
+        session.flush()
+        sets = {}
+        for seed in sorted({p.seed for p in plan.probes}):
+            params = {**spec["base"], **{k: spec[k] for k in ("gpt", "sovits") if spec[k]}, "seed": seed}
+            sets[seed] = ParamSet(task_id=task.id, params_json=json.dumps(params, ensure_ascii=False), label=f"seed={seed}")
+            session.add(sets[seed])
+        session.flush()
+        session.execute(insert(Job), [dict(
+            task_id=task.id, param_set_id=sets[p.seed].id, clip_id=p.clip_id, text_id=p.text_id,
+            seed_override=None, text=contents[p.text_id].content, text_lang=contents[p.text_id].lang,
+            status="queued", attempts=0, error="", request_json="", result_path="", worker="",
+            spectrogram_path="", metrics_json="", flags_json="", note="") for p in plan.probes])
+        session.commit()
+        return task.id
+
+
+def do_probe(ws: Workspace, runner, role: str, run_id: int) -> str:
+    """Wait for the current round, or plan and start the next; returns what happened (for the log)."""
+    run = runs.load_run(ws, role, run_id)
+    spec, task_ids = runs.spec_of(run), json.loads(run.task_ids_json)
+    with ws.role_session(role) as session:
+        current = task_ids[-1:]
+        _, counts = load_takes(session, current)
+        if counts.get("queued", 0) or counts.get("running", 0):
+            if not runner.is_active(role, current[0]):
+                runner.run_task(role, current[0])  # e.g. resumed with no engine at start-up
+            return "waiting for takes"
+        if counts.get("awaiting_analysis", 0):
+            return "waiting for analysis"
+        takes, _ = load_takes(session, task_ids)
+        taken = _taken(session, task_ids)
+        in_race = _round_clips(session, task_ids[-1]) if task_ids else []
+    screened = json.loads(run.screened_json)
+    candidates = [r["clip_id"] for r in screened if not r["excluded"]]
+    fresh = [c for c in candidates if not taken.get(c)]
+    race = list(dict.fromkeys(in_race + fresh)) if task_ids else candidates
+    plan = allocate.plan_round(ranking=rank.rank(takes, race), text_ids=spec["text_ids"], taken=taken,
+                               budget_left=spec["budget_jobs"] - sum(taken.values()), shortlist=spec["shortlist"],
+                               first_round=not task_ids)
+    if not plan.probes:
+        runs.update_run(ws, role, run_id, stage="rank", stop_reason=plan.stop_reason)
+        return f"stopped: {plan.stop_reason}"
+    task_id = _create_round(ws, role, run, spec, plan, len(task_ids) + 1)
+    runs.update_run(ws, role, run_id, task_ids_json=task_ids + [task_id])
+    runner.run_task(role, task_id)
+    return f"round {len(task_ids) + 1}: {len(plan.probes)} takes for {len(plan.survivors)} clips"
+
+
+def ranking_now(ws: Workspace, role: str, run) -> tuple[list[dict], dict]:
+    task_ids = json.loads(run.task_ids_json)
+    with ws.role_session(role) as session:
+        takes, counts = load_takes(session, task_ids)
+        last_round = _round_clips(session, task_ids[-1]) if task_ids else []
+    probed = list(dict.fromkeys(t.clip_id for t in takes))
+    rows = rank.rank(takes, probed)
+    for row in rows:
+        row["final_round"] = row["clip_id"] in last_round
+    return rows, counts
+
+
+def shortlist_of(rows: list[dict], size: int) -> list[int]:
+    good = [r for r in rows if r["final_round"] and r["takes"] and r["score"] >= MIN_SHORTLIST_SCORE]
+    return [r["clip_id"] for r in good[:size]]
+
+
+def do_rank(ws: Workspace, role: str, run_id: int) -> None:
+    run = runs.load_run(ws, role, run_id)
+    rows, _ = ranking_now(ws, role, run)
+    runs.update_run(ws, role, run_id, ranking_json=rows, stage="done",
+                    shortlist_json=shortlist_of(rows, runs.spec_of(run)["shortlist"]))
+
+
+def status(*, ws: Workspace, runner, role: str, run_id: int) -> dict:
+    run = runs.load_run(ws, role, run_id)
+    spec = runs.spec_of(run)
+    if run.stage == "done":
+        rows, counts = json.loads(run.ranking_json), ranking_now(ws, role, run)[1]
+    else:
+        rows, counts = ranking_now(ws, role, run)
+    created = sum(v for k, v in counts.items() if k in ("queued", "running", "done", "failed", "cancelled"))
+    finished = counts.get("done", 0) + counts.get("failed", 0) + counts.get("cancelled", 0)
+    total = created if run.stage in ("done", "failed") else max(created, spec.get("budget_jobs") or 0)
+    seconds = runner.median_job_seconds() if runner is not None else None
+    screened = json.loads(run.screened_json)
+    candidates = sum(1 for r in screened if not r["excluded"])
+    return {
+        "run_id": run.id, "name": run.name, "stage": run.stage, "error": run.error, "stop_reason": run.stop_reason,
+        "jobs_total": total, "jobs_done": finished, "jobs_failed": counts.get("failed", 0),
+        "eta_seconds": round((total - finished) * seconds) if seconds and run.stage == "probe" else None,
+        "screened": screened, "ranking": rows,
+        "shortlist": json.loads(run.shortlist_json) if run.stage == "done" else shortlist_of(rows, spec["shortlist"]),
+        "task_ids": json.loads(run.task_ids_json), "budget_jobs": spec.get("budget_jobs"),
+        "full_grid_jobs": allocate.full_grid_jobs(candidates, len(spec["text_ids"])),
+        "screen_ms_per_clip": spec.get("screen_ms_per_clip"), "text_ids": spec["text_ids"],
+        "shortlist_size": spec["shortlist"],
+    }
+
+
+def clip_takes(*, ws: Workspace, role: str, run_id: int, clip_id: int) -> list[dict]:
+    """A reference's probe takes in this run, best auto score first (the page plays them)."""
+    run = runs.load_run(ws, role, run_id)
+    role_dir = ws.role_dir(role)
+    with ws.role_session(role) as session:
+        rows = session.exec(select(Job).where(col(Job.task_id).in_(json.loads(run.task_ids_json)),
+                                              Job.clip_id == int(clip_id), col(Job.status).in_(("done", "failed")))
+                            .order_by(col(Job.auto_score).is_(None), col(Job.auto_score).desc(), col(Job.id))).all()
+        seeds = {ps.id: json.loads(ps.params_json).get("seed") for ps in session.exec(
+            select(ParamSet).where(col(ParamSet.id).in_({j.param_set_id for j in rows}))).all()}
+    return [{"result_id": j.id, "text": j.text, "seed": seeds.get(j.param_set_id), "status": j.status,
+             "auto_score": j.auto_score, "flags": json.loads(j.flags_json) if j.flags_json else [],
+             "duration": j.duration, "error": j.error[:200],
+             "audio": str(role_dir / j.result_path) if j.result_path else None,
+             "spectrogram": str(role_dir / j.spectrogram_path) if j.spectrogram_path else None} for j in rows]

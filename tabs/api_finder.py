@@ -1,0 +1,46 @@
+"""The gradio_client API of the reference finder.
+
+/find_reference and /find_reference_status are the stable contract; list, delete and
+force-in are extras the finder tab also uses. No returned dict has a "path" key.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import gradio as gr
+
+from ras.finder import run as finder_runs, stages
+from tabs.api_tasks import parse_spec
+from tabs.common import UIContext, ui_action
+
+
+def register(ctx: UIContext) -> None:
+    ws, i18n, backend, runner, driver = ctx.ws, ctx.i18n, ctx.backend, ctx.runner, ctx.finder
+
+    @ui_action(i18n, "启动找参考失败")
+    def find_reference(role: str, spec: Any) -> dict:
+        run_id = finder_runs.create_run(ws=ws, role=role, spec=parse_spec(spec), **backend.weight_choosers())
+        driver.watch(role)
+        return {"run_id": run_id}
+
+    @ui_action(i18n, "读取找参考进度失败")
+    def find_reference_status(role: str, run_id: int) -> dict:
+        return stages.status(ws=ws, runner=runner, role=role, run_id=int(run_id))
+
+    @ui_action(i18n, "读取找参考记录失败")
+    def list_finder_runs(role: str) -> dict:
+        return {"runs": finder_runs.list_runs(ws=ws, role=role)}
+
+    @ui_action(i18n, "删除找参考记录失败")
+    def delete_finder_run(role: str, run_id: int) -> dict:
+        return finder_runs.delete_run(ws=ws, runner=runner, role=role, run_id=int(run_id))
+
+    @ui_action(i18n, "放回候选失败")
+    def force_finder_clip(role: str, run_id: int, clip_id: int, include: bool = True) -> dict:
+        forced = finder_runs.force_clip(ws=ws, role=role, run_id=int(run_id), clip_id=int(clip_id),
+                                        include=bool(include))
+        driver.watch(role)
+        return forced
+
+    for fn in (find_reference, find_reference_status, list_finder_runs, delete_finder_run, force_finder_clip):
+        gr.api(fn, api_name=fn.__name__)

@@ -1,0 +1,88 @@
+"""Screening a clip as a reference: each defect a user would hear gets its own reason; good clips pass."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from ras.finder.screen import ClipFacts, ScreenLimits, measure_audio, reason_code, screen
+from tests.fixtures.audio import noise_samples, read_wav
+
+SENTENCE = "The quiet river runs past the old mill, and the children wave from the bridge."
+
+
+def facts_of(samples, sr, text=SENTENCE, clip_id=1, lang="en", embedding=None) -> ClipFacts:
+    facts = ClipFacts(clip_id=clip_id, duration=len(samples) / sr, text=text, lang=lang, embedding=embedding)
+    for key, value in measure_audio(samples, sr).items():
+        setattr(facts, key, value)
+    return facts
+
+
+@pytest.fixture(scope="module")
+def clean(espeak_wav):
+    return read_wav(espeak_wav(SENTENCE))
+
+
+def codes(row) -> list[str]:
+    return [reason_code(r) for r in row["reasons"]]
+
+
+def test_a_clean_espeak_clip_passes_every_check(clean):
+    samples, sr = clean
+    row = screen([facts_of(samples, sr)])[0]
+    assert row == {"clip_id": 1, "excluded": False, "reasons": [], "forced": False}
+
+
+def test_each_acoustic_defect_is_named(clean):
+    samples, sr = clean
+    noisy = samples + noise_samples(len(samples) / sr, sr, rms=0.02, seed=1)
+    clipped = np.clip(samples * 8, -0.5, 0.5)
+    half = len(samples) // 2
+    paused = np.concatenate([samples[:half], np.zeros(int(2.0 * sr), dtype=np.float32), samples[half:]])
+    rows = screen([facts_of(noisy, sr, clip_id=1), facts_of(clipped, sr, clip_id=2),
+                   facts_of(paused, sr, clip_id=3), facts_of(samples[: int(2.0 * sr)], sr, clip_id=4)])
+    assert "noisy" in codes(rows[0])
+    assert "clipped" in codes(rows[1])
+    assert "long_silence" in codes(rows[2])
+    assert "duration" in codes(rows[3])
+    assert all(r["excluded"] for r in rows)
+
+
+def test_a_transcript_that_cannot_fit_the_clip_is_implausible(clean):
+    samples, sr = clean
+    wrong = SENTENCE + " " + SENTENCE + " And then everybody went home for a long dinner with friends and family."
+    rows = screen([facts_of(samples, sr, text=wrong, clip_id=1), facts_of(samples, sr, text="", clip_id=2),
+                   facts_of(samples, sr, text="Hello.", clip_id=3)])
+    assert "implausible_text" in codes(rows[0])
+    assert codes(rows[1]) == ["empty_text"]
+    assert "implausible_text" in codes(rows[2])
+
+
+def test_a_voice_far_from_the_rest_is_an_outlier_and_forcing_keeps_its_reason():
+    rng = np.random.default_rng(0)
+    main = rng.standard_normal(64)
+    other = rng.standard_normal(64)
+    facts = [ClipFacts(clip_id=i, duration=5.0, text="", lang="en",
+                       embedding=main + 0.25 * rng.standard_normal(64)) for i in range(8)]
+    facts.append(ClipFacts(clip_id=99, duration=5.0, text="", lang="en", embedding=other))
+    rows = screen(facts, ScreenLimits(), forced={99})
+    flagged = [r for r in rows if "other_voice" in codes(r)]
+    assert [r["clip_id"] for r in flagged] == [99]
+    assert flagged[0]["excluded"] is False and flagged[0]["forced"] is True
+
+
+def test_near_duplicates_keep_the_first_good_copy(clean):
+    samples, sr = clean
+    rows = screen([facts_of(samples, sr, clip_id=1), facts_of(samples * 0.9, sr, clip_id=2)])
+    assert rows[0]["excluded"] is False
+    assert rows[1]["reasons"] == ["duplicate: same as clip 1"]
+
+
+def test_screening_costs_well_under_100_ms_per_clip(clean):
+    import time
+
+    samples, sr = clean
+    measure_audio(samples, sr)
+    started = time.perf_counter()
+    for _ in range(10):
+        measure_audio(samples, sr)
+    assert (time.perf_counter() - started) / 10 < 0.1
