@@ -401,7 +401,9 @@ class Runner:
             retry = not isinstance(exc, SynthesisInputError)  # crashed, hung or failed at run time
             if retry:
                 worker.state = EngineState()  # the engine restarts with nothing loaded
-            if retry and self._engine_lost(worker, exc) and self._release(worker, role, job, key, exc):
+            # with no other healthy engine to take the job, it is retried here and then fails with the reason
+            if retry and self._others_healthy(worker) and self._engine_lost(worker, exc) \
+                    and self._release(worker, role, job, key, exc):
                 return
             self._record_failure(worker, role, job, key, exc, retry=retry)
             return
@@ -420,6 +422,10 @@ class Runner:
                 listener(role, job.id)
             except Exception:  # noqa: BLE001 - a listener's failure is not the job's
                 log.exception("result listener failed for %s job %s", role, job.id)
+
+    def _others_healthy(self, worker: Worker) -> bool:
+        with self._lock:
+            return any(w is not worker and w.health.state == "ok" for w in self._workers)
 
     def _release(self, worker: Worker, role: str, job: Job, key: JobKey, exc: Exception) -> bool:
         """The engine was lost under the job: queue it again for the others, not as a used attempt.

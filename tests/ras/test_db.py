@@ -3,6 +3,9 @@ import sqlite3
 import pytest
 from sqlalchemy import text
 
+from ras.errors import NotFound
+from ras.library import texts
+from ras.queue import tasks
 from ras.store import db
 from ras.store.migrations import ROLE_SCHEMA_VERSION
 from ras.store.workspace import Workspace
@@ -88,14 +91,11 @@ def test_a_role_folder_from_the_first_release_opens_and_keeps_its_clips(tmp_path
 
 
 def test_a_missing_row_is_a_typed_error_naming_it_and_its_role(tmp_path):
-    from ras.library import texts
-    from ras.queue import tasks
-
     ws = Workspace(tmp_path / "roles")
     ws.role_engine("a-b", create=True)
     with pytest.raises(db.RowNotFound, match=r"task 99 not found in role 'a-b'"):
         tasks.task_spec(ws=ws, role="a-b", task_id=99)
-    with pytest.raises(db.RowNotFound, match=r"test text\(s\) \[7\] not found"):
+    with pytest.raises(NotFound, match=r"test text\(s\) \[7\] not found"):
         texts.get_texts(ws=ws, ids=[7])
     assert issubclass(db.RowNotFound, LookupError)  # callers that catch LookupError keep working
     ws.close()
