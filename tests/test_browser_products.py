@@ -43,21 +43,6 @@ def choose_role(page, role):
     page.keyboard.press("Enter")
 
 
-def test_long_text_tab_shows_the_joined_audio_and_sentences(page, gsv_app, product_and_run):
-    page.goto(gsv_app.url)
-    page.wait_for_selector("#header_role")
-    choose_role(page, product_and_run)
-    open_tab(page, "long_text")
-    wait_for_text(page, "#long_text_sentences_0", "A cat slept on the warm stone step.")
-    page.wait_for_selector("#long_text_audio_0 audio[src]", state="attached", timeout=30_000)
-    page.wait_for_selector("#long_text_spectrogram_0 img", timeout=30_000)
-    assert page.locator("#long_text_part_1").is_hidden()
-    wait_for_text(page, "#long_text_progress", "3/3")
-    page.click("#long_text_export_0")
-    wait_for_text(page, "#long_text_file_0", "_export")  # name and suffix are two spans
-    screenshot(page, "tab_long_text")
-
-
 def test_products_tab_lists_and_exports_the_product(page, gsv_app, product_and_run):
     page.goto(gsv_app.url)
     page.wait_for_selector("#header_role")
