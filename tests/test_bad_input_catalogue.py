@@ -363,52 +363,6 @@ def test_an_engine_that_answers_garbage_fails_the_job_with_the_reason(bench):
     assert_up(bench.client)
 
 
-def test_an_unreachable_engine_fails_the_job_naming_the_server(tmp_path):
-    server = start_planted_server(tmp_path, {"default": Profile()})
-    app = launch_planted_app(tmp_path, [server], "--job-timeout", "20")
-    try:
-        server.kill()  # gone before the first job: nothing listens at its address
-        client = app.client()
-        write_tone(tmp_path / "r.wav", 4.0, seed=6)
-        (tmp_path / "r.list").write_text(f"{tmp_path / 'r.wav'}|s|en|reference\n", encoding="utf-8")
-        role = client.predict("目录", "断线", api_name="/create_role")["role"]
-        client.predict(role, str(tmp_path / "r.list"), True, api_name="/import_list")
-        task_id = client.predict(role, {"clip_ids": [1], "text_ids": [1]}, api_name="/create_task")["task_id"]
-        client.predict(role, task_id, api_name="/run_task")
-        wait_for(lambda: (s := client.predict(role, task_id, api_name="/task_status"))["failed"] == s["total"],
-                 timeout=240, what="the job to fail")
-        reason = client.predict(role, task_id, "id", 1, 50, api_name="/list_results")["results"][0]["error"]
-        assert server.url in reason and "unreachable" in reason
-        assert client.predict(api_name="/list_roles")["roles"]
-    finally:
-        app.stop()
-
-
-# --- a handful through the page -------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class BadInPage:
-    name: str
-    fill: Callable[[Bench], dict[str, str]]  # elem_id -> value typed into it
-    tab: str
-    button: str
-    says: str
-
-
-PAGE_CATALOGUE: tuple[BadInPage, ...] = (
-    BadInPage("path separator in a category", lambda b: {"roles_category": "a/b", "roles_name": "c"}, "roles",
-              "roles_create", "not allowed in folder names"),
-    BadInPage("duplicate role", lambda b: {"roles_category": "目录", "roles_name": "基准"}, "roles", "roles_create",
-              "already exists"),
-    BadInPage("empty .list", lambda b: {"import_server_path": b.listing("page_empty.list", b"")}, "import",
-              "import_run", "is empty"),
-    BadInPage("binary .list", lambda b: {"import_server_path": b.listing("page_bin.list", bytes(range(256)) * 64)},
-              "import", "import_run", "binary data"),
-    BadInPage("100,000-character test text", lambda b: {"texts_content": "长" * 100_000}, "texts", "texts_add",
-              "at most 2000"),
-)
-
-
 @pytest.mark.browser
 def test_bad_input_in_the_page_shows_the_reason_and_changes_nothing(bench, page):
     from tests.fixtures.browser import open_tab, screenshot

@@ -401,9 +401,10 @@ class Runner:
             retry = not isinstance(exc, SynthesisInputError)  # crashed, hung or failed at run time
             if retry:
                 worker.state = EngineState()  # the engine restarts with nothing loaded
-            # with no other healthy engine to take the job, it is retried here and then fails with the reason
-            if retry and self._others_healthy(worker) and self._engine_lost(worker, exc) \
-                    and self._release(worker, role, job, key, exc):
+            # a server that stopped answering may come back, so its job waits for it or goes to another one;
+            # one that answers garbage keeps doing so: with no healthy engine left, its job fails with the reason
+            waits = self._others_healthy(worker) or not isinstance(exc, EngineMisbehaving)
+            if retry and waits and self._engine_lost(worker, exc) and self._release(worker, role, job, key, exc):
                 return
             self._record_failure(worker, role, job, key, exc, retry=retry)
             return
