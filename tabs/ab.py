@@ -8,7 +8,7 @@ import gradio as gr
 from ras import products
 from ras.ab import sessions
 from tabs.common import Page, UIContext, keep_choice, parse_ids, require_role, ui_action
-from tabs.widgets import task_picker
+from tabs.widgets import task_picker, task_picker_row, wire_task_picker
 
 RANKING_HEADERS = ("名次", "候选", "强度", "90% 区间", "票数", "自动评分", "人工评分")
 
@@ -41,8 +41,7 @@ def build(ctx: UIContext) -> AbTab:
     gr.Markdown(i18n("候选是任务的配置（参数组 × 参考音频）。每次播放两个候选朗读同一句文本的结果，只标 A 和 B，"
                      "左右随机；参数在排名确定前隐藏。"))
     with gr.Row():
-        task = gr.Dropdown(label=i18n("任务"), choices=[], scale=3, elem_id="ab_task")
-        refresh = gr.Button(i18n("刷新"), scale=0, min_width=100, elem_id="ab_refresh")
+        task, refresh = task_picker_row(i18n, "ab")
         result_ids = gr.Textbox(label=i18n("只比较这些结果的配置（可选，结果编号）"), scale=2, elem_id="ab_result_ids")
         start = gr.Button(i18n("开始新的盲听"), variant="primary", scale=1, elem_id="ab_start")
     with gr.Row():
@@ -168,13 +167,8 @@ def wire(tab: AbTab, ctx: UIContext, page: Page, *, product_result_id: gr.Number
     def open_from_evaluate(role, task_id):
         return task_picker(ctx, role, task_id), gr.Tabs(selected="ab")
 
-    @ui_action(i18n, "读取任务失败")
-    def pick_task(role, current):
-        return task_picker(ctx, role, current)
-
     private = {"api_visibility": "private"}
-    for trigger in (tab.refresh.click, role_picker.change, page.app.load):
-        trigger(pick_task, [role_picker, tab.task], tab.task, **private)
+    wire_task_picker(ctx, page, tab.task, tab.refresh)
     tab.task.change(on_task, [role_picker, tab.task], tab.session, **private)
     tab.start.click(start, [role_picker, tab.task, tab.result_ids, tab.reveal], [tab.session, *shown], **private)
     for trigger in (tab.session.change, tab.reveal.change):

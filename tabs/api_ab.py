@@ -3,26 +3,18 @@ from __future__ import annotations
 
 from typing import Any
 
-import json
 
 import gradio as gr
 
 from ras.ab import sessions
-from tabs.common import UIContext, ui_action
+from tabs.common import UIContext, json_object, ui_action
 
 OPTION_KEYS = ("result_ids", "text_ids")
 
 
 def parse_options(options: Any) -> dict[str, list[int]]:
     """{"result_ids": [...], "text_ids": [...]} (both optional); unknown keys are named."""
-    found = options or {}
-    if isinstance(found, str):
-        try:
-            found = json.loads(found)
-        except json.JSONDecodeError as exc:
-            raise ValueError(f"options is not valid JSON: {exc}") from None
-    if not isinstance(found, dict):
-        raise ValueError('options must be a JSON object like {"result_ids": [1, 2], "text_ids": [3]}')
+    found = json_object(options or {}, "options", '{"result_ids": [1, 2], "text_ids": [3]}')
     unknown = set(found) - set(OPTION_KEYS)
     if unknown:
         raise ValueError(f"unknown A/B options {sorted(unknown)}; use {', '.join(OPTION_KEYS)}")

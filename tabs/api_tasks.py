@@ -1,7 +1,6 @@
 """The stable gradio_client API for models, tasks, the queue, results and metrics."""
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import gradio as gr
@@ -11,17 +10,11 @@ from ras.library import clips
 from ras.queue import tasks
 from ras.queue.task_spec import SPEC_KEYS
 from ras.languages import require_lang
-from tabs.common import UIContext, request_file, ui_action
+from tabs.common import UIContext, json_object, request_file, ui_action
 
 
 def parse_spec(spec: Any) -> dict:
-    if isinstance(spec, str):
-        try:
-            spec = json.loads(spec)
-        except json.JSONDecodeError as exc:
-            raise ValueError(f"spec is not valid JSON: {exc}") from None
-    if not isinstance(spec, dict):
-        raise ValueError("spec must be a JSON object")
+    spec = json_object(spec, "spec")
     unknown = sorted(str(k)[:40] for k in spec if k not in SPEC_KEYS)
     if unknown:  # a misspelt key would otherwise be ignored without a word
         raise ValueError(f"unknown spec key(s) {', '.join(unknown)}; use {', '.join(SPEC_KEYS)}")

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import json
 import logging
 import math
 import types
@@ -179,6 +180,19 @@ def require_role(i18n: I18nAuto, role: str | None) -> str:
     if not role:
         raise gr.Error(i18n("请先选择角色"))
     return role
+
+
+def json_object(value: Any, name: str, example: str = "") -> dict:
+    """A dict argument as gradio_client sends it, or as JSON text typed by a script; InputError naming it."""
+    found = value
+    if isinstance(found, str):
+        try:
+            found = json.loads(found)
+        except json.JSONDecodeError as exc:
+            raise InputError(f"{name} is not valid JSON: {exc}") from None
+    if not isinstance(found, dict):
+        raise InputError(f"{name} must be a JSON object" + (f" like {example}" if example else ""))
+    return found
 
 
 def uploaded_path(value: Any) -> Path:
