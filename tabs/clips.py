@@ -37,7 +37,7 @@ class ClipsTab:
 
 def build(ctx: UIContext) -> ClipsTab:
     i18n = ctx.i18n
-    gr.Markdown(i18n("### 4. 音频浏览与校对"))
+    gr.Markdown(i18n("### 5. 音频浏览与校对"))
     with gr.Row():
         text_filter = gr.Textbox(label=i18n("文本包含"), elem_id="clips_text_filter")
         min_duration = gr.Number(label=i18n("最短时长（秒）"), minimum=0, value=0, elem_id="clips_min_duration")
