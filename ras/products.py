@@ -293,8 +293,8 @@ def tts(*, ws: Workspace, runner, product: str, text: str, text_lang: str, max_t
         measure=None, gate: Gate | None = None) -> Path:
     """Synthesize `text` with the product named `product` (any role); returns the wav.
 
-    With max_tries > 1 each take is measured (`measure(wav, text, text_lang, ref)` -> the
-    analysis report) and judged by the gate (the product's own unless `gate` is given); a take
+    With max_tries > 1 each take is measured (`measure(wav, text, text_lang, ref, prompt_text=...)`
+    -> the analysis report; the reference's text lets it catch a take that speaks it) and judged by the gate (the product's own unless `gate` is given); a take
     that fails is synthesized again with a new seed, and the best take is returned."""
     tries = checked_max_tries(max_tries)
     if tries > 1 and measure is None:
@@ -318,7 +318,7 @@ def tts(*, ws: Workspace, runner, product: str, text: str, text_lang: str, max_t
             runner.synthesize_now(request, str(temp))
         if tries == 1:
             break
-        report = measure(final, text, text_lang, Path(request.ref_audio_path))
+        report = measure(final, text, text_lang, Path(request.ref_audio_path), prompt_text=request.prompt_text)
         rate = report["metrics"].get("chars_per_second")
         take = Take(len(takes), True, report["auto_score"], tuple(report["flags"]), rate, report["metrics"].get("cer"))
         takes.append((take, final))

@@ -363,6 +363,31 @@ def test_an_engine_that_answers_garbage_fails_the_job_with_the_reason(bench):
     assert_up(bench.client)
 
 
+# --- a handful through the page -------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class BadInPage:
+    name: str
+    fill: Callable[[Bench], dict[str, str]]  # elem_id -> value typed into it
+    tab: str
+    button: str
+    says: str
+
+
+PAGE_CATALOGUE: tuple[BadInPage, ...] = (
+    BadInPage("path separator in a category", lambda b: {"roles_category": "a/b", "roles_name": "c"}, "roles",
+              "roles_create", "not allowed in folder names"),
+    BadInPage("duplicate role", lambda b: {"roles_category": "目录", "roles_name": "基准"}, "roles", "roles_create",
+              "already exists"),
+    BadInPage("empty .list", lambda b: {"import_server_path": b.listing("page_empty.list", b"")}, "import",
+              "import_run", "is empty"),
+    BadInPage("binary .list", lambda b: {"import_server_path": b.listing("page_bin.list", bytes(range(256)) * 64)},
+              "import", "import_run", "binary data"),
+    BadInPage("100,000-character test text", lambda b: {"texts_content": "长" * 100_000}, "texts", "texts_add",
+              "at most 2000"),
+)
+
+
 @pytest.mark.browser
 def test_bad_input_in_the_page_shows_the_reason_and_changes_nothing(bench, page):
     from tests.fixtures.browser import open_tab, screenshot

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.fixtures.browser import open_tab, screenshot, wait_for_text
+from tests.fixtures.browser import choose_role, open_tab, screenshot, wait_for_text
 from tests.ras import conftest_speech
 
 pytestmark = [pytest.mark.browser,
@@ -26,18 +26,10 @@ def prepared(running_app, tmp_path_factory):
     return client
 
 
-def choose_role(page):
-    page.click("#header_refresh")
-    page.wait_for_timeout(500)
-    page.click("#header_role input")
-    page.locator("ul[role='listbox'] li", has_text=ROLE).first.click()
-    page.wait_for_timeout(500)
-
-
 def test_classify_and_split_tabs(page, running_app, prepared):
     page.goto(running_app.url)
     page.wait_for_selector("#header_role")
-    choose_role(page)
+    choose_role(page, ROLE)
 
     open_tab(page, "classify")
     page.click("#classify_run")

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from tests.fixtures.app import role_with_references, wait_for
-from tests.fixtures.browser import open_tab, screenshot, wait_for_count, wait_for_text
+from tests.fixtures.browser import choose_role, open_tab, screenshot, wait_for_count, wait_for_text
 
 pytestmark = [pytest.mark.browser, pytest.mark.gsv, pytest.mark.slow]
 
@@ -28,8 +28,7 @@ def test_evaluate_tab_shows_players_and_spectrograms_and_saves_a_score(page, gsv
     client, role, task_id = finished_task
     page.goto(gsv_app.url)
     page.wait_for_selector("#header_role")
-    page.locator("#header_role input").fill(role)
-    page.keyboard.press("Enter")
+    choose_role(page, role)
     open_tab(page, "evaluate")
     open_tab(page, "infer")  # the role change refreshes both task pickers
     wait_for_text(page, "#infer_progress", "4/4")

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from tests.fixtures.app import wait_for
-from tests.fixtures.browser import open_tab, screenshot, wait_for_text
+from tests.fixtures.browser import choose_role, open_tab, screenshot, wait_for_text
 from tests.fixtures.gsv import make_ref_wav
 
 pytestmark = [pytest.mark.browser, pytest.mark.gsv, pytest.mark.slow]
@@ -36,11 +36,6 @@ def product_and_run(gsv_app, tmp_path_factory):
              timeout=300, interval=1, what="the joined long text")
     client.predict(role, result_id, "browser-hero", api_name="/create_product")
     return role
-
-
-def choose_role(page, role):
-    page.locator("#header_role input").fill(role)
-    page.keyboard.press("Enter")
 
 
 def test_products_tab_lists_and_exports_the_product(page, gsv_app, product_and_run):

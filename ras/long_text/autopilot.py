@@ -1,7 +1,8 @@
 """The autopilot's quality gate and its choice of the best take, from stored metrics only.
 
 A take passes the gate when it has no hard flag (a defect a listener always hears:
-repetition, a long pause, a swallowed ending, no speech, a held tone or buzz), its auto
+repetition, a long pause, a swallowed ending, no speech, a held tone or buzz, the
+reference's own text spoken first), its auto
 score reaches `min_auto_score`, its characters per second lie within its configuration's
 own normal range (the median of the configuration's takes ± `rate_tolerance`, once
 `min_rate_takes` takes are known: a leaked reference text or a repeat makes a take slow,
@@ -18,7 +19,7 @@ import json
 import statistics
 from dataclasses import asdict, dataclass, fields
 
-HARD_FLAGS = ("repeat", "long_pause", "truncated", "no_speech", "held_tone")
+HARD_FLAGS = ("repeat", "long_pause", "truncated", "no_speech", "held_tone", "text_leak")
 # A take scoring below this has lost at least one clear defect's worth of points
 # (scoring.py: a clear defect costs 30-40); mild oddities cost only a few.
 DEFAULT_MIN_AUTO_SCORE = 60.0

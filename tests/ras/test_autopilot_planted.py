@@ -80,4 +80,6 @@ def test_tts_rerolls_until_a_take_passes(planted, tmp_path):
         returned = [t for t in made if abs(t["out_seconds"] - info.frames / info.samplerate) < 0.002]
         assert len(returned) == 1, made
         if any(t["planted"] is None for t in made):
-            assert returned[0]["planted"] is None and returned[0] is made[-1], made
+            # a clean take may still miss the gate (say, a word the ASR mishears), so the tries
+            # can go on past it; whatever happens, the take returned is a clean one
+            assert returned[0]["planted"] is None, made
