@@ -23,7 +23,7 @@ from ras.audio.files import atomic_target
 from ras.audio.wav_tags import embed_settings
 from ras.errors import InputError, NotFound
 from ras.library.clips import clip_audio_path
-from ras.long_text.autopilot import Gate, Take, best_take, checked_max_tries, passes, rate_range
+from ras.long_text.autopilot import Gate, Take, best_take, checked_max_tries, passes, rate_range, with_cer_floors
 from ras.store.db import get_row
 from ras.results import finished_result
 from ras.store.role_tables import Clip, Product
@@ -323,11 +323,11 @@ def tts(*, ws: Workspace, runner, product: str, text: str, text_lang: str, max_t
         take = Take(len(takes), True, report["auto_score"], tuple(report["flags"]), rate, report["metrics"].get("cer"))
         takes.append((take, final))
         normal = rate_range([t.chars_per_second for t, _ in takes], gate)
-        if passes(take, gate, normal):
+        if passes(with_cer_floors([t for t, _ in takes])[-1], gate, normal):
             break
     if tries > 1:
         normal = rate_range([t.chars_per_second for t, _ in takes], gate)
-        best = best_take([t for t, _ in takes], gate, normal)
+        best = best_take(with_cer_floors([t for t, _ in takes]), gate, normal)
         final = takes[best.take_id][1]
         for _, path in takes:
             if path != final:
