@@ -7,7 +7,8 @@ from pathlib import Path
 import gradio as gr
 
 from tabs.common import Page, UIContext, require_role, ui_action
-from tabs.widgets import PRIVATE, poll_timer, progress_html, task_picker_row, wire_task_picker
+from tabs.widgets import (PRIVATE, poll_timer, progress_html, task_picker_row, warn_version_change,
+                          wire_task_picker)
 
 
 @dataclass(frozen=True)
@@ -84,7 +85,7 @@ def wire(tab: InferTab, ctx: UIContext, page: Page, *, task_created: gr.Button, 
         role = require_role(i18n, role)
         if not task_id:
             raise gr.Error(i18n("请先选择任务"))
-        runner.run_task(role, int(task_id))
+        warn_version_change(i18n, runner.run_task(role, int(task_id)))
 
     @ui_action(i18n, "取消任务失败")
     def cancel(role, task_id):
