@@ -144,3 +144,11 @@ def test_a_product_keeps_and_exports_the_versions_of_its_task(setup):
 
 def tasks_results(ws, role, task_id) -> list[int]:
     return sorted(r["id"] for r in results.list_results(ws=ws, role=role, task_id=task_id)["results"])
+
+
+def test_the_pypi_build_records_its_package_version(tiny_gsv, tmp_path):
+    """A root holding only weights, with GPT-SoVITS's code installed in its runtime (gpt-sovits-cpufast):
+    the installed package's version is what runs, so that is what tasks record."""
+    backend = Backend(Settings(roles_dir=tmp_path / "roles", gsv_root=tiny_gsv.root, gsv_python=tiny_gsv.python))
+    assert backend.code_version() == "gpt-sovits-cpufast 0.1.0"
+    assert backend.local_code_version() == "gpt-sovits-cpufast 0.1.0"  # /status shows the same
