@@ -1,6 +1,7 @@
 """Which GPT-SoVITS RAS talks to: engines from the settings, model listing, weight lookup."""
 from __future__ import annotations
 
+import subprocess
 import threading
 from pathlib import Path
 
@@ -79,7 +80,11 @@ class Backend:
         None without --gsv-root or when nothing says. Read afresh each time: a checkout may move."""
         if not self.settings.gsv_root:
             return None
-        return gsv_version.code_version(self.settings.gsv_root, self.capabilities().get("code_root"))
+        try:
+            code_root = self.capabilities().get("code_root")
+        except (OSError, subprocess.SubprocessError):  # a broken --gsv-python: the version is only a record
+            code_root = None
+        return gsv_version.code_version(self.settings.gsv_root, code_root)
 
     def code_version(self) -> str:
         """The GPT-SoVITS code version the engines run, as tasks record it ("" with no engine)."""

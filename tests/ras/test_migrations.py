@@ -4,6 +4,7 @@ import sqlite3
 import pytest
 from sqlmodel import SQLModel, create_engine
 
+from i18n import I18nAuto
 from ras.library import clips, texts
 from ras.long_text import runs
 from ras.products import list_products
@@ -13,6 +14,7 @@ from ras.store.main_tables import MAIN_TABLES
 from ras.store.migrations import MAIN_STEPS, ROLE_STEPS
 from ras.store.role_tables import ROLE_TABLES
 from ras.store.workspace import Workspace
+from tabs.widgets import versions_line
 
 WHEN = "2026-01-02 03:04:05.000000"
 
@@ -157,7 +159,9 @@ def test_a_role_folder_from_every_past_release_opens_with_its_data(tmp_path, ver
     listed_tasks = {t["name"]: t for t in tasks.list_tasks(ws=ws, role="old-role")}
     assert listed_tasks["old task"]["state"] == "idle"  # a v1 task had no state: it was not running
     # tasks and products from before versions were recorded say so, rather than guess
-    assert versions.task_versions(ws=ws, role="old-role", task_id=1) == {"gsv_version": None, "weight_versions": None}
+    old_task = versions.task_versions(ws=ws, role="old-role", task_id=1)
+    assert old_task == {"gsv_version": None, "weight_versions": None}
+    assert versions_line(I18nAuto("en_US"), old_task) == "GPT-SoVITS not recorded · model versions not recorded"
     if version >= 2:
         assert [r["name"] for r in runs.list_runs(ws=ws, role="old-role")] == ["run"]
         assert [p["name"] for p in list_products(ws=ws, role="old-role")] == ["best"]
