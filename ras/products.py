@@ -23,8 +23,8 @@ from ras.audio.files import atomic_target
 from ras.audio.wav_tags import embed_settings
 from ras.errors import InputError, NotFound
 from ras.library.clips import clip_audio_path
-from ras.queue import versions
 from ras.long_text.autopilot import Gate, Take, best_take, checked_max_tries, passes, rate_range
+from ras.queue import versions
 from ras.store.db import get_row
 from ras.results import finished_result
 from ras.store.role_tables import Clip, Product
@@ -103,12 +103,13 @@ def create_product(*, ws: Workspace, role: str, result_id: int, name: str, note:
         clip = session.get(Clip, job.clip_id)
         gsv_version, weight_versions = versions.for_product(
             session, job.task_id, (sent.get("gpt_weights", ""), sent.get("sovits_weights", "")))
-        product = Product(gsv_version=gsv_version, weight_versions_json=weight_versions,name=name, gpt_weights=sent.get("gpt_weights", ""),
+        product = Product(name=name, gpt_weights=sent.get("gpt_weights", ""),
                           sovits_weights=sent.get("sovits_weights", ""), prompt_text=sent.get("prompt_text", ""),
                           prompt_lang=sent.get("prompt_lang", "zh"), score=job.score, note=note or "",
                           params_json=json.dumps({k: v for k, v in sent.items() if k not in NOT_PARAMS}),
                           source_result_id=job.id, source_clip_id=job.clip_id,
-                          version=_weight_version(sent.get("gpt_weights", ""), sent.get("sovits_weights", "")))
+                          version=_weight_version(sent.get("gpt_weights", ""), sent.get("sovits_weights", "")),
+                          gsv_version=gsv_version, weight_versions_json=weight_versions)
         session.add(product)
         session.flush()
         folder = role_dir / PRODUCTS_DIR / str(product.id)
