@@ -363,6 +363,29 @@ def test_an_engine_that_answers_garbage_fails_the_job_with_the_reason(bench):
     assert_up(bench.client)
 
 
+def test_an_unreachable_engine_is_named_and_its_jobs_wait_for_it(tmp_path):
+    server = start_planted_server(tmp_path, {"default": Profile()})
+    app = launch_planted_app(tmp_path, [server], "--job-timeout", "20")
+    try:
+        server.kill()  # gone before the first job: nothing listens at its address
+        client = app.client()
+        write_tone(tmp_path / "r.wav", 4.0, seed=6)
+        (tmp_path / "r.list").write_text(f"{tmp_path / 'r.wav'}|s|en|reference\n", encoding="utf-8")
+        role = client.predict("目录", "断线", api_name="/create_role")["role"]
+        client.predict(role, str(tmp_path / "r.list"), True, api_name="/import_list")
+        task_id = client.predict(role, {"clip_ids": [1], "text_ids": [1]}, api_name="/create_task")["task_id"]
+        client.predict(role, task_id, api_name="/run_task")
+        status = wait_for(lambda: (s := client.predict(role, task_id, api_name="/task_status"))["engines"][0]["state"]
+                          == "down" and s, timeout=240, what="the engine to be reported down")
+        reason = status["engines"][0]["reason"]
+        assert server.url in reason and "unreachable" in reason
+        # the job is not thrown away: it waits for the server (or another engine) to answer
+        assert (status["failed"], status["done"], status["queued"] + status["running"]) == (0, 0, 1)
+        assert client.predict(api_name="/list_roles")["roles"]
+    finally:
+        app.stop()
+
+
 # --- a handful through the page -------------------------------------------------------------------
 
 @dataclass(frozen=True)
