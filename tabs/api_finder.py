@@ -9,7 +9,7 @@ from typing import Any
 
 import gradio as gr
 
-from ras.finder import run as finder_runs, stages
+from ras.finder import compare, run as finder_runs, stages
 from tabs.api_tasks import parse_spec
 from tabs.common import UIContext, ui_action
 
@@ -42,5 +42,10 @@ def register(ctx: UIContext) -> None:
         driver.watch(role)
         return forced
 
-    for fn in (find_reference, find_reference_status, list_finder_runs, delete_finder_run, force_finder_clip):
+    @ui_action(i18n, "开始盲听失败")
+    def finder_compare_blind(role: str, run_id: int) -> dict:
+        return compare.start_blind_comparison(ws=ws, role=role, run_id=int(run_id))
+
+    for fn in (find_reference, find_reference_status, list_finder_runs, delete_finder_run, force_finder_clip,
+               finder_compare_blind):
         gr.api(fn, api_name=fn.__name__)

@@ -50,6 +50,7 @@ class FinderTab:
     force: gr.Button
     ranking: gr.Dataframe
     chart: gr.BarPlot
+    compare: gr.Button
     slots: tuple[ShortlistSlot, ...]
     timer: gr.Timer
 
@@ -126,13 +127,16 @@ def build(ctx: UIContext) -> FinderTab:
     chart = gr.BarPlot(x="clip", y="low", title=i18n("置信下限（越高越可靠）"), y_lim=[0, 100], sort="-y",
                        elem_id="finder_chart")
     gr.Markdown(i18n("### 5. 候选名单"))
+    compare = gr.Button(i18n("盲听比较候选名单"), elem_id="finder_compare_blind")
     slots = tuple(_slot(i18n, i) for i in range(MAX_SHORTLIST))
     timer = gr.Timer(POLL_SECONDS, active=True)
     return FinderTab(gpt, sovits, subset, group, clip_ids, texts, base, budget, shortlist, estimate, start, run,
-                     refresh, delete, progress, screened, force_id, force, ranking, chart, slots, timer)
+                     refresh, delete, progress, screened, force_id, force, ranking, chart, compare, slots,
+                     timer)
 
 
 def wire(tab: FinderTab, ctx: UIContext, page: Page, *, product_result_id: gr.Number, product_name: gr.Textbox,
-         product_note: gr.Textbox, long_text_results: gr.Dropdown) -> None:
+         product_note: gr.Textbox, long_text_results: gr.Dropdown, ab_task: gr.Dropdown,
+         ab_session: gr.Dropdown) -> None:
     wire_events(tab, ctx, page, product_form=(product_result_id, product_name, product_note),
-                long_text_results=long_text_results)
+                long_text_results=long_text_results, ab_pickers=(ab_task, ab_session))

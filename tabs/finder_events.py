@@ -8,11 +8,12 @@ import pandas as pd
 
 from ras import products
 from ras.classify import groups as classify_service
-from ras.finder import run as finder_runs, stages
+from ras.finder import compare, run as finder_runs, stages
 from ras.library import clips as clip_service, texts
 from ras.queue import jobs
 from tabs.common import Page, UIContext, keep_choice, parse_ids, require_role, ui_action
 from tabs.flag_labels import flag_words
+from tabs.widgets import ab_session_choices, task_choices
 
 SLOT_OUTPUTS = 6  # box, info, reference, take, audio, spectrogram
 
@@ -29,7 +30,7 @@ def reason_labels(i18n) -> dict[str, str]:
             "noisy": i18n("噪声大"), "clipped": i18n("爆音"), "long_silence": i18n("句中长静音"),
             "other_voice": i18n("音色不同"), "duplicate": i18n("重复"), "unreadable": i18n("无法读取"),
             "failures": i18n("失败"), "unstable_duration": i18n("语速不稳"), "voice_drift": i18n("音色偏移"),
-            "few_takes": i18n("条数少")}
+            "few_takes": i18n("条数少"), "shared_flags": i18n("同一文本普遍的问题（不计）")}
 
 
 def reason_words(i18n, reasons: list[str]) -> str:
@@ -90,7 +91,8 @@ def hidden_slots(count: int) -> list:
     return ([gr.update(visible=False)] + [gr.update()] * (SLOT_OUTPUTS - 1)) * count
 
 
-def wire_events(tab, ctx: UIContext, page: Page, *, product_form: tuple, long_text_results: gr.Dropdown) -> None:
+def wire_events(tab, ctx: UIContext, page: Page, *, product_form: tuple, long_text_results: gr.Dropdown,
+                ab_pickers: tuple) -> None:
     """tab: the FinderTab that tabs.finder built (its slots say how long a shortlist the page shows)."""
     i18n, role_picker, backend, runner = ctx.i18n, page.role, ctx.backend, ctx.runner
     private = {"api_visibility": "private"}
@@ -207,6 +209,18 @@ def wire_events(tab, ctx: UIContext, page: Page, *, product_form: tuple, long_te
         return gr.update(choices=[(f"#{result_id}", int(result_id))], value=[int(result_id)]), \
             gr.Tabs(selected="long_text")
 
+    @ui_action(i18n, "开始盲听失败")
+    def compare_blind(role, run_id):
+        """A blind A/B session over the shortlist, opened in the A/B tab with its first pair."""
+        role = require_role(i18n, role)
+        if not run_id:
+            raise gr.Error(i18n("请先选择找参考记录"))
+        started = compare.start_blind_comparison(ws=ctx.ws, role=role, run_id=int(run_id))
+        task_id, session_id = started["task_id"], started["session_id"]
+        return (gr.update(choices=task_choices(ctx, role), value=task_id),
+                gr.update(choices=ab_session_choices(ctx, role, task_id), value=session_id),
+                gr.Tabs(selected="ab"))
+
     @ui_action(i18n, "删除找参考记录失败")
     def delete(role, run_id):
         role = require_role(i18n, role)
@@ -250,6 +264,7 @@ def wire_events(tab, ctx: UIContext, page: Page, *, product_form: tuple, long_te
     tab.timer.tick(poll, poll_inputs, poll_outputs, show_progress="hidden", **private)
     tab.run.change(forget_shown, None, shown, **private).then(poll, poll_inputs, poll_outputs, **private)
     tab.delete.click(delete, [role_picker, tab.run], tab.run, **private)
+    tab.compare.click(compare_blind, [role_picker, tab.run], [*ab_pickers, page.tabs], **private)
     tab.force.click(force, [role_picker, tab.run, tab.force_id], shown, **private)
     for index, slot in enumerate(tab.slots):
         slot.take.input(make_play(index), [role_picker, tab.run, slot.take, shortlist_ids],

@@ -78,6 +78,13 @@ def test_the_shortlist_holds_only_good_references_and_bad_clips_are_screened_out
     assert status["jobs_done"] <= status["budget_jobs"] < 0.4 * status["full_grid_jobs"]
     assert max(Counter((t["ref_sha256"], t["text"], t["seed"]) for t in takes).values()) == 1
 
+    # one call puts the shortlist into a blind comparison: one candidate per reference
+    blind = client.predict(role, run_id, api_name="/finder_compare_blind")
+    assert sorted(c["clip_id"] for c in blind["candidates"]) == sorted(status["shortlist"])
+    pair = client.predict(role, blind["session_id"], api_name="/ab_next")
+    assert pair["pair_id"] is not None and pair["a"] != pair["b"]
+    assert client.predict(role, run_id, api_name="/finder_compare_blind")["task_id"] == blind["task_id"]
+
 
 def test_a_forced_clip_is_probed_and_a_run_can_be_deleted(planted_role):
     client, role, kind_of, _ = planted_role

@@ -11,7 +11,8 @@ from collections import Counter
 
 import pytest
 
-from ras.finder import run as finder_runs, stages
+from ras.ab import sessions
+from ras.finder import compare, run as finder_runs, stages
 from ras.finder.driver import FinderDriver
 from ras.library.clips import list_clips
 from ras.library.importer import import_list
@@ -87,6 +88,9 @@ def test_a_run_advances_by_itself_and_continues_after_a_stop(role_setup):
     second = Services(roles_dir, profiles).start()
     try:
         status = second.wait(role, run_id, lambda s: s["stage"] in ("done", "failed"))
+        blind = compare.start_blind_comparison(ws=second.ws, role=role, run_id=run_id) \
+            if status["stage"] == "done" and len(status["shortlist"]) >= 2 else None
+        pair = sessions.next_pair(ws=second.ws, role=role, session_id=blind["session_id"]) if blind else None
     finally:
         second.stop()
     assert status["stage"] == "done", status["error"]
@@ -98,6 +102,13 @@ def test_a_run_advances_by_itself_and_continues_after_a_stop(role_setup):
     repeats = sum(n - 1 for n in Counter((t["ref_sha256"], t["text"], t["seed"]) for t in takes).values())
     assert repeats <= 1  # at most the take that was running when the first services stopped
     assert status["jobs_done"] == sum(r["takes"] for r in status["ranking"]) <= status["budget_jobs"]
+
+    # one click compares the shortlist blind: one candidate per reference, every seed's take in play
+    assert blind is not None, status["shortlist"]
+    assert sorted(c["clip_id"] for c in blind["candidates"]) == sorted(status["shortlist"])
+    takes_of = {r["clip_id"]: r["takes"] for r in status["ranking"]}  # planted jobs never fail: all have audio
+    assert all(c["takes"] == takes_of[c["clip_id"]] for c in blind["candidates"]), blind["candidates"]
+    assert pair["pair_id"] is not None and pair["a"] != pair["b"] and pair["text"]
 
 
 def test_a_bad_spec_names_the_field_and_creates_nothing(role_setup):
