@@ -10,8 +10,7 @@ from typing import Any
 import gradio as gr
 
 from ras.finder import compare, run as finder_runs, stages
-from tabs.api_tasks import parse_spec
-from tabs.common import UIContext, ui_action
+from tabs.common import UIContext, json_object, ui_action
 
 
 def register(ctx: UIContext) -> None:
@@ -19,7 +18,9 @@ def register(ctx: UIContext) -> None:
 
     @ui_action(i18n, "启动找参考失败")
     def find_reference(role: str, spec: Any) -> dict:
-        run_id = finder_runs.create_run(ws=ws, role=role, spec=parse_spec(spec), **backend.weight_choosers())
+        # the finder names its own unknown spec keys (a task spec's keys are other ones)
+        found = json_object(spec, "spec", '{"shortlist": 5, "budget_jobs": 120}')
+        run_id = finder_runs.create_run(ws=ws, role=role, spec=found, **backend.weight_choosers())
         driver.watch(role)
         return {"run_id": run_id}
 
