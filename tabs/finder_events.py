@@ -153,16 +153,18 @@ def wire_events(tab, ctx: UIContext, page: Page, *, product_form: tuple, long_te
     @ui_action(i18n, "读取找参考进度失败")
     def poll(role, run_id, last_shown):
         if not role or not run_id:
-            return ["", [], [], chart_frame({"ranking": []}), [], ""] + hidden_slots(max_shortlist)
+            return ["", [], [], chart_frame({"ranking": []}), [], "", gr.update()] + hidden_slots(max_shortlist)
         status = stages.status(ws=ctx.ws, runner=runner, role=role, run_id=int(run_id))
-        signature = json.dumps([status["screened"], status["ranking"], status["shortlist"]])
+        signature = json.dumps([status["stage"], status["screened"], status["ranking"], status["shortlist"]])
         if signature == last_shown:  # unchanged: leave tables and players alone (listening goes on)
-            return [progress_html(i18n, status)] + [gr.update()] * 4 + [last_shown] + \
+            return [progress_html(i18n, status)] + [gr.update()] * 4 + [last_shown, gr.update()] + \
                 [gr.update()] * (SLOT_OUTPUTS * max_shortlist)
         clip_ids = [r["clip_id"] for r in status["screened"]]
         clip_info = clip_service.get_clips(ws=ctx.ws, role=role, clip_ids=clip_ids) if clip_ids else {}
+        # the run picker's labels name each run's stage: relabel them when this one moves on
         return ([progress_html(i18n, status), screened_rows(i18n, status, clip_info), ranking_rows(i18n, status),
-                 chart_frame(status), status["shortlist"], signature]
+                 chart_frame(status), status["shortlist"], signature,
+                 gr.update(choices=run_choices(ctx, i18n, role))]
                 + slot_updates(role, int(run_id), status, clip_info))
 
     def slot_updates(role, run_id, status, clip_info) -> list:
@@ -256,13 +258,14 @@ def wire_events(tab, ctx: UIContext, page: Page, *, product_form: tuple, long_te
         component.change(estimate, estimate_inputs, tab.estimate, show_progress="hidden", **private)
     tab.clip_ids.blur(estimate, estimate_inputs, tab.estimate, **private)
     page.app.load(estimate, estimate_inputs, tab.estimate, **private)  # the first role shown fires no change
-    poll_outputs = [tab.progress, tab.screened, tab.ranking, tab.chart, shortlist_ids, shown, *slot_outputs]
+    poll_outputs = [tab.progress, tab.screened, tab.ranking, tab.chart, shortlist_ids, shown, tab.run, *slot_outputs]
     poll_inputs = [role_picker, tab.run, shown]
     start_inputs = [role_picker, tab.gpt, tab.sovits, tab.subset, tab.group, tab.clip_ids, tab.texts, tab.budget,
                     tab.shortlist, *tab.base.values()]
     tab.start.click(start, start_inputs, tab.run, **private)
     tab.timer.tick(poll, poll_inputs, poll_outputs, show_progress="hidden", **private)
-    tab.run.change(forget_shown, None, shown, **private).then(poll, poll_inputs, poll_outputs, **private)
+    # a person's pick only: poll relabels the picker's runs, and the timer shows a run picked by start or delete
+    tab.run.input(forget_shown, None, shown, **private).then(poll, poll_inputs, poll_outputs, **private)
     tab.delete.click(delete, [role_picker, tab.run], tab.run, **private)
     tab.compare.click(compare_blind, [role_picker, tab.run], [*ab_pickers, page.tabs], **private)
     tab.force.click(force, [role_picker, tab.run, tab.force_id], shown, **private)

@@ -37,15 +37,21 @@ def test_the_finder_tab_runs_to_a_ranking_and_opens_a_blind_comparison(page, fin
     page.wait_for_selector("#header_role")
     choose_role(page, role)
     open_tab(page, "finder")
-    wait_for_text(page, "#finder_estimate", "4/5")  # the clips GPT-SoVITS accepts, before screening
+    wait_for_text(page, "#finder_estimate", "5/5")  # clips of a length GPT-SoVITS accepts, before screening
     page.fill("#finder_budget input", "14")
     page.fill("#finder_shortlist input", "2")
     page.click("#finder_start")
     wait_for_text(page, "#finder_progress", "完成", timeout=600_000)
     wait_for_text(page, "#finder_screened", "噪声大")  # the noisy clip, excluded with its reason
     wait_for_text(page, "#finder_ranking", "失败:")
+    page.wait_for_function("() => document.querySelector('#finder_run input')?.value.includes('完成')",
+                           timeout=30_000)  # the run picker's label follows the stage
     page.wait_for_selector("#finder_slot_0 #finder_slot_audio_0 audio[src]", state="attached", timeout=60_000)
-    page.wait_for_selector("#finder_slot_1 img", state="attached", timeout=60_000)
+    for slot in (0, 1):  # the spectrograms are pictures that really loaded (lazy images load when in view)
+        page.locator(f"#finder_slot_spectrogram_{slot}").scroll_into_view_if_needed()
+        page.wait_for_function("sel => { const img = document.querySelector(sel); "
+                               "return img && img.complete && img.naturalWidth > 0; }",
+                               arg=f"#finder_slot_spectrogram_{slot} img", timeout=60_000)
     screenshot(page, "tab_finder_done")
 
     page.click("#finder_compare_blind")
