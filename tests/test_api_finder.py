@@ -51,6 +51,7 @@ def planted_role(tmp_path_factory):
         server.kill()
 
 
+@pytest.mark.timeout(1200)  # every take is analysed with ASR, DNSMOS and a speaker encoder
 def test_the_shortlist_holds_only_good_references_and_bad_clips_are_screened_out(planted_role):
     client, role, kind_of, server = planted_role
     models = client.predict(api_name="/list_models")
@@ -109,6 +110,7 @@ def test_a_forced_clip_is_probed_and_a_run_can_be_deleted(planted_role):
         client.predict(role, run_id, api_name="/find_reference_status")
 
 
+@pytest.mark.timeout(1200)  # every take is analysed with ASR, DNSMOS and a speaker encoder
 def test_a_run_continues_after_the_app_is_killed(tmp_path):
     role_data = build_finder_role(tmp_path / "clips", KINDS)
     server = start_planted_server(tmp_path, role_data.profiles)
