@@ -120,7 +120,8 @@ def make_context(settings: Settings) -> UIContext:
     backend = Backend(settings, log_dir=settings.roles_dir.parent / "logs")
     analyzer = Analyzer(ws, sv_model=settings.sv_model, asr_model=settings.asr_model, gsv_root=settings.gsv_root,
                         asr_device=settings.asr_device)
-    runner = Runner(ws, backend.make_engines, job_timeout=settings.job_timeout, on_result=analyzer.submit)
+    runner = Runner(ws, backend.make_engines, job_timeout=settings.job_timeout, on_result=analyzer.submit,
+                    code_version=backend.code_version)
     runner.add_result_listener(lambda role, job_id: long_text_runs.after_result(ws, role, job_id))
     analyzer.add_listener(lambda role, job_id: long_text_runs.after_analysis(ws, runner, role, job_id))
     finder = FinderDriver(ws, runner, encoder=analyzer.speaker_encoder,

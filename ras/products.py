@@ -23,7 +23,8 @@ from ras.audio.files import atomic_target
 from ras.audio.wav_tags import embed_settings
 from ras.errors import InputError, NotFound
 from ras.library.clips import clip_audio_path
-from ras.long_text.autopilot import Gate, Take, best_take, checked_max_tries, passes, rate_range
+from ras.long_text.autopilot import Gate, Take, best_take, checked_max_tries, passes, rate_range, with_cer_floors
+from ras.queue import versions
 from ras.store.db import get_row
 from ras.results import finished_result
 from ras.store.role_tables import Clip, Product
@@ -100,12 +101,15 @@ def create_product(*, ws: Workspace, role: str, result_id: int, name: str, note:
     with ws.role_session(role) as session:
         job, sent = finished_result(session, role, result_id)
         clip = session.get(Clip, job.clip_id)
+        gsv_version, weight_versions = versions.for_product(
+            session, job.task_id, (sent.get("gpt_weights", ""), sent.get("sovits_weights", "")))
         product = Product(name=name, gpt_weights=sent.get("gpt_weights", ""),
                           sovits_weights=sent.get("sovits_weights", ""), prompt_text=sent.get("prompt_text", ""),
                           prompt_lang=sent.get("prompt_lang", "zh"), score=job.score, note=note or "",
                           params_json=json.dumps({k: v for k, v in sent.items() if k not in NOT_PARAMS}),
                           source_result_id=job.id, source_clip_id=job.clip_id,
-                          version=_weight_version(sent.get("gpt_weights", ""), sent.get("sovits_weights", "")))
+                          version=_weight_version(sent.get("gpt_weights", ""), sent.get("sovits_weights", "")),
+                          gsv_version=gsv_version, weight_versions_json=weight_versions)
         session.add(product)
         session.flush()
         folder = role_dir / PRODUCTS_DIR / str(product.id)
@@ -135,7 +139,7 @@ def product_as_dict(ws: Workspace, role: str, product: Product) -> dict:
             "max_tries": product.max_tries, "gate": json.loads(Gate.from_json(product.gate_json).to_json()),
             "note": product.note,
             "source_result_id": product.source_result_id, "source_clip_id": product.source_clip_id,
-            "created_at": product.created_at.isoformat()}
+            "created_at": product.created_at.isoformat(), **versions.recorded(product)}
 
 
 def spec_parameters(product: Product, params: dict) -> dict:
@@ -211,9 +215,14 @@ def export_files(ws: Workspace, role: str, product: Product) -> dict[str, bytes 
     synthesis = {**params, "prompt_text": product.prompt_text, "prompt_lang": product.prompt_lang,
                  "ref_audio_path": ref.name, "aux_ref_audio_paths": [p.name for p in aux],
                  "gpt_weights": product.gpt_weights, "sovits_weights": product.sovits_weights}
+    made_with = versions.recorded(product)
+    weight_version = {w["file"]: w["version"] for w in made_with["weight_versions"] or ()}
     settings = {"name": product.name, "role": role, "gpt_sovits_version": product.version,
-                "gpt_weights": {"name": Path(product.gpt_weights).name, "path": product.gpt_weights},
-                "sovits_weights": {"name": Path(product.sovits_weights).name, "path": product.sovits_weights},
+                "gpt_sovits_code_version": made_with["gsv_version"] or NOT_RECORDED,
+                "gpt_weights": {"name": Path(product.gpt_weights).name, "path": product.gpt_weights,
+                                "version": weight_version.get(product.gpt_weights, NOT_RECORDED)},
+                "sovits_weights": {"name": Path(product.sovits_weights).name, "path": product.sovits_weights,
+                                   "version": weight_version.get(product.sovits_weights, NOT_RECORDED)},
                 "ref_audio": ref.name, "prompt_text": product.prompt_text, "prompt_lang": product.prompt_lang,
                 "aux_refs": [p.name for p in aux], "parameters": spec_parameters(product, params),
                 "synthesis_request": synthesis, "score": product.score, "note": product.note,
@@ -237,7 +246,11 @@ def export_files(ws: Workspace, role: str, product: Product) -> dict[str, bytes 
                                       f"{folder}/{ref.name}": tagged_ref, f"{ref.stem}.json": dump(settings)}
     files.update({"settings.json": dump(settings), "api_v2_request.json": dump(body),
                   "curl.txt": curl_lines(product, body).encode("utf-8"), f"{folder}/infer_config.json": dump(gsvi),
-                  "README.txt": EXPORT_README.format(name=product.name, folder=folder).encode("utf-8")})
+                  "README.txt": EXPORT_README.format(
+                      name=product.name, folder=folder, code=settings["gpt_sovits_code_version"],
+                      gpt=f"{settings['gpt_weights']['name']} ({settings['gpt_weights']['version']})",
+                      sovits=f"{settings['sovits_weights']['name']} ({settings['sovits_weights']['version']})",
+                  ).encode("utf-8")})
     return files
 
 
@@ -262,7 +275,16 @@ AUTOPILOT_MEANING = ("RAS's /tts re-synthesizes with a new seed, up to max_tries
                      "min_auto_score, chars/s within rate_tolerance of the median of the takes (once min_rate_takes "
                      "exist), ASR error rate <= max_cer when measured; the best take is returned")
 
+NOT_RECORDED = "not recorded"  # a product kept from a task made before RAS recorded versions
+
 EXPORT_README = """RAS product "{name}"
+
+Made with GPT-SoVITS {code}
+  GPT weights     {gpt}
+  SoVITS weights  {sovits}
+GPT-SoVITS changes default parameters and decoding between releases: the same settings on another
+version may sound different. settings.json repeats these under "gpt_sovits_code_version" and each
+weight's "version" ("gpt_sovits_version" is the model version RAS read from the weights).
 
 settings.json        every parameter (task-spec names under "parameters"; SynthesisRequest fields under
                      "synthesis_request", reference paths relative to this folder); "autopilot" holds the
@@ -323,11 +345,11 @@ def tts(*, ws: Workspace, runner, product: str, text: str, text_lang: str, max_t
         take = Take(len(takes), True, report["auto_score"], tuple(report["flags"]), rate, report["metrics"].get("cer"))
         takes.append((take, final))
         normal = rate_range([t.chars_per_second for t, _ in takes], gate)
-        if passes(take, gate, normal):
+        if passes(with_cer_floors([t for t, _ in takes])[-1], gate, normal):
             break
     if tries > 1:
         normal = rate_range([t.chars_per_second for t, _ in takes], gate)
-        best = best_take([t for t, _ in takes], gate, normal)
+        best = best_take(with_cer_floors([t for t, _ in takes]), gate, normal)
         final = takes[best.take_id][1]
         for _, path in takes:
             if path != final:

@@ -6,19 +6,10 @@ import shutil
 from collections import Counter
 from pathlib import Path
 
-from gsv_integration import version as gsv_version
 from gsv_integration import weights as gsv_weights
 from ras.classify.speaker import describe_encoder, find_gsv_sv_checkpoint
 from ras.metrics.asr import AsrConfig
 from ras.settings import Settings
-
-
-def code_version(settings: Settings) -> str | None:
-    """The GPT-SoVITS code version tasks record (None without --gsv-root)."""
-    if settings.gsv_root is None:
-        return None
-    code_root = gsv_weights.locate_code_root(settings.gsv_root, None)
-    return gsv_version.code_version(settings.gsv_root, code_root)
 
 
 def speaker_model(settings: Settings) -> str:
@@ -49,7 +40,7 @@ def disk_free_bytes(folder: Path) -> int:
 def machine_status(*, settings: Settings, backend, runner, analyzer) -> dict:
     return {
         "gsv_root": str(settings.gsv_root) if settings.gsv_root else None,
-        "gsv_version": code_version(settings),
+        "gsv_version": backend.local_code_version(),
         "engines": engines(backend.engine_names(), runner.engine_states()),
         "weights": weights_per_version(backend.model_roots()),
         "asr": AsrConfig.from_settings(settings).models_by_language(),

@@ -32,7 +32,7 @@ def register(ctx: UIContext) -> None:
     @ui_action(i18n, "创建任务失败")
     def create_task(role: str, spec: Any) -> dict:
         return tasks.create_task(ws=ws, role=role, spec=parse_spec(spec), max_jobs=settings.max_jobs_per_task,
-                                 **backend.weight_choosers())
+                                 code_version=backend.code_version(), **backend.weight_choosers())
 
     @ui_action(i18n, "启动任务失败")
     def run_task(role: str, task_id: int) -> dict:

@@ -10,9 +10,10 @@ import pandas as pd
 from ras import products, results
 from ras.library import clips
 from ras.metrics import score_weights
+from ras.queue import versions
 from tabs.common import Page, UIContext, choices, require_role, score_choice, score_radio, ui_action
 from tabs.flag_labels import flag_badges, weights_legend
-from tabs.widgets import PRIVATE, on_each, task_picker_row, wire_task_picker
+from tabs.widgets import PRIVATE, on_each, task_picker_row, versions_line, wire_task_picker
 
 PAGE_SIZE = 20  # result slots on a page
 SORTS = (("按时长（短→长）", "duration"), ("按时长（长→短）", "-duration"), ("按语速（字/秒）", "chars_per_second"),
@@ -191,7 +192,8 @@ def wire(tab: EvaluateTab, ctx: UIContext, page: Page, *, product_result_id: gr.
                                          page=int(page_no or 1), page_size=PAGE_SIZE, flt=flt)
         found = page_data["results"]
         pages = max(1, -(-page_data["total"] // PAGE_SIZE))
-        summary = f"{i18n('共')} {page_data['total']} {i18n('条结果')} · {i18n('页码')} {int(page_no or 1)}/{pages}"
+        summary = f"{i18n('共')} {page_data['total']} {i18n('条结果')} · {i18n('页码')} {int(page_no or 1)}/{pages}" \
+                  f"  \n{versions_line(i18n, versions.task_versions(ws=ctx.ws, role=role, task_id=int(task_id)))}"
         return [summary, [r["id"] for r in found]] + slot_updates(i18n, ctx.ws, role, found)
 
     def make_score_handler(index: int):

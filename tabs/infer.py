@@ -7,7 +7,8 @@ from pathlib import Path
 import gradio as gr
 
 from tabs.common import Page, UIContext, require_role, ui_action
-from tabs.widgets import PRIVATE, poll_timer, progress_html, task_picker_row, wire_task_picker
+from tabs.widgets import (PRIVATE, poll_timer, progress_html, task_picker_row, versions_line, warn_version_change,
+                          wire_task_picker)
 
 
 @dataclass(frozen=True)
@@ -56,7 +57,10 @@ def details_md(i18n, status: dict) -> str:
                  for e in status.get("engines") or [] if e["state"] != "ok"]
     if status.get("paused"):
         set_aside.insert(0, f"⚠ {status['paused']}")
-    return "\n\n".join([" · ".join(parts)] + set_aside) if set_aside else " · ".join(parts)
+    shown = "\n\n".join([" · ".join(parts)] + set_aside) if set_aside else " · ".join(parts)
+    if "gsv_version" in status:  # what the task was made with, before anyone presses run
+        shown = "\n\n".join(filter(None, [shown, versions_line(i18n, status)]))
+    return shown
 
 
 def engine_state_label(i18n, state: str) -> str:
@@ -84,7 +88,7 @@ def wire(tab: InferTab, ctx: UIContext, page: Page, *, task_created: gr.Button, 
         role = require_role(i18n, role)
         if not task_id:
             raise gr.Error(i18n("请先选择任务"))
-        runner.run_task(role, int(task_id))
+        warn_version_change(i18n, runner.run_task(role, int(task_id)))
 
     @ui_action(i18n, "取消任务失败")
     def cancel(role, task_id):

@@ -10,7 +10,7 @@ from tabs.common import UIContext, selected_row, ui_action
 from tabs.flag_labels import flag_words
 from tabs.widgets import PRIVATE
 
-SENTENCE_COLUMNS = ("序号", "句子", "尝试", "选用", "未通过的原因", "需要试听", "时长", "字/秒", "状态", "标记")
+SENTENCE_COLUMNS = ("序号", "句子", "需要试听", "尝试", "选用", "未通过的原因", "时长", "字/秒", "状态", "标记")
 
 
 def autopilot_controls(i18n) -> tuple:
@@ -81,8 +81,8 @@ def sentence_rows(i18n, part: dict, listen_only: bool = False) -> list[list]:
         rejected = [f"{n}: {reason_words(i18n, t['reasons'])}" for n, t in enumerate(tries, 1)
                     if t["reasons"] and t["status"] == "done"]
         mark = "👂 " + i18n("需要试听") if s["needs_listening"] else ""
-        rows.append([s["index"], s["text"], len(tries), f"{chosen}/{len(tries)}" if chosen else "", "；".join(rejected),
-                     mark, s["duration"], s["chars_per_second"], status_label(i18n, s["status"]),
+        rows.append([s["index"], s["text"], mark, len(tries), f"{chosen}/{len(tries)}" if chosen else "",
+                     "；".join(rejected), s["duration"], s["chars_per_second"], status_label(i18n, s["status"]),
                      flag_words(i18n, s["flags"]) if s["flags"] else (s["error"][:80] if s["error"] else "")])
     return rows
 
@@ -131,6 +131,12 @@ def wire_takes(ctx: UIContext, slot_index: int, slot, role_picker, run, part_ids
         return gr.update(choices=choices, value=next((v for label, v in choices if " ✓" in label), None))
 
     @ui_action(i18n, "读取进度失败")
+    def refresh_takes(role, run_id, ids, sentence_index):
+        # choices only: a value sent back here would undo a pick made while this was on its way
+        part = part_status(role, run_id, ids)
+        return gr.update(choices=take_choices(i18n, part, int(sentence_index or 0)) if part else [])
+
+    @ui_action(i18n, "读取进度失败")
     def play(role, run_id, ids, sentence_index, result_id):
         part = part_status(role, run_id, ids)
         if not part or result_id is None or not 0 <= int(sentence_index or 0) < len(part["sentences"]):
@@ -149,6 +155,6 @@ def wire_takes(ctx: UIContext, slot_index: int, slot, role_picker, run, part_ids
     inputs = [role_picker, run, part_ids, slot.index]
     slot.sentences.select(pick_sentence, slot.sentences, slot.index, **PRIVATE)
     slot.index.change(list_takes, inputs, slot.take, **PRIVATE)
-    slot.take.focus(list_takes, inputs, slot.take, **PRIVATE)
+    slot.take.focus(refresh_takes, inputs, slot.take, **PRIVATE)
     slot.take.input(play, [*inputs, slot.take], slot.take_audio, **PRIVATE)
     slot.choose.click(choose, [*inputs, slot.take], None, **PRIVATE).then(list_takes, inputs, slot.take, **PRIVATE)

@@ -11,7 +11,7 @@ from ras.queue import jobs, tasks
 from ras.queue.task_form import TaskForm, form_from_spec, spec_from_form
 from ras.queue.task_spec import PARAMETERS
 from tabs.common import Page, UIContext, choices, parse_ids, require_role, ui_action
-from tabs.widgets import PRIVATE, on_each
+from tabs.widgets import PRIVATE, on_each, warn_version_change
 
 # Variables a task can compare, in the UI's order: (label key, spec parameter).
 VARIABLES = (("GPT 模型", "gpt"), ("SoVITS 模型", "sovits"), ("top_k", "top_k"), ("top_p", "top_p"),
@@ -301,7 +301,8 @@ def wire(tab: TaskTab, ctx: UIContext, page: Page, *, group_clip_ids: gr.Textbox
     def create(data: dict):
         role = require_role(i18n, data[role_picker])
         created = tasks.create_task(ws=ctx.ws, role=role, spec=spec_from(data),
-                                    max_jobs=ctx.settings.max_jobs_per_task, **backend.weight_choosers())
+                                    max_jobs=ctx.settings.max_jobs_per_task, code_version=backend.code_version(),
+                                    **backend.weight_choosers())
         note = f"✔ {i18n('已创建任务')} #{created['task_id']} · " + format_estimate(
             i18n, created["jobs"], seconds_per_job(role), ctx.settings.workers)
         return note, task_rows(ctx, role), created["task_id"]
@@ -317,7 +318,7 @@ def wire(tab: TaskTab, ctx: UIContext, page: Page, *, group_clip_ids: gr.Textbox
     def requeue(role, task_id):
         role = require_role(i18n, role)
         count = tasks.requeue_failed(ws=ctx.ws, role=role, task_id=int(task_id or 0))
-        runner.run_task(role, int(task_id))
+        warn_version_change(i18n, runner.run_task(role, int(task_id)))
         return f"✔ {count} {i18n('个作业已重新排队')}", task_rows(ctx, role)
 
     @ui_action(i18n, "删除失败")

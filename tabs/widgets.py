@@ -96,3 +96,25 @@ def progress_html(i18n, status: dict) -> str:
 
 def task_state_label(i18n, state: str) -> str:
     return {"idle": i18n("空闲"), "running": i18n("运行中")}.get(state, state)
+
+
+def versions_line(i18n, recorded: dict) -> str:
+    """One line: "GPT-SoVITS <code version> · GPT <file> (v2) · SoVITS <file> (v2Pro)" of a task or product."""
+    code = recorded.get("gsv_version") or i18n("未记录")
+    parts = [f"GPT-SoVITS {code}"]
+    weights = recorded.get("weight_versions")
+    if weights is None:
+        parts.append(f"{i18n('模型版本')} {i18n('未记录')}")
+    for kind, label in (("gpt", "GPT"), ("sovits", "SoVITS")):
+        named = [f"`{w['name']}` ({w['version']})" for w in weights or () if w["kind"] == kind]
+        if named:
+            parts.append(f"{label} {', '.join(named)}")
+    return " · ".join(parts)
+
+
+def warn_version_change(i18n, started: dict) -> None:
+    """A task started on another GPT-SoVITS version than it was created on: say so with both versions."""
+    change = started.get("version_change")
+    if change:
+        gr.Warning(f"{i18n('GPT-SoVITS 版本已变化')}: {i18n('任务创建于')} {change['created']}, "
+                   f"{i18n('现在运行于')} {change['current']}. {i18n('任务照常运行，但新结果可能与之前的不同。')}")

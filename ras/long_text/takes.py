@@ -20,7 +20,7 @@ from pathlib import Path
 
 from sqlmodel import col, select
 
-from ras.long_text.autopilot import Gate, Take, best_take, passes, rate_range, reasons
+from ras.long_text.autopilot import Gate, Take, best_take, passes, rate_range, reasons, with_cer_floors
 from ras.queue.tasks import queued_job_row
 from ras.store.db import get_row
 from ras.store.role_tables import Job, LongTextChoice, LongTextPart, LongTextRun, Task
@@ -49,6 +49,11 @@ class Sentence:
                 if take.id == self.choice.chosen_job_id and take.status == "done":
                     return take
         return self.head if self.head.status == "done" else None
+
+    def measured(self) -> dict[int, Take]:
+        """What the gate reads of each finished take, by job id, judged beside its siblings."""
+        done = [t for t in self.takes if t.status == "done"]
+        return {take.take_id: take for take in with_cer_floors([as_take(t) for t in done])}
 
 
 def as_take(job: Job) -> Take:
@@ -86,15 +91,15 @@ def needs_listening(sentence: Sentence, gate: Gate, rate: tuple[float, float] | 
     if sentence.pending() or (sentence.choice is not None and sentence.choice.by_person):
         return False
     chosen = sentence.chosen()
-    return chosen is None or not passes(as_take(chosen), gate, rate)
+    return chosen is None or not passes(sentence.measured()[chosen.id], gate, rate)
 
 
 def tries_as_dicts(role_dir: Path, sentence: Sentence, gate: Gate, rate: tuple[float, float] | None) -> list[dict]:
-    chosen = sentence.chosen()
+    chosen, measured = sentence.chosen(), sentence.measured()
     return [{"result_id": t.id, "seed": take_seed(t), "status": t.status, "auto_score": t.auto_score,
              "flags": json.loads(t.flags_json) if t.flags_json else [], "chosen": chosen is not None and t.id == chosen.id,
              "audio": str(role_dir / t.result_path) if t.result_path else None,
-             "reasons": reasons(as_take(t), gate, rate) if t.status == "done" else [t.status],
+             "reasons": reasons(measured[t.id], gate, rate) if t.status == "done" else [t.status],
              "duration": t.duration, "chars_per_second": t.chars_per_second} for t in sentence.takes]
 
 
@@ -140,7 +145,7 @@ def review_part(ws: Workspace, role: str, part_id: int) -> tuple[list[int], bool
         for sentence in sentences:
             if sentence.choice is not None and sentence.choice.by_person:
                 continue
-            best = best_take([as_take(t) for t in sentence.takes if t.status == "done"], gate, rate)
+            best = best_take(list(sentence.measured().values()), gate, rate)
             passed = best is not None and passes(best, gate, rate)
             if best is not None and (sentence.choice is None or (sentence.choice.chosen_job_id, sentence.choice.passed)
                                      != (best.take_id, passed)):

@@ -1,9 +1,11 @@
 """Which GPT-SoVITS RAS talks to: engines from the settings, model listing, weight lookup."""
 from __future__ import annotations
 
+import subprocess
 import threading
 from pathlib import Path
 
+from gsv_integration import version as gsv_version
 from gsv_integration import weights as gsv_weights
 from gsv_integration.engine import Engine
 from ras.server_paths import check_path
@@ -71,6 +73,26 @@ class Backend:
                 else:
                     self._capabilities = {"found": False, "error": NO_ENGINE}
             return self._capabilities
+
+    def local_code_version(self) -> str | None:
+        """The code version of the --gsv-root GPT-SoVITS: its git commit, its version file, or the
+        installed package's version (the PyPI build keeps its code in the runtime's site-packages);
+        None without --gsv-root or when nothing says. Read afresh each time: a checkout may move."""
+        if not self.settings.gsv_root:
+            return None
+        try:
+            code_root = self.capabilities().get("code_root")
+        except (OSError, subprocess.SubprocessError):  # a broken --gsv-python: the version is only a record
+            code_root = None
+        return gsv_version.code_version(self.settings.gsv_root, code_root)
+
+    def code_version(self) -> str:
+        """The GPT-SoVITS code version the engines run, as tasks record it ("" with no engine)."""
+        if self.settings.engine_urls:  # api_v2 does not report its version
+            return f"unknown (api_v2 at {', '.join(self.settings.engine_urls)})"
+        if self.settings.gsv_root:
+            return self.local_code_version() or f"unknown (GPT-SoVITS at {self.settings.gsv_root})"
+        return ""
 
     def list_models(self) -> dict:
         found = gsv_weights.list_weights(self.model_roots())

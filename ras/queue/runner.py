@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from sqlmodel import col, select
 
 from gsv_integration.engine import Engine, EngineError, EngineMisbehaving, SynthesisInputError
-from ras.queue import jobs
+from ras.queue import jobs, versions
 from ras.queue.engine_health import MAX_ENGINE_LOSSES_PER_JOB, EngineHealth
 from ras.store.disk_space import disk_full, free_bytes, is_disk_full
 from ras.store.role_tables import Job
@@ -49,9 +49,11 @@ class Worker:
 
 class Runner:
     def __init__(self, ws: Workspace, engine_factory: Callable[[], list[Engine]], *,
-                 job_timeout: float | None = None, on_result: Callable[[str, int], None] | None = None):
+                 job_timeout: float | None = None, on_result: Callable[[str, int], None] | None = None,
+                 code_version: Callable[[], str] | None = None):
         self.ws = ws
         self.engine_factory = engine_factory
+        self.code_version = code_version  # the GPT-SoVITS version the engines run (Backend.code_version)
         self.job_timeout = job_timeout
         self._listeners: list[Callable[[str, int], None]] = [on_result] if on_result else []
         self._lock = threading.Condition()
@@ -88,7 +90,11 @@ class Runner:
             keys = jobs.job_keys(session, task_id)
         if not keys:
             jobs.set_task_state(self.ws, role, task_id, "idle")
-            return {"task_id": task_id, "status": "done"}
+            return {"task_id": task_id, "status": "done", "warning": "", "version_change": None}
+        change = versions.check_before_run(ws=self.ws, role=role, task_id=task_id,
+                                           current=self.code_version() if self.code_version else "")
+        if change is not None:
+            self._say(f"{role} task {task_id}: {change.message()}")
         self._ensure_workers()
         jobs.set_task_state(self.ws, role, task_id, "running")
         with self._lock:
@@ -96,7 +102,8 @@ class Runner:
                 self._active[(role, task_id)] = Scheduler(keys)
                 self._say(f"{role} task {task_id}: {len(keys)} jobs queued")
             self._lock.notify_all()
-        return {"task_id": task_id, "status": "running"}
+        return {"task_id": task_id, "status": "running", "warning": change.message() if change else "",
+                "version_change": change.as_dict() if change else None}
 
     def add_jobs(self, role: str, task_id: int, job_ids: list[int]) -> dict:
         """Queue new rows of a task (e.g. re-rolled takes): into its running queue, or start it again."""
@@ -168,6 +175,7 @@ class Runner:
             "current": current,
             "engines": self.engines(),
             "paused": self.paused_reason(role),
+            **versions.recorded(task),
             "last_result": {"job_id": last.id, "audio": str(self.ws.role_dir(role) / last.result_path),
                             "duration": last.duration} if last else None,
         }

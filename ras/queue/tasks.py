@@ -12,6 +12,7 @@ from sqlalchemy import func, insert
 from sqlmodel import col, select
 
 from ras.library import texts
+from ras.queue import versions
 from ras.store.db import get_row
 from ras.queue.task_spec import ExpandedSpec, SpecError, expand_spec
 from ras.store.role_tables import JOB_STATUSES, AbCandidate, AbPair, AbSession, Clip, Job, ParamSet, Task
@@ -81,7 +82,10 @@ def plan_task(*, ws: Workspace, role: str, spec: dict, max_jobs: int = 20_000,
 
 
 def create_task(*, ws: Workspace, role: str, spec: dict, max_jobs: int = 20_000,
-                resolve_weight: WeightResolver | None = None, default_weight: DefaultWeight | None = None) -> dict:
+                resolve_weight: WeightResolver | None = None, default_weight: DefaultWeight | None = None,
+                code_version: str = "") -> dict:
+    """code_version: the GPT-SoVITS the engines run now (Backend.code_version), recorded with the
+    weights' model versions; "" leaves both to the task's first run."""
     expanded = plan_task(ws=ws, role=role, spec=spec, max_jobs=max_jobs, resolve_weight=resolve_weight,
                          default_weight=default_weight)
     test_texts = texts.get_texts(ws=ws, ids=expanded.text_ids)
@@ -93,6 +97,8 @@ def create_task(*, ws: Workspace, role: str, spec: dict, max_jobs: int = 20_000,
                          label=param_label(p, expanded.varied)) for p in expanded.param_sets]
         session.add_all(sets)
         session.flush()
+        if code_version:
+            versions.record(session, task, code_version)
         rows = [queued_job_row(task_id=task.id, param_set_id=ps.id, clip_id=clip_id, text=t.content,
                                text_lang=t.lang, text_id=t.id)
                 for ps in sets for clip_id in expanded.clip_ids for t in test_texts]

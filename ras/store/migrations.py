@@ -275,9 +275,17 @@ _ROLE_V5: Step = (
     "CREATE INDEX ix_finder_run_stage ON finder_run (stage)",
 )
 
+# v6: the GPT-SoVITS code version and the weights' model versions a task (and a product) was made with.
+_ROLE_V6: Step = (
+    "ALTER TABLE task ADD COLUMN gsv_version VARCHAR NOT NULL DEFAULT ''",
+    "ALTER TABLE task ADD COLUMN weight_versions_json VARCHAR NOT NULL DEFAULT ''",
+    "ALTER TABLE product ADD COLUMN gsv_version VARCHAR NOT NULL DEFAULT ''",
+    "ALTER TABLE product ADD COLUMN weight_versions_json VARCHAR NOT NULL DEFAULT ''",
+)
+
 # Step N (1-based) brings a DB from version N-1 to N; append, never edit.
 MAIN_STEPS: tuple[Step, ...] = (_MAIN_V1,)
-ROLE_STEPS: tuple[Step, ...] = (_ROLE_V1, _ROLE_V2, _ROLE_V3, _ROLE_V4, _ROLE_V5)
+ROLE_STEPS: tuple[Step, ...] = (_ROLE_V1, _ROLE_V2, _ROLE_V3, _ROLE_V4, _ROLE_V5, _ROLE_V6)
 
 MAIN_SCHEMA_VERSION = len(MAIN_STEPS)
 ROLE_SCHEMA_VERSION = len(ROLE_STEPS)

@@ -55,6 +55,10 @@ class Task(SQLModel, table=True):
     # "running" survives a restart of the web process: the runner resumes it.
     state: str = "idle"  # idle | running
     kind: str = Field(default="compare", index=True)  # compare | long_text (sentences of a long-text run)
+    # What made its results (ras.queue.versions): upstream changes results between versions.
+    # Empty = not recorded (a task from before RAS recorded them, or made with no GPT-SoVITS configured).
+    gsv_version: str = ""
+    weight_versions_json: str = ""  # [{"kind", "name", "file", "version"}] of the weights its jobs use
     created_at: datetime = Field(default_factory=utcnow)
 
 
@@ -159,6 +163,8 @@ class Product(SQLModel, table=True):
     source_clip_id: int | None = None
     max_tries: int = 1  # /tts re-rolls a take failing the gate up to this many tries
     gate_json: str = ""  # the gate /tts applies (ras.long_text.autopilot.Gate); empty = its defaults
+    gsv_version: str = ""  # copied from the source result's task; empty = not recorded
+    weight_versions_json: str = ""  # the product's two weights as its task recorded them
     created_at: datetime = Field(default_factory=utcnow)
 
 

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from ras.long_text.autopilot import Gate, Take, best_take, checked_max_tries, passes, rate_range, reasons
+from ras.long_text.autopilot import (Gate, Take, best_take, checked_max_tries, passes, rate_range, reasons,
+                                     with_cer_floors)
 
 CLEAN = Take(1, True, 92.0, (), 2.6)
 
@@ -39,6 +40,17 @@ def test_the_best_take_passes_first_then_has_the_fewest_hard_flags():
                Take(3, True, 50.0, (), 2.5)]
     assert best_take(failing, gate, None).take_id == 3  # none passes: no hard flag beats a higher score
     assert best_take([], gate, None) is None
+
+
+def test_a_mishearing_every_take_shares_does_not_fail_them_all_but_a_leak_beside_them_does():
+    gate = Gate()  # max_cer 0.25
+    # the ASR hears "and we wanna read" for "everyone agreed" in every clean take
+    first = Take(1, True, 98.0, (), 2.6, cer=0.30)
+    assert reasons(with_cer_floors([first])[0], gate, None) == ["cer:0.30>0.25"]  # alone it is re-rolled
+    floored = with_cer_floors([first, Take(2, True, 97.0, (), 2.5, cer=0.30), Take(3, True, 60.5, (), 1.4, cer=1.19)])
+    assert [passes(t, gate, None) for t in floored] == [True, True, False]
+    assert reasons(floored[2], gate, None) == ["cer:1.19>0.40"]
+    assert best_take(floored, gate, None).take_id == 1
 
 
 def test_options_are_checked_and_name_the_bad_value():

@@ -4,15 +4,17 @@ import sqlite3
 import pytest
 from sqlmodel import SQLModel, create_engine
 
+from i18n import I18nAuto
 from ras.library import clips, texts
 from ras.long_text import runs
 from ras.products import list_products
-from ras.queue import tasks
+from ras.queue import tasks, versions
 from ras.store import db
 from ras.store.main_tables import MAIN_TABLES
 from ras.store.migrations import MAIN_STEPS, ROLE_STEPS
 from ras.store.role_tables import ROLE_TABLES
 from ras.store.workspace import Workspace
+from tabs.widgets import versions_line
 
 WHEN = "2026-01-02 03:04:05.000000"
 
@@ -57,6 +59,10 @@ ROLE_ROWS = [
                     "ref_audio": "products/1/ref.wav", "prompt_text": "旧的音频", "prompt_lang": "zh",
                     "aux_refs_json": "[]", "params_json": '{"top_k": 5}', "score": 4.0, "note": "",
                     "source_result_id": 1, "source_clip_id": 1, "created_at": WHEN}),
+    (6, "task", {"id": 3, "name": "recorded", "spec_json": "{}", "state": "idle", "kind": "compare",
+                 "gsv_version": "git 0123456789ab (main)",
+                 "weight_versions_json": '[{"kind": "gpt", "name": "g.ckpt", "file": "/w/g.ckpt", "version": "v2"}]',
+                 "created_at": WHEN}),
 ]
 
 MAIN_ROWS = [
@@ -152,9 +158,17 @@ def test_a_role_folder_from_every_past_release_opens_with_its_data(tmp_path, ver
     assert total == 2 and listed[0]["text"] == "旧的音频"
     listed_tasks = {t["name"]: t for t in tasks.list_tasks(ws=ws, role="old-role")}
     assert listed_tasks["old task"]["state"] == "idle"  # a v1 task had no state: it was not running
+    # tasks and products from before versions were recorded say so, rather than guess
+    old_task = versions.task_versions(ws=ws, role="old-role", task_id=1)
+    assert old_task == {"gsv_version": None, "weight_versions": None}
+    assert versions_line(I18nAuto("en_US"), old_task) == "GPT-SoVITS not recorded · model versions not recorded"
     if version >= 2:
         assert [r["name"] for r in runs.list_runs(ws=ws, role="old-role")] == ["run"]
         assert [p["name"] for p in list_products(ws=ws, role="old-role")] == ["best"]
+        assert list_products(ws=ws, role="old-role")[0]["gsv_version"] is None
+    if version >= 6:
+        recorded = versions.task_versions(ws=ws, role="old-role", task_id=3)
+        assert recorded["gsv_version"] == "git 0123456789ab (main)" and recorded["weight_versions"][0]["version"] == "v2"
     ws.close()
 
     assert_rows_intact(folder / "role.db", inserted)

@@ -27,3 +27,13 @@ def test_an_engine_set_aside_is_shown_with_its_reason():
 def test_a_task_waiting_for_disk_space_says_so():
     reason = "disk full: no space left in /data/roles/a-b while writing a take; the task continues by itself"
     assert reason in details_md(I18nAuto("zh_CN"), {**STATUS, "paused": reason})
+
+
+def test_the_infer_tab_names_the_versions_the_task_was_made_with():
+    weights = [{"kind": "gpt", "name": "a.ckpt", "file": "/w/a.ckpt", "version": "v2"},
+               {"kind": "sovits", "name": "a.pth", "file": "/w/a.pth", "version": "v2Pro"}]
+    shown = details_md(I18nAuto("en_US"), {**STATUS, "gsv_version": "git 0123456789ab (main)",
+                                           "weight_versions": weights})
+    assert shown == "GPT-SoVITS git 0123456789ab (main) · GPT `a.ckpt` (v2) · SoVITS `a.pth` (v2Pro)"
+    old = details_md(I18nAuto("zh_CN"), {**STATUS, "gsv_version": None, "weight_versions": None})
+    assert old == "GPT-SoVITS 未记录 · 模型版本 未记录"

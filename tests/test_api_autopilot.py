@@ -1,0 +1,92 @@
+"""The autopilot end to end: the real app on a planted engine (half the takes fail), gradio_client.
+
+The planted server records every take's seed and planted failure: the ground truth the
+choices are checked against.
+"""
+from __future__ import annotations
+
+import pytest
+import soundfile
+
+from tests.fixtures.app import role_with_references, wait_for
+from tests.fixtures.gsv import REF_TEXT
+from tests.fixtures.planted import launch_planted_app, start_planted_server
+from tests.fixtures.planted_engine import Profile
+
+pytestmark = pytest.mark.slow
+
+MAX_TRIES = 4
+LONG_TEXT = ("The weather today is calm and the lake is very quiet. Please send the report before noon on Friday. "
+             "We walked along the river until the sun went down. Could you tell me where the station is tonight? "
+             "The small boat drifted slowly toward the northern shore. Everyone agreed to meet again next week.")
+TTS_TEXT = "The garden behind the old house was full of yellow flowers."
+
+
+def settled(client, role, run_id):
+    status = client.predict(role, run_id, api_name="/long_text_status")
+    tries = [t for p in status["parts"] for s in p["sentences"] for t in s["tries"]]
+    busy = status["queued"] or status["running"] or any(t["status"] in ("queued", "running") for t in tries)
+    measured = all(t["auto_score"] is not None for t in tries if t["status"] == "done")
+    return status if not busy and measured and all(p["joined_audio"] for p in status["parts"]) else None
+
+
+def test_autopilot_rerolls_bad_takes_and_marks_what_needs_listening(tmp_path):
+    server = start_planted_server(tmp_path, {"default": Profile(fail_rate=0.5)})
+    app = launch_planted_app(tmp_path, [server])
+    try:
+        client = app.client()
+        role, clip_ids = role_with_references(client, tmp_path, "自动", "重试", voices=(("en+m3", REF_TEXT),))
+        models = client.predict(api_name="/list_models")
+        text_id = client.predict("A short line to pick a configuration.", "en", "", api_name="/add_text")["id"]
+        spec = {"clip_ids": clip_ids, "text_ids": [text_id], "combine": "each",
+                "base": {"gpt": models["gpt"][0]["name"], "sovits": models["sovits"][0]["name"], "seed": 3,
+                         "text_split_method": "cut5"}}
+        task_id = client.predict(role, spec, api_name="/create_task")["task_id"]
+        client.predict(role, task_id, api_name="/run_task")
+        wait_for(lambda: client.predict(role, task_id, api_name="/task_status")["done"] == 1, timeout=120,
+                 what="the configuration's take")
+        result_id = client.predict(role, task_id, "id", 1, 50, api_name="/list_results")["results"][0]["id"]
+
+        started = client.predict(role, [result_id], LONG_TEXT, {"max_tries": MAX_TRIES}, api_name="/long_text")
+        assert len(started["sentences"]) == 6 and started["max_tries"] == MAX_TRIES
+        status = wait_for(lambda: settled(client, role, started["run_id"]), timeout=900, interval=2,
+                          what="the autopilot run to settle")
+        truth = {(t["text"], t["seed"]): t["planted"] for t in server.takes()}
+        sentences = status["parts"][0]["sentences"]
+        clean_chosen = 0
+        for sentence in sentences:
+            kinds = [truth[(sentence["text"], t["seed"])] for t in sentence["tries"]]
+            chosen = [k for k, t in zip(kinds, sentence["tries"]) if t["chosen"]]
+            assert 1 <= len(sentence["tries"]) <= MAX_TRIES and len(chosen) == 1, (sentence["tries"], kinds)
+            if None in kinds:
+                assert chosen == [None], (sentence["text"], kinds, sentence["tries"])
+                assert not sentence["needs_listening"]
+                clean_chosen += 1
+            else:
+                assert sentence["needs_listening"] and len(kinds) == MAX_TRIES, (kinds, sentence["tries"])
+        assert status["needs_listening"] == len(sentences) - clean_chosen
+        print("\nkinds per sentence:", [[truth[(s["text"], t["seed"])] for t in s["tries"]] for s in sentences])
+
+        # the person's pick is kept and the joined audio follows it
+        sentence = max(sentences, key=lambda s: len(s["tries"]))
+        other = next((t for t in sentence["tries"] if not t["chosen"] and t["status"] == "done"), None)
+        if other is not None:
+            part = status["parts"][0]
+            picked = client.predict(role, started["run_id"], part["part_id"], sentence["index"], other["result_id"],
+                                    api_name="/choose_take")["sentence"]
+            assert picked["chosen_result_id"] == other["result_id"] and not picked["needs_listening"]
+
+        # /tts re-rolls until a take passes: the returned take is a clean one when one was made
+        client.predict(role, result_id, "tts-autopilot", api_name="/create_product")
+        before = len(server.takes())
+        wav = client.predict("tts-autopilot", TTS_TEXT, "en", MAX_TRIES, api_name="/tts")
+        made = server.takes()[before:]
+        assert 1 <= len(made) <= MAX_TRIES
+        info = soundfile.info(wav)
+        returned = [t for t in made if abs(t["out_seconds"] - info.frames / info.samplerate) < 0.002]
+        assert len(returned) == 1, (made, info.duration)
+        if any(t["planted"] is None for t in made):
+            assert returned[0]["planted"] is None, made
+    finally:
+        app.stop()
+        server.kill()

@@ -1,0 +1,86 @@
+"""The long-text autopilot in a real browser: tries, chosen takes, needs-listening marks, filter, choose a try."""
+from __future__ import annotations
+
+import pytest
+
+from tests.fixtures.app import role_with_references, wait_for
+from tests.fixtures.browser import choose_role, open_tab, screenshot, wait_for_text
+from tests.fixtures.gsv import REF_TEXT
+from tests.fixtures.planted import launch_planted_app, start_planted_server
+from tests.fixtures.planted_engine import Profile
+from tests.test_api_autopilot import settled
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+LONG_TEXT = ("The lamp was lit in the kitchen. The door stood open all night. A cat slept on the warm stone step. "
+             "Rain fell softly on the garden. The clock struck nine in the hall.")
+
+
+@pytest.fixture(scope="module")
+def autopilot_run(tmp_path_factory):
+    data = tmp_path_factory.mktemp("browser_autopilot")
+    # most takes fail and only two tries are allowed: some sentences are left for a person's ear
+    server = start_planted_server(data, {"default": Profile(fail_rate=0.7)})
+    app = launch_planted_app(data, [server])
+    try:
+        client = app.client()
+        role, clip_ids = role_with_references(client, data, "浏览器", "自动重试", voices=(("en+m3", REF_TEXT),))
+        models = client.predict(api_name="/list_models")
+        text_id = client.predict("A short line to pick a configuration.", "en", "", api_name="/add_text")["id"]
+        spec = {"clip_ids": clip_ids, "text_ids": [text_id],
+                "base": {"gpt": models["gpt"][0]["name"], "sovits": models["sovits"][0]["name"], "seed": 11,
+                         "text_split_method": "cut4"}}
+        task_id = client.predict(role, spec, api_name="/create_task")["task_id"]
+        client.predict(role, task_id, api_name="/run_task")
+        wait_for(lambda: client.predict(role, task_id, api_name="/task_status")["done"] == 1, timeout=120,
+                 what="the configuration's take")
+        result_id = client.predict(role, task_id, "id", 1, 50, api_name="/list_results")["results"][0]["id"]
+        run_id = client.predict(role, [result_id], LONG_TEXT, {"max_tries": 2}, api_name="/long_text")["run_id"]
+        status = wait_for(lambda: settled(client, role, run_id), timeout=900, interval=2, what="the run to settle")
+        yield app, client, role, run_id, status
+    finally:
+        app.stop()
+        server.kill()
+
+
+def test_sentence_table_shows_tries_and_what_needs_listening(page, autopilot_run):
+    app, client, role, run_id, status = autopilot_run
+    sentences = status["parts"][0]["sentences"]
+    need = [s for s in sentences if s["needs_listening"]]
+    page.goto(app.url)
+    page.wait_for_selector("#header_role")
+    choose_role(page, role)
+    open_tab(page, "long_text")
+    assert page.locator("#long_text_autopilot input").is_checked()
+    wait_for_text(page, "#long_text_sentences_0", sentences[-1]["text"])
+    counter = f"{len(sentences)} 句中有 {len(need)} 句需要你来听"
+    wait_for_text(page, "#long_text_listen_count", counter)
+    table = page.locator("#long_text_sentences_0")
+    marks = table.inner_text().count("👂")
+    assert marks in (len(need), 2 * len(need)), marks  # a Dataframe may render its cells twice
+    rerolled = [s for s in sentences if len(s["tries"]) > 1]
+    if rerolled:  # a rejected try's reason is written out
+        assert "/2" in table.inner_text()
+    screenshot(page, "long_text_autopilot_tries")
+
+    page.click("#long_text_listen_only input")
+    page.wait_for_timeout(1500)
+    shown = page.locator("#long_text_sentences_0").inner_text()
+    for sentence in sentences:
+        assert (sentence["text"] in shown) == sentence["needs_listening"], sentence["text"]
+    screenshot(page, "long_text_autopilot_needs_listening")
+    page.click("#long_text_listen_only input")
+
+    # play another try of a re-rolled sentence and choose it
+    if rerolled:
+        sentence = rerolled[0]
+        other = next(t for t in sentence["tries"] if not t["chosen"] and t["status"] == "done")
+        page.locator("#long_text_index_0 input").fill(str(sentence["index"]))
+        page.locator("#long_text_index_0 input").press("Enter")
+        page.locator("#long_text_take_0 input").click()
+        option = page.get_by_role("option").filter(has_text=f"{sentence['tries'].index(other) + 1}. ")
+        option.first.click()
+        page.wait_for_selector("#long_text_take_audio_0 audio[src]", state="attached", timeout=30_000)
+        page.click("#long_text_choose_0")
+        wait_for(lambda: client.predict(role, run_id, api_name="/long_text_status")["parts"][0]["sentences"]
+                 [sentence["index"]]["chosen_result_id"] == other["result_id"], timeout=90, what="the chosen try")
+        screenshot(page, "long_text_autopilot_chosen")
