@@ -23,6 +23,7 @@ from ras.finder import run as runs
 from ras.queue.jobs import result_relpath
 from ras.queue.tasks import RESULTS_DIR
 from ras.store.role_tables import Job, ParamSet, Task
+from ras.store.rows import new_row
 from ras.store.workspace import Workspace
 
 COPIED_COLUMNS = ("clip_id", "text_id", "text", "text_lang", "status", "attempts", "request_json", "duration",
@@ -70,7 +71,9 @@ def shortlist_task(*, ws: Workspace, role: str, run_id: int) -> int:
         params = {**spec["base"], **{k: spec[k] for k in ("gpt", "sovits") if spec.get(k)}}
         name = f"finder {run.id} shortlist"
         # the task form's spec, so the task can also be copied and re-run from the task tab
-        task = Task(name=name, kind="compare", spec_json=json.dumps(
+        made_by = session.get(Task, task_ids[0]) if task_ids else None  # the versions its takes were made with
+        task = Task(name=name, kind="compare", gsv_version=made_by.gsv_version if made_by else "",
+                    weight_versions_json=made_by.weight_versions_json if made_by else "", spec_json=json.dumps(
             {"name": name, "clip_ids": shortlist, "text_ids": spec["text_ids"], "base": params, "vary": {},
              "combine": "each", "finder_shortlist": {"run": run.id, "clips": shortlist}}, ensure_ascii=False))
         session.add(task)
@@ -89,9 +92,10 @@ def shortlist_task(*, ws: Workspace, role: str, run_id: int) -> int:
             if take.spectrogram_path and (role_dir / take.spectrogram_path).is_file():
                 picture = f"{RESULTS_DIR}/{task.id}/{job_id}{Path(take.spectrogram_path).suffix}"
                 _link(role_dir / take.spectrogram_path, role_dir / picture)
-            rows.append({**{name: getattr(take, name) for name in COPIED_COLUMNS}, "id": job_id, "task_id": task.id,
-                         "param_set_id": param_set.id, "seed_override": seeds.get(take.param_set_id),
-                         "take_of": None, "error": "", "result_path": wav, "spectrogram_path": picture})
+            rows.append(new_row(Job, **{name: getattr(take, name) for name in COPIED_COLUMNS}, id=job_id,
+                                task_id=task.id, param_set_id=param_set.id,
+                                seed_override=seeds.get(take.param_set_id), result_path=wav,
+                                spectrogram_path=picture))
         if rows:
             session.execute(insert(Job), rows)
         session.commit()
