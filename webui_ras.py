@@ -86,7 +86,8 @@ def cross_tab_links(built: BuiltTabs) -> dict[str, dict[str, gr.components.Compo
                "product_note": built.products.note, "evaluate_ab": built.evaluate.ab,
                "evaluate_task": built.evaluate.task},
         "finder": {"product_result_id": built.products.result_id, "product_name": built.products.name,
-                   "product_note": built.products.note, "long_text_results": built.long_text.results},
+                   "product_note": built.products.note, "long_text_results": built.long_text.results,
+                   "ab_task": built.ab.task, "ab_session": built.ab.session},
     }
 
 

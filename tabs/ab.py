@@ -8,7 +8,7 @@ import gradio as gr
 from ras import products
 from ras.ab import sessions
 from tabs.common import Page, UIContext, keep_choice, parse_ids, require_role, ui_action
-from tabs.widgets import task_picker, task_picker_row, wire_task_picker
+from tabs.widgets import ab_session_choices as session_choices, task_picker, task_picker_row, wire_task_picker
 
 RANKING_HEADERS = ("名次", "候选", "强度", "90% 区间", "票数", "自动评分", "人工评分")
 
@@ -68,13 +68,6 @@ def build(ctx: UIContext) -> AbTab:
                  choose_b, status, reveal, ranking, agreement, keep, gr.State(None))
 
 
-def session_choices(ctx: UIContext, role: str, task_id) -> list[tuple[str, int]]:
-    if not role or not task_id:
-        return []
-    return [(f"#{s['session_id']} · {s['votes']} {ctx.i18n('票')} · {s['created_at']}", s["session_id"])
-            for s in sessions.list_sessions(ws=ctx.ws, role=role, task_id=int(task_id))]
-
-
 def ranking_rows(i18n, ranked: dict, reveal: bool) -> list[list]:
     show = reveal or ranked["settled"]
     return [[place, row["label"] if show else f"{i18n('候选')} {row['candidate']}", row["strength"],
@@ -119,8 +112,9 @@ def wire(tab: AbTab, ctx: UIContext, page: Page, *, product_result_id: gr.Number
                 ranking_rows(i18n, ranked, reveal), agreement_text(i18n, ranked)]
 
     @ui_action(i18n, "读取盲听记录失败")
-    def on_task(role, task_id):
-        return keep_choice(session_choices(ctx, role, task_id), None)
+    def on_task(role, task_id, current):
+        # a session opened from another tab arrives with its task: keep it when it belongs to that task
+        return keep_choice(session_choices(ctx, role, task_id), current)
 
     @ui_action(i18n, "开始盲听失败")
     def start(role, task_id, result_ids, reveal):
@@ -169,7 +163,7 @@ def wire(tab: AbTab, ctx: UIContext, page: Page, *, product_result_id: gr.Number
 
     private = {"api_visibility": "private"}
     wire_task_picker(ctx, page, tab.task, tab.refresh)
-    tab.task.change(on_task, [role_picker, tab.task], tab.session, **private)
+    tab.task.change(on_task, [role_picker, tab.task, tab.session], tab.session, **private)
     tab.start.click(start, [role_picker, tab.task, tab.result_ids, tab.reveal], [tab.session, *shown], **private)
     for trigger in (tab.session.change, tab.reveal.change):
         trigger(load, [role_picker, tab.session, tab.reveal], shown, **private)

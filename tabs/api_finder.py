@@ -9,9 +9,8 @@ from typing import Any
 
 import gradio as gr
 
-from ras.finder import run as finder_runs, stages
-from tabs.api_tasks import parse_spec
-from tabs.common import UIContext, ui_action
+from ras.finder import compare, run as finder_runs, stages
+from tabs.common import UIContext, json_object, ui_action
 
 
 def register(ctx: UIContext) -> None:
@@ -19,7 +18,9 @@ def register(ctx: UIContext) -> None:
 
     @ui_action(i18n, "启动找参考失败")
     def find_reference(role: str, spec: Any) -> dict:
-        run_id = finder_runs.create_run(ws=ws, role=role, spec=parse_spec(spec), **backend.weight_choosers())
+        # the finder names its own unknown spec keys (a task spec's keys are other ones)
+        found = json_object(spec, "spec", '{"shortlist": 5, "budget_jobs": 120}')
+        run_id = finder_runs.create_run(ws=ws, role=role, spec=found, **backend.weight_choosers())
         driver.watch(role)
         return {"run_id": run_id}
 
@@ -42,5 +43,10 @@ def register(ctx: UIContext) -> None:
         driver.watch(role)
         return forced
 
-    for fn in (find_reference, find_reference_status, list_finder_runs, delete_finder_run, force_finder_clip):
+    @ui_action(i18n, "开始盲听失败")
+    def finder_compare_blind(role: str, run_id: int) -> dict:
+        return compare.start_blind_comparison(ws=ws, role=role, run_id=int(run_id))
+
+    for fn in (find_reference, find_reference_status, list_finder_runs, delete_finder_run, force_finder_clip,
+               finder_compare_blind):
         gr.api(fn, api_name=fn.__name__)

@@ -50,6 +50,7 @@ class FinderTab:
     force: gr.Button
     ranking: gr.Dataframe
     chart: gr.BarPlot
+    compare: gr.Button
     slots: tuple[ShortlistSlot, ...]
     timer: gr.Timer
 
@@ -115,24 +116,29 @@ def build(ctx: UIContext) -> FinderTab:
     progress = gr.HTML(elem_id="finder_progress")
     gr.Markdown(i18n("### 3. 筛查"))
     screened = gr.Dataframe(headers=[i18n(h) for h in SCREEN_HEADERS], interactive=False, wrap=True,
-                            max_height=320, elem_id="finder_screened")
+                            max_height=320, column_widths=["7%", "33%", "8%", "7%", "45%"], elem_id="finder_screened")
     with gr.Row():
         force_id = gr.Number(label=i18n("音频编号"), precision=0, minimum=0, elem_id="finder_force_id")
         force = gr.Button(i18n("放回候选"), elem_id="finder_force")
     gr.Markdown(i18n("### 4. 排名"))
     gr.Markdown(i18n("按通过率的 90% 置信下限排名（语速不稳、音色偏移会降低下限）：一条碰巧好的结果排不过八条稳定的。"))
+    # fixed widths: the reasons column wraps inside the page instead of running off its right edge
     ranking = gr.Dataframe(headers=[i18n(h) for h in RANK_HEADERS], interactive=False, wrap=True,
-                           max_height=360, elem_id="finder_ranking")
+                           max_height=360, column_widths=["5%", "5%", "6%", "6%", "6%", "5%", "5%", "8%", "8%", "46%"],
+                           elem_id="finder_ranking")
     chart = gr.BarPlot(x="clip", y="low", title=i18n("置信下限（越高越可靠）"), y_lim=[0, 100], sort="-y",
                        elem_id="finder_chart")
     gr.Markdown(i18n("### 5. 候选名单"))
+    compare = gr.Button(i18n("盲听比较候选名单"), elem_id="finder_compare_blind")
     slots = tuple(_slot(i18n, i) for i in range(MAX_SHORTLIST))
     timer = gr.Timer(POLL_SECONDS, active=True)
     return FinderTab(gpt, sovits, subset, group, clip_ids, texts, base, budget, shortlist, estimate, start, run,
-                     refresh, delete, progress, screened, force_id, force, ranking, chart, slots, timer)
+                     refresh, delete, progress, screened, force_id, force, ranking, chart, compare, slots,
+                     timer)
 
 
 def wire(tab: FinderTab, ctx: UIContext, page: Page, *, product_result_id: gr.Number, product_name: gr.Textbox,
-         product_note: gr.Textbox, long_text_results: gr.Dropdown) -> None:
+         product_note: gr.Textbox, long_text_results: gr.Dropdown, ab_task: gr.Dropdown,
+         ab_session: gr.Dropdown) -> None:
     wire_events(tab, ctx, page, product_form=(product_result_id, product_name, product_note),
-                long_text_results=long_text_results)
+                long_text_results=long_text_results, ab_pickers=(ab_task, ab_session))

@@ -8,11 +8,12 @@ import pandas as pd
 
 from ras import products
 from ras.classify import groups as classify_service
-from ras.finder import run as finder_runs, stages
+from ras.finder import compare, run as finder_runs, stages
 from ras.library import clips as clip_service, texts
 from ras.queue import jobs
 from tabs.common import Page, UIContext, keep_choice, parse_ids, require_role, ui_action
 from tabs.flag_labels import flag_words
+from tabs.widgets import ab_session_choices, task_choices
 
 SLOT_OUTPUTS = 6  # box, info, reference, take, audio, spectrogram
 
@@ -29,7 +30,7 @@ def reason_labels(i18n) -> dict[str, str]:
             "noisy": i18n("噪声大"), "clipped": i18n("爆音"), "long_silence": i18n("句中长静音"),
             "other_voice": i18n("音色不同"), "duplicate": i18n("重复"), "unreadable": i18n("无法读取"),
             "failures": i18n("失败"), "unstable_duration": i18n("语速不稳"), "voice_drift": i18n("音色偏移"),
-            "few_takes": i18n("条数少")}
+            "few_takes": i18n("条数少"), "shared_flags": i18n("同一文本普遍的问题（不计）")}
 
 
 def reason_words(i18n, reasons: list[str]) -> str:
@@ -90,7 +91,8 @@ def hidden_slots(count: int) -> list:
     return ([gr.update(visible=False)] + [gr.update()] * (SLOT_OUTPUTS - 1)) * count
 
 
-def wire_events(tab, ctx: UIContext, page: Page, *, product_form: tuple, long_text_results: gr.Dropdown) -> None:
+def wire_events(tab, ctx: UIContext, page: Page, *, product_form: tuple, long_text_results: gr.Dropdown,
+                ab_pickers: tuple) -> None:
     """tab: the FinderTab that tabs.finder built (its slots say how long a shortlist the page shows)."""
     i18n, role_picker, backend, runner = ctx.i18n, page.role, ctx.backend, ctx.runner
     private = {"api_visibility": "private"}
@@ -151,16 +153,18 @@ def wire_events(tab, ctx: UIContext, page: Page, *, product_form: tuple, long_te
     @ui_action(i18n, "读取找参考进度失败")
     def poll(role, run_id, last_shown):
         if not role or not run_id:
-            return ["", [], [], chart_frame({"ranking": []}), [], ""] + hidden_slots(max_shortlist)
+            return ["", [], [], chart_frame({"ranking": []}), [], "", gr.update()] + hidden_slots(max_shortlist)
         status = stages.status(ws=ctx.ws, runner=runner, role=role, run_id=int(run_id))
-        signature = json.dumps([status["screened"], status["ranking"], status["shortlist"]])
+        signature = json.dumps([status["stage"], status["screened"], status["ranking"], status["shortlist"]])
         if signature == last_shown:  # unchanged: leave tables and players alone (listening goes on)
-            return [progress_html(i18n, status)] + [gr.update()] * 4 + [last_shown] + \
+            return [progress_html(i18n, status)] + [gr.update()] * 4 + [last_shown, gr.update()] + \
                 [gr.update()] * (SLOT_OUTPUTS * max_shortlist)
         clip_ids = [r["clip_id"] for r in status["screened"]]
         clip_info = clip_service.get_clips(ws=ctx.ws, role=role, clip_ids=clip_ids) if clip_ids else {}
+        # the run picker's labels name each run's stage: relabel them when this one moves on
         return ([progress_html(i18n, status), screened_rows(i18n, status, clip_info), ranking_rows(i18n, status),
-                 chart_frame(status), status["shortlist"], signature]
+                 chart_frame(status), status["shortlist"], signature,
+                 gr.update(choices=run_choices(ctx, i18n, role))]
                 + slot_updates(role, int(run_id), status, clip_info))
 
     def slot_updates(role, run_id, status, clip_info) -> list:
@@ -207,6 +211,18 @@ def wire_events(tab, ctx: UIContext, page: Page, *, product_form: tuple, long_te
         return gr.update(choices=[(f"#{result_id}", int(result_id))], value=[int(result_id)]), \
             gr.Tabs(selected="long_text")
 
+    @ui_action(i18n, "开始盲听失败")
+    def compare_blind(role, run_id):
+        """A blind A/B session over the shortlist, opened in the A/B tab with its first pair."""
+        role = require_role(i18n, role)
+        if not run_id:
+            raise gr.Error(i18n("请先选择找参考记录"))
+        started = compare.start_blind_comparison(ws=ctx.ws, role=role, run_id=int(run_id))
+        task_id, session_id = started["task_id"], started["session_id"]
+        return (gr.update(choices=task_choices(ctx, role), value=task_id),
+                gr.update(choices=ab_session_choices(ctx, role, task_id), value=session_id),
+                gr.Tabs(selected="ab"))
+
     @ui_action(i18n, "删除找参考记录失败")
     def delete(role, run_id):
         role = require_role(i18n, role)
@@ -242,14 +258,16 @@ def wire_events(tab, ctx: UIContext, page: Page, *, product_form: tuple, long_te
         component.change(estimate, estimate_inputs, tab.estimate, show_progress="hidden", **private)
     tab.clip_ids.blur(estimate, estimate_inputs, tab.estimate, **private)
     page.app.load(estimate, estimate_inputs, tab.estimate, **private)  # the first role shown fires no change
-    poll_outputs = [tab.progress, tab.screened, tab.ranking, tab.chart, shortlist_ids, shown, *slot_outputs]
+    poll_outputs = [tab.progress, tab.screened, tab.ranking, tab.chart, shortlist_ids, shown, tab.run, *slot_outputs]
     poll_inputs = [role_picker, tab.run, shown]
     start_inputs = [role_picker, tab.gpt, tab.sovits, tab.subset, tab.group, tab.clip_ids, tab.texts, tab.budget,
                     tab.shortlist, *tab.base.values()]
     tab.start.click(start, start_inputs, tab.run, **private)
     tab.timer.tick(poll, poll_inputs, poll_outputs, show_progress="hidden", **private)
-    tab.run.change(forget_shown, None, shown, **private).then(poll, poll_inputs, poll_outputs, **private)
+    # a person's pick only: poll relabels the picker's runs, and the timer shows a run picked by start or delete
+    tab.run.input(forget_shown, None, shown, **private).then(poll, poll_inputs, poll_outputs, **private)
     tab.delete.click(delete, [role_picker, tab.run], tab.run, **private)
+    tab.compare.click(compare_blind, [role_picker, tab.run], [*ab_pickers, page.tabs], **private)
     tab.force.click(force, [role_picker, tab.run, tab.force_id], shown, **private)
     for index, slot in enumerate(tab.slots):
         slot.take.input(make_play(index), [role_picker, tab.run, slot.take, shortlist_ids],

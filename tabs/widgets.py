@@ -5,6 +5,7 @@ from typing import Callable, Iterable
 
 import gradio as gr
 
+from ras.ab import sessions as ab_sessions
 from ras.library import roles
 from ras.queue import tasks
 from tabs.common import Page, UIContext, keep_choice, ui_action
@@ -66,6 +67,14 @@ def task_choices(ctx: UIContext, role: str | None) -> list[tuple[str, int]]:
         return []
     return [(f"#{t['task_id']} {t['name']} ({t['done']}/{t['total']})", t["task_id"])
             for t in tasks.list_tasks(ws=ctx.ws, role=role)]
+
+
+def ab_session_choices(ctx: UIContext, role: str | None, task_id) -> list[tuple[str, int]]:
+    """The blind A/B sessions of a task, newest first (the A/B tab and the finder's shortcut to it)."""
+    if not role or not task_id:
+        return []
+    return [(f"#{s['session_id']} · {s['votes']} {ctx.i18n('票')} · {s['created_at']}", s["session_id"])
+            for s in ab_sessions.list_sessions(ws=ctx.ws, role=role, task_id=int(task_id))]
 
 
 def task_picker(ctx: UIContext, role: str | None, current) -> dict:

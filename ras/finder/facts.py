@@ -11,9 +11,12 @@ import time
 import numpy as np
 from sqlmodel import col, select
 
+from ras.audio.load import load_mono, resample
 from ras.classify import groups
 from ras.finder.screen import ClipFacts, measure_audio
 from ras.library.clips import clip_audio_path
+from ras.metrics.asr import character_error_rate, load_asr_model, transcribe
+from ras.metrics.features import ANALYSIS_SR
 from ras.store.role_tables import Clip, ClipEmbedding
 from ras.store.workspace import Workspace
 
@@ -49,8 +52,6 @@ def cached_embeddings(*, ws: Workspace, role: str, clip_ids: list[int], encoder=
 
 
 def clip_facts(ws: Workspace, role: str, clip: Clip, embedding: np.ndarray | None = None) -> ClipFacts:
-    from ras.metrics.features import load_mono
-
     facts = ClipFacts(clip_id=clip.id, duration=clip.duration, text=clip.text, lang=clip.lang, embedding=embedding)
     try:
         samples, sr = load_mono(clip_audio_path(ws, role, clip))
@@ -64,9 +65,6 @@ def clip_facts(ws: Workspace, role: str, clip: Clip, embedding: np.ndarray | Non
 
 def add_asr(facts: ClipFacts, ws: Workspace, role: str, clip: Clip, asr_model: str) -> None:
     """The CER of the clip's transcript against a local ASR model (only for clips that passed the rest)."""
-    from ras.metrics.asr import character_error_rate, load_asr_model, transcribe
-    from ras.metrics.features import ANALYSIS_SR, load_mono, resample
-
     samples, sr = load_mono(clip_audio_path(ws, role, clip))
     transcript = transcribe(resample(samples, sr, ANALYSIS_SR), load_asr_model(asr_model), clip.lang)
     facts.cer = character_error_rate(clip.text, transcript)

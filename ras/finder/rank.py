@@ -9,6 +9,11 @@ Per reference clip:
                 STABLE_SPREAD (relative range) costs the excess, up to 0.2;
                 voice drift: the median speaker similarity of takes to the reference under
                 MIN_SIMILARITY costs the shortfall
+Shared flags: a flag that most takes of one probe text carry (over SHARED_FLAG_SHARE of at least
+SHARED_FLAG_MIN_TAKES takes, from two or more references) belongs to the text, or to the speech
+recognizer hearing it, not to a reference (a short sentence a small ASR model mishears in any
+voice raised wrong_words in most takes of every reference). Such a flag does not fail a take of
+that text; the take still fails on its other flags or a low auto score, and the row says so.
 Rows are ranked by `low` (a lower confidence bound: one lucky take scores a low bound of
 about 27, eight good takes about 75), then by the median auto score, then by the number of
 takes. Each row says why it sits where it does in "reasons".
@@ -17,7 +22,7 @@ from __future__ import annotations
 
 import math
 import statistics
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 
 PASS_SCORE = 60.0
@@ -25,6 +30,8 @@ Z = 1.645  # one-sided 95 %, two-sided 90 %
 STABLE_SPREAD = 0.15
 MAX_SPREAD_PENALTY = 0.2
 MIN_SIMILARITY = 0.75
+SHARED_FLAG_SHARE = 0.5
+SHARED_FLAG_MIN_TAKES = 3
 
 
 @dataclass(frozen=True)
@@ -42,12 +49,13 @@ class Take:
     def judged(self) -> bool:
         return self.failed_job or self.auto_score is not None
 
-    def failure(self, pass_score: float = PASS_SCORE) -> str | None:
-        """Why this take counts as failed, or None when it passed."""
+    def failure(self, pass_score: float = PASS_SCORE, shared: frozenset[str] = frozenset()) -> str | None:
+        """Why this take counts as failed, or None when it passed; `shared` flags do not count."""
         if self.failed_job:
             return "job_failed"
-        if self.flags:
-            return self.flags[0]
+        own = [flag for flag in self.flags if flag not in shared]
+        if own:
+            return own[0]
         if self.auto_score is not None and self.auto_score < pass_score:
             return "low_score"
         return None
@@ -74,9 +82,28 @@ def rate_spread(takes: list[Take]) -> float | None:
     return round(statistics.mean(spreads), 3) if spreads else None
 
 
-def rank_clip(clip_id: int, takes: list[Take], pass_score: float = PASS_SCORE) -> dict:
+def shared_flags(takes: list[Take]) -> dict:
+    """text id -> the flags most of that text's takes carry, over two or more references."""
+    by_text: dict = defaultdict(list)
+    for take in takes:
+        if take.judged and not take.failed_job:
+            by_text[take.text_id].append(take)
+    found = {}
+    for text_id, group in by_text.items():
+        if len(group) < SHARED_FLAG_MIN_TAKES or len({t.clip_id for t in group}) < 2:
+            continue
+        counts = Counter(flag for take in group for flag in set(take.flags))
+        common = frozenset(flag for flag, n in counts.items() if n / len(group) > SHARED_FLAG_SHARE)
+        if common:
+            found[text_id] = common
+    return found
+
+
+def rank_clip(clip_id: int, takes: list[Take], pass_score: float = PASS_SCORE, shared: dict | None = None) -> dict:
+    shared = shared or {}
     judged = [t for t in takes if t.judged]
-    failures = [f for f in (t.failure(pass_score) for t in judged) if f]
+    failures = [f for f in (t.failure(pass_score, shared.get(t.text_id, frozenset())) for t in judged) if f]
+    forgiven = Counter(flag for t in judged for flag in t.flags if flag in shared.get(t.text_id, ()))
     passed = len(judged) - len(failures)
     low, high = wilson(passed, len(judged))
     scores = [t.auto_score for t in judged if t.auto_score is not None]
@@ -92,6 +119,9 @@ def rank_clip(clip_id: int, takes: list[Take], pass_score: float = PASS_SCORE) -
     if median_similarity is not None and median_similarity < MIN_SIMILARITY:
         penalty += MIN_SIMILARITY - median_similarity
         reasons.append(f"voice_drift: takes sound {median_similarity:.2f} like the reference")
+    if forgiven:
+        reasons.append(f"shared_flags: {_counted(list(forgiven.elements()))} not counted "
+                       "(most takes of the same text have them, with every reference)")
     if len(judged) < 3:
         reasons.append(f"few_takes: {len(judged)} take(s) behind this row")
     return {
@@ -116,8 +146,9 @@ def sort_key(row: dict) -> tuple:
 
 
 def rank(takes: list[Take], clip_ids: list[int], pass_score: float = PASS_SCORE) -> list[dict]:
-    """Rows for these clips (with or without takes), best first."""
+    """Rows for these clips (with or without takes), best first; shared flags are found over all `takes`."""
     by_clip: dict[int, list[Take]] = defaultdict(list)
     for take in takes:
         by_clip[take.clip_id].append(take)
-    return sorted((rank_clip(c, by_clip.get(c, []), pass_score) for c in clip_ids), key=sort_key)
+    shared = shared_flags(takes)
+    return sorted((rank_clip(c, by_clip.get(c, []), pass_score, shared) for c in clip_ids), key=sort_key)

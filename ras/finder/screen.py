@@ -27,7 +27,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ras.metrics.features import HOP_SECONDS, frame_signal, speech_level_db
 from ras.metrics.rate import count_units, rate_bounds
+from ras.metrics.signal import clipping_ratio, runs, voiced_mask
 from ras.store.role_tables import REF_MAX_SECONDS, REF_MIN_SECONDS
 
 RATE_SLACK = (0.55, 1.6)  # a reference may be slower or faster than a typical take, not by this much
@@ -64,17 +66,12 @@ class ClipFacts:
 
 def frame_levels(samples: np.ndarray, sr: int) -> np.ndarray:
     """Frame RMS in dBFS at the clip's own rate, on the metrics' 10 ms hop (no resampling: 5x cheaper)."""
-    from ras.metrics.features import HOP_SECONDS, frame_signal
-
     frames = frame_signal(samples, int(round(0.025 * sr)), max(1, int(round(HOP_SECONDS * sr))))
     return 20.0 * np.log10(np.sqrt(np.mean(np.square(frames, dtype=np.float64), axis=1)) + 1e-6)
 
 
 def measure_audio(samples: np.ndarray, sr: int) -> dict:
     """speech_span, longest_pause, clipping_ratio and snr_db of one clip (a few ms per clip)."""
-    from ras.metrics.features import HOP_SECONDS
-    from ras.metrics.signal import clipping_ratio, runs, speech_level_db, voiced_mask
-
     samples = np.asarray(samples, dtype=np.float32)
     frame_db = frame_levels(samples, sr)
     voiced = runs(voiced_mask(frame_db))

@@ -38,11 +38,11 @@ class Analyzer:
         self._encoder = None
         self._encoder_error: str | None = None
         self._listeners: list[Callable[[str, int], None]] = []
+        self._backlog, self._backlog_lock = 0, threading.Lock()
 
     def add_listener(self, listener: Callable[[str, int], None]) -> None:
         """Called with (role, job_id) once a result's metrics are stored (or its analysis failed)."""
         self._listeners.append(listener)
-        self._backlog, self._backlog_lock = 0, threading.Lock()
 
     def submit(self, role: str, job_id: int) -> Future:
         with self._backlog_lock:

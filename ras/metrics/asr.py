@@ -182,9 +182,58 @@ def transcribe(samples_16k: np.ndarray, model, text_lang: str = "auto") -> str:
         return "".join(segment.text for segment in segments).strip()
 
 
+_ONES = {word: n for n, word in enumerate(
+    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
+    "seventeen eighteen nineteen".split())}
+_TENS = {word: 10 * n for n, word in enumerate("twenty thirty forty fifty sixty seventy eighty ninety".split(), 2)}
+_ORDINALS = {word: f"{n}{suffix}" for n, (word, suffix) in enumerate(
+    (("first", "st"), ("second", "nd"), ("third", "rd"), ("fourth", "th"), ("fifth", "th"), ("sixth", "th"),
+     ("seventh", "th"), ("eighth", "th"), ("ninth", "th"), ("tenth", "th")), 1)}
+_NUMBER_WORDS = re.compile(r"\b(?:(?:%s)\b[\s-]*)+" % "|".join([*_ONES, *_TENS, "hundred"]))
+
+
+def _numbers_of(words: list[str]) -> list[int]:
+    """"seven hundred thirty" -> [730], "twenty one" -> [21], "seven thirty" -> [7, 30]."""
+    numbers: list[int] = []
+    current: int | None = None
+    for word in words:
+        if word == "hundred":
+            if current is not None and current < 100:
+                current *= 100
+                continue
+            value = 100
+        elif word in _TENS:
+            value = _TENS[word]
+            if current is not None and current >= 100 and current % 100 == 0:
+                current += value
+                continue
+        else:
+            value = _ONES[word]
+            open_tens = current is not None and current % 100 >= 20 and current % 10 == 0 and value < 10
+            open_hundreds = current is not None and current >= 100 and current % 100 == 0
+            if open_tens or open_hundreds:
+                current += value
+                continue
+        if current is not None:
+            numbers.append(current)
+        current = value
+    return numbers + ([current] if current is not None else [])
+
+
+def spoken_numbers_as_digits(text: str) -> str:
+    """English number words as digits ("four" -> "4", "seven thirty" -> "7 30", "second" -> "2nd").
+
+    A take that reads "4" as "four" is right, and Whisper writes a number either way, so the
+    intended text and the transcript are both compared with their numbers in digits."""
+    text = re.sub(r"\b(%s)\b" % "|".join(_ORDINALS), lambda m: _ORDINALS[m.group(1)], text)
+    return _NUMBER_WORDS.sub(lambda m: " ".join(map(str, _numbers_of(re.findall(r"[a-z]+", m.group(0))))) + " ",
+                             text)
+
+
 def normalise_for_cer(text: str) -> str:
-    """Lowercase letters, digits and CJK characters only: punctuation and spacing are not errors."""
-    text = unicodedata.normalize("NFKC", text or "").lower()
+    """Lowercase letters, digits and CJK characters only: punctuation and spacing are not errors,
+    nor is writing an English number in words or in digits."""
+    text = spoken_numbers_as_digits(unicodedata.normalize("NFKC", text or "").lower())
     return "".join(re.findall(r"\w", text)).replace("_", "")
 
 

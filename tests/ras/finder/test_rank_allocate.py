@@ -38,6 +38,21 @@ def test_unstable_pace_across_seeds_and_voice_drift_lower_the_bound():
     assert "unstable_duration" in codes and "voice_drift" in codes
 
 
+def test_a_flag_most_takes_of_a_text_share_fails_no_reference_but_a_rarer_one_does():
+    # text 1 is misheard in most takes with every reference: that says nothing about a reference
+    misheard = [Take(c, 1, s, auto_score=66.0, flags=("wrong_words",)) for c in (1, 2, 3) for s in (1, 2)]
+    heard = [Take(c, 1, 3, auto_score=95.0) for c in (1, 2)]
+    clean = [Take(c, 2, s, auto_score=95.0) for c in (1, 2) for s in (1, 2)]
+    looping = [Take(3, 2, s, auto_score=40.0, flags=("repeat", "wrong_words")) for s in (1, 2)]
+    rows = {r["clip_id"]: r for r in rank.rank(misheard + heard + clean + looping, [1, 2, 3])}
+    assert rows[1]["failed_takes"] == rows[2]["failed_takes"] == 0
+    assert rows[3]["failed_takes"] == 2 and rows[3]["reasons"][0] == "failures: 2/4 (repeat 2)"
+    assert any(r.startswith("shared_flags: wrong_words 2") for r in rows[1]["reasons"])
+    # one reference alone cannot tell its own failures from the text's
+    alone = rank.rank([Take(1, 1, s, auto_score=66.0, flags=("wrong_words",)) for s in (1, 2, 3)], [1])
+    assert alone[0]["failed_takes"] == 3
+
+
 def test_takes_without_a_verdict_yet_are_not_counted():
     row = rank.rank_clip(1, [Take(1, 1, 1), Take(1, 1, 2, auto_score=80.0)])
     assert row["takes"] == 1

@@ -28,6 +28,11 @@ def test_folder_without_tokenizer_names_the_missing_file_and_never_loads(tmp_pat
     ("abcd", "abxd", 0.25),
     ("abcd", "", 1.0),
     ("", "", 0.0),
+    # a number read out is no error, however Whisper writes it
+    ("Your table for 4 is booked at 7:30 on May 2nd.", "Your table for four is booked at 730 on May second.", 0.0),
+    ("twenty-one", "21", 0.0),
+    ("seven hundred thirty", "730", 0.0),
+    ("table for 4", "table for 5", 0.1111),
 ])
 def test_character_error_rate(ref, hyp, cer):
     assert asr.character_error_rate(ref, hyp) == cer
