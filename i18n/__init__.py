@@ -94,6 +94,9 @@ class MarkedText(str):
     def format(self, *args: Any, **kwargs: Any) -> str:  # type: ignore[override]
         return marker(self.key, args, kwargs)
 
+    def __reduce__(self):  # a copy (Gradio deep-copies its config) is the same marker, not a marker of it
+        return MarkedText, (self.key,)
+
 
 def _markers(text: str) -> Iterator[tuple[int, int, dict]]:
     """(start, end, data) of every marker in `text`."""
