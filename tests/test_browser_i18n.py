@@ -14,7 +14,8 @@ TOASTS = "txt => [...document.querySelectorAll('.toast-wrap')].some(el => el.inn
 # what each visitor must read; none of it may show up for the other one
 PAGES = {
     "en-US": {"tab": "Roles", "title": "reference audio selector", "error": "Creating the role failed",
-              "created": "Created role", "headers": ("Roles", "Clips"), "choices": ("Short", "Long text", "Other"),
+              "created": "Created role", "headers": ("Roles", "Clips"),
+              "choices": ("Short", "Long text", "Other"),
               "text_headers": ("ID", "Text")},
     "zh-CN": {"tab": "角色", "title": "参考音频筛选", "error": "新建角色失败",
               "created": "已创建角色", "headers": ("角色", "音频数"), "choices": ("短句", "长文本", "其他"),
