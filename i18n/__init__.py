@@ -168,9 +168,11 @@ class I18nAuto:
     def localize(self, value: Any, language: str | None = None) -> Any:
         """`value` with every marker in it (in strings, lists, tuples and dict values) replaced by its text
         in `language` (default: the current visitor's), format arguments filled in."""
+        if not has_marker(value):  # most answers: returned as they are, nothing copied
+            return value
         language = language or self.current_language()
         if isinstance(value, str):
-            return self._localize_text(value, language) if MARKER in value else value
+            return self._localize_text(value, language)
         if isinstance(value, dict):
             return {k: self.localize(v, language) for k, v in value.items()}
         if isinstance(value, list):
