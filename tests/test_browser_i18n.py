@@ -16,10 +16,10 @@ PAGES = {
     "en-US": {"tab": "Roles", "title": "reference audio selector", "error": "Creating the role failed",
               "created": "Created role", "headers": ("Roles", "Clips"),
               "choices": ("Short", "Long text", "Other"),
-              "text_headers": ("ID", "Text")},
+              "text_headers": ("ID", "Text"), "category": "Category"},
     "zh-CN": {"tab": "角色", "title": "参考音频筛选", "error": "新建角色失败",
               "created": "已创建角色", "headers": ("角色", "音频数"), "choices": ("短句", "长文本", "其他"),
-              "text_headers": ("编号", "文本")},
+              "text_headers": ("编号", "文本"), "category": "类别"},
 }
 
 
@@ -60,6 +60,7 @@ def visit(browser, app, locale: str, role_name: str) -> str:
         open_tab(page, "texts")
         wait_for_text(page, "#texts_table", want["text_headers"][0])
         assert all(h in header_cells(page, "#texts_table") for h in want["text_headers"])
+        wait_for_text(page, "#texts_category", want["category"])
         page.click("#texts_category input")
         options = page.locator("ul[role='listbox'] li")
         options.first.wait_for(timeout=30_000)
