@@ -27,7 +27,8 @@ from ras.queue.runner import Runner
 from ras.settings import Settings, parse_settings
 from ras.store.workspace import Workspace
 from tabs import (ab, api, api_ab, api_classify, api_finder, api_products, api_status, api_tasks, classify, clips,
-                  evaluate, finder, header, importing, infer, long_text, products, roles, split, task, texts)
+                  evaluate, finder, header, importing, infer, long_text, page_language, products, roles, split, task,
+                  texts)
 from tabs.common import Page, UIContext
 
 @dataclass(frozen=True)
@@ -111,6 +112,7 @@ def build_app(ctx: UIContext) -> gr.Blocks:
                 sub_module.wire(getattr(built, sub_key), ctx, page, **links.get(sub_key, {}))
         for module in API_MODULES:
             module.register(ctx)
+        page_language.follow_visitors(app, ctx.i18n)
     return app
 
 
@@ -180,7 +182,7 @@ def main(argv: list[str] | None = None) -> None:
     app.queue(default_concurrency_limit=4)
     patient_start_check()
     app.launch(
-        head=keyboard_script(),
+        head=keyboard_script(), i18n=gr.I18n(**ctx.i18n.browser_tables()) if ctx.i18n.follows_visitor else None,
         server_name=settings.host, server_port=settings.port, share=settings.share,
         auth=[settings.auth] if settings.auth else None, inbrowser=False,
         # only the roles folder (and Gradio's own temp folder) is served to the browser

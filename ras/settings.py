@@ -16,7 +16,7 @@ class Settings:
     roles_dir: Path = APP_ROOT / "roles"
     host: str = "127.0.0.1"
     port: int = DEFAULT_PORT
-    lang: str = "zh_CN"
+    lang: str = ""  # "" follows each visitor's browser; a locale forces it for everybody
     share: bool = False
     auth: tuple[str, str] | None = None
     gsv_root: Path | None = None
@@ -59,7 +59,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--roles-dir", type=Path, default=APP_ROOT / "roles")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=DEFAULT_PORT)
-    p.add_argument("--lang", choices=LANGUAGES, default="zh_CN")
+    p.add_argument("--lang", choices=LANGUAGES, default="",
+                   help="one UI language for every visitor (default: each browser's own, Chinese otherwise)")
     p.add_argument("--share", action="store_true", help="public Gradio link; needs --auth")
     p.add_argument("--auth", type=_auth, help="user:password")
     p.add_argument("--gsv-root", type=Path, help="GPT-SoVITS folder (code and/or weights)")

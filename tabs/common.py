@@ -15,7 +15,7 @@ from typing import Any, Callable
 import gradio as gr
 from gradio.utils import get_upload_folder
 
-from i18n import I18nAuto
+from i18n import I18nAuto, negotiate, speaking
 from ras.errors import InputError, RasError
 from ras.finder.driver import FinderDriver
 from ras.metrics.analyzer import Analyzer
@@ -90,11 +90,14 @@ def _check_numbers(signature: inspect.Signature, numbers: dict[str, type], args,
 
 
 def ui_action(i18n: I18nAuto, what: str) -> Callable:
-    """Turn any exception into a visible gr.Error: the failed action in the page's language, then the cause.
+    """Turn any exception into a visible gr.Error: the failed action in the visitor's language, then the cause.
 
-    Arguments typed int/float are checked first, so a wrong type is named as such. Errors the user can act
-    on (ras.errors) are logged in one line; anything else with its traceback. Both name the exception type
-    and a shortened view of the arguments the handler got; a message quoting a huge input is cut short."""
+    The wrapper takes the visitor's request as one more argument (Gradio fills it in by its type), so the
+    handler's i18n(...) answers in the language the visitor's browser asks for, and any text the page was
+    built with that reaches the answer is translated too. Arguments typed int/float are checked first, so a
+    wrong type is named as such. Errors the user can act on (ras.errors) are logged in one line; anything
+    else with its traceback. Both name the exception type and a shortened view of the arguments the handler
+    got; a message quoting a huge input is cut short."""
 
     def decorate(fn: Callable) -> Callable:
         numbers = _number_parameters(fn)
@@ -102,22 +105,52 @@ def ui_action(i18n: I18nAuto, what: str) -> Callable:
 
         @functools.wraps(fn)
         def wrapper(*args, **kwargs):
-            try:
-                _check_numbers(signature, numbers, args, kwargs)
-                return fn(*args, **kwargs)
-            except gr.Error:
-                raise
-            except RasError as exc:
-                log.warning("%s (%s): %s; arguments: %s", what, type(exc).__name__, exc, short_arguments(args, kwargs))
-                raise gr.Error(f"{i18n(what)}: {short_message(exc)}") from exc
-            except Exception as exc:  # noqa: BLE001 - every failure must reach the page
-                log.exception("%s failed (%s); arguments: %s", what, type(exc).__name__, short_arguments(args, kwargs))
-                raise gr.Error(f"{i18n(what)}: {short_message(exc)}") from exc
+            request = kwargs.pop(REQUEST_PARAMETER, None)
+            found = [a for a in args if isinstance(a, gr.Request)]
+            args = tuple(a for a in args if not isinstance(a, gr.Request))
+            request = request or (found[0] if found else None)
+            with speaking(visitor_language(request)):
+                try:
+                    _check_numbers(signature, numbers, args, kwargs)
+                    return i18n.localize(fn(*args, **kwargs))
+                except gr.Error as exc:
+                    exc.message = i18n.localize(exc.message)
+                    raise
+                except RasError as exc:
+                    log.warning("%s (%s): %s; arguments: %s", what, type(exc).__name__, exc,
+                                short_arguments(args, kwargs))
+                    raise gr.Error(f"{i18n(what)}: {short_message(exc)}") from exc
+                except Exception as exc:  # noqa: BLE001 - every failure must reach the page
+                    log.exception("%s failed (%s); arguments: %s", what, type(exc).__name__,
+                                  short_arguments(args, kwargs))
+                    raise gr.Error(f"{i18n(what)}: {short_message(exc)}") from exc
 
+        wrapper.__signature__ = _with_request(signature)
+        wrapper.__annotations__ = {**getattr(fn, "__annotations__", {}), REQUEST_PARAMETER: gr.Request}
         wrapper.ui_action = what  # lets a test check that every handler of the page is guarded
         return wrapper
 
     return decorate
+
+
+REQUEST_PARAMETER = "visitor_request"
+
+
+def _with_request(signature: inspect.Signature) -> inspect.Signature:
+    """The handler's signature plus a last positional parameter typed gr.Request, where Gradio passes the
+    visitor's request (it fills typed parameters by position, before any *args or keyword-only ones)."""
+    parameters = list(signature.parameters.values())
+    cut = next((i for i, p in enumerate(parameters) if p.kind not in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)),
+               len(parameters))
+    request = inspect.Parameter(REQUEST_PARAMETER, inspect.Parameter.POSITIONAL_OR_KEYWORD, default=None,
+                                annotation=gr.Request)
+    return signature.replace(parameters=[*parameters[:cut], request, *parameters[cut:]])
+
+
+def visitor_language(request: gr.Request | None) -> str:
+    """The language the visitor's browser asks for; Chinese for scripts and calls without a request."""
+    headers = getattr(request, "headers", None)
+    return negotiate(headers.get("accept-language") if headers is not None else None)
 
 
 def short_message(exc: Exception) -> str:

@@ -33,7 +33,7 @@ def build(ctx: UIContext) -> RolesTab:
     i18n = ctx.i18n
     gr.Markdown(i18n("### 1. 新建角色"))
     with gr.Row():
-        category = gr.Textbox(label=i18n("分类"), placeholder=i18n("例如：男性"), elem_id="roles_category")
+        category = gr.Textbox(label=i18n("类别"), placeholder=i18n("例如：男性"), elem_id="roles_category")
         name = gr.Textbox(label=i18n("名称"), placeholder=i18n("例如：张三"), elem_id="roles_name")
         create = gr.Button(i18n("新建角色"), variant="primary", elem_id="roles_create")
     gr.Markdown(i18n("### 2. 角色列表"))

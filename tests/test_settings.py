@@ -3,9 +3,9 @@ import pytest
 from ras.settings import DEFAULT_PORT, parse_settings
 
 
-def test_defaults_are_local_chinese_and_port_9877():
+def test_defaults_are_local_following_the_browser_and_port_9877():
     settings = parse_settings([])
-    assert (settings.host, settings.port, settings.lang, settings.share) == ("127.0.0.1", DEFAULT_PORT, "zh_CN", False)
+    assert (settings.host, settings.port, settings.lang, settings.share) == ("127.0.0.1", DEFAULT_PORT, "", False)
     assert DEFAULT_PORT == 9877 and settings.roles_dir.name == "roles"
 
 
