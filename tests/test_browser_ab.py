@@ -1,0 +1,67 @@
+"""A blind A/B session in a real browser, answered with the keyboard, on takes from the tiny real GPT-SoVITS."""
+from __future__ import annotations
+
+import urllib.parse
+
+import pytest
+
+from tests.fixtures.app import wait_for
+from tests.fixtures.browser import choose_role, open_tab, screenshot, wait_for_count, wait_for_text
+from tests.test_api_ab import finished_ab_task
+
+pytestmark = [pytest.mark.browser, pytest.mark.gsv, pytest.mark.slow]
+
+
+def played_take(page, side: str) -> str:
+    """The file name of the take a player holds (Gradio serves a cached copy under the same name)."""
+    href = page.locator(f"#ab_audio_{side} a[href$='.wav']").first.get_attribute("href")
+    return urllib.parse.unquote(href).rsplit("/", 1)[1]
+
+
+def test_a_blind_session_by_keyboard_settles_and_keeps_the_winner(page, gsv_app, tmp_path_factory):
+    client = gsv_app.client()
+    role, task_id, config_of = finished_ab_task(client, tmp_path_factory.mktemp("ab_browser"), "浏览器")
+    config_of = {path.rsplit("/", 1)[1]: config for path, config in config_of.items()}  # job id.wav: unique
+    configs = sorted(set(config_of.values()))
+    favourite = configs[0]  # the listener prefers the first configuration, then the order below
+    taste = {config: (100 if config == favourite else -i) for i, config in enumerate(configs)}
+
+    page.set_default_timeout(240_000)  # a page of every tab renders slowly on a busy 2-core machine
+    page.goto(gsv_app.url)
+    page.wait_for_selector("#header_role")
+    choose_role(page, role)
+    open_tab(page, "evaluate")
+    page.click("#evaluate_ab")  # opens the A/B tab on the evaluate tab's task
+    page.wait_for_selector("#ab_start", state="visible")
+    wait_for(lambda: page.locator("#ab_task input").input_value().startswith(f"#{task_id} "), timeout=240,
+             what="the task to be carried over")
+    page.click("#ab_start")
+    wait_for_text(page, "#ab_text", "文本", timeout=240_000)
+    wait_for_count(page, "[id^=ab_audio_] a[href$='.wav']", 2, distinct="[id^=ab_audio_]", timeout=240_000)
+    assert "top_k" not in page.inner_text("#ab_ranking")  # parameters hidden while voting
+    screenshot(page, "tab_ab_pair")
+
+    votes = 0
+    while "最佳已确定" not in page.inner_text("#ab_status"):
+        assert votes < 3 * 6, "the best should be settled within three votes per candidate"
+        a, b = config_of[played_take(page, "a")], config_of[played_take(page, "b")]
+        page.keyboard.press("ArrowLeft" if taste[a] > taste[b] else "ArrowRight")
+        votes += 1
+        wait_for_text(page, "#ab_status", f"已投票 {votes}", timeout=240_000)
+    wait_for_text(page, "#ab_ranking", "top_k", timeout=240_000)  # revealed once settled
+    ranked = client.predict(role, int(page.locator("#ab_session input").input_value().split()[0].lstrip("#")),
+                            api_name="/ab_ranking")
+    assert ranked["settled"] and ranked["votes"] == votes
+    assert (ranked["ranking"][0]["param_set_id"], ranked["ranking"][0]["clip_id"]) == favourite
+    # the table lists the winner first (a Dataframe may hold empty spacer rows, so read its text)
+    table = page.inner_text("#ab_ranking")
+    places = [table.find(row["label"].split(" · ")[0]) for row in ranked["ranking"]]
+    assert places[0] >= 0 and all(places[0] < p for p in places[1:] if p >= 0), (places, table)
+    screenshot(page, "tab_ab_ranking")
+
+    page.click("#ab_keep")  # one click: the products tab opens with the winner's take
+    page.wait_for_selector("#products_create", state="visible")
+    kept = int(page.locator("#products_result_id input").input_value())
+    winner_takes = [r["id"] for r in client.predict(role, task_id, "id", 1, 50, api_name="/list_results")["results"]
+                    if (r["param_set_id"], r["clip_id"]) == favourite]
+    assert kept in winner_takes
