@@ -151,7 +151,7 @@ class I18nAuto:
         visitor = _visitor_language.get()
         if visitor is None:  # building the page: the browser will translate
             return MarkedText(key)
-        return self._tables.get(visitor, {}).get(key, key)
+        return self.text(key, visitor)
 
     def text(self, key: str, language: str) -> str:
         """`key` in `language` (forced mode answers in its own language)."""
@@ -168,7 +168,8 @@ class I18nAuto:
     def localize(self, value: Any, language: str | None = None) -> Any:
         """`value` with every marker in it (in strings, lists, tuples and dict values) replaced by its text
         in `language` (default: the current visitor's), format arguments filled in."""
-        if not has_marker(value):  # most answers: returned as they are, nothing copied
+        # a forced language builds no markers; most other answers hold none: returned as they are
+        if not self.follows_visitor or not has_marker(value):
             return value
         language = language or self.current_language()
         if isinstance(value, str):

@@ -293,7 +293,7 @@ def choose_take(*, ws: Workspace, role: str, run_id: int, part_id: int, index: i
         gate = takes.run_gate(run)
         choice = sentence.choice or LongTextChoice(sentence_job_id=sentence.head.id, chosen_job_id=take.id)
         choice.chosen_job_id, choice.by_person = take.id, True
-        choice.passed = passes(sentence.measured()[take.id], gate, takes.normal_rate(sentences, gate))
+        choice.passed = passes(sentence.measured[take.id], gate, takes.normal_rate(sentences, gate))
         session.add(choice)
         session.commit()
     rebuild_joined(ws, role, part.id)

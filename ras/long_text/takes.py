@@ -12,6 +12,7 @@ choice (choose_take) is kept and never re-rolled. The chosen takes are rows
 """
 from __future__ import annotations
 
+import functools
 import json
 import random
 from collections import defaultdict
@@ -50,8 +51,10 @@ class Sentence:
                     return take
         return self.head if self.head.status == "done" else None
 
+    @functools.cached_property
     def measured(self) -> dict[int, Take]:
-        """What the gate reads of each finished take, by job id, judged beside its siblings."""
+        """What the gate reads of each finished take, by job id, judged beside its siblings (read once:
+        a status read asks for it per try and again for the needs-listening mark)."""
         done = [t for t in self.takes if t.status == "done"]
         return {take.take_id: take for take in with_cer_floors([as_take(t) for t in done])}
 
@@ -91,11 +94,11 @@ def needs_listening(sentence: Sentence, gate: Gate, rate: tuple[float, float] | 
     if sentence.pending() or (sentence.choice is not None and sentence.choice.by_person):
         return False
     chosen = sentence.chosen()
-    return chosen is None or not passes(sentence.measured()[chosen.id], gate, rate)
+    return chosen is None or not passes(sentence.measured[chosen.id], gate, rate)
 
 
 def tries_as_dicts(role_dir: Path, sentence: Sentence, gate: Gate, rate: tuple[float, float] | None) -> list[dict]:
-    chosen, measured = sentence.chosen(), sentence.measured()
+    chosen, measured = sentence.chosen(), sentence.measured
     return [{"result_id": t.id, "seed": take_seed(t), "status": t.status, "auto_score": t.auto_score,
              "flags": json.loads(t.flags_json) if t.flags_json else [], "chosen": chosen is not None and t.id == chosen.id,
              "audio": str(role_dir / t.result_path) if t.result_path else None,
@@ -145,7 +148,7 @@ def review_part(ws: Workspace, role: str, part_id: int) -> tuple[list[int], bool
         for sentence in sentences:
             if sentence.choice is not None and sentence.choice.by_person:
                 continue
-            best = best_take(list(sentence.measured().values()), gate, rate)
+            best = best_take(list(sentence.measured.values()), gate, rate)
             passed = best is not None and passes(best, gate, rate)
             if best is not None and (sentence.choice is None or (sentence.choice.chosen_job_id, sentence.choice.passed)
                                      != (best.take_id, passed)):
