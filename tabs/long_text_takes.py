@@ -18,8 +18,8 @@ def autopilot_controls(i18n) -> tuple:
     gate = Gate()
     with gr.Accordion(i18n("自动重试（质量门槛）"), open=True, elem_id="long_text_autopilot_box"):
         gr.Markdown(i18n("未通过门槛的句子用新种子重新生成，最多 N 次；每句自动选用最好的一次。门槛：没有严重问题"
-                         "（重复、长停顿、截断、无声、电音），自动评分不低于下限，字/秒在该配置自己的中位数 ± 容差内，"
-                         "有识别模型时错误率不高于上限。"))
+                         "（重复、长停顿、截断、无声、电音、念出参考文本），自动评分不低于下限，字/秒在该配置自己的中位数 ± 容差内，"
+                         "有识别模型时错误率不高于上限（同一句各次都有的误识别不算，除非比其中最好的一次高出 0.1）。"))
         with gr.Row():
             autopilot = gr.Checkbox(value=True, label=i18n("自动重试"), elem_id="long_text_autopilot")
             max_tries = gr.Slider(1, MAX_TRIES_LIMIT, value=DEFAULT_MAX_TRIES, step=1, label=i18n("每句最多尝试次数"),
