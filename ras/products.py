@@ -344,11 +344,11 @@ def tts(*, ws: Workspace, runner, product: str, text: str, text_lang: str, max_t
         rate = report["metrics"].get("chars_per_second")
         take = Take(len(takes), True, report["auto_score"], tuple(report["flags"]), rate, report["metrics"].get("cer"))
         takes.append((take, final))
-        normal = rate_range([t.chars_per_second for t, _ in takes], gate)
+        normal = rate_range([t for t, _ in takes], gate)
         if passes(with_cer_floors([t for t, _ in takes])[-1], gate, normal):
             break
     if tries > 1:
-        normal = rate_range([t.chars_per_second for t, _ in takes], gate)
+        normal = rate_range([t for t, _ in takes], gate)
         best = best_take(with_cer_floors([t for t, _ in takes]), gate, normal)
         final = takes[best.take_id][1]
         for _, path in takes:

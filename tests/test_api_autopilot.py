@@ -60,7 +60,7 @@ def test_autopilot_rerolls_bad_takes_and_marks_what_needs_listening(tmp_path):
             assert 1 <= len(sentence["tries"]) <= MAX_TRIES and len(chosen) == 1, (sentence["tries"], kinds)
             if None in kinds:
                 assert chosen == [None], (sentence["text"], kinds, sentence["tries"])
-                assert not sentence["needs_listening"]
+                assert not sentence["needs_listening"], (sentence["text"], kinds, sentence["tries"])
                 clean_chosen += 1
             else:
                 assert sentence["needs_listening"] and len(kinds) == MAX_TRIES, (kinds, sentence["tries"])

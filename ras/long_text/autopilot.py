@@ -107,9 +107,15 @@ def cer_limit(take: Take, gate: Gate) -> float:
     return gate.max_cer if take.cer_floor is None else max(gate.max_cer, take.cer_floor + CER_MARGIN)
 
 
-def rate_range(rates: list[float], gate: Gate) -> tuple[float, float] | None:
-    """The configuration's normal chars/s: its median ± the tolerance (None with too few takes)."""
-    known = [r for r in rates if r]
+def rate_range(takes: list[Take], gate: Gate) -> tuple[float, float] | None:
+    """The configuration's normal chars/s: the median of its takes without a hard flag ± the tolerance.
+
+    A repeat, a long pause or a leaked reference text slows a take and a swallowed ending
+    speeds it up; counted in, half-failed takes would drag the median away from how the
+    configuration really speaks and fail its clean takes. None with too few clean takes.
+    """
+    known = [t.chars_per_second for t in takes
+             if t.chars_per_second and not any(flag in HARD_FLAGS for flag in t.flags)]
     if len(known) < gate.min_rate_takes:
         return None
     median = statistics.median(known)

@@ -81,7 +81,7 @@ def part_sentences(session, run: LongTextRun, part: LongTextPart) -> list[Senten
 
 def normal_rate(sentences: list[Sentence], gate: Gate) -> tuple[float, float] | None:
     """The configuration's own chars/s range from all of its measured takes."""
-    return rate_range([t.chars_per_second for s in sentences for t in s.takes
+    return rate_range([s.measured[t.id] for s in sentences for t in s.takes
                        if t.status == "done" and t.auto_score is not None], gate)
 
 

@@ -25,9 +25,22 @@ def test_a_clean_take_passes_and_each_failed_condition_is_named():
 
 def test_the_normal_rate_is_the_configurations_own_median_once_enough_takes_are_known():
     gate = Gate(rate_tolerance=0.2, min_rate_takes=3)
-    assert rate_range([2.0, 2.5], gate) is None
-    low, high = rate_range([2.0, 2.5, 3.0, None, 9.0], gate)
+    def at(*rates):
+        return [Take(i, True, 90.0, (), rate) for i, rate in enumerate(rates)]
+
+    assert rate_range(at(2.0, 2.5), gate) is None
+    low, high = rate_range(at(2.0, 2.5, 3.0, None, 9.0), gate)
     assert (round(low, 3), round(high, 3)) == (2.2, 3.3)  # the outlier 9.0 does not move the median far
+
+
+def test_failed_takes_do_not_drag_the_normal_rate_away_from_the_clean_ones():
+    gate = Gate(rate_tolerance=0.2, min_rate_takes=3)
+    clean = [Take(i, True, 90.0, (), 3.0) for i in range(3)]
+    slow = [Take(10 + i, True, 50.0, (flag,), 1.2) for i, flag in enumerate(("repeat", "long_pause", "text_leak", "repeat"))]
+    normal = rate_range(clean + slow, gate)
+    assert normal is not None and passes(clean[0], gate, normal)
+    # too few clean takes to know the configuration's pace: no range yet
+    assert rate_range(clean[:2] + slow, gate) is None
     # without a normal range only flags, score and CER decide
     assert passes(Take(1, True, 90.0, (), 9.0), gate, None)
 
