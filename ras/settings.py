@@ -23,7 +23,7 @@ class Settings:
     gsv_python: str = sys.executable
     engine_urls: tuple[str, ...] = ()
     weights_dirs: tuple[Path, ...] = ()
-    workers: int = 1
+    workers: int | None = None  # local workers; None: one without --engine-url, none beside api_v2 servers
     gsv_device: str = "auto"
     torch_threads: int | None = None
     job_timeout: float | None = None  # None: scales with the median job time
@@ -33,6 +33,14 @@ class Settings:
     max_jobs_per_task: int = 20_000
     allow_server_paths: bool = False
     extra: dict = field(default_factory=dict)
+
+    @property
+    def local_workers(self) -> int:
+        """Local GPT-SoVITS workers in the pool (they need --gsv-root); beside api_v2 servers only
+        when --workers asks for them, so pointing at a GPT-SoVITS for its weights starts none."""
+        if not self.gsv_root:
+            return 0
+        return self.workers if self.workers is not None else (0 if self.engine_urls else 1)
 
     @property
     def main_db_path(self) -> Path:
@@ -67,7 +75,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--gsv-python", default=sys.executable, help="GPT-SoVITS interpreter (runtime/python)")
     p.add_argument("--engine-url", action="append", default=[], help="GPT-SoVITS api_v2 server; repeatable")
     p.add_argument("--weights-dir", type=Path, action="append", default=[], help="extra weights folder")
-    p.add_argument("--workers", type=int, default=1, help="local workers (one per GPU)")
+    p.add_argument("--workers", type=int, default=None,
+                   help="local workers (one per GPU; default 1, or none beside --engine-url servers)")
     p.add_argument("--gsv-device", default="auto", help="auto, cpu, cuda or cuda:N for local workers")
     p.add_argument("--torch-threads", type=int, help="CPU threads per local worker")
     p.add_argument("--job-timeout", type=float, help="seconds before a silent job counts as hung")
@@ -85,8 +94,10 @@ def parse_settings(argv: list[str] | None = None) -> Settings:
     args = parser.parse_args(argv)
     if args.share and not args.auth:
         parser.error("--share publishes the app on the internet: add --auth user:password")
-    if args.workers < 1:
+    if args.workers is not None and args.workers < 1:
         parser.error("--workers must be at least 1")
+    if args.workers is not None and not args.gsv_root:
+        parser.error("--workers starts local GPT-SoVITS workers: add --gsv-root")
     return Settings(
         roles_dir=args.roles_dir.resolve(), host=args.host, port=args.port, lang=args.lang,
         share=args.share, auth=args.auth,

@@ -129,20 +129,24 @@ def wire(tab: AbTab, ctx: UIContext, page: Page, *, product_result_id: gr.Number
     def load(role, session_id, reveal):
         return show_session(role, session_id, reveal)
 
+    def recounted(role, task_id) -> dict:
+        # choices only, so the picker's labels show the new vote count; its value stays the user's
+        return gr.update(choices=session_choices(ctx, role, task_id))
+
     def make_vote(choice: str):
         @ui_action(i18n, "保存选择失败")
-        def vote(role, session_id, pair_id, reveal):
+        def vote(role, session_id, pair_id, reveal, task_id):
             if not role or not session_id or pair_id is None:
                 raise gr.Error(i18n("请先开始或选择一次盲听"))
             sessions.vote(ws=ws, role=role, session_id=int(session_id), pair_id=int(pair_id), choice=choice)
-            return show_session(role, session_id, reveal)
+            return [recounted(role, task_id)] + show_session(role, session_id, reveal)
         return vote
 
     @ui_action(i18n, "重置盲听失败")
-    def reset(role, session_id, reveal):
+    def reset(role, session_id, reveal, task_id):
         if role and session_id:
             sessions.reset_session(ws=ws, role=role, session_id=int(session_id))
-        return show_session(role, session_id, reveal)
+        return [recounted(role, task_id)] + show_session(role, session_id, reveal)
 
     @ui_action(i18n, "读取排名失败")
     def keep(role, session_id):
@@ -168,8 +172,9 @@ def wire(tab: AbTab, ctx: UIContext, page: Page, *, product_result_id: gr.Number
     for trigger in (tab.session.change, tab.reveal.change):
         trigger(load, [role_picker, tab.session, tab.reveal], shown, **private)
     for button, choice in ((tab.choose_a, "a"), (tab.choose_b, "b"), (tab.choose_tie, "tie")):
-        button.click(make_vote(choice), [role_picker, tab.session, tab.pair_id, tab.reveal], shown, **private)
-    tab.reset.click(reset, [role_picker, tab.session, tab.reveal], shown, **private)
+        button.click(make_vote(choice), [role_picker, tab.session, tab.pair_id, tab.reveal, tab.task],
+                     [tab.session, *shown], **private)
+    tab.reset.click(reset, [role_picker, tab.session, tab.reveal, tab.task], [tab.session, *shown], **private)
     tab.keep.click(keep, [role_picker, tab.session], [product_result_id, product_name, product_note, page.tabs],
                    **private)
     evaluate_ab.click(open_from_evaluate, [role_picker, evaluate_task], [tab.task, page.tabs], **private)

@@ -295,7 +295,7 @@ def wire(tab: TaskTab, ctx: UIContext, page: Page, *, group_clip_ids: gr.Textbox
         role = require_role(i18n, data[role_picker])
         planned = tasks.plan_task(ws=ctx.ws, role=role, spec=spec_from(data),
                                   max_jobs=ctx.settings.max_jobs_per_task, **backend.weight_choosers())
-        return format_estimate(i18n, planned.job_count, seconds_per_job(role), ctx.settings.workers)
+        return format_estimate(i18n, planned.job_count, seconds_per_job(role), len(backend.engine_names()) or 1)
 
     @ui_action(i18n, "创建任务失败")
     def create(data: dict):
@@ -304,7 +304,7 @@ def wire(tab: TaskTab, ctx: UIContext, page: Page, *, group_clip_ids: gr.Textbox
                                     max_jobs=ctx.settings.max_jobs_per_task, code_version=backend.code_version(),
                                     **backend.weight_choosers())
         note = f"✔ {i18n('已创建任务')} #{created['task_id']} · " + format_estimate(
-            i18n, created["jobs"], seconds_per_job(role), ctx.settings.workers)
+            i18n, created["jobs"], seconds_per_job(role), len(backend.engine_names()) or 1)
         return note, task_rows(ctx, role), created["task_id"]
 
     @ui_action(i18n, "载入设置失败")

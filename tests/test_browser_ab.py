@@ -50,6 +50,9 @@ def test_a_blind_session_by_keyboard_settles_and_keeps_the_winner(page, gsv_app,
         votes += 1
         wait_for_text(page, "#ab_status", f"已投票 {votes}", timeout=240_000)
     wait_for_text(page, "#ab_ranking", "top_k", timeout=240_000)  # revealed once settled
+    # the session picker counts the votes given
+    wait_for(lambda: f"· {votes} 票" in page.locator("#ab_session input").input_value(), timeout=60,
+             what="the session picker to show the vote count")
     ranked = client.predict(role, int(page.locator("#ab_session input").input_value().split()[0].lstrip("#")),
                             api_name="/ab_ranking")
     assert ranked["settled"] and ranked["votes"] == votes

@@ -1,10 +1,11 @@
-"""A pool of api_v2 servers: a killed server's jobs go to the others, it is used again once it is back,
-and a server that answers garbage is set aside with the reason shown in /task_status."""
+"""A pool of api_v2 servers (and local workers): a killed server's jobs go to the others, it is used
+again once it is back, and a server that answers garbage is set aside with the reason shown in
+/task_status."""
 from __future__ import annotations
 
 import pytest
 
-from tests.fixtures.app import role_with_references, wait_for
+from tests.fixtures.app import gsv_app_args, launch_app, role_with_references, wait_for
 from tests.fixtures.gsv import REF_TEXT
 from tests.fixtures.planted import launch_planted_app, start_planted_server
 from tests.fixtures.planted_engine import Profile
@@ -95,3 +96,28 @@ def test_garbage_server_is_quarantined_with_the_reason(tmp_path):
             app.stop()
         garbage.kill()
         good.kill()
+
+
+@pytest.mark.slow
+def test_a_server_and_a_local_worker_share_one_pool_and_the_worker_takes_over(tmp_path, tiny_gsv, gsv_worker_env):
+    server = start_planted_server(tmp_path, CLEAN, mode="slow", slow_seconds=0.4)
+    app = None
+    try:
+        app = launch_app(tmp_path, *gsv_app_args(tiny_gsv), "--engine-url", server.url, "--workers", "1",
+                         env_extra=gsv_worker_env)
+        client = app.client()
+        role, clip_ids = role_with_references(client, tmp_path, "池", "混合", voices=(("en+m3", REF_TEXT),))
+        text_id = client.predict(TEXTS[0], "en", "", api_name="/add_text")["id"]
+        task_id = start_task(client, role, clip_ids, [text_id], range(1, 13))
+        names = [e["name"] for e in client.predict(role, task_id, api_name="/task_status")["engines"]]
+        assert names == ["api1", "worker1"], names
+        wait_for(lambda: len(server.takes()) >= 2, timeout=120, interval=0.05, what="two takes on the server")
+        server.kill()
+        status = finished_status(client, role, task_id, 12, timeout=600)
+        assert (status["done"], status["failed"]) == (12, 0), status
+        assert engine(status, "api1")["state"] == "down" and engine(status, "worker1")["state"] == "ok"
+        assert len(server.takes()) < 12  # the local worker made the rest
+    finally:
+        if app is not None:
+            app.stop()
+        server.kill()

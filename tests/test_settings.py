@@ -1,5 +1,6 @@
 import pytest
 
+from ras.queue.backend import Backend
 from ras.settings import DEFAULT_PORT, parse_settings
 
 
@@ -21,3 +22,16 @@ def test_engine_urls_repeat_and_bad_auth_is_refused():
     assert settings.engine_urls == ("http://a:9880", "http://b:9880")
     with pytest.raises(SystemExit):
         parse_settings(["--auth", "nopassword"])
+
+
+def test_local_workers_join_api_servers_only_when_asked(tmp_path, capsys):
+    gsv = ["--gsv-root", str(tmp_path)]
+    assert parse_settings(gsv).local_workers == 1
+    # a GPT-SoVITS root beside servers is where the weights are: no worker starts unasked
+    beside = parse_settings([*gsv, "--engine-url", "http://a:9880"])
+    assert beside.local_workers == 0 and Backend(beside).engine_names() == ["api1"]
+    mixed = parse_settings([*gsv, "--engine-url", "http://a:9880", "--workers", "2"])
+    assert Backend(mixed).engine_names() == ["api1", "worker1", "worker2"]
+    with pytest.raises(SystemExit):
+        parse_settings(["--engine-url", "http://a:9880", "--workers", "2"])
+    assert "--gsv-root" in capsys.readouterr().err

@@ -38,29 +38,32 @@ class Backend:
         return roots + list(self.settings.weights_dirs)
 
     def engine_names(self) -> list[str]:
-        """The names make_engines gives, without starting anything."""
-        if self.settings.engine_urls:
-            return [f"api{i + 1}" for i in range(len(self.settings.engine_urls))]
-        return [f"worker{i + 1}" for i in range(self.settings.workers)] if self.settings.gsv_root else []
+        """The names make_engines gives, without starting anything: api_v2 servers, then local workers."""
+        return ([f"api{i + 1}" for i in range(len(self.settings.engine_urls))]
+                + [f"worker{i + 1}" for i in range(self.settings.local_workers)])
 
     def make_engines(self) -> list[Engine]:
+        """One pool: every --engine-url server and the local workers; a job goes to whichever is free."""
+        engines: list[Engine] = []
         if self.settings.engine_urls:
             from gsv_integration.http_engine import HttpEngine
 
-            return [HttpEngine(url, name=f"api{i + 1}") for i, url in enumerate(self.settings.engine_urls)]
-        if self.settings.gsv_root:
+            engines += [HttpEngine(url, name=f"api{i + 1}") for i, url in enumerate(self.settings.engine_urls)]
+        count = self.settings.local_workers
+        if count:
             from gsv_integration.local_engine import LocalEngine
 
-            count = self.settings.workers
             config = {"device": self.settings.gsv_device}
             if self.settings.torch_threads:
                 config["torch_threads"] = self.settings.torch_threads
-            return [LocalEngine(self.settings.gsv_root, self.settings.gsv_python, config, name=f"worker{i + 1}",
-                                # one worker per GPU when there are several
-                                env_extra={"CUDA_VISIBLE_DEVICES": str(i)} if count > 1 else None,
-                                log_path=self.log_dir / f"worker{i + 1}.log" if self.log_dir else None)
-                    for i in range(count)]
-        raise NoEngineConfigured(NO_ENGINE)
+            engines += [LocalEngine(self.settings.gsv_root, self.settings.gsv_python, config, name=f"worker{i + 1}",
+                                    # one worker per GPU when there are several
+                                    env_extra={"CUDA_VISIBLE_DEVICES": str(i)} if count > 1 else None,
+                                    log_path=self.log_dir / f"worker{i + 1}.log" if self.log_dir else None)
+                        for i in range(count)]
+        if not engines:
+            raise NoEngineConfigured(NO_ENGINE)
+        return engines
 
     def capabilities(self) -> dict:
         with self._lock:
@@ -88,11 +91,12 @@ class Backend:
 
     def code_version(self) -> str:
         """The GPT-SoVITS code version the engines run, as tasks record it ("" with no engine)."""
+        parts = []
+        if self.settings.local_workers:
+            parts.append(self.local_code_version() or f"unknown (GPT-SoVITS at {self.settings.gsv_root})")
         if self.settings.engine_urls:  # api_v2 does not report its version
-            return f"unknown (api_v2 at {', '.join(self.settings.engine_urls)})"
-        if self.settings.gsv_root:
-            return self.local_code_version() or f"unknown (GPT-SoVITS at {self.settings.gsv_root})"
-        return ""
+            parts.append(f"unknown (api_v2 at {', '.join(self.settings.engine_urls)})")
+        return " + ".join(parts)
 
     def list_models(self) -> dict:
         found = gsv_weights.list_weights(self.model_roots())
