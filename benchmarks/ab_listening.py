@@ -9,8 +9,10 @@ is only a weak hint. Both strategies use the same model, prior and stop rule (le
 every other with ≥ 90 % posterior probability) on the same sessions. A session also ends when
 nothing is left to ask (adaptive pairs: the leader and a rival were heard on every text as often
 as allowed) or after MAX_VOTES_PER_CANDIDATE × candidates votes; it then declares its current
-leader. Prints per size: mean votes to stop, how often the declared best is the true best, the
-share of sessions that ended unsettled; the last line is the headline.
+leader, and names it with every candidate it does not beat with 90 % probability as too close to
+call. Prints per size: mean votes to stop, how often the declared best is the true best, the
+share of sessions that ended unsettled, how often the true best is the settled best or among
+those named too close; the last line is the headline.
 """
 from __future__ import annotations
 
@@ -22,7 +24,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from ras.ab.model import Vote, auto_prior, fit  # noqa: E402
+from ras.ab.model import SETTLED_PROBABILITY, Vote, auto_prior, fit  # noqa: E402
 from ras.ab.pairs import choose_pair  # noqa: E402
 
 TIE_WEIGHT = 0.3  # Davidson's ν: how readily the listener answers "same"
@@ -61,25 +63,30 @@ def run_session(rng, quality: np.ndarray, auto: np.ndarray, adaptive: bool) -> t
         posterior = fit(n, votes, prior, start=posterior.mean)
     settled = posterior.settled_best()
     declared = settled if settled is not None else posterior.leader()
-    return len(votes), declared == int(np.argmax(quality)), settled is None
+    best = int(np.argmax(quality))
+    # an unsettled session names the leader and every candidate it does not beat as too close to call
+    beats = posterior.beat_probabilities()[declared]
+    named = {declared} if settled is not None else {declared} | {j for j in range(n) if beats[j] < SETTLED_PROBABILITY}
+    return len(votes), declared == best, settled is None, best in named
 
 
 def measure(n: int, sessions: int, spread: float, seed: int) -> dict:
     rows = {}
     for adaptive in (True, False):
         rng = np.random.default_rng(seed)  # the same hidden qualities for both strategies
-        votes, right, unsettled = [], 0, 0
+        votes, right, unsettled, named = [], 0, 0, 0
         started = time.perf_counter()
         for _ in range(sessions):
             quality = rng.normal(0, spread, n)
             auto = quality + rng.normal(0, AUTO_NOISE, n)
-            count, correct, ended_unsettled = run_session(rng, quality, auto, adaptive)
+            count, correct, ended_unsettled, best_named = run_session(rng, quality, auto, adaptive)
             votes.append(count)
             right += correct
             unsettled += ended_unsettled
+            named += best_named
         rows["adaptive" if adaptive else "random"] = {
             "votes": float(np.mean(votes)), "correct": right / sessions, "unsettled": unsettled / sessions,
-            "seconds": time.perf_counter() - started}
+            "named": named / sessions, "seconds": time.perf_counter() - started}
     return rows
 
 
@@ -96,6 +103,7 @@ def main() -> None:
         for name, row in rows.items():
             print(f"{n:2d} candidates · {name:8s} pairs: {row['votes']:6.1f} votes (≤ {3 * n} wanted) · "
                   f"declared best = true best {row['correct']:.1%} · ended unsettled {row['unsettled']:.1%} · "
+                  f"true best named (settled, or among the too-close) {row['named']:.1%} · "
                   f"{row['seconds']:.1f} s")
         ratio = rows["random"]["votes"] / rows["adaptive"]["votes"]
         headline.append(f"{n}: {rows['adaptive']['votes']:.1f} votes/{rows['adaptive']['correct']:.0%} right "

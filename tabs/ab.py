@@ -81,7 +81,12 @@ def status_text(i18n, ranked: dict, pair: dict) -> str:
     state = (f"✔ {i18n('最佳已确定')}" if ranked["settled"]
              else f"… {i18n('尚未确定（第一名需以 90% 概率胜过其余每一个）')}")
     parts = [state, f"{i18n('已投票')} {ranked['votes']}"]
-    if pair["pair_id"] is None:
+    if pair["pair_id"] is None and ranked.get("too_close"):
+        places = [place for place, row in enumerate(ranked["ranking"], start=1)
+                  if row["candidate"] in ranked["too_close"]]
+        parts.append(f"{i18n('听不出差别的前几名')}: {', '.join(f'#{p}' for p in places)} · "
+                     f"{i18n('每段文本都已比较过，任选其一，或参考自动评分')}")
+    elif pair["pair_id"] is None:
         parts.append(i18n("所有组合都已听过，可以清空后重来"))
     elif ranked["settled"]:
         parts.append(i18n("可以继续投票，让排名更可靠"))

@@ -14,9 +14,10 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import numpy as np
 from sqlmodel import col, delete, select
 
-from ras.ab.model import CHOICE_OUTCOME, Posterior, Vote, auto_prior, fit, spearman
+from ras.ab.model import CHOICE_OUTCOME, SETTLED_PROBABILITY, Posterior, Vote, auto_prior, fit, spearman
 from ras.ab.pairs import choose_pair
 from ras.queue.tasks import get_task
 from ras.store.db import get_row
@@ -213,7 +214,19 @@ def ranking(*, ws: Workspace, role: str, session_id: int) -> dict:
     rows.sort(key=lambda row: -row["strength"])
     return {"ranking": rows, "settled": best is not None,
             "best": state.candidates[best].id if best is not None else None,
+            "too_close": [] if best is not None else _too_close(state, posterior),
             "votes": len(state.voted()), "agreement": _agreement(rows)}
+
+
+def _too_close(state: SessionState, posterior: Posterior) -> list[int]:
+    """When every pair that could settle the best was heard as often as its takes allow: the leader and
+    the candidates it does not beat with the stop rule's probability (ids, leader first); else []."""
+    if len(state.voted()) == 0 or _plan_next(state) is not None:
+        return []
+    leader = posterior.leader()
+    beats = posterior.beat_probabilities()[leader]
+    rivals = [j for j in np.argsort(-posterior.mean) if j != leader and beats[j] < SETTLED_PROBABILITY]
+    return [state.candidates[i].id for i in [leader, *rivals]] if rivals else []
 
 
 def _agreement(rows: list[dict]) -> dict:

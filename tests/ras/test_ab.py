@@ -185,3 +185,31 @@ def test_deleting_a_task_deletes_its_blind_tests(finished_task):
     sessions.vote(ws=ws, role=role, session_id=session_id, pair_id=pair["pair_id"], choice="a")
     tasks.delete_task(ws=ws, role=role, task_id=task_id)
     assert sessions.list_sessions(ws=ws, role=role) == []
+
+
+def test_two_candidates_no_listener_can_tell_apart_end_as_too_close_to_call(finished_task):
+    ws, role, task_id, _ = finished_task
+    first_of = {}
+    for result_id in range(1, 13):  # 6 configurations x 2 texts
+        first_of.setdefault(config_of(ws, role, result_id), result_id)
+    result_ids = list(first_of.values())[:2]  # two configurations, each with one take per text
+    started = sessions.start_session(ws=ws, role=role, task_id=task_id, result_ids=result_ids)
+    session_id = started["session_id"]
+    asked = 0
+    while (pair := sessions.next_pair(ws=ws, role=role, session_id=session_id))["pair_id"] is not None:
+        sessions.vote(ws=ws, role=role, session_id=session_id, pair_id=pair["pair_id"], choice="tie")
+        asked += 1
+        assert asked <= 2 * sessions.MAX_ASKS_PER_TEXT, "the pair should run out of fresh hearings"
+    ranked = sessions.ranking(ws=ws, role=role, session_id=session_id)
+    assert not ranked["settled"] and ranked["best"] is None
+    assert sorted(ranked["too_close"]) == sorted(c["candidate"] for c in started["candidates"])
+    assert ranked["too_close"][0] == ranked["ranking"][0]["candidate"]  # the leader first
+
+
+def test_a_settled_or_unfinished_session_is_not_called_too_close(finished_task):
+    ws, role, task_id, _ = finished_task
+    session_id = sessions.start_session(ws=ws, role=role, task_id=task_id)["session_id"]
+    assert sessions.ranking(ws=ws, role=role, session_id=session_id)["too_close"] == []  # nothing heard yet
+    pair = sessions.next_pair(ws=ws, role=role, session_id=session_id)
+    sessions.vote(ws=ws, role=role, session_id=session_id, pair_id=pair["pair_id"], choice="tie")
+    assert sessions.ranking(ws=ws, role=role, session_id=session_id)["too_close"] == []  # pairs left to ask
