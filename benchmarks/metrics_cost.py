@@ -14,9 +14,8 @@ GPT-SoVITS also synthesizes a few results and the metrics' time on them is
 printed as a share of the synthesis time (the tiny model is far faster than
 a real one, so this share is an upper bound).
 Usage: python benchmarks/metrics_cost.py [clips_per_class]
-English ASR (bundled tiny.en, one thread) is timed apart: a take alone, and a backlog of
-twenty takes (a task's worth waiting) packed into shared Whisper windows as the analysis step
-does when results wait; a last, part-filled window costs more per second.
+English ASR (bundled tiny.en, one thread, greedy) is timed apart, take by take as the analysis
+step transcribes them.
 Last line: `metrics_cost: X ms per second of audio (target <= 30); English ASR ... Y ms (target <= 60)`.
 """
 from __future__ import annotations
@@ -121,10 +120,9 @@ def share_of_tiny_synthesis(folder: Path) -> str:
             f"= {metrics / synth:.0%} of the synthesis time")
 
 
-def english_asr_cost(takes: int = 20) -> tuple[float, float]:
-    """Transcription alone with the bundled tiny.en as the analysis step runs it (model loaded once),
-    in ms per second of audio: (a take alone, as with no backlog; a backlog of takes sharing Whisper
-    windows, as when results land faster than analysis reads them)."""
+def english_asr_cost(takes: int = 8) -> float:
+    """Transcription alone with the bundled tiny.en, as the analysis step runs it (model loaded once),
+    in ms per second of audio."""
     model = asr.load_asr_model(str(asr.bundled_english_model()))
     with tempfile.TemporaryDirectory() as tmp:
         clips = [resample(*load_mono(synthesize(TEXTS[i % len(TEXTS)], Path(tmp) / f"asr{i}.wav",
@@ -132,9 +130,8 @@ def english_asr_cost(takes: int = 20) -> tuple[float, float]:
         asr.transcribe(clips[0], model, "en")  # first decode warms up
         clips = clips[1:]
         audio = sum(len(c) for c in clips) / 16_000
-        alone = sum(best_seconds(lambda: asr.transcribe(c, model, "en"), 2) for c in clips)
-        shared = best_seconds(lambda: asr.transcribe_many(clips, model, "en"), 2)
-    return alone * 1000 / audio, shared * 1000 / audio
+        spent = sum(best_seconds(lambda: asr.transcribe(c, model, "en"), 2) for c in clips)
+    return spent * 1000 / audio
 
 
 def main() -> None:
@@ -162,13 +159,10 @@ def main() -> None:
     window = best_seconds(lambda: dnsmos_scores(np.zeros(16_000, np.float32)), 5)
     print(f"DNSMOS: {window * 1000:.0f} ms per 9.01-s window (fixed model input; a shorter clip is tiled to one window)")
     print(f"load average while measuring: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
-    alone_ms, backlog_ms = english_asr_cost()
-    print(f"English ASR (tiny.en, one thread), a take alone: {alone_ms:.1f} ms per second of audio "
-          f"(Whisper encodes a 30-s window for any take)")
+    asr_ms_per_s = english_asr_cost()
     print(f"metrics_cost: {total_ms / total_audio:.1f} ms per second of audio (target <= 30); "
-          f"English ASR (tiny.en, one thread) on a backlog of takes sharing windows {backlog_ms:.1f} ms "
-          f"per second of audio (target <= 60)")
-
+          f"English ASR (tiny.en, one thread) {asr_ms_per_s:.1f} ms per second of audio (target <= 60; "
+          f"Whisper encodes a 30-s window for any take)")
 
 if __name__ == "__main__":
     main()

@@ -114,16 +114,13 @@ def speaker_metrics(features: ClipFeatures, ref_path, speaker_encoder) -> tuple[
 
 
 def asr_metrics(features: ClipFeatures, text: str, text_lang: str, asr_model_dir, prompt_text: str = "",
-                asr_device: str = "cpu", transcript: str | None = None) -> tuple[dict, dict]:
-    """CER and prompt leak from the take's transcript: the one given (made beside other takes in a
-    shared window), else transcribed here."""
+                asr_device: str = "cpu") -> tuple[dict, dict]:
     from .asr import AsrUnavailable, character_error_rate, load_asr_model, prompt_leak, transcribe
 
     if not asr_model_dir:
         return {}, {name: "no ASR model for this language (see --asr-model, --gsv-root)" for name in ASR_METRICS}
     try:
-        if transcript is None:
-            transcript = transcribe(features.samples, load_asr_model(str(asr_model_dir), asr_device), text_lang)
+        transcript = transcribe(features.samples, load_asr_model(str(asr_model_dir), asr_device), text_lang)
     except AsrUnavailable as exc:
         return {}, {name: str(exc) for name in ASR_METRICS}
     except Exception as exc:
@@ -137,17 +134,16 @@ def asr_metrics(features: ClipFeatures, text: str, text_lang: str, asr_model_dir
 
 def analyze_samples(samples: np.ndarray, sr: int, text: str, text_lang: str, *, ref_path=None,
                     speaker_encoder=None, asr_model_dir=None, weights=None, dnsmos: bool = True,
-                    prompt_text: str = "", asr_device: str = "cpu", transcript: str | None = None) -> dict:
-    """analyze_audio for samples already in memory (float mono); transcript, when given, is the take's
-    ASR transcript already made."""
+                    prompt_text: str = "", asr_device: str = "cpu") -> dict:
+    """analyze_audio for samples already in memory (float mono)."""
     with blas_on_calling_thread():
         return _analyze(samples, sr, text, text_lang, ref_path=ref_path, speaker_encoder=speaker_encoder,
                         asr_model_dir=asr_model_dir, weights=weights, dnsmos=dnsmos,
-                        prompt_text=prompt_text, asr_device=asr_device, transcript=transcript)
+                        prompt_text=prompt_text, asr_device=asr_device)
 
 
 def _analyze(samples, sr, text, text_lang, *, ref_path, speaker_encoder, asr_model_dir, weights, dnsmos,
-             prompt_text="", asr_device="cpu", transcript=None) -> dict:
+             prompt_text="", asr_device="cpu") -> dict:
     features = compute_features(samples, sr)
     active = voiced_mask(features.frame_db, features.speech_db)
     metrics = signal_metrics(features, active)
@@ -160,7 +156,7 @@ def _analyze(samples, sr, text, text_lang, *, ref_path, speaker_encoder, asr_mod
         rate_metrics(text, text_lang, metrics["speech_span"]),
         dnsmos_metrics(features, dnsmos),
         speaker_metrics(features, ref_path, speaker_encoder),
-        asr_metrics(features, text, text_lang, asr_model_dir, prompt_text, asr_device, transcript),
+        asr_metrics(features, text, text_lang, asr_model_dir, prompt_text, asr_device),
     ):
         metrics.update(part_metrics)
         missing.update(part_missing)

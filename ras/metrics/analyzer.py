@@ -17,7 +17,6 @@ from sqlmodel import col, select
 
 from ras.library.clips import clip_audio_path
 from ras.metrics.asr import AsrConfig
-from ras.metrics.backlog_asr import BacklogTranscripts
 from ras.store.role_tables import Clip, Job
 from ras.store.workspace import Workspace
 
@@ -33,7 +32,6 @@ class Analyzer:
         self.ws = ws
         self.sv_model, self.asr_model, self.gsv_root = sv_model, asr_model, gsv_root
         self.asr = AsrConfig(asr_model, gsv_root, asr_device)
-        self._transcripts = BacklogTranscripts(ws, self.asr)
         self.metrics = metrics
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ras-analysis")
         self._encoder_lock = threading.Lock()
@@ -49,7 +47,6 @@ class Analyzer:
     def submit(self, role: str, job_id: int) -> Future:
         with self._backlog_lock:
             self._backlog += 1
-        self._transcripts.waiting(role, job_id)
         future = self._pool.submit(self._analyze_logged, role, job_id)
         future.add_done_callback(self._one_done)
         return future
@@ -89,7 +86,6 @@ class Analyzer:
             return self._encoder
 
     def _analyze_logged(self, role: str, job_id: int) -> None:
-        self._transcripts.started(role, job_id)
         try:
             self.analyze(role, job_id)
         except Exception:  # noqa: BLE001 - one bad file must not stop the step
@@ -116,9 +112,7 @@ class Analyzer:
         if self.metrics:
             audio = load_mono(wav)  # decoded once for the picture and the metrics
             png = render_spectrogram(wav, audio=audio)
-            transcript = self._transcripts.transcript(role, job, wav, *audio)
-            report = self.analyze_file(wav, job.text, job.text_lang, ref, audio=audio, prompt_text=prompt_text,
-                                       transcript=transcript)
+            report = self.analyze_file(wav, job.text, job.text_lang, ref, audio=audio, prompt_text=prompt_text)
         else:
             png, report = render_spectrogram(wav), None
         with self.ws.role_session(role) as session:
@@ -133,11 +127,9 @@ class Analyzer:
             session.commit()
 
     def analyze_file(self, wav: Path, text: str, text_lang: str, ref: Path | None,
-                     audio: tuple[np.ndarray, int] | None = None, prompt_text: str = "",
-                     transcript: str | None = None) -> dict:
+                     audio: tuple[np.ndarray, int] | None = None, prompt_text: str = "") -> dict:
         """Metrics of one wav; audio is its (samples, rate) when already decoded; prompt_text is the
-        reference's own text (a take opening with it gets text_leak); transcript is its ASR transcript
-        when already made."""
+        reference's own text (a take opening with it gets text_leak)."""
         from ras.audio.load import load_mono
         from ras.metrics import analyze_samples
         from ras.metrics.score_weights import load_weights
@@ -147,7 +139,7 @@ class Analyzer:
         report = analyze_samples(samples, sr, text, text_lang, ref_path=str(ref) if ref else None,
                                  speaker_encoder=encoder,
                                  asr_model_dir=self.asr.model_for(text_lang), asr_device=self.asr.device,
-                                 prompt_text=prompt_text, weights=load_weights(ws=self.ws), transcript=transcript)
+                                 prompt_text=prompt_text, weights=load_weights(ws=self.ws))
         if encoder is None and ref is not None and self._encoder_error:
             report["missing"]["speaker_similarity"] = self._encoder_error
         return report

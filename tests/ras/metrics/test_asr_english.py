@@ -49,34 +49,3 @@ class _Settings:
     gsv_root = None
     asr_device = "cpu"
 
-
-PACKED = ("Please bring the green umbrella to the station tomorrow.",
-          "My brother plays the violin every single evening.",
-          "The weather was cold and grey all morning.",
-          "She painted the old fence bright yellow during the summer holiday.")
-
-
-def test_takes_packed_into_one_window_are_each_credited_with_their_own_words(espeak_wav, tiny_en):
-    from ras.audio.load import load_mono, resample
-
-    clips = [resample(*load_mono(espeak_wav(text)), asr.WINDOW_SR) for text in PACKED]
-    assert len(asr.pack_windows([len(c) / asr.WINDOW_SR for c in clips])) == 1
-    heard = asr.transcribe_many(clips, asr.load_asr_model(str(tiny_en)), "en")
-    for text, transcript in zip(PACKED, heard):
-        assert asr.character_error_rate(text, transcript) < 0.25, (text, heard)
-
-
-def test_windows_hold_at_most_their_length_and_a_long_clip_goes_alone():
-    assert asr.pack_windows([4.0] * 7) == [[0, 1, 2, 3, 4], [5, 6]]  # 5 takes + 4 gaps = 24 s; a 6th is 29 s
-    assert asr.pack_windows([3.0, 40.0, 3.0]) == [[0], [1], [2]]
-
-
-class _Segment:
-    def __init__(self, start, end, text):
-        self.start, self.end, self.text = start, end, text
-
-
-def test_a_segment_running_across_two_takes_is_not_dealt_to_either():
-    spans = [(0.0, 4.0), (5.0, 9.0)]
-    assert asr.deal_segments([_Segment(0.0, 3.8, " one"), _Segment(5.1, 8.9, " two")], spans) == ["one", "two"]
-    assert asr.deal_segments([_Segment(0.0, 8.9, " one two")], spans) is None
