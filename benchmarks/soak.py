@@ -155,11 +155,12 @@ class Soak:
                 time.sleep(0.3)
             # memory is compared once every result is analysed: the analysis step holds what a leak would
             deadline = time.monotonic() + ANALYSIS_SECONDS_PER_JOB * self.jobs + 300
-            while self.analysed(role, task_id) < status["done"] and time.monotonic() < deadline:
+            while (analysed := self.analysed(role, task_id)) < status["done"] and time.monotonic() < deadline:
+                if baseline is None and analysed >= baseline_at:  # synthesis outran analysis
+                    baseline = rss_mb(self.app.process.pid)
                 time.sleep(1.0)
-            if baseline is None:
-                baseline = rss_mb(self.app.process.pid)
             end_rss = rss_mb(self.app.process.pid)
+            baseline = end_rss if baseline is None else baseline
         finally:
             if self.app is not None:
                 self.app.stop()

@@ -7,6 +7,7 @@ so each server switches weights rarely.
 """
 from __future__ import annotations
 
+import http.client
 import json
 import os
 import threading
@@ -138,10 +139,10 @@ class HttpEngine:
             raise EngineHung(f"GPT-SoVITS server {self.url} gave no answer for {what} within "
                              f"{timeout:.0f} s; it may still be busy: check it or raise the "
                              f"timeout") from exc
-        except OSError as exc:  # connection refused / reset mid-answer
+        except (OSError, http.client.HTTPException) as exc:  # refused, reset, or cut off mid-answer (killed)
             raise self._unreachable(exc, what) from exc
 
-    def _unreachable(self, exc: OSError, what: str) -> EngineCrashed:
+    def _unreachable(self, exc: OSError | http.client.HTTPException, what: str) -> EngineCrashed:
         # A restarted server is back on its config's weights.
         self._gpt = self._sovits = None
         return EngineCrashed(f"GPT-SoVITS server {self.url} unreachable during {what}: "

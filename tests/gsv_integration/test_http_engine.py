@@ -71,3 +71,29 @@ def test_server_that_never_answers_is_hung():
         engine = HttpEngine(f"http://127.0.0.1:{listener.getsockname()[1]}", connect_timeout=1)
         with pytest.raises(EngineHung, match="no answer"):
             engine.start()
+
+
+def test_server_killed_mid_answer_is_a_crash_not_a_failed_job(request_for, tmp_path):
+    """A server that dies while sending a take: the runner retries the job elsewhere instead of failing it."""
+    import socket
+    import threading
+
+    def serve(listener):
+        while True:
+            connection, _ = listener.accept()
+            with connection:
+                asked = connection.recv(65536)
+                if asked.startswith(b"GET /set_"):
+                    connection.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 7\r\n\r\nsuccess")
+                else:  # the take's headers promise 228090 bytes; the process dies after four
+                    connection.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: audio/wav\r\n"
+                                       b"Content-Length: 228090\r\n\r\nRIFF")
+                    return
+
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(4)
+        threading.Thread(target=serve, args=(listener,), daemon=True).start()
+        engine = HttpEngine(f"http://127.0.0.1:{listener.getsockname()[1]}", connect_timeout=5)
+        with pytest.raises(EngineCrashed, match="unreachable during synthesis"):
+            engine.synthesize(request_for(), str(tmp_path / "out.wav"), timeout=10)
