@@ -13,6 +13,7 @@ import statistics
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 from sqlmodel import col, delete, select
@@ -41,7 +42,9 @@ class SessionState:
     def voted(self) -> list[AbPair]:
         return [p for p in self.pairs if p.choice]
 
+    @cached_property
     def posterior(self) -> Posterior:
+        """Fitted once per loaded state: the settled check, the next pair and the ranking all read it."""
         index = self.index()
         votes = [Vote(index[p.candidate_a], index[p.candidate_b], CHOICE_OUTCOME[p.choice]) for p in self.voted()]
         return fit(len(self.candidates), votes, auto_prior([c.auto_score for c in self.candidates]))
@@ -134,7 +137,7 @@ def _plan_next(state: SessionState) -> tuple[AbCandidate, AbCandidate, str] | No
             texts = sorted(t for t in shared if per_text[((i, j), t)] < MAX_ASKS_PER_TEXT)
             if texts:
                 fresh[(i, j)] = texts
-    pair = choose_pair(state.posterior(), dict(asked), fresh, seed=len(state.pairs))
+    pair = choose_pair(state.posterior, dict(asked), fresh, seed=len(state.pairs))
     if pair is None:
         return None
     text_use = Counter(p.text for p in state.pairs)
@@ -153,7 +156,7 @@ def next_pair(*, ws: Workspace, role: str, session_id: int) -> dict:
     role_dir = ws.role_dir(role)
     with ws.role_session(role) as session:
         state = _load(session, role, session_id)
-        settled = state.posterior().settled_best() is not None
+        settled = state.posterior.settled_best() is not None
         waiting = next((p for p in state.pairs if not p.choice), None)
         if waiting is None:
             planned = _plan_next(state)
@@ -199,7 +202,7 @@ def ranking(*, ws: Workspace, role: str, session_id: int) -> dict:
     """Candidates best first with strength, 90 % interval and votes; whether the best is settled."""
     with ws.role_session(role) as session:
         state = _load(session, role, session_id)
-    posterior = state.posterior()
+    posterior = state.posterior
     low, high = posterior.intervals()
     votes = Counter([p.candidate_a for p in state.voted()] + [p.candidate_b for p in state.voted()])
     rows = []
@@ -214,15 +217,16 @@ def ranking(*, ws: Workspace, role: str, session_id: int) -> dict:
     rows.sort(key=lambda row: -row["strength"])
     return {"ranking": rows, "settled": best is not None,
             "best": state.candidates[best].id if best is not None else None,
-            "too_close": [] if best is not None else _too_close(state, posterior),
+            "too_close": [] if best is not None else _too_close(state),
             "votes": len(state.voted()), "agreement": _agreement(rows)}
 
 
-def _too_close(state: SessionState, posterior: Posterior) -> list[int]:
+def _too_close(state: SessionState) -> list[int]:
     """When every pair that could settle the best was heard as often as its takes allow: the leader and
     the candidates it does not beat with the stop rule's probability (ids, leader first); else []."""
     if len(state.voted()) == 0 or _plan_next(state) is not None:
         return []
+    posterior = state.posterior
     leader = posterior.leader()
     beats = posterior.beat_probabilities()[leader]
     rivals = [j for j in np.argsort(-posterior.mean) if j != leader and beats[j] < SETTLED_PROBABILITY]
