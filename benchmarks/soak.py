@@ -165,7 +165,7 @@ class Soak:
             if self.app is not None:
                 self.app.stop()
             self.server.kill()
-        return self.inspect(role, task_id, baseline or 0.0, end_rss, time.monotonic() - started)
+        return self.inspect(role, task_id, baseline, end_rss, time.monotonic() - started)
 
     def analysed(self, role: str, task_id: int) -> int:
         """Results of the task whose analysis is stored (read beside the app, as WAL allows)."""

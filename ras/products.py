@@ -344,12 +344,12 @@ def tts(*, ws: Workspace, runner, product: str, text: str, text_lang: str, max_t
         rate = report["metrics"].get("chars_per_second")
         take = Take(len(takes), True, report["auto_score"], tuple(report["flags"]), rate, report["metrics"].get("cer"))
         takes.append((take, final))
-        normal = rate_range([t for t, _ in takes], gate)
-        if passes(with_cer_floors([t for t, _ in takes])[-1], gate, normal):
+        measured = with_cer_floors([t for t, _ in takes])
+        if passes(measured[-1], gate, rate_range(measured, gate)):
             break
     if tries > 1:
-        normal = rate_range([t for t, _ in takes], gate)
-        best = best_take(with_cer_floors([t for t, _ in takes]), gate, normal)
+        measured = with_cer_floors([t for t, _ in takes])
+        best = best_take(measured, gate, rate_range(measured, gate))
         final = takes[best.take_id][1]
         for _, path in takes:
             if path != final:

@@ -80,7 +80,7 @@ def part_sentences(session, run: LongTextRun, part: LongTextPart) -> list[Senten
 
 
 def normal_rate(sentences: list[Sentence], gate: Gate) -> tuple[float, float] | None:
-    """The configuration's own chars/s range from all of its measured takes."""
+    """The configuration's own chars/s range from its measured takes (rate_range reads the clean ones)."""
     return rate_range([s.measured[t.id] for s in sentences for t in s.takes
                        if t.status == "done" and t.auto_score is not None], gate)
 
