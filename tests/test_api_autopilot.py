@@ -10,15 +10,12 @@ import soundfile
 
 from tests.fixtures.app import role_with_references, wait_for
 from tests.fixtures.gsv import REF_TEXT
-from tests.fixtures.planted import launch_planted_app, start_planted_server
+from tests.fixtures.planted import CLEAR_LONG_TEXT, launch_planted_app, start_planted_server
 from tests.fixtures.planted_engine import Profile
 
 pytestmark = pytest.mark.slow
 
 MAX_TRIES = 4
-LONG_TEXT = ("The weather today is calm and the lake is very quiet. Please send the report before noon on Friday. "
-             "We walked along the river until the sun went down. Could you tell me where the station is tonight? "
-             "The small boat drifted slowly toward the northern shore. Everyone agreed to meet again next week.")
 TTS_TEXT = "The garden behind the old house was full of yellow flowers."
 
 
@@ -47,7 +44,7 @@ def test_autopilot_rerolls_bad_takes_and_marks_what_needs_listening(tmp_path):
                  what="the configuration's take")
         result_id = client.predict(role, task_id, "id", 1, 50, api_name="/list_results")["results"][0]["id"]
 
-        started = client.predict(role, [result_id], LONG_TEXT, {"max_tries": MAX_TRIES}, api_name="/long_text")
+        started = client.predict(role, [result_id], CLEAR_LONG_TEXT, {"max_tries": MAX_TRIES}, api_name="/long_text")
         assert len(started["sentences"]) == 6 and started["max_tries"] == MAX_TRIES
         status = wait_for(lambda: settled(client, role, started["run_id"]), timeout=900, interval=2,
                           what="the autopilot run to settle")

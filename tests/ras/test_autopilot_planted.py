@@ -16,14 +16,11 @@ from ras.long_text import runs as long_text
 from ras.metrics.analyzer import Analyzer
 from ras.queue.runner import Runner
 from ras.queue.tasks import create_task
-from tests.fixtures.planted import planted_role
+from tests.fixtures.planted import CLEAR_LONG_TEXT, planted_role
 from tests.fixtures.planted_engine import Profile
 
 pytestmark = pytest.mark.slow
 MAX_TRIES = 4
-LONG_TEXT = ("The weather today is calm and the lake is very quiet. Please send the report before noon on Friday. "
-             "We walked along the river until the sun went down. Could you tell me where the station is tonight? "
-             "The small boat drifted slowly toward the northern shore. Everyone agreed to meet again next week.")
 
 
 @pytest.fixture
@@ -70,7 +67,7 @@ def settled(ws, role, run_id):
 
 def test_every_sentence_with_a_clean_try_ends_clean_and_the_rest_need_listening(planted):
     ws, role, engine, _, runner, source = planted
-    run = long_text.start_long_text(ws=ws, role=role, result_ids=[source], text=LONG_TEXT,
+    run = long_text.start_long_text(ws=ws, role=role, result_ids=[source], text=CLEAR_LONG_TEXT,
                                     options={"max_tries": MAX_TRIES})
     runner.run_task(role, run["task_id"])
     status = wait(lambda: settled(ws, role, run["run_id"]), 900, "the autopilot run to settle")
