@@ -5,7 +5,7 @@ import threading
 
 import pytest
 
-from tests.fixtures.app import role_with_references, wait_for
+from tests.fixtures.app import predict_in_turn, role_with_references, wait_for
 from tests.fixtures.gsv import REF_TEXT
 from tests.fixtures.planted import launch_planted_app, start_planted_server
 from tests.fixtures.planted_engine import Profile
@@ -53,19 +53,22 @@ def test_three_users_writing_while_a_task_runs(tmp_path):
             mine = result_ids[n * 4:(n + 1) * 4]
             try:
                 for i in range(SCORES):
-                    me.predict(role, mine[i % 4], (i % 5) + 1, f"user{n} note {i}", api_name="/score_result")
+                    predict_in_turn(me, role, mine[i % 4], (i % 5) + 1, f"user{n} note {i}",
+                                    api_name="/score_result")
                 for i in range(CLIP_EDITS):
-                    me.predict(role, clip_ids[n], f"{VOICES[n][1]} ({i})", None, None, api_name="/update_clip")
+                    predict_in_turn(me, role, clip_ids[n], f"{VOICES[n][1]} ({i})", None, None,
+                                    api_name="/update_clip")
                 for i in range(TASKS):
-                    task = me.predict(role, one_job_spec(models, clip_ids[n], text_id, 1000 * n + i),
-                                      api_name="/create_task")
+                    task = predict_in_turn(me, role, one_job_spec(models, clip_ids[n], text_id, 1000 * n + i),
+                                           api_name="/create_task")
                     with lock:
                         made_tasks.append(task["task_id"])
                 for i in range(PRODUCTS):
-                    me.predict(role, mine[i % 4], f"user{n}-product{i}", f"by user {n}", api_name="/create_product")
+                    predict_in_turn(me, role, mine[i % 4], f"user{n}-product{i}", f"by user {n}",
+                                    api_name="/create_product")
             except Exception as exc:  # noqa: BLE001 - the test reports what reached the user
                 with lock:
-                    errors.append(f"user {n}: {exc}")
+                    errors.append(f"user {n}: {type(exc).__name__}: {exc}")
 
         threads = [threading.Thread(target=user, args=(n,)) for n in range(USERS)]
         for thread in threads:
