@@ -21,6 +21,7 @@ from i18n import I18nAuto
 from ras.finder.driver import FinderDriver
 from ras.library.texts import ensure_default_texts
 from ras.long_text import runs as long_text_runs
+from ras.metrics.analysis_process import analysis_process_count
 from ras.metrics.analyzer import Analyzer
 from ras.queue.backend import Backend
 from ras.queue.runner import Runner
@@ -121,7 +122,8 @@ def make_context(settings: Settings) -> UIContext:
     ensure_default_texts(ws=ws)
     backend = Backend(settings, log_dir=settings.roles_dir.parent / "logs")
     analyzer = Analyzer(ws, sv_model=settings.sv_model, asr_model=settings.asr_model, gsv_root=settings.gsv_root,
-                        asr_device=settings.asr_device)
+                        asr_device=settings.asr_device,
+                        processes=analysis_process_count(os.cpu_count(), settings.busy_cores()))
     runner = Runner(ws, backend.make_engines, job_timeout=settings.job_timeout, on_result=analyzer.submit,
                     code_version=backend.code_version)
     runner.add_result_listener(lambda role, job_id: long_text_runs.after_result(ws, role, job_id))

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -41,6 +42,13 @@ class Settings:
         if not self.gsv_root:
             return 0
         return self.workers if self.workers is not None else (0 if self.engine_urls else 1)
+
+    def busy_cores(self) -> int:
+        """CPU cores the local GPT-SoVITS workers keep busy: --torch-threads each on a CPU (torch's
+        default is every core), one each on a GPU (it only feeds the GPU)."""
+        if self.gsv_device.startswith("cuda"):
+            return self.local_workers
+        return self.local_workers * (self.torch_threads or (os.cpu_count() or 1))
 
     @property
     def main_db_path(self) -> Path:

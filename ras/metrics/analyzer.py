@@ -1,12 +1,15 @@
 """The analysis step: spectrogram and automatic metrics for each result as it lands.
 
-Runs in RAS's own environment on a background thread, so pages never compute on
-open and the GPU worker never waits for analysis.
+The work runs in lower-priority analysis processes (ras.metrics.analysis_process),
+so pages never compute on open, the GPT-SoVITS worker never waits for analysis and
+a CPU worker keeps its core; this process only reads the result's row and stores
+what came back.
 """
 from __future__ import annotations
 
 import json
 import logging
+import queue
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -16,7 +19,10 @@ from typing import TYPE_CHECKING
 from sqlmodel import col, select
 
 from ras.library.clips import clip_audio_path
+from ras.metrics.analysis_process import AnalysisProcess
 from ras.metrics.asr import AsrConfig
+from ras.metrics.score_weights import load_weights
+from ras.metrics.take_measure import SpeakerEncoderSlot, measure_take
 from ras.store.role_tables import Clip, Job
 from ras.store.workspace import Workspace
 
@@ -28,17 +34,24 @@ log = logging.getLogger("ras.metrics.analyzer")
 
 class Analyzer:
     def __init__(self, ws: Workspace, *, sv_model: Path | None = None, asr_model: Path | None = None,
-                 gsv_root: Path | None = None, metrics: bool = True, asr_device: str = "cpu"):
+                 gsv_root: Path | None = None, metrics: bool = True, asr_device: str = "cpu", processes: int = 1):
+        """processes: analysis processes working side by side (see analysis_process_count)."""
         self.ws = ws
-        self.sv_model, self.asr_model, self.gsv_root = sv_model, asr_model, gsv_root
         self.asr = AsrConfig(asr_model, gsv_root, asr_device)
         self.metrics = metrics
-        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ras-analysis")
-        self._encoder_lock = threading.Lock()
-        self._encoder = None
-        self._encoder_error: str | None = None
+        self._pool = ThreadPoolExecutor(max_workers=processes, thread_name_prefix="ras-analysis")
+        config = {"sv_model": str(sv_model or ""), "asr_model": str(asr_model or ""),
+                  "gsv_root": str(gsv_root or ""), "asr_device": asr_device}
+        self.processes = [AnalysisProcess(config) for _ in range(processes)]
+        self._idle: queue.Queue[AnalysisProcess] = queue.Queue()
+        for process in self.processes:
+            self._idle.put(process)
+        self._encoder_slot = SpeakerEncoderSlot(sv_model, gsv_root)  # for measuring one file here (analyze_file)
         self._listeners: list[Callable[[str, int], None]] = []
         self._backlog, self._backlog_lock = 0, threading.Lock()
+        # listeners act on what analysis found (re-roll a sentence, pick a finder round's next step):
+        # they run one at a time, as they did when one thread analysed everything
+        self._listener_lock = threading.Lock()
 
     def add_listener(self, listener: Callable[[str, int], None]) -> None:
         """Called with (role, job_id) once a result's metrics are stored (or its analysis failed)."""
@@ -70,54 +83,46 @@ class Analyzer:
 
     def shutdown(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)
+        for process in self.processes:
+            process.close()
 
     def speaker_encoder(self):
-        """Loaded once, on first use; a missing model makes the metric absent, not an error."""
-        with self._encoder_lock:
-            if self._encoder is None and self._encoder_error is None:
-                try:
-                    from ras.classify.speaker import load_encoder
-
-                    self._encoder = load_encoder(str(self.sv_model) if self.sv_model else None,
-                                                 gsv_root=str(self.gsv_root) if self.gsv_root else None)
-                except Exception as exc:  # noqa: BLE001
-                    self._encoder_error = f"speaker encoder unavailable: {exc}"
-                    log.warning(self._encoder_error)
-            return self._encoder
+        """The speaker encoder in this process (the finder embeds clips with it), loaded on first use;
+        None when it will not load."""
+        return self._encoder_slot.get()
 
     def _analyze_logged(self, role: str, job_id: int) -> None:
         try:
             self.analyze(role, job_id)
         except Exception:  # noqa: BLE001 - one bad file must not stop the step
             log.exception("analysis of %s job %s failed", role, job_id)
-        for listener in self._listeners:
-            try:
-                listener(role, job_id)
-            except Exception:  # noqa: BLE001 - a listener's failure is not the analysis'
-                log.exception("analysis listener failed for %s job %s", role, job_id)
+        with self._listener_lock:
+            for listener in self._listeners:
+                try:
+                    listener(role, job_id)
+                except Exception:  # noqa: BLE001 - a listener's failure is not the analysis'
+                    log.exception("analysis listener failed for %s job %s", role, job_id)
 
     def analyze(self, role: str, job_id: int) -> None:
-        from ras.audio.load import load_mono
-        from ras.audio.spectrogram import render_spectrogram
-
         role_dir = self.ws.role_dir(role)
         with self.ws.role_session(role) as session:
             job = session.get(Job, job_id)
             if job is None or job.status != "done":
                 return
-            wav = role_dir / job.result_path
             clip = session.get(Clip, job.clip_id)
-            ref = clip_audio_path(self.ws, role, clip)
-            prompt_text = clip.text if clip is not None else ""
-        if self.metrics:
-            audio = load_mono(wav)  # decoded once for the picture and the metrics
-            png = render_spectrogram(wav, audio=audio)
-            report = self.analyze_file(wav, job.text, job.text_lang, ref, audio=audio, prompt_text=prompt_text)
-        else:
-            png, report = render_spectrogram(wav), None
+            ref = clip_audio_path(self.ws, role, clip) if clip is not None else None
+            request = {"wav": str(role_dir / job.result_path), "text": job.text, "text_lang": job.text_lang,
+                       "ref": str(ref) if ref else "", "prompt_text": clip.text if clip is not None else "",
+                       "metrics": self.metrics, "weights": load_weights(ws=self.ws) if self.metrics else None}
+        process = self._idle.get()
+        try:
+            answer = process.analyze(request)
+        finally:
+            self._idle.put(process)
+        report = answer["report"]
         with self.ws.role_session(role) as session:
             job = session.get(Job, job_id)
-            job.spectrogram_path = png.relative_to(role_dir).as_posix()
+            job.spectrogram_path = Path(answer["png"]).relative_to(role_dir).as_posix()
             if report is not None:
                 job.metrics_json = json.dumps({"metrics": report["metrics"], "missing": report["missing"]},
                                               ensure_ascii=False)
@@ -128,18 +133,11 @@ class Analyzer:
 
     def analyze_file(self, wav: Path, text: str, text_lang: str, ref: Path | None,
                      audio: tuple[np.ndarray, int] | None = None, prompt_text: str = "") -> dict:
-        """Metrics of one wav; audio is its (samples, rate) when already decoded; prompt_text is the
+        """Metrics of one wav, measured here and now (a caller waiting on one file does not queue behind
+        the results' analysis); audio is its (samples, rate) when already decoded; prompt_text is the
         reference's own text (a take opening with it gets text_leak)."""
         from ras.audio.load import load_mono
-        from ras.metrics import analyze_samples
-        from ras.metrics.score_weights import load_weights
 
         samples, sr = audio if audio is not None else load_mono(wav)
-        encoder = self.speaker_encoder() if ref is not None else None
-        report = analyze_samples(samples, sr, text, text_lang, ref_path=str(ref) if ref else None,
-                                 speaker_encoder=encoder,
-                                 asr_model_dir=self.asr.model_for(text_lang), asr_device=self.asr.device,
-                                 prompt_text=prompt_text, weights=load_weights(ws=self.ws))
-        if encoder is None and ref is not None and self._encoder_error:
-            report["missing"]["speaker_similarity"] = self._encoder_error
-        return report
+        return measure_take(samples, sr, text, text_lang, ref, encoder_slot=self._encoder_slot, asr=self.asr,
+                            weights=load_weights(ws=self.ws), prompt_text=prompt_text)

@@ -36,6 +36,14 @@ POLY_OVRL = (-0.06766283, 1.11546468, 0.04602535)
 
 _sessions: ModelCache = ModelCache()
 _inference_lock = threading.Lock()  # one inference at a time: a second thread would only contend for the 2 cores
+_threads = 0  # onnxruntime's intra-op threads; 0: its default (one per core)
+
+
+def use_threads(count: int) -> None:
+    """Threads of the DNSMOS session this process creates (an analysis process sized to one core
+    sets 1: onnxruntime's extra threads spin on the cores the GPT-SoVITS worker needs)."""
+    global _threads
+    _threads = count
 
 
 class DnsmosUnavailable(RuntimeError):
@@ -64,6 +72,7 @@ def _create_session():
         raise DnsmosUnavailable("onnxruntime is not installed") from exc
     options = ort.SessionOptions()
     options.log_severity_level = 3
+    options.intra_op_num_threads = _threads
     return ort.InferenceSession(str(model_path()), options, providers=["CPUExecutionProvider"])
 
 

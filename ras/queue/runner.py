@@ -21,6 +21,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from sqlalchemy import func
 from sqlmodel import col, select
 
 from gsv_integration.engine import Engine, EngineError, EngineMisbehaving, SynthesisInputError
@@ -161,7 +162,11 @@ class Runner:
         with self.ws.role_session(role) as session:
             task = get_task(session, role, task_id)
             counts = status_counts(session, task_id)
-            recent = session.exec(select(Job).where(Job.task_id == task_id, Job.status == "done")
+            analysed = session.exec(select(func.count()).select_from(Job).where(
+                Job.task_id == task_id, Job.status == "done", Job.spectrogram_path != "")).one()
+            # only the columns the answer uses: a progress poll reads no metrics or requests
+            recent = session.exec(select(Job.id, Job.finished_at, Job.result_path, Job.duration)
+                                  .where(Job.task_id == task_id, Job.status == "done")
                                   .order_by(col(Job.finished_at).desc()).limit(20)).all()
         last = recent[0] if recent else None
         rate = jobs.rate_per_minute([j.finished_at for j in recent if j.finished_at])
@@ -169,7 +174,7 @@ class Runner:
             current = [dict(w.current, worker=w.name) for w in self._workers
                        if w.current and w.current["role"] == role and w.current["task_id"] == task_id]
         return {
-            **counts, "task_id": task_id, "state": "running" if self.is_active(role, task_id) else task.state,
+            **counts, "analysed": analysed, "task_id": task_id, "state": "running" if self.is_active(role, task_id) else task.state,
             "jobs_per_min": round(rate, 2) if rate else None,
             "eta_seconds": round((counts["queued"] + counts["running"]) / rate * 60) if rate else None,
             "current": current,

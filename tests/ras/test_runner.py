@@ -79,6 +79,10 @@ def test_a_killed_worker_is_restarted_and_its_job_retried(setup):
     doomed = next(j for j in rows if SLOW in j.text)
     assert doomed.attempts == 2 and "Engine" in doomed.error  # retried once, then failed with the reason
     assert all((ws.role_dir(role) / j.result_path).is_file() for j in rows if j.status == "done")
+    # the progress view's analysis count catches up with the results once their spectrograms exist
+    wait_for(lambda: runner.status(role, task_id)["analysed"] == 2, timeout=120, what="both results analysed")
+    assert all((ws.role_dir(role) / j.spectrogram_path).is_file() for j in jobs_of(ws, role, task_id)
+               if j.status == "done")
 
 
 def test_a_failure_outside_the_engine_fails_the_job_instead_of_leaving_it_running(setup, monkeypatch):

@@ -37,3 +37,8 @@ def test_the_infer_tab_names_the_versions_the_task_was_made_with():
     assert shown == "GPT-SoVITS git 0123456789ab (main) · GPT `a.ckpt` (v2) · SoVITS `a.pth` (v2Pro)"
     old = details_md(I18nAuto("zh_CN"), {**STATUS, "gsv_version": None, "weight_versions": None})
     assert old == "GPT-SoVITS 未记录 · 模型版本 未记录"
+
+
+def test_the_progress_line_shows_how_far_the_analysis_trails():
+    assert "已分析: 1/3" in details_md(I18nAuto("zh_CN"), {**STATUS, "analysed": 1})
+    assert "analysed" not in details_md(I18nAuto("en_US"), {**STATUS, "analysed": 3})  # caught up: no line

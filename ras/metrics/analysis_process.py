@@ -1,0 +1,158 @@
+"""Result analysis in separate processes at a lower OS priority.
+
+Analysing a result (decode, spectrogram, signal metrics, DNSMOS, speaker
+similarity, ASR) is CPU work. On the web process's threads it held the GIL
+against page requests and, beside a CPU GPT-SoVITS worker, took that
+worker's cycles. Each analysis process runs at the lowest priority with one
+thread, so a worker keeps its core and analysis takes what is left: on Linux
+the idle scheduling class on top of nice 19 (a waking worker takes the core
+back at once; at nice 19 alone a worker's inference measured 10-25 % slower
+beside two analysis processes), IDLE_PRIORITY_CLASS on Windows. A process
+serves one request at a time over JSON lines on its stdin/stdout; one that
+dies is started again for the next request.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import os
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+NICE_INCREMENT = 19  # the lowest priority: analysis never takes a cycle a worker or a page wants
+MAX_ANALYSIS_PROCESSES = 4
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
+
+class AnalysisFailed(RuntimeError):
+    """The analysis of one result failed (its message says why); the process goes on."""
+
+
+def analysis_process_count(cpu_count: int | None, busy_cores: int) -> int:
+    """The cores the GPT-SoVITS workers leave free, but at least two where there are two cores (at
+    the lowest priority they only take idle cycles, and the second one uses the worker's core
+    whenever synthesis pauses or ends) and at most MAX_ANALYSIS_PROCESSES (each holds its own
+    models, ~1 GB)."""
+    cores = max(cpu_count or 1, 1)
+    return max(1, min(MAX_ANALYSIS_PROCESSES, cores, max(2, cores - busy_cores)))
+
+
+class AnalysisProcess:
+    """One child process; a call waits for its answer, and calls from several threads take turns."""
+
+    def __init__(self, config: dict):
+        self.config = config
+        self._proc: subprocess.Popen | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def pid(self) -> int | None:
+        return self._proc.pid if self._proc is not None and self._proc.poll() is None else None
+
+    def analyze(self, request: dict) -> dict:
+        """{"png": path, "report": metrics report or None} for one result (see analyze_request)."""
+        with self._lock:
+            line = self._exchange(json.dumps(request, ensure_ascii=False))
+        if not line:
+            raise AnalysisFailed(f"the analysis process stopped while analysing {request.get('wav')}")
+        answer = json.loads(line)
+        if "error" in answer:
+            raise AnalysisFailed(answer["error"])
+        return answer
+
+    def _exchange(self, line: str) -> str:
+        proc = self._running()
+        try:
+            proc.stdin.write(line + "\n")
+            proc.stdin.flush()
+            answer = proc.stdout.readline()
+        except (BrokenPipeError, OSError, ValueError):
+            answer = ""
+        if not answer:
+            # died on this request: the next one gets a new process. A killed child may not be
+            # reaped yet when its pipe closes, so it is not asked whether it is still running
+            self._proc = None
+            proc.kill()
+            proc.wait()
+            for pipe in (proc.stdin, proc.stdout):
+                try:
+                    pipe.close()
+                except OSError:  # the unsent rest of the request has nowhere to go
+                    pass
+        return answer
+
+    def _running(self) -> subprocess.Popen:
+        if self._proc is None or self._proc.poll() is not None:
+            env = {**os.environ, "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
+                   "PYTHONPATH": os.pathsep.join(filter(None, (str(PROJECT_ROOT), os.environ.get("PYTHONPATH"))))}
+            flags = subprocess.IDLE_PRIORITY_CLASS if sys.platform == "win32" else 0
+            self._proc = subprocess.Popen(
+                [sys.executable, "-m", "ras.metrics.analysis_process", json.dumps(self.config)],
+                stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, encoding="utf-8", env=env,
+                creationflags=flags)
+        return self._proc
+
+    def close(self) -> None:
+        proc, self._proc = self._proc, None
+        if proc is not None and proc.poll() is None:
+            try:
+                proc.stdin.close()
+                proc.wait(timeout=5)
+            except (OSError, subprocess.TimeoutExpired):
+                proc.kill()
+        if proc is not None:
+            proc.stdout.close()
+
+
+# ---------------------------------------------------------------- the child's side
+
+def analyze_request(request: dict, encoder_slot, asr) -> dict:
+    """Spectrogram and (when request["metrics"]) the metrics report of request["wav"]."""
+    from ras.audio.load import load_mono
+    from ras.audio.spectrogram import render_spectrogram
+    from ras.metrics.take_measure import measure_take
+
+    wav = Path(request["wav"])
+    if not request["metrics"]:
+        return {"png": str(render_spectrogram(wav)), "report": None}
+    audio = load_mono(wav)  # decoded once for the picture and the metrics
+    png = render_spectrogram(wav, audio=audio)
+    ref = Path(request["ref"]) if request.get("ref") else None
+    report = measure_take(*audio, request["text"], request["text_lang"], ref, encoder_slot=encoder_slot, asr=asr,
+                          weights=request["weights"], prompt_text=request.get("prompt_text", ""))
+    return {"png": str(png), "report": report}
+
+
+def main() -> None:
+    from ras.metrics import dnsmos
+    from ras.metrics.asr import AsrConfig
+    from ras.metrics.take_measure import SpeakerEncoderSlot
+
+    protocol = os.fdopen(os.dup(sys.stdout.fileno()), "w", encoding="utf-8")
+    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())  # what libraries print goes to the log, not the protocol
+    if hasattr(os, "nice"):
+        os.nice(NICE_INCREMENT)
+    if hasattr(os, "SCHED_IDLE"):  # Linux
+        os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
+    dnsmos.use_threads(1)  # one process per free core, one thread each
+    config = json.loads(sys.argv[1])
+    path = lambda key: Path(config[key]) if config.get(key) else None  # noqa: E731
+    encoder_slot = SpeakerEncoderSlot(path("sv_model"), path("gsv_root"))
+    asr = AsrConfig(path("asr_model"), path("gsv_root"), config.get("asr_device", "cpu"))
+    for line in sys.stdin:
+        try:
+            answer = analyze_request(json.loads(line), encoder_slot, asr)
+        except Exception as exc:  # noqa: BLE001 - one bad file must not stop the process
+            log.exception("analysis failed")
+            answer = {"error": f"{type(exc).__name__}: {exc}"}
+        protocol.write(json.dumps(answer, ensure_ascii=False, default=float) + "\n")
+        protocol.flush()
+
+
+if __name__ == "__main__":
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    main()
