@@ -120,7 +120,10 @@ def asr_metrics(features: ClipFeatures, text: str, text_lang: str, asr_model_dir
     if not asr_model_dir:
         return {}, {name: "no ASR model for this language (see --asr-model, --gsv-root)" for name in ASR_METRICS}
     try:
-        transcript = transcribe(features.samples, load_asr_model(str(asr_model_dir), asr_device), text_lang)
+        # a take that opens with its reference's words still reads to its end
+        expected = f"{prompt_text} {text}" if prompt_text else text
+        transcript = transcribe(features.samples, load_asr_model(str(asr_model_dir), asr_device), text_lang,
+                                expected_text=expected)
     except AsrUnavailable as exc:
         return {}, {name: str(exc) for name in ASR_METRICS}
     except Exception as exc:

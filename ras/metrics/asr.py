@@ -178,16 +178,81 @@ def whisper_language(text_lang: str) -> str | None:
     return WHISPER_LANGUAGE.get(base_language(text_lang))
 
 
-def transcribe(samples_16k: np.ndarray, model, text_lang: str = "auto") -> str:
+# Whisper reads 30-s windows of 10-ms mel frames; a take shorter than a window is
+# padded with silence, and on CPU the encoder's cost is the window's, whatever
+# the take's length (~0.5 s per take for tiny.en on one core). A take is read in
+# the smallest of these windows that holds it with WINDOW_MARGIN_FRAMES of
+# silence after it: 10 s costs a fifth of 30 s. Measured on 12 espeak takes:
+# mean CER 0.18 in 30-s windows, 0.17 in 10-s ones (benchmarks/metrics_cost.py
+# prints the agreement). The window depends on the take alone, so the same
+# audio always reads the same.
+WINDOW_FRAMES = (1000, 1500, 2000, 3000)
+WINDOW_MARGIN_FRAMES = 200
+# Decoding stops after this many tokens per second of audio (plus a few): fast
+# speech is ~4 tokens/s, so a take's real words always fit, and a decoder stuck
+# repeating itself on noise stops early instead of running to Whisper's 448.
+MAX_TOKENS_PER_SECOND = 12
+# When the take's text is known, decoding also stops past EXPECTED_TOKEN_FACTOR times its tokens
+# (plus a few): a reading that long already has a character error rate of 1 or more, beyond
+# every score rule and gate, and a take of noise stops after a sentence's worth instead of 12/s.
+EXPECTED_TOKEN_FACTOR = 2
+# faster-whisper's own silence rule, kept so a take reads as it did through its
+# transcribe(): no text when Whisper thinks there is no speech and is unsure of what it read.
+NO_SPEECH_THRESHOLD, LOGPROB_THRESHOLD = 0.6, -1.0
+
+
+def window_frames(audio_frames: int) -> int | None:
+    """The window a take of audio_frames mel frames is read in; None past 30 s (read in 30-s steps)."""
+    return next((w for w in WINDOW_FRAMES if audio_frames + WINDOW_MARGIN_FRAMES <= w), None)
+
+
+def transcribe(samples_16k: np.ndarray, model, text_lang: str = "auto", windowed: bool = True,
+               expected_text: str = "") -> str:
     """One clip's transcript: greedy, without timestamps or Whisper's temperature fallback (a take's
     transcript is a measurement: the same audio reads the same every time, and a looping take is not
-    decoded again at six temperatures)."""
+    decoded again at six temperatures). windowed=False reads every take in Whisper's full 30-s window
+    (what the short windows are checked against). expected_text, what the take should say, bounds
+    how far a reading goes (EXPECTED_TOKEN_FACTOR)."""
+    samples = np.asarray(samples_16k, dtype=np.float32)
+    language = whisper_language(text_lang)
     with _model_lock:  # CTranslate2 models are not meant to decode two clips at once on 2 cores
+        if windowed and (language is not None or not model.model.is_multilingual):
+            features = model.feature_extractor(samples)
+            window = window_frames(features.shape[-1])
+            if window is not None:
+                return _decode_window(model, features, window, language, expected_text)
         segments, _info = model.transcribe(
-            np.asarray(samples_16k, dtype=np.float32), language=whisper_language(text_lang), beam_size=1,
+            samples, language=language, beam_size=1,
             vad_filter=False, condition_on_previous_text=False, without_timestamps=True, temperature=0.0,
         )
         return "".join(segment.text for segment in segments).strip()
+
+
+def _decode_window(model, features: np.ndarray, window: int, language: str | None, expected_text: str = "") -> str:
+    """Greedy decoding of one take padded with silence to `window` frames (a short take, see WINDOW_FRAMES)."""
+    from faster_whisper.tokenizer import Tokenizer
+    from faster_whisper.transcribe import get_suppressed_tokens
+
+    multilingual = model.model.is_multilingual
+    tokenizer = Tokenizer(model.hf_tokenizer, multilingual, task="transcribe",
+                          language=(language or "en") if multilingual else None)
+    prompt = [*tokenizer.sot_sequence, tokenizer.no_timestamps]
+    padded = np.pad(features, ((0, 0), (0, window - features.shape[-1])))
+    seconds = features.shape[-1] / 100
+    tokens_allowed = int(MAX_TOKENS_PER_SECOND * seconds)
+    if expected_text.strip():
+        tokens_allowed = min(tokens_allowed, EXPECTED_TOKEN_FACTOR * len(tokenizer.encode(" " + expected_text.strip())))
+    result = model.model.generate(
+        model.encode(padded), [prompt], beam_size=1, suppress_blank=True,
+        suppress_tokens=get_suppressed_tokens(tokenizer, [-1]), return_scores=True, return_no_speech_prob=True,
+        max_length=min(448, len(prompt) + 8 + tokens_allowed))[0]
+    tokens = result.sequences_ids[0]
+    avg_logprob = result.scores[0] * len(tokens) / (len(tokens) + 1)  # scores are per token
+    if result.no_speech_prob > NO_SPEECH_THRESHOLD and avg_logprob < LOGPROB_THRESHOLD:
+        return ""
+    text = tokenizer.decode(tokens).strip()
+    # on noise a short window can read as a run of dots: no word was heard
+    return text if any(ch.isalnum() for ch in text) else ""
 
 
 _ONES = {word: n for n, word in enumerate(
