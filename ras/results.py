@@ -59,8 +59,8 @@ def _filtered(query, task_id: int, flt: ResultFilter):
     return query
 
 
-def result_as_dict(ws: Workspace, role: str, job: Job, params: dict, label: str) -> dict:
-    role_dir = ws.role_dir(role)
+def result_as_dict(role_dir: Path, job: Job, params: dict | None, label: str) -> dict:
+    """One result as the API returns it; role_dir is ws.role_dir(role), resolved once per page."""
     metrics = json.loads(job.metrics_json) if job.metrics_json else {}
     return {
         "id": job.id, "clip_id": job.clip_id, "text_id": job.text_id, "text": job.text, "text_lang": job.text_lang,
@@ -88,7 +88,12 @@ def list_results(*, ws: Workspace, role: str, task_id: int, sort: str = "duratio
         rows = session.exec(query.offset((page - 1) * page_size).limit(page_size)).all()
         sets = {ps.id: ps for ps in session.exec(select(ParamSet).where(ParamSet.task_id == task_id)).all()}
         medians = _median_durations(session, task_id)
-    found = [result_as_dict(ws, role, job, json.loads(sets[job.param_set_id].params_json), sets[job.param_set_id].label)
+    role_dir = ws.role_dir(role)
+    planned = {}  # a set's planned parameters, read once per page for the rows not yet run
+    for job in rows:
+        if job.param_set_id not in planned and not job.request_json:
+            planned[job.param_set_id] = json.loads(sets[job.param_set_id].params_json)
+    found = [result_as_dict(role_dir, job, planned.get(job.param_set_id), sets[job.param_set_id].label)
              for job in rows]
     for result in found:  # how far each take is from the median take of its text: an outlier is often a failed take
         median = medians.get(result["text"])
@@ -145,7 +150,7 @@ def get_result(*, ws: Workspace, role: str, result_id: int) -> dict:
     with ws.role_session(role) as session:
         job = get_row(session, Job, result_id, "result", role)
         ps = session.get(ParamSet, job.param_set_id)
-    return result_as_dict(ws, role, job, json.loads(ps.params_json), ps.label)
+    return result_as_dict(ws.role_dir(role), job, json.loads(ps.params_json), ps.label)
 
 
 EXPORT_SUBDIR = "exports"

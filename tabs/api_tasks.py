@@ -66,6 +66,8 @@ def register(ctx: UIContext) -> None:
         path = request_file(ctx, audio_file, "audio file")
         return analyzer.analyze_file(path, text, require_lang(text_lang), ref)
 
-    for fn in (list_models, create_task, run_task, task_status, cancel_task, list_results, score_result,
-               analyze_audio):
+    for fn in (list_models, create_task, run_task, cancel_task, score_result, analyze_audio):
         gr.api(fn, api_name=fn.__name__)
+    for fn in (task_status, list_results):
+        # polled reads answer straight away: no queue round (job, event stream) around a few-ms DB read
+        gr.api(fn, api_name=fn.__name__, queue=False)
