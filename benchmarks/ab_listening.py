@@ -12,7 +12,8 @@ as allowed) or after MAX_VOTES_PER_CANDIDATE × candidates votes; it then declar
 leader, and names it with every candidate it does not beat with 90 % probability as too close to
 call. Prints per size: mean votes to stop, how often the declared best is the true best, the
 share of sessions that ended unsettled, how often the true best is the settled best or among
-those named too close; the last line is the headline.
+those named too close, and a hindsight ceiling (all 3 × n votes spent on the true top two);
+the last line is the headline.
 """
 from __future__ import annotations
 
@@ -70,16 +71,37 @@ def run_session(rng, quality: np.ndarray, auto: np.ndarray, adaptive: bool) -> t
     return len(votes), declared == best, settled is None, best in named
 
 
+def session_candidates(seed: int, n: int, session: int, spread: float) -> tuple[np.ndarray, np.ndarray]:
+    """One session's hidden qualities and automatic scores, from the session's own seed: every
+    strategy (and the hindsight ceiling) meets the same candidates however many votes the others took."""
+    world = np.random.default_rng([seed, n, session])
+    quality = world.normal(0, spread, n)
+    return quality, quality + world.normal(0, AUTO_NOISE, n)
+
+
+def hindsight_ceiling(n: int, sessions: int, spread: float, seed: int) -> float:
+    """How often a listener who knew which two candidates are the best and spent all 3 × n votes on
+    them would name the better one (by majority, a draw split): what any pairing can reach at that
+    many votes on these sessions, since the close sessions are decided between those two."""
+    right = 0.0
+    for session in range(sessions):
+        quality, _auto = session_candidates(seed, n, session, spread)
+        listener = np.random.default_rng([seed, n, session, 2])
+        best, runner_up = np.argsort(quality)[::-1][:2]
+        wins = sum(listener_vote(listener, quality[best], quality[runner_up]) for _ in range(3 * n))
+        right += 1.0 if wins > 1.5 * n else 0.5 if wins == 1.5 * n else 0.0
+    return right / sessions
+
+
 def measure(n: int, sessions: int, spread: float, seed: int) -> dict:
     rows = {}
     for adaptive in (True, False):
-        rng = np.random.default_rng(seed)  # the same hidden qualities for both strategies
         votes, right, unsettled, named = [], 0, 0, 0
         started = time.perf_counter()
-        for _ in range(sessions):
-            quality = rng.normal(0, spread, n)
-            auto = quality + rng.normal(0, AUTO_NOISE, n)
-            count, correct, ended_unsettled, best_named = run_session(rng, quality, auto, adaptive)
+        for session in range(sessions):
+            quality, auto = session_candidates(seed, n, session, spread)
+            listener = np.random.default_rng([seed, n, session, 1])
+            count, correct, ended_unsettled, best_named = run_session(listener, quality, auto, adaptive)
             votes.append(count)
             right += correct
             unsettled += ended_unsettled
@@ -105,9 +127,12 @@ def main() -> None:
                   f"declared best = true best {row['correct']:.1%} · ended unsettled {row['unsettled']:.1%} · "
                   f"true best named (settled, or among the too-close) {row['named']:.1%} · "
                   f"{row['seconds']:.1f} s")
+        ceiling = hindsight_ceiling(n, args.sessions, args.spread, args.seed)
+        print(f"{n:2d} candidates · hindsight: {3 * n} votes all on the true top two name the best in {ceiling:.1%}")
         ratio = rows["random"]["votes"] / rows["adaptive"]["votes"]
         headline.append(f"{n}: {rows['adaptive']['votes']:.1f} votes/{rows['adaptive']['correct']:.0%} right "
-                        f"(random {rows['random']['votes']:.1f}/{rows['random']['correct']:.0%}, ×{ratio:.2f} more)")
+                        f"(random {rows['random']['votes']:.1f}/{rows['random']['correct']:.0%}, ×{ratio:.2f} more; "
+                        f"hindsight ceiling {ceiling:.0%})")
     print(f"blind A/B, {args.sessions} sessions, quality spread {args.spread}: " + " · ".join(headline))
 
 

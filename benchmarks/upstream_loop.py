@@ -6,8 +6,10 @@ scripts run it. benchmarks/throughput.py starts it as the baseline:
     python upstream_loop.py --jobs JOBS_JSON [--freeze] [--torch-threads 1]
 JOBS_JSON is a list of {"gpt", "sovits", "inputs"} (inputs: the dict
 TTS.run takes). Prints one JSON line: jobs, seconds, jobs_per_min.
---freeze moves the loaded models into the collector's permanent generation
-(what RAS's worker does), for a side-by-side reading of that one change.
+--freeze moves what is alive after the models load and after every job
+(the text front-end loads parts on a language's first job) into the
+collector's permanent generation, as RAS's worker does: the same loop with
+that one change, for a side-by-side reading of what it buys.
 """
 from __future__ import annotations
 
@@ -67,6 +69,8 @@ def main() -> None:
             tts.init_vits_weights(sovits)
         for _ in tts.run(dict(job["inputs"])):
             pass
+        if args.freeze:
+            gc.freeze()
     seconds = time.perf_counter() - started
     print(json.dumps({"jobs": len(jobs), "seconds": round(seconds, 3),
                       "jobs_per_min": round(len(jobs) / seconds * 60, 2), "freeze": args.freeze}))
