@@ -29,7 +29,7 @@ class PartSlot:
     sentences: gr.Dataframe
     index: gr.Number
     regenerate: gr.Button
-    take: gr.Dropdown
+    take: gr.Radio
     take_audio: gr.Audio
     choose: gr.Button
     score: gr.Radio

@@ -42,7 +42,8 @@ def take_row(i18n, i: int) -> tuple:
     """(sentence index, try picker, try player, choose button, regenerate button) of one slot."""
     with gr.Row(equal_height=True):
         index = gr.Number(value=0, minimum=0, precision=0, label=i18n("句子序号"), elem_id=f"long_text_index_{i}")
-        take = gr.Dropdown(label=i18n("这一句的尝试"), choices=[], scale=2, elem_id=f"long_text_take_{i}")
+        # every try of the sentence in view at once, each with its reasons; one click plays it
+        take = gr.Radio(label=i18n("这一句的尝试"), choices=[], scale=3, elem_id=f"long_text_take_{i}")
         take_audio = gr.Audio(label=i18n("试听"), type="filepath", interactive=False, scale=2,
                               elem_id=f"long_text_take_audio_{i}")
         with gr.Column(min_width=160):
@@ -109,6 +110,11 @@ def take_choices(i18n, part: dict, index: int) -> list[tuple[str, int]]:
     return choices
 
 
+def listing(label: str, choices) -> list:
+    """What a try picker was sent, in one comparable form: [label, [[text, result id], ...]]."""
+    return [label, [list(choice) for choice in choices]]
+
+
 def wire_takes(ctx: UIContext, slot_index: int, slot, role_picker, run, part_ids) -> None:
     """A click on a sentence picks it; the picker lists its tries; a pick plays; choose keeps it."""
     i18n = ctx.i18n
@@ -119,30 +125,51 @@ def wire_takes(ctx: UIContext, slot_index: int, slot, role_picker, run, part_ids
         status = long_text.run_status(ws=ctx.ws, role=role, run_id=int(run_id))
         return next((p for p in status["parts"] if p["part_id"] == ids[slot_index]), None)
 
+    def picker_label(sentence_index) -> str:
+        # names the sentence, so a listing still on its way is not taken for the one asked for
+        return i18n("第 {} 句的尝试").format(int(sentence_index or 0))
+
     @ui_action(i18n, "读取进度失败")
     def pick_sentence(table_value, evt: gr.SelectData):
         # the first column is the sentence's index: rows may be filtered to those needing listening
         return int(table_value.iloc[selected_row(evt), 0])
 
     @ui_action(i18n, "读取进度失败")
-    def list_takes(role, run_id, ids, sentence_index):
+    def list_takes(role, run_id, ids, sentence_index, picked):
         part = part_status(role, run_id, ids)
         choices = take_choices(i18n, part, int(sentence_index or 0)) if part else []
-        return gr.update(choices=choices, value=next((v for label, v in choices if " ✓" in label), None))
+        # a try already picked for this sentence stays picked (a listing of the same sentence may
+        # arrive after the pick); otherwise the chosen one (✓) is shown
+        chosen = next((value for text, value in choices if " ✓" in text), None)
+        keeps_pick = picked in {value for _text, value in choices}
+        label = picker_label(sentence_index)
+        return gr.update(choices=choices, value=picked if keeps_pick else chosen, label=label), listing(label, choices)
 
     @ui_action(i18n, "读取进度失败")
-    def refresh_takes(role, run_id, ids, sentence_index):
-        # choices only: a value sent back here would undo a pick made while this was on its way
+    def show_sentence(role, run_id, ids, sentence_index, picked):
+        # the player empties so a try of the previous sentence is not taken for one of this one
+        return *list_takes(role, run_id, ids, sentence_index, picked), None
+
+    @ui_action(i18n, "读取进度失败")
+    def refresh_takes(role, run_id, ids, sentence_index, listed):
+        # a try of the sentence in view landed (or the table changed for another reason): a listing
+        # that changed nothing is not sent, so it cannot land over a pick made meanwhile
         part = part_status(role, run_id, ids)
-        return gr.update(choices=take_choices(i18n, part, int(sentence_index or 0)) if part else [])
+        label = picker_label(sentence_index)
+        choices = take_choices(i18n, part, int(sentence_index or 0)) if part else []
+        if listed and listing(label, choices) == listing(*listed):
+            return gr.skip(), gr.skip()
+        return gr.update(choices=choices, label=label), listing(label, choices)
 
     @ui_action(i18n, "读取进度失败")
     def play(role, run_id, ids, sentence_index, result_id):
+        # the pick comes back as the picker's value: the page otherwise keeps the value the server
+        # sent last and can put it back over the pick when another answer reaches the picker
         part = part_status(role, run_id, ids)
         if not part or result_id is None or not 0 <= int(sentence_index or 0) < len(part["sentences"]):
-            return None
+            return None, gr.skip()
         tries = part["sentences"][int(sentence_index or 0)]["tries"]
-        return next((t["audio"] for t in tries if t["result_id"] == result_id), None)
+        return next((t["audio"] for t in tries if t["result_id"] == result_id), None), gr.update(value=result_id)
 
     @ui_action(i18n, "选择失败")
     def choose(role, run_id, ids, sentence_index, result_id):
@@ -153,8 +180,12 @@ def wire_takes(ctx: UIContext, slot_index: int, slot, role_picker, run, part_ids
         gr.Info(i18n("已选用，拼接音频已更新"))
 
     inputs = [role_picker, run, part_ids, slot.index]
+    listed = gr.State([])  # [label, choices] the picker last received
     slot.sentences.select(pick_sentence, slot.sentences, slot.index, **PRIVATE)
-    slot.index.change(list_takes, inputs, slot.take, **PRIVATE)
-    slot.take.focus(refresh_takes, inputs, slot.take, **PRIVATE)
-    slot.take.input(play, [*inputs, slot.take], slot.take_audio, **PRIVATE)
-    slot.choose.click(choose, [*inputs, slot.take], None, **PRIVATE).then(list_takes, inputs, slot.take, **PRIVATE)
+    # a sentence entered, or a run's parts shown (the box starts at sentence 0, which changes nothing)
+    for shown in (slot.index.change, part_ids.change):
+        shown(show_sentence, [*inputs, slot.take], [slot.take, listed, slot.take_audio], **PRIVATE)
+    slot.sentences.change(refresh_takes, [*inputs, listed], [slot.take, listed], show_progress="hidden", **PRIVATE)
+    slot.take.input(play, [*inputs, slot.take], [slot.take_audio, slot.take], show_progress="hidden", **PRIVATE)
+    slot.choose.click(choose, [*inputs, slot.take], None, **PRIVATE).then(
+        list_takes, [*inputs, slot.take], [slot.take, listed], **PRIVATE)

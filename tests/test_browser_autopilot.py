@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from tests.fixtures.app import role_with_references, wait_for
 from tests.fixtures.browser import choose_role, open_tab, screenshot, wait_for_text
@@ -76,11 +77,35 @@ def test_sentence_table_shows_tries_and_what_needs_listening(page, autopilot_run
         other = next(t for t in sentence["tries"] if not t["chosen"] and t["status"] == "done")
         page.locator("#long_text_index_0 input").fill(str(sentence["index"]))
         page.locator("#long_text_index_0 input").press("Enter")
-        page.locator("#long_text_take_0 input").click()
-        option = page.get_by_role("option").filter(has_text=f"{sentence['tries'].index(other) + 1}. ")
-        option.first.click()
+        # the picker names the sentence whose tries it lists once they arrive, the chosen one
+        # selected; a pick made before that would be overwritten by them, as for a quick person
+        wait_for_text(page, "#long_text_take_0", f"第 {sentence['index']} 句的尝试")
+        number = f"{sentence['tries'].index(other) + 1}. "
+        picked = "() => document.querySelector('#long_text_take_0 input:checked')?.parentElement.innerText ?? ''"
+        try:
+            # a click that lands while the page re-renders the row can be lost: as a person would,
+            # the test clicks once more when nothing happened
+            for attempt in (1, 2):
+                page.locator("#long_text_take_0 label").filter(has_text=number).first.click()
+                try:
+                    page.wait_for_function(f"n => ({picked})().trim().startsWith(n)", arg=number,
+                                           timeout=10_000 if attempt == 1 else 30_000)
+                    break
+                except PlaywrightTimeout:
+                    if attempt == 2:
+                        raise
+        except PlaywrightTimeout:
+            raise AssertionError(f"sentence {sentence['index']}: picked try {number!r}, the picker shows "
+                                 f"{page.evaluate(picked)!r} under {page.inner_text('#long_text_take_0')!r}") from None
         page.wait_for_selector("#long_text_take_audio_0 audio[src]", state="attached", timeout=30_000)
         page.click("#long_text_choose_0")
         wait_for(lambda: client.predict(role, run_id, api_name="/long_text_status")["parts"][0]["sentences"]
                  [sentence["index"]]["chosen_result_id"] == other["result_id"], timeout=90, what="the chosen try")
+        # the picker then marks the kept try as chosen, still selected
+        try:
+            page.wait_for_function(f"n => ({picked})().trim().startsWith(n) && ({picked})().includes('✓')",
+                                   arg=number, timeout=30_000)
+        except PlaywrightTimeout:
+            raise AssertionError(f"sentence {sentence['index']}: chose try {number!r}, the picker shows "
+                                 f"{page.evaluate(picked)!r}") from None
         screenshot(page, "long_text_autopilot_chosen")
