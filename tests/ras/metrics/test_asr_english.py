@@ -66,11 +66,15 @@ def test_noise_reads_as_no_words_and_a_take_over_30_s_is_read_whole(espeak_wav, 
     noise = np.random.default_rng(0).normal(0, 0.1, 16_000 * 8).astype(np.float32)
     assert asr.transcribe(noise, model, "en") == ""  # not a run of dots: no word was heard
     speech = resample(*load_mono(espeak_wav(TARGET_TEXT)), 16_000)
+    last = resample(*load_mono(espeak_wav("The clock struck nine in the hall.")), 16_000)
     gap = np.zeros(16_000 * 9, np.float32)
-    long_take = np.concatenate([speech, gap, speech, gap, speech, gap, speech])
+    long_take = np.concatenate([speech, gap, speech, gap, speech, gap, last])  # the last sentence starts past 30 s
     assert asr.window_frames(len(long_take) // 160) is None
+    assert len(np.concatenate([speech, gap] * 3)) > 16_000 * 30
     transcript = asr.transcribe(long_take, model, "en")
-    assert transcript.lower().count("umbrella") >= 4, transcript  # every repeat heard, past 30 s too
+    # read to its end (Whisper reads a repeated sentence as more or fewer repeats than were said,
+    # so the test listens for the one sentence said past 30 s)
+    assert "clock" in transcript.lower(), transcript
 
 
 def test_a_looping_take_reads_only_about_twice_its_text_and_still_gets_wrong_words(espeak_wav, tiny_en):
