@@ -19,7 +19,8 @@ from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlmodel import col, select
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlmodel import col, select, update
 
 from ras.long_text.autopilot import Gate, Take, best_take, passes, rate_range, reasons, with_cer_floors
 from ras.queue.tasks import queued_job_row
@@ -118,10 +119,17 @@ def _stopped(session, task_id: int) -> bool:
     return session.exec(select(Job.id).where(Job.task_id == task_id, Job.status == "cancelled")).first() is not None
 
 
-def _choose(session, sentence: Sentence, take_id: int, passed: bool, by_person: bool) -> None:
-    choice = sentence.choice or LongTextChoice(sentence_job_id=sentence.head.id, chosen_job_id=take_id)
-    choice.chosen_job_id, choice.passed, choice.by_person = take_id, passed, by_person
-    session.add(choice)
+def _choose_by_autopilot(session, sentence: Sentence, take_id: int, passed: bool) -> None:
+    """The autopilot's choice, written only where no person has chosen: the sentence was read a
+    while ago, and a person's choice committed since must not be overwritten with it."""
+    if sentence.choice is None:  # a person's choice inserted meanwhile stays
+        session.exec(sqlite_insert(LongTextChoice)
+                     .values(sentence_job_id=sentence.head.id, chosen_job_id=take_id, passed=passed, by_person=False)
+                     .on_conflict_do_nothing())
+        return
+    session.exec(update(LongTextChoice)
+                 .where(col(LongTextChoice.sentence_job_id) == sentence.head.id, col(LongTextChoice.by_person).is_(False))
+                 .values(chosen_job_id=take_id, passed=passed))
 
 
 def _new_take(session, head: Job) -> Job:
@@ -152,7 +160,7 @@ def review_part(ws: Workspace, role: str, part_id: int) -> tuple[list[int], bool
             passed = best is not None and passes(best, gate, rate)
             if best is not None and (sentence.choice is None or (sentence.choice.chosen_job_id, sentence.choice.passed)
                                      != (best.take_id, passed)):
-                _choose(session, sentence, best.take_id, passed, by_person=False)
+                _choose_by_autopilot(session, sentence, best.take_id, passed)
             if may_reroll and not passed and not sentence.pending() and len(sentence.takes) < run.max_tries:
                 added.append(_new_take(session, sentence.head))
         session.commit()

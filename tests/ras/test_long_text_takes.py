@@ -159,3 +159,35 @@ def test_the_export_subtitles_match_the_joined_audio_within_20_ms(setup, tmp_pat
     assert all(d["params"]["seed"] == 42 and d["result_id"] in ids for d in details["sentences"])
     one, sr = soundfile.read(str(tmp_path / "export" / "sentences" / "002.wav"))
     assert abs(len(one) / sr - 1.12) < 0.001
+
+
+def test_a_choice_made_while_the_review_runs_is_kept(setup, monkeypatch):  # noqa: F811
+    from ras.long_text import takes
+
+    ws, role, _, result_id, _ = setup
+    started = long_text.start_long_text(ws=ws, role=role, result_ids=[result_id], text=TEXT,
+                                        options={"max_tries": 3, "min_auto_score": 70})
+    runner, task_id = RecordingRunner(), started["task_id"]
+    first, second, third = queued(ws, role, task_id)
+    for job_id, score in ((first, 90), (second, 40), (third, 90)):
+        land(ws, role, job_id, 1.5, score=score)
+        long_text.after_analysis(ws, runner, role, job_id)
+    reroll = runner.added[0]
+    land(ws, role, reroll, 1.5, score=95)  # the autopilot would now choose the re-roll for sentence 1
+    part_id = long_text.run_status(ws=ws, role=role, run_id=started["run_id"])["parts"][0]["part_id"]
+
+    # a person keeps the first try of sentence 1 after the review has read the sentences, before it writes
+    normal_rate, chose = takes.normal_rate, []
+
+    def person_chooses_meanwhile(*args, **kwargs):
+        if not chose:
+            chose.append(True)
+            long_text.choose_take(ws=ws, role=role, run_id=started["run_id"], part_id=part_id, index=1,
+                                  result_id=second)
+        return normal_rate(*args, **kwargs)
+
+    monkeypatch.setattr(takes, "normal_rate", person_chooses_meanwhile)
+    long_text.after_analysis(ws, runner, role, reroll)
+    assert chose
+    sentence = long_text.run_status(ws=ws, role=role, run_id=started["run_id"])["parts"][0]["sentences"][1]
+    assert sentence["chosen_result_id"] == second and sentence["chosen_by_person"]
