@@ -109,7 +109,8 @@ def ui_action(i18n: I18nAuto, what: str) -> Callable:
             found = [a for a in args if isinstance(a, gr.Request)]
             args = tuple(a for a in args if not isinstance(a, gr.Request))
             request = request or (found[0] if found else None)
-            with speaking(visitor_language(request)):
+            # a handler called by another one, without a request, answers in the language already spoken
+            with speaking(visitor_language(request) if request is not None else i18n.current_language()):
                 try:
                     _check_numbers(signature, numbers, args, kwargs)
                     return i18n.localize(fn(*args, **kwargs))

@@ -56,6 +56,19 @@ def handlers(i18n: I18nAuto):
     return built_with_page, answer, fail
 
 
+def test_a_handler_called_by_another_answers_in_the_same_visitors_language():
+    i18n = I18nAuto("")
+    _built, answer, _fail = handlers(i18n)
+
+    @ui_action(i18n, "读取进度失败")
+    def outer(name: str):
+        return answer(name)
+
+    assert outer("x", visitor("en-US")) == ("Created role x", PAUSE_EN)
+    assert outer("x", visitor("zh-CN")) == ("已创建角色 x", PAUSE_ZH)
+    assert outer("x") == ("已创建角色 x", PAUSE_ZH)
+
+
 def test_a_handler_answers_in_its_visitors_language():
     i18n = I18nAuto("")
     built, answer, fail = handlers(i18n)
