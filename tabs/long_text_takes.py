@@ -134,30 +134,32 @@ def wire_takes(ctx: UIContext, slot_index: int, slot, role_picker, run, part_ids
         # the first column is the sentence's index: rows may be filtered to those needing listening
         return int(table_value.iloc[selected_row(evt), 0])
 
-    @ui_action(i18n, "读取进度失败")
-    def list_takes(role, run_id, ids, sentence_index, picked):
+    def sentence_tries(role, run_id, ids, sentence_index) -> tuple[str, list[tuple[str, int]]]:
+        """The picker's label and choices for the sentence in view."""
         part = part_status(role, run_id, ids)
-        choices = take_choices(i18n, part, int(sentence_index or 0)) if part else []
+        return picker_label(sentence_index), take_choices(i18n, part, int(sentence_index or 0)) if part else []
+
+    def tries_with_value(role, run_id, ids, sentence_index, picked) -> tuple:
         # a try already picked for this sentence stays picked (a listing of the same sentence may
         # arrive after the pick); otherwise the chosen one (✓) is shown
+        label, choices = sentence_tries(role, run_id, ids, sentence_index)
         chosen = next((value for text, value in choices if " ✓" in text), None)
         keeps_pick = picked in {value for _text, value in choices}
-        label = picker_label(sentence_index)
         return gr.update(choices=choices, value=picked if keeps_pick else chosen, label=label), listing(label, choices)
+
+    list_takes = ui_action(i18n, "读取进度失败")(tries_with_value)
 
     @ui_action(i18n, "读取进度失败")
     def show_sentence(role, run_id, ids, sentence_index, picked):
         # the player empties so a try of the previous sentence is not taken for one of this one
-        return *list_takes(role, run_id, ids, sentence_index, picked), None
+        return *tries_with_value(role, run_id, ids, sentence_index, picked), None
 
     @ui_action(i18n, "读取进度失败")
     def refresh_takes(role, run_id, ids, sentence_index, listed):
         # a try of the sentence in view landed (or the table changed for another reason): a listing
         # that changed nothing is not sent, so it cannot land over a pick made meanwhile
-        part = part_status(role, run_id, ids)
-        label = picker_label(sentence_index)
-        choices = take_choices(i18n, part, int(sentence_index or 0)) if part else []
-        if listed and listing(label, choices) == listing(*listed):
+        label, choices = sentence_tries(role, run_id, ids, sentence_index)
+        if listing(label, choices) == listed:
             return gr.skip(), gr.skip()
         return gr.update(choices=choices, label=label), listing(label, choices)
 
