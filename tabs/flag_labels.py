@@ -38,9 +38,14 @@ def flag_badges(i18n, flags: list[str]) -> str:
     return " ".join(f"`{labels[f][0] if f in labels else f}`" for f in flags)
 
 
+def word_list(i18n, words) -> str:
+    """Words as a list in the page language: 重复、音色偏移 / repeat, voice drift."""
+    return i18n("、").join(words)
+
+
 def flag_words(i18n, flags: list[str]) -> str:
     labels = flag_labels(i18n)
-    return " ".join(labels[f][0] if f in labels else f for f in flags)
+    return word_list(i18n, (labels[f][0] if f in labels else f for f in flags))
 
 
 def weights_legend(i18n) -> str:

@@ -7,7 +7,7 @@ import gradio as gr
 from ras.long_text import runs as long_text
 from ras.long_text.autopilot import DEFAULT_MAX_TRIES, MAX_TRIES_LIMIT, Gate
 from tabs.common import UIContext, selected_row, ui_action
-from tabs.flag_labels import flag_words
+from tabs.flag_labels import flag_words, word_list
 from tabs.widgets import PRIVATE
 
 SENTENCE_COLUMNS = ("序号", "句子", "需要试听", "尝试", "选用", "未通过的原因", "时长", "字/秒", "状态", "标记")
@@ -69,7 +69,7 @@ def reason_words(i18n, reasons: list[str]) -> str:
             label = {"auto_score": i18n("自动评分低"), "chars_per_second": i18n("语速异常"),
                      "cer": i18n("识别错误率高"), "not_analysed": i18n("未分析")}.get(code)
             words.append(f"{label} {value}".strip() if label else status_label(i18n, reason))
-    return "、".join(words)
+    return word_list(i18n, words)
 
 
 def sentence_rows(i18n, part: dict, listen_only: bool = False) -> list[list]:
@@ -83,7 +83,7 @@ def sentence_rows(i18n, part: dict, listen_only: bool = False) -> list[list]:
                     if t["reasons"] and t["status"] == "done"]
         mark = "👂 " + i18n("需要试听") if s["needs_listening"] else ""
         rows.append([s["index"], s["text"], mark, len(tries), f"{chosen}/{len(tries)}" if chosen else "",
-                     "；".join(rejected), s["duration"], s["chars_per_second"], status_label(i18n, s["status"]),
+                     i18n("；").join(rejected), s["duration"], s["chars_per_second"], status_label(i18n, s["status"]),
                      flag_words(i18n, s["flags"]) if s["flags"] else (s["error"][:80] if s["error"] else "")])
     return rows
 
