@@ -35,3 +35,16 @@ def test_web_start_up_imports_no_torch(tmp_path):
     result = subprocess.run([sys.executable, "-c", code], cwd=webui_ras.__file__.rsplit("/", 1)[0],
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_gradio_queue_does_not_summarise_every_past_event_after_each_poll(monkeypatch):
+    """Progress polls over hours must not each pay for a summary of thousands of past events."""
+    for name in webui_ras.GRADIO_ENVIRONMENT:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("GRADIO_ANALYTICS_MAX_EVENTS", "500")  # what a user set stays
+    webui_ras.set_gradio_environment()
+    with gr.Blocks() as blocks:
+        gr.Button("x", elem_id="x")
+    queue = blocks.queue()._queue
+    assert queue.ANALYTICS_MAX_EVENTS == 500
+    assert queue.ANAYLTICS_CACHE_FREQUENCY == 1000  # Gradio's own spelling of the setting
