@@ -174,10 +174,11 @@ def patient_start_check(seconds: float = 60) -> None:
     networking.url_ok = patient_check
 
 
+# Gradio settings read from the environment, each unless the user set it there. Analytics are off.
 # Gradio's queue rebuilds a pandas summary of its last (up to 10,000) events after every event, for a
 # monitoring page RAS does not use: measured 5 ms of web-process CPU per progress poll at first and
 # 19 ms once a few hours of polling have filled it. Once per 1,000 events over the last 1,000, the
-# summary costs nothing. A value the user set in the environment wins.
+# summary costs nothing.
 GRADIO_ENVIRONMENT = {
     "GRADIO_ANALYTICS_ENABLED": "False",
     "GRADIO_ANALYTICS_CACHE_FREQUENCY": "1000",
@@ -185,9 +186,9 @@ GRADIO_ENVIRONMENT = {
 }
 
 
-def set_gradio_environment(environ=os.environ) -> None:
+def set_gradio_environment() -> None:
     for name, value in GRADIO_ENVIRONMENT.items():
-        environ.setdefault(name, value)
+        os.environ.setdefault(name, value)
 
 
 def main(argv: list[str] | None = None) -> None:
