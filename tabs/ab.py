@@ -8,7 +8,8 @@ import gradio as gr
 from ras import products
 from ras.ab import sessions
 from tabs.common import Page, UIContext, keep_choice, parse_ids, require_role, ui_action
-from tabs.widgets import ab_session_choices as session_choices, task_picker, task_picker_row, wire_task_picker
+from tabs.widgets import (POLL_SECONDS, ab_session_choices as session_choices, task_picker, task_picker_row,
+                          wire_task_picker)
 
 RANKING_HEADERS = ("名次", "候选", "强度", "90% 区间", "票数", "自动评分", "人工评分")
 
@@ -28,6 +29,8 @@ class AbTab:
     choose_tie: gr.Button
     choose_b: gr.Button
     status: gr.Markdown
+    more_takes: gr.Button
+    timer: gr.Timer  # ticks only while a deciding round is being synthesized and nothing is left to play
     reveal: gr.Checkbox
     ranking: gr.Dataframe
     agreement: gr.Markdown
@@ -58,6 +61,8 @@ def build(ctx: UIContext) -> AbTab:
         choose_tie = gr.Button(i18n("一样（空格）"), elem_id="ab_choose_tie")
         choose_b = gr.Button(i18n("B 更好 →"), elem_id="ab_choose_b")
     status = gr.Markdown(elem_id="ab_status")
+    more_takes = gr.Button(i18n("加赛：为难分的候选再合成几条"), visible=False, elem_id="ab_more_takes")
+    timer = gr.Timer(POLL_SECONDS, active=False)
     gr.Markdown(i18n("### 3. 排名"))
     reveal = gr.Checkbox(label=i18n("显示参数（确定前显示会影响判断）"), value=False, elem_id="ab_reveal")
     ranking = gr.Dataframe(headers=[i18n(h) for h in RANKING_HEADERS], interactive=False, wrap=True,
@@ -65,7 +70,7 @@ def build(ctx: UIContext) -> AbTab:
     agreement = gr.Markdown(elem_id="ab_agreement")
     keep = gr.Button(i18n("保留第一名为成品…"), elem_id="ab_keep")
     return AbTab(task, refresh, result_ids, start, session, reset, text, audio_a, audio_b, choose_a, choose_tie,
-                 choose_b, status, reveal, ranking, agreement, keep, gr.State(None))
+                 choose_b, status, more_takes, timer, reveal, ranking, agreement, keep, gr.State(None))
 
 
 def ranking_rows(i18n, ranked: dict, reveal: bool) -> list[list]:
@@ -81,11 +86,13 @@ def status_text(i18n, ranked: dict, pair: dict) -> str:
     state = (f"✔ {i18n('最佳已确定')}" if ranked["settled"]
              else f"… {i18n('尚未确定（第一名需以 90% 概率胜过其余每一个）')}")
     parts = [state, f"{i18n('已投票')} {ranked['votes']}"]
-    if pair["pair_id"] is None and ranked.get("too_close"):
+    if pair["pair_id"] is None and ranked["takes_pending"]:
+        parts.append(f"{i18n('正在合成加赛音频')}: {ranked['takes_pending']} · {i18n('合成完成后自动继续')}")
+    elif pair["pair_id"] is None and ranked.get("too_close"):
         places = [place for place, row in enumerate(ranked["ranking"], start=1)
                   if row["candidate"] in ranked["too_close"]]
         parts.append(f"{i18n('听不出差别的前几名')}: {', '.join(f'#{p}' for p in places)} · "
-                     f"{i18n('每段文本都已比较过，任选其一，或参考自动评分')}")
+                     f"{i18n('每条音频都已比较过：点“加赛”再合成几条，或任选其一')}")
     elif pair["pair_id"] is None:
         parts.append(i18n("所有组合都已听过，可以清空后重来"))
     elif ranked["settled"]:
@@ -105,16 +112,22 @@ def agreement_text(i18n, ranked: dict) -> str:
 def wire(tab: AbTab, ctx: UIContext, page: Page, *, product_result_id: gr.Number, product_name: gr.Textbox,
          product_note: gr.Textbox, evaluate_ab: gr.Button, evaluate_task: gr.Dropdown) -> None:
     i18n, ws, role_picker = ctx.i18n, ctx.ws, page.role
-    shown = [tab.pair_id, tab.text, tab.audio_a, tab.audio_b, tab.status, tab.ranking, tab.agreement]
+    shown = [tab.pair_id, tab.text, tab.audio_a, tab.audio_b, tab.status, tab.ranking, tab.agreement,
+             tab.more_takes, tab.timer]
 
     def show_session(role, session_id, reveal) -> list:
         if not role or not session_id:
-            return [None, "", None, None, "", [], ""]
+            return [None, "", None, None, "", [], "", gr.Button(visible=False), gr.Timer(active=False)]
         pair = sessions.next_pair(ws=ws, role=role, session_id=int(session_id))
         ranked = sessions.ranking(ws=ws, role=role, session_id=int(session_id))
         text = f"**{i18n('文本')}**: {pair['text']}" if pair["pair_id"] else ""
+        nothing_to_play = pair["pair_id"] is None
+        # the timer only ticks while nothing plays: a tick re-renders the players
+        waiting = nothing_to_play and ranked["takes_pending"] > 0
+        can_decide = nothing_to_play and not waiting and bool(ranked["too_close"])
         return [pair["pair_id"], text, pair["a"], pair["b"], status_text(i18n, ranked, pair),
-                ranking_rows(i18n, ranked, reveal), agreement_text(i18n, ranked)]
+                ranking_rows(i18n, ranked, reveal), agreement_text(i18n, ranked),
+                gr.Button(visible=can_decide), gr.Timer(active=waiting)]
 
     @ui_action(i18n, "读取盲听记录失败")
     def on_task(role, task_id, current):
@@ -153,6 +166,14 @@ def wire(tab: AbTab, ctx: UIContext, page: Page, *, product_result_id: gr.Number
             sessions.reset_session(ws=ws, role=role, session_id=int(session_id))
         return [recounted(role, task_id)] + show_session(role, session_id, reveal)
 
+    @ui_action(i18n, "加赛失败")
+    def more_takes(role, session_id, reveal):
+        role = require_role(i18n, role)
+        if not session_id:
+            raise gr.Error(i18n("请先开始或选择一次盲听"))
+        sessions.add_deciding_takes(ws=ws, runner=ctx.runner, role=role, session_id=int(session_id))
+        return show_session(role, session_id, reveal)
+
     @ui_action(i18n, "读取排名失败")
     def keep(role, session_id):
         """Fill the products tab with the first-ranked candidate's best take and open it."""
@@ -176,6 +197,8 @@ def wire(tab: AbTab, ctx: UIContext, page: Page, *, product_result_id: gr.Number
     tab.start.click(start, [role_picker, tab.task, tab.result_ids, tab.reveal], [tab.session, *shown], **private)
     for trigger in (tab.session.change, tab.reveal.change):
         trigger(load, [role_picker, tab.session, tab.reveal], shown, **private)
+    tab.timer.tick(load, [role_picker, tab.session, tab.reveal], shown, show_progress="hidden", **private)
+    tab.more_takes.click(more_takes, [role_picker, tab.session, tab.reveal], shown, **private)
     for button, choice in ((tab.choose_a, "a"), (tab.choose_b, "b"), (tab.choose_tie, "tie")):
         button.click(make_vote(choice), [role_picker, tab.session, tab.pair_id, tab.reveal, tab.task],
                      [tab.session, *shown], **private)

@@ -1,8 +1,7 @@
-"""The stable gradio_client API for blind A/B listening (/ab_start, /ab_next, /ab_vote, /ab_ranking)."""
+"""The stable gradio_client API for blind A/B listening (/ab_start, /ab_next, /ab_vote, /ab_ranking, /ab_more_takes)."""
 from __future__ import annotations
 
 from typing import Any
-
 
 import gradio as gr
 
@@ -28,7 +27,7 @@ def parse_options(options: Any) -> dict[str, list[int]]:
 
 
 def register(ctx: UIContext) -> None:
-    ws, i18n = ctx.ws, ctx.i18n
+    ws, i18n, runner = ctx.ws, ctx.i18n, ctx.runner
 
     @ui_action(i18n, "开始盲听失败")
     def ab_start(role: str, task_id: int, options: Any = None) -> dict:
@@ -47,6 +46,10 @@ def register(ctx: UIContext) -> None:
     def ab_ranking(role: str, session_id: int) -> dict:
         return sessions.ranking(ws=ws, role=role, session_id=int(session_id))
 
+    @ui_action(i18n, "加赛失败")
+    def ab_more_takes(role: str, session_id: int) -> dict:
+        return sessions.add_deciding_takes(ws=ws, runner=runner, role=role, session_id=int(session_id))
+
     @ui_action(i18n, "重置盲听失败")
     def ab_reset(role: str, session_id: int) -> dict:
         return sessions.reset_session(ws=ws, role=role, session_id=int(session_id))
@@ -56,5 +59,5 @@ def register(ctx: UIContext) -> None:
         return {"sessions": sessions.list_sessions(ws=ws, role=role,
                                                    task_id=None if task_id is None else int(task_id))}
 
-    for fn in (ab_start, ab_next, ab_vote, ab_ranking, ab_reset, ab_sessions):
+    for fn in (ab_start, ab_next, ab_vote, ab_ranking, ab_more_takes, ab_reset, ab_sessions):
         gr.api(fn, api_name=fn.__name__)

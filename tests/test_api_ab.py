@@ -82,3 +82,33 @@ def test_bad_input_names_the_problem(ab_task):
         client.predict(role, 9999, api_name="/ab_ranking")
     # the open pair is asked again until it is answered
     assert client.predict(role, session_id, api_name="/ab_next") == pair
+
+
+def test_a_deciding_round_synthesizes_new_takes_of_candidates_too_close_to_call(gsv_app, tmp_path):
+    client = gsv_app.client()
+    role, task_id, config_of = finished_ab_task(client, tmp_path, "加赛")
+    two = sorted(set(config_of.values()))[:2]
+    result_ids = [next(r["id"] for r in client.predict(role, task_id, "id", 1, 50, api_name="/list_results")["results"]
+                       if (r["param_set_id"], r["clip_id"]) == config) for config in two]
+    session_id = client.predict(role, task_id, {"result_ids": result_ids}, api_name="/ab_start")["session_id"]
+    with pytest.raises(AppError, match="no candidates too close to call"):
+        client.predict(role, session_id, api_name="/ab_more_takes")
+    heard = set()
+    while (pair := client.predict(role, session_id, api_name="/ab_next"))["pair_id"] is not None:
+        heard |= {pair["a"], pair["b"]}
+        client.predict(role, session_id, pair["pair_id"], "tie", api_name="/ab_vote")
+    ranked = client.predict(role, session_id, api_name="/ab_ranking")
+    assert len(ranked["too_close"]) == 2 and not ranked["settled"]
+
+    queued = client.predict(role, session_id, api_name="/ab_more_takes")
+    assert queued["queued"] == 2 * len(TEXTS)
+    wait_for(lambda: client.predict(role, task_id, api_name="/task_status")["done"] == 12 + queued["queued"],
+             timeout=300, interval=1, what="the deciding takes")
+    pair = client.predict(role, session_id, api_name="/ab_next")
+    assert pair["pair_id"] is not None and not {pair["a"], pair["b"]} & heard  # new takes, not the old ones
+    take_of = {r["audio"]: (r["param_set_id"], r["clip_id"], r["text"])
+               for r in client.predict(role, task_id, "id", 1, 50, api_name="/list_results")["results"]}
+    for side in ("a", "b"):  # the same configuration and text as a take heard before, with a new seed
+        before = [p for p in heard if take_of[p] == take_of[pair[side]]]
+        assert len(before) == 1 and Path(pair[side]).read_bytes() != Path(before[0]).read_bytes()
+    assert client.predict(role, session_id, api_name="/ab_ranking")["takes_pending"] == 0

@@ -3,11 +3,15 @@
 A candidate is one configuration of a task (parameter set x reference clip); its takes are
 the task's finished results of that configuration. A pair plays two candidates' takes of the
 same text, on random sides. Everything is rows, so a session survives a restart and resumes
-where it stopped: an unanswered pair is asked again first.
+where it stopped: an unanswered pair is asked again first. When the leader and its rivals have
+been heard on every take they have and are still too close to call, a deciding round queues
+more takes of those candidates (new seeds, same texts) on the task, and the session goes on
+with them once they are synthesized.
 """
 from __future__ import annotations
 
 import json
+import random
 import secrets
 import statistics
 from collections import Counter
@@ -20,13 +24,15 @@ from sqlmodel import col, delete, select
 
 from ras.ab.model import CHOICE_OUTCOME, SETTLED_PROBABILITY, Posterior, Vote, auto_prior, fit, spearman
 from ras.ab.pairs import choose_pair
-from ras.queue.tasks import get_task
+from ras.queue.tasks import get_task, queued_job_row
 from ras.store.db import get_row
 from ras.store.main_tables import utcnow
 from ras.store.role_tables import AbCandidate, AbPair, AbSession, Clip, Job, ParamSet
 from ras.store.workspace import Workspace
 
-MAX_ASKS_PER_TEXT = 2  # a pair of candidates is heard at most twice on the same text
+ASKS_PER_TAKE = 2  # a pair of candidates is heard on a text at most twice per take the scarcer side has
+DECIDING_TAKES_PER_TEXT = 1  # a deciding round's new takes per too-close candidate and text
+PENDING_STATUSES = ("queued", "running")
 
 
 @dataclass(frozen=True)
@@ -35,6 +41,7 @@ class SessionState:
     candidates: list[AbCandidate]
     pairs: list[AbPair]
     takes: dict[int, dict[int, list[Job]]]  # candidate id -> text key -> finished takes
+    pending: int  # takes of the candidates still queued or being synthesized
 
     def index(self) -> dict[int, int]:
         return {c.id: i for i, c in enumerate(self.candidates)}
@@ -54,11 +61,15 @@ def _text_key(job: Job) -> str:
     return job.text  # takes are comparable when they speak the same text
 
 
-def _finished_takes(session, task_id: int, text_ids: Sequence[int]) -> list[Job]:
-    query = select(Job).where(Job.task_id == task_id, Job.status == "done", Job.result_path != "")
+def _task_takes(session, task_id: int, text_ids: Sequence[int], statuses: Sequence[str]) -> list[Job]:
+    query = select(Job).where(Job.task_id == task_id, col(Job.status).in_(list(statuses)))
     if text_ids:
         query = query.where(col(Job.text_id).in_(list(text_ids)))
     return list(session.exec(query.order_by(Job.id)).all())
+
+
+def _finished_takes(session, task_id: int, text_ids: Sequence[int]) -> list[Job]:
+    return [job for job in _task_takes(session, task_id, text_ids, ("done",)) if job.result_path]
 
 
 def _candidate_label(param_set: ParamSet, clip: Clip, several_clips: bool, several_sets: bool) -> str:
@@ -114,11 +125,14 @@ def _load(session, role: str, session_id: int) -> SessionState:
     pairs = list(session.exec(select(AbPair).where(AbPair.session_id == row.id).order_by(AbPair.id)).all())
     by_config = {(c.param_set_id, c.clip_id): c.id for c in candidates}
     takes: dict[int, dict[str, list[Job]]] = {c.id: {} for c in candidates}
-    for job in _finished_takes(session, row.task_id, json.loads(row.text_ids_json)):
+    text_ids = json.loads(row.text_ids_json)
+    for job in _finished_takes(session, row.task_id, text_ids):
         candidate_id = by_config.get((job.param_set_id, job.clip_id))
         if candidate_id is not None:
             takes[candidate_id].setdefault(_text_key(job), []).append(job)
-    return SessionState(row, candidates, pairs, takes)
+    pending = sum((job.param_set_id, job.clip_id) in by_config
+                  for job in _task_takes(session, row.task_id, text_ids, PENDING_STATUSES))
+    return SessionState(row, candidates, pairs, takes, pending)
 
 
 def _pair_key(a: int, b: int) -> tuple[int, int]:
@@ -133,8 +147,9 @@ def _plan_next(state: SessionState) -> tuple[AbCandidate, AbCandidate, str] | No
     fresh: dict[tuple[int, int], list[str]] = {}
     for i, first in enumerate(state.candidates):
         for j in range(i + 1, len(state.candidates)):
-            shared = state.takes[first.id].keys() & state.takes[state.candidates[j].id].keys()
-            texts = sorted(t for t in shared if per_text[((i, j), t)] < MAX_ASKS_PER_TEXT)
+            second = state.candidates[j]
+            shared = state.takes[first.id].keys() & state.takes[second.id].keys()
+            texts = sorted(t for t in shared if per_text[((i, j), t)] < asks_allowed(state, first, second, t))
             if texts:
                 fresh[(i, j)] = texts
     pair = choose_pair(state.posterior, dict(asked), fresh, seed=len(state.pairs))
@@ -146,9 +161,19 @@ def _plan_next(state: SessionState) -> tuple[AbCandidate, AbCandidate, str] | No
     return state.candidates[pair[0]], state.candidates[pair[1]], text
 
 
-def _least_played_take(state: SessionState, candidate: AbCandidate, text: str) -> Job:
+def asks_allowed(state: SessionState, first: AbCandidate, second: AbCandidate, text: str) -> int:
+    """How often two candidates may be heard on a text: twice per take of the side with fewer takes."""
+    return ASKS_PER_TAKE * min(len(state.takes[first.id].get(text, ())), len(state.takes[second.id].get(text, ())))
+
+
+def _fresh_takes(state: SessionState, first: AbCandidate, second: AbCandidate, text: str) -> tuple[Job, Job]:
+    """The two takes to play: the pairing of takes heard least, then the takes played least overall
+    (a deciding round's new takes are heard before the old ones are played again)."""
     played = Counter([p.result_a for p in state.pairs] + [p.result_b for p in state.pairs])
-    return min(state.takes[candidate.id][text], key=lambda job: (played[job.id], job.id))
+    pairings = Counter(frozenset((p.result_a, p.result_b)) for p in state.pairs)
+    return min(((a, b) for a in state.takes[first.id][text] for b in state.takes[second.id][text]),
+               key=lambda ab: (pairings[frozenset((ab[0].id, ab[1].id))], played[ab[0].id] + played[ab[1].id],
+                               ab[0].id, ab[1].id))
 
 
 def next_pair(*, ws: Workspace, role: str, session_id: int) -> dict:
@@ -165,9 +190,9 @@ def next_pair(*, ws: Workspace, role: str, session_id: int) -> dict:
             first, second, text = planned
             if secrets.randbelow(2):  # the side says nothing about the candidate
                 first, second = second, first
+            take_a, take_b = _fresh_takes(state, first, second, text)
             waiting = AbPair(session_id=state.session.id, candidate_a=first.id, candidate_b=second.id,
-                             result_a=_least_played_take(state, first, text).id,
-                             result_b=_least_played_take(state, second, text).id, text=text)
+                             result_a=take_a.id, result_b=take_b.id, text=text)
             session.add(waiting)
             session.commit()
         paths = {j.id: j.result_path for j in session.exec(
@@ -217,7 +242,7 @@ def ranking(*, ws: Workspace, role: str, session_id: int) -> dict:
     rows.sort(key=lambda row: -row["strength"])
     return {"ranking": rows, "settled": best is not None,
             "best": state.candidates[best].id if best is not None else None,
-            "too_close": [] if best is not None else _too_close(state),
+            "too_close": [] if best is not None else _too_close(state), "takes_pending": state.pending,
             "votes": len(state.voted()), "agreement": _agreement(rows)}
 
 
@@ -231,6 +256,44 @@ def _too_close(state: SessionState) -> list[int]:
     beats = posterior.beat_probabilities()[leader]
     rivals = [j for j in np.argsort(-posterior.mean) if j != leader and beats[j] < SETTLED_PROBABILITY]
     return [state.candidates[i].id for i in [leader, *rivals]] if rivals else []
+
+
+def queue_deciding_takes(*, ws: Workspace, role: str, session_id: int) -> dict:
+    """A deciding round: when the candidates are too close to call, queue DECIDING_TAKES_PER_TEXT more
+    takes (new seeds) of each of them on every text another of them also speaks; returns
+    {"task_id", "job_ids", "takes_pending"}. While a round is still being synthesized, asking again
+    queues nothing more."""
+    with ws.role_session(role) as session:
+        state = _load(session, role, session_id)
+        task_id = state.session.task_id
+        if state.pending:
+            return {"task_id": task_id, "job_ids": [], "takes_pending": state.pending}
+        close = _too_close(state)
+        if not close:
+            raise ValueError(f"A/B session {session_id} has no candidates too close to call: a deciding round is "
+                             "for when every pair that could settle the best was heard on every take; vote on")
+        texts = Counter(text for candidate_id in close for text in state.takes[candidate_id])
+        added = []
+        for candidate_id in close:
+            for text, jobs in sorted(state.takes[candidate_id].items()):
+                if texts[text] < 2:  # no other close candidate speaks it: nothing to compare it with
+                    continue
+                model = jobs[0]
+                row = queued_job_row(task_id=task_id, param_set_id=model.param_set_id, clip_id=model.clip_id,
+                                     text_id=model.text_id, text=model.text, text_lang=model.text_lang)
+                added += [Job(**{**row, "seed_override": random.randint(0, 2**31 - 1)})
+                          for _ in range(DECIDING_TAKES_PER_TEXT)]
+        session.add_all(added)
+        session.commit()
+        return {"task_id": task_id, "job_ids": [job.id for job in added], "takes_pending": len(added)}
+
+
+def add_deciding_takes(*, ws: Workspace, runner, role: str, session_id: int) -> dict:
+    """Queue a deciding round and have the runner synthesize it; returns {"task_id", "queued", "takes_pending"}."""
+    round_ = queue_deciding_takes(ws=ws, role=role, session_id=session_id)
+    if round_["job_ids"]:
+        runner.add_jobs(role, round_["task_id"], round_["job_ids"])
+    return {"task_id": round_["task_id"], "queued": len(round_["job_ids"]), "takes_pending": round_["takes_pending"]}
 
 
 def _agreement(rows: list[dict]) -> dict:

@@ -131,7 +131,7 @@ def test_a_session_settles_on_the_listeners_favourite_within_three_votes_per_can
     assert sum(r["votes"] for r in ranked["ranking"]) == 2 * len(played) == 2 * ranked["votes"]
     assert {p["text"] for p in played} == {"第0句测试文本", "第1句测试文本"}  # texts rotate
     per_pair_text = Counter((frozenset((p["a"], p["b"])), p["text"]) for p in played)
-    assert max(per_pair_text.values()) <= sessions.MAX_ASKS_PER_TEXT
+    assert max(per_pair_text.values()) <= sessions.ASKS_PER_TAKE
 
 
 def test_a_session_survives_a_restart_resumes_its_open_pair_and_can_be_reset(finished_task, tmp_path):
@@ -199,7 +199,7 @@ def test_two_candidates_no_listener_can_tell_apart_end_as_too_close_to_call(fini
     while (pair := sessions.next_pair(ws=ws, role=role, session_id=session_id))["pair_id"] is not None:
         sessions.vote(ws=ws, role=role, session_id=session_id, pair_id=pair["pair_id"], choice="tie")
         asked += 1
-        assert asked <= 2 * sessions.MAX_ASKS_PER_TEXT, "the pair should run out of fresh hearings"
+        assert asked <= 2 * sessions.ASKS_PER_TAKE, "the pair should run out of fresh hearings"
     ranked = sessions.ranking(ws=ws, role=role, session_id=session_id)
     assert not ranked["settled"] and ranked["best"] is None
     assert sorted(ranked["too_close"]) == sorted(c["candidate"] for c in started["candidates"])
@@ -213,3 +213,53 @@ def test_a_settled_or_unfinished_session_is_not_called_too_close(finished_task):
     pair = sessions.next_pair(ws=ws, role=role, session_id=session_id)
     sessions.vote(ws=ws, role=role, session_id=session_id, pair_id=pair["pair_id"], choice="tie")
     assert sessions.ranking(ws=ws, role=role, session_id=session_id)["too_close"] == []  # pairs left to ask
+
+
+def two_configuration_session(ws, role, task_id) -> dict:
+    """A session over the first two configurations only (one take of each per text)."""
+    first_of = {}
+    for result_id in range(1, 13):  # 6 configurations x 2 texts
+        first_of.setdefault(config_of(ws, role, result_id), result_id)
+    return sessions.start_session(ws=ws, role=role, task_id=task_id, result_ids=list(first_of.values())[:2])
+
+
+def tie_until_nothing_is_left(ws, role, session_id) -> list[dict]:
+    played = []
+    while (pair := sessions.next_pair(ws=ws, role=role, session_id=session_id))["pair_id"] is not None:
+        sessions.vote(ws=ws, role=role, session_id=session_id, pair_id=pair["pair_id"], choice="tie")
+        played.append(pair)
+        assert len(played) <= 20, "the session should run out of fresh hearings"
+    return played
+
+
+def test_a_deciding_round_gives_too_close_candidates_new_takes_to_compare(finished_task):
+    ws, role, task_id, _ = finished_task
+    started = two_configuration_session(ws, role, task_id)
+    session_id = started["session_id"]
+    with pytest.raises(ValueError, match="no candidates too close to call"):
+        sessions.queue_deciding_takes(ws=ws, role=role, session_id=session_id)  # nothing heard yet
+    first_round = tie_until_nothing_is_left(ws, role, session_id)
+    assert len(first_round) == 2 * sessions.ASKS_PER_TAKE  # 2 texts, one take each
+
+    queued = sessions.queue_deciding_takes(ws=ws, role=role, session_id=session_id)
+    assert len(queued["job_ids"]) == 2 * 2 * sessions.DECIDING_TAKES_PER_TEXT  # 2 candidates x 2 texts
+    again = sessions.queue_deciding_takes(ws=ws, role=role, session_id=session_id)
+    assert again["job_ids"] == [] and again["takes_pending"] == len(queued["job_ids"])  # a second press adds nothing
+    ranked = sessions.ranking(ws=ws, role=role, session_id=session_id)
+    assert ranked["takes_pending"] == 4 and not ranked["settled"]
+    assert sessions.next_pair(ws=ws, role=role, session_id=session_id)["pair_id"] is None  # nothing to play yet
+
+    with ws.role_engine(role).begin() as conn:  # the runner synthesized them with their new seeds
+        rows = conn.execute(text("SELECT param_set_id, clip_id, text, seed_override FROM job WHERE id IN (%s)"
+                                 % ",".join(map(str, queued["job_ids"])))).all()
+        conn.execute(text("UPDATE job SET status='done', result_path='results/' || id || '.wav' WHERE status='queued'"))
+    configs = {(c["param_set_id"], c["clip_id"]) for c in started["candidates"]}
+    assert {(r[0], r[1]) for r in rows} == configs and {r[2] for r in rows} == {"第0句测试文本", "第1句测试文本"}
+    assert all(r[3] is not None for r in rows)  # a new seed, so a different take
+
+    second_round = tie_until_nothing_is_left(ws, role, session_id)
+    new_takes = {str(i) for i in queued["job_ids"]}
+    heard = [{p[side].rsplit("/", 1)[1].split(".")[0] for side in ("a", "b")} for p in second_round]
+    assert len(second_round) == len(first_round)  # two takes each now: twice as many hearings in all
+    assert heard[0] <= new_takes  # the new takes are heard before the old ones are played again
+    assert sessions.ranking(ws=ws, role=role, session_id=session_id)["too_close"]  # ties stay too close
