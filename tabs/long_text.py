@@ -13,8 +13,8 @@ from ras.library import texts
 from ras.long_text import export as long_text_export
 from ras.long_text import runs as long_text
 from tabs.common import Page, UIContext, keep_choice, require_role, score_choice, score_radio, ui_action
-from tabs.long_text_takes import (SENTENCE_COLUMNS, autopilot_controls, autopilot_options, listen_counter,
-                                  sentence_rows, take_row, wire_takes)
+from tabs.long_text_takes import (SENTENCE_COLUMN_WIDTHS, SENTENCE_COLUMNS, autopilot_controls, autopilot_options,
+                                  listen_counter, sentence_rows, take_row, wire_takes)
 from tabs.widgets import PRIVATE, on_each, poll_timer, progress_html, task_picker, task_picker_row
 
 MAX_PARTS = 5  # configuration slots shown
@@ -78,7 +78,7 @@ def _slot(i18n, i: int) -> PartSlot:
                 # shown once there is a file: an empty File box would take a lot of room
                 file = gr.File(label=i18n("导出文件"), interactive=False, visible=False, elem_id=f"long_text_file_{i}")
         sentences = gr.Dataframe(headers=[i18n(h) for h in SENTENCE_COLUMNS], interactive=False, wrap=True,
-                                 elem_id=f"long_text_sentences_{i}")
+                                 column_widths=list(SENTENCE_COLUMN_WIDTHS), elem_id=f"long_text_sentences_{i}")
         index, take, take_audio, choose, regenerate = take_row(i18n, i)
     return PartSlot(box, info, audio, spectrogram, sentences, index, regenerate, take, take_audio, choose, score, note,
                     export, file)

@@ -18,6 +18,16 @@ LONG_TEXT = ("The lamp was lit in the kitchen. The door stood open all night. A 
              "Rain fell softly on the garden. The clock struck nine in the hall.")
 
 
+# [header text, lines it is laid out on] for each header cell of a table shown
+HEADER_LINES_JS = """root => Array.from(root.querySelectorAll('thead th')).filter(th => th.offsetParent !== null)
+    .map(th => { const walker = document.createTreeWalker(th, NodeFilter.SHOW_TEXT); const tops = new Set();
+                 while (walker.nextNode()) { if (!walker.currentNode.textContent.trim()) continue;
+                     const range = document.createRange(); range.selectNodeContents(walker.currentNode);
+                     for (const r of range.getClientRects()) if (r.width > 0) tops.add(Math.round(r.top)); }
+                 return [th.innerText.trim(), tops.size]; })
+    .filter(([text]) => text)"""
+
+
 def settled_for_good(client, role, run_id, quiet_seconds=3.0):
     """The run's status once it is settled and its choices stay put: the autopilot reviews a sentence
     after its last take's metrics are stored, so a settled status can still change its chosen tries."""
@@ -78,6 +88,8 @@ def test_sentence_table_shows_tries_and_what_needs_listening(page, autopilot_run
     if rerolled:  # a rejected try's reason is written out
         assert "/2" in table.inner_text()
     screenshot(page, "long_text_autopilot_tries")
+    lines = table.evaluate(HEADER_LINES_JS)
+    assert len(lines) >= 10 and all(count == 1 for _, count in lines), lines  # no header broken inside a word
 
     page.click("#long_text_listen_only input")
     page.wait_for_timeout(1500)
