@@ -50,11 +50,17 @@ class SessionState:
         return [p for p in self.pairs if p.choice]
 
     @cached_property
+    def auto_scores(self) -> list[float | None]:
+        """Each candidate's mean auto score over its takes measured so far: a session started before the
+        analysis caught up gets its prior (and the column) once the scores arrive."""
+        return [_mean(job.auto_score for jobs in self.takes[c.id].values() for job in jobs) for c in self.candidates]
+
+    @cached_property
     def posterior(self) -> Posterior:
         """Fitted once per loaded state: the settled check, the next pair and the ranking all read it."""
         index = self.index()
         votes = [Vote(index[p.candidate_a], index[p.candidate_b], CHOICE_OUTCOME[p.choice]) for p in self.voted()]
-        return fit(len(self.candidates), votes, auto_prior([c.auto_score for c in self.candidates]))
+        return fit(len(self.candidates), votes, auto_prior(self.auto_scores))
 
 
 def _text_key(job: Job) -> str:
@@ -236,7 +242,7 @@ def ranking(*, ws: Workspace, role: str, session_id: int) -> dict:
         rows.append({"candidate": candidate.id, "label": candidate.label, "clip_id": candidate.clip_id,
                      "param_set_id": candidate.param_set_id, "strength": round(float(posterior.mean[i]), 3),
                      "low": round(float(low[i]), 3), "high": round(float(high[i]), 3),
-                     "votes": votes[candidate.id], "auto_score": candidate.auto_score,
+                     "votes": votes[candidate.id], "auto_score": state.auto_scores[i],
                      "human_score": _mean(job.score for job in takes), "takes": len(takes)})
     best = posterior.settled_best()
     rows.sort(key=lambda row: -row["strength"])

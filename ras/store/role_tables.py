@@ -187,7 +187,7 @@ class AbCandidate(SQLModel, table=True):
     param_set_id: int = Field(foreign_key="param_set.id")
     clip_id: int = Field(foreign_key="clip.id")
     label: str = ""
-    auto_score: float | None = None  # mean over its takes when the session started: the ranking's weak prior
+    auto_score: float | None = None  # mean over its takes when the session started (the ranking reads the current ones)
 
 
 class AbPair(SQLModel, table=True):

@@ -263,3 +263,20 @@ def test_a_deciding_round_gives_too_close_candidates_new_takes_to_compare(finish
     assert len(second_round) == len(first_round)  # two takes each now: twice as many hearings in all
     assert heard[0] <= new_takes  # the new takes are heard before the old ones are played again
     assert sessions.ranking(ws=ws, role=role, session_id=session_id)["too_close"]  # ties stay too close
+
+
+def test_a_session_started_before_analysis_gets_the_auto_scores_when_they_arrive(finished_task):
+    ws, role, task_id, _ = finished_task
+    with ws.role_engine(role).begin() as conn:
+        conn.execute(text("UPDATE job SET auto_score = NULL"))  # the run just finished; nothing measured yet
+    session_id = sessions.start_session(ws=ws, role=role, task_id=task_id)["session_id"]
+    before = sessions.ranking(ws=ws, role=role, session_id=session_id)["ranking"]
+    assert all(row["auto_score"] is None for row in before)
+    with ws.role_engine(role).begin() as conn:  # the analysis caught up: job 7's configuration scores best
+        conn.execute(text("UPDATE job SET auto_score = CASE WHEN id = 7 THEN 90 ELSE 40 END"))
+    after = sessions.ranking(ws=ws, role=role, session_id=session_id)["ranking"]
+    config = config_of(ws, role, 7)
+    leader = after[0]
+    assert (leader["param_set_id"], leader["clip_id"]) == config and leader["auto_score"] == 65.0  # (90 + 40) / 2
+    assert leader["strength"] > after[1]["strength"]  # the weak prior orders them before any vote
+    assert all(row["auto_score"] == 40.0 for row in after[1:])
