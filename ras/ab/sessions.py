@@ -272,6 +272,10 @@ def queue_deciding_takes(*, ws: Workspace, role: str, session_id: int) -> dict:
     with ws.role_session(role) as session:
         state = _load(session, role, session_id)
         task_id = state.session.task_id
+        if get_task(session, role, task_id).kind != "compare":
+            # a long-text task's rows are its sentences: a row added here would read as one more sentence
+            raise ValueError(f"A/B session {session_id} compares takes of long-text task {task_id}; give its "
+                             "sentences more takes from the long-text tab (regenerate) instead")
         if state.pending:
             return {"task_id": task_id, "job_ids": [], "takes_pending": state.pending}
         close = _too_close(state)

@@ -265,6 +265,19 @@ def test_a_deciding_round_gives_too_close_candidates_new_takes_to_compare(finish
     assert sessions.ranking(ws=ws, role=role, session_id=session_id)["too_close"]  # ties stay too close
 
 
+def test_a_long_text_task_gets_no_deciding_round_rows_that_would_read_as_sentences(finished_task):
+    ws, role, task_id, _ = finished_task
+    session_id = two_configuration_session(ws, role, task_id)["session_id"]
+    tie_until_nothing_is_left(ws, role, session_id)
+    with ws.role_engine(role).begin() as conn:
+        conn.execute(text("UPDATE task SET kind = 'long_text'"))
+        jobs_before = conn.execute(text("SELECT COUNT(*) FROM job")).scalar()
+    with pytest.raises(ValueError, match="long-text tab"):
+        sessions.queue_deciding_takes(ws=ws, role=role, session_id=session_id)
+    with ws.role_engine(role).begin() as conn:
+        assert conn.execute(text("SELECT COUNT(*) FROM job")).scalar() == jobs_before
+
+
 def test_a_session_started_before_analysis_gets_the_auto_scores_when_they_arrive(finished_task):
     ws, role, task_id, _ = finished_task
     with ws.role_engine(role).begin() as conn:
