@@ -13,7 +13,7 @@ from tabs.widgets import PRIVATE
 SENTENCE_COLUMNS = ("序号", "句子", "需要试听", "尝试", "选用", "未通过的原因", "时长", "字/秒", "状态", "标记")
 # The short columns get widths that hold their header on one line in either language (measured,
 # the table squeezed them to "序/号", "In/dex"); the text columns share what is left.
-SENTENCE_COLUMN_WIDTHS = ("64px", "auto", "132px", "56px", "72px", "auto", "84px", "76px", "84px", "auto")
+SENTENCE_COLUMN_WIDTHS = ("64px", "auto", "150px", "64px", "76px", "auto", "92px", "80px", "84px", "auto")
 
 
 def autopilot_controls(i18n) -> tuple:

@@ -137,3 +137,20 @@ def test_sentence_table_shows_tries_and_what_needs_listening(page, autopilot_run
             raise AssertionError(f"sentence {sentence['index']}: chose try {number!r}, the picker shows "
                                  f"{page.evaluate(picked)!r}") from None
         screenshot(page, "long_text_autopilot_chosen")
+
+
+def test_sentence_table_headers_stay_on_one_line_on_an_english_page(browser, autopilot_run):
+    app, client, role, run_id, status = autopilot_run
+    context = browser.new_context(locale="en-US", viewport={"width": 1360, "height": 1000})
+    page = context.new_page()
+    page.set_default_timeout(120_000)
+    try:
+        page.goto(app.url)
+        page.wait_for_selector("#header_role")
+        choose_role(page, role)
+        open_tab(page, "long_text")
+        wait_for_text(page, "#long_text_sentences_0", status["parts"][0]["sentences"][-1]["text"])
+        lines = page.locator("#long_text_sentences_0").evaluate(HEADER_LINES_JS)
+        assert "Tries" in dict(lines) and all(count == 1 for _, count in lines), lines
+    finally:
+        context.close()
