@@ -28,7 +28,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from ras.ab.model import SETTLED_PROBABILITY, Vote, auto_prior, fit  # noqa: E402
+from ras.ab.model import Vote, auto_prior, fit  # noqa: E402
 from ras.ab.pairs import choose_pair  # noqa: E402
 from ras.ab.sessions import ASKS_PER_TAKE, DECIDING_TAKES_PER_TEXT  # noqa: E402
 
@@ -63,9 +63,7 @@ def run_session(rng, quality: np.ndarray, auto: np.ndarray, adaptive: bool,
             pair = available[rng.integers(len(available))] if available else None
         if pair is None and adaptive and rounds < deciding_rounds:
             leader = posterior.leader()
-            beats = posterior.beat_probabilities()[leader]
-            close = [leader] + [j for j in range(n) if j != leader and beats[j] < SETTLED_PROBABILITY]
-            takes[close] += DECIDING_TAKES_PER_TEXT
+            takes[[leader, *posterior.unbeaten_by(leader)]] += DECIDING_TAKES_PER_TEXT
             rounds += 1
             continue
         if pair is None:
@@ -79,8 +77,7 @@ def run_session(rng, quality: np.ndarray, auto: np.ndarray, adaptive: bool,
     declared = settled if settled is not None else posterior.leader()
     best = int(np.argmax(quality))
     # an unsettled session names the leader and every candidate it does not beat as too close to call
-    beats = posterior.beat_probabilities()[declared]
-    named = {declared} if settled is not None else {declared} | {j for j in range(n) if beats[j] < SETTLED_PROBABILITY}
+    named = {declared} if settled is not None else {declared, *posterior.unbeaten_by(declared)}
     return len(votes), declared == best, settled is None, best in named, int((takes - 1).sum()) * TEXTS
 
 

@@ -15,7 +15,7 @@ from collections.abc import Iterable
 
 import numpy as np
 
-from ras.ab.model import SETTLED_PROBABILITY, Posterior
+from ras.ab.model import Posterior
 
 BEST_SAMPLES = 400  # posterior draws to estimate each candidate's chance of being the best
 PLAUSIBLE_BEST = 0.01  # below this chance of being the best, a candidate is only a sparring partner
@@ -46,7 +46,7 @@ def choose_pair(posterior: Posterior, asked: dict[tuple[int, int], int], availab
         return None
     leader = posterior.leader()
     beats = posterior.beat_probabilities()[leader]
-    blocking = {j for j in range(posterior.size) if j != leader and beats[j] < SETTLED_PROBABILITY}
+    blocking = set(posterior.unbeaten_by(leader))
     with_leader = [pair for pair in pairs if leader in pair and (not blocking or _other(pair, leader) in blocking)]
     if with_leader:
         def threat(pair: tuple[int, int]) -> float:

@@ -19,10 +19,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
 
-import numpy as np
 from sqlmodel import col, delete, select
 
-from ras.ab.model import CHOICE_OUTCOME, SETTLED_PROBABILITY, Posterior, Vote, auto_prior, fit, spearman
+from ras.ab.model import CHOICE_OUTCOME, Posterior, Vote, auto_prior, fit, spearman
 from ras.ab.pairs import choose_pair
 from ras.queue.tasks import get_task, queued_job_row
 from ras.store.db import get_row
@@ -259,8 +258,7 @@ def _too_close(state: SessionState) -> list[int]:
         return []
     posterior = state.posterior
     leader = posterior.leader()
-    beats = posterior.beat_probabilities()[leader]
-    rivals = [j for j in np.argsort(-posterior.mean) if j != leader and beats[j] < SETTLED_PROBABILITY]
+    rivals = posterior.unbeaten_by(leader)
     return [state.candidates[i].id for i in [leader, *rivals]] if rivals else []
 
 
