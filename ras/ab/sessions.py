@@ -130,13 +130,16 @@ def _load(session, role: str, session_id: int) -> SessionState:
     pairs = list(session.exec(select(AbPair).where(AbPair.session_id == row.id).order_by(AbPair.id)).all())
     by_config = {(c.param_set_id, c.clip_id): c.id for c in candidates}
     takes: dict[int, dict[str, list[Job]]] = {c.id: {} for c in candidates}
-    text_ids = json.loads(row.text_ids_json)
-    for job in _finished_takes(session, row.task_id, text_ids):
+    pending = 0
+    # one read of the task's jobs: the finished takes, and those still to come
+    for job in _task_takes(session, row.task_id, json.loads(row.text_ids_json), ("done", *PENDING_STATUSES)):
         candidate_id = by_config.get((job.param_set_id, job.clip_id))
-        if candidate_id is not None:
+        if candidate_id is None:
+            continue
+        if job.status != "done":
+            pending += 1
+        elif job.result_path:
             takes[candidate_id].setdefault(_text_key(job), []).append(job)
-    pending = sum((job.param_set_id, job.clip_id) in by_config
-                  for job in _task_takes(session, row.task_id, text_ids, PENDING_STATUSES))
     return SessionState(row, candidates, pairs, takes, pending)
 
 
