@@ -157,7 +157,7 @@ def _plan_next(state: SessionState) -> tuple[AbCandidate, AbCandidate, str] | No
         for j in range(i + 1, len(state.candidates)):
             second = state.candidates[j]
             shared = state.takes[first.id].keys() & state.takes[second.id].keys()
-            texts = sorted(t for t in shared if per_text[((i, j), t)] < asks_allowed(state, first, second, t))
+            texts = sorted(t for t in shared if per_text[((i, j), t)] < _asks_allowed(state, first, second, t))
             if texts:
                 fresh[(i, j)] = texts
     pair = choose_pair(state.posterior, dict(asked), fresh, seed=len(state.pairs))
@@ -169,7 +169,7 @@ def _plan_next(state: SessionState) -> tuple[AbCandidate, AbCandidate, str] | No
     return state.candidates[pair[0]], state.candidates[pair[1]], text
 
 
-def asks_allowed(state: SessionState, first: AbCandidate, second: AbCandidate, text: str) -> int:
+def _asks_allowed(state: SessionState, first: AbCandidate, second: AbCandidate, text: str) -> int:
     """How often two candidates may be heard on a text: twice per take of the side with fewer takes."""
     return ASKS_PER_TAKE * min(len(state.takes[first.id].get(text, ())), len(state.takes[second.id].get(text, ())))
 
