@@ -96,6 +96,12 @@ class AnalysisProcess:
                 creationflags=flags)
         return self._proc
 
+    def start(self) -> None:
+        """Start the child now, if it is not running, without waiting for it: it loads its models
+        (see warm_up) while nothing is asked of it yet."""
+        with self._lock:
+            self._running()
+
     def close(self) -> None:
         proc, self._proc = self._proc, None
         if proc is not None and proc.poll() is None:
@@ -127,6 +133,34 @@ def analyze_request(request: dict, encoder_slot, asr) -> dict:
     return {"png": str(png), "report": report}
 
 
+WARM_UP_SECONDS = 1.0
+
+
+def warm_up(encoder_slot, asr, metrics: bool) -> None:
+    """Analyse one generated second of sound before the first real request: the imports, the
+    models, the spectrogram and each model's first run (which sets up its buffers) cost ~3 s of CPU
+    once per process, and a process paying it on its first result makes that result late."""
+    import tempfile
+
+    import numpy as np
+    import soundfile as sf
+
+    from ras.audio.load import load_mono
+    from ras.audio.spectrogram import render_spectrogram
+    from ras.metrics.take_measure import measure_take
+
+    sr = 16_000
+    t = np.arange(int(WARM_UP_SECONDS * sr)) / sr
+    tone = 0.3 * np.sin(2 * np.pi * 150 * t) * np.hanning(len(t))
+    with tempfile.TemporaryDirectory(prefix="ras-warm-up-") as folder:
+        wav = Path(folder) / "warm_up.wav"
+        sf.write(wav, tone.astype(np.float32), sr)
+        audio = load_mono(wav)
+        render_spectrogram(wav, audio=audio)
+        if metrics:
+            measure_take(*audio, "warm up", "en", wav, encoder_slot=encoder_slot, asr=asr, weights=None)
+
+
 def main() -> None:
     from ras.metrics import dnsmos
     from ras.metrics.asr import AsrConfig
@@ -143,6 +177,10 @@ def main() -> None:
     path = lambda key: Path(config[key]) if config.get(key) else None  # noqa: E731
     encoder_slot = SpeakerEncoderSlot(path("sv_model"), path("gsv_root"))
     asr = AsrConfig(path("asr_model"), path("gsv_root"), config.get("asr_device", "cpu"))
+    try:
+        warm_up(encoder_slot, asr, bool(config.get("metrics", True)))
+    except Exception:  # noqa: BLE001 - the first real request will say what is wrong
+        log.exception("analysis warm-up failed")
     for line in sys.stdin:
         try:
             answer = analyze_request(json.loads(line), encoder_slot, asr)

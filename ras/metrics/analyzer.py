@@ -41,7 +41,7 @@ class Analyzer:
         self.metrics = metrics
         self._pool = ThreadPoolExecutor(max_workers=processes, thread_name_prefix="ras-analysis")
         config = {"sv_model": str(sv_model or ""), "asr_model": str(asr_model or ""),
-                  "gsv_root": str(gsv_root or ""), "asr_device": asr_device}
+                  "gsv_root": str(gsv_root or ""), "asr_device": asr_device, "metrics": metrics}
         self.processes = [AnalysisProcess(config) for _ in range(processes)]
         self._idle: queue.Queue[AnalysisProcess] = queue.Queue()
         for process in self.processes:
@@ -49,6 +49,7 @@ class Analyzer:
         self._encoder_slot = SpeakerEncoderSlot(sv_model, gsv_root)  # for measuring one file here (analyze_file)
         self._listeners: list[Callable[[str, int], None]] = []
         self._backlog, self._backlog_lock = 0, threading.Lock()
+        self._started = False
         # listeners act on what analysis found (re-roll a sentence, pick a finder round's next step):
         # they run one at a time, as they did when one thread analysed everything
         self._listener_lock = threading.Lock()
@@ -60,6 +61,13 @@ class Analyzer:
     def submit(self, role: str, job_id: int) -> Future:
         with self._backlog_lock:
             self._backlog += 1
+            first = not self._started
+            self._started = True
+        if first:
+            # the first result starts every process: each loads its models at the lowest priority
+            # while the first takes are analysed, instead of on its own first result later
+            for process in self.processes:
+                process.start()
         future = self._pool.submit(self._analyze_logged, role, job_id)
         future.add_done_callback(self._one_done)
         return future

@@ -6,7 +6,10 @@ import os
 import pytest
 
 from ras.metrics.analysis_process import AnalysisFailed, AnalysisProcess, analysis_process_count
+from ras.metrics.analyzer import Analyzer
 from ras.metrics.scoring import DEFAULT_WEIGHTS
+from ras.store.workspace import Workspace
+from tests.fixtures.app import wait_for
 
 TEXT = "Please bring the green umbrella to the station tomorrow."
 
@@ -48,6 +51,36 @@ def test_a_killed_analysis_process_is_started_again(process, espeak_wav):
     with pytest.raises(AnalysisFailed, match="stopped"):
         process.analyze(request(wav, metrics=False))
     assert process.analyze(request(wav, metrics=False))["png"]
+
+
+def loaded_libraries(pid: int) -> str:
+    with open(f"/proc/{pid}/maps", encoding="utf-8", errors="replace") as maps:
+        return maps.read()
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self"), reason="reads what a process has loaded from /proc")
+def test_a_started_process_loads_its_models_before_its_first_result(process, espeak_wav):
+    process.start()
+    # DNSMOS (onnxruntime), the speaker encoder (torch) and English ASR (CTranslate2) load while
+    # nothing is asked, so the first result is not late by their loading
+    wait_for(lambda: all(lib in loaded_libraries(process.pid) for lib in ("onnxruntime", "libtorch", "ctranslate2")),
+             timeout=120, what="the analysis models to load before any request")
+    pid = process.pid
+    wav = espeak_wav(TEXT)
+    report = process.analyze(request(wav, ref=str(wav)))["report"]
+    assert process.pid == pid and "dnsmos_ovrl" in report["metrics"] and report["metrics"]["speaker_similarity"] > 0.9
+
+
+def test_the_first_result_starts_every_analysis_process(tmp_path):
+    ws = Workspace(tmp_path / "roles")
+    analyzer = Analyzer(ws, metrics=False, processes=2)
+    try:
+        assert [p.pid for p in analyzer.processes] == [None, None]  # nothing runs before any result
+        analyzer.submit("nobody", 1).result(timeout=60)
+        assert all(p.pid is not None for p in analyzer.processes)
+    finally:
+        analyzer.shutdown()
+        ws.close()
 
 
 def test_analysis_processes_fill_the_cores_the_workers_leave_free():
