@@ -114,7 +114,10 @@ def test_sentence_table_shows_tries_and_what_needs_listening(page, autopilot_run
             # a click that lands while the page re-renders the row can be lost: as a person would,
             # the test clicks once more when nothing happened
             for attempt in (1, 2):
-                page.locator("#long_text_take_0 label").filter(has_text=number).first.click()
+                # the option is found by the try's id: a text match ("2. ") would be trimmed to "2."
+                # and could hit try 1's own reasons ("语速异常 1.95<2.38")
+                page.locator("#long_text_take_0 label").filter(
+                    has=page.locator(f'input[value="{other["result_id"]}"]')).click()
                 try:
                     page.wait_for_function(f"n => ({picked})().trim().startsWith(n)", arg=number,
                                            timeout=10_000 if attempt == 1 else 30_000)
