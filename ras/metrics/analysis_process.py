@@ -145,20 +145,14 @@ def warm_up(encoder_slot, asr, metrics: bool) -> None:
     import numpy as np
     import soundfile as sf
 
-    from ras.audio.load import load_mono
-    from ras.audio.spectrogram import render_spectrogram
-    from ras.metrics.take_measure import measure_take
-
     sr = 16_000
     t = np.arange(int(WARM_UP_SECONDS * sr)) / sr
     tone = 0.3 * np.sin(2 * np.pi * 150 * t) * np.hanning(len(t))
     with tempfile.TemporaryDirectory(prefix="ras-warm-up-") as folder:
         wav = Path(folder) / "warm_up.wav"
         sf.write(wav, tone.astype(np.float32), sr)
-        audio = load_mono(wav)
-        render_spectrogram(wav, audio=audio)
-        if metrics:
-            measure_take(*audio, "warm up", "en", wav, encoder_slot=encoder_slot, asr=asr, weights=None)
+        analyze_request({"wav": str(wav), "metrics": metrics, "text": "warm up", "text_lang": "en",
+                         "ref": str(wav), "weights": None}, encoder_slot, asr)
 
 
 def main() -> None:
