@@ -12,8 +12,11 @@ from tabs.widgets import PRIVATE
 
 SENTENCE_COLUMNS = ("序号", "句子", "需要试听", "尝试", "选用", "未通过的原因", "时长", "字/秒", "状态", "标记")
 # The short columns get widths that hold their header on one line in either language (measured,
-# the table squeezed them to "序/号", "In/dex"); the text columns share what is left.
-SENTENCE_COLUMN_WIDTHS = ("64px", "auto", "150px", "64px", "76px", "auto", "92px", "80px", "84px", "auto")
+# the table squeezed them to "序/号", "In/dex"). The sentence, the reasons and the flags get a share
+# of the page and wrap inside it: left to "auto", one long sentence or a sentence's list of reasons
+# widened the table past the page and pushed duration, chars/s, state and flags out of view. The
+# shares leave room for every column from a page about 1200 px wide.
+SENTENCE_COLUMN_WIDTHS = ("64px", "18%", "150px", "64px", "76px", "20%", "92px", "80px", "84px", "11%")
 
 
 def autopilot_controls(i18n) -> tuple:
