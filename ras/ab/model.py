@@ -53,10 +53,10 @@ class Posterior:
     def leader(self) -> int:
         return int(np.argmax(self.mean))
 
-    def unbeaten_by(self, candidate: int) -> list[int]:
+    def unbeaten_by(self, candidate: int, threshold: float = SETTLED_PROBABILITY) -> list[int]:
         """The other candidates `candidate` does not beat with the stop rule's probability, strongest first."""
         beats = self.beat_probabilities()[candidate]
-        return [int(j) for j in np.argsort(-self.mean) if j != candidate and beats[j] < SETTLED_PROBABILITY]
+        return [int(j) for j in np.argsort(-self.mean) if j != candidate and beats[j] < threshold]
 
     def settled_best(self, threshold: float = SETTLED_PROBABILITY) -> int | None:
         """The leader when it beats every other candidate with ≥ threshold probability, else None."""

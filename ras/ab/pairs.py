@@ -15,7 +15,7 @@ from collections.abc import Iterable
 
 import numpy as np
 
-from ras.ab.model import Posterior
+from ras.ab.model import SETTLED_PROBABILITY, Posterior
 
 BEST_SAMPLES = 400  # posterior draws to estimate each candidate's chance of being the best
 PLAUSIBLE_BEST = 0.01  # below this chance of being the best, a candidate is only a sparring partner
@@ -35,18 +35,18 @@ def _other(pair: tuple[int, int], one: int) -> int:
 
 
 def choose_pair(posterior: Posterior, asked: dict[tuple[int, int], int], available: Iterable[tuple[int, int]],
-                *, seed: int = 0) -> tuple[int, int] | None:
+                *, seed: int = 0, threshold: float = SETTLED_PROBABILITY) -> tuple[int, int] | None:
     """The most informative available pair (i < j), or None when none is available or none can change
     which candidate is best.
 
     `asked` counts the votes already given per pair (i < j); `available` lists the pairs that
-    still have a fresh pair of takes to play."""
+    still have a fresh pair of takes to play; `threshold` is the stop rule's probability."""
     pairs = sorted({(min(i, j), max(i, j)) for i, j in available if i != j})
     if not pairs:
         return None
     leader = posterior.leader()
     beats = posterior.beat_probabilities()[leader]
-    blocking = set(posterior.unbeaten_by(leader))
+    blocking = set(posterior.unbeaten_by(leader, threshold))
     with_leader = [pair for pair in pairs if leader in pair and (not blocking or _other(pair, leader) in blocking)]
     if with_leader:
         def threat(pair: tuple[int, int]) -> float:

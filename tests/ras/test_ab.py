@@ -67,6 +67,16 @@ def test_after_the_best_is_settled_more_votes_still_test_the_leader():
     assert choose_pair(settled, {(0, 1): 5}, [(0, 1), (0, 2)]) == (0, 2)  # the less heard rival next
 
 
+def test_a_stricter_stop_rule_keeps_asking_about_a_rival_the_usual_rule_calls_beaten():
+    posterior = fit(3, [Vote(0, 1, 1.0)] * 3 + [Vote(0, 2, 1.0)] * 12 + [Vote(1, 2, 1.0)] * 12)
+    assert 0.9 < posterior.beat_probabilities()[0, 1] < 0.95
+    assert posterior.settled_best() == 0 and posterior.settled_best(0.95) is None
+    assert posterior.unbeaten_by(0) == [] and posterior.unbeaten_by(0, 0.95) == [1]
+    # with the leader heard against its rival on every take, only the usual rule has something left to ask
+    assert choose_pair(posterior, {}, [(1, 2)]) == (1, 2)
+    assert choose_pair(posterior, {}, [(1, 2)], threshold=0.95) is None
+
+
 def test_pair_choice_discounts_pairs_already_asked():
     posterior = fit(3, [Vote(0, 1, 0.5), Vote(0, 2, 0.5)])  # three equals: any pair is as good
     first = choose_pair(posterior, {}, [(0, 1), (0, 2), (1, 2)])
