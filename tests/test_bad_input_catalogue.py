@@ -226,8 +226,10 @@ CATALOGUE: tuple[Bad, ...] = (
     Bad("score out of range", "/score_result", lambda b: (ROLE, 1, 9, ""), r"outside 0-5|not found"),
     Bad("score NaN", "/score_result", lambda b: (ROLE, 1, "NaN", ""), r"score must be a finite number"),
     # --- audio to analyse ----------------------------------------------------------------------------
-    Bad("analyze a text file", "/analyze_audio", lambda b: (b.file("good.list"), "hi", "en"), r"cannot read audio"),
-    Bad("analyze a 0-byte wav", "/analyze_audio", lambda b: (b.file("zero.wav"), "hi", "en"), r"audio"),
+    Bad("analyze a text file", "/analyze_audio", lambda b: (b.file("good.list"), "hi", "en"),
+        r"cannot read audio file .*good\.list: damaged, or not audio at all"),
+    Bad("analyze a 0-byte wav", "/analyze_audio", lambda b: (b.file("zero.wav"), "hi", "en"),
+        r"cannot read audio file .*zero\.wav: it is empty \(0 bytes\)"),
     Bad("analyze with an unknown language", "/analyze_audio", lambda b: (b.file("a.wav"), "hi", "xx"),
         r"unknown language code"),
     # --- products and archives -------------------------------------------------------------------
