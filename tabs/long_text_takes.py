@@ -11,12 +11,12 @@ from tabs.flag_labels import flag_words, word_list
 from tabs.widgets import PRIVATE
 
 SENTENCE_COLUMNS = ("序号", "句子", "需要试听", "尝试", "选用", "未通过的原因", "时长", "字/秒", "状态", "标记")
-# The short columns get widths that hold their header on one line in either language (measured,
-# the table squeezed them to "序/号", "In/dex"). The sentence, the reasons and the flags get a share
-# of the page and wrap inside it: left to "auto", one long sentence or a sentence's list of reasons
-# widened the table past the page and pushed duration, chars/s, state and flags out of view. The
-# shares leave room for every column from a page about 1200 px wide.
-SENTENCE_COLUMN_WIDTHS = ("64px", "18%", "150px", "64px", "76px", "20%", "92px", "80px", "84px", "11%")
+# Every column gets a share of the table, so all ten stay in view on a narrow page too (left to
+# "auto", one long sentence or a sentence's list of reasons widened the table past the page and
+# pushed duration, chars/s, state and flags out of view). On a page about 1200 px wide the short
+# columns' shares hold their header on one line in either language (measured: squeezed, the table
+# broke them to "序/号", "In/dex"); the sentence, the reasons and the flags wrap in theirs.
+SENTENCE_COLUMN_WIDTHS = ("5.5%", "18%", "12.5%", "5.5%", "6.5%", "20%", "7.5%", "6.5%", "7%", "11%")
 
 
 def autopilot_controls(i18n) -> tuple:

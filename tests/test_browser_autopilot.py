@@ -161,5 +161,8 @@ def test_sentence_table_headers_stay_on_one_line_on_an_english_page(browser, aut
         lines = page.locator("#long_text_sentences_0").evaluate(HEADER_LINES_JS)
         assert "Tries" in dict(lines) and all(count == 1 for _, count in lines), lines
         assert page.locator("#long_text_sentences_0").evaluate(LAST_COLUMN_OVERFLOW_JS) <= 1
+        page.set_viewport_size({"width": 1100, "height": 1000})  # a small laptop's window: still every column
+        page.wait_for_function(f"() => ({LAST_COLUMN_OVERFLOW_JS})(document.querySelector('#long_text_sentences_0')) <= 1",
+                               timeout=10_000)
     finally:
         context.close()
