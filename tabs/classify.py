@@ -71,8 +71,8 @@ def build(ctx: UIContext) -> ClassifyTab:
     run_status = gr.Markdown(elem_id="classify_run_status")
     gr.Markdown(i18n("### 3. 分组"))
     with gr.Row():
-        groups = gr.Dataframe(headers=[i18n(c) for c in GROUP_COLUMNS], interactive=False, scale=1,
-                              elem_id="classify_groups")
+        groups = gr.Dataframe(headers=[i18n(c) for c in GROUP_COLUMNS], interactive=False, scale=1, wrap=True,
+                              column_widths=["9%", "21%", "12%", "24%", "34%"], elem_id="classify_groups")
         group_map = gr.ScatterPlot(x="x", y="y", color="group", tooltip=["id", "group"], label=i18n("分组分布图"),
                                    x_title="PCA 1", y_title="PCA 2", scale=1, elem_id="classify_map")
     with gr.Row():

@@ -13,6 +13,8 @@ from tabs.widgets import PRIVATE, refresh_button
 SCOPES = (("当前角色", "role"), ("全部角色", "all"))
 HEADERS = ("名称", "角色", "编号", "版本", "GPT 权重", "SoVITS 权重", "参考文本", "语言", "评分", "备注", "每次合成最多尝试",
            "质量门槛")
+# shares of the table: a long prompt text wraps in its column instead of pushing the last ones out of view
+COLUMN_WIDTHS = ("10%", "10%", "4%", "6%", "10%", "10%", "17%", "6%", "5%", "7%", "6%", "9%")
 
 
 def gate_summary(gate: dict) -> str:
@@ -55,7 +57,8 @@ def build(ctx: UIContext) -> ProductsTab:
     with gr.Row():
         scope = gr.Radio(choices(i18n, SCOPES), value="role", label=i18n("范围"), elem_id="products_scope")
         refresh = refresh_button(i18n, "products_refresh")
-    table = gr.Dataframe(headers=[i18n(h) for h in HEADERS], interactive=False, wrap=True, elem_id="products_table")
+    table = gr.Dataframe(headers=[i18n(h) for h in HEADERS], interactive=False, wrap=True,
+                         column_widths=list(COLUMN_WIDTHS), elem_id="products_table")
     gr.Markdown(i18n("### 3. 管理与导出"))
     gr.Markdown(i18n("导出的 zip 含参考音频、settings.json、api_v2 请求体、curl 示例和 GSVI 角色文件夹。"))
     with gr.Row():

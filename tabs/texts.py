@@ -29,7 +29,8 @@ def build(ctx: UIContext) -> TextsTab:
     i18n = ctx.i18n
     gr.Markdown(i18n("测试文本供所有角色的推理任务共用。点击一行进行编辑。"))
     table = gr.Dataframe(headers=[i18n("编号"), i18n("文本"), i18n("语言"), i18n("类别")], value=_rows(ctx),
-                         interactive=False, wrap=True, elem_id="texts_table")
+                         interactive=False, wrap=True, column_widths=["7%", "67%", "12%", "14%"],
+                         elem_id="texts_table")
     with gr.Row():
         text_id = gr.Number(label=i18n("编号"), precision=0, interactive=False, elem_id="texts_id")
         lang = gr.Dropdown(list(LANG_CODES), value="zh", label=i18n("语言"), elem_id="texts_lang")

@@ -7,7 +7,7 @@ import urllib.parse
 import pytest
 
 from tests.fixtures.app import wait_for
-from tests.fixtures.browser import choose_role, open_tab, screenshot, wait_for_count, wait_for_text
+from tests.fixtures.browser import choose_role, open_tab, screenshot, tables_cut_off, wait_for_count, wait_for_text
 from tests.test_api_ab import finished_ab_task
 
 pytestmark = [pytest.mark.browser, pytest.mark.gsv, pytest.mark.slow]
@@ -71,6 +71,7 @@ def test_a_blind_session_by_keyboard_settles_and_keeps_the_winner(page, gsv_app,
     places = [table.find(name) for name in names]
     assert places[0] >= 0 and all(places[0] < p for p in places[1:] if p >= 0), (places, table)
     screenshot(page, "tab_ab_ranking")
+    assert tables_cut_off(page) == []  # every column in view
 
     page.click("#ab_keep")  # one click: the products tab opens with the winner's take
     page.wait_for_selector("#products_create", state="visible")

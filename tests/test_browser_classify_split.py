@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.fixtures.browser import choose_role, open_tab, screenshot, wait_for_text
+from tests.fixtures.browser import choose_role, open_tab, screenshot, tables_cut_off, wait_for_text
 from tests.ras import conftest_speech
 
 pytestmark = [pytest.mark.browser,
@@ -45,6 +45,7 @@ def test_classify_and_split_tabs(page, running_app, prepared):
     wait_for_text(page, "#classify_similar_table", "组", timeout=30_000)
     page.wait_for_timeout(1000)  # the map finishes its layout
     shot = screenshot(page, "tab_classify")
+    assert tables_cut_off(page) == []  # every column in view
     assert shot.stat().st_size > 10_000
 
     open_tab(page, "split")

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from tests.fixtures.app import role_with_references, wait_for
-from tests.fixtures.browser import choose_role, open_tab, screenshot, wait_for_count, wait_for_text
+from tests.fixtures.browser import choose_role, open_tab, screenshot, tables_cut_off, wait_for_count, wait_for_text
 
 pytestmark = [pytest.mark.browser, pytest.mark.gsv, pytest.mark.slow]
 
@@ -57,6 +57,7 @@ def test_evaluate_tab_shows_players_and_spectrograms_and_saves_a_score(page, gsv
     page.click("#evaluate_compare")
     wait_for_text(page, "#evaluate_compare_table", "top_k=5")
     screenshot(page, "tab_evaluate")
+    assert tables_cut_off(page) == []  # every column in view
 
     # keeping a take opens the products tab with its form filled in; the user only confirms
     page.locator("#evaluate_note_0 textarea").fill("warm, calm")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.fixtures.browser import choose_role, open_tab, screenshot, wait_for_text
+from tests.fixtures.browser import choose_role, open_tab, screenshot, tables_cut_off, wait_for_text
 from tests.fixtures.finder_role import build_finder_role
 from tests.fixtures.planted import launch_planted_app, start_planted_server
 
@@ -53,6 +53,7 @@ def test_the_finder_tab_runs_to_a_ranking_and_opens_a_blind_comparison(page, fin
                                "return img && img.complete && img.naturalWidth > 0; }",
                                arg=f"#finder_slot_spectrogram_{slot} img", timeout=60_000)
     screenshot(page, "tab_finder_done")
+    assert tables_cut_off(page) == []  # every column in view
 
     page.click("#finder_compare_blind")
     page.wait_for_selector("#ab_audio_a audio[src]", state="attached", timeout=60_000)

@@ -5,7 +5,7 @@ import pytest
 
 import webui_ras
 from tests.fixtures.app import write_tone
-from tests.fixtures.browser import open_tab, screenshot, wait_for_text
+from tests.fixtures.browser import open_tab, screenshot, tables_cut_off, wait_for_text
 
 pytestmark = pytest.mark.browser
 
@@ -44,3 +44,5 @@ def test_create_role_import_and_browse(page, running_app, tmp_path):
         if key not in ("roles", "import"):
             open_tab(page, key)
             screenshot(page, f"first_look_{key}")
+            # long texts wrap inside their column instead of pushing the table past the page
+            assert tables_cut_off(page) == [], key

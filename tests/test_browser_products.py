@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from tests.fixtures.app import wait_for
-from tests.fixtures.browser import choose_role, open_tab, screenshot, wait_for_text
+from tests.fixtures.browser import choose_role, open_tab, screenshot, tables_cut_off, wait_for_text
 from tests.fixtures.gsv import make_ref_wav
 
 pytestmark = [pytest.mark.browser, pytest.mark.gsv, pytest.mark.slow]
@@ -50,3 +50,4 @@ def test_products_tab_lists_and_exports_the_product(page, gsv_app, product_and_r
     page.click("#products_synthesize")
     page.wait_for_selector("#products_tts_audio audio[src]", state="attached", timeout=60_000)
     screenshot(page, "tab_products")
+    assert tables_cut_off(page) == []  # every column in view
