@@ -13,6 +13,8 @@ from tabs.widgets import PRIVATE, on_each
 VALIDITY = (("全部", "all"), ("仅有效（3–10 秒）", "valid"), ("仅无效", "invalid"))
 SORTS = (("按编号", "id"), ("按时长（短→长）", "duration"), ("按时长（长→短）", "-duration"), ("按平均评分", "score"))
 COLUMNS = ("编号", "文本", "语言", "说话人", "时长", "有效", "分组", "评分", "文件缺失")
+# shares of the table: a long transcript wraps in its column instead of pushing the others out of view
+COLUMN_WIDTHS = ("6%", "46%", "7%", "11%", "7%", "6%", "6%", "5%", "6%")
 
 
 @dataclass(frozen=True)
@@ -50,7 +52,8 @@ def build(ctx: UIContext) -> ClipsTab:
         page_size = gr.Slider(10, 500, value=50, step=10, label=i18n("每页条数"), elem_id="clips_page_size")
         search = gr.Button(i18n("查询"), variant="primary", elem_id="clips_search")
     summary = gr.Markdown(elem_id="clips_summary")
-    table = gr.Dataframe(headers=[i18n(c) for c in COLUMNS], interactive=False, wrap=True, elem_id="clips_table")
+    table = gr.Dataframe(headers=[i18n(c) for c in COLUMNS], interactive=False, wrap=True,
+                         column_widths=list(COLUMN_WIDTHS), elem_id="clips_table")
     gr.Markdown(i18n("点击表格中的一行即可试听并校对该音频。"))
     with gr.Row():
         clip_id = gr.Number(label=i18n("音频编号"), precision=0, interactive=False, elem_id="clips_clip_id")

@@ -32,7 +32,8 @@ def build(ctx: UIContext) -> ImportTab:
                              elem_id="import_copy_audio")
     run = gr.Button(i18n("开始导入"), variant="primary", elem_id="import_run")
     summary = gr.Markdown(elem_id="import_summary")
-    errors = gr.Dataframe(headers=[i18n("行号"), i18n("原因")], interactive=False, elem_id="import_errors")
+    errors = gr.Dataframe(headers=[i18n("行号"), i18n("原因")], interactive=False, wrap=True,
+                          column_widths=["8%", "92%"], elem_id="import_errors")
     return ImportTab(upload, server_path, copy_audio, run, summary, errors)
 
 

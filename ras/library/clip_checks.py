@@ -42,6 +42,10 @@ def invalid_reason(*, valid: bool, text: str, duration: float) -> str:
 
 
 def shorten(value: str, limit: int = 120) -> str:
-    """A user's value quoted in a message, cut so a 200,000-character line cannot flood the page."""
+    """A user's value quoted in a message, cut so a 200,000-character line cannot flood the page. The
+    cut keeps both ends: a long path is told apart by its file name."""
     value = str(value)
-    return value if len(value) <= limit else f"{value[:limit]}… ({len(value)} characters)"
+    if len(value) <= limit:
+        return value
+    head = limit // 2
+    return f"{value[:head]}…{value[-(limit - head):]} ({len(value)} characters)"

@@ -118,6 +118,16 @@ def test_transcripts_implausible_for_their_duration_are_imported_invalid_with_th
         clips.update_clip(ws=ws, role="女性-测试", clip_id=found[1]["id"], text="x" * 5000)
 
 
+def test_a_missing_file_deep_in_long_folders_is_named_by_its_file_name(ws, tmp_path):
+    write_tone(tmp_path / "a.wav", 4.0, seed=23)
+    deep = "/".join(["a_folder_of_recordings_with_a_long_name"] * 6) + "/take_017.wav"
+    listing = tmp_path / "deep.list"
+    listing.write_text(f"a.wav|s|zh|第一条\n{deep}|s|zh|丢失\n", encoding="utf-8")
+    reason = importer.import_list(ws=ws, role="女性-测试", list_path=listing).errors[0]["reason"]
+    assert "not found" in reason and "take_017.wav" in reason and f"({len(deep)} characters)" in reason
+    assert len(reason) < len(deep)  # cut in the middle, not quoted whole
+
+
 def test_empty_nan_and_hours_long_audio_are_bad_lines_and_empty_lists_are_refused(ws, tmp_path):
     import numpy as np
 
