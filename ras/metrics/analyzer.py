@@ -58,16 +58,21 @@ class Analyzer:
         """Called with (role, job_id) once a result's metrics are stored (or its analysis failed)."""
         self._listeners.append(listener)
 
+    def start_processes(self) -> None:
+        """Start every analysis process, once: each loads its models at the lowest priority while a
+        task's first takes are synthesized, instead of on its own first result later. The app calls
+        it when a task starts; the first result calls it too (results left unanalysed by a restart
+        come without a task start)."""
+        with self._backlog_lock:
+            first, self._started = not self._started, True
+        if first:
+            for process in self.processes:
+                process.start()
+
     def submit(self, role: str, job_id: int) -> Future:
         with self._backlog_lock:
             self._backlog += 1
-            first = not self._started
-            self._started = True
-        if first:
-            # the first result starts every process: each loads its models at the lowest priority
-            # while the first takes are analysed, instead of on its own first result later
-            for process in self.processes:
-                process.start()
+        self.start_processes()
         future = self._pool.submit(self._analyze_logged, role, job_id)
         future.add_done_callback(self._one_done)
         return future

@@ -57,6 +57,7 @@ class Runner:
         self.code_version = code_version  # the GPT-SoVITS version the engines run (Backend.code_version)
         self.job_timeout = job_timeout
         self._listeners: list[Callable[[str, int], None]] = [on_result] if on_result else []
+        self._start_listeners: list[Callable[[str, int], None]] = []
         self._lock = threading.Condition()
         self._active: dict[tuple[str, int], Scheduler] = {}
         self._workers: list[Worker] = []
@@ -103,6 +104,11 @@ class Runner:
                 self._active[(role, task_id)] = Scheduler(keys)
                 self._say(f"{role} task {task_id}: {len(keys)} jobs queued")
             self._lock.notify_all()
+        for listener in self._start_listeners:
+            try:
+                listener(role, task_id)
+            except Exception:  # noqa: BLE001 - a listener's failure must not stop the task
+                log.exception("start listener failed for %s task %s", role, task_id)
         return {"task_id": task_id, "status": "running", "warning": change.message() if change else "",
                 "version_change": change.as_dict() if change else None}
 
@@ -150,6 +156,11 @@ class Runner:
     def add_result_listener(self, listener: Callable[[str, int], None]) -> None:
         """Called with (role, job_id) after each finished job (analysis, long-text joining...)."""
         self._listeners.append(listener)
+
+    def add_start_listener(self, listener: Callable[[str, int], None]) -> None:
+        """Called with (role, task_id) each time a task's jobs are queued to run, before the first
+        of them starts (e.g. to get analysis ready while the engines load)."""
+        self._start_listeners.append(listener)
 
     # ------------------------------------------------------------------ status
     def is_active(self, role: str, task_id: int) -> bool:

@@ -5,11 +5,15 @@ import os
 
 import pytest
 
+import webui_ras
+from ras.library import importer, roles, texts
 from ras.metrics.analysis_process import AnalysisFailed, AnalysisProcess, analysis_process_count
 from ras.metrics.analyzer import Analyzer
 from ras.metrics.scoring import DEFAULT_WEIGHTS
+from ras.queue import tasks
+from ras.settings import Settings
 from ras.store.workspace import Workspace
-from tests.fixtures.app import wait_for
+from tests.fixtures.app import wait_for, write_tone
 
 TEXT = "Please bring the green umbrella to the station tomorrow."
 
@@ -81,6 +85,27 @@ def test_the_first_result_starts_every_analysis_process(tmp_path):
     finally:
         analyzer.shutdown()
         ws.close()
+
+
+def test_a_task_start_starts_every_analysis_process_before_any_result(tmp_path):
+    """The app starts analysis when a task is queued, so the models load while GPT-SoVITS loads its
+    weights. Nothing synthesizes here: the only engine's address does not answer."""
+    ctx = webui_ras.make_context(Settings(roles_dir=tmp_path / "roles", engine_urls=("http://127.0.0.1:9",)))
+    try:
+        role = roles.create_role(ws=ctx.ws, category="分析", name="预热")
+        write_tone(tmp_path / "ref.wav", 4.0)
+        (tmp_path / "r.list").write_text(f"{tmp_path / 'ref.wav'}|s|zh|参考音频\n", encoding="utf-8")
+        importer.import_list(ws=ctx.ws, role=role, list_path=tmp_path / "r.list")
+        text_id = texts.add_text(ws=ctx.ws, content="预热测试文本", lang="zh")
+        task_id = tasks.create_task(ws=ctx.ws, role=role, spec={"clip_ids": [1], "text_ids": [text_id]})["task_id"]
+        assert all(p.pid is None for p in ctx.analyzer.processes)  # nothing runs while nothing is queued
+        ctx.runner.run_task(role, task_id)
+        assert all(p.pid is not None for p in ctx.analyzer.processes)
+        assert ctx.runner.status(role, task_id)["done"] == 0
+    finally:
+        ctx.runner.shutdown()
+        ctx.analyzer.shutdown()
+        ctx.ws.close()
 
 
 def test_analysis_processes_fill_the_cores_the_workers_leave_free():
