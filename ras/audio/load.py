@@ -16,17 +16,21 @@ def load_mono(path: str | Path) -> tuple[np.ndarray, int]:
     import soundfile as sf
 
     try:
-        empty = Path(path).stat().st_size == 0
-    except OSError as exc:
-        raise ValueError(f"cannot read audio file {path}: {exc.strerror or exc}") from exc
-    if empty:
-        raise ValueError(f"cannot read audio file {path}: it is empty (0 bytes)")
-    try:
         data, sr = sf.read(str(path), dtype="float32", always_2d=True)
     except Exception as exc:  # soundfile raises several types for bad files
-        raise ValueError(f"cannot read audio file {path}: damaged, or not audio at all (a WAV, FLAC, OGG or MP3 "
-                         f"file is needed; {exc})") from exc
+        raise ValueError(f"cannot read audio file {path}: {_why_unreadable(Path(path), exc)}") from exc
     return data.mean(axis=1).astype(np.float32), int(sr)
+
+
+def _why_unreadable(path: Path, error: Exception) -> str:
+    """In words, after decoding failed: libsndfile's own message says neither "missing" nor "empty"."""
+    try:
+        size = path.stat().st_size
+    except OSError as missing:
+        return missing.strerror or str(missing)
+    if size == 0:
+        return "it is empty (0 bytes)"
+    return f"damaged, or not audio at all (a WAV, FLAC, OGG or MP3 file is needed; {error})"
 
 
 def resample(samples: np.ndarray, sr: int, target_sr: int) -> np.ndarray:
