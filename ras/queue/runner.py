@@ -104,11 +104,7 @@ class Runner:
                 self._active[(role, task_id)] = Scheduler(keys)
                 self._say(f"{role} task {task_id}: {len(keys)} jobs queued")
             self._lock.notify_all()
-        for listener in self._start_listeners:
-            try:
-                listener(role, task_id)
-            except Exception:  # noqa: BLE001 - a listener's failure must not stop the task
-                log.exception("start listener failed for %s task %s", role, task_id)
+        _tell(self._start_listeners, "start", role, "task", task_id)
         return {"task_id": task_id, "status": "running", "warning": change.message() if change else "",
                 "version_change": change.as_dict() if change else None}
 
@@ -442,11 +438,7 @@ class Runner:
         with self._lock:
             self._recent_seconds.append(time.monotonic() - started)
         self._say(f"{worker.name}: job {job.id} done ({job.duration:.2f} s audio)")
-        for listener in self._listeners:
-            try:
-                listener(role, job.id)
-            except Exception:  # noqa: BLE001 - a listener's failure is not the job's
-                log.exception("result listener failed for %s job %s", role, job.id)
+        _tell(self._listeners, "result", role, "job", job.id)
 
     def _others_healthy(self, worker: Worker) -> bool:
         with self._lock:
@@ -481,6 +473,15 @@ class Runner:
                 scheduler.add(key)
         self._say(f"{worker.name}: job {job.id} {'will be retried' if status == 'queued' else 'failed'}: "
                   f"{reason.splitlines()[0][:300]}")
+
+
+def _tell(listeners: list[Callable[[str, int], None]], kind: str, role: str, what: str, number: int) -> None:
+    """Call each listener with (role, number); one that fails is logged and the others still run."""
+    for listener in listeners:
+        try:
+            listener(role, number)
+        except Exception:  # noqa: BLE001 - a listener's failure is not the task's or the job's
+            log.exception("%s listener failed for %s %s %s", kind, role, what, number)
 
 
 def _first_line(exc: Exception) -> str:
