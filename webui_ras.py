@@ -27,10 +27,32 @@ from ras.queue.backend import Backend
 from ras.queue.runner import Runner
 from ras.settings import Settings, parse_settings
 from ras.store.workspace import Workspace
-from tabs import (ab, api, api_ab, api_classify, api_finder, api_products, api_status, api_tasks, classify, clips,
-                  evaluate, finder, header, importing, infer, long_text, page_language, products, roles, split, task,
-                  texts)
+from tabs import (
+    ab,
+    api,
+    api_ab,
+    api_classify,
+    api_finder,
+    api_products,
+    api_status,
+    api_tasks,
+    classify,
+    clips,
+    evaluate,
+    finder,
+    header,
+    importing,
+    infer,
+    long_text,
+    page_language,
+    products,
+    roles,
+    split,
+    task,
+    texts,
+)
 from tabs.common import Page, UIContext
+
 
 @dataclass(frozen=True)
 class TabEntry:

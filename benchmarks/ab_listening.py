@@ -13,9 +13,10 @@ and text. When the leader and its rivals have been heard on every take and are s
 call, the listener asks for a deciding round (as the tab's button does, up to --deciding-rounds
 times): each too-close candidate gets DECIDING_TAKES_PER_TEXT more takes per text. A session
 also ends when nothing is left to ask, or after MAX_VOTES_PER_CANDIDATE × candidates votes; it
-then declares its current leader, and names it with every candidate it does not beat with 90 % probability as too close to
-call. Prints per size: mean votes to stop, how often the declared best is the true best, the
-share of sessions that ended unsettled, the deciding takes synthesized per session, how often the true best is the settled best or among
+then declares its current leader, and names it with every candidate it does not beat with
+90 % probability as too close to call. Prints per size: mean votes to stop, how often the
+declared best is the true best, the share of sessions that ended unsettled, the deciding takes
+synthesized per session, how often the true best is the settled best or among
 those named too close, and a hindsight ceiling (all 3 × n votes spent on the true top two). A
 further row runs the adaptive strategy with a stricter stop rule (--strict-probability) to show
 what more certainty costs in votes; the last line is the headline.
@@ -30,9 +31,9 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from ras.ab.model import SETTLED_PROBABILITY, Vote, auto_prior, fit  # noqa: E402
-from ras.ab.pairs import choose_pair  # noqa: E402
-from ras.ab.sessions import ASKS_PER_TAKE, DECIDING_TAKES_PER_TEXT  # noqa: E402
+from ras.ab.model import SETTLED_PROBABILITY, Vote, auto_prior, fit
+from ras.ab.pairs import choose_pair
+from ras.ab.sessions import ASKS_PER_TAKE, DECIDING_TAKES_PER_TEXT
 
 TIE_WEIGHT = 0.3  # Davidson's ν: how readily the listener answers "same"
 AUTO_NOISE = 1.5  # standard deviation of the automatic score's error, in quality units

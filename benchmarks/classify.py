@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from tests.fixtures.audio import synthesize  # noqa: E402
+from tests.fixtures.audio import synthesize
 
 VOICES = ("en+f2", "en+m3", "en-us+m7", "en+f4", "en+klatt", "en-us+m1", "en+croak", "en+f3", "en-us+m4", "en+m6")
 SUBJECTS = ("The old captain", "My little sister", "A tired farmer", "The new teacher", "Our friendly neighbour")
@@ -41,7 +41,8 @@ def sentence(number: int) -> str:
 def generate_clips(count: int, folder: Path) -> tuple[list[Path], np.ndarray]:
     """`count` clips, voice i % 10; written only if missing."""
     folder.mkdir(parents=True, exist_ok=True)
-    jobs = [(folder / f"clip_{i:04d}.wav", VOICES[i % len(VOICES)], sentence(i // len(VOICES) + i)) for i in range(count)]
+    jobs = [(folder / f"clip_{i:04d}.wav", VOICES[i % len(VOICES)], sentence(i // len(VOICES) + i))
+            for i in range(count)]
     missing = [job for job in jobs if not job[0].exists()]
     if missing:
         started = time.perf_counter()

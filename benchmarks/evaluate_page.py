@@ -11,13 +11,15 @@ from pathlib import Path
 from sqlalchemy import text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from ras import results  # noqa: E402
-from ras.library import importer  # noqa: E402
-from ras.library import roles  # noqa: E402
-from ras.queue import tasks  # noqa: E402
-from ras.library import texts  # noqa: E402
-from ras.store.workspace import Workspace  # noqa: E402
-from tests.fixtures.app import write_tone  # noqa: E402
+from ras import results
+from ras.library import (
+    importer,
+    roles,
+    texts,
+)
+from ras.queue import tasks
+from ras.store.workspace import Workspace
+from tests.fixtures.app import write_tone
 
 TARGET_S = 0.2
 

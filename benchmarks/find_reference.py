@@ -19,7 +19,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from ras.finder import run as finder_runs, stages  # noqa: E402
+from ras.finder import run as finder_runs  # noqa: E402
+from ras.finder import stages  # noqa: E402
 from ras.finder.driver import FinderDriver  # noqa: E402
 from ras.library.clips import list_clips  # noqa: E402
 from ras.library.importer import import_list  # noqa: E402

@@ -10,9 +10,11 @@ import numpy as np
 import soundfile
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from ras.library import importer  # noqa: E402
-from ras.library import roles  # noqa: E402
-from ras.store.workspace import Workspace  # noqa: E402
+from ras.library import (
+    importer,
+    roles,
+)
+from ras.store.workspace import Workspace
 
 LINES = 10_000
 TARGET_S = 5.0
@@ -41,7 +43,8 @@ def main() -> None:
         elapsed = time.perf_counter() - start
         assert report.imported == LINES, report.as_dict()
         print(f"copied {report.imported} clips into the role folder")
-        print(f"import_list: {LINES} lines in {elapsed:.1f} s, {LINES / elapsed:.0f} clips/s (target <= {TARGET_S:.0f} s)")
+        print(f"import_list: {LINES} lines in {elapsed:.1f} s, {LINES / elapsed:.0f} clips/s "
+              f"(target <= {TARGET_S:.0f} s)")
 
 
 if __name__ == "__main__":

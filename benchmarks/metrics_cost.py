@@ -33,11 +33,11 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from ras.audio.files import probe_audio  # noqa: E402
+from ras.audio.load import load_mono, resample  # noqa: E402
+from ras.classify.speaker import load_encoder  # noqa: E402
 from ras.metrics import analyze_audio, asr  # noqa: E402
 from ras.metrics.dnsmos import dnsmos_scores  # noqa: E402
-from ras.audio.load import load_mono, resample  # noqa: E402
 from ras.metrics.features import ANALYSIS_SR  # noqa: E402
-from ras.classify.speaker import load_encoder  # noqa: E402
 from tests.fixtures.audio import read_wav, synthesize, write_wav  # noqa: E402
 from tests.ras.metrics.defects import TEXTS, VOICES  # noqa: E402
 
@@ -77,12 +77,12 @@ def timed_class(clips, reference: Path, encoder) -> tuple[float, float, float]:
     each clip's best of ROUNDS."""
     analysis = dnsmos = with_speaker = 0.0
     for path, text in clips:
-        analysis += best_seconds(lambda: analyze_audio(path, text, "en"))
+        analysis += best_seconds(lambda path=path, text=text: analyze_audio(path, text, "en"))
         samples, sr = load_mono(path)
         at_16k = resample(samples, sr, ANALYSIS_SR)
-        dnsmos += best_seconds(lambda: dnsmos_scores(at_16k))
-        with_speaker += best_seconds(lambda: analyze_audio(path, text, "en", ref_path=reference,
-                                                           speaker_encoder=encoder))
+        dnsmos += best_seconds(lambda at_16k=at_16k: dnsmos_scores(at_16k))
+        with_speaker += best_seconds(lambda path=path, text=text: analyze_audio(path, text, "en", ref_path=reference,
+                                                                                speaker_encoder=encoder))
     return analysis, dnsmos, with_speaker
 
 
@@ -111,7 +111,7 @@ def share_of_tiny_synthesis(folder: Path) -> str:
             start = time.perf_counter()
             engine.synthesize(request, str(out), timeout=300)
             took = time.perf_counter() - start
-            spent = best_seconds(lambda: analyze_audio(out, request.text, "en"))
+            spent = best_seconds(lambda out=out, request=request: analyze_audio(out, request.text, "en"))
             if i:
                 synth, metrics, audio = synth + took, metrics + spent, audio + seconds_of(out)
     finally:
@@ -133,8 +133,8 @@ def english_asr_cost(takes: int = 8) -> tuple[float, str]:
         asr.transcribe(clips[0], model, "en")  # first decode warms up
         clips, texts = clips[1:], texts[1:]
         audio = sum(len(c) for c in clips) / 16_000
-        spent = sum(best_seconds(lambda: asr.transcribe(c, model, "en"), 2) for c in clips)
-        full_spent = sum(best_seconds(lambda: asr.transcribe(c, model, "en", windowed=False), 1) for c in clips)
+        spent = sum(best_seconds(lambda c=c: asr.transcribe(c, model, "en"), 2) for c in clips)
+        full_spent = sum(best_seconds(lambda c=c: asr.transcribe(c, model, "en", windowed=False), 1) for c in clips)
         short = [asr.character_error_rate(t, asr.transcribe(c, model, "en")) for c, t in zip(clips, texts)]
         full = [asr.character_error_rate(t, asr.transcribe(c, model, "en", windowed=False))
                 for c, t in zip(clips, texts)]
@@ -161,14 +161,16 @@ def main() -> None:
             total_ms += analysis * 1000
             speaker_ms += with_speaker * 1000
             total_audio += audio
-            print(f"{name:<7} {per_class} clips, {audio / per_class:5.1f} s each: {analysis * 1000 / per_class:6.0f} ms/clip, "
+            print(f"{name:<7} {per_class} clips, {audio / per_class:5.1f} s each: "
+                  f"{analysis * 1000 / per_class:6.0f} ms/clip, "
                   f"{analysis * 1000 / audio:5.1f} ms per s of audio (DNSMOS {dnsmos / analysis:.0%}, "
                   f"without it {(analysis - dnsmos) * 1000 / audio:4.1f} ms/s)")
         print(f"with speaker similarity to a reference (as results in the app have): "
               f"{speaker_ms / total_audio:.1f} ms per s of audio")
         print(share_of_tiny_synthesis(folder))
     window = best_seconds(lambda: dnsmos_scores(np.zeros(16_000, np.float32)), 5)
-    print(f"DNSMOS: {window * 1000:.0f} ms per 9.01-s window (fixed model input; a shorter clip is tiled to one window)")
+    print(f"DNSMOS: {window * 1000:.0f} ms per 9.01-s window "
+          "(fixed model input; a shorter clip is tiled to one window)")
     print(f"load average while measuring: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     asr_ms_per_s, asr_line = english_asr_cost(12)
     print(asr_line)

@@ -8,14 +8,16 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from gsv_integration.local_engine import LocalEngine  # noqa: E402
-from ras.library import importer  # noqa: E402
-from ras.library import roles  # noqa: E402
-from ras.queue import tasks  # noqa: E402
-from ras.library import texts  # noqa: E402
-from ras.queue.runner import Runner  # noqa: E402
-from ras.store.workspace import Workspace  # noqa: E402
-from tests.fixtures.gsv import WORKER_TEST_CONFIG, build_tiny_gsv, gsv_python_path, make_ref_wav  # noqa: E402
+from gsv_integration.local_engine import LocalEngine
+from ras.library import (
+    importer,
+    roles,
+    texts,
+)
+from ras.queue import tasks
+from ras.queue.runner import Runner
+from ras.store.workspace import Workspace
+from tests.fixtures.gsv import WORKER_TEST_CONFIG, build_tiny_gsv, gsv_python_path, make_ref_wav
 
 JOBS = 24
 TARGET = 0.10

@@ -59,7 +59,8 @@ def report(rows: list[dict]) -> None:
     worst_clean = min(row["score"] for row in rows if row["defect"] is None)
     best_defect = max(row["score"] for row in rows if row["defect"] is not None)
     print(f"lowest clean score {worst_clean:.1f}, highest defective score {best_defect:.1f}")
-    print(f"prerank: bottom-third precision {precision:.2f}, recall {recall:.2f} on {len(rows)} clips ({defective} defective)")
+    print(f"prerank: bottom-third precision {precision:.2f}, recall {recall:.2f} on {len(rows)} clips "
+          f"({defective} defective)")
 
 
 def main() -> None:

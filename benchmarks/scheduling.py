@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from ras.queue.scheduler import JobKey, count_costs, scheduled_order  # noqa: E402
+from ras.queue.scheduler import JobKey, count_costs, scheduled_order
 
 GPTS, SOVITS, REFS, VALUES, TEXTS = ("g1", "g2"), ("s1", "s2"), ("r1", "r2", "r3", "r4"), range(5), range(2)
 
@@ -36,7 +36,8 @@ def main() -> None:
         print(f"{name:>13}: GPT loads {cost.gpt_loads}, SoVITS loads {cost.sovits_loads}, "
               f"weight loads {cost.gpt_loads + cost.sovits_loads}, reference encodings {cost.ref_encodings}")
     loads_naive, loads_ours = naive.gpt_loads + naive.sovits_loads, ours.gpt_loads + ours.sovits_loads
-    print(f"scheduling: weight loads {loads_ours} vs {loads_naive} created-order ({loads_naive / loads_ours:.1f}x fewer), "
+    print(f"scheduling: weight loads {loads_ours} vs {loads_naive} created-order "
+          f"({loads_naive / loads_ours:.1f}x fewer), "
           f"reference encodings {ours.ref_encodings} vs {naive.ref_encodings} "
           f"({naive.ref_encodings / ours.ref_encodings:.1f}x fewer); distinct weight files {distinct}, "
           f"SoVITS loads {ours.sovits_loads} = distinct SoVITS files, least possible loads {lower_bound}")

@@ -16,10 +16,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from ras.audio.load import load_mono, resample  # noqa: E402
-from ras.finder.screen import measure_audio  # noqa: E402
-from ras.metrics.dnsmos import SR as DNSMOS_SR, dnsmos_scores  # noqa: E402
-from tests.fixtures.finder_role import build_finder_role  # noqa: E402
+from ras.audio.load import load_mono, resample
+from ras.finder.screen import measure_audio
+from ras.metrics.dnsmos import SR as DNSMOS_SR
+from ras.metrics.dnsmos import dnsmos_scores
+from tests.fixtures.finder_role import build_finder_role
 
 LIMIT_MS = 100
 

@@ -22,12 +22,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from ras.queue.tasks import RESULTS_DIR  # noqa: E402
-from ras.store.workspace import ROLE_DB_NAME  # noqa: E402
-from tests.fixtures.app import launch_app, role_with_references  # noqa: E402
-from tests.fixtures.gsv import REF_TEXT  # noqa: E402
-from tests.fixtures.planted import planted_weights_dir, start_planted_server  # noqa: E402
-from tests.fixtures.planted_engine import Profile  # noqa: E402
+from ras.queue.tasks import RESULTS_DIR
+from ras.store.workspace import ROLE_DB_NAME
+from tests.fixtures.app import launch_app, role_with_references
+from tests.fixtures.gsv import REF_TEXT
+from tests.fixtures.planted import planted_weights_dir, start_planted_server
+from tests.fixtures.planted_engine import Profile
 
 RSS_BASELINE_JOBS = 200
 RSS_LIMIT_MB = 100.0
@@ -65,8 +65,8 @@ class SoakReport:
                 f"lost: {self.lost}", f"duplicated: {self.duplicated}",
                 f"orphan files: {len(self.orphan_files)} {self.orphan_files[:5]}",
                 f"re-synthesized takes: {self.resynthesized}", f"integrity_check: {self.integrity}",
-                f"RSS: {self.rss_baseline_mb:.0f} MB after {RSS_BASELINE_JOBS} results analysed -> {self.rss_end_mb:.0f} MB "
-                f"at the end ({self.rss_growth_mb:+.0f} MB)",
+                f"RSS: {self.rss_baseline_mb:.0f} MB after {RSS_BASELINE_JOBS} results analysed -> "
+                f"{self.rss_end_mb:.0f} MB at the end ({self.rss_growth_mb:+.0f} MB)",
                 f"soak: {self.jobs} jobs, {self.kills} kills: lost {self.lost}, duplicated {self.duplicated}, "
                 f"orphan files {len(self.orphan_files)}, integrity {self.integrity}, "
                 f"RSS growth {self.rss_growth_mb:+.0f} MB"]
@@ -86,7 +86,7 @@ def patiently(call, what: str, seconds: float = 300.0):
     while True:
         try:
             return call()
-        except Exception as exc:  # noqa: BLE001 - timeouts come wrapped in several client types
+        except Exception as exc:  # timeouts come wrapped in several client types
             if time.monotonic() > deadline:
                 raise RuntimeError(f"could not {what} within {seconds:.0f} s") from exc
             time.sleep(2.0)

@@ -30,7 +30,8 @@ def ten_second_clips(folder: Path, count: int) -> list[Path]:
         pieces, sr, total = [], 22050, 0
         j = 0
         while total < CLIP_SECONDS * sr:
-            part = synthesize(TEXTS[(i * 3 + j) % len(TEXTS)], folder / f"part_{i}_{j}.wav", voice=VOICES[i % len(VOICES)])
+            part = synthesize(TEXTS[(i * 3 + j) % len(TEXTS)], folder / f"part_{i}_{j}.wav",
+                              voice=VOICES[i % len(VOICES)])
             samples, sr = read_wav(part)
             pieces.append(samples)
             total += len(samples)
@@ -89,7 +90,8 @@ def main() -> None:
         theirs = mean_ms(render_matplotlib, wavs, folder, "mpl")
         from PIL import Image
 
-        print(f"image size: ours {Image.open(folder / 'ours_0.png').size}, matplotlib {Image.open(folder / 'mpl_0.png').size}")
+        print(f"image size: ours {Image.open(folder / 'ours_0.png').size}, "
+              f"matplotlib {Image.open(folder / 'mpl_0.png').size}")
     print(f"spectrogram: ours {ours:.1f} ms/clip, matplotlib {theirs:.1f} ms/clip, ratio {theirs / ours:.1f}")
 
 

@@ -29,9 +29,9 @@ def time_startup() -> float:
                 try:
                     urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=1)
                     return time.perf_counter() - start
-                except OSError:
+                except OSError as exc:
                     if process.poll() is not None or time.perf_counter() - start > 60:
-                        raise RuntimeError("the app did not start")
+                        raise RuntimeError("the app did not start") from exc
                     time.sleep(0.05)
         finally:
             process.terminate()

@@ -33,9 +33,9 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from gsv_integration.request import SynthesisRequest  # noqa: E402
-from tests.fixtures.app import gsv_app_args, launch_app, role_with_references, wait_for  # noqa: E402
-from tests.fixtures.gsv import REF_TEXT, build_tiny_gsv, gsv_python_path  # noqa: E402
+from gsv_integration.request import SynthesisRequest
+from tests.fixtures.app import gsv_app_args, launch_app, role_with_references, wait_for
+from tests.fixtures.gsv import REF_TEXT, build_tiny_gsv, gsv_python_path
 
 DONE_TARGET, ANALYSED_TARGET = 1.6, 0.9
 READ_TARGET_MS = 30

@@ -14,10 +14,9 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from gsv_integration.local_engine import LocalEngine  # noqa: E402
-from gsv_integration.request import SynthesisRequest  # noqa: E402
-from tests.fixtures.gsv import (REF_PROMPT, WORKER_TEST_CONFIG, build_tiny_gsv, gsv_python_path,  # noqa: E402
-                                make_ref_wav)
+from gsv_integration.local_engine import LocalEngine
+from gsv_integration.request import SynthesisRequest
+from tests.fixtures.gsv import REF_PROMPT, WORKER_TEST_CONFIG, build_tiny_gsv, gsv_python_path, make_ref_wav
 
 SWITCHES = 20
 TARGET_GROWTH = 0.05  # "within a few percent"

@@ -19,8 +19,14 @@ from typing import Any
 
 import soundfile
 
-from gsv_integration.engine import (EngineCrashed, EngineError, EngineHung, EngineMisbehaving, SynthesisInputError,
-                                    validated)
+from gsv_integration.engine import (
+    EngineCrashed,
+    EngineError,
+    EngineHung,
+    EngineMisbehaving,
+    SynthesisInputError,
+    validated,
+)
 from gsv_integration.request import SynthesisRequest, SynthesisResult
 from gsv_integration.weights import list_weights
 

@@ -8,6 +8,7 @@ env_extra={"CUDA_VISIBLE_DEVICES": "1"}.
 from __future__ import annotations
 
 import collections
+import contextlib
 import itertools
 import json
 import os
@@ -241,16 +242,12 @@ class LocalEngine:
     def _read_log(self, proc: subprocess.Popen) -> None:
         if self.log_path:
             self.log_path.parent.mkdir(parents=True, exist_ok=True)
-        log_file = open(self.log_path, "a", encoding="utf-8") if self.log_path else None
-        try:
+        with (open(self.log_path, "a", encoding="utf-8") if self.log_path else contextlib.nullcontext()) as log_file:
             for line in proc.stderr:
                 self._log.append(line.rstrip("\n"))
                 if log_file:
                     log_file.write(line)
                     log_file.flush()
-        finally:
-            if log_file:
-                log_file.close()
 
     def _kill(self) -> int | None:
         """Kill the worker's whole process group; return its exit code."""
@@ -287,7 +284,5 @@ def _kill_group(proc: subprocess.Popen) -> None:
         subprocess.run(["taskkill", "/F", "/T", "/PID", str(proc.pid)], capture_output=True,
                        check=False)
         return
-    try:
+    with contextlib.suppress(ProcessLookupError):
         os.killpg(proc.pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass

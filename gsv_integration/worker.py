@@ -412,7 +412,7 @@ def handle(message: dict, pipeline: Pipeline, channel: Channel, status: Status) 
         channel.send("done", job_id=job_id, **result)
     except (InputProblem, ValueError) as exc:
         channel.send("error", job_id=job_id, kind="input", message=str(exc))
-    except Exception as exc:  # anything else is the engine's fault: retryable
+    except Exception as exc:  # noqa: BLE001 - anything else is the engine's fault: retryable
         traceback.print_exc()
         channel.send("error", job_id=job_id, kind="runtime",
                      message=f"{type(exc).__name__}: {exc}", traceback=traceback.format_exc())
@@ -428,7 +428,7 @@ def main(argv: list[str]) -> int:
     start_heartbeat(channel, status, float(settings["heartbeat_s"]))
     try:
         pipeline = start_pipeline(settings, status)
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 - whatever stops start-up is reported to the app as fatal
         traceback.print_exc()
         channel.send("fatal", message=f"{type(exc).__name__}: {exc}")
         return 1

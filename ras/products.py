@@ -25,10 +25,10 @@ from ras.errors import InputError, NotFound
 from ras.library.clips import clip_audio_path
 from ras.long_text.autopilot import Gate, Take, best_take, checked_max_tries, passes, rate_range, with_cer_floors
 from ras.queue import versions
-from ras.store.db import get_row
-from ras.results import finished_result
-from ras.store.role_tables import Clip, Product
 from ras.queue.task_spec import spec_names
+from ras.results import finished_result
+from ras.store.db import get_row
+from ras.store.role_tables import Clip, Product
 from ras.store.workspace import Workspace
 
 PRODUCTS_DIR = "products"
@@ -226,16 +226,20 @@ def export_files(ws: Workspace, role: str, product: Product) -> dict[str, bytes 
                 "ref_audio": ref.name, "prompt_text": product.prompt_text, "prompt_lang": product.prompt_lang,
                 "aux_refs": [p.name for p in aux], "parameters": spec_parameters(product, params),
                 "synthesis_request": synthesis, "score": product.score, "note": product.note,
-                "autopilot": {"max_tries": product.max_tries, "gate": json.loads(Gate.from_json(product.gate_json).to_json()),
+                "autopilot": {"max_tries": product.max_tries,
+                              "gate": json.loads(Gate.from_json(product.gate_json).to_json()),
                               "meaning": AUTOPILOT_MEANING},
                 "source_result_id": product.source_result_id}
     body = SynthesisRequest(text="", text_lang=product.prompt_lang, ref_audio_path=str(ref),
                             prompt_text=product.prompt_text, prompt_lang=product.prompt_lang,
                             aux_ref_audio_paths=[str(p) for p in aux], **params).to_tts_inputs()
-    body.update(text="你好，这是一段测试语音。" if product.prompt_lang in ("zh", "all_zh") else "Hello, this is a test.",
-                text_lang=product.prompt_lang, media_type="wav")
+    body.update(text="你好，这是一段测试语音。" if product.prompt_lang in ("zh", "all_zh")
+                else "Hello, this is a test.", text_lang=product.prompt_lang, media_type="wav")
     folder = f"gsvi/{_safe_name(product.name)}"
-    dump = lambda data: json.dumps(data, ensure_ascii=False, indent=2).encode("utf-8")
+
+    def dump(data) -> bytes:
+        return json.dumps(data, ensure_ascii=False, indent=2).encode("utf-8")
+
     gsvi = {"version": "1.0.1", "software_version": "1.1", "gpt_path": product.gpt_weights,
             "sovits_path": product.sovits_weights, "简介": f"RAS product {product.name} (role {role})",
             "emotion_list": {"default": {"ref_wav_path": ref.name, "prompt_text": product.prompt_text,
@@ -266,7 +270,8 @@ def curl_lines(product: Product, body: dict) -> str:
                  f'-d @api_v2_request.json -o output.wav')
     lines.append("# one line, without the file:")
     payload = json.dumps(body, ensure_ascii=False).replace("'", "'\\''")
-    lines.append(f"curl -X POST \"{API_V2_URL}/tts\" -H \"Content-Type: application/json\" -d '{payload}' -o output.wav")
+    lines.append(f"curl -X POST \"{API_V2_URL}/tts\" -H \"Content-Type: application/json\" "
+                 f"-d '{payload}' -o output.wav")
     return "\n".join(lines) + "\n"
 
 
@@ -316,8 +321,9 @@ def tts(*, ws: Workspace, runner, product: str, text: str, text_lang: str, max_t
     """Synthesize `text` with the product named `product` (any role); returns the wav.
 
     With max_tries > 1 each take is measured (`measure(wav, text, text_lang, ref, prompt_text=...)`
-    -> the analysis report; the reference's text lets it catch a take that speaks it) and judged by the gate (the product's own unless `gate` is given); a take
-    that fails is synthesized again with a new seed, and the best take is returned."""
+    -> the analysis report; the reference's text lets it catch a take that speaks it) and judged by
+    the gate (the product's own unless `gate` is given); a take that fails is synthesized again with
+    a new seed, and the best take is returned."""
     tries = checked_max_tries(max_tries)
     if tries > 1 and measure is None:
         raise ValueError("max_tries > 1 needs the analysis step to measure takes")

@@ -139,8 +139,8 @@ def build_hubert(out: Path, code_root: Path) -> None:
 def build_gpt(path: Path, seed: int) -> None:
     if path.exists():
         return
-    import torch
     import AR.models.t2s_model as t2s_model
+    import torch
     from AR.models.t2s_lightning_module import Text2SemanticLightningModule
 
     # Building the training head imports torchmetrics, a training-only package.

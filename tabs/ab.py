@@ -8,8 +8,8 @@ import gradio as gr
 from ras import products
 from ras.ab import sessions
 from tabs.common import Page, UIContext, keep_choice, parse_ids, require_role, ui_action
-from tabs.widgets import (POLL_SECONDS, ab_session_choices as session_choices, task_picker, task_picker_row,
-                          wire_task_picker)
+from tabs.widgets import POLL_SECONDS, task_picker, task_picker_row, wire_task_picker
+from tabs.widgets import ab_session_choices as session_choices
 
 RANKING_HEADERS = ("名次", "候选", "强度", "90% 区间", "票数", "自动评分", "人工评分")
 

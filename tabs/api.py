@@ -9,11 +9,7 @@ from typing import Any
 
 import gradio as gr
 
-from ras.library import backup
-from ras.library import clips
-from ras.library import importer
-from ras.library import roles
-from ras.library import texts
+from ras.library import backup, clips, importer, roles, texts
 from tabs.common import UIContext, readable_roots, request_file, ui_action
 
 

@@ -9,7 +9,8 @@ from typing import Any
 
 import gradio as gr
 
-from ras.finder import compare, run as finder_runs, stages
+from ras.finder import compare, stages
+from ras.finder import run as finder_runs
 from tabs.common import UIContext, json_object, ui_action
 
 

@@ -71,6 +71,6 @@ def register(ctx: UIContext) -> None:
         return FileData(path=str(wav), orig_name=wav.name, mime_type="audio/wav")
 
     gr.api(long_text_start, api_name="long_text")
-    for fn in (long_text_status, regenerate_sentence, choose_take, set_product_autopilot, score_long_text, export_long_text, create_product,
-               list_products, export_product, tts):
+    for fn in (long_text_status, regenerate_sentence, choose_take, set_product_autopilot, score_long_text,
+               export_long_text, create_product, list_products, export_product, tts):
         gr.api(fn, api_name=fn.__name__)

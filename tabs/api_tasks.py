@@ -6,10 +6,10 @@ from typing import Any
 import gradio as gr
 
 from ras import results
+from ras.languages import require_lang
 from ras.library import clips
 from ras.queue import tasks
 from ras.queue.task_spec import SPEC_KEYS
-from ras.languages import require_lang
 from tabs.common import UIContext, json_object, request_file, ui_action
 
 

@@ -5,8 +5,8 @@ from dataclasses import dataclass
 
 import gradio as gr
 
-from ras.library import clips
 from ras.languages import LANG_CODES
+from ras.library import clips
 from tabs.common import Page, UIContext, choices, selected_row, ui_action
 from tabs.widgets import PRIVATE, on_each
 

@@ -8,9 +8,10 @@ import logging
 import math
 import types
 import typing
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import gradio as gr
 from gradio.utils import get_upload_folder
@@ -121,7 +122,7 @@ def ui_action(i18n: I18nAuto, what: str) -> Callable:
                     log.warning("%s (%s): %s; arguments: %s", what, type(exc).__name__, exc,
                                 short_arguments(args, kwargs))
                     raise gr.Error(f"{i18n(what)}: {short_message(exc)}") from exc
-                except Exception as exc:  # noqa: BLE001 - every failure must reach the page
+                except Exception as exc:  # every failure must reach the page
                     log.exception("%s failed (%s); arguments: %s", what, type(exc).__name__,
                                   short_arguments(args, kwargs))
                     raise gr.Error(f"{i18n(what)}: {short_message(exc)}") from exc

@@ -60,20 +60,19 @@ class EvaluateTab:
 
 def _slot(i18n, index: int) -> ResultSlot:
     # Left: what it is, the take and its score; right: what it looks like and what it copies.
-    with gr.Group(visible=False, elem_id=f"evaluate_slot_{index}") as box:
-        with gr.Row(equal_height=False):
-            with gr.Column(scale=2, min_width=320):
-                info = gr.Markdown(elem_id=f"evaluate_info_{index}")
-                audio = gr.Audio(label=i18n("结果"), type="filepath", interactive=False,
-                                 elem_id=f"evaluate_audio_{index}")
-                score = score_radio(i18n, f"evaluate_score_{index}")
-                keep = gr.Button(i18n("存为成品…"), size="sm", elem_id=f"evaluate_keep_{index}")
-            with gr.Column(scale=3):
-                spectrogram = gr.Image(label=i18n("频谱图"), type="filepath", format="png", interactive=False,
-                                       buttons=[], height=190, elem_id=f"evaluate_spectrogram_{index}")
-                ref_audio = gr.Audio(label=i18n("参考音频"), type="filepath", interactive=False,
-                                     elem_id=f"evaluate_ref_{index}")
-                note = gr.Textbox(label=i18n("备注"), elem_id=f"evaluate_note_{index}")
+    with gr.Group(visible=False, elem_id=f"evaluate_slot_{index}") as box, gr.Row(equal_height=False):
+        with gr.Column(scale=2, min_width=320):
+            info = gr.Markdown(elem_id=f"evaluate_info_{index}")
+            audio = gr.Audio(label=i18n("结果"), type="filepath", interactive=False,
+                             elem_id=f"evaluate_audio_{index}")
+            score = score_radio(i18n, f"evaluate_score_{index}")
+            keep = gr.Button(i18n("存为成品…"), size="sm", elem_id=f"evaluate_keep_{index}")
+        with gr.Column(scale=3):
+            spectrogram = gr.Image(label=i18n("频谱图"), type="filepath", format="png", interactive=False,
+                                   buttons=[], height=190, elem_id=f"evaluate_spectrogram_{index}")
+            ref_audio = gr.Audio(label=i18n("参考音频"), type="filepath", interactive=False,
+                                 elem_id=f"evaluate_ref_{index}")
+            note = gr.Textbox(label=i18n("备注"), elem_id=f"evaluate_note_{index}")
     return ResultSlot(box, info, audio, ref_audio, spectrogram, score, note, keep)
 
 
@@ -110,7 +109,8 @@ def build(ctx: UIContext) -> EvaluateTab:
         duration_plot = gr.BarPlot(x="label", y="mean_duration", title=i18n("平均时长（秒）"), y_lim=[0, None],
                                    elem_id="evaluate_duration_plot")
     with gr.Accordion(i18n("4. 自动评分权重（所有角色共用）"), open=False):
-        gr.Markdown(i18n("每条规则在完全命中时扣的分数；设为 0 即关闭该规则。保存后当前角色的结果按已存的指标重新评分，无需重新分析音频。"))
+        gr.Markdown(i18n("每条规则在完全命中时扣的分数；设为 0 即关闭该规则。"
+                         "保存后当前角色的结果按已存的指标重新评分，无需重新分析音频。"))
         weights = gr.Code(language="json", value=json.dumps(score_weights.load_weights(ws=ctx.ws), indent=1),
                           elem_id="evaluate_weights")
         save_weights = gr.Button(i18n("保存权重并重新评分"), elem_id="evaluate_save_weights")

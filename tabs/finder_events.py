@@ -8,8 +8,10 @@ import pandas as pd
 
 from ras import products
 from ras.classify import groups as classify_service
-from ras.finder import compare, run as finder_runs, stages
-from ras.library import clips as clip_service, texts
+from ras.finder import compare, stages
+from ras.finder import run as finder_runs
+from ras.library import clips as clip_service
+from ras.library import texts
 from ras.queue import jobs
 from tabs.common import Page, UIContext, keep_choice, parse_ids, require_role, ui_action
 from tabs.flag_labels import flag_words

@@ -23,7 +23,8 @@ class ImportTab:
 def build(ctx: UIContext) -> ImportTab:
     i18n = ctx.i18n
     gr.Markdown(i18n("### 1. 选择 .list 文件"))
-    gr.Markdown(i18n("每行格式：音频路径|说话人|语言|文本。音频路径可为绝对路径，或相对于 .list 文件、GPT-SoVITS 根目录。"))
+    gr.Markdown(i18n("每行格式：音频路径|说话人|语言|文本。"
+                     "音频路径可为绝对路径，或相对于 .list 文件、GPT-SoVITS 根目录。"))
     with gr.Row():
         upload = gr.File(label=i18n("上传 .list 文件"), file_types=[".list", ".txt"], elem_id="import_upload")
         server_path = gr.Textbox(label=i18n("或填写服务器上的 .list 路径"), elem_id="import_server_path")

@@ -7,8 +7,15 @@ from pathlib import Path
 import gradio as gr
 
 from tabs.common import Page, UIContext, require_role, ui_action
-from tabs.widgets import (PRIVATE, poll_timer, progress_html, task_picker_row, versions_line, warn_version_change,
-                          wire_task_picker)
+from tabs.widgets import (
+    PRIVATE,
+    poll_timer,
+    progress_html,
+    task_picker_row,
+    versions_line,
+    warn_version_change,
+    wire_task_picker,
+)
 
 
 @dataclass(frozen=True)
@@ -30,7 +37,8 @@ def build(ctx: UIContext) -> InferTab:
     with gr.Row():
         task, refresh = task_picker_row(i18n, "infer", scale=4)
     gr.Markdown(i18n("### 2. 运行"))
-    gr.Markdown(i18n("取消会在当前作业完成后停止；关闭或崩溃后重新启动 RAS 会自动继续未完成的任务，已完成的结果不会丢失。"))
+    gr.Markdown(i18n("取消会在当前作业完成后停止；"
+                     "关闭或崩溃后重新启动 RAS 会自动继续未完成的任务，已完成的结果不会丢失。"))
     with gr.Row():
         run = gr.Button(i18n("开始 / 继续"), variant="primary", elem_id="infer_run")
         cancel = gr.Button(i18n("取消"), variant="stop", elem_id="infer_cancel")

@@ -13,8 +13,16 @@ from ras.library import texts
 from ras.long_text import export as long_text_export
 from ras.long_text import runs as long_text
 from tabs.common import Page, UIContext, keep_choice, require_role, score_choice, score_radio, ui_action
-from tabs.long_text_takes import (SENTENCE_COLUMN_WIDTHS, SENTENCE_COLUMNS, autopilot_controls, autopilot_options,
-                                  listen_counter, sentence_rows, take_row, wire_takes)
+from tabs.long_text_takes import (
+    SENTENCE_COLUMN_WIDTHS,
+    SENTENCE_COLUMNS,
+    autopilot_controls,
+    autopilot_options,
+    listen_counter,
+    sentence_rows,
+    take_row,
+    wire_takes,
+)
 from tabs.widgets import PRIVATE, on_each, poll_timer, progress_html, task_picker, task_picker_row
 
 MAX_PARTS = 5  # configuration slots shown
@@ -224,7 +232,8 @@ def wire(tab: LongTextTab, ctx: UIContext, page: Page) -> None:
         def export(role, ids):
             if index >= len(ids):
                 return gr.update()
-            return gr.update(value=str(long_text_export.export_part(ws=ctx.ws, role=role, part_id=ids[index])), visible=True)
+            return gr.update(value=str(long_text_export.export_part(ws=ctx.ws, role=role, part_id=ids[index])),
+                             visible=True)
         return export
 
     on_each((tab.refresh.click, role_picker.change, page.app.load), refresh, [role_picker, tab.task, tab.run],

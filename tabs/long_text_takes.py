@@ -24,7 +24,8 @@ def autopilot_controls(i18n) -> tuple:
     gate = Gate()
     with gr.Accordion(i18n("自动重试（质量门槛）"), open=True, elem_id="long_text_autopilot_box"):
         gr.Markdown(i18n("未通过门槛的句子用新种子重新生成，最多 N 次；每句自动选用最好的一次。门槛：没有严重问题"
-                         "（重复、长停顿、截断、无声、电音、念出参考文本），自动评分不低于下限，字/秒在该配置自己的中位数 ± 容差内，"
+                         "（重复、长停顿、截断、无声、电音、念出参考文本），自动评分不低于下限，"
+                         "字/秒在该配置自己的中位数 ± 容差内，"
                          "有识别模型时错误率不高于上限（同一句各次都有的误识别不算，除非比其中最好的一次高出 0.1）。"))
         with gr.Row():
             autopilot = gr.Checkbox(value=True, label=i18n("自动重试"), elem_id="long_text_autopilot")
@@ -32,8 +33,8 @@ def autopilot_controls(i18n) -> tuple:
                                   elem_id="long_text_max_tries")
             min_score = gr.Slider(0, 100, value=gate.min_auto_score, step=1, label=i18n("自动评分下限"),
                                   elem_id="long_text_min_auto_score")
-            tolerance = gr.Slider(0.05, 0.9, value=gate.rate_tolerance, step=0.05, label=i18n("字/秒容差（中位数的比例）"),
-                                  elem_id="long_text_rate_tolerance")
+            tolerance = gr.Slider(0.05, 0.9, value=gate.rate_tolerance, step=0.05,
+                                  label=i18n("字/秒容差（中位数的比例）"), elem_id="long_text_rate_tolerance")
             max_cer = gr.Slider(0, 1, value=gate.max_cer, step=0.05, label=i18n("识别错误率上限"),
                                 elem_id="long_text_max_cer")
     return autopilot, max_tries, min_score, tolerance, max_cer

@@ -9,8 +9,9 @@ the page loads, and a table's headers follow the visitor in every later answer o
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 import gradio as gr
 from gradio.block_function import BlockFunction

@@ -11,8 +11,8 @@ from tabs.common import Page, UIContext, choices, keep_choice, require_role, ui_
 from tabs.widgets import PRIVATE, refresh_button
 
 SCOPES = (("当前角色", "role"), ("全部角色", "all"))
-HEADERS = ("名称", "角色", "编号", "版本", "GPT 权重", "SoVITS 权重", "参考文本", "语言", "评分", "备注", "每次合成最多尝试",
-           "质量门槛")
+HEADERS = ("名称", "角色", "编号", "版本", "GPT 权重", "SoVITS 权重", "参考文本", "语言", "评分", "备注",
+           "每次合成最多尝试", "质量门槛")
 # shares of the table: a long prompt text wraps in its column instead of pushing the last ones out of view
 COLUMN_WIDTHS = ("10%", "10%", "4%", "6%", "10%", "10%", "17%", "6%", "5%", "7%", "6%", "9%")
 

@@ -97,8 +97,8 @@ def build(ctx: UIContext) -> TaskTab:
         base.update({
             "sample_steps": gr.Dropdown(list(SAMPLE_STEPS_CHOICES), value=DEFAULTS["sample_steps"], interactive=False,
                                         label=i18n("采样步数（v3/v4）"), elem_id="task_sample_steps"),
-            "super_sampling": gr.Checkbox(value=DEFAULTS["super_sampling"], interactive=False, label=i18n("超采样（v3/v4）"),
-                                          elem_id="task_super_sampling"),
+            "super_sampling": gr.Checkbox(value=DEFAULTS["super_sampling"], interactive=False,
+                                          label=i18n("超采样（v3/v4）"), elem_id="task_super_sampling"),
         })
     gr.Markdown(i18n("### 4. 对比变量"))
     with gr.Row():
@@ -106,7 +106,8 @@ def build(ctx: UIContext) -> TaskTab:
         combine = gr.Radio(choices(i18n, COMBINE), value="each", label=i18n("组合方式"), elem_id="task_combine")
     variables = gr.CheckboxGroup(choices(i18n, VARIABLES), label=i18n("要比较的变量（参考音频对比只需多选参考音频）"),
                                  elem_id="task_variables")
-    gr.Markdown(i18n("取值写成列表 5,10,20 或范围 起:止:步长（含终点），例如 0.5:1:0.1；融合参考音频用分号隔开多组音频编号，例如 3,4;5"))
+    gr.Markdown(i18n("取值写成列表 5,10,20 或范围 起:止:步长（含终点），例如 0.5:1:0.1；"
+                     "融合参考音频用分号隔开多组音频编号，例如 3,4;5"))
     with gr.Row():
         values = {name: gr.Textbox(label=i18n(label), visible=False, elem_id=f"task_values_{name}")
                   for label, name in VARIABLES if name in TEXT_VARIABLES}
@@ -130,9 +131,9 @@ def build(ctx: UIContext) -> TaskTab:
         load_spec = gr.Button(i18n("载入设置（克隆后修改）"), elem_id="task_load_spec")
         requeue = gr.Button(i18n("重跑失败的作业"), elem_id="task_requeue")
         delete = gr.Button(i18n("删除任务及其结果"), variant="stop", elem_id="task_delete")
-    return TaskTab(clip_filter, select_filtered, use_group, clip_box, text_box, gpt, sovits, refresh_models, base, variables,
-                   values, vary_gpt, vary_sovits, combine, preset, name, estimate, create, summary, task_table,
-                   task_id, load_spec, requeue, delete)
+    return TaskTab(clip_filter, select_filtered, use_group, clip_box, text_box, gpt, sovits, refresh_models, base,
+                   variables, values, vary_gpt, vary_sovits, combine, preset, name, estimate, create, summary,
+                   task_table, task_id, load_spec, requeue, delete)
 
 
 def clip_choices(ctx: UIContext, role: str | None, text_filter: str = "") -> list[tuple[str, int]]:

@@ -5,8 +5,8 @@ from dataclasses import dataclass
 
 import gradio as gr
 
-from ras.library import texts
 from ras.languages import LANG_CODES
+from ras.library import texts
 from tabs.common import Page, UIContext, choices, selected_row, ui_action
 from tabs.widgets import PRIVATE
 

@@ -1,7 +1,7 @@
 """Pickers, progress lines and event patterns that several tabs show the same way."""
 from __future__ import annotations
 
-from typing import Callable, Iterable
+from collections.abc import Callable, Iterable
 
 import gradio as gr
 

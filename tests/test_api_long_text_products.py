@@ -32,7 +32,8 @@ def scored_task(gsv_app, tmp_path_factory):
                      "text_split_method": "cut4"}}
     task_id = client.predict(role, spec, api_name="/create_task")["task_id"]
     client.predict(role, task_id, api_name="/run_task")
-    wait_for(lambda: (s := client.predict(role, task_id, api_name="/task_status"))["done"] == 4 and s["state"] == "idle",
+    wait_for(lambda: (s := client.predict(role, task_id, api_name="/task_status"))["done"] == 4
+                     and s["state"] == "idle",
              timeout=300, interval=1, what="the comparison task")
     found = client.predict(role, task_id, "id", 1, 50, api_name="/list_results")["results"]
     best = [found[0]["id"], found[3]["id"]]  # two configurations: different clip and top_k

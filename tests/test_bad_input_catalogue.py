@@ -12,10 +12,10 @@ import re
 import sqlite3
 import struct
 import time
+from collections.abc import Callable
 from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 import pytest
@@ -298,7 +298,7 @@ def fresh_role(bench, name: str) -> str:
 def test_mixed_encodings_are_read_line_by_line(bench):
     role = fresh_role(bench, "编码")
     write_tone(bench.folder / "c.wav", 4.5, seed=5)
-    content = (f"{bench.file('a.wav')}|s|zh|这一行是 UTF-8\n".encode("utf-8")
+    content = (f"{bench.file('a.wav')}|s|zh|这一行是 UTF-8\n".encode()
                + f"{bench.file('c.wav')}|s|zh|这一行是 GBK\n".encode("gbk"))
     report = bench.client.predict(role, bench.listing("mixed.list", content), True, api_name="/import_list")
     assert (report["imported"], report["errors"]) == (2, [])

@@ -19,7 +19,15 @@ from tests.fixtures.app import role_with_references, wait_for
 from tests.fixtures.gsv import REF_TEXT, make_ref_wav
 from tests.fixtures.planted import launch_planted_app, planted_weights_dir, start_planted_server
 from tests.fixtures.planted_engine import (
-    OUT_SR, PLANT_KINDS, PlantedEngine, Profile, file_sha256, planted_kind, save_profiles, synthesize_planted)
+    OUT_SR,
+    PLANT_KINDS,
+    PlantedEngine,
+    Profile,
+    file_sha256,
+    planted_kind,
+    save_profiles,
+    synthesize_planted,
+)
 
 TEXTS = ("The weather today is calm and the lake is very quiet.",
          "Please send the report before noon on Friday.",

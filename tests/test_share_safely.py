@@ -49,7 +49,7 @@ def test_a_shared_app_refuses_strangers_and_server_paths(tmp_path):
     # an engine address is enough for weights to be looked up; no job runs here
     app = shared_app(tmp_path, "--engine-url", "http://127.0.0.1:9")
     try:
-        with pytest.raises(Exception):
+        with pytest.raises(ValueError):  # gradio_client's AuthenticationError is a ValueError
             Client(app.url, verbose=False)  # no login: not even the API description
         client = logged_in(app)
         endpoints = client.view_api(return_format="dict", print_info=False)["named_endpoints"]

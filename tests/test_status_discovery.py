@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from gsv_integration.version import code_version
-from tests.fixtures.app import launch_app
 from tabs.header import status_markdown
+from tests.fixtures.app import launch_app
 from tests.fixtures.planted import planted_weights_dir
 
 COMMIT = "0123456789abcdef0123456789abcdef01234567"

@@ -7,7 +7,7 @@ front (a distance threshold works too) and 1,000 clips take well under 2 s.
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 

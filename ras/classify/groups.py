@@ -17,7 +17,7 @@ import logging
 import re
 import threading
 from collections import Counter
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 from sqlalchemy import delete, func, update

@@ -17,12 +17,13 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import Callable, Iterable, Sequence
 
 import numpy as np
 
-from ras.audio.load import load_mono as read_mono, resample
+from ras.audio.load import load_mono as read_mono
+from ras.audio.load import resample
 from ras.model_cache import ModelCache
 
 ProgressFn = Callable[[int, int], None]

@@ -10,7 +10,8 @@ import logging
 import threading
 from collections.abc import Callable
 
-from ras.finder import run as runs, stages
+from ras.finder import run as runs
+from ras.finder import stages
 from ras.store.workspace import Workspace
 
 log = logging.getLogger("ras.finder.driver")
@@ -36,7 +37,7 @@ class FinderDriver:
             try:
                 if runs.unfinished_runs(self.ws, role):
                     self.watch(role)
-            except Exception:  # noqa: BLE001 - one unreadable role must not stop start-up
+            except Exception:  # one unreadable role must not stop start-up
                 log.exception("role %s: finder runs not read", role)
         if self._thread is None:
             self._thread = threading.Thread(target=self._loop, daemon=True, name="ras-finder")
@@ -74,7 +75,7 @@ class FinderDriver:
     def advance_role(self, role: str) -> None:
         try:
             run_ids = runs.unfinished_runs(self.ws, role) if self.ws.role_exists(role) else []
-        except Exception:  # noqa: BLE001
+        except Exception:
             log.exception("role %s: finder runs not read", role)
             return
         if not run_ids:
@@ -100,6 +101,6 @@ class FinderDriver:
                 stages.do_rank(self.ws, role, run_id)
         except LookupError:
             return  # the run was deleted meanwhile
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             log.exception("%s finder run %s failed", role, run_id)
             runs.update_run(self.ws, role, run_id, stage="failed", error=f"{type(exc).__name__}: {exc}")

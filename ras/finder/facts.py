@@ -39,7 +39,7 @@ def cached_embeddings(*, ws: Workspace, role: str, clip_ids: list[int], encoder=
     if encoder is not None:
         try:
             groups.compute_embeddings(ws=ws, role=role, encoder=encoder)
-        except Exception:  # noqa: BLE001 - without embeddings only the voice check is skipped
+        except Exception:  # without embeddings only the voice check is skipped
             log.exception("role %s: embeddings for screening failed", role)
     with ws.role_session(role) as session:
         names = session.exec(select(ClipEmbedding.encoder).distinct()).all()

@@ -134,7 +134,8 @@ def voice_outliers(facts: list[ClipFacts], limits: ScreenLimits) -> dict[int, st
 def _duplicate_of(facts: ClipFacts, kept: list[ClipFacts], limits: ScreenLimits) -> int | None:
     text = _normalized(facts.text)
     for other in kept:
-        if text and text == _normalized(other.text) and abs(facts.duration - other.duration) <= limits.duplicate_seconds:
+        if (text and text == _normalized(other.text)
+                and abs(facts.duration - other.duration) <= limits.duplicate_seconds):
             return other.clip_id
         if facts.embedding is not None and other.embedding is not None:
             a, b = np.asarray(facts.embedding, dtype=np.float64), np.asarray(other.embedding, dtype=np.float64)

@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from datetime import timezone
+from datetime import UTC
 
 from sqlalchemy import func, insert
 from sqlmodel import col, select
 
-from ras.finder import allocate, facts, rank, run as runs, screen
+from ras.finder import allocate, facts, rank, screen
+from ras.finder import run as runs
 from ras.library import texts
 from ras.store.main_tables import utcnow
 from ras.store.role_tables import Job, ParamSet, Task
@@ -69,7 +70,7 @@ def load_takes(session, task_ids: list[int]) -> tuple[list[rank.Take], dict]:
 
 
 def _age(finished) -> float:
-    stamp = finished if finished.tzinfo else finished.replace(tzinfo=timezone.utc)
+    stamp = finished if finished.tzinfo else finished.replace(tzinfo=UTC)
     return (utcnow() - stamp).total_seconds()
 
 
@@ -94,7 +95,8 @@ def _create_round(ws: Workspace, role: str, run, spec: dict, plan: allocate.Roun
         sets = {}
         for seed in sorted({p.seed for p in plan.probes}):
             params = {**spec["base"], **{k: spec[k] for k in ("gpt", "sovits") if spec[k]}, "seed": seed}
-            sets[seed] = ParamSet(task_id=task.id, params_json=json.dumps(params, ensure_ascii=False), label=f"seed={seed}")
+            sets[seed] = ParamSet(task_id=task.id, params_json=json.dumps(params, ensure_ascii=False),
+                                  label=f"seed={seed}")
             session.add(sets[seed])
         session.flush()
         session.execute(insert(Job), [dict(

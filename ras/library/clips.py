@@ -8,9 +8,9 @@ from sqlalchemy import func
 from sqlmodel import col, select
 
 from ras.errors import InputError, NotFound
+from ras.languages import require_lang
 from ras.library.clip_checks import invalid_reason, transcript_fits
 from ras.store.db import get_row
-from ras.languages import require_lang
 from ras.store.main_tables import utcnow
 from ras.store.role_tables import Clip, ClipGroup
 from ras.store.workspace import Workspace

@@ -11,9 +11,17 @@ import soundfile
 from sqlalchemy import insert
 from sqlmodel import select
 
-from ras.audio.files import AUDIO_SUFFIXES, AudioInfo, AudioUnreadable, bytes_hash, probe_audio, wav_header_info, write_atomic
+from ras.audio.files import (
+    AUDIO_SUFFIXES,
+    AudioInfo,
+    AudioUnreadable,
+    bytes_hash,
+    probe_audio,
+    wav_header_info,
+    write_atomic,
+)
 from ras.library.clip_checks import is_reference_length, shorten, transcript_fits
-from ras.library.listfile import ListEntry, LineError, parse_list, read_list_text, resolve_audio
+from ras.library.listfile import LineError, ListEntry, parse_list, read_list_text, resolve_audio
 from ras.server_paths import ServerPathRefused, check_path
 from ras.store.disk_space import disk_full, is_disk_full
 from ras.store.role_tables import Clip

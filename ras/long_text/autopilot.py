@@ -10,8 +10,8 @@ a swallowed ending makes it fast), and its ASR character error rate stays within
 `max_cer` when an ASR model measured one. Whisper, a small one especially, mishears some
 sentences the same way in every take: a CER the sentence's other takes share is how the
 ASR hears that text, not a defect of one take (and no re-roll mends it), so a take fails
-on CER only when it is also `CER_MARGIN` above the best of its sibling takes. Every failed condition is returned as a reason,
-so the page can say why a take was rejected. Nothing here reads audio.
+on CER only when it is also `CER_MARGIN` above the best of its sibling takes. Every failed
+condition is returned as a reason, so the page can say why a take was rejected. Nothing here reads audio.
 
 The best take of a sentence is the best passing one by auto score; when none passes, the
 one with the fewest hard flags, then the highest auto score (the user listens to it).
@@ -49,7 +49,8 @@ class Gate:
         known = {f.name for f in fields(cls)}
         unknown = set(options) - known
         if unknown:
-            raise ValueError(f"unknown autopilot options {sorted(unknown)}; known: max_tries, {', '.join(sorted(known))}")
+            raise ValueError(f"unknown autopilot options {sorted(unknown)}; "
+                             f"known: max_tries, {', '.join(sorted(known))}")
         values = {}
         for name, value in options.items():
             if value is None:
@@ -61,7 +62,8 @@ class Gate:
         if not 0 <= gate.min_auto_score <= 100:
             raise ValueError(f"min_auto_score must be within 0-100, got {gate.min_auto_score}")
         if not 0 < gate.rate_tolerance < 1:
-            raise ValueError(f"rate_tolerance must be between 0 and 1 (a share of the median), got {gate.rate_tolerance}")
+            raise ValueError("rate_tolerance must be between 0 and 1 (a share of the median), "
+                             f"got {gate.rate_tolerance}")
         if gate.min_rate_takes < 2:
             raise ValueError(f"min_rate_takes must be at least 2, got {gate.min_rate_takes}")
         if not 0 <= gate.max_cer <= 1:

@@ -18,16 +18,16 @@ from sqlalchemy import func, insert, or_
 from sqlmodel import col, select
 
 from ras.audio.join import join_wavs
-from ras.store.db import get_row
 from ras.languages import require_lang
-from ras.store.main_tables import utcnow
-from ras.results import checked_score, finished_result, save_score
-from ras.store.role_tables import Job, LongTextChoice, LongTextPart, LongTextRun, ParamSet, Task
 from ras.long_text import takes
 from ras.long_text.autopilot import Gate, checked_max_tries, passes
 from ras.long_text.sentences import detect_lang, split_sentences
 from ras.queue.task_spec import check_parameters, spec_names
 from ras.queue.tasks import get_task, queued_job_row, status_counts, status_counts_of_tasks
+from ras.results import checked_score, finished_result, save_score
+from ras.store.db import get_row
+from ras.store.main_tables import utcnow
+from ras.store.role_tables import Job, LongTextChoice, LongTextPart, LongTextRun, ParamSet, Task
 from ras.store.workspace import Workspace
 
 LONG_TEXT_DIR = "long_text"

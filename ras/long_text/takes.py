@@ -101,7 +101,8 @@ def needs_listening(sentence: Sentence, gate: Gate, rate: tuple[float, float] | 
 def tries_as_dicts(role_dir: Path, sentence: Sentence, gate: Gate, rate: tuple[float, float] | None) -> list[dict]:
     chosen, measured = sentence.chosen(), sentence.measured
     return [{"result_id": t.id, "seed": take_seed(t), "status": t.status, "auto_score": t.auto_score,
-             "flags": json.loads(t.flags_json) if t.flags_json else [], "chosen": chosen is not None and t.id == chosen.id,
+             "flags": json.loads(t.flags_json) if t.flags_json else [],
+             "chosen": chosen is not None and t.id == chosen.id,
              "audio": str(role_dir / t.result_path) if t.result_path else None,
              "reasons": reasons(measured[t.id], gate, rate) if t.status == "done" else [t.status],
              "duration": t.duration, "chars_per_second": t.chars_per_second} for t in sentence.takes]
@@ -128,7 +129,8 @@ def _choose_by_autopilot(session, sentence: Sentence, take_id: int, passed: bool
                      .on_conflict_do_nothing())
         return
     session.exec(update(LongTextChoice)
-                 .where(col(LongTextChoice.sentence_job_id) == sentence.head.id, col(LongTextChoice.by_person).is_(False))
+                 .where(col(LongTextChoice.sentence_job_id) == sentence.head.id,
+                        col(LongTextChoice.by_person).is_(False))
                  .values(chosen_job_id=take_id, passed=passed))
 
 

@@ -13,6 +13,7 @@ dies is started again for the next request.
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -79,10 +80,8 @@ class AnalysisProcess:
             proc.kill()
             proc.wait()
             for pipe in (proc.stdin, proc.stdout):
-                try:
+                with contextlib.suppress(OSError):  # the unsent rest of the request has nowhere to go
                     pipe.close()
-                except OSError:  # the unsent rest of the request has nowhere to go
-                    pass
         return answer
 
     def _running(self) -> subprocess.Popen:
@@ -173,12 +172,12 @@ def main() -> None:
     asr = AsrConfig(path("asr_model"), path("gsv_root"), config.get("asr_device", "cpu"))
     try:
         warm_up(encoder_slot, asr, bool(config.get("metrics", True)))
-    except Exception:  # noqa: BLE001 - the first real request will say what is wrong
+    except Exception:  # the first real request will say what is wrong
         log.exception("analysis warm-up failed")
     for line in sys.stdin:
         try:
             answer = analyze_request(json.loads(line), encoder_slot, asr)
-        except Exception as exc:  # noqa: BLE001 - one bad file must not stop the process
+        except Exception as exc:  # one bad file must not stop the process
             log.exception("analysis failed")
             answer = {"error": f"{type(exc).__name__}: {exc}"}
         protocol.write(json.dumps(answer, ensure_ascii=False, default=float) + "\n")

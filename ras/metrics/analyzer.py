@@ -107,13 +107,13 @@ class Analyzer:
     def _analyze_logged(self, role: str, job_id: int) -> None:
         try:
             self.analyze(role, job_id)
-        except Exception:  # noqa: BLE001 - one bad file must not stop the step
+        except Exception:  # one bad file must not stop the step
             log.exception("analysis of %s job %s failed", role, job_id)
         with self._listener_lock:
             for listener in self._listeners:
                 try:
                     listener(role, job_id)
-                except Exception:  # noqa: BLE001 - a listener's failure is not the analysis'
+                except Exception:  # a listener's failure is not the analysis'
                     log.exception("analysis listener failed for %s job %s", role, job_id)
 
     def analyze(self, role: str, job_id: int) -> None:

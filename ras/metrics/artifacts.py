@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .features import HOP_SECONDS, N_FFT, ANALYSIS_SR
+from .features import ANALYSIS_SR, HOP_SECONDS, N_FFT
 from .signal import longest_run
 
 NOISE_BAND_HZ = (2000, 8000)

@@ -120,7 +120,7 @@ class AsrConfig:
     device: str = "cpu"
 
     @classmethod
-    def from_settings(cls, settings) -> "AsrConfig":
+    def from_settings(cls, settings) -> AsrConfig:
         return cls(settings.asr_model, settings.gsv_root, getattr(settings, "asr_device", "cpu"))
 
     def model_for(self, text_lang: str) -> Path | None:
@@ -142,8 +142,8 @@ class AsrConfig:
         """Language -> model folder name (None: no transcript for that language), for the status panel."""
         chosen = {lang: self.model_for(lang) for lang in WHISPER_LANGUAGE}
         bundled = bundled_english_model()
-        return {lang: (str(path) if self.override else BUNDLED_LABEL if path == bundled else path.name) if path else None
-                for lang, path in chosen.items()}
+        return {lang: (str(path) if self.override else BUNDLED_LABEL if path == bundled else path.name)
+                if path else None for lang, path in chosen.items()}
 
 
 class LocalTranscriber:
@@ -256,13 +256,14 @@ def _decode_window(model, features: np.ndarray, window: int, language: str | Non
 
 
 _ONES = {word: n for n, word in enumerate(
-    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
-    "seventeen eighteen nineteen".split())}
-_TENS = {word: 10 * n for n, word in enumerate("twenty thirty forty fifty sixty seventy eighty ninety".split(), 2)}
+    ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve",
+     "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen"])}
+_TENS = {word: 10 * n for n, word in enumerate(
+    ["twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"], 2)}
 _ORDINALS = {word: f"{n}{suffix}" for n, (word, suffix) in enumerate(
     (("first", "st"), ("second", "nd"), ("third", "rd"), ("fourth", "th"), ("fifth", "th"), ("sixth", "th"),
      ("seventh", "th"), ("eighth", "th"), ("ninth", "th"), ("tenth", "th")), 1)}
-_NUMBER_WORDS = re.compile(r"\b(?:(?:%s)\b[\s-]*)+" % "|".join([*_ONES, *_TENS, "hundred"]))
+_NUMBER_WORDS = re.compile(r"\b(?:(?:{})\b[\s-]*)+".format("|".join([*_ONES, *_TENS, "hundred"])))
 
 
 def _numbers_of(words: list[str]) -> list[int]:
@@ -298,7 +299,7 @@ def spoken_numbers_as_digits(text: str) -> str:
 
     A take that reads "4" as "four" is right, and Whisper writes a number either way, so the
     intended text and the transcript are both compared with their numbers in digits."""
-    text = re.sub(r"\b(%s)\b" % "|".join(_ORDINALS), lambda m: _ORDINALS[m.group(1)], text)
+    text = re.sub(r"\b({})\b".format("|".join(_ORDINALS)), lambda m: _ORDINALS[m.group(1)], text)
     return _NUMBER_WORDS.sub(lambda m: " ".join(map(str, _numbers_of(re.findall(r"[a-z]+", m.group(0))))) + " ",
                              text)
 

@@ -108,7 +108,8 @@ def penalties(metrics: dict, rate_bounds: tuple[float, float] | None = None) -> 
     }
 
 
-def score(metrics: dict, rate_bounds: tuple[float, float] | None = None, weights: dict | None = None) -> tuple[float, list[str]]:
+def score(metrics: dict, rate_bounds: tuple[float, float] | None = None,
+          weights: dict | None = None) -> tuple[float, list[str]]:
     """(auto score 0-100, flags) for one take's metrics."""
     weight_of = merged_weights(weights)
     found = penalties(metrics, rate_bounds)

@@ -11,7 +11,6 @@ from gsv_integration.engine import Engine
 from ras.server_paths import check_path
 from ras.settings import Settings
 
-
 NO_ENGINE = ("no GPT-SoVITS is configured: start RAS with --gsv-root (and --gsv-python) "
              "or --engine-url of a running api_v2 server")
 
@@ -100,7 +99,10 @@ class Backend:
 
     def list_models(self) -> dict:
         found = gsv_weights.list_weights(self.model_roots())
-        strip = lambda entries: [{"name": e["name"], "file": e["file"], "version": e["version"]} for e in entries]
+
+        def strip(entries) -> list[dict]:
+            return [{"name": e["name"], "file": e["file"], "version": e["version"]} for e in entries]
+
         return {"gpt": strip(found["gpt"]), "sovits": strip(found["sovits"]), "invalid": found["invalid"],
                 "capabilities": self.capabilities()}
 

@@ -11,13 +11,13 @@ from sqlmodel import Session, col, select
 
 from gsv_integration.request import SynthesisRequest, SynthesisResult
 from ras.library.clips import clip_audio_path
-from ras.store.db import get_row
 from ras.metrics.rate import chars_per_second
-from ras.store.main_tables import utcnow
-from ras.store.role_tables import Clip, Job, ParamSet, Task
 from ras.queue.scheduler import JobKey
 from ras.queue.task_spec import PARAMETERS
 from ras.queue.tasks import RESULTS_DIR
+from ras.store.db import get_row
+from ras.store.main_tables import utcnow
+from ras.store.role_tables import Clip, Job, ParamSet, Task
 from ras.store.workspace import Workspace
 
 MAX_ATTEMPTS = 2  # a crash or hang is retried once, then the job fails with the reason

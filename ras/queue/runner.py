@@ -27,10 +27,10 @@ from sqlmodel import col, select
 from gsv_integration.engine import Engine, EngineError, EngineMisbehaving, SynthesisInputError
 from ras.queue import jobs, versions
 from ras.queue.engine_health import MAX_ENGINE_LOSSES_PER_JOB, EngineHealth
-from ras.store.disk_space import disk_full, free_bytes, is_disk_full
-from ras.store.role_tables import Job
 from ras.queue.scheduler import EngineState, JobKey, Scheduler
 from ras.queue.tasks import get_task, status_counts
+from ras.store.disk_space import disk_full, free_bytes, is_disk_full
+from ras.store.role_tables import Job
 from ras.store.workspace import Workspace
 
 log = logging.getLogger("ras.queue.runner")
@@ -181,7 +181,8 @@ class Runner:
             current = [dict(w.current, worker=w.name) for w in self._workers
                        if w.current and w.current["role"] == role and w.current["task_id"] == task_id]
         return {
-            **counts, "analysed": analysed, "task_id": task_id, "state": "running" if self.is_active(role, task_id) else task.state,
+            **counts, "analysed": analysed, "task_id": task_id,
+            "state": "running" if self.is_active(role, task_id) else task.state,
             "jobs_per_min": round(rate, 2) if rate else None,
             "eta_seconds": round((counts["queued"] + counts["running"]) / rate * 60) if rate else None,
             "current": current,
@@ -263,7 +264,7 @@ class Runner:
                 continue
             try:
                 self._run_job(worker, *picked)
-            except Exception as exc:  # noqa: BLE001 - a worker thread must survive anything
+            except Exception as exc:  # a worker thread must survive anything
                 if is_disk_full(exc):
                     self._wait_for_space(*picked)
                     continue
@@ -304,7 +305,7 @@ class Runner:
                         row = session.get(Job, job_id)
                         if row is not None and row.status == "running":
                             jobs.release(session, row)
-            except Exception as exc:  # noqa: BLE001 - still full (or gone): checked again in a second
+            except Exception as exc:  # still full (or gone): checked again in a second
                 if not is_disk_full(exc):
                     log.exception("%s: cannot queue the held jobs again", role)
                 continue
@@ -372,7 +373,7 @@ class Runner:
                 row = session.get(Job, key.job_id)
                 if row is not None and row.status == "running" and row.worker == worker.name:
                     jobs.fail_or_retry(session, row, f"{type(exc).__name__}: {exc}", retry=False)
-        except Exception:  # noqa: BLE001 - the DB itself may be what failed; start-up recovery remains
+        except Exception:  # the DB itself may be what failed; start-up recovery remains
             log.exception("could not mark job %s failed", key.job_id)
 
     def _finish_idle_tasks(self) -> None:
@@ -480,7 +481,7 @@ def _tell(listeners: list[Callable[[str, int], None]], kind: str, role: str, wha
     for listener in listeners:
         try:
             listener(role, number)
-        except Exception:  # noqa: BLE001 - a listener's failure is not the task's or the job's
+        except Exception:  # a listener's failure is not the task's or the job's
             log.exception("%s listener failed for %s %s %s", kind, role, what, number)
 
 

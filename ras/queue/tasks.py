@@ -13,8 +13,8 @@ from sqlmodel import col, select
 
 from ras.library import texts
 from ras.queue import versions
-from ras.store.db import get_row
 from ras.queue.task_spec import ExpandedSpec, SpecError, expand_spec
+from ras.store.db import get_row
 from ras.store.role_tables import JOB_STATUSES, AbCandidate, AbPair, AbSession, Clip, Job, ParamSet, Task
 from ras.store.rows import new_row
 from ras.store.workspace import Workspace
@@ -62,7 +62,8 @@ def _check_clips(session, role: str, expanded: ExpandedSpec) -> None:
 
 
 def plan_task(*, ws: Workspace, role: str, spec: dict, max_jobs: int = 20_000,
-              resolve_weight: WeightResolver | None = None, default_weight: DefaultWeight | None = None) -> ExpandedSpec:
+              resolve_weight: WeightResolver | None = None,
+              default_weight: DefaultWeight | None = None) -> ExpandedSpec:
     """Expand and check a spec without writing anything (the UI shows the job count)."""
     expanded = expand_spec(spec)
     if not expanded.clip_ids:

@@ -13,15 +13,16 @@ transcript split in proportion to each piece's voiced time, marked unverified.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Protocol, Sequence
+from typing import Protocol
 
 import numpy as np
 
 from ras.audio.files import atomic_target
+from ras.audio.load import load_mono, resample
 from ras.languages import AUTO_LANGS, CJK_CHAR, CJK_LANGS
 from ras.metrics import asr
-from ras.audio.load import load_mono, resample
 
 VAD_SAMPLE_RATE = 16000
 SILENCE_PEAK = 1e-4  # below this the file holds no sound at all
@@ -165,7 +166,8 @@ def check_pieces(pieces: Sequence[dict], duration: float) -> None:
             )
 
 
-def write_pieces(path: str | Path, pieces: Sequence[dict], out_dir: str | Path, *, stem: str | None = None) -> list[Path]:
+def write_pieces(path: str | Path, pieces: Sequence[dict], out_dir: str | Path, *,
+                 stem: str | None = None) -> list[Path]:
     """Write each piece as `<stem>_<nn>.wav` in out_dir at the source's rate.
 
     Channels and (where WAV allows) sample format are kept. Each file is

@@ -15,7 +15,6 @@ from sqlalchemy import event, text
 from sqlalchemy.engine import Connection, Engine
 from sqlmodel import create_engine
 
-
 from ras.errors import NotFound
 
 

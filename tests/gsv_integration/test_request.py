@@ -2,8 +2,7 @@ import json
 
 import pytest
 
-from gsv_integration.request import (TEXT_SPLIT_CODES, TEXT_SPLIT_METHODS, SynthesisRequest,
-                                     SynthesisResult)
+from gsv_integration.request import TEXT_SPLIT_CODES, TEXT_SPLIT_METHODS, SynthesisRequest, SynthesisResult
 
 
 def make(**changes) -> SynthesisRequest:

@@ -1,7 +1,6 @@
 import pytest
 
-from gsv_integration.weights import (NotAModelError, describe_weight, detect_capabilities,
-                                     list_weights, locate_code_root)
+from gsv_integration.weights import NotAModelError, describe_weight, detect_capabilities, list_weights, locate_code_root
 
 
 def test_list_weights_finds_tiny_models_with_versions(tiny_gsv):

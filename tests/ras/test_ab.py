@@ -91,7 +91,8 @@ def finished_task(tmp_path):
     role = roles.create_role(ws=ws, category="盲听", name="测试")
     for i in range(2):
         write_tone(tmp_path / f"c{i}.wav", 4.0, seed=i)
-    (tmp_path / "c.list").write_text(f"{tmp_path}/c0.wav|s|zh|参考零\n{tmp_path}/c1.wav|s|zh|参考一\n", encoding="utf-8")
+    (tmp_path / "c.list").write_text(f"{tmp_path}/c0.wav|s|zh|参考零\n{tmp_path}/c1.wav|s|zh|参考一\n",
+                                     encoding="utf-8")
     importer.import_list(ws=ws, role=role, list_path=tmp_path / "c.list")
     text_ids = [texts.add_text(ws=ws, content=f"第{i}句测试文本", lang="zh") for i in range(2)]
     task_id = tasks.create_task(ws=ws, role=role, spec={"clip_ids": [1, 2], "text_ids": text_ids,
@@ -149,7 +150,8 @@ def test_a_session_survives_a_restart_resumes_its_open_pair_and_can_be_reset(fin
     session_id = sessions.start_session(ws=ws, role=role, task_id=task_id, text_ids=text_ids[:1])["session_id"]
     first = sessions.next_pair(ws=ws, role=role, session_id=session_id)
     assert first["text"] == "第0句测试文本"
-    assert sessions.vote(ws=ws, role=role, session_id=session_id, pair_id=first["pair_id"], choice="tie") == {"votes": 1}
+    assert sessions.vote(ws=ws, role=role, session_id=session_id, pair_id=first["pair_id"],
+                         choice="tie") == {"votes": 1}
     open_pair = sessions.next_pair(ws=ws, role=role, session_id=session_id)
     before = sessions.ranking(ws=ws, role=role, session_id=session_id)
     ws.close()
@@ -260,8 +262,8 @@ def test_a_deciding_round_gives_too_close_candidates_new_takes_to_compare(finish
     assert sessions.next_pair(ws=ws, role=role, session_id=session_id)["pair_id"] is None  # nothing to play yet
 
     with ws.role_engine(role).begin() as conn:  # the runner synthesized them with their new seeds
-        rows = conn.execute(text("SELECT param_set_id, clip_id, text, seed_override FROM job WHERE id IN (%s)"
-                                 % ",".join(map(str, queued["job_ids"])))).all()
+        rows = conn.execute(text("SELECT param_set_id, clip_id, text, seed_override FROM job WHERE id IN ({})"
+                                 .format(",".join(map(str, queued["job_ids"]))))).all()
         conn.execute(text("UPDATE job SET status='done', result_path='results/' || id || '.wav' WHERE status='queued'"))
     configs = {(c["param_set_id"], c["clip_id"]) for c in started["candidates"]}
     assert {(r[0], r[1]) for r in rows} == configs and {r[2] for r in rows} == {"第0句测试文本", "第1句测试文本"}

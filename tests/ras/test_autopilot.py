@@ -3,8 +3,16 @@ from __future__ import annotations
 
 import pytest
 
-from ras.long_text.autopilot import (Gate, Take, best_take, checked_max_tries, passes, rate_range, reasons,
-                                     with_cer_floors)
+from ras.long_text.autopilot import (
+    Gate,
+    Take,
+    best_take,
+    checked_max_tries,
+    passes,
+    rate_range,
+    reasons,
+    with_cer_floors,
+)
 
 CLEAN = Take(1, True, 92.0, (), 2.6)
 
@@ -36,7 +44,8 @@ def test_the_normal_rate_is_the_configurations_own_median_once_enough_takes_are_
 def test_failed_takes_do_not_drag_the_normal_rate_away_from_the_clean_ones():
     gate = Gate(rate_tolerance=0.2, min_rate_takes=3)
     clean = [Take(i, True, 90.0, (), 3.0) for i in range(3)]
-    slow = [Take(10 + i, True, 50.0, (flag,), 1.2) for i, flag in enumerate(("repeat", "long_pause", "text_leak", "repeat"))]
+    slow = [Take(10 + i, True, 50.0, (flag,), 1.2)
+            for i, flag in enumerate(("repeat", "long_pause", "text_leak", "repeat"))]
     normal = rate_range(clean + slow, gate)
     assert normal is not None and passes(clean[0], gate, normal)
     # too few clean takes to know the configuration's pace: no range yet

@@ -81,7 +81,8 @@ def test_every_sentence_with_a_clean_try_ends_clean_and_the_rest_need_listening(
         chosen = [k for k, t in zip(kinds, sentence["tries"]) if t["chosen"]]
         assert len(chosen) == 1
         if None in kinds:
-            assert chosen == [None] and not sentence["needs_listening"], (kinds, [(t["reasons"], t["chars_per_second"]) for t in sentence["tries"]])
+            assert chosen == [None] and not sentence["needs_listening"], (
+                kinds, [(t["reasons"], t["chars_per_second"]) for t in sentence["tries"]])
         else:
             assert sentence["needs_listening"] and len(kinds) == MAX_TRIES, (kinds, sentence["tries"])
     assert status["needs_listening"] == sum(None not in kinds for kinds in kinds_per_sentence)

@@ -1,13 +1,13 @@
 """Classify service on a temporary role: embedding cache, groups, names, similarity, the map."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
 from ras.classify import groups as classify
-from ras.library import clips
-from ras.library import importer
-from ras.library import roles
+from ras.library import clips, importer, roles
 from ras.store.workspace import Workspace
 from tests.ras import conftest_speech
 
@@ -26,7 +26,7 @@ class FakeEncoder:
         rows = []
         for path in paths:
             self.embedded.append(str(path))
-            data = open(path, "rb").read()
+            data = Path(path).read_bytes()
             if not data.startswith(b"RIFF"):
                 rows.append(np.full(3, np.nan))
                 continue

@@ -3,9 +3,7 @@ import os
 import pytest
 import soundfile
 
-from ras.library import clips
-from ras.library import importer
-from ras.library import roles
+from ras.library import clips, importer, roles
 from ras.store.workspace import Workspace
 from tests.fixtures.app import write_tone
 
@@ -169,4 +167,5 @@ def test_gsv_root_relative_backslash_paths_import_without_gsv_root(tmp_path, ws)
                        encoding="utf-8")
     report = importer.import_list(ws=ws, role="女性-测试", list_path=listing).as_dict()
     assert report["imported"] == 2 and report["errors"] == []
-    assert [e["found_at"] for e in report["found_elsewhere"]] == [str((slices / n).resolve()) for n in ("a.wav", "b.wav")]
+    assert [e["found_at"] for e in report["found_elsewhere"]] == [str((slices / n).resolve())
+                                                                  for n in ("a.wav", "b.wav")]

@@ -72,7 +72,7 @@ def test_locale_style_codes_are_understood():
 
 
 def test_lists_mixing_utf8_and_gbk_lines_read_each_line_right():
-    raw = "a.wav|s|zh|第一行 UTF-8\n".encode("utf-8") + "b.wav|s|zh|第二行 GBK\n".encode("gbk")
+    raw = "a.wav|s|zh|第一行 UTF-8\n".encode() + "b.wav|s|zh|第二行 GBK\n".encode("gbk")
     entries, errors = parse_list(decode_list_bytes(raw))
     assert [e.text for e in entries] == ["第一行 UTF-8", "第二行 GBK"] and errors == []
 

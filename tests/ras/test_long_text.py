@@ -3,13 +3,14 @@ from __future__ import annotations
 
 import json
 import zipfile
+from pathlib import Path
 
 from sqlmodel import select
 
+from ras.audio.wav_tags import read_settings
 from ras.long_text import export as long_text_export
 from ras.long_text import runs as long_text
 from ras.store.role_tables import Clip, Job, Task
-from ras.audio.wav_tags import read_settings
 from tests.fixtures.app import write_tone
 from tests.ras.test_products import make_result, setup  # noqa: F401 - the shared fixture
 
@@ -60,7 +61,7 @@ def test_a_run_makes_one_job_per_sentence_per_configuration_and_joins_them(setup
     assert status["done"] == 6 and len(status["parts"]) == 2
     part = status["parts"][0]
     assert part["joined_audio"] and part["spectrogram"] and len(part["sentences"]) == 3
-    listing = json.loads(open(part["joined_audio"].replace(".wav", ".json")).read())
+    listing = json.loads(Path(part["joined_audio"].replace(".wav", ".json")).read_text())
     assert [s["start"] for s in listing["sentences"]] == [0.0, 0.8, 1.6]
 
     runner = FakeRunner()
@@ -71,9 +72,9 @@ def test_a_run_makes_one_job_per_sentence_per_configuration_and_joins_them(setup
     status = long_text.run_status(ws=ws, role=role, run_id=started["run_id"])
     assert [s["status"] for s in status["parts"][0]["sentences"]] == ["done", "queued", "done"]
     assert all(s["status"] == "done" for s in status["parts"][1]["sentences"])
-    before = open(part["joined_audio"], "rb").read()
+    before = Path(part["joined_audio"]).read_bytes()
     finish_all(ws, role, task.id, seconds=0.7)
-    assert open(part["joined_audio"], "rb").read() != before
+    assert Path(part["joined_audio"]).read_bytes() != before
 
     scored = long_text.score_part(ws=ws, role=role, part_id=part["part_id"], score=4)
     assert scored["score"] == 4

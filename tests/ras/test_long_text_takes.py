@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import re
 import zipfile
+from pathlib import Path
 
 import numpy as np
 import soundfile
@@ -89,7 +90,7 @@ def test_failing_sentences_are_rerolled_up_to_max_tries_and_the_rest_need_listen
     chosen = long_text.choose_take(ws=ws, role=role, run_id=started["run_id"], part_id=part["part_id"], index=1,
                                    result_id=reroll)["sentence"]
     assert chosen["chosen_result_id"] == reroll and chosen["chosen_by_person"] and not chosen["needs_listening"]
-    listing = json.loads(open(part["joined_audio"].replace(".wav", ".json")).read())
+    listing = json.loads(Path(part["joined_audio"].replace(".wav", ".json")).read_text())
     assert [s["result_id"] for s in listing["sentences"]] == [first, reroll, third]
     assert listing["duration"] == round(1.6 + 1.5 + 1.8 + 2 * 0.3, 3)
     # the review never overrides a person's choice

@@ -37,7 +37,8 @@ ROLE_ROWS = [
                 "duration": 2.5, "chars_per_second": 0.8, "sample_rate": 32000, "synth_seconds": 0.4, "worker": "w0",
                 "started_at": WHEN, "finished_at": WHEN, "spectrogram_path": "", "metrics_json": "{}",
                 "auto_score": 71.5, "flags_json": "[]", "score": 4.0, "note": "good", "scored_at": WHEN}),
-    (1, "job", {"id": 2, "task_id": 1, "param_set_id": 1, "clip_id": 1, "text_id": None, "text": "再见", "text_lang": "zh",
+    (1, "job", {"id": 2, "task_id": 1, "param_set_id": 1, "clip_id": 1, "text_id": None, "text": "再见",
+                "text_lang": "zh",
                 "status": "queued", "attempts": 0, "error": "", "request_json": "", "result_path": "", "duration": None,
                 "chars_per_second": None, "sample_rate": None, "synth_seconds": None, "worker": "",
                 "started_at": None, "finished_at": None, "spectrogram_path": "", "metrics_json": "",
@@ -168,7 +169,8 @@ def test_a_role_folder_from_every_past_release_opens_with_its_data(tmp_path, ver
         assert list_products(ws=ws, role="old-role")[0]["gsv_version"] is None
     if version >= 6:
         recorded = versions.task_versions(ws=ws, role="old-role", task_id=3)
-        assert recorded["gsv_version"] == "git 0123456789ab (main)" and recorded["weight_versions"][0]["version"] == "v2"
+        assert (recorded["gsv_version"] == "git 0123456789ab (main)"
+                and recorded["weight_versions"][0]["version"] == "v2")
     ws.close()
 
     assert_rows_intact(folder / "role.db", inserted)

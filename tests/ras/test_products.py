@@ -9,8 +9,7 @@ import pytest
 
 from gsv_integration.request import SynthesisRequest
 from ras import products
-from ras.library import importer
-from ras.library import roles
+from ras.library import importer, roles
 from ras.store.role_tables import Job, ParamSet, Task
 from ras.store.workspace import Workspace
 from tests.fixtures.app import write_tone

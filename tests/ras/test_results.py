@@ -5,10 +5,8 @@ import pytest
 from sqlalchemy import text
 
 from ras import results
-from ras.library import importer
-from ras.library import roles
+from ras.library import importer, roles, texts
 from ras.queue import tasks
-from ras.library import texts
 from ras.store.workspace import Workspace
 from tests.fixtures.app import write_tone
 
@@ -19,7 +17,8 @@ def done_task(tmp_path):
     role = roles.create_role(ws=ws, category="结果", name="测试")
     for i in range(2):
         write_tone(tmp_path / f"c{i}.wav", 4.0, seed=i)
-    (tmp_path / "c.list").write_text(f"{tmp_path}/c0.wav|s|zh|参考零\n{tmp_path}/c1.wav|s|zh|参考一\n", encoding="utf-8")
+    (tmp_path / "c.list").write_text(f"{tmp_path}/c0.wav|s|zh|参考零\n{tmp_path}/c1.wav|s|zh|参考一\n",
+                                     encoding="utf-8")
     importer.import_list(ws=ws, role=role, list_path=tmp_path / "c.list")
     text_id = texts.add_text(ws=ws, content="同一句话", lang="zh")
     task_id = tasks.create_task(ws=ws, role=role, spec={"clip_ids": [1, 2], "text_ids": [text_id],

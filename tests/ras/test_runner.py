@@ -9,14 +9,11 @@ import pytest
 from sqlmodel import select
 
 from gsv_integration.local_engine import LocalEngine
-from ras.library import importer
-from ras.queue import jobs
-from ras.library import roles
-from ras.queue import tasks
-from ras.library import texts
+from ras.library import importer, roles, texts
 from ras.metrics.analyzer import Analyzer
-from ras.store.role_tables import Job
+from ras.queue import jobs, tasks
 from ras.queue.runner import Runner
+from ras.store.role_tables import Job
 from ras.store.workspace import Workspace
 from tests.fixtures.app import wait_for
 from tests.fixtures.gsv import WORKER_TEST_CONFIG, make_ref_wav

@@ -7,7 +7,8 @@ from ras.long_text.sentences import detect_lang, split_sentences
 
 EN = ("The train slowed. Nobody had used this line for years, yet the platform was clean. "
       "She stepped down. It was 3.5 degrees! Then she smiled")
-ZH = "夜深了，城市的灯光一盏一盏熄灭。她站在窗前，看着远处的街道。那时候，他们还很年轻。可是后来，每个人都走上了不同的路。"
+ZH = ("夜深了，城市的灯光一盏一盏熄灭。她站在窗前，看着远处的街道。那时候，他们还很年轻。"
+      "可是后来，每个人都走上了不同的路。")
 
 
 def test_cut0_keeps_the_whole_text_but_breaks_at_paragraphs():
@@ -20,7 +21,8 @@ def test_cut1_groups_four_sentences_and_the_last_group_absorbs_the_rest():
     # commas count as sentence ends, and a first chunk under 4 characters ("夜深了") gets a leading
     # stop that counts as a sentence: both as in GPT-SoVITS
     assert split_sentences(ZH, "cut1", "zh") == [
-        "夜深了，城市的灯光一盏一盏熄灭。她站在窗前，", "看着远处的街道。那时候，他们还很年轻。可是后来，每个人都走上了不同的路。"]
+        "夜深了，城市的灯光一盏一盏熄灭。她站在窗前，",
+        "看着远处的街道。那时候，他们还很年轻。可是后来，每个人都走上了不同的路。"]
     four = "One is here. Two is here. Three is here. Four is here."
     assert split_sentences(four, "cut1", "en") == [four]
     eight = " ".join(f"Sentence number {i} ends." for i in range(8))
@@ -39,7 +41,8 @@ def test_cut2_gathers_about_fifty_characters():
 
 def test_cut3_cuts_at_the_chinese_full_stop():
     assert split_sentences(ZH, "cut3", "zh") == [
-        "夜深了，城市的灯光一盏一盏熄灭。", "她站在窗前，看着远处的街道。", "那时候，他们还很年轻。", "可是后来，每个人都走上了不同的路。"]
+        "夜深了，城市的灯光一盏一盏熄灭。", "她站在窗前，看着远处的街道。", "那时候，他们还很年轻。",
+        "可是后来，每个人都走上了不同的路。"]
     assert split_sentences(EN, "cut3", "en") == [EN]
 
 

@@ -5,9 +5,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from ras.library import clips
-from ras.library import importer
-from ras.library import roles
+from ras.library import clips, importer, roles
 from ras.split import pieces as split_service
 from ras.store.workspace import Workspace
 from tests.ras import conftest_speech

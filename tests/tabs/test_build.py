@@ -29,7 +29,8 @@ def test_web_start_up_imports_no_torch(tmp_path):
     import sys
 
     code = ("import sys, webui_ras; from ras.settings import Settings; "
-            f"webui_ras.build_app(webui_ras.make_context(Settings(roles_dir=__import__('pathlib').Path({str(tmp_path)!r})/'r'))); "
+            "webui_ras.build_app(webui_ras.make_context("
+            f"Settings(roles_dir=__import__('pathlib').Path({str(tmp_path)!r})/'r'))); "
             "bad=[m for m in ('torch','GPT_SoVITS','TTS_infer_pack','librosa','onnxruntime') if m in sys.modules]; "
             "print(bad); sys.exit(1 if bad else 0)")
     result = subprocess.run([sys.executable, "-c", code], cwd=webui_ras.__file__.rsplit("/", 1)[0],

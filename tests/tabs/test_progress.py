@@ -17,7 +17,8 @@ def test_task_state_is_a_word_of_the_page_language(language, state, word):
 
 def test_an_engine_set_aside_is_shown_with_its_reason():
     engines = [{"name": "api1", "state": "ok", "reason": ""},
-               {"name": "api2", "state": "quarantined", "reason": "server http://h:9880 sent 8 bytes that are not a wav"}]
+               {"name": "api2", "state": "quarantined",
+                "reason": "server http://h:9880 sent 8 bytes that are not a wav"}]
     shown = details_md(I18nAuto("en_US"), {**STATUS, "engines": engines})
     assert "api2: quarantined" in shown and "not a wav" in shown
     assert "api1" not in shown  # a healthy engine needs no line

@@ -12,7 +12,8 @@ from collections import Counter
 import pytest
 
 from ras.ab import sessions
-from ras.finder import compare, run as finder_runs, stages
+from ras.finder import compare, stages
+from ras.finder import run as finder_runs
 from ras.finder.driver import FinderDriver
 from ras.library.clips import list_clips
 from ras.library.importer import import_list

@@ -109,10 +109,12 @@ def test_replacing_the_reference_file_changes_the_similarity(espeak_wav, speaker
     """Reference embeddings are reused between results, but never for a file that changed."""
     take = espeak_wav(TEXT, voice="en+f2")
     ref = tmp_path / "ref.wav"
-    ref.write_bytes(espeak_wav("Soft rain tapped against the glass as she wrote her letter.", voice="en+f2").read_bytes())
+    ref.write_bytes(espeak_wav("Soft rain tapped against the glass as she wrote her letter.",
+                               voice="en+f2").read_bytes())
     first = analyze_audio(take, TEXT, "en", ref_path=ref, speaker_encoder=speaker_encoder)
     again = analyze_audio(take, TEXT, "en", ref_path=ref, speaker_encoder=speaker_encoder)
-    ref.write_bytes(espeak_wav("Soft rain tapped against the glass as she wrote her letter.", voice="en-us+m7").read_bytes())
+    ref.write_bytes(espeak_wav("Soft rain tapped against the glass as she wrote her letter.",
+                               voice="en-us+m7").read_bytes())
     replaced = analyze_audio(take, TEXT, "en", ref_path=ref, speaker_encoder=speaker_encoder)
     assert again["metrics"]["speaker_similarity"] == first["metrics"]["speaker_similarity"]
     assert replaced["metrics"]["speaker_similarity"] < first["metrics"]["speaker_similarity"] - 0.05
@@ -134,7 +136,8 @@ def test_speaker_metric_missing_reasons(speech_wav, tmp_path):
         def embed(self, samples, sample_rate):
             raise RuntimeError("no weights")
 
-    assert "no reference" in analyze_audio(speech_wav, TEXT, "en", speaker_encoder=Broken())["missing"]["speaker_similarity"]
+    assert "no reference" in analyze_audio(speech_wav, TEXT, "en",
+                                           speaker_encoder=Broken())["missing"]["speaker_similarity"]
     failed = analyze_audio(speech_wav, TEXT, "en", ref_path=speech_wav, speaker_encoder=Broken())
     assert "no weights" in failed["missing"]["speaker_similarity"]
     gone = analyze_audio(speech_wav, TEXT, "en", ref_path=tmp_path / "gone.wav", speaker_encoder=Broken())
@@ -169,6 +172,7 @@ def test_tiny_or_empty_audio_gives_a_result_not_a_crash(tmp_path, seconds):
 
 def test_stereo_48k_is_read_as_mono(tmp_path, espeak_wav):
     import soundfile as sf
+
     from ras.audio.load import resample
 
     samples, sr = read_wav(espeak_wav(TEXT))

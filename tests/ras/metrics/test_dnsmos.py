@@ -4,8 +4,8 @@ import sys
 import numpy as np
 import pytest
 
-from ras.metrics import dnsmos
 from ras.audio.load import resample
+from ras.metrics import dnsmos
 from ras.metrics.features import ANALYSIS_SR
 from tests.fixtures.audio import noise_samples, read_wav
 

@@ -1,7 +1,6 @@
 import pytest
 
-from ras.metrics.rate import (base_language, chars_per_second, count_units, duration_deviation,
-                              rate_bounds, unit_name)
+from ras.metrics.rate import base_language, chars_per_second, count_units, duration_deviation, rate_bounds, unit_name
 
 
 @pytest.mark.parametrize("text, units", [
