@@ -7,7 +7,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from i18n import LOCALE_DIR
-from tests.test_i18n import used_keys
+from tests.i18n.test_keys import used_keys
 
 used = sorted(used_keys(Path(tempfile.mkdtemp())))
 (LOCALE_DIR / "zh_CN.json").write_text(json.dumps({k: k for k in used}, ensure_ascii=False, indent=2) + "\n",

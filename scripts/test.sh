@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs everything the tests need, then runs the whole suite.
-#   bash scripts/test.sh [pytest args]
+#   bash scripts/test.sh [--fast] [pytest args]
+# --fast runs what needs no browser, no GPT-SoVITS process and no long end-to-end flow
+# (tests/ras, tests/tabs, tests/i18n, the API checks): a few minutes instead of the whole suite.
 # Debian tools (chromium for the browser tests, espeak-ng/sox for synthetic speech,
 # a CJK font for screenshots) come from apt; Python packages go into .venv (RAS)
 # and .venv-gsv (the GPT-SoVITS runtime), both reused when already up to date.
@@ -19,9 +21,15 @@ fi
 bash scripts/setup_env.sh --dev
 bash scripts/setup_gsv_runtime.sh
 
+select=()
+if [ "${1:-}" = "--fast" ]; then
+  shift
+  select=(-m "not browser and not gsv and not slow")
+fi
+
 export GRADIO_ANALYTICS_ENABLED=False
 set +e
-.venv/bin/python -m pytest "$@"
+.venv/bin/python -m pytest "${select[@]}" "$@"
 status=$?
 set -e
 if [ "$status" = 5 ]; then

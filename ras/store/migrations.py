@@ -16,7 +16,7 @@ To add a table or a column:
    SQLite requires a default for NOT NULL; `CREATE TABLE`/`CREATE INDEX` for new
    ones; `UPDATE` to fill in data). The schema version is the number of steps,
    so appending bumps `user_version` for every DB that opens.
-3. tests/ras/test_migrations.py builds a DB at every past version, upgrades it,
+3. tests/ras/store/test_migrations.py builds a DB at every past version, upgrades it,
    and compares it with the SQLModel classes; it fails until the step matches
    the class.
 """

@@ -6,9 +6,9 @@ import urllib.parse
 
 import pytest
 
+from tests.api.test_ab import finished_ab_task
 from tests.fixtures.app import wait_for
 from tests.fixtures.browser import choose_role, open_tab, screenshot, tables_cut_off, wait_for_count, wait_for_text
-from tests.test_api_ab import finished_ab_task
 
 pytestmark = [pytest.mark.browser, pytest.mark.gsv, pytest.mark.slow]
 

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from ras.classify import clustering
-from tests.ras import conftest_speech
+from tests.fixtures import speech
 
 # Measured on these voices: same-voice cosine distance ~0.05-0.08, nearest
 # other voice ~0.24 (en+m3 vs en-us+m7), so 0.15 sits in the gap.
@@ -16,15 +16,15 @@ THRESHOLD = 0.15
 @pytest.fixture(scope="module")
 def voices():
     """(embeddings, true voice index per clip, durations) for 3 voices x 6 clips."""
-    if not conftest_speech.tools_available():
+    if not speech.tools_available():
         pytest.skip("needs espeak-ng and sox")
     import soundfile as sf
 
     from ras.classify.speaker import load_encoder
 
-    clips = conftest_speech.voice_clips()
-    paths = [path for voice in conftest_speech.VOICES for path in clips[voice]]
-    truth = np.repeat(np.arange(len(conftest_speech.VOICES)), len(conftest_speech.SENTENCES))
+    clips = speech.voice_clips()
+    paths = [path for voice in speech.VOICES for path in clips[voice]]
+    truth = np.repeat(np.arange(len(speech.VOICES)), len(speech.SENTENCES))
     durations = [sf.info(str(p)).duration for p in paths]
     return load_encoder().embed_files(paths), truth, durations
 
@@ -50,7 +50,7 @@ def test_a_loose_threshold_merges_everything(voices):
 
 def test_similar_to_this_clip_ranks_same_voice_first(voices):
     embeddings, truth, _ = voices
-    per_voice = len(conftest_speech.SENTENCES)
+    per_voice = len(speech.SENTENCES)
     for index in (0, 7, 17):
         ranking = clustering.rank_similar(embeddings, index)
         assert ranking[0] == index

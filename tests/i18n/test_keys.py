@@ -8,7 +8,7 @@ from pathlib import Path
 from i18n import LOCALE_DIR, I18nAuto
 from ras.settings import Settings
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 # Literal keys: i18n("..."), ui_action(i18n, "...") and ("label", code) choice pairs in tabs/.
 LITERAL_PATTERNS = (
     re.compile(r'i18n\(\s*"([^"]+)"\s*\)'),

@@ -7,14 +7,14 @@ import pytest
 import soundfile as sf
 
 from ras.split import cut_points as splitting
-from tests.ras import conftest_speech
+from tests.fixtures import speech
 
-needs_speech = pytest.mark.skipif(not conftest_speech.tools_available(), reason="needs espeak-ng and sox")
+needs_speech = pytest.mark.skipif(not speech.tools_available(), reason="needs espeak-ng and sox")
 
 
 @pytest.fixture(scope="module")
 def paused():
-    return conftest_speech.paused_clip(0.7)
+    return speech.paused_clip(0.7)
 
 
 @needs_speech
@@ -46,7 +46,7 @@ def test_pauses_shorter_than_the_minimum_are_not_cut(paused):
 @needs_speech
 @pytest.mark.parametrize("method", ["vad", "energy"])
 def test_clip_without_pause_is_one_piece(method):
-    path = conftest_speech.single_utterance()
+    path = speech.single_utterance()
     pieces = splitting.propose_cuts(path, method=method)
     assert len(pieces) == 1
     assert pieces[0]["end"] <= sf.info(str(path)).duration + 1e-3

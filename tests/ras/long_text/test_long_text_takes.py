@@ -18,7 +18,7 @@ from ras.long_text import export as long_text_export
 from ras.long_text import runs as long_text
 from ras.store.role_tables import Job
 from tests.fixtures.app import write_tone
-from tests.ras.test_products import setup  # noqa: F401 - the shared fixture
+from tests.ras.products.test_products import setup  # noqa: F401 - the shared fixture
 
 TEXT = "The first sentence is here. The second one follows. And the third ends it."
 

@@ -9,9 +9,9 @@ import pytest
 from ras.classify import groups as classify
 from ras.library import clips, importer, roles
 from ras.store.workspace import Workspace
-from tests.ras import conftest_speech
+from tests.fixtures import speech
 
-needs_speech = pytest.mark.skipif(not conftest_speech.tools_available(), reason="needs espeak-ng and sox")
+needs_speech = pytest.mark.skipif(not speech.tools_available(), reason="needs espeak-ng and sox")
 
 
 class FakeEncoder:
@@ -45,7 +45,7 @@ def ws(tmp_path):
 
 def import_voices(ws, tmp_path) -> dict[int, str]:
     """Import every espeak clip; returns {clip id: voice}."""
-    by_voice = conftest_speech.voice_clips()
+    by_voice = speech.voice_clips()
     listing = tmp_path / "voices.list"
     listing.write_text("".join(f"{p}|{voice}|en|sentence {i}\n" for voice, paths in by_voice.items()
                                for i, p in enumerate(paths)), encoding="utf-8")

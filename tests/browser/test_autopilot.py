@@ -6,12 +6,12 @@ import time
 import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
+from tests.api.test_autopilot import settled
 from tests.fixtures.app import role_with_references, wait_for
 from tests.fixtures.browser import choose_role, open_tab, screenshot, tables_cut_off, wait_for_text
 from tests.fixtures.gsv import REF_TEXT
 from tests.fixtures.planted import launch_planted_app, start_planted_server
 from tests.fixtures.planted_engine import Profile
-from tests.test_api_autopilot import settled
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 LONG_TEXT = ("The lamp was lit in the kitchen. The door stood open all night. A cat slept on the warm stone step. "

@@ -12,19 +12,19 @@ import pytest
 import soundfile as sf
 
 from ras.classify import speaker
-from tests.ras import conftest_speech
+from tests.fixtures import speech
 
-pytestmark = pytest.mark.skipif(not conftest_speech.tools_available(), reason="needs espeak-ng and sox")
+pytestmark = pytest.mark.skipif(not speech.tools_available(), reason="needs espeak-ng and sox")
 
 GSV_ERES2NET = next(
-    iter(sorted(Path(__file__).resolve().parents[2].glob(".venv-gsv/lib/python3*/site-packages/GPT_SoVITS/eres2net"))),
+    iter(sorted(Path(__file__).resolve().parents[3].glob(".venv-gsv/lib/python3*/site-packages/GPT_SoVITS/eres2net"))),
     None,
 )
 
 
 @pytest.fixture(scope="module")
 def clips():
-    return conftest_speech.voice_clips()
+    return speech.voice_clips()
 
 
 @pytest.fixture(scope="module")

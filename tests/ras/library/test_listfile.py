@@ -1,4 +1,3 @@
-from pathlib import Path
 
 import pytest
 
@@ -29,14 +28,11 @@ def test_text_may_contain_the_separator():
     assert entries[0].text == "left | right"
 
 
-def test_gbk_list_is_read():
-    path = Path(__file__).parent / "_gbk.list"
-    try:
-        path.write_bytes("a.wav|说话人|zh|中文文本\n".encode("gbk"))
-        entries, _ = parse_list(read_list_text(path))
-        assert entries[0].speaker == "说话人"
-    finally:
-        path.unlink()
+def test_gbk_list_is_read(tmp_path):
+    path = tmp_path / "gbk.list"
+    path.write_bytes("a.wav|说话人|zh|中文文本\n".encode("gbk"))
+    entries, _ = parse_list(read_list_text(path))
+    assert entries[0].speaker == "说话人"
 
 
 def test_windows_paths_resolve_by_their_tail(tmp_path):

@@ -7,7 +7,7 @@ import zipfile
 import pytest
 
 from ras import products
-from tests.ras.test_products import setup  # noqa: F401 - the shared fixture
+from tests.ras.products.test_products import setup  # noqa: F401 - the shared fixture
 
 
 def test_a_product_keeps_its_tries_and_gate_and_its_bundle_documents_them(setup):  # noqa: F811

@@ -5,9 +5,9 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from tests.ras import conftest_speech
+from tests.fixtures import speech
 
-pytestmark = pytest.mark.skipif(not conftest_speech.tools_available(), reason="needs espeak-ng and sox")
+pytestmark = pytest.mark.skipif(not speech.tools_available(), reason="needs espeak-ng and sox")
 ROLE = "测试-声音"
 
 
@@ -21,7 +21,7 @@ def voices(client, tmp_path_factory):
     """A role with 6 clips from each of 3 espeak voices; returns {clip id: voice}."""
     folder = tmp_path_factory.mktemp("voices")
     listing = folder / "voices.list"
-    by_voice = conftest_speech.voice_clips()
+    by_voice = speech.voice_clips()
     listing.write_text("".join(f"{p}|{voice}|en|sentence {i}\n" for voice, paths in by_voice.items()
                                for i, p in enumerate(paths)), encoding="utf-8")
     client.predict("测试", "声音", api_name="/create_role")
@@ -64,10 +64,10 @@ def test_groups_can_be_renamed_and_clips_moved(client, voices):
 
 
 def test_split_clip_cuts_inside_the_pauses(client, running_app, tmp_path):
-    path, pauses = conftest_speech.paused_clip(0.7)
-    single = conftest_speech.single_utterance()
+    path, pauses = speech.paused_clip(0.7)
+    single = speech.single_utterance()
     listing = tmp_path / "long.list"
-    text = " ".join(conftest_speech.PAUSE_SENTENCES)
+    text = " ".join(speech.PAUSE_SENTENCES)
     listing.write_text(f"{path}|spk|en|{text}\n{single}|spk|en|one sentence\n", encoding="utf-8")
     client.predict("测试", "切分", api_name="/create_role")
     client.predict("测试-切分", str(listing), True, api_name="/import_list")

@@ -3,21 +3,21 @@ from __future__ import annotations
 
 import pytest
 
+from tests.fixtures import speech
 from tests.fixtures.browser import choose_role, open_tab, screenshot, tables_cut_off, wait_for_text
-from tests.ras import conftest_speech
 
 pytestmark = [pytest.mark.browser,
-              pytest.mark.skipif(not conftest_speech.tools_available(), reason="needs espeak-ng and sox")]
+              pytest.mark.skipif(not speech.tools_available(), reason="needs espeak-ng and sox")]
 ROLE = "测试-浏览"
 
 
 @pytest.fixture(scope="module")
 def prepared(running_app, tmp_path_factory):
     folder = tmp_path_factory.mktemp("browser_speech")
-    long_clip, _ = conftest_speech.paused_clip(0.7)
-    lines = [f"{p}|{voice}|en|sentence {i}" for voice, paths in conftest_speech.voice_clips().items()
+    long_clip, _ = speech.paused_clip(0.7)
+    lines = [f"{p}|{voice}|en|sentence {i}" for voice, paths in speech.voice_clips().items()
              for i, p in enumerate(paths)]
-    lines.append(f"{long_clip}|en+m3|en|{' '.join(conftest_speech.PAUSE_SENTENCES)}")
+    lines.append(f"{long_clip}|en+m3|en|{' '.join(speech.PAUSE_SENTENCES)}")
     listing = folder / "browser.list"
     listing.write_text("\n".join(lines) + "\n", encoding="utf-8")
     client = running_app.client()

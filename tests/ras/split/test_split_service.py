@@ -8,11 +8,11 @@ import soundfile as sf
 from ras.library import clips, importer, roles
 from ras.split import pieces as split_service
 from ras.store.workspace import Workspace
-from tests.ras import conftest_speech
+from tests.fixtures import speech
 
-needs_speech = pytest.mark.skipif(not conftest_speech.tools_available(), reason="needs espeak-ng and sox")
+needs_speech = pytest.mark.skipif(not speech.tools_available(), reason="needs espeak-ng and sox")
 ROLE = "测试-切分"
-TEXT = " ".join(conftest_speech.PAUSE_SENTENCES)
+TEXT = " ".join(speech.PAUSE_SENTENCES)
 
 
 class FakeTranscriber:
@@ -43,7 +43,7 @@ def import_clip(ws, tmp_path, path, text=TEXT) -> int:
 
 @needs_speech
 def test_propose_then_save_pieces_as_linked_clips(ws, tmp_path):
-    path, pauses = conftest_speech.paused_clip(0.7)
+    path, pauses = speech.paused_clip(0.7)
     parent = import_clip(ws, tmp_path, path)
     pieces = split_service.propose(ws=ws, role=ROLE, clip_id=parent)
     assert len(pieces) == 3
@@ -72,7 +72,7 @@ def test_propose_then_save_pieces_as_linked_clips(ws, tmp_path):
 
 @needs_speech
 def test_transcriber_texts_are_used_and_verified(ws, tmp_path):
-    parent = import_clip(ws, tmp_path, conftest_speech.paused_clip(0.7)[0])
+    parent = import_clip(ws, tmp_path, speech.paused_clip(0.7)[0])
     fake = FakeTranscriber()
     pieces = split_service.propose(ws=ws, role=ROLE, clip_id=parent)
     saved = split_service.save_pieces(ws=ws, role=ROLE, clip_id=parent, pieces=pieces, transcriber=fake)
@@ -103,7 +103,7 @@ def test_silent_and_corrupt_clips_are_clear_errors(ws, tmp_path):
 
 @needs_speech
 def test_bad_piece_bounds_save_nothing(ws, tmp_path):
-    parent = import_clip(ws, tmp_path, conftest_speech.paused_clip(0.7)[0])
+    parent = import_clip(ws, tmp_path, speech.paused_clip(0.7)[0])
     with pytest.raises(ValueError, match="piece 2"):
         split_service.save_pieces(ws=ws, role=ROLE, clip_id=parent,
                                   pieces=[{"start": 0, "end": 2}, {"start": 3, "end": 999}])
@@ -113,8 +113,8 @@ def test_bad_piece_bounds_save_nothing(ws, tmp_path):
 
 @needs_speech
 def test_previews_and_long_clip_listing(ws, tmp_path):
-    parent = import_clip(ws, tmp_path, conftest_speech.paused_clip(0.7)[0])
-    import_clip(ws, tmp_path, conftest_speech.single_utterance(), text="one")
+    parent = import_clip(ws, tmp_path, speech.paused_clip(0.7)[0])
+    import_clip(ws, tmp_path, speech.single_utterance(), text="one")
     listed = split_service.long_clips(ws=ws, role=ROLE)
     assert listed[0]["id"] == parent and listed[0]["duration"] > listed[1]["duration"]
     pieces = split_service.propose(ws=ws, role=ROLE, clip_id=parent)

@@ -86,7 +86,7 @@ def test_a_failure_outside_the_engine_fails_the_job_instead_of_leaving_it_runnin
     ws, role, runner, engine, tiny = setup
     real_finish = jobs.finish
 
-    # (a full disk is not such a failure: the task waits for space, see tests/test_disk_full.py)
+    # (a full disk is not such a failure: the task waits for space, see tests/e2e/test_disk_full.py)
     def folder_turns_read_only(session, job, *args, **kwargs):
         if "READONLY" in job.text:
             raise PermissionError(13, "Permission denied")
