@@ -17,3 +17,8 @@ class NotFound(RasError, LookupError):
 
 class RoleNotFound(NotFound):
     """The role was deleted or renamed since the page listed it."""
+
+
+class Conflict(RasError):
+    """The thing is in a state that does not allow the action now (e.g. a task that is running, a run
+    already finished); the message says what to wait for or do first."""

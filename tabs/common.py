@@ -118,9 +118,9 @@ def ui_action(i18n: I18nAuto, what: str) -> Callable:
                 except gr.Error as exc:
                     exc.message = i18n.localize(exc.message)
                     raise
-                except RasError as exc:
-                    log.warning("%s (%s): %s; arguments: %s", what, type(exc).__name__, exc,
-                                short_arguments(args, kwargs))
+                except RasError as exc:  # the user's to fix: one line, no traceback
+                    log.info("%s (%s): %s; arguments: %s", what, type(exc).__name__, exc,
+                             short_arguments(args, kwargs))
                     raise gr.Error(f"{i18n(what)}: {short_message(exc)}") from exc
                 except Exception as exc:  # every failure must reach the page
                     log.exception("%s failed (%s); arguments: %s", what, type(exc).__name__,
@@ -255,3 +255,70 @@ def request_file(ctx: UIContext, value: Any, what: str, *extra_roots: Path | Non
         raise FileNotFoundError(f"{what} not found: {str(path)[:200]}")
     return path
 
+
+
+# ---------------------------------------------------------------- handlers as plain functions
+# A tab's handlers are module-level functions `handler(ctx, tab, *, <named values>) -> {component: value}`,
+# marked with the action a failure is reported under. wire() only connects them (connect/connect_each),
+# so a unit test builds the tab and calls a handler with named values, without a browser.
+
+FILLED_BY_GRADIO = (gr.SelectData, gr.Request, gr.EventData)  # parameters Gradio fills by their type
+
+
+def handles(what: str) -> Callable:
+    """Mark a handler with the action its failure is reported under, e.g. @handles("保存失败")."""
+
+    def mark(fn: Callable) -> Callable:
+        fn.failure = what
+        return fn
+
+    return mark
+
+
+def _filled_by_gradio(parameter: inspect.Parameter) -> bool:
+    annotation = parameter.annotation
+    if isinstance(annotation, str):  # postponed annotations: "gr.SelectData"
+        return annotation.rpartition(".")[2] in {kind.__name__ for kind in FILLED_BY_GRADIO}
+    return isinstance(annotation, type) and issubclass(annotation, FILLED_BY_GRADIO)
+
+
+def bind(ctx: UIContext, handler: Callable, tab: Any, names: list[str]) -> Callable:
+    """The function Gradio calls: positional input values named `names` (plus what Gradio fills by type,
+    e.g. a table's SelectData) become the handler's keyword arguments after (ctx, tab)."""
+    filled = [p for p in inspect.signature(handler).parameters.values() if _filled_by_gradio(p)]
+
+    def run(*values):
+        named = dict(zip(names, values[:len(names)]))
+        named.update(zip([p.name for p in filled], values[len(names):]))
+        return handler(ctx, tab, **named)
+
+    positional = inspect.Parameter.POSITIONAL_OR_KEYWORD
+    run.__signature__ = inspect.Signature(
+        [inspect.Parameter(name, positional) for name in names]
+        + [inspect.Parameter(p.name, positional, annotation=_resolved(p.annotation)) for p in filled])
+    run.__name__ = run.__qualname__ = handler.__name__
+    run.__doc__ = handler.__doc__
+    return ui_action(ctx.i18n, handler.failure)(run)
+
+
+def _resolved(annotation):
+    if isinstance(annotation, str):
+        name = annotation.rpartition(".")[2]
+        return next(kind for kind in FILLED_BY_GRADIO if kind.__name__ == name)
+    return annotation
+
+
+def connect(ctx: UIContext, trigger: Callable, handler: Callable, tab: Any, inputs: dict[str, Any] | None,
+            outputs, **options) -> Any:
+    """trigger(bound handler): `inputs` maps the handler's argument names to components; the handler
+    answers {component: value} for (some of) `outputs`. UI events stay out of the public API."""
+    inputs = inputs or {}
+    bound = bind(ctx, handler, tab, list(inputs))
+    return trigger(bound, list(inputs.values()), outputs, **{"api_visibility": "private", **options})
+
+
+def connect_each(ctx: UIContext, triggers, handler: Callable, tab: Any, inputs: dict[str, Any] | None, outputs,
+                 **options) -> None:
+    """One handler for several events, e.g. a refresh button, the role picker and the page load."""
+    for trigger in triggers:
+        connect(ctx, trigger, handler, tab, inputs, outputs, **options)

@@ -7,8 +7,7 @@ import gradio as gr
 
 from ras.languages import LANG_CODES
 from ras.library import texts
-from tabs.common import Page, UIContext, choices, selected_row, ui_action
-from tabs.widgets import PRIVATE
+from tabs.common import Page, UIContext, choices, connect, handles, selected_row
 
 CATEGORIES = (("短句", "short"), ("长文本", "long"), ("其他", ""))
 
@@ -47,34 +46,39 @@ def _rows(ctx: UIContext) -> list[list]:
     return [[t["id"], t["content"], t["lang"], t["category"]] for t in texts.list_texts(ws=ctx.ws)]
 
 
+def _picked(ctx: UIContext, text_id) -> int:
+    if not text_id:
+        raise gr.Error(ctx.i18n("请先在表格中选择一条文本"))
+    return int(text_id)
+
+
+@handles("新增文本失败")
+def add(ctx: UIContext, tab: TextsTab, *, content: str, lang: str, category: str) -> dict:
+    texts.add_text(ws=ctx.ws, content=content, lang=lang, category=category)
+    return {tab.table: _rows(ctx)}
+
+
+@handles("保存失败")
+def save(ctx: UIContext, tab: TextsTab, *, text_id, content: str, lang: str, category: str) -> dict:
+    texts.update_text(ws=ctx.ws, text_id=_picked(ctx, text_id), content=content, lang=lang, category=category)
+    return {tab.table: _rows(ctx)}
+
+
+@handles("删除失败")
+def delete(ctx: UIContext, tab: TextsTab, *, text_id) -> dict:
+    texts.delete_text(ws=ctx.ws, text_id=_picked(ctx, text_id))
+    return {tab.table: _rows(ctx)}
+
+
+@handles("读取文本失败")
+def pick(ctx: UIContext, tab: TextsTab, *, table, evt: gr.SelectData) -> dict:
+    row = table.iloc[selected_row(evt)]
+    return {tab.text_id: int(row.iloc[0]), tab.content: row.iloc[1], tab.lang: row.iloc[2], tab.category: row.iloc[3]}
+
+
 def wire(tab: TextsTab, ctx: UIContext, page: Page) -> None:
-    i18n = ctx.i18n
-
-    @ui_action(i18n, "新增文本失败")
-    def add(content, lang, category):
-        texts.add_text(ws=ctx.ws, content=content, lang=lang, category=category)
-        return _rows(ctx)
-
-    @ui_action(i18n, "保存失败")
-    def save(text_id, content, lang, category):
-        if not text_id:
-            raise gr.Error(i18n("请先在表格中选择一条文本"))
-        texts.update_text(ws=ctx.ws, text_id=int(text_id), content=content, lang=lang, category=category)
-        return _rows(ctx)
-
-    @ui_action(i18n, "删除失败")
-    def delete(text_id):
-        if not text_id:
-            raise gr.Error(i18n("请先在表格中选择一条文本"))
-        texts.delete_text(ws=ctx.ws, text_id=int(text_id))
-        return _rows(ctx)
-
-    @ui_action(i18n, "读取文本失败")
-    def pick(table_value, evt: gr.SelectData):
-        row = table_value.iloc[selected_row(evt)]
-        return int(row.iloc[0]), row.iloc[1], row.iloc[2], row.iloc[3]
-
-    tab.add.click(add, [tab.content, tab.lang, tab.category], tab.table, **PRIVATE)
-    tab.save.click(save, [tab.text_id, tab.content, tab.lang, tab.category], tab.table, **PRIVATE)
-    tab.delete.click(delete, tab.text_id, tab.table, **PRIVATE)
-    tab.table.select(pick, tab.table, [tab.text_id, tab.content, tab.lang, tab.category], **PRIVATE)
+    form = {"content": tab.content, "lang": tab.lang, "category": tab.category}
+    connect(ctx, tab.add.click, add, tab, form, tab.table)
+    connect(ctx, tab.save.click, save, tab, {"text_id": tab.text_id, **form}, tab.table)
+    connect(ctx, tab.delete.click, delete, tab, {"text_id": tab.text_id}, tab.table)
+    connect(ctx, tab.table.select, pick, tab, {"table": tab.table}, [tab.text_id, tab.content, tab.lang, tab.category])
