@@ -17,11 +17,19 @@ Usage: python benchmarks/metrics_cost.py [clips_per_class]
 English ASR (bundled tiny.en, one thread, greedy) is timed apart, take by take as the analysis
 step transcribes them (each in the shortest Whisper window that holds it), with its agreement with
 Whisper's full 30-s window.
-Last line: `metrics_cost: X ms per second of audio (target <= 30); English ASR ... Y ms (target <= 60)`.
+Each ASR backend it can load is timed too, as the analysis processes run it (one thread, model
+loaded once, take by take): the tiny random-weight Paraformer-zh and SenseVoiceSmall built by
+scripts/make_tiny_funasr.py on espeak-ng Chinese, and the bundled tiny.en on English. The tiny
+FunASR models have the real models' structure at a fraction of their size: their cost is a lower
+bound of the real ones'.
+Usage: python benchmarks/metrics_cost.py --asr   (the ASR backends alone)
+Last line: `metrics_cost: X ms per second of audio (target <= 30); English ASR ... Y ms (target <= 60);
+ASR per backend ...` (with --asr: `asr_cost: ...`).
 """
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
 import tempfile
 import time
@@ -36,12 +44,23 @@ from ras.audio.files import probe_audio  # noqa: E402
 from ras.audio.load import load_mono, resample  # noqa: E402
 from ras.classify.speaker import load_encoder  # noqa: E402
 from ras.metrics import analyze_audio, asr  # noqa: E402
+from ras.metrics.asr_models import (  # noqa: E402
+    PARAFORMER_ZH,
+    SENSEVOICE,
+    WHISPER_BUNDLED,
+    AsrSearch,
+    find_asr_models,
+)
 from ras.metrics.dnsmos import dnsmos_scores  # noqa: E402
 from ras.metrics.features import ANALYSIS_SR  # noqa: E402
+from ras.metrics.text_compare import compare_texts  # noqa: E402
+from ras.metrics.transcribe import recognizer_for  # noqa: E402
 from tests.fixtures.audio import read_wav, synthesize, write_wav  # noqa: E402
 from tests.ras.metrics.defects import TEXTS, VOICES  # noqa: E402
 
 CLASSES = {"short": 1, "medium": 2, "long": 4}  # sentences per clip
+CHINESE_TEXTS = ("今天天气很好，我们去公园散步吧。", "请把绿色的雨伞带到车站，明天早上八点见。",
+                 "这本书讲的是一个小男孩和他的狗的故事。", "会议在二零二六年三月五日下午三点开始。")
 ROUNDS = 3
 ENGINE_TEXTS = 6
 
@@ -135,14 +154,18 @@ def english_asr_cost(takes: int = 8) -> tuple[float, str]:
         audio = sum(len(c) for c in clips) / 16_000
         spent = sum(best_seconds(lambda c=c: asr.transcribe(c, model, "en"), 2) for c in clips)
         full_spent = sum(best_seconds(lambda c=c: asr.transcribe(c, model, "en", windowed=False), 1) for c in clips)
-        short = [asr.character_error_rate(t, asr.transcribe(c, model, "en")) for c, t in zip(clips, texts)]
+        heard = [asr.transcribe(c, model, "en") for c in clips]
+        short = [asr.character_error_rate(t, h) for t, h in zip(texts, heard)]
         full = [asr.character_error_rate(t, asr.transcribe(c, model, "en", windowed=False))
                 for c, t in zip(clips, texts)]
+        by_words = [compare_texts(t, h, "en") for t, h in zip(texts, heard)]
     agree = sum((a > 0.10) == (b > 0.10) for a, b in zip(short, full)) / len(clips)
     return spent * 1000 / audio, (
         f"English ASR on {len(clips)} takes of {audio / len(clips):.1f} s: short windows {spent * 1000 / audio:.1f} "
         f"ms/s, mean CER {np.mean(short):.3f}; full 30-s window {full_spent * 1000 / audio:.1f} ms/s, mean CER "
-        f"{np.mean(full):.3f}; CER > 0.10 agrees on {agree:.0%}")
+        f"{np.mean(full):.3f}; CER > 0.10 agrees on {agree:.0%}; scored by words (text_compare) mean WER "
+        f"{np.mean([r.error_rate for r in by_words]):.3f}, {sum(bool(r.failures) for r in by_words)} of "
+        f"{len(clips)} clean takes failing")
 
 
 def main() -> None:
@@ -174,8 +197,55 @@ def main() -> None:
     print(f"load average while measuring: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     asr_ms_per_s, asr_line = english_asr_cost(12)
     print(asr_line)
+    backends = asr_backend_costs()
     print(f"metrics_cost: {total_ms / total_audio:.1f} ms per second of audio (target <= 30); "
-          f"English ASR (tiny.en, one thread) {asr_ms_per_s:.1f} ms per second of audio (target <= 60)")
+          f"English ASR (tiny.en, one thread) {asr_ms_per_s:.1f} ms per second of audio (target <= 60); "
+          f"{backends}")
+
+
+def asr_backend_costs(takes: int = 4) -> str:
+    """ms per second of audio of each ASR backend that loads here, one line each; returns the summary."""
+    import torch
+
+    torch.set_num_threads(1)  # as in an analysis process
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        built = subprocess.run([sys.executable, str(ROOT / "scripts" / "make_tiny_funasr.py"),
+                                "--modelscope-cache", str(folder / "modelscope")],
+                               capture_output=True, text=True, check=False)
+        search = AsrSearch(modelscope_roots=(folder / "modelscope",) if built.returncode == 0 else ())
+        if built.returncode != 0:
+            print(f"tiny FunASR models: not built ({built.stderr.strip()[-300:]})")
+        models = find_asr_models(search)
+        chinese = [resample(*load_mono(synthesize(text, folder / f"zh{i}.wav", voice="zh")), 16_000)
+                   for i, text in enumerate(CHINESE_TEXTS[:takes])]
+        english_texts = [TEXTS[i % len(TEXTS)] for i in range(takes)]
+        english = [resample(*load_mono(synthesize(text, folder / f"en{i}.wav", voice=VOICES[i % len(VOICES)])),
+                            16_000) for i, text in enumerate(english_texts)]
+        runs = [("paraformer-zh (tiny, random)", PARAFORMER_ZH, "zh", chinese),
+                ("sensevoice (tiny, random)", SENSEVOICE, "zh", chinese),
+                ("whisper tiny.en (bundled)", WHISPER_BUNDLED, "en", english)]
+        costs = []
+        for label, family, lang, clips in runs:
+            model = next((m for m in models.found if m.family == family), None)
+            if model is None:
+                print(f"ASR {label}: not available")
+                continue
+            recognizer = recognizer_for(model)
+            start = time.perf_counter()
+            recognizer.transcribe(clips[0], lang)  # loads the model
+            loading = time.perf_counter() - start
+            audio = sum(len(c) for c in clips) / 16_000
+            spent = sum(best_seconds(lambda c=c, r=recognizer, lang=lang: r.transcribe(c, lang), 2) for c in clips)
+            costs.append(f"{label.split(' (')[0]} {spent * 1000 / audio:.1f}")
+            print(f"ASR {label}: {spent * 1000 / audio:.1f} ms per second of audio over {len(clips)} takes of "
+                  f"{audio / len(clips):.1f} s (first transcript, with loading: {loading:.1f} s)")
+    return "ASR per backend (ms per second of audio, one thread): " + ", ".join(costs)
+
+
+def asr_only() -> None:
+    print(f"load average: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+    print(f"asr_cost: {asr_backend_costs()}")
 
 if __name__ == "__main__":
-    main()
+    asr_only() if "--asr" in sys.argv[1:] else main()

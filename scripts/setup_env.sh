@@ -19,5 +19,5 @@ fi
 pip_install() { "$VENV/bin/python" -m pip install -q --disable-pip-version-check "$@"; }
 pip_install --upgrade pip
 for r in "${REQS[@]}"; do pip_install -r "$r"; done
-pip_install --no-deps resemblyzer==0.1.4
+pip_install --no-deps resemblyzer==0.1.4 funasr==1.4.16
 echo "$stamp" > "$VENV/.ras-stamp"

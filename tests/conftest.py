@@ -4,7 +4,8 @@ from pathlib import Path
 
 import pytest
 
-pytest_plugins = ["tests.fixtures.gsv", "tests.fixtures.audio", "tests.fixtures.app", "tests.fixtures.browser"]
+pytest_plugins = ["tests.fixtures.gsv", "tests.fixtures.audio", "tests.fixtures.app", "tests.fixtures.browser",
+                  "tests.fixtures.funasr"]
 
 TESTS = Path(__file__).parent
 FOLDER_MARKERS = {"browser": "browser", "e2e": "slow"}

