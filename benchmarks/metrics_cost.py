@@ -34,10 +34,10 @@ sys.path.insert(0, str(ROOT))
 
 from ras.audio.files import probe_audio  # noqa: E402
 from ras.audio.load import load_mono, resample  # noqa: E402
-from ras.classify.speaker import load_encoder  # noqa: E402
 from ras.metrics import analyze_audio, asr  # noqa: E402
 from ras.metrics.dnsmos import dnsmos_scores  # noqa: E402
 from ras.metrics.features import ANALYSIS_SR  # noqa: E402
+from ras.metrics.speaker import load_encoder  # noqa: E402
 from tests.fixtures.audio import read_wav, synthesize, write_wav  # noqa: E402
 from tests.ras.metrics.defects import TEXTS, VOICES  # noqa: E402
 

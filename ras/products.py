@@ -22,8 +22,8 @@ from gsv_integration.request import SynthesisRequest
 from ras.audio.files import atomic_target
 from ras.audio.wav_tags import embed_settings
 from ras.errors import InputError, NotFound
+from ras.gate import Gate, Take, best_take, checked_max_tries, passes, rate_range, with_cer_floors
 from ras.library.clips import clip_audio_path
-from ras.long_text.autopilot import Gate, Take, best_take, checked_max_tries, passes, rate_range, with_cer_floors
 from ras.queue import versions
 from ras.queue.task_spec import spec_names
 from ras.results import finished_result
@@ -182,7 +182,7 @@ def delete_product(*, ws: Workspace, role: str, product_id: int) -> None:
 
 
 def set_autopilot(*, ws: Workspace, role: str, product_id: int, max_tries: int, options: dict | None = None) -> dict:
-    """A product's preferred tries per /tts call and the gate a take must pass (see ras.long_text.autopilot)."""
+    """A product's preferred tries per /tts call and the gate a take must pass (see ras.gate)."""
     tries, gate = checked_max_tries(max_tries), Gate.from_options(options)
     with ws.role_session(role) as session:
         product = _get(session, role, product_id)

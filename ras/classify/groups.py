@@ -42,7 +42,7 @@ _embed_lock = threading.Lock()
 
 def default_encoder(settings):
     """The speaker encoder of --sv-model (None: resemblyzer's bundled one); load_encoder caches it."""
-    from ras.classify.speaker import load_encoder
+    from ras.metrics.speaker import load_encoder
 
     sv_model = str(settings.sv_model) if settings.sv_model else None
     gsv_root = str(settings.gsv_root) if settings.gsv_root else None

@@ -18,9 +18,9 @@ from sqlalchemy import func, insert, or_
 from sqlmodel import col, select
 
 from ras.audio.join import join_wavs
+from ras.gate import Gate, checked_max_tries, passes
 from ras.languages import require_lang
 from ras.long_text import takes
-from ras.long_text.autopilot import Gate, checked_max_tries, passes
 from ras.long_text.sentences import detect_lang, split_sentences
 from ras.queue.task_spec import check_parameters, spec_names
 from ras.queue.tasks import get_task, queued_job_row, status_counts, status_counts_of_tasks

@@ -4,7 +4,7 @@ A sentence of a configuration is its first job (take_of NULL); each re-roll is o
 job row of the same task and parameter set with a new seed and take_of = that first job,
 so the queue runs, resumes and cancels it like any other job and the analysis step
 measures it. Once a take's metrics are stored (the analysis listener), the part is
-reviewed: every sentence gets its best take chosen by the gate (ras.long_text.autopilot);
+reviewed: every sentence gets its best take chosen by the gate (ras.gate);
 a sentence whose takes all fail, with nothing of it still pending, gets one more take
 while it has had fewer than the run's max_tries and the run was not cancelled. A person's
 choice (choose_take) is kept and never re-rolled. The chosen takes are rows
@@ -22,7 +22,7 @@ from pathlib import Path
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import col, select, update
 
-from ras.long_text.autopilot import Gate, Take, best_take, passes, rate_range, reasons, with_cer_floors
+from ras.gate import Gate, Take, best_take, passes, rate_range, reasons, with_cer_floors
 from ras.queue.tasks import queued_job_row
 from ras.store.db import get_row
 from ras.store.role_tables import Job, LongTextChoice, LongTextPart, LongTextRun, Task

@@ -115,7 +115,7 @@ class LongTextRun(SQLModel, table=True):
     text_lang: str
     task_id: int = Field(foreign_key="task.id")
     max_tries: int = 1  # takes per sentence and configuration; 1 = no autopilot
-    gate_json: str = ""  # the autopilot's gate (ras.long_text.autopilot.Gate); empty = its defaults
+    gate_json: str = ""  # the autopilot's gate (ras.gate.Gate); empty = its defaults
     created_at: datetime = Field(default_factory=utcnow)
 
 
@@ -162,7 +162,7 @@ class Product(SQLModel, table=True):
     source_result_id: int | None = None
     source_clip_id: int | None = None
     max_tries: int = 1  # /tts re-rolls a take failing the gate up to this many tries
-    gate_json: str = ""  # the gate /tts applies (ras.long_text.autopilot.Gate); empty = its defaults
+    gate_json: str = ""  # the gate /tts applies (ras.gate.Gate); empty = its defaults
     gsv_version: str = ""  # copied from the source result's task; empty = not recorded
     weight_versions_json: str = ""  # the product's two weights as its task recorded them
     created_at: datetime = Field(default_factory=utcnow)

@@ -12,13 +12,13 @@ from collections import Counter
 import pytest
 
 from ras.ab import sessions
+from ras.analysis.analyzer import Analyzer
 from ras.finder import compare, stages
 from ras.finder import run as finder_runs
 from ras.finder.driver import FinderDriver
 from ras.library.clips import list_clips
 from ras.library.importer import import_list
 from ras.library.roles import create_role
-from ras.metrics.analyzer import Analyzer
 from ras.queue.runner import Runner
 from ras.store.workspace import Workspace
 from tests.fixtures.finder_role import build_finder_role

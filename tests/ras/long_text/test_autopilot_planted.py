@@ -11,9 +11,9 @@ import pytest
 import soundfile
 
 from ras import products
+from ras.analysis.analyzer import Analyzer
 from ras.library import texts
 from ras.long_text import runs as long_text
-from ras.metrics.analyzer import Analyzer
 from ras.queue.runner import Runner
 from ras.queue.tasks import create_task
 from tests.fixtures.planted import CLEAR_LONG_TEXT, planted_role
