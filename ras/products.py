@@ -23,11 +23,11 @@ from ras.audio.files import atomic_target
 from ras.audio.wav_tags import embed_settings
 from ras.errors import InputError, NotFound
 from ras.gate import Gate, Take, best_take, checked_max_tries, passes, rate_range, with_cer_floors
-from ras.library.clips import clip_audio_path
 from ras.queue import versions
 from ras.queue.task_spec import spec_names
 from ras.results import finished_result
 from ras.store.db import get_row
+from ras.store.lookups import clip_audio_path
 from ras.store.role_tables import Clip, Product
 from ras.store.workspace import Workspace
 

@@ -10,8 +10,8 @@ from sqlalchemy import func
 from sqlmodel import col, select
 
 from ras.audio.wav_tags import write_tagged_copy
-from ras.queue.tasks import get_task
 from ras.store.db import get_row
+from ras.store.lookups import get_task
 from ras.store.main_tables import utcnow
 from ras.store.role_tables import JOB_STATUSES, Clip, Job, LongTextPart, ParamSet
 from ras.store.workspace import Workspace

@@ -8,12 +8,13 @@ import pandas as pd
 
 from ras import products
 from ras.classify import groups as classify_service
-from ras.finder import compare, stages
 from ras.finder import run as finder_runs
+from ras.finder import stages
 from ras.library import clips as clip_service
 from ras.library import texts
 from ras.queue import jobs
 from tabs.common import Page, UIContext, keep_choice, parse_ids, require_role, ui_action
+from tabs.finder_blind import start_blind_comparison
 from tabs.flag_labels import flag_words
 from tabs.widgets import ab_session_choices, task_choices
 
@@ -219,7 +220,7 @@ def wire_events(tab, ctx: UIContext, page: Page, *, product_form: tuple, long_te
         role = require_role(i18n, role)
         if not run_id:
             raise gr.Error(i18n("请先选择找参考记录"))
-        started = compare.start_blind_comparison(ws=ctx.ws, role=role, run_id=int(run_id))
+        started = start_blind_comparison(ws=ctx.ws, role=role, run_id=int(run_id))
         task_id, session_id = started["task_id"], started["session_id"]
         return (gr.update(choices=task_choices(ctx, role), value=task_id),
                 gr.update(choices=ab_session_choices(ctx, role, task_id), value=session_id),

@@ -23,8 +23,9 @@ from sqlmodel import col, delete, select
 
 from ras.ab.model import CHOICE_OUTCOME, Posterior, Vote, auto_prior, fit, spearman
 from ras.ab.pairs import choose_pair
-from ras.queue.tasks import get_task, queued_job_row
+from ras.queue.tasks import queued_job_row
 from ras.store.db import get_row
+from ras.store.lookups import get_task
 from ras.store.main_tables import utcnow
 from ras.store.role_tables import AbCandidate, AbPair, AbSession, Clip, Job, ParamSet
 from ras.store.workspace import Workspace

@@ -20,9 +20,9 @@ from sqlmodel import col, select
 
 from ras.analysis.analysis_process import AnalysisProcess
 from ras.analysis.score_weights import load_weights
-from ras.library.clips import clip_audio_path
 from ras.metrics.asr import AsrConfig
 from ras.metrics.take_measure import SpeakerEncoderSlot, measure_take
+from ras.store.lookups import clip_audio_path
 from ras.store.role_tables import Clip, Job
 from ras.store.workspace import Workspace
 

@@ -1,4 +1,4 @@
-"""Blind comparison of a finder run's shortlist, on the blind A/B service.
+"""A finder run's shortlist as one comparison task, for a blind A/B session over it.
 
 An A/B session compares the configurations of one task, but a run's probe takes are
 spread over its rounds (one task each) and over seeds (one parameter set each). So the
@@ -18,7 +18,6 @@ from pathlib import Path
 from sqlalchemy import insert
 from sqlmodel import col, select
 
-from ras.ab import sessions
 from ras.finder import run as runs
 from ras.queue.jobs import result_relpath
 from ras.queue.tasks import RESULTS_DIR
@@ -101,9 +100,3 @@ def shortlist_task(*, ws: Workspace, role: str, run_id: int) -> int:
         session.commit()
         return task.id
 
-
-def start_blind_comparison(*, ws: Workspace, role: str, run_id: int) -> dict:
-    """A new blind A/B session over the run's shortlisted references: {"session_id", "task_id", "candidates"}."""
-    task_id = shortlist_task(ws=ws, role=role, run_id=run_id)
-    started = sessions.start_session(ws=ws, role=role, task_id=task_id)
-    return {"session_id": started["session_id"], "task_id": task_id, "candidates": started["candidates"]}

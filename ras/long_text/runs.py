@@ -23,9 +23,10 @@ from ras.languages import require_lang
 from ras.long_text import takes
 from ras.long_text.sentences import detect_lang, split_sentences
 from ras.queue.task_spec import check_parameters, spec_names
-from ras.queue.tasks import get_task, queued_job_row, status_counts, status_counts_of_tasks
+from ras.queue.tasks import queued_job_row, status_counts, status_counts_of_tasks
 from ras.results import checked_score, finished_result, save_score
 from ras.store.db import get_row
+from ras.store.lookups import get_task
 from ras.store.main_tables import utcnow
 from ras.store.role_tables import Job, LongTextChoice, LongTextPart, LongTextRun, ParamSet, Task
 from ras.store.workspace import Workspace

@@ -10,12 +10,12 @@ from pathlib import Path
 from sqlmodel import Session, col, select
 
 from gsv_integration.request import SynthesisRequest, SynthesisResult
-from ras.library.clips import clip_audio_path
 from ras.metrics.rate import chars_per_second
 from ras.queue.scheduler import JobKey
 from ras.queue.task_spec import PARAMETERS
 from ras.queue.tasks import RESULTS_DIR
 from ras.store.db import get_row
+from ras.store.lookups import clip_audio_path
 from ras.store.main_tables import utcnow
 from ras.store.role_tables import Clip, Job, ParamSet, Task
 from ras.store.workspace import Workspace

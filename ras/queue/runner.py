@@ -28,8 +28,9 @@ from gsv_integration.engine import Engine, EngineError, EngineMisbehaving, Synth
 from ras.queue import jobs, versions
 from ras.queue.engine_health import MAX_ENGINE_LOSSES_PER_JOB, EngineHealth
 from ras.queue.scheduler import EngineState, JobKey, Scheduler
-from ras.queue.tasks import get_task, status_counts
+from ras.queue.tasks import status_counts
 from ras.store.disk_space import disk_full, free_bytes, is_disk_full
+from ras.store.lookups import get_task
 from ras.store.role_tables import Job
 from ras.store.workspace import Workspace
 

@@ -14,7 +14,7 @@ from sqlmodel import col, select
 from ras.library import texts
 from ras.queue import versions
 from ras.queue.task_spec import ExpandedSpec, SpecError, expand_spec
-from ras.store.db import get_row
+from ras.store.lookups import get_task
 from ras.store.role_tables import JOB_STATUSES, AbCandidate, AbPair, AbSession, Clip, Job, ParamSet, Task
 from ras.store.rows import new_row
 from ras.store.workspace import Workspace
@@ -133,10 +133,6 @@ def status_counts_of_tasks(session, task_ids: list[int]) -> dict[int, dict]:
 
 def status_counts(session, task_id: int) -> dict:
     return status_counts_of_tasks(session, [task_id])[int(task_id)]
-
-
-def get_task(session, role: str, task_id: int) -> Task:
-    return get_row(session, Task, task_id, "task", role)
 
 
 def list_tasks(*, ws: Workspace, role: str) -> list[dict]:

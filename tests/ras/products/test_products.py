@@ -20,7 +20,7 @@ def make_result(ws: Workspace, role: str, tmp_path: Path, **fields) -> int:
     with ws.role_session(role) as session:
         from sqlmodel import select
 
-        from ras.library.clips import clip_audio_path
+        from ras.store.lookups import clip_audio_path
         from ras.store.role_tables import Clip
 
         clips = session.exec(select(Clip).order_by(Clip.id)).all()
