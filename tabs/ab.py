@@ -5,8 +5,8 @@ from dataclasses import dataclass
 
 import gradio as gr
 
-from ras import products
 from ras.ab import sessions
+from ras.products import rows as products
 from tabs.common import Page, UIContext, keep_choice, parse_ids, require_role, ui_action
 from tabs.widgets import POLL_SECONDS, task_picker, task_picker_row, wire_task_picker
 from tabs.widgets import ab_session_choices as session_choices

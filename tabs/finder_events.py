@@ -6,12 +6,12 @@ import json
 import gradio as gr
 import pandas as pd
 
-from ras import products
 from ras.classify import groups as classify_service
 from ras.finder import run as finder_runs
 from ras.finder import stages
 from ras.library import clips as clip_service
 from ras.library import texts
+from ras.products import rows as products
 from ras.queue import jobs
 from tabs.common import Page, UIContext, keep_choice, parse_ids, require_role, ui_action
 from tabs.finder_blind import start_blind_comparison

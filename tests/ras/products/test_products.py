@@ -8,8 +8,10 @@ from pathlib import Path
 import pytest
 
 from gsv_integration.request import SynthesisRequest
-from ras import products
 from ras.library import importer, roles
+from ras.products import export as product_export
+from ras.products import rows as products
+from ras.products import speech as product_speech
 from ras.store.role_tables import Job, ParamSet, Task
 from ras.store.workspace import Workspace
 from tests.fixtures.app import write_tone
@@ -101,7 +103,7 @@ def test_suggested_name_is_free_even_when_the_result_was_kept_before(setup):
 def test_export_zip_holds_everything_and_settings_reproduce_the_request(setup):
     ws, role, _, result_id, _ = setup
     product_id = products.create_product(ws=ws, role=role, result_id=result_id, name="hero")
-    zip_path = products.export_product(ws=ws, role=role, product_id=product_id)
+    zip_path = product_export.export_product(ws=ws, role=role, product_id=product_id)
     assert zip_path.is_file() and zip_path.parent == ws.role_dir(role) / "products" / str(product_id)
     with zipfile.ZipFile(zip_path) as archive:
         names = set(archive.namelist())
@@ -139,11 +141,11 @@ def test_tts_by_name_builds_the_request_from_the_product(setup):
     ws, role, _, result_id, _ = setup
     products.create_product(ws=ws, role=role, result_id=result_id, name="hero")
     runner = FakeRunner()
-    wav = products.tts(ws=ws, runner=runner, product="hero", text="Good morning.", text_lang="en")
+    wav = product_speech.tts(ws=ws, runner=runner, product="hero", text="Good morning.", text_lang="en")
     assert wav.is_file() and wav.parent.name == "tts" and not list(wav.parent.glob(".*"))
     sent = runner.requests[0]
     assert (sent.text, sent.top_k, sent.seed, sent.speed_factor, sent.gpt_weights) == (
         "Good morning.", 7, 42, 1.1, "/models/a.ckpt")
     assert "/products/" in sent.ref_audio_path
     with pytest.raises(LookupError, match="nobody"):
-        products.tts(ws=ws, runner=runner, product="nobody", text="x", text_lang="en")
+        product_speech.tts(ws=ws, runner=runner, product="nobody", text="x", text_lang="en")
