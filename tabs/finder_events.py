@@ -16,7 +16,7 @@ from ras.queue import jobs
 from tabs.common import Page, UIContext, keep_choice, parse_ids, require_role, ui_action
 from tabs.finder_blind import start_blind_comparison
 from tabs.flag_labels import flag_words
-from tabs.widgets import ab_session_choices, task_choices
+from tabs.widgets import PRIVATE, ab_session_choices, task_choices
 
 SLOT_OUTPUTS = 6  # box, info, reference, take, audio, spectrogram
 
@@ -98,7 +98,6 @@ def wire_events(tab, ctx: UIContext, page: Page, *, product_form: tuple, long_te
                 ab_pickers: tuple) -> None:
     """tab: the FinderTab that tabs.finder built (its slots say how long a shortlist the page shows)."""
     i18n, role_picker, backend, runner = ctx.i18n, page.role, ctx.backend, ctx.runner
-    private = {"api_visibility": "private"}
     shortlist_ids, shown = gr.State([]), gr.State("")
     max_shortlist = len(tab.slots)
     slot_outputs = [c for s in tab.slots for c in (s.box, s.info, s.reference, s.take, s.audio, s.spectrogram)]
@@ -255,26 +254,26 @@ def wire_events(tab, ctx: UIContext, page: Page, *, product_form: tuple, long_te
     refresh_outputs = [tab.gpt, tab.sovits, tab.group, tab.texts, tab.run]
     refresh_inputs = [role_picker, tab.gpt, tab.sovits, tab.group, tab.run]
     for trigger in (tab.refresh.click, role_picker.change, page.app.load):
-        trigger(refresh, refresh_inputs, refresh_outputs, **private)
+        trigger(refresh, refresh_inputs, refresh_outputs, **PRIVATE)
     estimate_inputs = [role_picker, tab.subset, tab.group, tab.clip_ids, tab.texts, tab.budget, tab.shortlist]
     for component in (tab.subset, tab.group, tab.texts, tab.budget, tab.shortlist, role_picker):
-        component.change(estimate, estimate_inputs, tab.estimate, show_progress="hidden", **private)
-    tab.clip_ids.blur(estimate, estimate_inputs, tab.estimate, **private)
-    page.app.load(estimate, estimate_inputs, tab.estimate, **private)  # the first role shown fires no change
+        component.change(estimate, estimate_inputs, tab.estimate, show_progress="hidden", **PRIVATE)
+    tab.clip_ids.blur(estimate, estimate_inputs, tab.estimate, **PRIVATE)
+    page.app.load(estimate, estimate_inputs, tab.estimate, **PRIVATE)  # the first role shown fires no change
     poll_outputs = [tab.progress, tab.screened, tab.ranking, tab.chart, shortlist_ids, shown, tab.run, *slot_outputs]
     poll_inputs = [role_picker, tab.run, shown]
     start_inputs = [role_picker, tab.gpt, tab.sovits, tab.subset, tab.group, tab.clip_ids, tab.texts, tab.budget,
                     tab.shortlist, *tab.base.values()]
-    tab.start.click(start, start_inputs, tab.run, **private)
-    tab.timer.tick(poll, poll_inputs, poll_outputs, show_progress="hidden", **private)
+    tab.start.click(start, start_inputs, tab.run, **PRIVATE)
+    tab.timer.tick(poll, poll_inputs, poll_outputs, show_progress="hidden", **PRIVATE)
     # a person's pick only: poll relabels the picker's runs, and the timer shows a run picked by start or delete
-    tab.run.input(forget_shown, None, shown, **private).then(poll, poll_inputs, poll_outputs, **private)
-    tab.delete.click(delete, [role_picker, tab.run], tab.run, **private)
-    tab.compare.click(compare_blind, [role_picker, tab.run], [*ab_pickers, page.tabs], **private)
-    tab.force.click(force, [role_picker, tab.run, tab.force_id], shown, **private)
+    tab.run.input(forget_shown, None, shown, **PRIVATE).then(poll, poll_inputs, poll_outputs, **PRIVATE)
+    tab.delete.click(delete, [role_picker, tab.run], tab.run, **PRIVATE)
+    tab.compare.click(compare_blind, [role_picker, tab.run], [*ab_pickers, page.tabs], **PRIVATE)
+    tab.force.click(force, [role_picker, tab.run, tab.force_id], shown, **PRIVATE)
     for index, slot in enumerate(tab.slots):
         slot.take.input(make_play(index), [role_picker, tab.run, slot.take, shortlist_ids],
-                        [slot.audio, slot.spectrogram], **private)
+                        [slot.audio, slot.spectrogram], **PRIVATE)
         slot.product.click(keep_as_product, [role_picker, slot.take],
-                           [*product_form, page.tabs], **private)
-        slot.long_text.click(to_long_text, slot.take, [long_text_results, page.tabs], **private)
+                           [*product_form, page.tabs], **PRIVATE)
+        slot.long_text.click(to_long_text, slot.take, [long_text_results, page.tabs], **PRIVATE)

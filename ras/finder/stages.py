@@ -15,6 +15,7 @@ from sqlmodel import col, select
 from ras.finder import allocate, facts, rank, screen
 from ras.finder import run as runs
 from ras.library import texts
+from ras.queue.tasks import queued_job_row
 from ras.store.main_tables import utcnow
 from ras.store.role_tables import Job, ParamSet, Task
 from ras.store.workspace import Workspace
@@ -99,11 +100,9 @@ def _create_round(ws: Workspace, role: str, run, spec: dict, plan: allocate.Roun
                                   label=f"seed={seed}")
             session.add(sets[seed])
         session.flush()
-        session.execute(insert(Job), [dict(
+        session.execute(insert(Job), [queued_job_row(
             task_id=task.id, param_set_id=sets[p.seed].id, clip_id=p.clip_id, text_id=p.text_id,
-            seed_override=None, text=contents[p.text_id].content, text_lang=contents[p.text_id].lang,
-            status="queued", attempts=0, error="", request_json="", result_path="", worker="",
-            spectrogram_path="", metrics_json="", flags_json="", note="") for p in plan.probes])
+            text=contents[p.text_id].content, text_lang=contents[p.text_id].lang) for p in plan.probes])
         session.commit()
         return task.id
 

@@ -15,7 +15,7 @@ from urllib.parse import quote
 from gsv_integration.request import SynthesisRequest
 from ras.audio.files import atomic_target
 from ras.audio.wav_tags import embed_settings
-from ras.gate import Gate
+from ras.gate import HARD_FLAGS, Gate
 from ras.products.rows import PRODUCTS_DIR, product_row, spec_parameters
 from ras.queue import versions
 from ras.store.role_tables import Product
@@ -27,7 +27,7 @@ GSVI_LANGUAGE = {"all_zh": "中文", "zh": "中英混合", "en": "英文", "all_
                  "auto_yue": "多语种混合(粤语)"}
 API_V2_URL = "http://127.0.0.1:9880"
 AUTOPILOT_MEANING = ("RAS's /tts re-synthesizes with a new seed, up to max_tries takes, until a take passes the "
-                     "gate: no hard flag (repeat, long_pause, truncated, no_speech, held_tone), auto score >= "
+                     f"gate: no hard flag ({', '.join(HARD_FLAGS)}), auto score >= "
                      "min_auto_score, chars/s within rate_tolerance of the median of the takes (once min_rate_takes "
                      "exist), ASR error rate <= max_cer when measured; the best take is returned")
 

@@ -11,6 +11,7 @@ from sqlalchemy import delete as sql_delete
 from sqlalchemy import func, insert
 from sqlmodel import col, select
 
+from gsv_integration.request import REF_MAX_SECONDS, REF_MIN_SECONDS
 from ras.library import texts
 from ras.queue import versions
 from ras.queue.task_spec import ExpandedSpec, SpecError, expand_spec
@@ -57,7 +58,8 @@ def _check_clips(session, role: str, expanded: ExpandedSpec) -> None:
         raise SpecError(f"clip id(s) {missing} not found in role {role!r}")
     invalid = sorted(i for i in expanded.clip_ids if not found[i].valid)
     if invalid:
-        raise SpecError(f"clip(s) {invalid} are not usable as references (GPT-SoVITS needs 3-10 s); "
+        raise SpecError(f"clip(s) {invalid} are not usable as references (GPT-SoVITS needs "
+                        f"{REF_MIN_SECONDS:g}-{REF_MAX_SECONDS:g} s); "
                         "pick other clips or mark them valid in the clip browser")
 
 

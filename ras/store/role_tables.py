@@ -7,8 +7,6 @@ from sqlmodel import Field, SQLModel
 
 from ras.store.main_tables import utcnow
 
-REF_MIN_SECONDS, REF_MAX_SECONDS = 3.0, 10.0  # GPT-SoVITS refuses references outside this
-
 
 class ClipGroup(SQLModel, table=True):
     __tablename__ = "clip_group"

@@ -26,6 +26,7 @@ def test_a_product_keeps_its_tries_and_gate_and_its_bundle_documents_them(setup)
         readme = archive.read("README.txt").decode("utf-8")
     assert settings["autopilot"]["max_tries"] == 5 and settings["autopilot"]["gate"]["min_auto_score"] == 72
     assert "max_tries" in settings["autopilot"]["meaning"] and "autopilot" in readme
+    assert "text_leak" in settings["autopilot"]["meaning"]  # every hard flag the gate knows is named
     with pytest.raises(ValueError, match="max_tries"):
         products.set_autopilot(ws=ws, role=role, product_id=product_id, max_tries=0)
     with pytest.raises(ValueError, match="measure"):
