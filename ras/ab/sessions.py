@@ -133,7 +133,7 @@ def _load(session, role: str, session_id: int) -> SessionState:
     takes: dict[int, dict[str, list[Job]]] = {c.id: {} for c in candidates}
     pending = 0
     # one read of the task's jobs: the finished takes, and those still to come
-    for job in _task_takes(session, row.task_id, json.loads(row.text_ids_json), ("done", *PENDING_STATUSES)):
+    for job in _task_takes(session, row.task_id, row.text_ids, ("done", *PENDING_STATUSES)):
         candidate_id = by_config.get((job.param_set_id, job.clip_id))
         if candidate_id is None:
             continue

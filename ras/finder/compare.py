@@ -46,24 +46,24 @@ def _shortlist_takes(session, task_ids: list[int], clip_ids: list[int]) -> list[
 
 def _seeds(session, takes: list[Job]) -> dict[int, int | None]:
     sets = session.exec(select(ParamSet).where(col(ParamSet.id).in_({j.param_set_id for j in takes}))).all()
-    return {ps.id: json.loads(ps.params_json).get("seed") for ps in sets}
+    return {ps.id: ps.params.get("seed") for ps in sets}
 
 
 def shortlist_task(*, ws: Workspace, role: str, run_id: int) -> int:
     """A comparison task holding the shortlist's finished takes (made once per run, then reused)."""
     run = runs.load_run(ws, role, run_id)
-    shortlist, task_ids = json.loads(run.shortlist_json), json.loads(run.task_ids_json)
+    shortlist, task_ids = run.shortlist, run.task_ids
     if run.stage != "done":
         raise ValueError(f"finder run {run_id} is still in stage {run.stage!r}; compare its shortlist when it is done")
     if len(shortlist) < 2:
         raise ValueError(f"finder run {run_id} shortlisted {len(shortlist)} reference(s); a blind comparison "
                          "needs two or more (force clips back in, or raise the budget)")
-    spec = runs.spec_of(run)
+    spec = run.spec
     role_dir = ws.role_dir(role)
     with ws.role_session(role) as session:
         existing = session.exec(select(Task).where(Task.kind == "compare")).all()
         for task in existing:
-            if json.loads(task.spec_json).get("finder_shortlist") == {"run": run.id, "clips": shortlist}:
+            if task.spec.get("finder_shortlist") == {"run": run.id, "clips": shortlist}:
                 return task.id
         takes = _shortlist_takes(session, task_ids, shortlist)
         seeds = _seeds(session, takes)

@@ -62,8 +62,8 @@ def export_files(ws: Workspace, role: str, product: Product) -> dict[str, bytes 
     """Archive name -> bytes or a file to copy."""
     role_dir = ws.role_dir(role)
     ref = role_dir / product.ref_audio
-    aux = [role_dir / p for p in json.loads(product.aux_refs_json)]
-    params = json.loads(product.params_json)
+    aux = [role_dir / p for p in product.aux_refs]
+    params = product.params
     synthesis = {**params, "prompt_text": product.prompt_text, "prompt_lang": product.prompt_lang,
                  "ref_audio_path": ref.name, "aux_ref_audio_paths": [p.name for p in aux],
                  "gpt_weights": product.gpt_weights, "sovits_weights": product.sovits_weights}
@@ -79,7 +79,7 @@ def export_files(ws: Workspace, role: str, product: Product) -> dict[str, bytes 
                 "aux_refs": [p.name for p in aux], "parameters": spec_parameters(product, params),
                 "synthesis_request": synthesis, "score": product.score, "note": product.note,
                 "autopilot": {"max_tries": product.max_tries,
-                              "gate": json.loads(Gate.from_json(product.gate_json).to_json()),
+                              "gate": Gate.from_json(product.gate_json).as_dict(),
                               "meaning": AUTOPILOT_MEANING},
                 "source_result_id": product.source_result_id}
     body = SynthesisRequest(text="", text_lang=product.prompt_lang, ref_audio_path=str(ref),

@@ -116,21 +116,21 @@ def create_product(*, ws: Workspace, role: str, result_id: int, name: str, note:
 
 def product_as_dict(ws: Workspace, role: str, product: Product) -> dict:
     role_dir = ws.role_dir(role)
-    params = json.loads(product.params_json)
+    params = product.params
     return {"product_id": product.id, "name": product.name, "role": role, "version": product.version,
             "gpt_weights": product.gpt_weights, "sovits_weights": product.sovits_weights,
             "ref_audio": str(role_dir / product.ref_audio), "prompt_text": product.prompt_text,
             "prompt_lang": product.prompt_lang,
-            "aux_refs": [str(role_dir / p) for p in json.loads(product.aux_refs_json)],
+            "aux_refs": [str(role_dir / p) for p in product.aux_refs],
             "params": params, "parameters": spec_parameters(product, params), "score": product.score,
-            "max_tries": product.max_tries, "gate": json.loads(Gate.from_json(product.gate_json).to_json()),
+            "max_tries": product.max_tries, "gate": Gate.from_json(product.gate_json).as_dict(),
             "note": product.note,
             "source_result_id": product.source_result_id, "source_clip_id": product.source_clip_id,
             "created_at": product.created_at.isoformat(), **versions.recorded(product)}
 
 
 def spec_parameters(product: Product, params: dict) -> dict:
-    """The product's parameters (its parsed params_json) under the task-spec names (gpt, sovits, top_k, speed...)."""
+    """The product's parameters (Product.params) under the task-spec names (gpt, sovits, top_k, speed...)."""
     return spec_names({**params, "gpt_weights": product.gpt_weights, "sovits_weights": product.sovits_weights})
 
 

@@ -3,7 +3,6 @@ measured and re-rolled with a new seed until one passes the product's quality ga
 from __future__ import annotations
 
 import dataclasses
-import json
 import random
 import uuid
 from pathlib import Path
@@ -24,8 +23,8 @@ def build_request(ws: Workspace, role: str, product: Product, text: str, text_la
     return SynthesisRequest(
         text=text, text_lang=text_lang, ref_audio_path=str(role_dir / product.ref_audio),
         prompt_text=product.prompt_text, prompt_lang=product.prompt_lang,
-        aux_ref_audio_paths=[str(role_dir / p) for p in json.loads(product.aux_refs_json)],
-        gpt_weights=product.gpt_weights, sovits_weights=product.sovits_weights, **json.loads(product.params_json),
+        aux_ref_audio_paths=[str(role_dir / p) for p in product.aux_refs],
+        gpt_weights=product.gpt_weights, sovits_weights=product.sovits_weights, **product.params,
     ).validate()
 
 

@@ -142,13 +142,13 @@ def list_tasks(*, ws: Workspace, role: str) -> list[dict]:
         tasks = session.exec(select(Task).where(Task.kind == "compare").order_by(col(Task.id).desc())).all()
         counts = status_counts_of_tasks(session, [t.id for t in tasks])
         return [{"task_id": t.id, "name": t.name, "state": t.state, "created_at": t.created_at.isoformat(),
-                 "varied": list((json.loads(t.spec_json).get("vary") or {}).keys()),
+                 "varied": list((t.spec.get("vary") or {}).keys()),
                  **counts[t.id]} for t in tasks]
 
 
 def task_spec(*, ws: Workspace, role: str, task_id: int) -> dict:
     with ws.role_session(role) as session:
-        return json.loads(get_task(session, role, task_id).spec_json)
+        return get_task(session, role, task_id).spec
 
 
 def delete_task(*, ws: Workspace, role: str, task_id: int) -> None:

@@ -113,7 +113,7 @@ def test_export_zip_holds_everything_and_settings_reproduce_the_request(setup):
         gsvi = json.loads(archive.read("gsvi/hero/infer_config.json"))
     assert {"ref.wav", "aux0.wav", "gsvi/hero/ref.wav", "README.txt"} <= names
     with ws.role_session(role) as session:
-        original = json.loads(session.get(Job, result_id).request_json)
+        original = session.get(Job, result_id).sent_request
     rebuilt = SynthesisRequest.from_dict({**settings["synthesis_request"], "text": original["text"],
                                           "text_lang": original["text_lang"]}).to_dict()
     for field, value in original.items():
