@@ -9,10 +9,9 @@ import pytest
 from ras.products import export as product_export
 from ras.products import rows as products
 from ras.products import speech as product_speech
-from tests.ras.products.test_products import setup  # noqa: F401 - the shared fixture
 
 
-def test_a_product_keeps_its_tries_and_gate_and_its_bundle_documents_them(setup):  # noqa: F811
+def test_a_product_keeps_its_tries_and_gate_and_its_bundle_documents_them(setup):
     ws, role, _, result_id, _ = setup
     product_id = products.create_product(ws=ws, role=role, result_id=result_id, name="narrator")
     assert products.get_product(ws=ws, role=role, product_id=product_id)["max_tries"] == 1
