@@ -18,11 +18,11 @@ import gradio as gr
 from gradio import networking
 
 from i18n import I18nAuto
+from ras.analysis.analysis_process import analysis_process_count
+from ras.analysis.analyzer import Analyzer
 from ras.finder.driver import FinderDriver
 from ras.library.texts import ensure_default_texts
 from ras.long_text import runs as long_text_runs
-from ras.metrics.analysis_process import analysis_process_count
-from ras.metrics.analyzer import Analyzer
 from ras.queue.backend import Backend
 from ras.queue.runner import Runner
 from ras.settings import Settings, parse_settings

@@ -23,9 +23,9 @@ sys.path.insert(0, str(ROOT))
 # threads only contend (set before torch is first imported).
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
+from ras.analysis.analyzer import Analyzer  # noqa: E402
 from ras.library import importer, roles, texts  # noqa: E402
 from ras.long_text import runs as long_text  # noqa: E402
-from ras.metrics.analyzer import Analyzer  # noqa: E402
 from ras.queue.runner import Runner  # noqa: E402
 from ras.queue.tasks import create_task  # noqa: E402
 from ras.store.workspace import Workspace  # noqa: E402

@@ -62,7 +62,7 @@ def time_embedding(paths: list[Path], batch: int) -> tuple[np.ndarray, float, fl
     """(embeddings, warm-up seconds for load + first clip, clips/s of the batched run)."""
     import soundfile as sf
 
-    from ras.classify.speaker import load_encoder
+    from ras.metrics.speaker import load_encoder
 
     started = time.perf_counter()
     encoder = load_encoder()

@@ -19,13 +19,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from ras.analysis.analyzer import Analyzer  # noqa: E402
 from ras.finder import run as finder_runs  # noqa: E402
 from ras.finder import stages  # noqa: E402
 from ras.finder.driver import FinderDriver  # noqa: E402
 from ras.library.clips import list_clips  # noqa: E402
 from ras.library.importer import import_list  # noqa: E402
 from ras.library.roles import create_role  # noqa: E402
-from ras.metrics.analyzer import Analyzer  # noqa: E402
 from ras.queue.runner import Runner  # noqa: E402
 from ras.store.workspace import Workspace  # noqa: E402
 from tests.fixtures.finder_role import BAD_KINDS, build_finder_role  # noqa: E402

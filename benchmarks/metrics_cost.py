@@ -42,7 +42,6 @@ sys.path.insert(0, str(ROOT))
 
 from ras.audio.files import probe_audio  # noqa: E402
 from ras.audio.load import load_mono, resample  # noqa: E402
-from ras.classify.speaker import load_encoder  # noqa: E402
 from ras.metrics import analyze_audio, asr  # noqa: E402
 from ras.metrics.asr_models import (  # noqa: E402
     PARAFORMER_ZH,
@@ -53,6 +52,7 @@ from ras.metrics.asr_models import (  # noqa: E402
 )
 from ras.metrics.dnsmos import dnsmos_scores  # noqa: E402
 from ras.metrics.features import ANALYSIS_SR  # noqa: E402
+from ras.metrics.speaker import load_encoder  # noqa: E402
 from ras.metrics.text_compare import compare_texts  # noqa: E402
 from ras.metrics.transcribe import recognizer_for  # noqa: E402
 from tests.fixtures.audio import read_wav, synthesize, write_wav  # noqa: E402

@@ -24,6 +24,9 @@ TEXT_SPLIT_CODES = tuple(code for code, _ in TEXT_SPLIT_METHODS)
 # GPT-SoVITS language codes (v2 list; v1 accepts a subset), in the order the UI offers them.
 LANGUAGES = ("zh", "en", "ja", "ko", "yue", "all_zh", "all_ja", "all_yue", "all_ko", "auto", "auto_yue")
 
+# GPT-SoVITS's TTS refuses a reference (the main one, not aux) shorter or longer than this.
+REF_MIN_SECONDS, REF_MAX_SECONDS = 3.0, 10.0
+
 TOP_K_RANGE = (1, 100)
 SPEED_RANGE = (0.6, 1.65)
 # (min, max, step) of GPT-SoVITS webui's sliders, which RAS's task form offers too; the request itself
@@ -84,7 +87,8 @@ class SynthesisRequest:
 
     def _check_paths(self) -> None:
         if not isinstance(self.ref_audio_path, str) or not self.ref_audio_path:
-            _bad("ref_audio_path", self.ref_audio_path, "must be the path of a 3-10 s wav")
+            _bad("ref_audio_path", self.ref_audio_path,
+                 f"must be the path of a {REF_MIN_SECONDS:g}-{REF_MAX_SECONDS:g} s wav")
         if not isinstance(self.aux_ref_audio_paths, list) or not all(
                 isinstance(p, str) and p for p in self.aux_ref_audio_paths):
             _bad("aux_ref_audio_paths", self.aux_ref_audio_paths, "must be a list of paths")

@@ -45,7 +45,6 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 RAS_ROOT = os.path.dirname(HERE)
 DEFAULT_BERT = "GPT_SoVITS/pretrained_models/chinese-roberta-wwm-ext-large"
 DEFAULT_HUBERT = "GPT_SoVITS/pretrained_models/chinese-hubert-base"
-REF_SECONDS = (3.0, 10.0)  # TTS refuses references outside this range
 
 
 def clean_sys_path() -> None:
@@ -315,7 +314,7 @@ class Pipeline:
     def synthesize(self, request, out_path: str) -> dict:
         started = time.perf_counter()
         timings: dict[str, float] = {}
-        check_reference_files(request)
+        check_reference_files(request, (self.request_module.REF_MIN_SECONDS, self.request_module.REF_MAX_SECONDS))
         loaded_gpt, loaded_sovits = self.ensure_weights(request.gpt_weights, request.sovits_weights,
                                                         timings)
         inputs = request.to_tts_inputs()
@@ -358,7 +357,8 @@ class Pipeline:
         return sample_rate, audio
 
 
-def check_reference_files(request) -> None:
+def check_reference_files(request, ref_seconds: tuple[float, float]) -> None:
+    """ref_seconds: the (shortest, longest) reference TTS accepts (request.py's REF_MIN/MAX_SECONDS)."""
     import soundfile
 
     paths = [("ref_audio_path", request.ref_audio_path)]
@@ -371,9 +371,10 @@ def check_reference_files(request) -> None:
             seconds = soundfile.info(path).duration
         except RuntimeError as exc:
             raise InputProblem(f"SynthesisRequest.{field}: {path} is not readable audio ({exc})") from exc
-        if field == "ref_audio_path" and not REF_SECONDS[0] <= seconds <= REF_SECONDS[1]:
+        shortest, longest = ref_seconds
+        if field == "ref_audio_path" and not shortest <= seconds <= longest:
             raise InputProblem(f"SynthesisRequest.ref_audio_path: {path} lasts {seconds:.2f} s; "
-                               f"GPT-SoVITS needs a 3-10 s reference: pick or cut another clip")
+                               f"GPT-SoVITS needs a {shortest:g}-{longest:g} s reference: pick or cut another clip")
 
 
 def write_wav(out_path: str, audio, sample_rate: int) -> None:

@@ -1,7 +1,6 @@
 """Results of a task: sorted and filtered pages, scores, and comparison by variable."""
 from __future__ import annotations
 
-import json
 import statistics
 from dataclasses import dataclass
 from pathlib import Path
@@ -10,8 +9,8 @@ from sqlalchemy import func
 from sqlmodel import col, select
 
 from ras.audio.wav_tags import write_tagged_copy
-from ras.queue.tasks import get_task
 from ras.store.db import get_row
+from ras.store.lookups import get_task
 from ras.store.main_tables import utcnow
 from ras.store.role_tables import JOB_STATUSES, Clip, Job, LongTextPart, ParamSet
 from ras.store.workspace import Workspace
@@ -61,17 +60,16 @@ def _filtered(query, task_id: int, flt: ResultFilter):
 
 def result_as_dict(role_dir: Path, job: Job, params: dict | None, label: str) -> dict:
     """One result as the API returns it; role_dir is ws.role_dir(role), resolved once per page."""
-    metrics = json.loads(job.metrics_json) if job.metrics_json else {}
     return {
         "id": job.id, "clip_id": job.clip_id, "text_id": job.text_id, "text": job.text, "text_lang": job.text_lang,
         "status": job.status, "error": job.error, "param_set_id": job.param_set_id, "label": label,
         # what the engine really received, once the job ran; the planned set before
-        "params": json.loads(job.request_json) if job.request_json else params,
+        "params": job.sent_request or params,
         "audio": str(role_dir / job.result_path) if job.result_path else None,
         "duration": job.duration, "chars_per_second": job.chars_per_second,
         "spectrogram": str(role_dir / job.spectrogram_path) if job.spectrogram_path else None,
-        "metrics": metrics.get("metrics", {}), "missing_metrics": metrics.get("missing", {}),
-        "auto_score": job.auto_score, "flags": json.loads(job.flags_json) if job.flags_json else [],
+        "metrics": job.metrics, "missing_metrics": job.missing_metrics,
+        "auto_score": job.auto_score, "flags": job.flags,
         "score": job.score, "note": job.note,
     }
 
@@ -92,7 +90,7 @@ def list_results(*, ws: Workspace, role: str, task_id: int, sort: str = "duratio
     planned = {}  # a set's planned parameters, read once per page for the rows not yet run
     for job in rows:
         if job.param_set_id not in planned and not job.request_json:
-            planned[job.param_set_id] = json.loads(sets[job.param_set_id].params_json)
+            planned[job.param_set_id] = sets[job.param_set_id].params
     found = [result_as_dict(role_dir, job, planned.get(job.param_set_id), sets[job.param_set_id].label)
              for job in rows]
     for result in found:  # how far each take is from the median take of its text: an outlier is often a failed take
@@ -150,7 +148,7 @@ def get_result(*, ws: Workspace, role: str, result_id: int) -> dict:
     with ws.role_session(role) as session:
         job = get_row(session, Job, result_id, "result", role)
         ps = session.get(ParamSet, job.param_set_id)
-    return result_as_dict(ws.role_dir(role), job, json.loads(ps.params_json), ps.label)
+    return result_as_dict(ws.role_dir(role), job, ps.params, ps.label)
 
 
 EXPORT_SUBDIR = "exports"
@@ -174,7 +172,7 @@ def finished_result(session, role: str, result_id: int) -> tuple[Job, dict]:
     job = get_row(session, Job, result_id, "result", role)
     if job.status != "done" or not job.request_json:
         raise ValueError(f"result {result_id} has not run yet (status {job.status}); pick a finished result")
-    return job, json.loads(job.request_json)
+    return job, job.sent_request
 
 
 def checked_score(score: float | None) -> float | None:
@@ -252,6 +250,6 @@ def _round(value):
 def param_sets(*, ws: Workspace, role: str, task_id: int) -> list[dict]:
     with ws.role_session(role) as session:
         get_task(session, role, task_id)
-        return [{"id": ps.id, "label": ps.label, "params": json.loads(ps.params_json)}
+        return [{"id": ps.id, "label": ps.label, "params": ps.params}
                 for ps in session.exec(select(ParamSet).where(ParamSet.task_id == task_id)
                                        .order_by(ParamSet.id)).all()]

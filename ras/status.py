@@ -7,8 +7,8 @@ from collections import Counter
 from pathlib import Path
 
 from gsv_integration import weights as gsv_weights
-from ras.classify.speaker import describe_encoder, find_gsv_sv_checkpoint
 from ras.metrics.asr import AsrConfig
+from ras.metrics.speaker import describe_encoder, find_gsv_sv_checkpoint
 from ras.settings import Settings
 
 

@@ -5,10 +5,10 @@ from dataclasses import dataclass
 
 import gradio as gr
 
-from ras import products
 from ras.ab import sessions
+from ras.products import rows as products
 from tabs.common import Page, UIContext, keep_choice, parse_ids, require_role, ui_action
-from tabs.widgets import POLL_SECONDS, task_picker, task_picker_row, wire_task_picker
+from tabs.widgets import POLL_SECONDS, PRIVATE, task_picker, task_picker_row, wire_task_picker
 from tabs.widgets import ab_session_choices as session_choices
 
 RANKING_HEADERS = ("名次", "候选", "强度", "90% 区间", "票数", "自动评分", "人工评分")
@@ -191,18 +191,17 @@ def wire(tab: AbTab, ctx: UIContext, page: Page, *, product_result_id: gr.Number
     def open_from_evaluate(role, task_id):
         return task_picker(ctx, role, task_id), gr.Tabs(selected="ab")
 
-    private = {"api_visibility": "private"}
     wire_task_picker(ctx, page, tab.task, tab.refresh)
-    tab.task.change(on_task, [role_picker, tab.task, tab.session], tab.session, **private)
-    tab.start.click(start, [role_picker, tab.task, tab.result_ids, tab.reveal], [tab.session, *shown], **private)
+    tab.task.change(on_task, [role_picker, tab.task, tab.session], tab.session, **PRIVATE)
+    tab.start.click(start, [role_picker, tab.task, tab.result_ids, tab.reveal], [tab.session, *shown], **PRIVATE)
     for trigger in (tab.session.change, tab.reveal.change):
-        trigger(load, [role_picker, tab.session, tab.reveal], shown, **private)
-    tab.timer.tick(load, [role_picker, tab.session, tab.reveal], shown, show_progress="hidden", **private)
-    tab.more_takes.click(more_takes, [role_picker, tab.session, tab.reveal], shown, **private)
+        trigger(load, [role_picker, tab.session, tab.reveal], shown, **PRIVATE)
+    tab.timer.tick(load, [role_picker, tab.session, tab.reveal], shown, show_progress="hidden", **PRIVATE)
+    tab.more_takes.click(more_takes, [role_picker, tab.session, tab.reveal], shown, **PRIVATE)
     for button, choice in ((tab.choose_a, "a"), (tab.choose_b, "b"), (tab.choose_tie, "tie")):
         button.click(make_vote(choice), [role_picker, tab.session, tab.pair_id, tab.reveal, tab.task],
-                     [tab.session, *shown], **private)
-    tab.reset.click(reset, [role_picker, tab.session, tab.reveal, tab.task], [tab.session, *shown], **private)
+                     [tab.session, *shown], **PRIVATE)
+    tab.reset.click(reset, [role_picker, tab.session, tab.reveal, tab.task], [tab.session, *shown], **PRIVATE)
     tab.keep.click(keep, [role_picker, tab.session], [product_result_id, product_name, product_note, page.tabs],
-                   **private)
-    evaluate_ab.click(open_from_evaluate, [role_picker, evaluate_task], [tab.task, page.tabs], **private)
+                   **PRIVATE)
+    evaluate_ab.click(open_from_evaluate, [role_picker, evaluate_task], [tab.task, page.tabs], **PRIVATE)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import gradio as gr
 
+from ras.analysis import embeddings
 from ras.classify import groups as classify_service
 from ras.metrics.asr import AsrConfig
 from ras.split import pieces as split_service
@@ -21,7 +22,7 @@ def register(ctx: UIContext) -> None:
         return classify_service.classify(
             ws=ws, role=role, n_groups=int(n_groups) if n_groups is not None else None,
             threshold=float(threshold) if threshold is not None else None,
-            encoder=classify_service.default_encoder(settings))
+            encoder=embeddings.default_encoder(settings))
 
     @ui_action(i18n, "读取分组失败")
     def list_groups(role: str) -> dict:

@@ -9,9 +9,10 @@ from typing import Any
 
 import gradio as gr
 
-from ras.finder import compare, stages
 from ras.finder import run as finder_runs
+from ras.finder import stages
 from tabs.common import UIContext, json_object, ui_action
+from tabs.finder_blind import start_blind_comparison
 
 
 def register(ctx: UIContext) -> None:
@@ -46,7 +47,7 @@ def register(ctx: UIContext) -> None:
 
     @ui_action(i18n, "开始盲听失败")
     def finder_compare_blind(role: str, run_id: int) -> dict:
-        return compare.start_blind_comparison(ws=ws, role=role, run_id=int(run_id))
+        return start_blind_comparison(ws=ws, role=role, run_id=int(run_id))
 
     for fn in (find_reference, find_reference_status, list_finder_runs, delete_finder_run, force_finder_clip,
                finder_compare_blind):

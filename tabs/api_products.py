@@ -8,9 +8,11 @@ from __future__ import annotations
 import gradio as gr
 from gradio.data_classes import FileData
 
-from ras import products
 from ras.long_text import export as long_text_export
 from ras.long_text import runs as long_text
+from ras.products import export as product_export
+from ras.products import rows as products
+from ras.products import speech as product_speech
 from tabs.common import UIContext, ui_action
 
 
@@ -57,7 +59,7 @@ def register(ctx: UIContext) -> None:
 
     @ui_action(i18n, "导出失败")
     def export_product(role: str, product_id: int) -> dict:
-        return {"zip": str(products.export_product(ws=ws, role=role, product_id=int(product_id)))}
+        return {"zip": str(product_export.export_product(ws=ws, role=role, product_id=int(product_id)))}
 
     @ui_action(i18n, "保存失败")
     def set_product_autopilot(role: str, product_id: int, max_tries: int, options: dict | None = None) -> dict:
@@ -66,7 +68,7 @@ def register(ctx: UIContext) -> None:
 
     @ui_action(i18n, "合成失败")
     def tts(product: str, text: str, text_lang: str, max_tries: int = 1) -> FileData:
-        wav = products.tts(ws=ws, runner=runner, product=product, text=text, text_lang=text_lang,
+        wav = product_speech.tts(ws=ws, runner=runner, product=product, text=text, text_lang=text_lang,
                            max_tries=max_tries, measure=ctx.analyzer.analyze_file)
         return FileData(path=str(wav), orig_name=wav.name, mime_type="audio/wav")
 

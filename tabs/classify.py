@@ -10,6 +10,7 @@ from dataclasses import dataclass
 import gradio as gr
 import pandas as pd
 
+from ras.analysis import embeddings
 from ras.classify import groups as classify
 from ras.library import clips
 from tabs.common import Page, UIContext, choices, keep_choice, parse_ids, require_role, selected_row, ui_action
@@ -141,8 +142,8 @@ def wire(tab: ClassifyTab, ctx: UIContext, page: Page) -> None:
         role = require_role(i18n, role)
         progress(0, desc=i18n("加载声纹模型"))
         skipped: list[dict] = []
-        count = classify.compute_embeddings(
-            ws=ctx.ws, role=role, encoder=classify.default_encoder(ctx.settings), skipped=skipped,
+        count = embeddings.compute_embeddings(
+            ws=ctx.ws, role=role, encoder=embeddings.default_encoder(ctx.settings), skipped=skipped,
             progress=lambda done, total: progress((done, total), desc=i18n("计算声纹向量"), unit="clips"))
         note = "".join(f"\n- #{s['id']}: {s['reason']}" for s in skipped[:20])
         return f"✔ {i18n('新计算')} {count} {i18n('条')}" + (
@@ -154,7 +155,7 @@ def wire(tab: ClassifyTab, ctx: UIContext, page: Page) -> None:
         by_count = mode == "count"
         result = classify.classify(ws=ctx.ws, role=role, n_groups=int(n_groups) if by_count else None,
                                    threshold=None if by_count else float(threshold),
-                                   encoder=classify.default_encoder(ctx.settings))
+                                   encoder=embeddings.default_encoder(ctx.settings))
         return *groups_view(ctx, role), f"✔ {len(result['groups'])} {i18n('个分组')}"
 
     @ui_action(i18n, "读取分组失败")

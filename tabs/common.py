@@ -17,9 +17,9 @@ import gradio as gr
 from gradio.utils import get_upload_folder
 
 from i18n import I18nAuto, negotiate, speaking
+from ras.analysis.analyzer import Analyzer
 from ras.errors import InputError, RasError
 from ras.finder.driver import FinderDriver
-from ras.metrics.analyzer import Analyzer
 from ras.queue.backend import Backend
 from ras.queue.runner import Runner
 from ras.server_paths import check_path

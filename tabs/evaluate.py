@@ -7,9 +7,10 @@ from dataclasses import dataclass, fields
 import gradio as gr
 import pandas as pd
 
-from ras import products, results
+from ras import results
+from ras.analysis import score_weights
 from ras.library import clips
-from ras.metrics import score_weights
+from ras.products import rows as products
 from ras.queue import versions
 from tabs.common import Page, UIContext, choices, require_role, score_choice, score_radio, ui_action
 from tabs.flag_labels import flag_badges, weights_legend

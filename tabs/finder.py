@@ -7,13 +7,12 @@ import gradio as gr
 
 from tabs.common import Page, UIContext, choices
 from tabs.finder_events import wire_events
+from tabs.widgets import parameter_slider, poll_timer, split_method_dropdown
 
 MAX_SHORTLIST = 5  # shortlist slots shown
-POLL_SECONDS = 2.0
 SUBSETS = (("全部音频", "all"), ("分类分组", "group"), ("指定编号", "ids"))
 SCREEN_HEADERS = ("编号", "文本", "时长", "排除", "原因")
 RANK_HEADERS = ("名次", "编号", "通过率", "下限", "上限", "条数", "失败", "自动评分中位数", "说话人相似度", "说明")
-SPLIT_METHODS = ("cut0", "cut1", "cut2", "cut3", "cut4", "cut5")
 
 
 @dataclass(frozen=True)
@@ -77,13 +76,12 @@ def _slot(i18n, i: int) -> ShortlistSlot:
 def _base_parameters(i18n) -> dict:
     with gr.Row():
         return {
-            "top_k": gr.Slider(1, 100, value=15, step=1, label="top_k", elem_id="finder_top_k"),
-            "top_p": gr.Slider(0, 1, value=1, step=0.05, label="top_p", elem_id="finder_top_p"),
-            "temperature": gr.Slider(0.05, 1, value=1, step=0.05, label="temperature", elem_id="finder_temperature"),
-            "repetition_penalty": gr.Slider(0, 2, value=1.35, step=0.05, label=i18n("重复惩罚 repetition_penalty"),
-                                            elem_id="finder_repetition_penalty"),
-            "text_split_method": gr.Dropdown(list(SPLIT_METHODS), value="cut1", label=i18n("切分方式"),
-                                             elem_id="finder_text_split_method"),
+            "top_k": parameter_slider("top_k", "top_k", "finder_top_k"),
+            "top_p": parameter_slider("top_p", "top_p", "finder_top_p"),
+            "temperature": parameter_slider("temperature", "temperature", "finder_temperature"),
+            "repetition_penalty": parameter_slider("repetition_penalty", i18n("重复惩罚 repetition_penalty"),
+                                                   "finder_repetition_penalty"),
+            "text_split_method": split_method_dropdown(i18n, "finder_text_split_method"),
         }
 
 
@@ -131,7 +129,7 @@ def build(ctx: UIContext) -> FinderTab:
     gr.Markdown(i18n("### 5. 候选名单"))
     compare = gr.Button(i18n("盲听比较候选名单"), elem_id="finder_compare_blind")
     slots = tuple(_slot(i18n, i) for i in range(MAX_SHORTLIST))
-    timer = gr.Timer(POLL_SECONDS, active=True)
+    timer = poll_timer()
     return FinderTab(gpt, sovits, subset, group, clip_ids, texts, base, budget, shortlist, estimate, start, run,
                      refresh, delete, progress, screened, force_id, force, ranking, chart, compare, slots,
                      timer)

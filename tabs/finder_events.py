@@ -6,16 +6,17 @@ import json
 import gradio as gr
 import pandas as pd
 
-from ras import products
 from ras.classify import groups as classify_service
-from ras.finder import compare, stages
 from ras.finder import run as finder_runs
+from ras.finder import stages
 from ras.library import clips as clip_service
 from ras.library import texts
+from ras.products import rows as products
 from ras.queue import jobs
 from tabs.common import Page, UIContext, keep_choice, parse_ids, require_role, ui_action
+from tabs.finder_blind import start_blind_comparison
 from tabs.flag_labels import flag_words
-from tabs.widgets import ab_session_choices, task_choices
+from tabs.widgets import PRIVATE, ab_session_choices, task_choices
 
 SLOT_OUTPUTS = 6  # box, info, reference, take, audio, spectrogram
 
@@ -97,7 +98,6 @@ def wire_events(tab, ctx: UIContext, page: Page, *, product_form: tuple, long_te
                 ab_pickers: tuple) -> None:
     """tab: the FinderTab that tabs.finder built (its slots say how long a shortlist the page shows)."""
     i18n, role_picker, backend, runner = ctx.i18n, page.role, ctx.backend, ctx.runner
-    private = {"api_visibility": "private"}
     shortlist_ids, shown = gr.State([]), gr.State("")
     max_shortlist = len(tab.slots)
     slot_outputs = [c for s in tab.slots for c in (s.box, s.info, s.reference, s.take, s.audio, s.spectrogram)]
@@ -219,7 +219,7 @@ def wire_events(tab, ctx: UIContext, page: Page, *, product_form: tuple, long_te
         role = require_role(i18n, role)
         if not run_id:
             raise gr.Error(i18n("请先选择找参考记录"))
-        started = compare.start_blind_comparison(ws=ctx.ws, role=role, run_id=int(run_id))
+        started = start_blind_comparison(ws=ctx.ws, role=role, run_id=int(run_id))
         task_id, session_id = started["task_id"], started["session_id"]
         return (gr.update(choices=task_choices(ctx, role), value=task_id),
                 gr.update(choices=ab_session_choices(ctx, role, task_id), value=session_id),
@@ -254,26 +254,26 @@ def wire_events(tab, ctx: UIContext, page: Page, *, product_form: tuple, long_te
     refresh_outputs = [tab.gpt, tab.sovits, tab.group, tab.texts, tab.run]
     refresh_inputs = [role_picker, tab.gpt, tab.sovits, tab.group, tab.run]
     for trigger in (tab.refresh.click, role_picker.change, page.app.load):
-        trigger(refresh, refresh_inputs, refresh_outputs, **private)
+        trigger(refresh, refresh_inputs, refresh_outputs, **PRIVATE)
     estimate_inputs = [role_picker, tab.subset, tab.group, tab.clip_ids, tab.texts, tab.budget, tab.shortlist]
     for component in (tab.subset, tab.group, tab.texts, tab.budget, tab.shortlist, role_picker):
-        component.change(estimate, estimate_inputs, tab.estimate, show_progress="hidden", **private)
-    tab.clip_ids.blur(estimate, estimate_inputs, tab.estimate, **private)
-    page.app.load(estimate, estimate_inputs, tab.estimate, **private)  # the first role shown fires no change
+        component.change(estimate, estimate_inputs, tab.estimate, show_progress="hidden", **PRIVATE)
+    tab.clip_ids.blur(estimate, estimate_inputs, tab.estimate, **PRIVATE)
+    page.app.load(estimate, estimate_inputs, tab.estimate, **PRIVATE)  # the first role shown fires no change
     poll_outputs = [tab.progress, tab.screened, tab.ranking, tab.chart, shortlist_ids, shown, tab.run, *slot_outputs]
     poll_inputs = [role_picker, tab.run, shown]
     start_inputs = [role_picker, tab.gpt, tab.sovits, tab.subset, tab.group, tab.clip_ids, tab.texts, tab.budget,
                     tab.shortlist, *tab.base.values()]
-    tab.start.click(start, start_inputs, tab.run, **private)
-    tab.timer.tick(poll, poll_inputs, poll_outputs, show_progress="hidden", **private)
+    tab.start.click(start, start_inputs, tab.run, **PRIVATE)
+    tab.timer.tick(poll, poll_inputs, poll_outputs, show_progress="hidden", **PRIVATE)
     # a person's pick only: poll relabels the picker's runs, and the timer shows a run picked by start or delete
-    tab.run.input(forget_shown, None, shown, **private).then(poll, poll_inputs, poll_outputs, **private)
-    tab.delete.click(delete, [role_picker, tab.run], tab.run, **private)
-    tab.compare.click(compare_blind, [role_picker, tab.run], [*ab_pickers, page.tabs], **private)
-    tab.force.click(force, [role_picker, tab.run, tab.force_id], shown, **private)
+    tab.run.input(forget_shown, None, shown, **PRIVATE).then(poll, poll_inputs, poll_outputs, **PRIVATE)
+    tab.delete.click(delete, [role_picker, tab.run], tab.run, **PRIVATE)
+    tab.compare.click(compare_blind, [role_picker, tab.run], [*ab_pickers, page.tabs], **PRIVATE)
+    tab.force.click(force, [role_picker, tab.run, tab.force_id], shown, **PRIVATE)
     for index, slot in enumerate(tab.slots):
         slot.take.input(make_play(index), [role_picker, tab.run, slot.take, shortlist_ids],
-                        [slot.audio, slot.spectrogram], **private)
+                        [slot.audio, slot.spectrogram], **PRIVATE)
         slot.product.click(keep_as_product, [role_picker, slot.take],
-                           [*product_form, page.tabs], **private)
-        slot.long_text.click(to_long_text, slot.take, [long_text_results, page.tabs], **private)
+                           [*product_form, page.tabs], **PRIVATE)
+        slot.long_text.click(to_long_text, slot.take, [long_text_results, page.tabs], **PRIVATE)

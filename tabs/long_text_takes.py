@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import gradio as gr
 
+from ras.gate import DEFAULT_MAX_TRIES, MAX_TRIES_LIMIT, Gate
 from ras.long_text import runs as long_text
-from ras.long_text.autopilot import DEFAULT_MAX_TRIES, MAX_TRIES_LIMIT, Gate
 from tabs.common import UIContext, selected_row, ui_action
 from tabs.flag_labels import flag_words, word_list
 from tabs.widgets import PRIVATE
@@ -66,7 +66,7 @@ def status_label(i18n, status: str) -> str:
 
 
 def reason_words(i18n, reasons: list[str]) -> str:
-    """The gate's reason codes (ras.long_text.autopilot) as words in the page language."""
+    """The gate's reason codes (ras.gate) as words in the page language."""
     words = []
     for reason in reasons:
         code, _, value = reason.partition(":")

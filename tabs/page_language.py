@@ -18,6 +18,7 @@ from gradio.block_function import BlockFunction
 
 from i18n import DEFAULT_LANGUAGE, I18nAuto, browser_translates, has_marker, speaking
 from tabs.common import REQUEST_PARAMETER, ui_action, visitor_language
+from tabs.widgets import PRIVATE
 
 BROWSER_PROPS = ("label", "info", "placeholder", "description", "title", "value")  # first marker swapped
 
@@ -98,7 +99,7 @@ def follow_visitors(app: gr.Blocks, i18n: I18nAuto) -> None:
         updates = [gr.update(**{prop: i18n.localize(value) for prop, value in item.props.items()}) for item in resend]
         return updates if len(updates) > 1 else updates[0]
 
-    app.load(in_visitor_language, None, [item.block for item in resend], api_visibility="private", queue=False)
+    app.load(in_visitor_language, None, [item.block for item in resend], **PRIVATE, queue=False)
 
 
 def _runs_on_load(block_fn: BlockFunction) -> bool:

@@ -5,8 +5,10 @@ from dataclasses import dataclass
 
 import gradio as gr
 
-from ras import products
 from ras.languages import LANG_CODES
+from ras.products import export as product_export
+from ras.products import rows as products
+from ras.products import speech as product_speech
 from tabs.common import Page, UIContext, choices, keep_choice, require_role, ui_action
 from tabs.widgets import PRIVATE, refresh_button
 
@@ -128,14 +130,14 @@ def wire(tab: ProductsTab, ctx: UIContext, page: Page) -> None:
     @ui_action(i18n, "导出失败")
     def export(key):
         role, product_id = _split(i18n, key)
-        return str(products.export_product(ws=ctx.ws, role=role, product_id=product_id))
+        return str(product_export.export_product(ws=ctx.ws, role=role, product_id=product_id))
 
     @ui_action(i18n, "合成失败")
     def synthesize(key, text, lang):
         role, product_id = _split(i18n, key)
         product = products.get_product(ws=ctx.ws, role=role, product_id=product_id)
         # the product's own preference: re-roll takes failing its gate up to max_tries
-        return str(products.tts(ws=ctx.ws, runner=runner, product=product["name"], text=text, text_lang=lang,
+        return str(product_speech.tts(ws=ctx.ws, runner=runner, product=product["name"], text=text, text_lang=lang,
                                 max_tries=product["max_tries"], measure=ctx.analyzer.analyze_file))
 
     @ui_action(i18n, "读取成品失败")

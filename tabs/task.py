@@ -5,13 +5,19 @@ from dataclasses import dataclass
 
 import gradio as gr
 
-from gsv_integration.request import SAMPLE_STEPS_CHOICES, SLIDERS, TEXT_SPLIT_METHODS, SynthesisRequest
+from gsv_integration.request import SAMPLE_STEPS_CHOICES
 from ras.library import clips, texts
 from ras.queue import jobs, tasks
 from ras.queue.task_form import TaskForm, form_from_spec, spec_from_form
-from ras.queue.task_spec import PARAMETERS
 from tabs.common import Page, UIContext, choices, parse_ids, require_role, ui_action
-from tabs.widgets import PRIVATE, on_each, warn_version_change
+from tabs.widgets import (
+    PARAMETER_DEFAULTS,
+    PRIVATE,
+    on_each,
+    parameter_slider,
+    split_method_dropdown,
+    warn_version_change,
+)
 
 # Variables a task can compare, in the UI's order: (label key, spec parameter).
 VARIABLES = (("GPT 模型", "gpt"), ("SoVITS 模型", "sovits"), ("top_k", "top_k"), ("top_p", "top_p"),
@@ -21,7 +27,6 @@ VARIABLES = (("GPT 模型", "gpt"), ("SoVITS 模型", "sovits"), ("top_k", "top_
 TEXT_VARIABLES = ("top_k", "top_p", "temperature", "repetition_penalty", "text_split_method", "speed", "seed",
                   "aux_refs")
 COMBINE = (("逐个变化（其余取基础值）", "each"), ("网格（所有组合）", "grid"))
-DEFAULTS = SynthesisRequest.defaults()
 PRESETS = (("无", ""), ("k/p/t 三参数网格", "kpt"), ("模型配对（GPT × SoVITS）", "models"))
 
 
@@ -54,10 +59,7 @@ class TaskTab:
 
 
 def slider(param: str, label: str) -> gr.Slider:
-    """A base-parameter slider with GPT-SoVITS's own range and default."""
-    field = PARAMETERS[param][0]  # the request's name of the parameter (speed -> speed_factor)
-    low, high, step = SLIDERS[field]
-    return gr.Slider(low, high, value=DEFAULTS[field], step=step, label=label, elem_id=f"task_{param}")
+    return parameter_slider(param, label, f"task_{param}")
 
 
 def build(ctx: UIContext) -> TaskTab:
@@ -86,18 +88,17 @@ def build(ctx: UIContext) -> TaskTab:
     with gr.Row():
         base.update({
             "speed": slider("speed", i18n("语速")),
-            "text_split_method": gr.Dropdown(choices(i18n, [(f"{label} ({code})", code) for code, label in
-                                                            TEXT_SPLIT_METHODS]), value=DEFAULTS["text_split_method"],
-                                             label=i18n("切分方式"), elem_id="task_text_split_method"),
-            "seed": gr.Number(value=DEFAULTS["seed"], precision=0, minimum=-1, label=i18n("随机种子（-1 为随机）"),
-                              elem_id="task_seed"),
+            "text_split_method": split_method_dropdown(i18n, "task_text_split_method"),
+            "seed": gr.Number(value=PARAMETER_DEFAULTS["seed"], precision=0, minimum=-1,
+                              label=i18n("随机种子（-1 为随机）"), elem_id="task_seed"),
             "batch_size": slider("batch_size", "batch_size"),
         })
     with gr.Row():  # v3/v4 only: greyed out unless the installed GPT-SoVITS has them
         base.update({
-            "sample_steps": gr.Dropdown(list(SAMPLE_STEPS_CHOICES), value=DEFAULTS["sample_steps"], interactive=False,
-                                        label=i18n("采样步数（v3/v4）"), elem_id="task_sample_steps"),
-            "super_sampling": gr.Checkbox(value=DEFAULTS["super_sampling"], interactive=False,
+            "sample_steps": gr.Dropdown(list(SAMPLE_STEPS_CHOICES), value=PARAMETER_DEFAULTS["sample_steps"],
+                                        interactive=False, label=i18n("采样步数（v3/v4）"),
+                                        elem_id="task_sample_steps"),
+            "super_sampling": gr.Checkbox(value=PARAMETER_DEFAULTS["super_sampling"], interactive=False,
                                           label=i18n("超采样（v3/v4）"), elem_id="task_super_sampling"),
         })
     gr.Markdown(i18n("### 4. 对比变量"))

@@ -5,13 +5,29 @@ from collections.abc import Callable, Iterable
 
 import gradio as gr
 
+from gsv_integration.request import SLIDERS, TEXT_SPLIT_METHODS, SynthesisRequest
 from ras.ab import sessions as ab_sessions
 from ras.library import roles
 from ras.queue import tasks
-from tabs.common import Page, UIContext, keep_choice, ui_action
+from ras.queue.task_spec import PARAMETERS
+from tabs.common import Page, UIContext, choices, keep_choice, ui_action
 
 POLL_SECONDS = 2.0  # how often a running task's progress is re-read
 PRIVATE = {"api_visibility": "private"}  # UI events stay out of the public API
+PARAMETER_DEFAULTS = SynthesisRequest.defaults()  # GPT-SoVITS's own defaults
+
+
+def parameter_slider(param: str, label: str, elem_id: str) -> gr.Slider:
+    """A synthesis-parameter slider with GPT-SoVITS's own range and default (param is the task-spec name)."""
+    field = PARAMETERS[param][0]  # the request's name of the parameter (speed -> speed_factor)
+    low, high, step = SLIDERS[field]
+    return gr.Slider(low, high, value=PARAMETER_DEFAULTS[field], step=step, label=label, elem_id=elem_id)
+
+
+def split_method_dropdown(i18n, elem_id: str) -> gr.Dropdown:
+    """GPT-SoVITS's text split methods under its own labels; the value is the code (cut0-cut5)."""
+    return gr.Dropdown(choices(i18n, [(f"{label} ({code})", code) for code, label in TEXT_SPLIT_METHODS]),
+                       value=PARAMETER_DEFAULTS["text_split_method"], label=i18n("切分方式"), elem_id=elem_id)
 
 
 def on_each(triggers: Iterable[Callable], fn: Callable, inputs, outputs, **options) -> None:

@@ -1,8 +1,9 @@
-"""Dependencies point one way: webui_ras -> tabs -> ras -> gsv_integration, with no circle anywhere.
+"""Dependencies point one way: webui_ras -> tabs -> ras -> gsv_integration, with no circle anywhere; inside
+ras/ they point down its floors (FLOORS), and the services and features do not lean on each other sideways.
 
-A circle shows up as a module that cannot be imported first; an arrow back up (a service importing a tab)
-makes the layers impossible to test alone. Both checks read the code, so a new module is covered as soon as
-it exists.
+A circle shows up as a module that cannot be imported first; an arrow back up (a service importing a tab, storage
+importing a feature) makes the layers impossible to test alone; a feature importing another feature ties two
+things a user sees as separate. The checks read the code, so a new module is covered as soon as it exists.
 """
 from __future__ import annotations
 
@@ -21,6 +22,28 @@ ALLOWED = {
     "gsv_integration": {"gsv_integration"},
     "i18n": {"i18n"},
 }
+
+# The floors inside ras/, bottom first: a package imports its own floor's packages (where `sideways` allows)
+# and the floors below, never one above. A package is `ras.<name>`, a module or a folder.
+FLOORS = [
+    {"name": "foundations", "sideways": True,
+     "why": "names, small shared types and pure computation (no DB, no threads): anything above may use them",
+     "packages": {"ras.errors", "ras.languages", "ras.names", "ras.settings", "ras.server_paths",
+                  "ras.model_cache", "ras.audio", "ras.metrics"}},
+    {"name": "storage", "sideways": True,
+     "why": "tables, DBs, the workspace and row look-ups: they store what the floors above decide",
+     "packages": {"ras.store"}},
+    {"name": "library", "sideways": True,
+     "why": "a role's clips, texts, imports and backups: what every service works on",
+     "packages": {"ras.library"}},
+    {"name": "services", "sideways": False,
+     "why": "analysis, the queue, results and the quality gate: each stands alone, what two share moves down",
+     "packages": {"ras.analysis", "ras.queue", "ras.results", "ras.gate"}},
+    {"name": "features", "sideways": False,
+     "why": "what a user sees as one tool: a feature never imports another (the tabs join them)",
+     "packages": {"ras.finder", "ras.long_text", "ras.ab", "ras.products", "ras.classify", "ras.split",
+                  "ras.status"}},
+]
 
 
 def project_modules() -> dict[str, Path]:
@@ -98,6 +121,55 @@ def test_imports_point_down_the_layers_only():
     upward = [f"{name} -> {target}" for name, targets in import_graph().items() for target in sorted(targets)
               if target.split(".")[0] not in ALLOWED[name.split(".")[0]]]
     assert not upward
+
+
+def ras_package(module: str) -> str | None:
+    """`ras.<name>` of a module inside ras/ (None for ras/__init__ and modules outside ras/)."""
+    parts = module.split(".")
+    return ".".join(parts[:2]) if parts[0] == "ras" and len(parts) > 1 else None
+
+
+def floor_breaches(graph: dict[str, set[str]], floors: list[dict]) -> list[str]:
+    """Imports inside ras/ that go up a floor, or sideways between two packages of a floor that forbids it;
+    a package on no floor is reported too (a new one needs its place)."""
+    floor_of = {package: number for number, floor in enumerate(floors) for package in floor["packages"]}
+    found = []
+    for module, targets in graph.items():
+        source = ras_package(module)
+        if source is None:
+            continue
+        if source not in floor_of:
+            found.append(f"{source} is on no floor")
+            continue
+        for target in sorted(targets):
+            package = ras_package(target)
+            if package is None or package == source:
+                continue
+            if package not in floor_of:
+                found.append(f"{package} is on no floor")
+            elif floor_of[package] > floor_of[source]:
+                found.append(f"{module} -> {target}: up from {floors[floor_of[source]]['name']} "
+                             f"to {floors[floor_of[package]]['name']}")
+            elif floor_of[package] == floor_of[source] and not floors[floor_of[source]]["sideways"]:
+                found.append(f"{module} -> {target}: sideways within {floors[floor_of[source]]['name']}")
+    return sorted(set(found))
+
+
+def test_ras_imports_point_down_its_floors():
+    assert not floor_breaches(import_graph(), FLOORS)
+
+
+def test_an_upward_or_sideways_import_is_found():
+    floors = [{"name": "bottom", "sideways": True, "packages": {"ras.a", "ras.b"}},
+              {"name": "middle", "sideways": False, "packages": {"ras.c", "ras.d"}},
+              {"name": "top", "sideways": False, "packages": {"ras.e"}}]
+    allowed = {"ras.a.x": {"ras.b"}, "ras.b": set(), "ras.c.y": {"ras.c.z", "ras.a.x", "gsv_integration.request"},
+               "ras.c.z": set(), "ras.d": {"ras.b"}, "ras.e": {"ras.c.y", "ras.d"}, "ras": set()}
+    assert floor_breaches(allowed, floors) == []
+    up, sideways, unplaced = {"ras.a.x": {"ras.c.y"}}, {"ras.d": {"ras.c.z"}}, {"ras.f": {"ras.a.x"}}
+    assert floor_breaches({**allowed, **up}, floors) == ["ras.a.x -> ras.c.y: up from bottom to middle"]
+    assert floor_breaches({**allowed, **sideways}, floors) == ["ras.d -> ras.c.z: sideways within middle"]
+    assert floor_breaches({**allowed, **unplaced}, floors) == ["ras.f is on no floor"]
 
 
 def test_every_module_imports_first_on_its_own():

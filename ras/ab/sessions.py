@@ -23,8 +23,9 @@ from sqlmodel import col, delete, select
 
 from ras.ab.model import CHOICE_OUTCOME, Posterior, Vote, auto_prior, fit, spearman
 from ras.ab.pairs import choose_pair
-from ras.queue.tasks import get_task, queued_job_row
+from ras.queue.tasks import queued_job_row
 from ras.store.db import get_row
+from ras.store.lookups import get_task
 from ras.store.main_tables import utcnow
 from ras.store.role_tables import AbCandidate, AbPair, AbSession, Clip, Job, ParamSet
 from ras.store.workspace import Workspace
@@ -132,7 +133,7 @@ def _load(session, role: str, session_id: int) -> SessionState:
     takes: dict[int, dict[str, list[Job]]] = {c.id: {} for c in candidates}
     pending = 0
     # one read of the task's jobs: the finished takes, and those still to come
-    for job in _task_takes(session, row.task_id, json.loads(row.text_ids_json), ("done", *PENDING_STATUSES)):
+    for job in _task_takes(session, row.task_id, row.text_ids, ("done", *PENDING_STATUSES)):
         candidate_id = by_config.get((job.param_set_id, job.clip_id))
         if candidate_id is None:
             continue

@@ -1,8 +1,7 @@
-"""Classify a role's clips by voice/style: cached embeddings, groups, similarity, the map.
+"""Classify a role's clips by voice/style: groups, similarity, the map, over the cached embeddings.
 
-Embeddings are cached per (clip, encoder name) in ClipEmbedding as float32
-bytes, so adding clips computes only the new ones. The encoder is passed in
-(see default_encoder); functions that only read vectors use the encoder name
+The embeddings come from ras.analysis.embeddings (the encoder is passed in, see
+default_encoder there); functions that only read vectors use the encoder name
 given, or the one with the most cached vectors in the role.
 
 Group names: a new clustering replaces all of the role's groups. A new group
@@ -13,84 +12,20 @@ survives re-clustering with a different threshold; other groups are called
 """
 from __future__ import annotations
 
-import logging
 import re
-import threading
 from collections import Counter
-from collections.abc import Callable
 
 import numpy as np
 from sqlalchemy import delete, func, update
 from sqlmodel import col, select
 
+from ras.analysis.embeddings import compute_embeddings
 from ras.classify import clustering
-from ras.library.clips import clip_audio_path
 from ras.store.db import get_row
 from ras.store.role_tables import Clip, ClipEmbedding, ClipGroup
 from ras.store.workspace import Workspace
 
-log = logging.getLogger("ras.classify.groups")
-
-EMBED_BATCH = 16  # clips per forward pass
-COMMIT_EVERY = 64  # clips per DB commit: an interrupted run keeps what it computed
 DEFAULT_NAME = re.compile(r"^组\d+$")
-ProgressFn = Callable[[int, int], None]
-# One embedding run at a time: two clicks must not insert the same (clip, encoder) row twice,
-# and the encoder's model is not meant to be shared between threads.
-_embed_lock = threading.Lock()
-
-
-def default_encoder(settings):
-    """The speaker encoder of --sv-model (None: resemblyzer's bundled one); load_encoder caches it."""
-    from ras.classify.speaker import load_encoder
-
-    sv_model = str(settings.sv_model) if settings.sv_model else None
-    gsv_root = str(settings.gsv_root) if settings.gsv_root else None
-    return load_encoder(sv_model, gsv_root=gsv_root)
-
-
-def compute_embeddings(*, ws: Workspace, role: str, encoder, progress: ProgressFn | None = None,
-                       skipped: list[dict] | None = None) -> int:
-    """Embed the clips that have no vector for encoder.name yet; returns how many were stored.
-
-    A clip whose file is missing, unreadable or silent is skipped (appended to
-    `skipped` as {"id", "reason"} when a list is given, and logged), not fatal.
-    """
-    with _embed_lock:
-        return _compute_embeddings(ws, role, encoder, progress, skipped if skipped is not None else [])
-
-
-def _compute_embeddings(ws: Workspace, role: str, encoder, progress: ProgressFn | None, skipped: list[dict]) -> int:
-    with ws.role_session(role) as session:
-        done = select(ClipEmbedding.clip_id).where(ClipEmbedding.encoder == encoder.name)
-        todo = session.exec(select(Clip).where(col(Clip.id).not_in(done)).order_by(col(Clip.id))).all()
-    paths = []
-    for clip in todo:
-        path = clip_audio_path(ws, role, clip)
-        if path.is_file():
-            paths.append((clip.id, path))
-        else:
-            skipped.append({"id": clip.id, "reason": f"audio file missing: {path.name}"})
-    stored, total = 0, len(paths)
-    for start in range(0, total, COMMIT_EVERY):
-        chunk = paths[start:start + COMMIT_EVERY]
-        vectors = encoder.embed_files([p for _, p in chunk], batch=EMBED_BATCH, on_error="nan")
-        rows = []
-        for (clip_id, path), vector in zip(chunk, vectors):
-            if np.all(np.isfinite(vector)):
-                rows.append(ClipEmbedding(clip_id=clip_id, encoder=encoder.name,
-                                          vector=np.asarray(vector, dtype="<f4").tobytes()))
-            else:
-                skipped.append({"id": clip_id, "reason": f"unreadable or silent audio: {path.name}"})
-        with ws.role_session(role) as session:
-            session.add_all(rows)
-            session.commit()
-        stored += len(rows)
-        if progress is not None:
-            progress(start + len(chunk), total)
-    if skipped:
-        log.warning("role %s: %d clips not embedded: %s", role, len(skipped), skipped[:5])
-    return stored
 
 
 def _encoder_name(session, encoder_name: str | None) -> str:

@@ -1,4 +1,4 @@
-"""Blind comparison of a finder run's shortlist, on the blind A/B service.
+"""A finder run's shortlist as one comparison task, for a blind A/B session over it.
 
 An A/B session compares the configurations of one task, but a run's probe takes are
 spread over its rounds (one task each) and over seeds (one parameter set each). So the
@@ -18,7 +18,6 @@ from pathlib import Path
 from sqlalchemy import insert
 from sqlmodel import col, select
 
-from ras.ab import sessions
 from ras.finder import run as runs
 from ras.queue.jobs import result_relpath
 from ras.queue.tasks import RESULTS_DIR
@@ -47,24 +46,24 @@ def _shortlist_takes(session, task_ids: list[int], clip_ids: list[int]) -> list[
 
 def _seeds(session, takes: list[Job]) -> dict[int, int | None]:
     sets = session.exec(select(ParamSet).where(col(ParamSet.id).in_({j.param_set_id for j in takes}))).all()
-    return {ps.id: json.loads(ps.params_json).get("seed") for ps in sets}
+    return {ps.id: ps.params.get("seed") for ps in sets}
 
 
 def shortlist_task(*, ws: Workspace, role: str, run_id: int) -> int:
     """A comparison task holding the shortlist's finished takes (made once per run, then reused)."""
     run = runs.load_run(ws, role, run_id)
-    shortlist, task_ids = json.loads(run.shortlist_json), json.loads(run.task_ids_json)
+    shortlist, task_ids = run.shortlist, run.task_ids
     if run.stage != "done":
         raise ValueError(f"finder run {run_id} is still in stage {run.stage!r}; compare its shortlist when it is done")
     if len(shortlist) < 2:
         raise ValueError(f"finder run {run_id} shortlisted {len(shortlist)} reference(s); a blind comparison "
                          "needs two or more (force clips back in, or raise the budget)")
-    spec = runs.spec_of(run)
+    spec = run.spec
     role_dir = ws.role_dir(role)
     with ws.role_session(role) as session:
         existing = session.exec(select(Task).where(Task.kind == "compare")).all()
         for task in existing:
-            if json.loads(task.spec_json).get("finder_shortlist") == {"run": run.id, "clips": shortlist}:
+            if task.spec.get("finder_shortlist") == {"run": run.id, "clips": shortlist}:
                 return task.id
         takes = _shortlist_takes(session, task_ids, shortlist)
         seeds = _seeds(session, takes)
@@ -101,9 +100,3 @@ def shortlist_task(*, ws: Workspace, role: str, run_id: int) -> int:
         session.commit()
         return task.id
 
-
-def start_blind_comparison(*, ws: Workspace, role: str, run_id: int) -> dict:
-    """A new blind A/B session over the run's shortlisted references: {"session_id", "task_id", "candidates"}."""
-    task_id = shortlist_task(ws=ws, role=role, run_id=run_id)
-    started = sessions.start_session(ws=ws, role=role, task_id=task_id)
-    return {"session_id": started["session_id"], "task_id": task_id, "candidates": started["candidates"]}

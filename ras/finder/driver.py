@@ -1,7 +1,7 @@
 """The background driver: advances every unfinished finder run, one step at a time.
 
 It wakes when a result lands (a runner result listener) and otherwise every
-POLL_SECONDS, so a round whose last take was analysed after its job finished is
+RECHECK_SECONDS, so a round whose last take was analysed after its job finished is
 noticed too. At start-up it picks up the runs a killed process left unfinished.
 """
 from __future__ import annotations
@@ -15,12 +15,12 @@ from ras.finder import stages
 from ras.store.workspace import Workspace
 
 log = logging.getLogger("ras.finder.driver")
-POLL_SECONDS = 2.0
+RECHECK_SECONDS = 2.0  # how often unfinished runs are looked at when no result woke the driver
 
 
 class FinderDriver:
     def __init__(self, ws: Workspace, runner, *, encoder: Callable[[], object] | None = None,
-                 asr_model: str | None = None, poll_seconds: float = POLL_SECONDS):
+                 asr_model: str | None = None, poll_seconds: float = RECHECK_SECONDS):
         self.ws, self.runner = ws, runner
         self.encoder = encoder  # called when a screening needs speaker embeddings (loads the model once)
         self.asr_model = asr_model

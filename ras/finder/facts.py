@@ -11,12 +11,12 @@ import time
 import numpy as np
 from sqlmodel import col, select
 
+from ras.analysis.embeddings import compute_embeddings
 from ras.audio.load import load_mono, resample
-from ras.classify import groups
 from ras.finder.screen import ClipFacts, measure_audio
-from ras.library.clips import clip_audio_path
 from ras.metrics.asr import character_error_rate, load_asr_model, transcribe
 from ras.metrics.features import ANALYSIS_SR
+from ras.store.lookups import clip_audio_path
 from ras.store.role_tables import Clip, ClipEmbedding
 from ras.store.workspace import Workspace
 
@@ -38,7 +38,7 @@ def cached_embeddings(*, ws: Workspace, role: str, clip_ids: list[int], encoder=
     """clip id -> embedding; with an encoder, the missing ones are computed and cached first."""
     if encoder is not None:
         try:
-            groups.compute_embeddings(ws=ws, role=role, encoder=encoder)
+            compute_embeddings(ws=ws, role=role, encoder=encoder)
         except Exception:  # without embeddings only the voice check is skipped
             log.exception("role %s: embeddings for screening failed", role)
     with ws.role_session(role) as session:

@@ -131,10 +131,6 @@ def update_run(ws: Workspace, role: str, run_id: int, **fields) -> FinderRun:
         return run
 
 
-def spec_of(run: FinderRun) -> dict:
-    return json.loads(run.spec_json)
-
-
 def unfinished_runs(ws: Workspace, role: str) -> list[int]:
     with ws.role_session(role) as session:
         return list(session.exec(select(FinderRun.id).where(col(FinderRun.stage).in_(ACTIVE_STAGES))
@@ -145,13 +141,13 @@ def list_runs(*, ws: Workspace, role: str) -> list[dict]:
     with ws.role_session(role) as session:
         runs = session.exec(select(FinderRun).order_by(col(FinderRun.id).desc())).all()
     return [{"run_id": r.id, "name": r.name, "stage": r.stage, "created_at": r.created_at.isoformat(),
-             "shortlist": json.loads(r.shortlist_json), "rounds": len(json.loads(r.task_ids_json))} for r in runs]
+             "shortlist": r.shortlist, "rounds": len(r.task_ids)} for r in runs]
 
 
 def delete_run(*, ws: Workspace, runner, role: str, run_id: int) -> dict:
     """Stop the run's probe tasks, delete them with their takes, then the run."""
     run = load_run(ws, role, run_id)
-    task_ids = json.loads(run.task_ids_json)
+    task_ids = run.task_ids
     for task_id in task_ids:
         runner.cancel_task(role, task_id)
         tasks.delete_task(ws=ws, role=role, task_id=task_id)
@@ -164,18 +160,18 @@ def delete_run(*, ws: Workspace, runner, role: str, run_id: int) -> dict:
 def force_clip(*, ws: Workspace, role: str, run_id: int, clip_id: int, include: bool = True) -> dict:
     """A person overrules screening: the clip joins the probing (a finished run probes it next)."""
     run = load_run(ws, role, run_id)
-    screened = json.loads(run.screened_json)
+    screened = run.screened
     row = next((r for r in screened if r["clip_id"] == int(clip_id)), None)
     if row is None:
         raise LookupError(f"clip {clip_id} was not screened in finder run {run_id}"
                           + (" (screening has not finished yet)" if run.stage == "screen" else ""))
-    forced = set(json.loads(run.forced_json))
+    forced = set(run.forced)
     forced = forced | {int(clip_id)} if include else forced - {int(clip_id)}
     row["forced"] = int(clip_id) in forced
     row["excluded"] = bool(row["reasons"]) and not row["forced"]
     fields = {"forced_json": sorted(forced), "screened_json": screened}
     if include and run.stage in ("rank", "done"):
-        spec = spec_of(run)
+        spec = run.spec
         spec["budget_jobs"] = (spec.get("budget_jobs") or 0) + allocate.MIN_FINAL_TAKES  # room for its takes
         fields.update(stage="probe", spec_json=spec, stop_reason="")
     update_run(ws, role, run_id, **fields)

@@ -27,10 +27,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from gsv_integration.request import REF_MAX_SECONDS, REF_MIN_SECONDS
 from ras.metrics.features import HOP_SECONDS, frame_signal, speech_level_db
 from ras.metrics.rate import count_units, rate_bounds
 from ras.metrics.signal import clipping_ratio, runs, voiced_mask
-from ras.store.role_tables import REF_MAX_SECONDS, REF_MIN_SECONDS
 
 RATE_SLACK = (0.55, 1.6)  # a reference may be slower or faster than a typical take, not by this much
 

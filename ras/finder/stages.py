@@ -15,6 +15,7 @@ from sqlmodel import col, select
 from ras.finder import allocate, facts, rank, screen
 from ras.finder import run as runs
 from ras.library import texts
+from ras.queue.tasks import queued_job_row
 from ras.store.main_tables import utcnow
 from ras.store.role_tables import Job, ParamSet, Task
 from ras.store.workspace import Workspace
@@ -25,10 +26,10 @@ MIN_SHORTLIST_SCORE = 70.0  # a reference whose takes fail more than 30 % never 
 
 def do_screen(ws: Workspace, role: str, run_id: int, *, encoder=None, asr_model: str | None = None) -> None:
     run = runs.load_run(ws, role, run_id)
-    spec = runs.spec_of(run)
+    spec = run.spec
     clips = facts.candidate_clips(ws=ws, role=role, clip_ids=spec["clip_ids"], group_id=None)
     found, per_clip_ms = facts.gather(ws=ws, role=role, clips=clips, encoder=encoder)
-    forced = set(json.loads(run.forced_json))
+    forced = set(run.forced)
     rows = screen.screen(found, forced=forced)
     if asr_model:
         by_id = {c.id: c for c in clips}
@@ -48,7 +49,7 @@ def load_takes(session, task_ids: list[int]) -> tuple[list[rank.Take], dict]:
     """The probe takes of these tasks, and per-status counts over their jobs."""
     if not task_ids:
         return [], {}
-    seeds = {ps.id: json.loads(ps.params_json).get("seed")
+    seeds = {ps.id: ps.params.get("seed")
              for ps in session.exec(select(ParamSet).where(col(ParamSet.task_id).in_(task_ids))).all()}
     rows = session.exec(select(Job.clip_id, Job.text_id, Job.param_set_id, Job.status, Job.auto_score, Job.flags_json,
                                Job.chars_per_second, Job.metrics_json, Job.spectrogram_path, Job.finished_at)
@@ -62,9 +63,9 @@ def load_takes(session, task_ids: list[int]) -> tuple[list[rank.Take], dict]:
                 counts["awaiting_analysis"] += 1
         if status not in ("done", "failed"):
             continue
-        similarity = (json.loads(metrics_json).get("metrics") or {}).get("speaker_similarity") if metrics_json else None
+        similarity = Job.read_metrics(metrics_json).get("speaker_similarity")
         takes.append(rank.Take(clip_id, text_id, seeds.get(ps_id), failed_job=status == "failed",
-                               auto_score=auto_score, flags=tuple(json.loads(flags_json)) if flags_json else (),
+                               auto_score=auto_score, flags=tuple(Job.read_flags(flags_json)),
                                chars_per_second=cps, speaker_similarity=similarity))
     return takes, dict(counts)
 
@@ -99,11 +100,9 @@ def _create_round(ws: Workspace, role: str, run, spec: dict, plan: allocate.Roun
                                   label=f"seed={seed}")
             session.add(sets[seed])
         session.flush()
-        session.execute(insert(Job), [dict(
+        session.execute(insert(Job), [queued_job_row(
             task_id=task.id, param_set_id=sets[p.seed].id, clip_id=p.clip_id, text_id=p.text_id,
-            seed_override=None, text=contents[p.text_id].content, text_lang=contents[p.text_id].lang,
-            status="queued", attempts=0, error="", request_json="", result_path="", worker="",
-            spectrogram_path="", metrics_json="", flags_json="", note="") for p in plan.probes])
+            text=contents[p.text_id].content, text_lang=contents[p.text_id].lang) for p in plan.probes])
         session.commit()
         return task.id
 
@@ -111,7 +110,7 @@ def _create_round(ws: Workspace, role: str, run, spec: dict, plan: allocate.Roun
 def do_probe(ws: Workspace, runner, role: str, run_id: int) -> str:
     """Wait for the current round, or plan and start the next; returns what happened (for the log)."""
     run = runs.load_run(ws, role, run_id)
-    spec, task_ids = runs.spec_of(run), json.loads(run.task_ids_json)
+    spec, task_ids = run.spec, run.task_ids
     with ws.role_session(role) as session:
         current = task_ids[-1:]
         _, counts = load_takes(session, current)
@@ -124,7 +123,7 @@ def do_probe(ws: Workspace, runner, role: str, run_id: int) -> str:
         takes, _ = load_takes(session, task_ids)
         taken = _taken(session, task_ids)
         in_race = _round_clips(session, task_ids[-1]) if task_ids else []
-    screened = json.loads(run.screened_json)
+    screened = run.screened
     candidates = [r["clip_id"] for r in screened if not r["excluded"]]
     fresh = [c for c in candidates if not taken.get(c)]
     race = list(dict.fromkeys(in_race + fresh)) if task_ids else candidates
@@ -141,7 +140,7 @@ def do_probe(ws: Workspace, runner, role: str, run_id: int) -> str:
 
 
 def ranking_now(ws: Workspace, role: str, run) -> tuple[list[dict], dict]:
-    task_ids = json.loads(run.task_ids_json)
+    task_ids = run.task_ids
     with ws.role_session(role) as session:
         takes, counts = load_takes(session, task_ids)
         last_round = _round_clips(session, task_ids[-1]) if task_ids else []
@@ -161,29 +160,29 @@ def do_rank(ws: Workspace, role: str, run_id: int) -> None:
     run = runs.load_run(ws, role, run_id)
     rows, _ = ranking_now(ws, role, run)
     runs.update_run(ws, role, run_id, ranking_json=rows, stage="done",
-                    shortlist_json=shortlist_of(rows, runs.spec_of(run)["shortlist"]))
+                    shortlist_json=shortlist_of(rows, run.spec["shortlist"]))
 
 
 def status(*, ws: Workspace, runner, role: str, run_id: int) -> dict:
     run = runs.load_run(ws, role, run_id)
-    spec = runs.spec_of(run)
+    spec = run.spec
     if run.stage == "done":
-        rows, counts = json.loads(run.ranking_json), ranking_now(ws, role, run)[1]
+        rows, counts = run.ranking, ranking_now(ws, role, run)[1]
     else:
         rows, counts = ranking_now(ws, role, run)
     created = sum(v for k, v in counts.items() if k in ("queued", "running", "done", "failed", "cancelled"))
     finished = counts.get("done", 0) + counts.get("failed", 0) + counts.get("cancelled", 0)
     total = created if run.stage in ("done", "failed") else max(created, spec.get("budget_jobs") or 0)
     seconds = runner.median_job_seconds() if runner is not None else None
-    screened = json.loads(run.screened_json)
+    screened = run.screened
     candidates = sum(1 for r in screened if not r["excluded"])
     return {
         "run_id": run.id, "name": run.name, "stage": run.stage, "error": run.error, "stop_reason": run.stop_reason,
         "jobs_total": total, "jobs_done": finished, "jobs_failed": counts.get("failed", 0),
         "eta_seconds": round((total - finished) * seconds) if seconds and run.stage == "probe" else None,
         "screened": screened, "ranking": rows,
-        "shortlist": json.loads(run.shortlist_json) if run.stage == "done" else shortlist_of(rows, spec["shortlist"]),
-        "task_ids": json.loads(run.task_ids_json), "budget_jobs": spec.get("budget_jobs"),
+        "shortlist": run.shortlist if run.stage == "done" else shortlist_of(rows, spec["shortlist"]),
+        "task_ids": run.task_ids, "budget_jobs": spec.get("budget_jobs"),
         "full_grid_jobs": allocate.full_grid_jobs(candidates, len(spec["text_ids"])),
         "screen_ms_per_clip": spec.get("screen_ms_per_clip"), "text_ids": spec["text_ids"],
         "shortlist_size": spec["shortlist"],
@@ -195,13 +194,13 @@ def clip_takes(*, ws: Workspace, role: str, run_id: int, clip_id: int) -> list[d
     run = runs.load_run(ws, role, run_id)
     role_dir = ws.role_dir(role)
     with ws.role_session(role) as session:
-        rows = session.exec(select(Job).where(col(Job.task_id).in_(json.loads(run.task_ids_json)),
+        rows = session.exec(select(Job).where(col(Job.task_id).in_(run.task_ids),
                                               Job.clip_id == int(clip_id), col(Job.status).in_(("done", "failed")))
                             .order_by(col(Job.auto_score).is_(None), col(Job.auto_score).desc(), col(Job.id))).all()
-        seeds = {ps.id: json.loads(ps.params_json).get("seed") for ps in session.exec(
+        seeds = {ps.id: ps.params.get("seed") for ps in session.exec(
             select(ParamSet).where(col(ParamSet.id).in_({j.param_set_id for j in rows}))).all()}
     return [{"result_id": j.id, "text": j.text, "seed": seeds.get(j.param_set_id), "status": j.status,
-             "auto_score": j.auto_score, "flags": json.loads(j.flags_json) if j.flags_json else [],
+             "auto_score": j.auto_score, "flags": j.flags,
              "duration": j.duration, "error": j.error[:200],
              "audio": str(role_dir / j.result_path) if j.result_path else None,
              "spectrogram": str(role_dir / j.spectrogram_path) if j.spectrogram_path else None} for j in rows]

@@ -19,8 +19,8 @@ from pathlib import Path, PurePosixPath
 from ras.audio.files import atomic_target
 from ras.library.clip_checks import shorten
 from ras.library.importer import AUDIO_SUBDIR
-from ras.library.role_names import validate_role_name
 from ras.library.roles import RoleExists
+from ras.names import validate_role_name
 from ras.store.workspace import ROLE_DB_NAME, RoleNotFound, Workspace
 
 EXPORTS_DIR = "exports"  # inside the role folder, so the page can offer the archive for download

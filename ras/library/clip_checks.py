@@ -5,7 +5,7 @@ and the clip list agree without storing the reason twice.
 """
 from __future__ import annotations
 
-from ras.store.role_tables import REF_MAX_SECONDS, REF_MIN_SECONDS
+from gsv_integration.request import REF_MAX_SECONDS, REF_MIN_SECONDS
 
 # Fast read speech stays under ~20 characters a second in English (spaces included) and
 # under ~10 in Chinese; a transcript far beyond that belongs to another clip or is garbage,

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 from sqlalchemy import func
 from sqlmodel import col, select
@@ -11,6 +10,7 @@ from ras.errors import InputError, NotFound
 from ras.languages import require_lang
 from ras.library.clip_checks import invalid_reason, transcript_fits
 from ras.store.db import get_row
+from ras.store.lookups import clip_audio_path
 from ras.store.main_tables import utcnow
 from ras.store.role_tables import Clip, ClipGroup
 from ras.store.workspace import Workspace
@@ -30,12 +30,6 @@ class ClipFilter:
     max_duration: float | None = None
     valid: bool | None = None
     group_id: int | None = None
-
-
-def clip_audio_path(ws: Workspace, role: str, clip: Clip) -> Path:
-    """Stored paths are relative to the role folder when copied in, absolute otherwise."""
-    path = Path(clip.audio)
-    return path if path.is_absolute() else ws.role_dir(role) / path
 
 
 def clip_as_dict(ws: Workspace, role: str, clip: Clip, group_names: dict[int, str]) -> dict:

@@ -7,7 +7,7 @@ from sqlalchemy import func
 from sqlmodel import select
 
 from ras.errors import InputError, RoleNotFound
-from ras.library.role_names import make_role_name, validate_role_name
+from ras.names import make_role_name, validate_role_name
 from ras.store.role_tables import Clip
 from ras.store.workspace import ROLE_DB_NAME, Workspace
 

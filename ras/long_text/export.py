@@ -49,7 +49,7 @@ def export_part(*, ws: Workspace, role: str, part_id: int) -> Path:
         rate = takes.normal_rate(sentences, gate)
         shown = [sentence_with_takes(role_dir, s, gate, rate) for s in sentences]
         chosen = [s.chosen() for s in sentences]
-        params = json.loads(session.get(ParamSet, part.param_set_id).params_json)
+        params = session.get(ParamSet, part.param_set_id).params
         label = session.get(ParamSet, part.param_set_id).label
     wav = role_dir / part.joined_path
     listing = json.loads(wav.with_suffix(".json").read_text(encoding="utf-8"))
@@ -78,7 +78,7 @@ def export_part(*, ws: Workspace, role: str, part_id: int) -> Path:
     cues = [{"start": d["start"], "end": d["end"], "text": d["text"]} for d in details]
     summary = {"run_id": run.id, "part_id": part.id, "configuration": label, "text": run.text,
                "text_lang": run.text_lang, "params": params, "duration": listing["duration"],
-               "sample_rate": listing["sample_rate"], "max_tries": run.max_tries, "gate": json.loads(gate.to_json()),
+               "sample_rate": listing["sample_rate"], "max_tries": run.max_tries, "gate": gate.as_dict(),
                "audio": f"{stem}.wav", "subtitles": f"{stem}.srt", "sentences": details}
     files[f"{stem}.wav"] = embed_settings(wav.read_bytes(), summary)
     files[f"{stem}.srt"] = srt_text(cues).encode("utf-8")

@@ -18,14 +18,15 @@ from sqlalchemy import func, insert, or_
 from sqlmodel import col, select
 
 from ras.audio.join import join_wavs
+from ras.gate import Gate, checked_max_tries, passes
 from ras.languages import require_lang
 from ras.long_text import takes
-from ras.long_text.autopilot import Gate, checked_max_tries, passes
 from ras.long_text.sentences import detect_lang, split_sentences
 from ras.queue.task_spec import check_parameters, spec_names
-from ras.queue.tasks import get_task, queued_job_row, status_counts, status_counts_of_tasks
+from ras.queue.tasks import queued_job_row, status_counts, status_counts_of_tasks
 from ras.results import checked_score, finished_result, save_score
 from ras.store.db import get_row
+from ras.store.lookups import get_task
 from ras.store.main_tables import utcnow
 from ras.store.role_tables import Job, LongTextChoice, LongTextPart, LongTextRun, ParamSet, Task
 from ras.store.workspace import Workspace
@@ -39,7 +40,7 @@ def params_of_result(session, role: str, result_id: int) -> tuple[Job, dict]:
     job, sent = finished_result(session, role, result_id)
     # aux_refs as sent are paths: the parameter set keeps them as clip ids (below)
     params = {k: v for k, v in spec_names(sent).items() if k != "aux_refs" and not (k in ("gpt", "sovits") and not v)}
-    aux = json.loads(session.get(ParamSet, job.param_set_id).params_json).get("aux_refs") or []
+    aux = session.get(ParamSet, job.param_set_id).params.get("aux_refs") or []
     if aux:
         params["aux_refs"] = aux
     return job, params
@@ -108,7 +109,7 @@ def start_long_text(*, ws: Workspace, role: str, result_ids: list[int], text: st
                 for sentence in sentences])
         session.commit()
         return {"run_id": run.id, "task_id": task.id, "sentences": first_sentences, "max_tries": max_tries,
-                "gate": json.loads(run.gate_json)}
+                "gate": gate.as_dict()}
 
 
 def _label(session, job: Job) -> str:
@@ -141,7 +142,7 @@ def _parts(session, run: LongTextRun) -> list[LongTextPart]:
 def sentence_as_dict(role_dir: Path, index: int, job: Job) -> dict:
     return {"index": index, "job_id": job.id, "text": job.text, "status": job.status, "error": job.error,
             "duration": job.duration, "chars_per_second": job.chars_per_second, "auto_score": job.auto_score,
-            "flags": json.loads(job.flags_json) if job.flags_json else [], "attempts": job.attempts,
+            "flags": job.flags, "attempts": job.attempts,
             "seed": job.seed_override, "finished_at": job.finished_at.isoformat() if job.finished_at else None,
             "audio": str(role_dir / job.result_path) if job.result_path else None}
 
@@ -182,7 +183,7 @@ def run_status(*, ws: Workspace, role: str, run_id: int) -> dict:
         task_state = get_task(session, role, run.task_id).state
     return {"run_id": run.id, "task_id": run.task_id, "name": run.name, "text": run.text,
             "text_lang": run.text_lang, **counts, "task_state": task_state, "max_tries": run.max_tries,
-            "gate": json.loads(run.gate_json) if run.gate_json else json.loads(Gate().to_json()),
+            "gate": Gate.from_json(run.gate_json).as_dict(),
             "needs_listening": sum(p["needs_listening"] for p in parts),
             "sentence_count": sum(len(p["sentences"]) for p in parts), "parts": parts}
 

@@ -4,7 +4,7 @@ A sentence of a configuration is its first job (take_of NULL); each re-roll is o
 job row of the same task and parameter set with a new seed and take_of = that first job,
 so the queue runs, resumes and cancels it like any other job and the analysis step
 measures it. Once a take's metrics are stored (the analysis listener), the part is
-reviewed: every sentence gets its best take chosen by the gate (ras.long_text.autopilot);
+reviewed: every sentence gets its best take chosen by the gate (ras.gate);
 a sentence whose takes all fail, with nothing of it still pending, gets one more take
 while it has had fewer than the run's max_tries and the run was not cancelled. A person's
 choice (choose_take) is kept and never re-rolled. The chosen takes are rows
@@ -13,7 +13,6 @@ choice (choose_take) is kept and never re-rolled. The chosen takes are rows
 from __future__ import annotations
 
 import functools
-import json
 import random
 from collections import defaultdict
 from dataclasses import dataclass
@@ -22,7 +21,7 @@ from pathlib import Path
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import col, select, update
 
-from ras.long_text.autopilot import Gate, Take, best_take, passes, rate_range, reasons, with_cer_floors
+from ras.gate import Gate, Take, best_take, passes, rate_range, reasons, with_cer_floors
 from ras.queue.tasks import queued_job_row
 from ras.store.db import get_row
 from ras.store.role_tables import Job, LongTextChoice, LongTextPart, LongTextRun, Task
@@ -61,10 +60,8 @@ class Sentence:
 
 
 def as_take(job: Job) -> Take:
-    metrics = json.loads(job.metrics_json).get("metrics", {}) if job.metrics_json else {}
     return Take(take_id=job.id, analysed=job.auto_score is not None, auto_score=job.auto_score,
-                flags=tuple(json.loads(job.flags_json)) if job.flags_json else (),
-                chars_per_second=job.chars_per_second, cer=metrics.get("cer"))
+                flags=tuple(job.flags), chars_per_second=job.chars_per_second, cer=job.metrics.get("cer"))
 
 
 def part_sentences(session, run: LongTextRun, part: LongTextPart) -> list[Sentence]:
@@ -101,7 +98,7 @@ def needs_listening(sentence: Sentence, gate: Gate, rate: tuple[float, float] | 
 def tries_as_dicts(role_dir: Path, sentence: Sentence, gate: Gate, rate: tuple[float, float] | None) -> list[dict]:
     chosen, measured = sentence.chosen(), sentence.measured
     return [{"result_id": t.id, "seed": take_seed(t), "status": t.status, "auto_score": t.auto_score,
-             "flags": json.loads(t.flags_json) if t.flags_json else [],
+             "flags": t.flags,
              "chosen": chosen is not None and t.id == chosen.id,
              "audio": str(role_dir / t.result_path) if t.result_path else None,
              "reasons": reasons(measured[t.id], gate, rate) if t.status == "done" else [t.status],
@@ -111,7 +108,7 @@ def tries_as_dicts(role_dir: Path, sentence: Sentence, gate: Gate, rate: tuple[f
 def take_seed(job: Job) -> int | None:
     if job.seed_override is not None:
         return job.seed_override
-    sent = json.loads(job.request_json) if job.request_json else {}
+    sent = job.sent_request
     return sent.get("seed")
 
 

@@ -173,7 +173,7 @@ def analyze_audio(path: str | Path, text: str, text_lang: str, *, ref_path=None,
 
     Returns {"metrics": {...}, "flags": [...], "auto_score": float 0-100,
     "missing": {metric: reason}}. ref_path + speaker_encoder (an object with
-    .embed(samples, sr) -> vector, see ras.classify.speaker) add speaker_similarity;
+    .embed(samples, sr) -> vector, see ras.metrics.speaker) add speaker_similarity;
     asr_model_dir (a local faster-whisper folder) adds asr_text and cer, and with
     the reference's prompt_text, prompt_leak (how much the take opens with it);
     weights overrides scoring.DEFAULT_WEIGHTS. DNSMOS is ~40 GFLOP per started

@@ -29,7 +29,7 @@ class SpeakerEncoderSlot:
         with self._lock:
             if self._encoder is None and self.error is None:
                 try:
-                    from ras.classify.speaker import load_encoder
+                    from ras.metrics.speaker import load_encoder
 
                     self._encoder = load_encoder(str(self.sv_model) if self.sv_model else None,
                                                  gsv_root=str(self.gsv_root) if self.gsv_root else None)

@@ -1,7 +1,6 @@
 """The job queue's row operations: claim, finish, fail, recover. Rows are the truth."""
 from __future__ import annotations
 
-import json
 import os
 import statistics
 from datetime import datetime
@@ -10,12 +9,12 @@ from pathlib import Path
 from sqlmodel import Session, col, select
 
 from gsv_integration.request import SynthesisRequest, SynthesisResult
-from ras.library.clips import clip_audio_path
 from ras.metrics.rate import chars_per_second
 from ras.queue.scheduler import JobKey
 from ras.queue.task_spec import PARAMETERS
 from ras.queue.tasks import RESULTS_DIR
 from ras.store.db import get_row
+from ras.store.lookups import clip_audio_path
 from ras.store.main_tables import utcnow
 from ras.store.role_tables import Clip, Job, ParamSet, Task
 from ras.store.workspace import Workspace
@@ -30,7 +29,7 @@ def result_relpath(task_id: int, job_id: int) -> str:
 
 def job_keys(session: Session, task_id: int) -> list[JobKey]:
     """Queued jobs of a task with what the engine must load for them."""
-    params = {ps.id: json.loads(ps.params_json)
+    params = {ps.id: ps.params
               for ps in session.exec(select(ParamSet).where(ParamSet.task_id == task_id)).all()}
     rows = session.exec(select(Job.id, Job.param_set_id, Job.clip_id)
                         .where(Job.task_id == task_id, Job.status == "queued")).all()
@@ -54,7 +53,7 @@ def claim(session: Session, job_id: int, worker: str) -> Job | None:
 
 
 def build_request(ws: Workspace, role: str, session: Session, job: Job) -> SynthesisRequest:
-    params = json.loads(session.get(ParamSet, job.param_set_id).params_json)
+    params = session.get(ParamSet, job.param_set_id).params
     clip = session.get(Clip, job.clip_id)
     aux = [str(clip_audio_path(ws, role, session.get(Clip, i))) for i in params.get("aux_refs") or []]
     fields = {PARAMETERS[k][0]: v for k, v in params.items() if k != "aux_refs"}

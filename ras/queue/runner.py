@@ -4,12 +4,14 @@ The queue is the job rows. A worker thread takes the cheapest next job for its
 engine's loaded state (ras.queue.scheduler), runs it with a timeout, and records the
 outcome. A crashed or hung engine is killed and restarted by its engine class;
 the job is retried once, then failed with the reason. A server of the pool that
-stops answering (or answers garbage) is set aside (ras.queue.engine_health) and
+stops answering (or answers garbage) is set aside (ras.queue.engine_pool) and
 its job in flight goes back to the queue for the others, without counting as an
-attempt; it takes jobs again once it answers. When the disk under the roles folder fills up, the role's tasks wait,
-without using an attempt, and continue by themselves once space is freed. Killing the web process
+attempt; it takes jobs again once it answers. When the disk under the roles folder
+fills up, the role's tasks wait, without using an attempt, and continue by
+themselves once space is freed (ras.queue.disk_hold). Killing the web process
 loses nothing finished: on start-up, interrupted jobs are recovered and tasks
-that were running resume.
+that were running resume. A task's progress is read from its rows
+(ras.queue.task_status) and what is running now.
 """
 from __future__ import annotations
 
@@ -19,56 +21,38 @@ import statistics
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
-
-from sqlalchemy import func
-from sqlmodel import col, select
 
 from gsv_integration.engine import Engine, EngineError, EngineMisbehaving, SynthesisInputError
 from ras.queue import jobs, versions
-from ras.queue.engine_health import MAX_ENGINE_LOSSES_PER_JOB, EngineHealth
+from ras.queue.disk_hold import DiskHold
+from ras.queue.engine_pool import EnginePool, Worker, first_line
 from ras.queue.scheduler import EngineState, JobKey, Scheduler
-from ras.queue.tasks import get_task, status_counts
-from ras.store.disk_space import disk_full, free_bytes, is_disk_full
+from ras.queue.task_status import stored_progress
+from ras.store.disk_space import is_disk_full
+from ras.store.lookups import get_task
 from ras.store.role_tables import Job
 from ras.store.workspace import Workspace
 
 log = logging.getLogger("ras.queue.runner")
 FIRST_JOB_TIMEOUT = 600.0  # before any job finished: model loading on a cold GPU can be slow
 MODEL_SWITCH_ALLOWANCE = 300.0
-RESUME_FREE_BYTES = 4 * 1024 * 1024  # free space that lets a task stopped by a full disk go on
-
-
-@dataclass
-class Worker:
-    name: str
-    engine: Engine
-    state: EngineState = field(default_factory=EngineState)
-    health: EngineHealth = field(default_factory=EngineHealth)
-    current: dict | None = None  # what it is running now, for the progress view
-
 
 class Runner:
     def __init__(self, ws: Workspace, engine_factory: Callable[[], list[Engine]], *,
                  job_timeout: float | None = None, on_result: Callable[[str, int], None] | None = None,
                  code_version: Callable[[], str] | None = None):
         self.ws = ws
-        self.engine_factory = engine_factory
         self.code_version = code_version  # the GPT-SoVITS version the engines run (Backend.code_version)
         self.job_timeout = job_timeout
         self._listeners: list[Callable[[str, int], None]] = [on_result] if on_result else []
         self._start_listeners: list[Callable[[str, int], None]] = []
         self._lock = threading.Condition()
         self._active: dict[tuple[str, int], Scheduler] = {}
-        self._workers: list[Worker] = []
-        self._threads: list[threading.Thread] = []
         self._recent_seconds: collections.deque[float] = collections.deque(maxlen=50)
         self._log: collections.deque[str] = collections.deque(maxlen=300)
-        self._engine_losses: collections.Counter[int] = collections.Counter()  # job id -> engines lost under it
-        self._disk_full: dict[str, str] = {}  # role -> why its tasks wait
-        self._held: dict[str, set[int]] = collections.defaultdict(set)  # jobs to queue again once space is back
-        self._next_space_check = 0.0
         self._stopping = False
+        self.pool = EnginePool(engine_factory, self._lock, self._say, lambda: self._stopping)
+        self.disk_hold = DiskHold(ws)
 
     # ------------------------------------------------------------------ control
     def resume_interrupted(self) -> list[tuple[str, int]]:
@@ -136,17 +120,13 @@ class Runner:
         with self._lock:
             self._stopping = True
             self._lock.notify_all()
-        for thread in self._threads:
-            thread.join(timeout=5)
-        for worker in self._workers:
-            worker.engine.close()
+        self.pool.close()
 
     def synthesize_now(self, request, out_path: str, *, timeout: float | None = None):
         """One synthesis outside the queue (TTS by product). The engine's own lock runs it
         between two queued jobs; the least busy engine is used."""
         self._ensure_workers()
-        with self._lock:
-            worker = min(self._workers, key=lambda w: (not w.health.usable, w.current is not None))
+        worker = self.pool.least_busy()
         return worker.engine.synthesize(request, out_path, timeout=timeout or FIRST_JOB_TIMEOUT)
 
     def add_result_listener(self, listener: Callable[[str, int], None]) -> None:
@@ -166,53 +146,34 @@ class Runner:
 
     def status(self, role: str, task_id: int) -> dict:
         task_id = int(task_id)
-        with self.ws.role_session(role) as session:
-            task = get_task(session, role, task_id)
-            counts = status_counts(session, task_id)
-            analysed = session.exec(select(func.count()).select_from(Job).where(
-                Job.task_id == task_id, Job.status == "done", Job.spectrogram_path != "")).one()
-            # only the columns the answer uses: a progress poll reads no metrics or requests
-            recent = session.exec(select(Job.id, Job.finished_at, Job.result_path, Job.duration)
-                                  .where(Job.task_id == task_id, Job.status == "done")
-                                  .order_by(col(Job.finished_at).desc()).limit(20)).all()
-        last = recent[0] if recent else None
-        rate = jobs.rate_per_minute([j.finished_at for j in recent if j.finished_at])
-        with self._lock:
-            current = [dict(w.current, worker=w.name) for w in self._workers
-                       if w.current and w.current["role"] == role and w.current["task_id"] == task_id]
+        stored = stored_progress(ws=self.ws, role=role, task_id=task_id)
         return {
-            **counts, "analysed": analysed, "task_id": task_id,
-            "state": "running" if self.is_active(role, task_id) else task.state,
-            "jobs_per_min": round(rate, 2) if rate else None,
-            "eta_seconds": round((counts["queued"] + counts["running"]) / rate * 60) if rate else None,
-            "current": current,
+            **stored.counts, "analysed": stored.analysed, "task_id": task_id,
+            "state": "running" if self.is_active(role, task_id) else stored.task.state,
+            "jobs_per_min": stored.jobs_per_min, "eta_seconds": stored.eta_seconds,
+            "current": self.pool.running(role, task_id),
             "engines": self.engines(),
             "paused": self.paused_reason(role),
-            **versions.recorded(task),
-            "last_result": {"job_id": last.id, "audio": str(self.ws.role_dir(role) / last.result_path),
-                            "duration": last.duration} if last else None,
+            **versions.recorded(stored.task),
+            "last_result": stored.last_result,
         }
 
     def paused_reason(self, role: str) -> str:
         """Why the role's tasks wait ("disk full: ..."), or "" when they do not."""
-        with self._lock:
-            return self._disk_full.get(role, "")
+        return self.disk_hold.reason(role)
 
     def engines(self) -> list[dict]:
         """Each engine of the pool: {"name", "state": ok|down|quarantined, "reason"}."""
-        with self._lock:
-            return [w.health.as_dict(w.name) for w in self._workers]
+        return self.pool.as_dicts()
 
     def log_tail(self, lines: int = 40) -> str:
         with self._lock:
             own = list(self._log)[-lines:]
-        engine_tails = [getattr(w.engine, "log_tail", lambda n: "")(lines // 2) for w in self._workers]
-        return "\n".join(own + [t for t in engine_tails if t])
+        return "\n".join(own + self.pool.log_tails(lines // 2))
 
     def engine_states(self) -> dict[str, str]:
         """Started engines by name: "busy" while running a job, else "idle"."""
-        with self._lock:
-            return {w.name: "busy" if w.current else "idle" for w in self._workers}
+        return self.pool.states()
 
     def median_job_seconds(self) -> float | None:
         with self._lock:
@@ -220,15 +181,7 @@ class Runner:
 
     # ------------------------------------------------------------------ workers
     def _ensure_workers(self) -> None:
-        with self._lock:
-            if self._workers:
-                return
-            engines = self.engine_factory()
-            self._workers = [Worker(engine.name, engine) for engine in engines]
-            for worker in self._workers:
-                thread = threading.Thread(target=self._work, args=(worker,), daemon=True, name=f"ras-{worker.name}")
-                self._threads.append(thread)
-                thread.start()
+        self.pool.start(self._work)
 
     def _say(self, line: str) -> None:
         log.info(line)
@@ -237,9 +190,9 @@ class Runner:
 
     def _next(self, worker: Worker) -> tuple[str, int, JobKey] | None:
         with self._lock:
-            others = {(w.state.gpt, w.state.sovits) for w in self._workers if w is not worker and w.health.usable}
+            others = self.pool.loaded_elsewhere(worker)
             for (role, task_id), scheduler in list(self._active.items()):
-                if role in self._disk_full:
+                if self.disk_hold.holds(role):
                     continue
                 key = scheduler.next(worker.state, avoid=others)
                 if key is not None:
@@ -252,7 +205,7 @@ class Runner:
                 if self._stopping:
                     return
             if not worker.health.usable:
-                self._wait_for_recovery(worker)
+                self.pool.wait_for_recovery(worker)
                 continue
             self._resume_if_space()
             picked = self._next(worker)
@@ -278,91 +231,19 @@ class Runner:
     def _wait_for_space(self, role: str, task_id: int, key: JobKey) -> None:
         """The disk is full: the job goes back to the scheduler now and to the queue in the DB once
         there is room to write that down; the role's tasks take no jobs until then."""
-        message = str(disk_full(self.ws.role_dir(role), "writing a take",
-                                "the task continues by itself once space is freed"))
+        message = self.disk_hold.hold(role, key.job_id)
         with self._lock:
-            first = role not in self._disk_full
-            self._disk_full[role] = message
-            self._held[role].add(key.job_id)
             scheduler = self._active.get((role, task_id))
             if scheduler is not None:
                 scheduler.add(key)
-        if first:
+        if message:
             self._say(f"{role}: {message}")
 
     def _resume_if_space(self) -> None:
-        with self._lock:
-            if not self._disk_full or time.monotonic() < self._next_space_check:
-                return
-            self._next_space_check = time.monotonic() + 1.0
-            waiting = {role: set(self._held[role]) for role in self._disk_full}
-        for role, held in waiting.items():
-            try:
-                if free_bytes(self.ws.role_dir(role)) < RESUME_FREE_BYTES:
-                    continue
-                with self.ws.role_session(role) as session:
-                    for job_id in held:
-                        row = session.get(Job, job_id)
-                        if row is not None and row.status == "running":
-                            jobs.release(session, row)
-            except Exception as exc:  # still full (or gone): checked again in a second
-                if not is_disk_full(exc):
-                    log.exception("%s: cannot queue the held jobs again", role)
-                continue
+        for role in self.disk_hold.release_where_space():
             with self._lock:
-                self._disk_full.pop(role, None)
-                self._held.pop(role, None)
                 self._lock.notify_all()
             self._say(f"{role}: space freed, the task continues")
-
-    def _wait_for_recovery(self, worker: Worker) -> None:
-        """A set-aside engine is checked when its wait is over; until then it takes no jobs."""
-        if not worker.health.due():
-            with self._lock:
-                if not self._stopping:
-                    self._lock.wait(timeout=min(1.0, max(0.05, worker.health.next_check - time.monotonic())))
-            return
-        failure = self._probe_failure(worker)
-        if failure is not None:
-            self._set_aside(worker, failure)
-            return
-        with self._lock:
-            worker.health.recovered()
-            worker.state = EngineState()
-            self._lock.notify_all()
-        self._say(f"{worker.name}: answers again, takes jobs")
-
-    @staticmethod
-    def _probe_failure(worker: Worker) -> Exception | None:
-        """Why an engine that can be unreachable (a server) does not answer now; None when it does.
-        Engines without a check restart themselves."""
-        probe = getattr(worker.engine, "probe", None)
-        if probe is None:
-            return None
-        try:
-            probe()
-        except Exception as exc:  # noqa: BLE001 - any failure to answer means the engine is not usable now
-            return exc
-        return None
-
-    def _set_aside(self, worker: Worker, exc: Exception) -> None:
-        with self._lock:
-            was = worker.health.state
-            if isinstance(exc, EngineMisbehaving):
-                worker.health.quarantine(_first_line(exc))
-            else:
-                worker.health.mark_down(_first_line(exc))
-        if was == "ok":
-            self._say(f"{worker.name}: {worker.health.state}, its jobs go to the other engines: "
-                      f"{worker.health.reason}")
-
-    def _engine_lost(self, worker: Worker, exc: EngineError) -> bool:
-        """After a run-time failure: is the engine, not the job, what failed? The engine is then set aside."""
-        failure = exc if isinstance(exc, EngineMisbehaving) else self._probe_failure(worker)
-        if failure is None:
-            return False
-        self._set_aside(worker, failure)
-        return True
 
     def _fail_claimed(self, worker: Worker, picked: tuple[str, int, JobKey], exc: Exception) -> None:
         """A job this worker claimed must not stay "running" after an error outside the engine's own
@@ -379,7 +260,7 @@ class Runner:
     def _finish_idle_tasks(self) -> None:
         """A task whose scheduler is empty and that has no running job is done."""
         with self._lock:
-            busy = {(w.current["role"], w.current["task_id"]) for w in self._workers if w.current}
+            busy = self.pool.busy_tasks()
             done = [k for k, s in self._active.items() if len(s) == 0 and k not in busy]
             for key in done:
                 del self._active[key]
@@ -424,8 +305,8 @@ class Runner:
                 worker.state = EngineState()  # the engine restarts with nothing loaded
             # a server that stopped answering may come back, so its job waits for it or goes to another one;
             # one that answers garbage keeps doing so: with no healthy engine left, its job fails with the reason
-            waits = self._others_healthy(worker) or not isinstance(exc, EngineMisbehaving)
-            if retry and waits and self._engine_lost(worker, exc) and self._release(worker, role, job, key, exc):
+            waits = self.pool.others_healthy(worker) or not isinstance(exc, EngineMisbehaving)
+            if retry and waits and self.pool.engine_lost(worker, exc) and self._release(worker, role, job, key, exc):
                 return
             self._record_failure(worker, role, job, key, exc, retry=retry)
             return
@@ -441,17 +322,12 @@ class Runner:
         self._say(f"{worker.name}: job {job.id} done ({job.duration:.2f} s audio)")
         _tell(self._listeners, "result", role, "job", job.id)
 
-    def _others_healthy(self, worker: Worker) -> bool:
-        with self._lock:
-            return any(w is not worker and w.health.state == "ok" for w in self._workers)
-
     def _release(self, worker: Worker, role: str, job: Job, key: JobKey, exc: Exception) -> bool:
         """The engine was lost under the job: queue it again for the others, not as a used attempt.
         False when this job has already outlived several engines (it may be what kills them)."""
+        if not self.pool.may_release(job.id):
+            return False
         with self._lock:
-            self._engine_losses[job.id] += 1
-            if self._engine_losses[job.id] > MAX_ENGINE_LOSSES_PER_JOB:
-                return False
             scheduler = self._active.get((role, job.task_id))
         with self.ws.role_session(role) as session:
             jobs.release(session, session.get(Job, job.id))
@@ -459,7 +335,7 @@ class Runner:
             with self._lock:
                 scheduler.add(key)
                 self._lock.notify_all()
-        self._say(f"{worker.name}: job {job.id} goes back to the queue ({_first_line(exc)[:200]})")
+        self._say(f"{worker.name}: job {job.id} goes back to the queue ({first_line(exc)[:200]})")
         return True
 
     def _record_failure(self, worker: Worker, role: str, job: Job, key: JobKey, exc: Exception, *, retry: bool):
@@ -483,8 +359,3 @@ def _tell(listeners: list[Callable[[str, int], None]], kind: str, role: str, wha
             listener(role, number)
         except Exception:  # a listener's failure is not the task's or the job's
             log.exception("%s listener failed for %s %s %s", kind, role, what, number)
-
-
-def _first_line(exc: Exception) -> str:
-    text = str(exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__

@@ -11,10 +11,11 @@ from sqlalchemy import delete as sql_delete
 from sqlalchemy import func, insert
 from sqlmodel import col, select
 
+from gsv_integration.request import REF_MAX_SECONDS, REF_MIN_SECONDS
 from ras.library import texts
 from ras.queue import versions
 from ras.queue.task_spec import ExpandedSpec, SpecError, expand_spec
-from ras.store.db import get_row
+from ras.store.lookups import get_task
 from ras.store.role_tables import JOB_STATUSES, AbCandidate, AbPair, AbSession, Clip, Job, ParamSet, Task
 from ras.store.rows import new_row
 from ras.store.workspace import Workspace
@@ -57,7 +58,8 @@ def _check_clips(session, role: str, expanded: ExpandedSpec) -> None:
         raise SpecError(f"clip id(s) {missing} not found in role {role!r}")
     invalid = sorted(i for i in expanded.clip_ids if not found[i].valid)
     if invalid:
-        raise SpecError(f"clip(s) {invalid} are not usable as references (GPT-SoVITS needs 3-10 s); "
+        raise SpecError(f"clip(s) {invalid} are not usable as references (GPT-SoVITS needs "
+                        f"{REF_MIN_SECONDS:g}-{REF_MAX_SECONDS:g} s); "
                         "pick other clips or mark them valid in the clip browser")
 
 
@@ -135,22 +137,18 @@ def status_counts(session, task_id: int) -> dict:
     return status_counts_of_tasks(session, [task_id])[int(task_id)]
 
 
-def get_task(session, role: str, task_id: int) -> Task:
-    return get_row(session, Task, task_id, "task", role)
-
-
 def list_tasks(*, ws: Workspace, role: str) -> list[dict]:
     with ws.role_session(role) as session:
         tasks = session.exec(select(Task).where(Task.kind == "compare").order_by(col(Task.id).desc())).all()
         counts = status_counts_of_tasks(session, [t.id for t in tasks])
         return [{"task_id": t.id, "name": t.name, "state": t.state, "created_at": t.created_at.isoformat(),
-                 "varied": list((json.loads(t.spec_json).get("vary") or {}).keys()),
+                 "varied": list((t.spec.get("vary") or {}).keys()),
                  **counts[t.id]} for t in tasks]
 
 
 def task_spec(*, ws: Workspace, role: str, task_id: int) -> dict:
     with ws.role_session(role) as session:
-        return json.loads(get_task(session, role, task_id).spec_json)
+        return get_task(session, role, task_id).spec
 
 
 def delete_task(*, ws: Workspace, role: str, task_id: int) -> None:

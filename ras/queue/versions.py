@@ -56,16 +56,15 @@ def describe_weights(param_sets: list[dict]) -> list[dict]:
 
 def record(session, task: Task, code_version: str) -> None:
     """Store the code version and the versions of the task's weights on the task (not committed)."""
-    sets = session.exec(select(ParamSet.params_json).where(ParamSet.task_id == task.id)).all()
+    sets = session.exec(select(ParamSet).where(ParamSet.task_id == task.id)).all()
     task.gsv_version = code_version
-    task.weight_versions_json = json.dumps(describe_weights([json.loads(p) for p in sets]), ensure_ascii=False)
+    task.weight_versions_json = json.dumps(describe_weights([p.params for p in sets]), ensure_ascii=False)
     session.add(task)
 
 
 def recorded(task) -> dict:
     """{"gsv_version", "weight_versions"} of a task or a product; None for what was not recorded."""
-    weights = json.loads(task.weight_versions_json) if task.weight_versions_json else None
-    return {"gsv_version": task.gsv_version or None, "weight_versions": weights}
+    return {"gsv_version": task.gsv_version or None, "weight_versions": task.weight_versions}
 
 
 def task_versions(*, ws: Workspace, role: str, task_id: int) -> dict:
@@ -96,6 +95,5 @@ def for_product(session, task_id: int, weight_files: tuple[str, str]) -> tuple[s
     task = session.get(Task, task_id)
     if task is None or not task.gsv_version:
         return "", ""
-    weights = json.loads(task.weight_versions_json or "[]")
-    kept = [w for w in weights if w["file"] in weight_files]
+    kept = [w for w in task.weight_versions or [] if w["file"] in weight_files]
     return task.gsv_version, json.dumps(kept, ensure_ascii=False)

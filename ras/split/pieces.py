@@ -19,11 +19,12 @@ from sqlmodel import select
 from ras.audio.files import bytes_hash, write_atomic
 from ras.audio.spectrogram import render_spectrogram, render_waveform_with_cuts
 from ras.library.clip_checks import is_reference_length
-from ras.library.clips import clip_audio_path, get_clip
+from ras.library.clips import get_clip
 from ras.library.importer import AUDIO_SUBDIR
 from ras.metrics import asr
 from ras.model_cache import ModelCache
 from ras.split import cut_points as splitting
+from ras.store.lookups import clip_audio_path
 from ras.store.main_tables import utcnow
 from ras.store.role_tables import Clip
 from ras.store.workspace import Workspace

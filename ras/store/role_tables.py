@@ -1,13 +1,21 @@
-"""Tables of a role DB (roles/<role>/role.db): the role's clips, tasks and results."""
+"""Tables of a role DB (roles/<role>/role.db): the role's clips, tasks and results.
+
+Columns named *_json hold JSON text; each is read through the property of the same name without the
+suffix (Job.flags, ParamSet.params, Task.spec ...), parsed here and nowhere else. An empty column (a
+row written before the value existed) reads as the empty value.
+"""
 from __future__ import annotations
 
+import json
 from datetime import datetime
 
 from sqlmodel import Field, SQLModel
 
 from ras.store.main_tables import utcnow
 
-REF_MIN_SECONDS, REF_MAX_SECONDS = 3.0, 10.0  # GPT-SoVITS refuses references outside this
+
+def _json(text: str, empty):
+    return json.loads(text) if text else empty
 
 
 class ClipGroup(SQLModel, table=True):
@@ -61,6 +69,16 @@ class Task(SQLModel, table=True):
     weight_versions_json: str = ""  # [{"kind", "name", "file", "version"}] of the weights its jobs use
     created_at: datetime = Field(default_factory=utcnow)
 
+    @property
+    def spec(self) -> dict:
+        """The task spec as given (ras.queue.task_spec), or a hidden task's own description."""
+        return _json(self.spec_json, {})
+
+    @property
+    def weight_versions(self) -> list[dict] | None:
+        """None when not recorded (see gsv_version)."""
+        return _json(self.weight_versions_json, None)
+
 
 class ParamSet(SQLModel, table=True):
     __tablename__ = "param_set"
@@ -68,6 +86,11 @@ class ParamSet(SQLModel, table=True):
     task_id: int = Field(foreign_key="task.id", index=True)
     params_json: str
     label: str = ""
+
+    @property
+    def params(self) -> dict:
+        """The parameters every job of the set is synthesized with (task-spec names)."""
+        return _json(self.params_json, {})
 
 
 class Job(SQLModel, table=True):
@@ -104,6 +127,35 @@ class Job(SQLModel, table=True):
     note: str = ""
     scored_at: datetime | None = None
 
+    @property
+    def sent_request(self) -> dict:
+        """The SynthesisRequest fields the engine received; {} before the job ran."""
+        return _json(self.request_json, {})
+
+    @property
+    def metrics(self) -> dict:
+        """Metric name -> value, as the analysis stored them; {} before analysis."""
+        return Job.read_metrics(self.metrics_json)
+
+    @property
+    def missing_metrics(self) -> dict:
+        """Metric name -> why it was not measured (no ASR model for the language...)."""
+        return _json(self.metrics_json, {}).get("missing") or {}
+
+    @property
+    def flags(self) -> list[str]:
+        """The defects the analysis flagged (ras.metrics.scoring); [] before analysis."""
+        return Job.read_flags(self.flags_json)
+
+    # for a query that selects a few columns instead of whole rows
+    @staticmethod
+    def read_metrics(metrics_json: str) -> dict:
+        return _json(metrics_json, {}).get("metrics") or {}
+
+    @staticmethod
+    def read_flags(flags_json: str) -> list[str]:
+        return _json(flags_json, [])
+
 
 class LongTextRun(SQLModel, table=True):
     """A long text synthesized by several configurations; its sentences are the jobs of `task_id`."""
@@ -115,7 +167,7 @@ class LongTextRun(SQLModel, table=True):
     text_lang: str
     task_id: int = Field(foreign_key="task.id")
     max_tries: int = 1  # takes per sentence and configuration; 1 = no autopilot
-    gate_json: str = ""  # the autopilot's gate (ras.long_text.autopilot.Gate); empty = its defaults
+    gate_json: str = ""  # the autopilot's gate (ras.gate.Gate); empty = its defaults
     created_at: datetime = Field(default_factory=utcnow)
 
 
@@ -162,10 +214,23 @@ class Product(SQLModel, table=True):
     source_result_id: int | None = None
     source_clip_id: int | None = None
     max_tries: int = 1  # /tts re-rolls a take failing the gate up to this many tries
-    gate_json: str = ""  # the gate /tts applies (ras.long_text.autopilot.Gate); empty = its defaults
+    gate_json: str = ""  # the gate /tts applies (ras.gate.Gate); empty = its defaults
     gsv_version: str = ""  # copied from the source result's task; empty = not recorded
     weight_versions_json: str = ""  # the product's two weights as its task recorded them
     created_at: datetime = Field(default_factory=utcnow)
+
+    @property
+    def params(self) -> dict:
+        return _json(self.params_json, {})
+
+    @property
+    def aux_refs(self) -> list[str]:
+        return _json(self.aux_refs_json, [])
+
+    @property
+    def weight_versions(self) -> list[dict] | None:
+        """None when not recorded (see gsv_version)."""
+        return _json(self.weight_versions_json, None)
 
 
 class AbSession(SQLModel, table=True):
@@ -176,6 +241,10 @@ class AbSession(SQLModel, table=True):
     task_id: int = Field(foreign_key="task.id", index=True)
     text_ids_json: str = "[]"  # the texts whose takes are played; [] = every text of the task
     created_at: datetime = Field(default_factory=utcnow)
+
+    @property
+    def text_ids(self) -> list[int]:
+        return _json(self.text_ids_json, [])
 
 
 class AbCandidate(SQLModel, table=True):
@@ -223,6 +292,30 @@ class FinderRun(SQLModel, table=True):
     task_ids_json: str = "[]"  # one probe task per round, in order
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
+
+    @property
+    def spec(self) -> dict:
+        return _json(self.spec_json, {})
+
+    @property
+    def forced(self) -> list[int]:
+        return _json(self.forced_json, [])
+
+    @property
+    def screened(self) -> list[dict]:
+        return _json(self.screened_json, [])
+
+    @property
+    def ranking(self) -> list[dict]:
+        return _json(self.ranking_json, [])
+
+    @property
+    def shortlist(self) -> list[int]:
+        return _json(self.shortlist_json, [])
+
+    @property
+    def task_ids(self) -> list[int]:
+        return _json(self.task_ids_json, [])
 
 
 JOB_STATUSES = ("queued", "running", "done", "failed", "cancelled")

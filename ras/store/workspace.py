@@ -10,7 +10,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from ras.errors import RoleNotFound
-from ras.library import role_names
+from ras.names import validate_role_name
 from ras.store.db import open_database
 from ras.store.migrations import MAIN_STEPS, ROLE_STEPS
 
@@ -43,7 +43,7 @@ class Workspace:
     # --- roles ---------------------------------------------------------------
     def role_dir(self, role: str) -> Path:
         """The folder of an existing or future role; the name is validated first."""
-        role_names.validate_role_name(role)
+        validate_role_name(role)
         path = (self.roles_dir / role).resolve()
         if path.parent != self.roles_dir:  # belt and braces after validation
             raise ValueError(f"role name {role!r} points outside the roles folder")

@@ -20,7 +20,7 @@ def voices():
         pytest.skip("needs espeak-ng and sox")
     import soundfile as sf
 
-    from ras.classify.speaker import load_encoder
+    from ras.metrics.speaker import load_encoder
 
     clips = speech.voice_clips()
     paths = [path for voice in speech.VOICES for path in clips[voice]]

@@ -12,13 +12,13 @@ from collections import Counter
 import pytest
 
 from ras.ab import sessions
+from ras.analysis.analyzer import Analyzer
 from ras.finder import compare, stages
 from ras.finder import run as finder_runs
 from ras.finder.driver import FinderDriver
 from ras.library.clips import list_clips
 from ras.library.importer import import_list
 from ras.library.roles import create_role
-from ras.metrics.analyzer import Analyzer
 from ras.queue.runner import Runner
 from ras.store.workspace import Workspace
 from tests.fixtures.finder_role import build_finder_role
@@ -89,8 +89,9 @@ def test_a_run_advances_by_itself_and_continues_after_a_stop(role_setup):
     second = Services(roles_dir, profiles).start()
     try:
         status = second.wait(role, run_id, lambda s: s["stage"] in ("done", "failed"))
-        blind = compare.start_blind_comparison(ws=second.ws, role=role, run_id=run_id) \
-            if status["stage"] == "done" and len(status["shortlist"]) >= 2 else None
+        blind = sessions.start_session(ws=second.ws, role=role, task_id=compare.shortlist_task(
+            ws=second.ws, role=role, run_id=run_id)) if status["stage"] == "done" and len(status["shortlist"]) >= 2 \
+            else None
         pair = sessions.next_pair(ws=second.ws, role=role, session_id=blind["session_id"]) if blind else None
     finally:
         second.stop()

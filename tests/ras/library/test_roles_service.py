@@ -1,7 +1,7 @@
 import pytest
 
 from ras.library import roles
-from ras.library.role_names import InvalidRoleName
+from ras.names import InvalidRoleName
 from ras.store.workspace import RoleNotFound, Workspace
 
 

@@ -10,10 +10,11 @@ import time
 import pytest
 import soundfile
 
-from ras import products
+from ras.analysis.analyzer import Analyzer
 from ras.library import texts
 from ras.long_text import runs as long_text
-from ras.metrics.analyzer import Analyzer
+from ras.products import rows as products
+from ras.products import speech as product_speech
 from ras.queue.runner import Runner
 from ras.queue.tasks import create_task
 from tests.fixtures.planted import CLEAR_LONG_TEXT, planted_role
@@ -98,7 +99,7 @@ def test_tts_rerolls_until_a_take_passes(planted, tmp_path):
     for text in ("The garden behind the old house was full of yellow flowers.",
                  "A letter arrived this morning from an old friend abroad."):
         before = len(engine.takes)
-        wav = products.tts(ws=ws, runner=runner, product="planted-voice", text=text, text_lang="en",
+        wav = product_speech.tts(ws=ws, runner=runner, product="planted-voice", text=text, text_lang="en",
                            max_tries=MAX_TRIES, measure=analyzer.analyze_file)
         made = engine.takes[before:]
         assert 1 <= len(made) <= MAX_TRIES

@@ -12,7 +12,7 @@ from ras.long_text import export as long_text_export
 from ras.long_text import runs as long_text
 from ras.store.role_tables import Clip, Job, Task
 from tests.fixtures.app import write_tone
-from tests.ras.products.test_products import make_result, setup  # noqa: F401 - the shared fixture
+from tests.fixtures.products import make_result
 
 TEXT = "The first sentence is here. The second one follows. And the third ends it."
 
@@ -43,7 +43,7 @@ def finish_all(ws, role, task_id, seconds=0.5):
     return ids
 
 
-def test_a_run_makes_one_job_per_sentence_per_configuration_and_joins_them(setup, tmp_path):  # noqa: F811
+def test_a_run_makes_one_job_per_sentence_per_configuration_and_joins_them(setup, tmp_path):
     ws, role, _, result_id, _ = setup
     second = make_result(ws, role, tmp_path)
     started = long_text.start_long_text(ws=ws, role=role, result_ids=[result_id, second], text=TEXT)

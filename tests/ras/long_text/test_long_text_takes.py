@@ -18,7 +18,6 @@ from ras.long_text import export as long_text_export
 from ras.long_text import runs as long_text
 from ras.store.role_tables import Job
 from tests.fixtures.app import write_tone
-from tests.ras.products.test_products import setup  # noqa: F401 - the shared fixture
 
 TEXT = "The first sentence is here. The second one follows. And the third ends it."
 
@@ -54,7 +53,7 @@ def queued(ws, role, task_id):
                                            .order_by(Job.id)).all()]
 
 
-def test_failing_sentences_are_rerolled_up_to_max_tries_and_the_rest_need_listening(setup):  # noqa: F811
+def test_failing_sentences_are_rerolled_up_to_max_tries_and_the_rest_need_listening(setup):
     ws, role, _, result_id, _ = setup
     started = long_text.start_long_text(ws=ws, role=role, result_ids=[result_id], text=TEXT,
                                         options={"max_tries": 3, "min_auto_score": 70})
@@ -99,7 +98,7 @@ def test_failing_sentences_are_rerolled_up_to_max_tries_and_the_rest_need_listen
     assert again["chosen_result_id"] == reroll
 
 
-def test_a_cancelled_run_stops_rerolling(setup):  # noqa: F811
+def test_a_cancelled_run_stops_rerolling(setup):
     ws, role, _, result_id, _ = setup
     started = long_text.start_long_text(ws=ws, role=role, result_ids=[result_id], text=TEXT,
                                         options={"max_tries": 4})
@@ -132,7 +131,7 @@ def srt_seconds(stamp):
     return int(h) * 3600 + int(m) * 60 + int(s) + int(ms) / 1000
 
 
-def test_the_export_subtitles_match_the_joined_audio_within_20_ms(setup, tmp_path):  # noqa: F811
+def test_the_export_subtitles_match_the_joined_audio_within_20_ms(setup, tmp_path):
     ws, role, _, result_id, _ = setup
     started = long_text.start_long_text(ws=ws, role=role, result_ids=[result_id], text=TEXT,
                                         options={"max_tries": 2})
@@ -162,7 +161,7 @@ def test_the_export_subtitles_match_the_joined_audio_within_20_ms(setup, tmp_pat
     assert abs(len(one) / sr - 1.12) < 0.001
 
 
-def test_a_choice_made_while_the_review_runs_is_kept(setup, monkeypatch):  # noqa: F811
+def test_a_choice_made_while_the_review_runs_is_kept(setup, monkeypatch):
     from ras.long_text import takes
 
     ws, role, _, result_id, _ = setup

@@ -10,7 +10,7 @@ TEXT = "Fresh coffee and warm toast make a simple but happy breakfast."
 
 
 class ResemblyzerAdapter:
-    """The ras.classify.speaker encoder interface (.name, .embed(samples, sr) -> unit vector) over resemblyzer."""
+    """The ras.metrics.speaker encoder interface (.name, .embed(samples, sr) -> unit vector) over resemblyzer."""
 
     name = "resemblyzer"
 
@@ -28,7 +28,7 @@ class ResemblyzerAdapter:
 @pytest.fixture(scope="module")
 def speaker_encoder():
     try:
-        from ras.classify.speaker import load_encoder
+        from ras.metrics.speaker import load_encoder
     except ImportError:
         return ResemblyzerAdapter()
     return load_encoder()

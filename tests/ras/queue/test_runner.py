@@ -9,8 +9,8 @@ import pytest
 from sqlmodel import select
 
 from gsv_integration.local_engine import LocalEngine
+from ras.analysis.analyzer import Analyzer
 from ras.library import importer, roles, texts
-from ras.metrics.analyzer import Analyzer
 from ras.queue import jobs, tasks
 from ras.queue.runner import Runner
 from ras.store.role_tables import Job

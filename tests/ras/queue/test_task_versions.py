@@ -12,8 +12,10 @@ import zipfile
 import pytest
 
 from i18n import I18nAuto
-from ras import products, results
+from ras import results
 from ras.library import importer, roles, texts
+from ras.products import export as product_export
+from ras.products import rows as products
 from ras.queue import tasks, versions
 from ras.queue.backend import Backend
 from ras.queue.runner import Runner
@@ -133,7 +135,7 @@ def test_a_product_keeps_and_exports_the_versions_of_its_task(setup):
     assert listed["gsv_version"] == f"git {FIRST[:12]} (main)"
     assert [(w["name"], w["version"]) for w in listed["weight_versions"]] == [("planted_b.ckpt", "v2"),
                                                                              ("planted_a.pth", "v2")]
-    with zipfile.ZipFile(products.export_product(ws=ws, role=role, product_id=product_id)) as archive:
+    with zipfile.ZipFile(product_export.export_product(ws=ws, role=role, product_id=product_id)) as archive:
         settings = json.loads(archive.read("settings.json"))
         readme = archive.read("README.txt").decode("utf-8")
     assert settings["gpt_sovits_code_version"] == f"git {FIRST[:12]} (main)"

@@ -7,7 +7,7 @@ from sqlmodel import SQLModel, create_engine
 from i18n import I18nAuto
 from ras.library import clips, texts
 from ras.long_text import runs
-from ras.products import list_products
+from ras.products.rows import list_products
 from ras.queue import tasks, versions
 from ras.store import db
 from ras.store.main_tables import MAIN_TABLES

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from ras.long_text.autopilot import (
+from ras.gate import (
     Gate,
     Take,
     best_take,

@@ -90,7 +90,7 @@ class AnalysisProcess:
                    "PYTHONPATH": os.pathsep.join(filter(None, (str(PROJECT_ROOT), os.environ.get("PYTHONPATH"))))}
             flags = subprocess.IDLE_PRIORITY_CLASS if sys.platform == "win32" else 0
             self._proc = subprocess.Popen(
-                [sys.executable, "-m", "ras.metrics.analysis_process", json.dumps(self.config)],
+                [sys.executable, "-m", "ras.analysis.analysis_process", json.dumps(self.config)],
                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, encoding="utf-8", env=env,
                 creationflags=flags)
         return self._proc

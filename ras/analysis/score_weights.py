@@ -44,8 +44,7 @@ def rescore_role(*, ws: Workspace, role: str, weights: dict) -> int:
     count = 0
     with ws.role_session(role) as session:
         for job in session.exec(select(Job).where(col(Job.metrics_json) != "")).all():
-            metrics = json.loads(job.metrics_json).get("metrics", {})
-            job.auto_score, flags = scoring.score(metrics, rate_bounds(job.text_lang, job.text), weights)
+            job.auto_score, flags = scoring.score(job.metrics, rate_bounds(job.text_lang, job.text), weights)
             job.flags_json = json.dumps(flags, ensure_ascii=False)
             session.add(job)
             count += 1

@@ -40,7 +40,10 @@ class Gate:
     max_cer: float = 0.25
 
     def to_json(self) -> str:
-        return json.dumps(asdict(self))
+        return json.dumps(self.as_dict())
+
+    def as_dict(self) -> dict:
+        return asdict(self)
 
     @classmethod
     def from_options(cls, options: dict | None) -> Gate:

@@ -4,8 +4,9 @@ import pytest
 from sqlalchemy import text
 
 from ras import results
+from ras.analysis import score_weights
 from ras.library import importer, roles, texts
-from ras.metrics import score_weights, scoring
+from ras.metrics import scoring
 from ras.queue import tasks
 from ras.store.workspace import Workspace
 from tests.fixtures.app import write_tone

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from ras.classify import speaker
+from ras.metrics import speaker
 from tests.fixtures import speech
 
 pytestmark = pytest.mark.skipif(not speech.tools_available(), reason="needs espeak-ng and sox")

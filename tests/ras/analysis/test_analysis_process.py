@@ -6,9 +6,9 @@ import os
 import pytest
 
 import webui_ras
+from ras.analysis.analysis_process import AnalysisFailed, AnalysisProcess, analysis_process_count
+from ras.analysis.analyzer import Analyzer
 from ras.library import importer, roles, texts
-from ras.metrics.analysis_process import AnalysisFailed, AnalysisProcess, analysis_process_count
-from ras.metrics.analyzer import Analyzer
 from ras.metrics.scoring import DEFAULT_WEIGHTS
 from ras.queue import tasks
 from ras.settings import Settings

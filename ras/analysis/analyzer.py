@@ -1,6 +1,6 @@
 """The analysis step: spectrogram and automatic metrics for each result as it lands.
 
-The work runs in lower-priority analysis processes (ras.metrics.analysis_process),
+The work runs in lower-priority analysis processes (ras.analysis.analysis_process),
 so pages never compute on open, the GPT-SoVITS worker never waits for analysis and
 a CPU worker keeps its core; this process only reads the result's row and stores
 what came back.
@@ -18,18 +18,18 @@ from typing import TYPE_CHECKING
 
 from sqlmodel import col, select
 
-from ras.library.clips import clip_audio_path
-from ras.metrics.analysis_process import AnalysisProcess
+from ras.analysis.analysis_process import AnalysisProcess
+from ras.analysis.score_weights import load_weights
 from ras.metrics.asr import AsrConfig
-from ras.metrics.score_weights import load_weights
 from ras.metrics.take_measure import SpeakerEncoderSlot, measure_take
+from ras.store.lookups import clip_audio_path
 from ras.store.role_tables import Clip, Job
 from ras.store.workspace import Workspace
 
 if TYPE_CHECKING:
     import numpy as np
 
-log = logging.getLogger("ras.metrics.analyzer")
+log = logging.getLogger("ras.analysis.analyzer")
 
 
 class Analyzer:

@@ -1,6 +1,6 @@
 import pytest
 
-from ras.library.role_names import InvalidRoleName, make_role_name, validate_role_name
+from ras.names import InvalidRoleName, make_role_name, validate_role_name
 
 
 @pytest.mark.parametrize("name", ["男性-张三", "女性-さくら", "여성-지민", "narrator-Bob_2", "a" * 100])

@@ -1,0 +1,179 @@
+"""Products: a winning configuration kept ready for GPT-SoVITS, as rows of the role DB.
+
+A product copies its reference clip (and aux references) into roles/<role>/products/<id>/,
+so it survives the clip's deletion, and stores the weights, prompt and every parameter the
+engine received for the source result. Names are unique across all roles: scripts call
+/tts by product name (ras.products.speech); ras.products.export makes the zip GPT-SoVITS users take away.
+"""
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+from sqlmodel import col, select
+
+from ras.audio.files import atomic_target
+from ras.errors import InputError
+from ras.gate import Gate, checked_max_tries
+from ras.queue import versions
+from ras.queue.task_spec import spec_names
+from ras.results import finished_result
+from ras.store.db import get_row
+from ras.store.lookups import clip_audio_path
+from ras.store.role_tables import Clip, Product
+from ras.store.workspace import Workspace
+
+PRODUCTS_DIR = "products"
+# SynthesisRequest fields that are not "parameters": texts, prompt and paths.
+NOT_PARAMS = ("text", "text_lang", "ref_audio_path", "prompt_text", "prompt_lang", "aux_ref_audio_paths",
+              "gpt_weights", "sovits_weights")
+
+
+def _weight_version(gpt: str, sovits: str) -> str:
+    from gsv_integration.weights import NotAModelError, describe_weight
+
+    for path, kind in ((sovits, "sovits"), (gpt, "gpt")):
+        if path:
+            try:
+                return describe_weight(path, kind=kind)["version"]
+            except (NotAModelError, OSError):
+                continue
+    return ""
+
+
+def find_product(ws: Workspace, name: str) -> tuple[str, int] | None:
+    """(role, id) of the product called `name` in any role."""
+    for role in ws.role_names():
+        with ws.role_session(role) as session:
+            product_id = session.exec(select(Product.id).where(Product.name == name)).first()
+        if product_id is not None:
+            return role, product_id
+    return None
+
+
+def _check_name(ws: Workspace, name: str, *, allow: tuple[str, int] | None = None) -> str:
+    name = (name or "").strip()
+    if not name:
+        raise InputError("a product needs a name; type one")
+    owner = find_product(ws, name)
+    if owner is not None and owner != allow:
+        raise InputError(f"a product named {name!r} already exists (role {owner[0]!r}); names are unique across roles")
+    return name
+
+
+def _copy_into(source: Path, folder: Path, stem: str) -> str:
+    if not source.is_file():
+        raise FileNotFoundError(f"reference audio {source} is missing; re-import the clip first")
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / f"{stem}{source.suffix.lower()}"
+    with atomic_target(target) as temp:
+        shutil.copyfile(source, temp)
+    return target.name
+
+
+def suggest_name(*, ws: Workspace, role: str, result_id: int) -> str:
+    """A free product name for a result: "<role>-<id>", then "-2", "-3"... if taken."""
+    base = f"{role}-{result_id}"
+    name, n = base, 1
+    while find_product(ws, name) is not None:
+        n += 1
+        name = f"{base}-{n}"
+    return name
+
+
+def create_product(*, ws: Workspace, role: str, result_id: int, name: str, note: str = "") -> int:
+    name = _check_name(ws, name)
+    role_dir = ws.role_dir(role)
+    with ws.role_session(role) as session:
+        job, sent = finished_result(session, role, result_id)
+        clip = session.get(Clip, job.clip_id)
+        gsv_version, weight_versions = versions.for_product(
+            session, job.task_id, (sent.get("gpt_weights", ""), sent.get("sovits_weights", "")))
+        product = Product(name=name, gpt_weights=sent.get("gpt_weights", ""),
+                          sovits_weights=sent.get("sovits_weights", ""), prompt_text=sent.get("prompt_text", ""),
+                          prompt_lang=sent.get("prompt_lang", "zh"), score=job.score, note=note or "",
+                          params_json=json.dumps({k: v for k, v in sent.items() if k not in NOT_PARAMS}),
+                          source_result_id=job.id, source_clip_id=job.clip_id,
+                          version=_weight_version(sent.get("gpt_weights", ""), sent.get("sovits_weights", "")),
+                          gsv_version=gsv_version, weight_versions_json=weight_versions)
+        session.add(product)
+        session.flush()
+        folder = role_dir / PRODUCTS_DIR / str(product.id)
+        try:
+            product.ref_audio = f"{PRODUCTS_DIR}/{product.id}/" + _copy_into(
+                clip_audio_path(ws, role, clip) if clip else Path(sent["ref_audio_path"]), folder, "ref")
+            product.aux_refs_json = json.dumps([f"{PRODUCTS_DIR}/{product.id}/" + _copy_into(Path(p), folder, f"aux{i}")
+                                                for i, p in enumerate(sent.get("aux_ref_audio_paths") or [])])
+            session.add(product)
+            session.commit()
+        except BaseException:
+            session.rollback()
+            shutil.rmtree(folder, ignore_errors=True)
+            raise
+        return product.id
+
+
+def product_as_dict(ws: Workspace, role: str, product: Product) -> dict:
+    role_dir = ws.role_dir(role)
+    params = product.params
+    return {"product_id": product.id, "name": product.name, "role": role, "version": product.version,
+            "gpt_weights": product.gpt_weights, "sovits_weights": product.sovits_weights,
+            "ref_audio": str(role_dir / product.ref_audio), "prompt_text": product.prompt_text,
+            "prompt_lang": product.prompt_lang,
+            "aux_refs": [str(role_dir / p) for p in product.aux_refs],
+            "params": params, "parameters": spec_parameters(product, params), "score": product.score,
+            "max_tries": product.max_tries, "gate": Gate.from_json(product.gate_json).as_dict(),
+            "note": product.note,
+            "source_result_id": product.source_result_id, "source_clip_id": product.source_clip_id,
+            "created_at": product.created_at.isoformat(), **versions.recorded(product)}
+
+
+def spec_parameters(product: Product, params: dict) -> dict:
+    """The product's parameters (Product.params) under the task-spec names (gpt, sovits, top_k, speed...)."""
+    return spec_names({**params, "gpt_weights": product.gpt_weights, "sovits_weights": product.sovits_weights})
+
+
+def list_products(*, ws: Workspace, role: str = "") -> list[dict]:
+    found = []
+    for name in [role] if role else ws.role_names():
+        with ws.role_session(name) as session:
+            found += [product_as_dict(ws, name, p) for p in session.exec(select(Product).order_by(col(Product.id)))]
+    return found
+
+
+def product_row(session, role: str, product_id: int) -> Product:
+    return get_row(session, Product, product_id, "product", role)
+
+
+def get_product(*, ws: Workspace, role: str, product_id: int) -> dict:
+    with ws.role_session(role) as session:
+        return product_as_dict(ws, role, product_row(session, role, product_id))
+
+
+def rename_product(*, ws: Workspace, role: str, product_id: int, name: str) -> dict:
+    name = _check_name(ws, name, allow=(role, int(product_id)))
+    with ws.role_session(role) as session:
+        product = product_row(session, role, product_id)
+        product.name = name
+        session.add(product)
+        session.commit()
+        return product_as_dict(ws, role, product)
+
+
+def delete_product(*, ws: Workspace, role: str, product_id: int) -> None:
+    with ws.role_session(role) as session:
+        session.delete(product_row(session, role, product_id))
+        session.commit()
+    shutil.rmtree(ws.role_dir(role) / PRODUCTS_DIR / str(int(product_id)), ignore_errors=True)
+
+
+def set_autopilot(*, ws: Workspace, role: str, product_id: int, max_tries: int, options: dict | None = None) -> dict:
+    """A product's preferred tries per /tts call and the gate a take must pass (see ras.gate)."""
+    tries, gate = checked_max_tries(max_tries), Gate.from_options(options)
+    with ws.role_session(role) as session:
+        product = product_row(session, role, product_id)
+        product.max_tries, product.gate_json = tries, gate.to_json()
+        session.add(product)
+        session.commit()
+        return product_as_dict(ws, role, product)

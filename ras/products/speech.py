@@ -1,0 +1,82 @@
+"""Speech by product name (/tts): one take with the product's settings, or with the autopilot a take
+measured and re-rolled with a new seed until one passes the product's quality gate."""
+from __future__ import annotations
+
+import dataclasses
+import random
+import uuid
+from pathlib import Path
+
+from gsv_integration.request import SynthesisRequest
+from ras.audio.files import atomic_target
+from ras.errors import NotFound
+from ras.gate import Gate, Take, best_take, checked_max_tries, passes, rate_range, with_cer_floors
+from ras.products.rows import PRODUCTS_DIR, find_product, product_row
+from ras.store.role_tables import Product
+from ras.store.workspace import Workspace
+
+TTS_KEEP = 50  # synthesized files kept per product; older ones are removed
+
+
+def build_request(ws: Workspace, role: str, product: Product, text: str, text_lang: str) -> SynthesisRequest:
+    role_dir = ws.role_dir(role)
+    return SynthesisRequest(
+        text=text, text_lang=text_lang, ref_audio_path=str(role_dir / product.ref_audio),
+        prompt_text=product.prompt_text, prompt_lang=product.prompt_lang,
+        aux_ref_audio_paths=[str(role_dir / p) for p in product.aux_refs],
+        gpt_weights=product.gpt_weights, sovits_weights=product.sovits_weights, **product.params,
+    ).validate()
+
+
+def tts(*, ws: Workspace, runner, product: str, text: str, text_lang: str, max_tries: int = 1,
+        measure=None, gate: Gate | None = None) -> Path:
+    """Synthesize `text` with the product named `product` (any role); returns the wav.
+
+    With max_tries > 1 each take is measured (`measure(wav, text, text_lang, ref, prompt_text=...)`
+    -> the analysis report; the reference's text lets it catch a take that speaks it) and judged by
+    the gate (the product's own unless `gate` is given); a take that fails is synthesized again with
+    a new seed, and the best take is returned."""
+    tries = checked_max_tries(max_tries)
+    if tries > 1 and measure is None:
+        raise ValueError("max_tries > 1 needs the analysis step to measure takes")
+    owner = find_product(ws, (product or "").strip())
+    if owner is None:
+        raise NotFound(f"no product named {product!r}; see /list_products")
+    role, product_id = owner
+    with ws.role_session(role) as session:
+        row = product_row(session, role, product_id)
+    gate = gate or Gate.from_json(row.gate_json)
+    request = build_request(ws, role, row, text, text_lang)
+    folder = ws.role_dir(role) / PRODUCTS_DIR / str(product_id) / "tts"
+    folder.mkdir(parents=True, exist_ok=True)
+    takes: list[tuple[Take, Path]] = []
+    for attempt in range(tries):
+        if attempt:  # the product's own seed gave a bad take: another seed, same everything else
+            request = dataclasses.replace(request, seed=random.randint(0, 2**31 - 1))
+        final = folder / f"{uuid.uuid4().hex[:16]}.wav"
+        with atomic_target(final) as temp:
+            runner.synthesize_now(request, str(temp))
+        if tries == 1:
+            break
+        report = measure(final, text, text_lang, Path(request.ref_audio_path), prompt_text=request.prompt_text)
+        rate = report["metrics"].get("chars_per_second")
+        take = Take(len(takes), True, report["auto_score"], tuple(report["flags"]), rate, report["metrics"].get("cer"))
+        takes.append((take, final))
+        measured = with_cer_floors([t for t, _ in takes])
+        if passes(measured[-1], gate, rate_range(measured, gate)):
+            break
+    if tries > 1:
+        measured = with_cer_floors([t for t, _ in takes])
+        best = best_take(measured, gate, rate_range(measured, gate))
+        final = takes[best.take_id][1]
+        for _, path in takes:
+            if path != final:
+                path.unlink(missing_ok=True)
+    _prune(folder)
+    return final
+
+
+def _prune(folder: Path) -> None:
+    files = sorted(folder.glob("*.wav"), key=lambda p: p.stat().st_mtime)
+    for old in files[:-TTS_KEEP]:
+        old.unlink(missing_ok=True)
