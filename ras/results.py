@@ -70,6 +70,8 @@ def result_as_dict(role_dir: Path, job: Job, params: dict | None, label: str) ->
         "audio": str(role_dir / job.result_path) if job.result_path else None,
         "duration": job.duration, "chars_per_second": job.chars_per_second,
         "spectrogram": str(role_dir / job.spectrogram_path) if job.spectrogram_path else None,
+        # why analysis gave up on the take (it failed twice, so it gets no metrics); None otherwise
+        "analysis_error": job.analysis_error or None,
         "metrics": metrics.get("metrics", {}), "missing_metrics": metrics.get("missing", {}),
         "auto_score": job.auto_score, "flags": json.loads(job.flags_json) if job.flags_json else [],
         "score": job.score, "note": job.note,

@@ -169,8 +169,10 @@ class Runner:
         with self.ws.role_session(role) as session:
             task = get_task(session, role, task_id)
             counts = status_counts(session, task_id)
-            analysed = session.exec(select(func.count()).select_from(Job).where(
-                Job.task_id == task_id, Job.status == "done", Job.spectrogram_path != "")).one()
+            analysed, analysis_failed = session.exec(select(
+                func.count(Job.id).filter(Job.spectrogram_path != ""),
+                func.count(Job.id).filter(Job.analysis_error != "")).where(
+                Job.task_id == task_id, Job.status == "done")).one()
             # only the columns the answer uses: a progress poll reads no metrics or requests
             recent = session.exec(select(Job.id, Job.finished_at, Job.result_path, Job.duration)
                                   .where(Job.task_id == task_id, Job.status == "done")
@@ -181,7 +183,8 @@ class Runner:
             current = [dict(w.current, worker=w.name) for w in self._workers
                        if w.current and w.current["role"] == role and w.current["task_id"] == task_id]
         return {
-            **counts, "analysed": analysed, "task_id": task_id,
+            # a finished result is analysed, or its analysis failed (gave up after a retry), or still pending
+            **counts, "analysed": analysed, "analysis_failed": analysis_failed, "task_id": task_id,
             "state": "running" if self.is_active(role, task_id) else task.state,
             "jobs_per_min": round(rate, 2) if rate else None,
             "eta_seconds": round((counts["queued"] + counts["running"]) / rate * 60) if rate else None,
