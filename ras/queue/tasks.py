@@ -57,8 +57,9 @@ def _check_clips(session, role: str, expanded: ExpandedSpec) -> None:
         raise SpecError(f"clip id(s) {missing} not found in role {role!r}")
     invalid = sorted(i for i in expanded.clip_ids if not found[i].valid)
     if invalid:
-        raise SpecError(f"clip(s) {invalid} are not usable as references (GPT-SoVITS needs 3-10 s); "
-                        "pick other clips or mark them valid in the clip browser")
+        raise SpecError(f"clip(s) {invalid} are not usable as references (GPT-SoVITS needs 3-10 s, and a "
+                        "transcript that fits the clip; the clip browser says why); pick other clips or mark "
+                        "them valid there")
 
 
 def plan_task(*, ws: Workspace, role: str, spec: dict, max_jobs: int = 20_000,
