@@ -25,6 +25,8 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
+from ras.audio.files import remove_partials
+from ras.audio.spectrogram import spectrogram_path_for
 from ras.child_process import LineReader, kill_group, new_group_kwargs
 
 log = logging.getLogger(__name__)
@@ -102,6 +104,8 @@ class AnalysisProcess:
             language = request.get("text_lang", "")
             limit = self.limits.for_request(audio_seconds, first_use=language not in self._languages)
             line = self._exchange(json.dumps(request, ensure_ascii=False), limit)
+            if not line:  # killed or died mid-request: what it was writing stays half-written
+                remove_partials(spectrogram_path_for(request["wav"]))
             if line is None:
                 raise AnalysisHung(f"no answer within {limit:.0f} s for {Path(request.get('wav', '')).name} "
                                    f"({audio_seconds or 0:.1f} s of audio): the analysis process was stopped and "

@@ -119,6 +119,7 @@ def test_a_result_that_always_crashes_its_process_is_marked_failed_after_one_ret
         reason = listed[5]["analysis_error"]
         assert "stopped while analysing" in reason and "failed twice" in reason
         assert listed[5]["spectrogram"] is None and listed[5]["metrics"] == {}
+        assert not list((ws.role_dir(role) / "results").rglob("*partial*"))  # its half-written picture is removed
         assert all(r["analysis_error"] is None and r["spectrogram"] for i, r in listed.items() if i != 5)
         # the progress line counts it: done, analysed, and the one analysis gave up on
         status = Runner(ws, lambda: []).status(role, task_id)
@@ -182,8 +183,9 @@ def test_time_spent_waiting_for_a_cpu_does_not_count_against_the_limit():
     def lowest_priority():
         os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
 
-    starved = subprocess.Popen([sys.executable, "-c", HOG.format(seconds=4)], preexec_fn=lowest_priority)
-    hogs = [subprocess.Popen([sys.executable, "-c", HOG.format(seconds=4)]) for _ in range(os.cpu_count() or 1)]
+    hogs = [subprocess.Popen([sys.executable, "-c", HOG.format(seconds=6)]) for _ in range((os.cpu_count() or 1) + 1)]
+    time.sleep(1.5)  # every core is busy before the low-priority process starts
+    starved = subprocess.Popen([sys.executable, "-c", HOG.format(seconds=6)], preexec_fn=lowest_priority)
     try:
         clock = ChargedClock(starved.pid)
         time.sleep(3.0)
