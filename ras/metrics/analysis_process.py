@@ -248,8 +248,11 @@ def main() -> None:
         except Exception as exc:  # one bad file must not stop the process
             log.exception("analysis failed")
             answer = {"error": f"{type(exc).__name__}: {exc}"}
-        protocol.write(json.dumps(answer, ensure_ascii=False, default=float) + "\n")
-        protocol.flush()
+        try:
+            protocol.write(json.dumps(answer, ensure_ascii=False, default=float) + "\n")
+            protocol.flush()
+        except BrokenPipeError:  # the web process died (or gave up on this answer): nobody reads any more
+            os._exit(0)
 
 
 if __name__ == "__main__":
