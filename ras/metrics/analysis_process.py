@@ -108,8 +108,8 @@ class AnalysisProcess:
                 remove_partials(spectrogram_path_for(request["wav"]))
             if line is None:
                 raise AnalysisHung(f"no answer within {limit:.0f} s for {Path(request.get('wav', '')).name} "
-                                   f"({audio_seconds or 0:.1f} s of audio): the analysis process was stopped and "
-                                   "started again")
+                                   f"({audio_seconds or 0:.1f} s of audio): the analysis process was killed and "
+                                   "replaced")
             if line:
                 self._languages.add(language)
         if not line:

@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 from sqlalchemy import text
@@ -173,25 +174,31 @@ def test_a_stopped_process_is_replaced_and_the_next_request_is_answered(tmp_path
         process.close()
 
 
-HOG = "import time\nend = time.monotonic() + {seconds}\nwhile time.monotonic() < end: pass\n"
+HOG = "import time\nprint('busy', flush=True)\nend = time.monotonic() + {seconds}\nwhile time.monotonic() < end: pass\n"
 
 
 @pytest.mark.skipif(not os.path.exists("/proc/self/schedstat") or not hasattr(os, "SCHED_IDLE"),
                     reason="Linux tells the wait for a CPU apart")
 def test_time_spent_waiting_for_a_cpu_does_not_count_against_the_limit():
     """An analysis process at the lowest priority beside busy cores is slow, not hung."""
-    def lowest_priority():
-        os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
-
-    hogs = [subprocess.Popen([sys.executable, "-c", HOG.format(seconds=6)]) for _ in range((os.cpu_count() or 1) + 1)]
-    time.sleep(1.5)  # every core is busy before the low-priority process starts
-    starved = subprocess.Popen([sys.executable, "-c", HOG.format(seconds=6)], preexec_fn=lowest_priority)
+    # the low-priority loop is running before it is lowered, so no start-up reading from disk is timed
+    starved = subprocess.Popen([sys.executable, "-c", HOG.format(seconds=8)], stdout=subprocess.PIPE, text=True)
+    hogs = []
     try:
+        assert starved.stdout.readline() == "busy\n"
+        os.sched_setscheduler(starved.pid, os.SCHED_IDLE, os.sched_param(0))
+        hogs = [subprocess.Popen([sys.executable, "-c", HOG.format(seconds=6)], stdout=subprocess.PIPE, text=True)
+                for _ in range((os.cpu_count() or 1) + 1)]
+        assert all(hog.stdout.readline() == "busy\n" for hog in hogs)  # every core is busy now
         clock = ChargedClock(starved.pid)
+        on_cpu_before = float(Path(f"/proc/{starved.pid}/schedstat").read_text().split()[0]) / 1e9
         time.sleep(3.0)
         charged = clock.charged()
+        on_cpu = float(Path(f"/proc/{starved.pid}/schedstat").read_text().split()[0]) / 1e9 - on_cpu_before
     finally:
         for proc in [starved, *hogs]:
             proc.kill()
             proc.wait()
+    # a loop that never sleeps is either on a CPU or waiting for one: only the first is charged
+    assert abs(charged - on_cpu) < 0.3
     assert charged < 1.5  # of 3 s: the busy cores left it (almost) nothing
