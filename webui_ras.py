@@ -18,7 +18,7 @@ import gradio as gr
 from gradio import networking
 
 from i18n import I18nAuto
-from ras.analysis.analysis_process import analysis_process_count
+from ras.analysis.analysis_process import AnalysisLimits, analysis_process_count
 from ras.analysis.analyzer import Analyzer
 from ras.finder.driver import FinderDriver
 from ras.library.texts import ensure_default_texts
@@ -145,7 +145,9 @@ def make_context(settings: Settings) -> UIContext:
     backend = Backend(settings, log_dir=settings.roles_dir.parent / "logs")
     analyzer = Analyzer(ws, sv_model=settings.sv_model, asr_model=settings.asr_model, gsv_root=settings.gsv_root,
                         asr_device=settings.asr_device,
-                        processes=analysis_process_count(os.cpu_count(), settings.busy_cores()))
+                        processes=analysis_process_count(os.cpu_count(), settings.busy_cores()),
+                        limits=AnalysisLimits(settings.analysis_timeout, settings.analysis_timeout_per_second,
+                                              settings.analysis_load_allowance))
     runner = Runner(ws, backend.make_engines, job_timeout=settings.job_timeout, on_result=analyzer.submit,
                     code_version=backend.code_version)
     # analysis loads its models while the GPT-SoVITS worker loads its own: a fresh app's first task

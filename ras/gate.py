@@ -97,6 +97,7 @@ class Take:
     chars_per_second: float | None = None
     cer: float | None = None
     cer_floor: float | None = None  # the lowest CER among the same sentence's other takes
+    analysis_failed: bool = False  # analysis gave up on it: it never gets metrics, so it never passes
 
 
 def with_cer_floors(takes: list[Take]) -> list[Take]:
@@ -130,7 +131,7 @@ def rate_range(takes: list[Take], gate: Gate) -> tuple[float, float] | None:
 def reasons(take: Take, gate: Gate, normal_rate: tuple[float, float] | None) -> list[str]:
     """Why the take fails the gate; empty when it passes."""
     if not take.analysed:
-        return ["not_analysed"]
+        return ["analysis_failed" if take.analysis_failed else "not_analysed"]
     found = [f"flag:{flag}" for flag in take.flags if flag in HARD_FLAGS]
     if take.auto_score is None or take.auto_score < gate.min_auto_score:
         found.append(f"auto_score:{take.auto_score}<{gate.min_auto_score:g}")

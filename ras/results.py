@@ -68,6 +68,8 @@ def result_as_dict(role_dir: Path, job: Job, params: dict | None, label: str) ->
         "audio": str(role_dir / job.result_path) if job.result_path else None,
         "duration": job.duration, "chars_per_second": job.chars_per_second,
         "spectrogram": str(role_dir / job.spectrogram_path) if job.spectrogram_path else None,
+        # why analysis gave up on the take (it failed twice, so it gets no metrics); None otherwise
+        "analysis_error": job.analysis_error or None,
         "metrics": job.metrics, "missing_metrics": job.missing_metrics,
         "auto_score": job.auto_score, "flags": job.flags,
         "score": job.score, "note": job.note,

@@ -28,6 +28,10 @@ class Settings:
     gsv_device: str = "auto"
     torch_threads: int | None = None
     job_timeout: float | None = None  # None: scales with the median job time
+    # one result's analysis may take base + per second of audio (+ the allowance while models load)
+    analysis_timeout: float = 60.0
+    analysis_timeout_per_second: float = 10.0
+    analysis_load_allowance: float = 300.0
     sv_model: Path | None = None
     asr_model: Path | None = None
     asr_device: str = "cpu"
@@ -88,6 +92,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--gsv-device", default="auto", help="auto, cpu, cuda or cuda:N for local workers")
     p.add_argument("--torch-threads", type=int, help="CPU threads per local worker")
     p.add_argument("--job-timeout", type=float, help="seconds before a silent job counts as hung")
+    p.add_argument("--analysis-timeout", type=float, default=60.0,
+                   help="seconds one result's analysis may take, plus --analysis-timeout-per-second for each "
+                        "second of its audio; past it the analysis process is restarted and the result tried again")
+    p.add_argument("--analysis-timeout-per-second", type=float, default=10.0,
+                   help="extra analysis seconds allowed per second of a result's audio")
+    p.add_argument("--analysis-load-allowance", type=float, default=300.0,
+                   help="extra seconds for an analysis process's first result in a language (it loads models then)")
     p.add_argument("--sv-model", type=Path, help="local speaker-verification model folder")
     p.add_argument("--asr-model", type=Path, help="local faster-whisper model folder (else found per language)")
     p.add_argument("--asr-device", default="cpu", help="cpu, cuda or cuda:N for speech recognition")
@@ -106,6 +117,8 @@ def parse_settings(argv: list[str] | None = None) -> Settings:
         parser.error("--workers must be at least 1")
     if args.workers is not None and not args.gsv_root:
         parser.error("--workers starts local GPT-SoVITS workers: add --gsv-root")
+    if args.analysis_timeout <= 0 or min(args.analysis_timeout_per_second, args.analysis_load_allowance) < 0:
+        parser.error("--analysis-timeout must be above 0, and its per-second and load allowances 0 or more")
     return Settings(
         roles_dir=args.roles_dir.resolve(), host=args.host, port=args.port, lang=args.lang,
         share=args.share, auth=args.auth,
@@ -114,6 +127,8 @@ def parse_settings(argv: list[str] | None = None) -> Settings:
         weights_dirs=tuple(d.resolve() for d in args.weights_dir), workers=args.workers,
         gsv_device=args.gsv_device, torch_threads=args.torch_threads,
         job_timeout=args.job_timeout, sv_model=args.sv_model, asr_model=args.asr_model,
+        analysis_timeout=args.analysis_timeout, analysis_timeout_per_second=args.analysis_timeout_per_second,
+        analysis_load_allowance=args.analysis_load_allowance,
         asr_device=args.asr_device,
         max_jobs_per_task=args.max_jobs, allow_server_paths=args.allow_server_paths,
     )

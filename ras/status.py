@@ -46,5 +46,7 @@ def machine_status(*, settings: Settings, backend, runner, analyzer) -> dict:
         "asr": AsrConfig.from_settings(settings).models_by_language(),
         "speaker_model": speaker_model(settings),
         "analysis_backlog": analyzer.backlog if analyzer is not None else 0,
+        # results analysis gave up on since start (each row says why in /list_results' analysis_error)
+        "analysis_failed": analyzer.failed if analyzer is not None else 0,
         "disk_free_bytes": disk_free_bytes(settings.roles_dir),
     }

@@ -296,6 +296,8 @@ def bind(ctx: UIContext, handler: Callable, tab: Any, names: list[str]) -> Calla
     run.__signature__ = inspect.Signature(
         [inspect.Parameter(name, positional) for name in names]
         + [inspect.Parameter(p.name, positional, annotation=_resolved(p.annotation)) for p in filled])
+    # Gradio reads the types it fills in from the annotations, not from the signature
+    run.__annotations__ = {p.name: _resolved(p.annotation) for p in filled}
     run.__name__ = run.__qualname__ = handler.__name__
     run.__doc__ = handler.__doc__
     return ui_action(ctx.i18n, handler.failure)(run)

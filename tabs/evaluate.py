@@ -141,6 +141,8 @@ def result_info(i18n, result: dict, ref_text: str) -> str:
         lines.append(measured)
     if result["flags"]:
         lines.append(flag_badges(i18n, result["flags"]))
+    if result.get("analysis_error"):
+        lines.append(f"⚠ {i18n('分析失败')}: {result['analysis_error'][:300]}")
     return "  \n".join(lines)
 
 

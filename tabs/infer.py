@@ -54,9 +54,12 @@ def details_md(i18n, status: dict) -> str:
     parts = []
     if status.get("jobs_per_min"):
         parts.append(f"{i18n('速度')}: {status['jobs_per_min']} {i18n('作业/分钟')}")
-    if status.get("done") and status.get("analysed", status["done"]) < status["done"]:
+    failed = status.get("analysis_failed") or 0
+    if status.get("done") and status.get("analysed", status["done"]) + failed < status["done"]:
         # spectrograms and metrics trail synthesis: say how far behind the analysis is
         parts.append(f"{i18n('已分析')}: {status['analysed']}/{status['done']}")
+    if failed:  # analysis gave up on these (each result in the evaluate tab says why): nothing waits for them
+        parts.append(f"⚠ {i18n('分析失败')}: {failed}")
     if status.get("eta_seconds") is not None and status["queued"]:
         parts.append(f"{i18n('预计剩余')}: {status['eta_seconds'] // 60} min {status['eta_seconds'] % 60} s")
     for current in status.get("current") or []:

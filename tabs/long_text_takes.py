@@ -74,7 +74,8 @@ def reason_words(i18n, reasons: list[str]) -> str:
             words.append(flag_words(i18n, [value]))
         else:
             label = {"auto_score": i18n("自动评分低"), "chars_per_second": i18n("语速异常"),
-                     "cer": i18n("识别错误率高"), "not_analysed": i18n("未分析")}.get(code)
+                     "cer": i18n("识别错误率高"), "not_analysed": i18n("未分析"),
+                     "analysis_failed": i18n("分析失败")}.get(code)
             words.append(f"{label} {value}".strip() if label else status_label(i18n, reason))
     return word_list(i18n, words)
 

@@ -27,9 +27,10 @@ ALLOWED = {
 # and the floors below, never one above. A package is `ras.<name>`, a module or a folder.
 FLOORS = [
     {"name": "foundations", "sideways": True,
-     "why": "names, small shared types and pure computation (no DB, no threads): anything above may use them",
+     "why": "names, small shared types, pure computation and child-process plumbing (no DB): anything above "
+            "may use them",
      "packages": {"ras.errors", "ras.languages", "ras.names", "ras.settings", "ras.server_paths",
-                  "ras.model_cache", "ras.audio", "ras.metrics"}},
+                  "ras.model_cache", "ras.audio", "ras.metrics", "ras.child_process"}},
     {"name": "storage", "sideways": True,
      "why": "tables, DBs, the workspace and row look-ups: they store what the floors above decide",
      "packages": {"ras.store"}},

@@ -9,7 +9,9 @@ the idle scheduling class on top of nice 19 (a waking worker takes the core
 back at once; at nice 19 alone a worker's inference measured 10-25 % slower
 beside two analysis processes), IDLE_PRIORITY_CLASS on Windows. A process
 serves one request at a time over JSON lines on its stdin/stdout; one that
-dies is started again for the next request.
+dies is started again for the next request. Every request has a time limit
+(AnalysisLimits) that grows with the take's length: a process that uses it up
+without answering is killed with its process group and started again.
 """
 from __future__ import annotations
 
@@ -20,7 +22,12 @@ import os
 import subprocess
 import sys
 import threading
+from dataclasses import dataclass
 from pathlib import Path
+
+from ras.audio.files import remove_partials
+from ras.audio.spectrogram import spectrogram_path_for
+from ras.child_process import LineReader, kill_group, new_group_kwargs
 
 log = logging.getLogger(__name__)
 
@@ -29,8 +36,36 @@ MAX_ANALYSIS_PROCESSES = 4
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 
+CHILD_MODULE = __name__  # the child runs this very module (main below)
+
+
 class AnalysisFailed(RuntimeError):
     """The analysis of one result failed (its message says why); the process goes on."""
+
+
+class AnalysisHung(AnalysisFailed):
+    """The process gave no answer within the request's time limit; it was killed and is started again."""
+
+
+@dataclass(frozen=True)
+class AnalysisLimits:
+    """How long one request may take before its process counts as hung: base_seconds plus
+    per_audio_second for each second of the take, plus load_allowance the first time a process
+    analyses a language (it loads its models then: DNSMOS, the speaker encoder, that language's ASR
+    model). Measured here: a 4-s take costs ~2 s of CPU once loaded. Time spent waiting for a CPU
+    does not count (ras.child_process), so a busy machine makes analysis slow, never "hung"."""
+
+    base_seconds: float = 60.0
+    per_audio_second: float = 10.0
+    load_allowance: float = 300.0
+
+    def __post_init__(self):
+        if min(self.base_seconds, self.per_audio_second, self.load_allowance) < 0 or self.base_seconds <= 0:
+            raise ValueError(f"analysis time limits must be positive, got {self}")
+
+    def for_request(self, audio_seconds: float | None, first_use: bool) -> float:
+        return (self.base_seconds + self.per_audio_second * max(audio_seconds or 0.0, 0.0)
+                + (self.load_allowance if first_use else 0.0))
 
 
 def analysis_process_count(cpu_count: int | None, busy_cores: int) -> int:
@@ -42,22 +77,41 @@ def analysis_process_count(cpu_count: int | None, busy_cores: int) -> int:
     return max(1, min(MAX_ANALYSIS_PROCESSES, cores, max(2, cores - busy_cores)))
 
 
+DEFAULT_LIMITS = AnalysisLimits()
+
+
 class AnalysisProcess:
     """One child process; a call waits for its answer, and calls from several threads take turns."""
 
-    def __init__(self, config: dict):
+    def __init__(self, config: dict, limits: AnalysisLimits = DEFAULT_LIMITS):
         self.config = config
+        self.limits = limits
         self._proc: subprocess.Popen | None = None
+        self._reader: LineReader | None = None
+        self._languages: set[str] = set()  # languages the running child has analysed (its models are loaded)
         self._lock = threading.Lock()
+        self._closed = False
 
     @property
     def pid(self) -> int | None:
         return self._proc.pid if self._proc is not None and self._proc.poll() is None else None
 
-    def analyze(self, request: dict) -> dict:
-        """{"png": path, "report": metrics report or None} for one result (see analyze_request)."""
+    def analyze(self, request: dict, audio_seconds: float | None = None) -> dict:
+        """{"png": path, "report": metrics report or None} for one result (see analyze_request);
+        audio_seconds, the take's length, sets the time limit."""
         with self._lock:
-            line = self._exchange(json.dumps(request, ensure_ascii=False))
+            self._running()  # a child that died since its last answer is replaced first, so it loads again
+            language = request.get("text_lang", "")
+            limit = self.limits.for_request(audio_seconds, first_use=language not in self._languages)
+            line = self._exchange(json.dumps(request, ensure_ascii=False), limit)
+            if not line:  # killed or died mid-request: what it was writing stays half-written
+                remove_partials(spectrogram_path_for(request["wav"]))
+            if line is None:
+                raise AnalysisHung(f"no answer within {limit:.0f} s for {Path(request.get('wav', '')).name} "
+                                   f"({audio_seconds or 0:.1f} s of audio): the analysis process was killed and "
+                                   "replaced")
+            if line:
+                self._languages.add(language)
         if not line:
             raise AnalysisFailed(f"the analysis process stopped while analysing {request.get('wav')}")
         answer = json.loads(line)
@@ -65,35 +119,46 @@ class AnalysisProcess:
             raise AnalysisFailed(answer["error"])
         return answer
 
-    def _exchange(self, line: str) -> str:
-        proc = self._running()
+    def _exchange(self, line: str, limit: float) -> str | None:
+        """The child's answer line; "" when it died on the request, None when it used up `limit`
+        without answering. Either way it is killed (with its own children) and the next request
+        starts a new one."""
+        proc, reader = self._running()
         try:
             proc.stdin.write(line + "\n")
             proc.stdin.flush()
-            answer = proc.stdout.readline()
+            answer = reader.next_line(proc.pid, limit)
         except (BrokenPipeError, OSError, ValueError):
             answer = ""
         if not answer:
-            # died on this request: the next one gets a new process. A killed child may not be
-            # reaped yet when its pipe closes, so it is not asked whether it is still running
-            self._proc = None
-            proc.kill()
-            proc.wait()
-            for pipe in (proc.stdin, proc.stdout):
-                with contextlib.suppress(OSError):  # the unsent rest of the request has nowhere to go
-                    pipe.close()
+            self._discard(proc)
         return answer
 
-    def _running(self) -> subprocess.Popen:
+    def _discard(self, proc: subprocess.Popen) -> None:
+        # a killed child may not be reaped yet when its pipe closes, so it is not asked whether it
+        # still runs: its group is killed either way
+        if self._proc is proc:
+            self._proc, self._reader = None, None
+            self._languages = set()  # the next process loads its models again
+        kill_group(proc)
+        with contextlib.suppress(OSError):  # the unsent rest of the request has nowhere to go
+            proc.stdin.close()
+
+    def _running(self) -> tuple[subprocess.Popen, LineReader]:
+        if self._closed:
+            raise AnalysisFailed("analysis has been shut down")
         if self._proc is None or self._proc.poll() is not None:
+            if self._proc is not None:
+                self._discard(self._proc)
             env = {**os.environ, "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
                    "PYTHONPATH": os.pathsep.join(filter(None, (str(PROJECT_ROOT), os.environ.get("PYTHONPATH"))))}
             flags = subprocess.IDLE_PRIORITY_CLASS if sys.platform == "win32" else 0
             self._proc = subprocess.Popen(
-                [sys.executable, "-m", "ras.analysis.analysis_process", json.dumps(self.config)],
+                [sys.executable, "-m", CHILD_MODULE, json.dumps(self.config)],
                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, encoding="utf-8", env=env,
-                creationflags=flags)
-        return self._proc
+                **new_group_kwargs(flags))
+            self._reader = LineReader(self._proc.stdout, name=f"ras-analysis-{self._proc.pid}")
+        return self._proc, self._reader
 
     def start(self) -> None:
         """Start the child now, if it is not running, without waiting for it: it loads its models
@@ -102,15 +167,18 @@ class AnalysisProcess:
             self._running()
 
     def close(self) -> None:
+        """Stop the child for good (a request in flight fails); later requests fail at once."""
+        self._closed = True
         proc, self._proc = self._proc, None
-        if proc is not None and proc.poll() is None:
+        if proc is None:
+            return
+        if proc.poll() is None:
             try:
-                proc.stdin.close()
+                proc.stdin.close()  # the child ends its loop on the end of its input
                 proc.wait(timeout=5)
             except (OSError, subprocess.TimeoutExpired):
-                proc.kill()
-        if proc is not None:
-            proc.stdout.close()
+                pass
+        kill_group(proc)  # a stopped or busy child, and anything it started
 
 
 # ---------------------------------------------------------------- the child's side
@@ -180,8 +248,11 @@ def main() -> None:
         except Exception as exc:  # one bad file must not stop the process
             log.exception("analysis failed")
             answer = {"error": f"{type(exc).__name__}: {exc}"}
-        protocol.write(json.dumps(answer, ensure_ascii=False, default=float) + "\n")
-        protocol.flush()
+        try:
+            protocol.write(json.dumps(answer, ensure_ascii=False, default=float) + "\n")
+            protocol.flush()
+        except BrokenPipeError:  # the web process died (or gave up on this answer): nobody reads any more
+            os._exit(0)
 
 
 if __name__ == "__main__":

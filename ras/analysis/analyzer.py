@@ -3,7 +3,10 @@
 The work runs in lower-priority analysis processes (ras.analysis.analysis_process),
 so pages never compute on open, the GPT-SoVITS worker never waits for analysis and
 a CPU worker keeps its core; this process only reads the result's row and stores
-what came back.
+what came back. A result whose analysis fails (an error, a crashed process, or no
+answer within the time limit) is tried once more on a fresh process; when that
+fails too, the reason is stored in its row (Job.analysis_error) and the result
+counts as settled: whatever waits for its metrics goes on without them.
 """
 from __future__ import annotations
 
@@ -18,7 +21,7 @@ from typing import TYPE_CHECKING
 
 from sqlmodel import col, select
 
-from ras.analysis.analysis_process import AnalysisProcess
+from ras.analysis.analysis_process import DEFAULT_LIMITS, AnalysisFailed, AnalysisLimits, AnalysisProcess
 from ras.analysis.score_weights import load_weights
 from ras.metrics.asr import AsrConfig
 from ras.metrics.take_measure import SpeakerEncoderSlot, measure_take
@@ -34,22 +37,26 @@ log = logging.getLogger("ras.analysis.analyzer")
 
 class Analyzer:
     def __init__(self, ws: Workspace, *, sv_model: Path | None = None, asr_model: Path | None = None,
-                 gsv_root: Path | None = None, metrics: bool = True, asr_device: str = "cpu", processes: int = 1):
-        """processes: analysis processes working side by side (see analysis_process_count)."""
+                 gsv_root: Path | None = None, metrics: bool = True, asr_device: str = "cpu", processes: int = 1,
+                 limits: AnalysisLimits = DEFAULT_LIMITS):
+        """processes: analysis processes working side by side (see analysis_process_count); limits: how
+        long one result may take before its process counts as hung."""
         self.ws = ws
         self.asr = AsrConfig(asr_model, gsv_root, asr_device)
         self.metrics = metrics
         self._pool = ThreadPoolExecutor(max_workers=processes, thread_name_prefix="ras-analysis")
         config = {"sv_model": str(sv_model or ""), "asr_model": str(asr_model or ""),
                   "gsv_root": str(gsv_root or ""), "asr_device": asr_device, "metrics": metrics}
-        self.processes = [AnalysisProcess(config) for _ in range(processes)]
+        self.processes = [AnalysisProcess(config, limits) for _ in range(processes)]
         self._idle: queue.Queue[AnalysisProcess] = queue.Queue()
         for process in self.processes:
             self._idle.put(process)
         self._encoder_slot = SpeakerEncoderSlot(sv_model, gsv_root)  # for measuring one file here (analyze_file)
         self._listeners: list[Callable[[str, int], None]] = []
         self._backlog, self._backlog_lock = 0, threading.Lock()
+        self.failed = 0  # results whose analysis failed twice since start (each row says why)
         self._started = False
+        self._stopping = False
         # listeners act on what analysis found (re-roll a sentence, pick a finder round's next step):
         # they run one at a time, as they did when one thread analysed everything
         self._listener_lock = threading.Lock()
@@ -89,12 +96,14 @@ class Analyzer:
     def submit_pending(self, role: str) -> int:
         """Results that landed while no analysis ran (e.g. before a restart)."""
         with self.ws.role_session(role) as session:
-            ids = session.exec(select(Job.id).where(Job.status == "done", col(Job.spectrogram_path) == "")).all()
+            ids = session.exec(select(Job.id).where(Job.status == "done", col(Job.spectrogram_path) == "",
+                                                    col(Job.analysis_error) == "")).all()
         for job_id in ids:
             self.submit(role, job_id)
         return len(ids)
 
     def shutdown(self) -> None:
+        self._stopping = True  # a result cut off by the shutdown stays pending: the next start analyses it
         self._pool.shutdown(wait=False, cancel_futures=True)
         for process in self.processes:
             process.close()
@@ -107,6 +116,8 @@ class Analyzer:
     def _analyze_logged(self, role: str, job_id: int) -> None:
         try:
             self.analyze(role, job_id)
+        except AnalysisFailed as exc:  # stored in the row (or left pending by a shutdown)
+            log.warning("analysis of %s job %s failed: %s", role, job_id, exc)
         except Exception:  # one bad file must not stop the step
             log.exception("analysis of %s job %s failed", role, job_id)
         with self._listener_lock:
@@ -127,15 +138,22 @@ class Analyzer:
             request = {"wav": str(role_dir / job.result_path), "text": job.text, "text_lang": job.text_lang,
                        "ref": str(ref) if ref else "", "prompt_text": clip.text if clip is not None else "",
                        "metrics": self.metrics, "weights": load_weights(ws=self.ws) if self.metrics else None}
+            seconds = job.duration
         process = self._idle.get()
         try:
-            answer = process.analyze(request)
+            answer = self._ask_twice(process, request, seconds)
+        except AnalysisFailed as exc:
+            if self._stopping:
+                raise
+            self._store_failure(role, job_id, str(exc))
+            raise
         finally:
             self._idle.put(process)
         report = answer["report"]
         with self.ws.role_session(role) as session:
             job = session.get(Job, job_id)
             job.spectrogram_path = Path(answer["png"]).relative_to(role_dir).as_posix()
+            job.analysis_error = ""
             if report is not None:
                 job.metrics_json = json.dumps({"metrics": report["metrics"], "missing": report["missing"]},
                                               ensure_ascii=False)
@@ -143,6 +161,31 @@ class Analyzer:
                 job.flags_json = json.dumps(report["flags"], ensure_ascii=False)
             session.add(job)
             session.commit()
+
+    def _ask_twice(self, process: AnalysisProcess, request: dict, audio_seconds: float | None) -> dict:
+        """The process's answer; a failed first try (a hung or crashed process is replaced by then) is
+        tried once more, and the second failure's reason is raised, saying it was the second."""
+        try:
+            return process.analyze(request, audio_seconds)
+        except AnalysisFailed as first:
+            if self._stopping:
+                raise
+            log.warning("analysis of %s failed, trying once more: %s", request["wav"], first)
+        try:
+            return process.analyze(request, audio_seconds)
+        except AnalysisFailed as second:
+            raise AnalysisFailed(f"{second} (failed twice)") from second
+
+    def _store_failure(self, role: str, job_id: int, reason: str) -> None:
+        with self.ws.role_session(role) as session:
+            job = session.get(Job, job_id)
+            if job is None or job.status != "done":
+                return
+            job.analysis_error = reason[:2000]
+            session.add(job)
+            session.commit()
+        with self._backlog_lock:
+            self.failed += 1
 
     def analyze_file(self, wav: Path, text: str, text_lang: str, ref: Path | None,
                      audio: tuple[np.ndarray, int] | None = None, prompt_text: str = "") -> dict:

@@ -77,6 +77,17 @@ def atomic_target(target: str | Path) -> Iterator[Path]:
         temp.unlink(missing_ok=True)
 
 
+def remove_partials(target: str | Path) -> int:
+    """Remove what writers of `target` killed mid-write left beside it (atomic_target's temporary
+    names); returns how many. Only for a target nobody is writing now."""
+    target = Path(target)
+    removed = 0
+    for stray in target.parent.glob(f".{target.stem}.*.partial{target.suffix}"):
+        stray.unlink(missing_ok=True)
+        removed += 1
+    return removed
+
+
 def write_atomic(target: Path, data: bytes) -> None:
     with atomic_target(target) as temp:
         temp.write_bytes(data)

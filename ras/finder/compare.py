@@ -27,7 +27,7 @@ from ras.store.workspace import Workspace
 
 COPIED_COLUMNS = ("clip_id", "text_id", "text", "text_lang", "status", "attempts", "request_json", "duration",
                   "chars_per_second", "sample_rate", "synth_seconds", "worker", "started_at", "finished_at",
-                  "metrics_json", "auto_score", "flags_json", "score", "note", "scored_at")
+                  "analysis_error", "metrics_json", "auto_score", "flags_json", "score", "note", "scored_at")
 
 
 def _link(source: Path, target: Path) -> None:

@@ -12,7 +12,7 @@ Checks:
   duration          outside 3-10 s (GPT-SoVITS refuses such references)
   empty_text        no transcript
   implausible_text  units per second of speech far outside the language's range
-                    (ras.metrics.rate bounds, widened by RATE_SLACK): a wrong or cut transcript
+                    (ras.metrics.rate.plausible_rate): a wrong or cut transcript
   asr_mismatch      CER against a local ASR transcript above the limit (only with an ASR model)
   noisy             speech level minus noise floor (10th percentile frame level) below the limit
   clipped           share of flat-top samples above the limit
@@ -29,10 +29,8 @@ import numpy as np
 
 from gsv_integration.request import REF_MAX_SECONDS, REF_MIN_SECONDS
 from ras.metrics.features import HOP_SECONDS, frame_signal, speech_level_db
-from ras.metrics.rate import count_units, rate_bounds
+from ras.metrics.rate import count_units, plausible_rate
 from ras.metrics.signal import clipping_ratio, runs, voiced_mask
-
-RATE_SLACK = (0.55, 1.6)  # a reference may be slower or faster than a typical take, not by this much
 
 
 @dataclass(frozen=True)
@@ -98,11 +96,11 @@ def _own_reasons(facts: ClipFacts, limits: ScreenLimits) -> list[str]:
     if units == 0:
         reasons.append("empty_text: the clip has no transcript")
     elif facts.speech_span:
-        low, high = rate_bounds(facts.lang, facts.text)
+        low, high = plausible_rate(facts.lang, facts.text)
         rate = units / facts.speech_span
-        if not low * RATE_SLACK[0] <= rate <= high * RATE_SLACK[1]:
+        if not low <= rate <= high:
             reasons.append(f"implausible_text: {rate:.1f} units/s for {units} units in {facts.speech_span:.1f} s "
-                           f"of speech (expected {low * RATE_SLACK[0]:.1f}-{high * RATE_SLACK[1]:.1f})")
+                           f"of speech (expected {low:.1f}-{high:.1f})")
     if facts.cer is not None and facts.cer > limits.max_cer:
         reasons.append(f"asr_mismatch: CER {facts.cer:.2f} > {limits.max_cer:.2f}")
     if facts.snr_db is not None and facts.snr_db < limits.min_snr_db:

@@ -52,12 +52,15 @@ def load_takes(session, task_ids: list[int]) -> tuple[list[rank.Take], dict]:
     seeds = {ps.id: ps.params.get("seed")
              for ps in session.exec(select(ParamSet).where(col(ParamSet.task_id).in_(task_ids))).all()}
     rows = session.exec(select(Job.clip_id, Job.text_id, Job.param_set_id, Job.status, Job.auto_score, Job.flags_json,
-                               Job.chars_per_second, Job.metrics_json, Job.spectrogram_path, Job.finished_at)
+                               Job.chars_per_second, Job.metrics_json, Job.spectrogram_path, Job.analysis_error,
+                               Job.finished_at)
                         .where(col(Job.task_id).in_(task_ids))).all()
     takes, counts = [], defaultdict(int)
-    for clip_id, text_id, ps_id, status, auto_score, flags_json, cps, metrics_json, png, finished in rows:
+    for clip_id, text_id, ps_id, status, auto_score, flags_json, cps, metrics_json, png, gave_up, finished in rows:
         counts[status] += 1
-        if status == "done" and not png:
+        if status == "done" and gave_up:  # analysis failed twice: nothing more will come, the take has no verdict
+            counts["analysis_failed"] += 1
+        elif status == "done" and not png:
             counts["unanalysed"] += 1
             if finished is not None and _age(finished) < ANALYSIS_GRACE_SECONDS:
                 counts["awaiting_analysis"] += 1
@@ -179,6 +182,7 @@ def status(*, ws: Workspace, runner, role: str, run_id: int) -> dict:
     return {
         "run_id": run.id, "name": run.name, "stage": run.stage, "error": run.error, "stop_reason": run.stop_reason,
         "jobs_total": total, "jobs_done": finished, "jobs_failed": counts.get("failed", 0),
+        "analysis_failed": counts.get("analysis_failed", 0),
         "eta_seconds": round((total - finished) * seconds) if seconds and run.stage == "probe" else None,
         "screened": screened, "ranking": rows,
         "shortlist": run.shortlist if run.stage == "done" else shortlist_of(rows, spec["shortlist"]),
@@ -201,6 +205,6 @@ def clip_takes(*, ws: Workspace, role: str, run_id: int, clip_id: int) -> list[d
             select(ParamSet).where(col(ParamSet.id).in_({j.param_set_id for j in rows}))).all()}
     return [{"result_id": j.id, "text": j.text, "seed": seeds.get(j.param_set_id), "status": j.status,
              "auto_score": j.auto_score, "flags": j.flags,
-             "duration": j.duration, "error": j.error[:200],
+             "duration": j.duration, "error": j.error[:200], "analysis_error": j.analysis_error or None,
              "audio": str(role_dir / j.result_path) if j.result_path else None,
              "spectrogram": str(role_dir / j.spectrogram_path) if j.spectrogram_path else None} for j in rows]

@@ -8,7 +8,7 @@ from sqlmodel import col, select
 
 from ras.errors import InputError, NotFound
 from ras.languages import require_lang
-from ras.library.clip_checks import invalid_reason, transcript_fits
+from ras.library.clip_checks import implausible_transcript, invalid_reason
 from ras.store.db import get_row
 from ras.store.lookups import clip_audio_path
 from ras.store.main_tables import utcnow
@@ -37,7 +37,7 @@ def clip_as_dict(ws: Workspace, role: str, clip: Clip, group_names: dict[int, st
     return {
         "id": clip.id, "audio": str(audio), "speaker": clip.speaker, "lang": clip.lang, "text": clip.text,
         "duration": clip.duration, "valid": clip.valid,
-        "invalid_reason": invalid_reason(valid=clip.valid, text=clip.text, duration=clip.duration),
+        "invalid_reason": invalid_reason(valid=clip.valid, text=clip.text, duration=clip.duration, lang=clip.lang),
         "group": group_names.get(clip.group_id) if clip.group_id else None,
         "missing": not audio.is_file(), "mean_score": clip.mean_score,
         "text_verified": clip.text_verified, "edited": clip.edited_at is not None,
@@ -95,16 +95,17 @@ def update_clip(*, ws: Workspace, role: str, clip_id: int, text: str | None = No
     """A person's calibration: recorded with a timestamp and marks the text verified."""
     with ws.role_session(role) as session:
         clip = get_row(session, Clip, clip_id, "clip", role)
+        if lang is not None:
+            clip.lang = require_lang(lang)
         if text is not None:
             if not text.strip():
                 raise InputError("a clip's text cannot be empty; type what the clip says")
-            if not transcript_fits(text, clip.duration):
-                raise InputError(f"a transcript of {len(text.strip())} characters is implausible for this "
-                                 f"{clip.duration:.1f} s clip; check that it belongs to clip {clip_id}")
+            excess = implausible_transcript(text, clip.lang, clip.duration)
+            if excess is not None:
+                raise InputError(f"a transcript of {excess.count} {excess.unit} is implausible for this "
+                                 f"{clip.duration:.1f} s clip {excess.why}; check that it belongs to clip {clip_id}")
             clip.text = text.strip()
             clip.text_verified = True
-        if lang is not None:
-            clip.lang = require_lang(lang)
         if valid is not None:
             clip.valid = bool(valid)
         clip.edited_at = utcnow()

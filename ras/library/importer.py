@@ -178,7 +178,7 @@ def _clip_row(entry: ListEntry, list_path: Path, role_dir: Path, copy_audio: boo
         audio = stored.as_posix()
     else:
         audio = str(source.resolve())
-    usable = is_reference_length(info.duration) and transcript_fits(entry.text, info.duration)
+    usable = is_reference_length(info.duration) and transcript_fits(entry.text, info.duration, entry.lang)
     return new_row(
         Clip, audio=audio, speaker=entry.speaker, lang=entry.lang, text=entry.text,
         duration=round(info.duration, 3), sample_rate=info.sample_rate, content_hash=digest,

@@ -327,6 +327,7 @@ def regenerate_sentence(*, ws: Workspace, runner, role: str, run_id: int, index:
             job.seed_override = random.randint(0, 2**31 - 1)
             job.status, job.attempts, job.error = "queued", 0, ""
             job.score, job.auto_score, job.metrics_json, job.flags_json, job.spectrogram_path = None, None, "", "", ""
+            job.analysis_error = ""
             session.add(job)
             requeued.append((part.id, job))
         session.commit()

@@ -40,8 +40,9 @@ class Sentence:
     choice: LongTextChoice | None
 
     def pending(self) -> bool:
-        """A take still to be synthesized or measured."""
-        return any(t.status in PENDING or (t.status == "done" and not t.spectrogram_path) for t in self.takes)
+        """A take still to be synthesized or measured (a take whose analysis failed is settled without metrics)."""
+        return any(t.status in PENDING or (t.status == "done" and not t.spectrogram_path and not t.analysis_error)
+                   for t in self.takes)
 
     def chosen(self) -> Job | None:
         """The take the joined audio uses: the stored choice, else the first take."""
@@ -60,8 +61,9 @@ class Sentence:
 
 
 def as_take(job: Job) -> Take:
-    return Take(take_id=job.id, analysed=job.auto_score is not None, auto_score=job.auto_score,
-                flags=tuple(job.flags), chars_per_second=job.chars_per_second, cer=job.metrics.get("cer"))
+    return Take(take_id=job.id, analysed=job.auto_score is not None, analysis_failed=bool(job.analysis_error),
+                auto_score=job.auto_score, flags=tuple(job.flags), chars_per_second=job.chars_per_second,
+                cer=job.metrics.get("cer"))
 
 
 def part_sentences(session, run: LongTextRun, part: LongTextPart) -> list[Sentence]:
@@ -102,6 +104,7 @@ def tries_as_dicts(role_dir: Path, sentence: Sentence, gate: Gate, rate: tuple[f
              "chosen": chosen is not None and t.id == chosen.id,
              "audio": str(role_dir / t.result_path) if t.result_path else None,
              "reasons": reasons(measured[t.id], gate, rate) if t.status == "done" else [t.status],
+             "analysis_error": t.analysis_error or None,
              "duration": t.duration, "chars_per_second": t.chars_per_second} for t in sentence.takes]
 
 

@@ -26,6 +26,10 @@ RATE_BOUNDS = {
     "ko": (3.0, 8.0),
     "en": (1.4, 3.7),
 }
+LANGUAGE_NAMES = {"zh": "Chinese", "yue": "Cantonese", "ja": "Japanese", "ko": "Korean", "en": "English"}
+# A person reading a reference may be slower (a calm read) or faster (a hurried one) than a typical
+# take, but not by this much: beyond it the transcript is wrong, cut, or belongs to another clip.
+PLAUSIBLE_RATE_SLACK = (0.55, 1.6)
 
 
 def base_language(text_lang: str) -> str:
@@ -54,12 +58,23 @@ def chars_per_second(text: str, speech_seconds: float) -> float | None:
     return round(units / speech_seconds, 3)
 
 
-def rate_bounds(text_lang: str, text: str = "") -> tuple[float, float]:
-    """Bounds for the language; 'auto' guesses from the script of the text."""
+def rate_language(text_lang: str, text: str = "") -> str:
+    """The language whose rates apply (a key of RATE_BOUNDS); 'auto' guesses from the script of the text."""
     lang = base_language(text_lang)
     if lang not in RATE_BOUNDS:
         lang = "zh" if CJK_CHAR.search(text or "") else "en"
-    return RATE_BOUNDS[lang]
+    return lang
+
+
+def rate_bounds(text_lang: str, text: str = "") -> tuple[float, float]:
+    """Bounds for the language; 'auto' guesses from the script of the text."""
+    return RATE_BOUNDS[rate_language(text_lang, text)]
+
+
+def plausible_rate(text_lang: str, text: str = "") -> tuple[float, float]:
+    """The slowest and fastest rate a person's reading of `text` may plausibly have (PLAUSIBLE_RATE_SLACK)."""
+    low, high = rate_bounds(text_lang, text)
+    return low * PLAUSIBLE_RATE_SLACK[0], high * PLAUSIBLE_RATE_SLACK[1]
 
 
 def duration_deviation(durations: list[float]) -> list[float | None]:

@@ -3,6 +3,7 @@ measured and re-rolled with a new seed until one passes the product's quality ga
 from __future__ import annotations
 
 import dataclasses
+import logging
 import random
 import uuid
 from pathlib import Path
@@ -14,6 +15,8 @@ from ras.gate import Gate, Take, best_take, checked_max_tries, passes, rate_rang
 from ras.products.rows import PRODUCTS_DIR, find_product, product_row
 from ras.store.role_tables import Product
 from ras.store.workspace import Workspace
+
+log = logging.getLogger(__name__)
 
 TTS_KEEP = 50  # synthesized files kept per product; older ones are removed
 
@@ -58,10 +61,7 @@ def tts(*, ws: Workspace, runner, product: str, text: str, text_lang: str, max_t
             runner.synthesize_now(request, str(temp))
         if tries == 1:
             break
-        report = measure(final, text, text_lang, Path(request.ref_audio_path), prompt_text=request.prompt_text)
-        rate = report["metrics"].get("chars_per_second")
-        take = Take(len(takes), True, report["auto_score"], tuple(report["flags"]), rate, report["metrics"].get("cer"))
-        takes.append((take, final))
+        takes.append((_measured_take(measure, len(takes), final, text, text_lang, request), final))
         measured = with_cer_floors([t for t, _ in takes])
         if passes(measured[-1], gate, rate_range(measured, gate)):
             break
@@ -80,3 +80,16 @@ def _prune(folder: Path) -> None:
     files = sorted(folder.glob("*.wav"), key=lambda p: p.stat().st_mtime)
     for old in files[:-TTS_KEEP]:
         old.unlink(missing_ok=True)
+
+
+def _measured_take(measure, index: int, wav: Path, text: str, text_lang: str, request: SynthesisRequest) -> Take:
+    """What the gate reads of one /tts take; a take that cannot be measured does not pass (the next try
+    goes on, and it is returned only when no take could be measured)."""
+    try:
+        report = measure(wav, text, text_lang, Path(request.ref_audio_path), prompt_text=request.prompt_text)
+    except Exception as exc:  # noqa: BLE001 - any failure to measure leaves the take unmeasured, not the call failed
+        log.warning("could not measure /tts take %s: %s: %s", wav.name, type(exc).__name__, exc)
+        return Take(index, False, analysis_failed=True)
+    metrics = report["metrics"]
+    return Take(index, True, report["auto_score"], tuple(report["flags"]), metrics.get("chars_per_second"),
+                metrics.get("cer"))

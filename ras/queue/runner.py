@@ -148,7 +148,9 @@ class Runner:
         task_id = int(task_id)
         stored = stored_progress(ws=self.ws, role=role, task_id=task_id)
         return {
-            **stored.counts, "analysed": stored.analysed, "task_id": task_id,
+            # a finished result is analysed, or its analysis failed (gave up after a retry), or still pending
+            **stored.counts, "analysed": stored.analysed, "analysis_failed": stored.analysis_failed,
+            "task_id": task_id,
             "state": "running" if self.is_active(role, task_id) else stored.task.state,
             "jobs_per_min": stored.jobs_per_min, "eta_seconds": stored.eta_seconds,
             "current": self.pool.running(role, task_id),

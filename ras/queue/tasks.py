@@ -59,8 +59,8 @@ def _check_clips(session, role: str, expanded: ExpandedSpec) -> None:
     invalid = sorted(i for i in expanded.clip_ids if not found[i].valid)
     if invalid:
         raise SpecError(f"clip(s) {invalid} are not usable as references (GPT-SoVITS needs "
-                        f"{REF_MIN_SECONDS:g}-{REF_MAX_SECONDS:g} s); "
-                        "pick other clips or mark them valid in the clip browser")
+                        f"{REF_MIN_SECONDS:g}-{REF_MAX_SECONDS:g} s, and a transcript that fits the clip; the clip "
+                        "browser says why); pick other clips or mark them valid there")
 
 
 def plan_task(*, ws: Workspace, role: str, spec: dict, max_jobs: int = 20_000,

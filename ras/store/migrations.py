@@ -283,9 +283,14 @@ _ROLE_V6: Step = (
     "ALTER TABLE product ADD COLUMN weight_versions_json VARCHAR NOT NULL DEFAULT ''",
 )
 
+# v7: why a result's analysis gave up (it failed twice), so nothing waits for its metrics.
+_ROLE_V7: Step = (
+    "ALTER TABLE job ADD COLUMN analysis_error VARCHAR NOT NULL DEFAULT ''",
+)
+
 # Step N (1-based) brings a DB from version N-1 to N; append, never edit.
 MAIN_STEPS: tuple[Step, ...] = (_MAIN_V1,)
-ROLE_STEPS: tuple[Step, ...] = (_ROLE_V1, _ROLE_V2, _ROLE_V3, _ROLE_V4, _ROLE_V5, _ROLE_V6)
+ROLE_STEPS: tuple[Step, ...] = (_ROLE_V1, _ROLE_V2, _ROLE_V3, _ROLE_V4, _ROLE_V5, _ROLE_V6, _ROLE_V7)
 
 MAIN_SCHEMA_VERSION = len(MAIN_STEPS)
 ROLE_SCHEMA_VERSION = len(ROLE_STEPS)

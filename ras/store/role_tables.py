@@ -119,7 +119,9 @@ class Job(SQLModel, table=True):
     worker: str = ""
     started_at: datetime | None = None
     finished_at: datetime | None = None
-    spectrogram_path: str = ""
+    spectrogram_path: str = ""  # set once the analysis is stored: the result is analysed
+    # why analysis gave up on the result (it failed twice); set, the result is settled without metrics
+    analysis_error: str = ""
     metrics_json: str = ""
     auto_score: float | None = None
     flags_json: str = ""

@@ -37,3 +37,11 @@ def test_key_metrics_show_what_was_measured_and_skip_the_rest():
     info = result_info(I18nAuto("en_US"), RESULT, "reference text")
     assert "DNSMOS 2.31" in info and "voice similarity 0.55" in info and "longest pause 0.42 s" in info
     assert "CER" not in info  # no ASR model: nothing to show, not a zero
+
+
+def test_a_result_analysis_gave_up_on_says_why():
+    unmeasured = {**RESULT, "auto_score": None, "flags": [], "metrics": {},
+                  "analysis_error": "no answer within 90 s for 3.wav (failed twice)"}
+    info = result_info(I18nAuto("en_US"), unmeasured, "reference text")
+    assert "⚠ Analysis failed: no answer within 90 s for 3.wav (failed twice)" in info
+    assert "Analysis failed" not in result_info(I18nAuto("en_US"), {**RESULT, "analysis_error": None}, "ref")

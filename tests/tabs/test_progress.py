@@ -43,3 +43,10 @@ def test_the_infer_tab_names_the_versions_the_task_was_made_with():
 def test_the_progress_line_shows_how_far_the_analysis_trails():
     assert "已分析: 1/3" in details_md(I18nAuto("zh_CN"), {**STATUS, "analysed": 1})
     assert "analysed" not in details_md(I18nAuto("en_US"), {**STATUS, "analysed": 3})  # caught up: no line
+
+
+def test_the_progress_line_counts_results_analysis_gave_up_on_and_does_not_wait_for_them():
+    shown = details_md(I18nAuto("en_US"), {**STATUS, "analysed": 2, "analysis_failed": 1})
+    assert "Analysis failed: 1" in shown and "analysed" not in shown  # nothing left to wait for
+    shown = details_md(I18nAuto("zh_CN"), {**STATUS, "analysed": 1, "analysis_failed": 1})
+    assert "已分析: 1/3" in shown and "分析失败: 1" in shown

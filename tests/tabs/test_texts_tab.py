@@ -2,9 +2,11 @@
 import gradio as gr
 import pandas as pd
 import pytest
+from gradio.utils import check_function_inputs_match, get_type_hints
 
 from ras.library import texts
 from tabs import texts as texts_tab
+from tabs.common import bind
 from tests.fixtures.ui import build_tab
 
 
@@ -38,3 +40,11 @@ def test_saving_without_a_picked_text_asks_to_pick_one(ctx_and_tab):
     ctx, tab = ctx_and_tab
     with pytest.raises(gr.Error, match="请先在表格中选择一条文本"):
         texts_tab.save(ctx, tab, text_id=None, content="x", lang="zh", category="short")
+
+
+def test_a_click_in_the_table_reaches_the_handler_with_its_row(ui_ctx):
+    """Gradio fills the SelectData of a table click by the bound function's annotations."""
+    tab = build_tab(texts_tab, ui_ctx)
+    bound = bind(ui_ctx, texts_tab.pick, tab, ["table"])
+    assert get_type_hints(bound)["evt"] is gr.SelectData
+    assert check_function_inputs_match(bound, [tab.table], inputs_as_dict=False) is None

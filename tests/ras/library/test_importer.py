@@ -116,6 +116,37 @@ def test_transcripts_implausible_for_their_duration_are_imported_invalid_with_th
         clips.update_clip(ws=ws, role="女性-测试", clip_id=found[1]["id"], text="x" * 5000)
 
 
+ZH_NORMAL = "今天的天气很好，我们一起去公园散步吧，顺便买点水果回家。"  # 26 characters: 4.1 a second
+ZH_TOO_LONG = ("这是一段从别的音频里复制过来的很长很长的文本内容，它根本不可能在这么短的时间里被读完" * 4)[:144]
+EN_NORMAL = "Please bring the green umbrella to the station tomorrow, because the forecast says it will rain all day."
+JA_NORMAL = "今日はとても良い天気ですね。一緒に公園へ散歩に行きましょう。"  # 29 characters
+JA_TOO_LONG = ("これは別の音声から写してきたとても長い文章なので、この短い時間では読み切れません。" * 4)[:144]
+
+
+def test_each_language_judges_a_transcript_by_its_own_reading_rate(ws, tmp_path):
+    """30 characters a second let a 144-character Chinese transcript through on a 6.4-s clip; Chinese is read
+    at most ~11 characters a second, English ~6 words, Japanese ~16 characters (kana and kanji)."""
+    lines = [("zh", ZH_TOO_LONG), ("zh", ZH_NORMAL), ("en", EN_NORMAL), ("en", " ".join([EN_NORMAL] * 3)),
+             ("ja", JA_NORMAL), ("ja", JA_TOO_LONG)]
+    for i in range(len(lines)):
+        write_tone(tmp_path / f"{i}.wav", 6.4, seed=40 + i)
+    listing = tmp_path / "rates.list"
+    listing.write_text("".join(f"{i}.wav|s|{lang}|{text}\n" for i, (lang, text) in enumerate(lines)),
+                       encoding="utf-8")
+    assert len(ZH_TOO_LONG) == 144 and len(EN_NORMAL) > 100
+    assert importer.import_list(ws=ws, role="女性-测试", list_path=listing).imported == 6
+    _, found = clips.list_clips(ws=ws, role="女性-测试", sort="id")
+    assert [c["valid"] for c in found] == [False, True, True, False, True, False]
+    assert found[0]["invalid_reason"] == (
+        "its transcript has 141 characters, implausible for 6.4 s of speech (22.0 characters a second; "
+        "Chinese is read at most 11.2 a second): check the .list text")
+    assert "(8.4 words a second; English is read at most 5.9 a second)" in found[3]["invalid_reason"]
+    assert "Japanese is read at most 16.0 a second" in found[5]["invalid_reason"]
+    assert [c["invalid_reason"] for c in found if c["valid"]] == ["", "", ""]
+    with pytest.raises(ValueError, match=r"141 characters is implausible for this 6.4 s clip \(22.0 characters"):
+        clips.update_clip(ws=ws, role="女性-测试", clip_id=found[1]["id"], text=ZH_TOO_LONG)
+
+
 def test_a_missing_file_deep_in_long_folders_is_named_by_its_file_name(ws, tmp_path):
     write_tone(tmp_path / "a.wav", 4.0, seed=23)
     deep = "/".join(["a_folder_of_recordings_with_a_long_name"] * 6) + "/take_017.wav"

@@ -47,6 +47,18 @@ def land(ws, role, job_id, seconds, *, score=90.0, flags=()):
         session.commit()
 
 
+def land_unanalysed(ws, role, job_id, seconds, reason="no answer within 90 s (failed twice)"):
+    """The take's wav lands and analysis gives up on it (it failed twice): no metrics, the reason stored."""
+    with ws.role_session(role) as session:
+        job = session.get(Job, job_id)
+        relpath = f"results/{job.task_id}/{job.id}.wav"
+        write_tone(ws.role_dir(role) / relpath, seconds, seed=job.id)
+        job.status, job.result_path, job.duration, job.attempts = "done", relpath, seconds, 1
+        job.analysis_error = reason
+        session.add(job)
+        session.commit()
+
+
 def queued(ws, role, task_id):
     with ws.role_session(role) as session:
         return [j.id for j in session.exec(select(Job).where(Job.task_id == task_id, Job.status == "queued")
@@ -96,6 +108,31 @@ def test_failing_sentences_are_rerolled_up_to_max_tries_and_the_rest_need_listen
     long_text.after_analysis(ws, runner, role, last)
     again = long_text.run_status(ws=ws, role=role, run_id=started["run_id"])["parts"][0]["sentences"][1]
     assert again["chosen_result_id"] == reroll
+
+
+def test_a_take_whose_analysis_failed_is_rerolled_and_then_marked_for_listening(setup):
+    """Analysis that gave up does not stall the autopilot: the take counts as not passing, the sentence is
+    re-rolled while tries remain, then marked for listening, and the joined audio is built."""
+    ws, role, _, result_id, _ = setup
+    started = long_text.start_long_text(ws=ws, role=role, result_ids=[result_id], text=TEXT,
+                                        options={"max_tries": 2})
+    runner, task_id = RecordingRunner(), started["task_id"]
+    first, second, third = queued(ws, role, task_id)
+    land(ws, role, first, 1.6)
+    land_unanalysed(ws, role, second, 1.4)
+    land(ws, role, third, 1.8)
+    for job_id in (first, second, third):
+        long_text.after_analysis(ws, runner, role, job_id)
+    assert len(runner.added) == 1  # the unmeasured sentence gets another take
+    land_unanalysed(ws, role, runner.added[0], 1.5)
+    assert long_text.after_analysis(ws, runner, role, runner.added[0]) == []  # two tries: none more
+
+    part = long_text.run_status(ws=ws, role=role, run_id=started["run_id"])["parts"][0]
+    sentence = part["sentences"][1]
+    assert sentence["needs_listening"] and len(sentence["tries"]) == 2
+    assert all(t["reasons"] == ["analysis_failed"] and "failed twice" in t["analysis_error"]
+               for t in sentence["tries"])
+    assert part["joined_audio"]  # nothing is pending: the part was joined
 
 
 def test_a_cancelled_run_stops_rerolling(setup):

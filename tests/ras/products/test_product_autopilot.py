@@ -3,12 +3,14 @@ from __future__ import annotations
 
 import json
 import zipfile
+from pathlib import Path
 
 import pytest
 
 from ras.products import export as product_export
 from ras.products import rows as products
 from ras.products import speech as product_speech
+from tests.fixtures.app import write_tone
 
 
 def test_a_product_keeps_its_tries_and_gate_and_its_bundle_documents_them(setup):
@@ -30,3 +32,39 @@ def test_a_product_keeps_its_tries_and_gate_and_its_bundle_documents_them(setup)
         products.set_autopilot(ws=ws, role=role, product_id=product_id, max_tries=0)
     with pytest.raises(ValueError, match="measure"):
         product_speech.tts(ws=ws, runner=None, product="narrator", text="Hello.", text_lang="en", max_tries=3)
+
+
+class WritingRunner:
+    """synthesize_now as the queue's engines do it: a take written to the given path."""
+
+    def __init__(self):
+        self.takes = 0
+
+    def synthesize_now(self, request, out_path):
+        self.takes += 1
+        write_tone(Path(out_path), 2.0, seed=self.takes)
+
+
+def test_tts_goes_on_when_a_take_cannot_be_measured(setup):
+    ws, role, _, result_id, _ = setup
+    products.create_product(ws=ws, role=role, result_id=result_id, name="narrator")
+    measured = []
+
+    def measure_failing_first(wav, text, text_lang, ref, prompt_text=""):
+        measured.append(wav)
+        if len(measured) == 1:
+            raise RuntimeError("analysis gave no answer")
+        return {"metrics": {"chars_per_second": 2.5}, "auto_score": 90.0, "flags": []}
+
+    runner = WritingRunner()
+    wav = product_speech.tts(ws=ws, runner=runner, product="narrator", text="Hello.", text_lang="en", max_tries=3,
+                       measure=measure_failing_first)
+    assert runner.takes == 2 and wav == measured[1] and wav.is_file()  # the unmeasured take did not pass
+
+    def never_measures(wav, text, text_lang, ref, prompt_text=""):
+        raise RuntimeError("analysis gave no answer")
+
+    runner = WritingRunner()
+    wav = product_speech.tts(ws=ws, runner=runner, product="narrator", text="Hello.", text_lang="en", max_tries=3,
+                       measure=never_measures)
+    assert runner.takes == 3 and wav.is_file()  # every try was made, and a take is still returned

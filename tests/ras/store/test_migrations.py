@@ -5,6 +5,7 @@ import pytest
 from sqlmodel import SQLModel, create_engine
 
 from i18n import I18nAuto
+from ras import results
 from ras.library import clips, texts
 from ras.long_text import runs
 from ras.products.rows import list_products
@@ -64,6 +65,12 @@ ROLE_ROWS = [
                  "gsv_version": "git 0123456789ab (main)",
                  "weight_versions_json": '[{"kind": "gpt", "name": "g.ckpt", "file": "/w/g.ckpt", "version": "v2"}]',
                  "created_at": WHEN}),
+    (7, "job", {"id": 4, "task_id": 1, "param_set_id": 1, "clip_id": 1, "text_id": None, "text": "坏了",
+                "text_lang": "zh", "status": "done", "attempts": 1, "error": "", "request_json": "{}",
+                "result_path": "results/1/4.wav", "duration": 2.0, "chars_per_second": 1.0, "sample_rate": 32000,
+                "synth_seconds": 0.4, "worker": "w0", "started_at": WHEN, "finished_at": WHEN,
+                "spectrogram_path": "", "analysis_error": "no answer within 80 s (failed twice)", "metrics_json": "",
+                "auto_score": None, "flags_json": "", "score": None, "note": "", "scored_at": None}),
 ]
 
 MAIN_ROWS = [
@@ -167,6 +174,8 @@ def test_a_role_folder_from_every_past_release_opens_with_its_data(tmp_path, ver
         assert [r["name"] for r in runs.list_runs(ws=ws, role="old-role")] == ["run"]
         assert [p["name"] for p in list_products(ws=ws, role="old-role")] == ["best"]
         assert list_products(ws=ws, role="old-role")[0]["gsv_version"] is None
+    if version >= 7:  # a take whose analysis gave up says why
+        assert results.get_result(ws=ws, role="old-role", result_id=4)["analysis_error"].startswith("no answer")
     if version >= 6:
         recorded = versions.task_versions(ws=ws, role="old-role", task_id=3)
         assert (recorded["gsv_version"] == "git 0123456789ab (main)"
