@@ -44,6 +44,7 @@ from tabs import (
     importing,
     infer,
     long_text,
+    page_events,
     page_language,
     products,
     roles,
@@ -133,9 +134,11 @@ def build_app(ctx: UIContext) -> gr.Blocks:
             entry.module.wire(getattr(built, entry.key), ctx, page, **links.get(entry.key, {}))
             for sub_key, sub_module in SUB_TABS.get(entry.key, ()):
                 sub_module.wire(getattr(built, sub_key), ctx, page, **links.get(sub_key, {}))
+        page_events.merge_listeners(app, page.role)  # one event, not one per tab, when the role changes
         for module in API_MODULES:
             module.register(ctx)
         page_language.follow_visitors(app, ctx.i18n)
+        page_events.quiet_progress(app)  # last: every event is wired
     return app
 
 

@@ -117,7 +117,8 @@ def save(ctx: UIContext, tab: ClipsTab, *, role: str | None, clip_id, text: str,
 def wire(tab: ClipsTab, ctx: UIContext, page: Page) -> None:
     filters = {"contains": tab.text_filter, "min_duration": tab.min_duration, "max_duration": tab.max_duration,
                "validity": tab.validity, "sort": tab.sort, "page": tab.page, "page_size": tab.page_size}
-    connect_each(ctx, (tab.search.click, page.role.change), search, tab, {"role": page.role, **filters},
+    # on load too: the page opens on a role, which fires no change
+    connect_each(ctx, (tab.search.click, page.role.change, page.app.load), search, tab, {"role": page.role, **filters},
                  [tab.table, tab.summary])
     connect(ctx, tab.table.select, pick, tab, {"role": page.role, "table": tab.table},
             [tab.clip_id, tab.audio, tab.text, tab.lang, tab.valid])
