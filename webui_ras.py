@@ -17,7 +17,7 @@ from types import ModuleType
 import gradio as gr
 from gradio import networking
 
-from i18n import I18nAuto
+from i18n import GRADIO_MISSING_KEYS, I18nAuto
 from ras.analysis.analysis_process import analysis_process_count
 from ras.analysis.analyzer import Analyzer
 from ras.finder.driver import FinderDriver
@@ -229,7 +229,8 @@ def main(argv: list[str] | None = None) -> None:
     app.queue(default_concurrency_limit=4)
     patient_start_check()
     app.launch(
-        head=keyboard_script(), i18n=gr.I18n(**ctx.i18n.browser_tables()) if ctx.i18n.follows_visitor else None,
+        head=keyboard_script(),
+        i18n=gr.I18n(**(ctx.i18n.browser_tables() if ctx.i18n.follows_visitor else GRADIO_MISSING_KEYS)),
         server_name=settings.host, server_port=settings.port, share=settings.share,
         auth=[settings.auth] if settings.auth else None, inbrowser=False,
         # only the roles folder (and Gradio's own temp folder) is served to the browser

@@ -33,13 +33,22 @@ class MachineStatus:
     disk_free_bytes: int
 
 
+def speaker_model_in_use(settings: Settings) -> str:
+    return describe_encoder(str(settings.sv_model) if settings.sv_model else None)["name"]
+
+
+def unused_v2pro_checkpoint(settings: Settings) -> Path | None:
+    """GPT-SoVITS's v2Pro speaker-verification checkpoint when it is installed but the bundled encoder is used."""
+    found = find_gsv_sv_checkpoint(settings.gsv_root)
+    return found if found is not None and speaker_model_in_use(settings) == "resemblyzer" else None
+
+
 def speaker_model(settings: Settings) -> str:
     """The encoder in use; when GPT-SoVITS's v2Pro checkpoint is installed but not chosen, say where it is."""
-    in_use = describe_encoder(str(settings.sv_model) if settings.sv_model else None)["name"]
-    found = find_gsv_sv_checkpoint(settings.gsv_root)
-    if found is not None and in_use == "resemblyzer":
-        return f"resemblyzer (v2Pro speaker verification available: --sv-model {found})"
-    return in_use
+    unused = unused_v2pro_checkpoint(settings)
+    if unused is not None:
+        return f"resemblyzer (v2Pro speaker verification available: --sv-model {unused})"
+    return speaker_model_in_use(settings)
 
 
 def weights_per_version(model_roots: list[Path]) -> dict[str, int]:

@@ -13,7 +13,7 @@ VALIDITY = (("全部", "all"), ("仅有效（3–10 秒）", "valid"), ("仅无�
 SORTS = (("按编号", "id"), ("按时长（短→长）", "duration"), ("按时长（长→短）", "-duration"), ("按平均评分", "score"))
 COLUMNS = ("编号", "文本", "语言", "说话人", "时长", "有效", "分组", "评分", "文件缺失")
 # shares of the table: a long transcript wraps in its column instead of pushing the others out of view
-COLUMN_WIDTHS = ("6%", "46%", "7%", "11%", "7%", "6%", "6%", "5%", "6%")
+COLUMN_WIDTHS = ("6%", "41%", "8%", "10%", "7%", "6%", "6%", "6%", "10%")
 
 
 @dataclass(frozen=True)

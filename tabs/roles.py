@@ -60,9 +60,10 @@ def build(ctx: UIContext) -> RolesTab:
     gr.Markdown(i18n("导出当前角色为一个 zip（数据库快照和全部音频），可在另一台电脑或另一个角色文件夹导入为新角色。"))
     with gr.Row():
         export = gr.Button(i18n("导出当前角色"), elem_id="roles_export")
-        archive_out = gr.File(label=i18n("角色存档"), interactive=False, elem_id="roles_archive_out")
+        archive_out = gr.File(label=i18n("角色存档"), interactive=False, height=100, elem_id="roles_archive_out")
     with gr.Row():
-        archive_in = gr.File(label=i18n("上传角色存档 (.zip)"), file_types=[".zip"], elem_id="roles_archive_in")
+        archive_in = gr.File(label=i18n("上传角色存档 (.zip)"), file_types=[".zip"], height=140,
+                             elem_id="roles_archive_in")
         import_name = gr.Textbox(label=i18n("导入为（留空沿用存档中的名称）"), elem_id="roles_import_name")
         import_archive = gr.Button(i18n("导入角色存档"), elem_id="roles_import_archive")
     status = gr.Markdown(elem_id="roles_status")
