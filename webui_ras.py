@@ -17,7 +17,7 @@ from types import ModuleType
 import gradio as gr
 from gradio import networking
 
-from i18n import I18nAuto
+from i18n import GRADIO_MISSING_KEYS, I18nAuto
 from ras.analysis.analysis_process import AnalysisLimits, analysis_process_count
 from ras.analysis.analyzer import Analyzer
 from ras.finder.driver import FinderDriver
@@ -44,6 +44,7 @@ from tabs import (
     importing,
     infer,
     long_text,
+    page_events,
     page_language,
     products,
     roles,
@@ -133,9 +134,11 @@ def build_app(ctx: UIContext) -> gr.Blocks:
             entry.module.wire(getattr(built, entry.key), ctx, page, **links.get(entry.key, {}))
             for sub_key, sub_module in SUB_TABS.get(entry.key, ()):
                 sub_module.wire(getattr(built, sub_key), ctx, page, **links.get(sub_key, {}))
+        page_events.merge_listeners(app, page.role)  # one event, not one per tab, when the role changes
         for module in API_MODULES:
             module.register(ctx)
         page_language.follow_visitors(app, ctx.i18n)
+        page_events.quiet_progress(app)  # last: every event is wired
     return app
 
 
@@ -228,7 +231,8 @@ def main(argv: list[str] | None = None) -> None:
     app.queue(default_concurrency_limit=4)
     patient_start_check()
     app.launch(
-        head=keyboard_script(), i18n=gr.I18n(**ctx.i18n.browser_tables()) if ctx.i18n.follows_visitor else None,
+        head=keyboard_script(),
+        i18n=gr.I18n(**(ctx.i18n.browser_tables() if ctx.i18n.follows_visitor else GRADIO_MISSING_KEYS)),
         server_name=settings.host, server_port=settings.port, share=settings.share,
         auth=[settings.auth] if settings.auth else None, inbrowser=False,
         # only the roles folder (and Gradio's own temp folder) is served to the browser

@@ -140,18 +140,17 @@ def build(ctx: UIContext) -> TaskTab:
 def clip_choices(ctx: UIContext, role: str | None, text_filter: str = "") -> list[tuple[str, int]]:
     if not role:
         return []
-    _, found = clips.list_clips(ws=ctx.ws, role=role, flt=clips.ClipFilter(text=text_filter, valid=True),
-                                sort="id")
-    return [(f"#{c['id']} {c['text'][:30]} ({c['duration']:.1f}s)", c["id"]) for c in found]
+    found = clips.list_clips(ws=ctx.ws, role=role, flt=clips.ClipFilter(text=text_filter, valid=True), sort="id").clips
+    return [(f"#{c.id} {c.text[:30]} ({c.duration:.1f}s)", c.id) for c in found]
 
 
 def text_choices(ctx: UIContext) -> list[tuple[str, int]]:
-    return [(f"[{t['lang']}/{t['category'] or '-'}] {t['content'][:40]}", t["id"]) for t in texts.list_texts(ws=ctx.ws)]
+    return [(f"[{t.lang}/{t.category or '-'}] {t.content[:40]}", t.id) for t in texts.list_texts(ws=ctx.ws)]
 
 
 def default_texts(ctx: UIContext, role: str | None) -> list[int]:
     """One short and one long text in the role's main language."""
-    langs = [c["lang"] for c in clips.list_clips(ws=ctx.ws, role=role)[1]] if role else []
+    langs = [c.lang for c in clips.list_clips(ws=ctx.ws, role=role).clips] if role else []
     lang = max(set(langs), key=langs.count) if langs else "zh"
     lang = lang.replace("all_", "")
     picked = []
@@ -159,7 +158,7 @@ def default_texts(ctx: UIContext, role: str | None) -> list[int]:
         found = texts.list_texts(ws=ctx.ws, lang=lang, category=category) or texts.list_texts(ws=ctx.ws,
                                                                                                 category=category)
         if found:
-            picked.append(found[0]["id"])
+            picked.append(found[0].id)
     return picked
 
 

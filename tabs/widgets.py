@@ -63,7 +63,7 @@ def poll_timer() -> gr.Timer:
 
 
 def role_choices(ctx: UIContext) -> list[str]:
-    return [r["role"] for r in roles.list_roles(ws=ctx.ws)]
+    return ctx.ws.role_names()  # names only: counting every role's clips would open every role's DB
 
 
 def refreshed_roles(ctx: UIContext, current: str | None = None) -> dict:
@@ -75,7 +75,7 @@ def refreshed_roles(ctx: UIContext, current: str | None = None) -> dict:
 
 def role_rows(ctx: UIContext) -> list[list]:
     """The roles table: name and clip count."""
-    return [[r["role"], r["clips"]] for r in roles.list_roles(ws=ctx.ws)]
+    return [[r.role, r.clips] for r in roles.list_roles(ws=ctx.ws)]
 
 
 def task_choices(ctx: UIContext, role: str | None) -> list[tuple[str, int]]:

@@ -25,7 +25,7 @@ def test_a_loaded_task_fills_the_form_that_counts_and_creates_its_copy(tmp_path)
         soundfile.write(tmp_path / f"t{i}.wav", rng.normal(0, 0.1, 32000 * (4 + i)).astype(np.float32), 32000)
     (tmp_path / "t.list").write_text("t0.wav|spk|zh|第一条\nt1.wav|spk|zh|第二条\n", encoding="utf-8")
     importer.import_list(ws=ctx.ws, role=role, list_path=tmp_path / "t.list", copy_audio=True)
-    clip_ids = [c["id"] for c in clips.list_clips(ws=ctx.ws, role=role)[1]]
+    clip_ids = [c.id for c in clips.list_clips(ws=ctx.ws, role=role).clips]
     text_id = texts.add_text(ws=ctx.ws, content="表单测试的短句。", lang="zh", category="short")
     task_id = tasks.create_task(ws=ctx.ws, role=role, spec={
         "name": "原任务", "clip_ids": clip_ids, "text_ids": [text_id], "vary": {"top_k": [5, 20, 30]},

@@ -72,7 +72,7 @@ def role_setup(tmp_path):
     ws = Workspace(tmp_path / "roles")
     role = create_role(ws=ws, category="找参考", name="驱动")
     import_list(ws=ws, role=role, list_path=data.list_path)
-    kind_of = {c["id"]: data.truth[c["text"]] for c in list_clips(ws=ws, role=role)[1]}
+    kind_of = {c.id: data.truth[c.text] for c in list_clips(ws=ws, role=role).clips}
     ws.close()
     return tmp_path / "roles", profiles, role, kind_of
 

@@ -162,8 +162,9 @@ def test_a_role_folder_from_every_past_release_opens_with_its_data(tmp_path, ver
     inserted = build_at_version(folder / "role.db", ROLE_STEPS, ROLE_ROWS, version)
 
     ws = Workspace(tmp_path / "roles")
-    total, listed = clips.list_clips(ws=ws, role="old-role")
-    assert total == 2 and listed[0]["text"] == "旧的音频"
+    found = clips.list_clips(ws=ws, role="old-role")
+    total, listed = found.total, found.clips
+    assert total == 2 and listed[0].text == "旧的音频"
     listed_tasks = {t["name"]: t for t in tasks.list_tasks(ws=ws, role="old-role")}
     assert listed_tasks["old task"]["state"] == "idle"  # a v1 task had no state: it was not running
     # tasks and products from before versions were recorded say so, rather than guess
@@ -194,7 +195,7 @@ def test_a_main_db_from_every_past_release_opens_with_its_data(tmp_path, version
     inserted = build_at_version(tmp_path / "ras.db", MAIN_STEPS, MAIN_ROWS, version)
 
     ws = Workspace(tmp_path / "roles")
-    assert "你好世界" in [t["content"] for t in texts.list_texts(ws=ws, lang="zh")]
+    assert "你好世界" in [t.content for t in texts.list_texts(ws=ws, lang="zh")]
     ws.close()
 
     assert_rows_intact(tmp_path / "ras.db", inserted)
