@@ -53,17 +53,17 @@ def build(ctx: UIContext) -> InferTab:
 
 
 def details_md(i18n, status: TaskStatus) -> str:
+    """The pace, what runs now, engines set aside and the versions; the progress line says where the task stands."""
     parts = []
     if status.jobs_per_min:
         parts.append(f"{i18n('速度')}: {status.jobs_per_min} {i18n('作业/分钟')}")
-    failed = status.analysis_failed
-    if status.done and status.analysed + failed < status.done:
+    if status.queued and status.eta_seconds is not None:
+        parts.append(f"{i18n('预计剩余')}: {status.eta_seconds // 60} min {status.eta_seconds % 60} s")
+    elif status.queued and status.jobs_per_min:  # the pace measured so far no longer holds: no stale count-down
+        parts.append(i18n("下一个结果比平时慢，暂不估计剩余时间"))
+    if status.pending_analysis and (status.queued or status.running):
         # spectrograms and metrics trail synthesis: say how far behind the analysis is
         parts.append(f"{i18n('已分析')}: {status.analysed}/{status.done}")
-    if failed:  # analysis gave up on these (each result in the evaluate tab says why): nothing waits for them
-        parts.append(f"⚠ {i18n('分析失败')}: {failed}")
-    if status.eta_seconds is not None and status.queued:
-        parts.append(f"{i18n('预计剩余')}: {status.eta_seconds // 60} min {status.eta_seconds % 60} s")
     for current in status.current:
         model = " / ".join(Path(p).name for p in (current.gpt, current.sovits) if p)
         parts.append(f"{current.worker}: {i18n('作业')} #{current.job_id} · {model or '-'} · "

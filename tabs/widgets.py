@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from html import escape
 
 import gradio as gr
 
@@ -121,12 +122,46 @@ def progress_html(i18n, status: dict) -> str:
             f'{task_state_label(i18n, status["state"])}</div>')
 
 
+def counted(count: int, one: str, many: str, **values) -> str:
+    """A count with its noun in the right number: `one` and `many` are the translated forms with {n}
+    (Chinese says both the same way; English says "1 job", "54 jobs")."""
+    return (one if count == 1 else many).format(n=count, **values)
+
+
 def task_progress_html(i18n, status: TaskStatus) -> str:
-    """A task's bar and counts."""
+    """A task's bar and one line: where it stands in words (finished, waiting for analysis...), then the counts;
+    the numbers behind the words are on hover."""
+    counts = [counted(status.total, i18n("{done}/1 个作业完成"), i18n("{done}/{n} 个作业完成"), done=status.done)]
+    counts += [f"{number} {word}" for number, word in ((status.failed, i18n("失败")), (status.queued, i18n("排队")),
+                                                       (status.running, i18n("运行中"))) if number]
+    if status.cancelled:
+        counts.append(i18n("{n} 个已取消").format(n=status.cancelled))
+    if status.added_takes:  # the count grew after the task was made: say by what
+        why = i18n("盲听对比的加赛、长文本的自动重抽和找参考的轮次会为任务已有的设置和文本再加几条")
+        counts.append(f'<span title="{escape(why)}" style="text-decoration:underline dotted">'
+                      f'{i18n("含后加的 {n} 个作业").format(n=status.added_takes)}</span>')
+    numbers = (f"{status.done} {i18n('完成')} · {status.analysed} {i18n('已分析')} · {status.analysis_failed} "
+               f"{i18n('分析失败')} · {status.failed} {i18n('失败')} · {status.queued} {i18n('排队')}")
+    stage = f'<b title="{escape(numbers)}">{task_stage_words(i18n, status)}</b>'
     return (progress_bar(status.done, status.failed, status.total)
-            + f'<div style="margin-top:4px">{status.done}/{status.total} {i18n("完成")} · {status.failed} '
-            f'{i18n("失败")} · {status.queued} {i18n("排队")} · {status.running} {i18n("运行中")} · '
-            f'{i18n("状态")}: {task_state_label(i18n, status.state)}</div>')
+            + f'<div style="margin-top:4px">{" · ".join([stage, *counts])}</div>')
+
+
+def task_stage_words(i18n, status: TaskStatus) -> str:
+    """Where a task stands, as a person would say it: running, not running, waiting for analysis, finished
+    (and how many results analysis gave up on)."""
+    if status.paused:
+        words = i18n("等待磁盘空间")
+    elif status.queued or status.running:
+        words = i18n("运行中") if status.state == "running" else i18n("未运行：点“开始 / 继续”")
+    elif not status.settled:  # every take is synthesized; analysis (or what follows it) is still going
+        words = i18n("合成已完成，等待分析（已分析 {analysed}/{done}）").format(
+            analysed=status.analysed + status.analysis_failed, done=status.done)
+    else:
+        words = i18n("已取消") if status.cancelled else i18n("已完成")
+    if status.analysis_failed:
+        words += " · " + counted(status.analysis_failed, i18n("1 个结果分析失败"), i18n("{n} 个结果分析失败"))
+    return words
 
 
 def task_state_label(i18n, state: str) -> str:

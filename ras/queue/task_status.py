@@ -105,7 +105,7 @@ def stored_progress(*, ws: Workspace, role: str, task_id: int, in_analysis: Coll
     return StoredProgress(
         task=task, counts=counts, analysed=analysed, analysis_failed=analysis_failed, added_takes=added,
         in_analysis=held, jobs_per_min=round(rate, 2) if rate else None,
-        eta_seconds=_eta(counts.queued + counts.running, rate, max(finished) if finished else None),
+        eta_seconds=eta_from_pace(counts.queued + counts.running, rate, max(finished) if finished else None),
         last_result=LastResult(job_id=last.id, audio=str(ws.role_dir(role) / last.result_path),
                                duration=last.duration) if last else None)
 
@@ -124,7 +124,7 @@ def _distinct_takes(session, task_id: int) -> int:
     return session.exec(select(func.count()).select_from(triples)).one()
 
 
-def _eta(remaining: int, rate: float | None, last_finished: datetime | None) -> int | None:
+def eta_from_pace(remaining: int, rate: float | None, last_finished: datetime | None) -> int | None:
     """Seconds left at the measured pace, counted down from the last result. None when the wait since that
     result is well past what the pace predicts: the pace no longer holds (a model is loading, an engine is
     down), and a count-down stuck at 0 s would mislead."""
