@@ -152,7 +152,7 @@ def make_context(settings: Settings) -> UIContext:
                         limits=AnalysisLimits(settings.analysis_timeout, settings.analysis_timeout_per_second,
                                               settings.analysis_load_allowance))
     runner = Runner(ws, backend.make_engines, job_timeout=settings.job_timeout, on_result=analyzer.submit,
-                    code_version=backend.code_version)
+                    code_version=backend.code_version, in_analysis=analyzer.in_flight)
     # analysis loads its models while the GPT-SoVITS worker loads its own: a fresh app's first task
     # was analysed 1.6 s sooner (of 12.5 s), its takes landing as soon as before
     runner.add_start_listener(lambda _role, _task_id: analyzer.start_processes())

@@ -107,8 +107,8 @@ def wire_events(tab, ctx: UIContext, page: Page, *, product_form: tuple, long_te
 
     @ui_action(i18n, "读取失败")
     def refresh(role, gpt, sovits, group, run):
-        models = backend.list_models() if backend.configured else {"gpt": [], "sovits": []}
-        gpts, sovits_names = [m["name"] for m in models["gpt"]], [m["name"] for m in models["sovits"]]
+        models = backend.list_models() if backend.configured else None
+        gpts, sovits_names = (models.names("gpt"), models.names("sovits")) if models else ([], [])
         group_choices = [(f"{g.group} ({g.count})", g.id)
                          for g in (classify_service.list_groups(ws=ctx.ws, role=role) if role else [])]
         text_choices = [(f"[{t.lang}] {t.content[:50]}", t.id) for t in texts.list_texts(ws=ctx.ws)]

@@ -177,9 +177,9 @@ def wire(tab: LongTextTab, ctx: UIContext, page: Page) -> None:
             return gr.update(choices=[], value=[])
         page = results.list_results(ws=ctx.ws, role=role, task_id=int(task_id), sort="score", page_size=100,
                                     flt=results.ResultFilter(statuses=("done",)))
-        return gr.update(choices=[(f"#{r['id']} {r['label']} · {r['text'][:20]}"
-                                   + (f" · ★{r['score']:g}" if r["score"] is not None else ""), r["id"])
-                                  for r in page["results"]], value=[])
+        return gr.update(choices=[(f"#{r.id} {r.label} · {r.text[:20]}"
+                                   + (f" · ★{r.score:g}" if r.score is not None else ""), r.id)
+                                  for r in page.results], value=[])
 
     @ui_action(i18n, "读取文本失败")
     def on_text_pick(text_id):

@@ -96,7 +96,7 @@ def finished_task(tmp_path):
     importer.import_list(ws=ws, role=role, list_path=tmp_path / "c.list")
     text_ids = [texts.add_text(ws=ws, content=f"第{i}句测试文本", lang="zh") for i in range(2)]
     task_id = tasks.create_task(ws=ws, role=role, spec={"clip_ids": [1, 2], "text_ids": text_ids,
-                                                        "vary": {"top_k": [5, 10, 15]}})["task_id"]
+                                                        "vary": {"top_k": [5, 10, 15]}}).task_id
     with ws.role_engine(role).begin() as conn:
         conn.execute(text("UPDATE job SET status='done', result_path='results/' || id || '.wav', "
                           "auto_score=50 + id"))
@@ -108,7 +108,7 @@ def config_of(ws, role, result_id) -> tuple[int, int]:
     from ras.results import get_result
 
     found = get_result(ws=ws, role=role, result_id=result_id)
-    return found["param_set_id"], found["clip_id"]
+    return found.param_set_id, found.clip_id
 
 
 def listen(ws, role, session_id, hidden_rank: dict, limit: int) -> list[dict]:
