@@ -31,7 +31,7 @@ class AbTab:
     choose_b: gr.Button
     status: gr.Markdown
     more_takes: gr.Button
-    timer: gr.Timer  # ticks only while a deciding round is being synthesized and nothing is left to play
+    timer: gr.Timer  # ticks only while nothing is left to play and takes are still on their way
     reveal: gr.Checkbox
     ranking: gr.Dataframe
     agreement: gr.Markdown
@@ -91,7 +91,7 @@ def build(ctx: UIContext) -> AbTab:
 
 
 def ranking_rows(i18n, ranked: sessions.Ranking, reveal: bool) -> list[list]:
-    show = reveal or ranked.settled
+    show = reveal or ranked.decided
     return [[place, row.label if show else f"{i18n('候选')} {row.candidate}", row.strength,
              f"{row.low:+.2f} … {row.high:+.2f}", row.votes,
              "" if row.auto_score is None else round(row.auto_score, 1),
@@ -100,18 +100,21 @@ def ranking_rows(i18n, ranked: sessions.Ranking, reveal: bool) -> list[list]:
 
 
 def status_text(i18n, ranked: sessions.Ranking, pair: sessions.PairToPlay) -> str:
-    state = (f"✔ {i18n('最佳已确定')}" if ranked.settled
+    state = (f"✔ {i18n('最佳已确定')}" if ranked.decided
              else f"… {i18n('尚未确定（第一名需以 90% 概率胜过其余每一个）')}")
     parts = [state, f"{i18n('已投票')} {ranked.votes}"]
-    if pair.pair_id is None and ranked.takes_pending:
+    if ranked.takes_pending:
         parts.append(f"{i18n('正在合成加赛音频')}: {ranked.takes_pending} · {i18n('合成完成后自动继续')}")
-    elif pair.pair_id is None and ranked.too_close:
-        places = [place for place, row in enumerate(ranked.ranking, start=1) if row.candidate in ranked.too_close]
-        parts.append(f"{i18n('听不出差别的前几名')}: {', '.join(f'#{p}' for p in places)} · "
-                     f"{i18n('每条音频都已比较过：点“加赛”再合成几条，或任选其一')}")
-    elif pair.pair_id is None:
-        parts.append(i18n("所有组合都已听过，可以清空后重来"))
-    elif ranked.settled:
+    if ranked.takes_unanalysed:
+        parts.append(f"{i18n('等待分析的音频')}: {ranked.takes_unanalysed} · {i18n('分析完成后自动评分会更新排名')}")
+    if pair.pair_id is None and not ranked.takes_pending:  # what is left to the listener
+        if ranked.too_close:
+            places = [place for place, row in enumerate(ranked.ranking, start=1) if row.candidate in ranked.too_close]
+            parts.append(f"{i18n('听不出差别的前几名')}: {', '.join(f'#{p}' for p in places)} · "
+                         f"{i18n('每条音频都已比较过：点“加赛”再合成几条，或任选其一')}")
+        else:
+            parts.append(i18n("所有组合都已听过，可以清空后重来"))
+    elif pair.pair_id is not None and ranked.decided:
         parts.append(i18n("可以继续投票，让排名更可靠"))
     return " · ".join(parts)
 
@@ -135,9 +138,9 @@ def _session_view(ctx: UIContext, tab: AbTab, role, session_id, reveal) -> dict:
     pair = sessions.next_pair(ws=ctx.ws, role=role, session_id=int(session_id))
     ranked = sessions.ranking(ws=ctx.ws, role=role, session_id=int(session_id))
     nothing_to_play = pair.pair_id is None
-    # the timer only ticks while nothing plays: a tick re-renders the players
-    waiting = nothing_to_play and ranked.takes_pending > 0
-    can_decide = nothing_to_play and not waiting and bool(ranked.too_close)
+    # the timer only ticks while nothing plays (a tick re-renders the players), until nothing is on its way
+    waiting = nothing_to_play and not ranked.settled
+    can_decide = nothing_to_play and not ranked.takes_pending and bool(ranked.too_close)
     return {tab.pair_id: pair.pair_id, tab.text: f"**{i18n('文本')}**: {pair.text}" if pair.pair_id else "",
             tab.audio_a: pair.a, tab.audio_b: pair.b, tab.status: status_text(i18n, ranked, pair),
             tab.ranking: ranking_rows(i18n, ranked, reveal), tab.agreement: agreement_text(i18n, ranked),

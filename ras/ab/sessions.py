@@ -59,10 +59,12 @@ class Agreement:
 @dataclass(frozen=True)
 class Ranking:
     ranking: list[RankedCandidate]  # best first
-    settled: bool  # the stop rule holds: the leader beats every other with 90 % posterior probability
-    best: int | None  # the leader's candidate id once settled
+    settled: bool  # nothing more happens without a person (no take queued, being synthesized or analysed)
+    decided: bool  # the stop rule holds: the leader beats every other with 90 % posterior probability
+    best: int | None  # the leader's candidate id once decided
     too_close: list[int]  # the leader and the candidates it does not beat, once nothing is left to ask
     takes_pending: int  # the candidates' takes queued or being synthesized
+    takes_unanalysed: int  # the candidates' finished takes whose analysis is still to come
     votes: int
     agreement: Agreement
 
@@ -80,6 +82,7 @@ class PairToPlay:
     b: str | None
     text: str
     settled: bool  # as Ranking.settled
+    decided: bool  # as Ranking.decided
 
 
 @dataclass(frozen=True)
@@ -211,7 +214,7 @@ def next_pair(*, ws: Workspace, role: str, session_id: int) -> PairToPlay:
         if waiting is None:
             planned = _plan_next(state)
             if planned is None:
-                return PairToPlay(None, None, None, "", state.decided)
+                return PairToPlay(None, None, None, "", state.settled, state.decided)
             first, second, text = planned
             if secrets.randbelow(2):  # the side says nothing about the candidate
                 first, second = second, first
@@ -223,7 +226,7 @@ def next_pair(*, ws: Workspace, role: str, session_id: int) -> PairToPlay:
         paths = {j.id: j.result_path for j in session.exec(
             select(Job).where(col(Job.id).in_([waiting.result_a, waiting.result_b]))).all()}
     return PairToPlay(waiting.id, str(role_dir / paths[waiting.result_a]), str(role_dir / paths[waiting.result_b]),
-                      waiting.text, state.decided)
+                      waiting.text, state.settled, state.decided)
 
 
 def vote(*, ws: Workspace, role: str, session_id: int, pair_id: int, choice: str) -> VoteCount:
@@ -245,7 +248,8 @@ def vote(*, ws: Workspace, role: str, session_id: int, pair_id: int, choice: str
 
 
 def ranking(*, ws: Workspace, role: str, session_id: int) -> Ranking:
-    """Candidates best first with strength, 90 % interval and votes; whether the best is settled."""
+    """Candidates best first with strength, 90 % interval and votes; whether the best is decided and whether
+    anything is still on its way."""
     with ws.role_session(role) as session:
         state = load_state(session, role, session_id)
     posterior = state.posterior
@@ -261,10 +265,10 @@ def ranking(*, ws: Workspace, role: str, session_id: int) -> Ranking:
             auto_score=state.auto_scores[i], human_score=mean(job.score for job in takes), takes=len(takes)))
     best = posterior.settled_best()
     rows.sort(key=lambda row: -row.strength)
-    return Ranking(ranking=rows, settled=best is not None,
+    return Ranking(ranking=rows, settled=state.settled, decided=best is not None,
                    best=state.candidates[best].id if best is not None else None,
                    too_close=[] if best is not None else _too_close(state), takes_pending=state.pending,
-                   votes=len(state.voted()), agreement=_agreement(rows))
+                   takes_unanalysed=state.unanalysed, votes=len(state.voted()), agreement=_agreement(rows))
 
 
 def _too_close(state: SessionState) -> list[int]:
@@ -312,9 +316,10 @@ def queue_deciding_takes(*, ws: Workspace, role: str, session_id: int) -> Decidi
 
 
 def add_deciding_takes(*, ws: Workspace, runner, role: str, session_id: int) -> DecidingTakes:
-    """Queue a deciding round and have the runner synthesize it."""
+    """Queue a deciding round and have the runner synthesize it. A round left queued while its task is not
+    running (its start failed) is started again, so asking again is how a person gets it going."""
     round_ = queue_deciding_takes(ws=ws, role=role, session_id=session_id)
-    if round_.job_ids:
+    if round_.job_ids or (round_.takes_pending and not runner.is_active(role, round_.task_id)):
         runner.add_jobs(role, round_.task_id, round_.job_ids)
     return DecidingTakes(round_.task_id, len(round_.job_ids), round_.takes_pending)
 

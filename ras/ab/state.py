@@ -1,7 +1,8 @@
 """A blind A/B session as stored: its candidates, pairs and takes, read in one go.
 
 A candidate's takes are the task's finished results of its configuration; the takes still to come
-(queued or being synthesized) are counted.
+(queued or being synthesized) and those synthesized but not yet analysed are counted, because the
+session is not settled while any of them may still change what it plays or how it ranks.
 """
 from __future__ import annotations
 
@@ -26,12 +27,19 @@ class SessionState:
     pairs: list[AbPair]
     takes: dict[int, dict[str, list[Job]]]  # candidate id -> text -> finished takes
     pending: int  # takes of the candidates still queued or being synthesized
+    unanalysed: int  # finished takes of the candidates whose analysis is neither stored nor given up
 
     def index(self) -> dict[int, int]:
         return {c.id: i for i, c in enumerate(self.candidates)}
 
     def voted(self) -> list[AbPair]:
         return [p for p in self.pairs if p.choice]
+
+    @property
+    def settled(self) -> bool:
+        """Nothing more happens to the session without a person: no take of a candidate is queued, being
+        synthesized or waiting for its analysis (a take whose analysis failed counts as settled)."""
+        return self.pending == 0 and self.unanalysed == 0
 
     @cached_property
     def auto_scores(self) -> list[float | None]:
@@ -72,6 +80,10 @@ def finished_takes(session, task_id: int, text_ids: Sequence[int]) -> list[Job]:
     return [job for job in task_takes(session, task_id, text_ids, ("done",)) if job.result_path]
 
 
+def _awaits_analysis(job: Job) -> bool:
+    return not job.spectrogram_path and not job.analysis_error
+
+
 def load_state(session, role: str, session_id: int) -> SessionState:
     row = get_row(session, AbSession, session_id, "A/B session", role)
     candidates = list(session.exec(select(AbCandidate).where(AbCandidate.session_id == row.id)
@@ -79,7 +91,7 @@ def load_state(session, role: str, session_id: int) -> SessionState:
     pairs = list(session.exec(select(AbPair).where(AbPair.session_id == row.id).order_by(AbPair.id)).all())
     by_config = {(c.param_set_id, c.clip_id): c.id for c in candidates}
     takes: dict[int, dict[str, list[Job]]] = {c.id: {} for c in candidates}
-    pending = 0
+    pending = unanalysed = 0
     # one read of the task's jobs: the finished takes, and those still to come
     for job in task_takes(session, row.task_id, row.text_ids, ("done", *PENDING_STATUSES)):
         candidate_id = by_config.get((job.param_set_id, job.clip_id))
@@ -89,4 +101,5 @@ def load_state(session, role: str, session_id: int) -> SessionState:
             pending += 1
         elif job.result_path:
             takes[candidate_id].setdefault(text_key(job), []).append(job)
-    return SessionState(row, candidates, pairs, takes, pending)
+            unanalysed += _awaits_analysis(job)
+    return SessionState(row, candidates, pairs, takes, pending, unanalysed)

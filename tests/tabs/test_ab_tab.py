@@ -3,11 +3,12 @@ from __future__ import annotations
 
 import gradio as gr
 import pytest
+from sqlalchemy import text
 
 from ras.ab import sessions
 from ras.errors import InputError
 from tabs import ab
-from tests.fixtures.ab import finished_ab_task
+from tests.fixtures.ab import finished_ab_task, tie_until_nothing_is_left, two_configuration_session
 from tests.fixtures.ui import build_tab
 
 
@@ -87,3 +88,24 @@ def test_mistakes_are_named(ab_page):
         ab.choose_b(ctx, tab, role=role, session=None, pair_id=None, reveal=False, task=task_id)
     with pytest.raises(gr.Error, match="请先开始或选择一次盲听"):
         ab.more_takes(ctx, tab, role=role, session=None, reveal=False)
+
+
+def test_the_status_line_says_what_the_session_waits_for_and_the_page_polls_only_then(ab_page):
+    ctx, tab, role, task_id = ab_page
+    session_id = two_configuration_session(ctx.ws, role, task_id).session_id
+    tie_until_nothing_is_left(ctx.ws, role, session_id)
+    shown = ab.load(ctx, tab, role=role, session=session_id, reveal=False)
+    assert "听不出差别的前几名: #1, #2" in shown[tab.status] and shown[tab.more_takes].visible
+    assert not shown[tab.timer].active  # nothing on its way: nothing to poll for
+
+    queued = sessions.queue_deciding_takes(ws=ctx.ws, role=role, session_id=session_id).job_ids
+    shown = ab.load(ctx, tab, role=role, session=session_id, reveal=False)
+    assert "正在合成加赛音频: 4" in shown[tab.status] and "听不出差别" not in shown[tab.status]
+    assert shown[tab.timer].active and not shown[tab.more_takes].visible
+
+    with ctx.ws.role_engine(role).begin() as conn:  # synthesized, not analysed yet
+        conn.execute(text("UPDATE job SET status='done', result_path='results/' || id || '.wav' "
+                          f"WHERE id IN ({','.join(map(str, queued))})"))
+    shown = ab.load(ctx, tab, role=role, session=session_id, reveal=False)
+    assert "等待分析的音频: 4" in shown[tab.status] and "正在合成" not in shown[tab.status]
+    assert shown[tab.pair_id] is not None and not shown[tab.timer].active  # a pair to play: no re-render

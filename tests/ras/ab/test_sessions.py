@@ -13,7 +13,7 @@ from ras.ab.pairs import choose_pair
 from ras.errors import Conflict, InputError, NotFound
 from ras.queue import tasks
 from ras.store.workspace import Workspace
-from tests.fixtures.ab import finished_ab_task
+from tests.fixtures.ab import finished_ab_task, tie_until_nothing_is_left, two_configuration_session
 
 
 def test_repeated_wins_make_the_winner_settled_and_shrink_its_interval():
@@ -104,7 +104,7 @@ def listen(ws, role, session_id, hidden_rank: dict, limit: int) -> list[dict]:
     played = []
     for _ in range(limit):
         pair = sessions.next_pair(ws=ws, role=role, session_id=session_id)
-        if pair.settled or pair.pair_id is None:
+        if pair.decided or pair.pair_id is None:
             break
         a_id, b_id = (int(getattr(pair, side).rsplit("/", 1)[1].split(".")[0]) for side in ("a", "b"))
         a, b = hidden_rank[config_of(ws, role, a_id)], hidden_rank[config_of(ws, role, b_id)]
@@ -123,7 +123,7 @@ def test_a_session_settles_on_the_listeners_favourite_within_three_votes_per_can
     hidden_rank = {config: (10 if config == favourite else i) for i, config in enumerate(sorted(configs))}
     played = listen(ws, role, started.session_id, hidden_rank, limit=60)
     ranked = sessions.ranking(ws=ws, role=role, session_id=started.session_id)
-    assert ranked.settled and len(played) <= 3 * 6
+    assert ranked.decided and len(played) <= 3 * 6
     best = ranked.ranking[0]
     assert (best.param_set_id, best.clip_id) == favourite and ranked.best == best.candidate
     assert best.low < best.strength < best.high
@@ -200,35 +200,18 @@ def test_two_candidates_no_listener_can_tell_apart_end_as_too_close_to_call(fini
         asked += 1
         assert asked <= 2 * sessions.ASKS_PER_TAKE, "the pair should run out of fresh hearings"
     ranked = sessions.ranking(ws=ws, role=role, session_id=session_id)
-    assert not ranked.settled and ranked.best is None
+    assert not ranked.decided and ranked.best is None and ranked.settled  # nothing on its way
     assert sorted(ranked.too_close) == sorted(c.candidate for c in started.candidates)
     assert ranked.too_close[0] == ranked.ranking[0].candidate  # the leader first
 
 
-def test_a_settled_or_unfinished_session_is_not_called_too_close(finished_task):
+def test_a_decided_or_unfinished_session_is_not_called_too_close(finished_task):
     ws, role, task_id, _ = finished_task
     session_id = sessions.start_session(ws=ws, role=role, task_id=task_id).session_id
     assert sessions.ranking(ws=ws, role=role, session_id=session_id).too_close == []  # nothing heard yet
     pair = sessions.next_pair(ws=ws, role=role, session_id=session_id)
     sessions.vote(ws=ws, role=role, session_id=session_id, pair_id=pair.pair_id, choice="tie")
     assert sessions.ranking(ws=ws, role=role, session_id=session_id).too_close == []  # pairs left to ask
-
-
-def two_configuration_session(ws, role, task_id) -> dict:
-    """A session over the first two configurations only (one take of each per text)."""
-    first_of = {}
-    for result_id in range(1, 13):  # 6 configurations x 2 texts
-        first_of.setdefault(config_of(ws, role, result_id), result_id)
-    return sessions.start_session(ws=ws, role=role, task_id=task_id, result_ids=list(first_of.values())[:2])
-
-
-def tie_until_nothing_is_left(ws, role, session_id) -> list[dict]:
-    played = []
-    while (pair := sessions.next_pair(ws=ws, role=role, session_id=session_id)).pair_id is not None:
-        sessions.vote(ws=ws, role=role, session_id=session_id, pair_id=pair.pair_id, choice="tie")
-        played.append(pair)
-        assert len(played) <= 20, "the session should run out of fresh hearings"
-    return played
 
 
 def test_a_deciding_round_gives_too_close_candidates_new_takes_to_compare(finished_task):
@@ -245,7 +228,7 @@ def test_a_deciding_round_gives_too_close_candidates_new_takes_to_compare(finish
     again = sessions.queue_deciding_takes(ws=ws, role=role, session_id=session_id)
     assert again.job_ids == [] and again.takes_pending == len(queued.job_ids)  # a second press adds nothing
     ranked = sessions.ranking(ws=ws, role=role, session_id=session_id)
-    assert ranked.takes_pending == 4 and not ranked.settled
+    assert ranked.takes_pending == 4 and not ranked.settled and not ranked.decided
     assert sessions.next_pair(ws=ws, role=role, session_id=session_id).pair_id is None  # nothing to play yet
 
     with ws.role_engine(role).begin() as conn:  # the runner synthesized them with their new seeds
@@ -292,3 +275,69 @@ def test_a_session_started_before_analysis_gets_the_auto_scores_when_they_arrive
     assert (leader.param_set_id, leader.clip_id) == config and leader.auto_score == 65.0  # (90 + 40) / 2
     assert leader.strength > after[1].strength  # the weak prior orders them before any vote
     assert all(row.auto_score == 40.0 for row in after[1:])
+
+
+def state_of(ws, role, session_id) -> tuple:
+    ranked = sessions.ranking(ws=ws, role=role, session_id=session_id)
+    pair = sessions.next_pair(ws=ws, role=role, session_id=session_id)
+    assert pair.settled == ranked.settled and pair.decided == ranked.decided  # both answers say the same
+    return ranked.settled, ranked.takes_pending, ranked.takes_unanalysed
+
+
+def test_a_session_is_settled_only_once_its_deciding_takes_are_synthesized_and_analysed(finished_task):
+    ws, role, task_id, _ = finished_task
+    session_id = two_configuration_session(ws, role, task_id).session_id
+    assert state_of(ws, role, session_id) == (True, 0, 0)  # votes wait for a person: nothing else happens
+    tie_until_nothing_is_left(ws, role, session_id)
+    queued = sessions.queue_deciding_takes(ws=ws, role=role, session_id=session_id).job_ids
+    assert state_of(ws, role, session_id) == (False, 4, 0)
+
+    def stored(job_id: int, columns: str) -> None:
+        with ws.role_engine(role).begin() as conn:
+            conn.execute(text(f"UPDATE job SET {columns} WHERE id = {job_id}"))
+
+    stored(queued[0], "status='running'")
+    assert state_of(ws, role, session_id) == (False, 4, 0)
+    for job_id in queued:  # synthesized: playable, but their analysis is still to come
+        stored(job_id, "status='done', result_path='results/' || id || '.wav'")
+    assert state_of(ws, role, session_id) == (False, 0, 4)
+    for job_id in queued[:3]:
+        stored(job_id, "spectrogram_path='results/' || id || '.png', auto_score=60")
+    assert state_of(ws, role, session_id) == (False, 0, 1)
+    stored(queued[3], "analysis_error='the analysis process stopped answering (twice)'")  # gave up: settled too
+    assert state_of(ws, role, session_id) == (True, 0, 0)
+
+
+def test_a_failed_deciding_take_does_not_keep_the_session_unsettled(finished_task):
+    ws, role, task_id, _ = finished_task
+    session_id = two_configuration_session(ws, role, task_id).session_id
+    tie_until_nothing_is_left(ws, role, session_id)
+    queued = sessions.queue_deciding_takes(ws=ws, role=role, session_id=session_id).job_ids
+    with ws.role_engine(role).begin() as conn:
+        conn.execute(text(f"UPDATE job SET status='failed' WHERE id IN ({','.join(map(str, queued))})"))
+    assert state_of(ws, role, session_id) == (True, 0, 0)
+
+
+class RecordingRunner:
+    def __init__(self, active: bool):
+        self.active, self.added = active, []
+
+    def is_active(self, role: str, task_id: int) -> bool:
+        return self.active
+
+    def add_jobs(self, role: str, task_id: int, job_ids: list[int]) -> None:
+        self.added.append(list(job_ids))
+
+
+def test_asking_again_starts_a_deciding_round_left_queued(finished_task):
+    ws, role, task_id, _ = finished_task
+    session_id = two_configuration_session(ws, role, task_id).session_id
+    tie_until_nothing_is_left(ws, role, session_id)
+    runner = RecordingRunner(active=True)
+    first = sessions.add_deciding_takes(ws=ws, runner=runner, role=role, session_id=session_id)
+    assert first.queued == 4 and len(runner.added[0]) == 4
+    again = sessions.add_deciding_takes(ws=ws, runner=runner, role=role, session_id=session_id)
+    assert (again.queued, again.takes_pending, len(runner.added)) == (0, 4, 1)  # running: nothing to do
+    runner.active = False  # the round's start failed (no engine): its takes sit queued
+    sessions.add_deciding_takes(ws=ws, runner=runner, role=role, session_id=session_id)
+    assert runner.added[1] == []  # the task is run again, which takes its queued rows
