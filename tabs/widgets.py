@@ -95,8 +95,7 @@ def ab_session_choices(ctx: UIContext, role: str | None, task_id) -> list[tuple[
     if not role or not task_id:
         return []
     # the minute it started is enough to tell sessions apart ("2026-12-01T10:48:29+00:00" -> "2026-12-01 10:48 UTC")
-    return [(f"#{s['session_id']} · {s['votes']} {ctx.i18n('票')} · {s['created_at'][:16].replace('T', ' ')} UTC",
-             s["session_id"])
+    return [(f"#{s.session_id} · {s.votes} {ctx.i18n('票')} · {s.created_at[:16].replace('T', ' ')} UTC", s.session_id)
             for s in ab_sessions.list_sessions(ws=ctx.ws, role=role, task_id=int(task_id))]
 
 
