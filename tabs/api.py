@@ -9,7 +9,7 @@ from typing import Any
 
 import gradio as gr
 
-from ras.library import backup, clips, importer, roles, texts
+from ras.library import backup, clips, emotion_tags, importer, roles, texts
 from tabs.api_json import to_json
 from tabs.common import UIContext, readable_roots, request_file, ui_action
 
@@ -55,6 +55,15 @@ def register(ctx: UIContext) -> None:
         return {"clip": to_json(clips.update_clip(ws=ws, role=role, clip_id=int(clip_id), text=text, lang=lang,
                                                   valid=valid))}
 
+    @ui_action(i18n, "设置情感失败")
+    def set_clip_emotion(role: str, clip_ids: list[int], emotion: str = "") -> dict:
+        return {"clips": to_json(emotion_tags.set_clip_emotion(ws=ws, role=role, clip_ids=[int(c) for c in clip_ids],
+                                                               emotion=emotion or ""))}
+
+    @ui_action(i18n, "查询音频失败")
+    def list_emotions(role: str) -> dict:
+        return {"emotions": to_json(emotion_tags.emotion_counts(ws=ws, role=role))}
+
     @ui_action(i18n, "新增文本失败")
     def add_text(content: str, lang: str, category: str = "") -> dict:
         return {"id": texts.add_text(ws=ws, content=content, lang=lang, category=category)}
@@ -64,5 +73,5 @@ def register(ctx: UIContext) -> None:
         return {"texts": to_json(texts.list_texts(ws=ws))}
 
     for fn in (create_role, list_roles, delete_role, import_list, export_role, import_role, list_clips, update_clip,
-               add_text, list_texts):
+               set_clip_emotion, list_emotions, add_text, list_texts):
         gr.api(fn, api_name=fn.__name__)

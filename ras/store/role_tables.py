@@ -46,6 +46,10 @@ class Clip(SQLModel, table=True):
     mean_score: float | None = None
     long_text_score: float | None = None
     created_at: datetime = Field(default_factory=utcnow)
+    # The clip's emotion (ras.emotions: a known emotion's code, or a role's own word); "" = untagged.
+    emotion: str = Field(default="", index=True)
+    emotion_source: str = ""  # name | folder | group | model | person; "" = untagged
+    emotion_confidence: float | None = None  # 1 for a name, folder, group or person; the model's probability
 
 
 class ClipEmbedding(SQLModel, table=True):

@@ -4,14 +4,15 @@ import gradio as gr
 import pandas as pd
 import pytest
 
+from i18n import I18nAuto
 from ras.library import importer, roles
 from tabs import clips as clips_tab
 from tests.fixtures.app import write_tone
 from tests.fixtures.ui import build_tab, through_page
 
 ROLE = "男性-浏览"
-NO_FILTER = {"contains": "", "min_duration": 0, "max_duration": 0, "validity": "all", "sort": "id", "page": 1,
-             "page_size": 50}
+NO_FILTER = {"contains": "", "min_duration": 0, "max_duration": 0, "validity": "all", "emotion_filter": "*any*",
+             "sort": "id", "page": 1, "page_size": 50}
 
 
 @pytest.fixture
@@ -51,3 +52,33 @@ def test_saving_an_implausible_transcript_names_the_clip(ui_ctx, tab):
     assert failed.value.message.startswith("保存失败: ") and "clip 2" in failed.value.message
     with pytest.raises(gr.Error, match="请先在表格中选择一条音频"):
         clips_tab.save(ui_ctx, tab, role=ROLE, clip_id=None, text="x", lang="zh", valid=True, **NO_FILTER)
+
+
+def test_a_clip_is_tagged_in_the_editor_then_filtered_and_counted_by_emotion(ui_ctx, tab):
+    saved = clips_tab.save(ui_ctx, tab, role=ROLE, clip_id=2, text="第1句", lang="zh", valid=True, emotion="开心",
+                           **NO_FILTER)
+    assert saved[tab.table][1][7] == "开心 · 人工" and saved[tab.table][0][7] == ""
+    assert saved[tab.summary] == "共 3 条  \n情感: 开心 1 · 未标注 2"
+    clips_tab.save(ui_ctx, tab, role=ROLE, clip_id=3, text="第2句", lang="zh", valid=True, emotion="撒娇",
+                   **NO_FILTER)
+    happy = clips_tab.search(ui_ctx, tab, role=ROLE, **{**NO_FILTER, "emotion_filter": "happy"})
+    assert [row[0] for row in happy[tab.table]] == [2] and happy[tab.summary].startswith("共 1 条")
+    untagged = clips_tab.search(ui_ctx, tab, role=ROLE, **{**NO_FILTER, "emotion_filter": clips_tab.UNTAGGED})
+    assert [row[0] for row in untagged[tab.table]] == [1]
+    offered = [code for _, code in untagged[tab.emotion_filter]["choices"]]
+    assert offered[:2] == [clips_tab.ANY_EMOTION, "neutral"] and "撒娇" in offered  # the role's own emotion too
+    table = pd.DataFrame(happy[tab.table])
+    picked = clips_tab.pick(ui_ctx, tab, role=ROLE, table=table, evt=gr.SelectData(None, {"index": [0, 1],
+                                                                                          "value": ""}))
+    assert picked[tab.emotion] == "happy"
+    cleared = clips_tab.save(ui_ctx, tab, role=ROLE, clip_id=2, text="第1句", lang="zh", valid=True,
+                             emotion=clips_tab.UNTAGGED, **NO_FILTER)
+    assert cleared[tab.table][1][7] == "" and "未标注 2" in cleared[tab.summary]
+
+
+def test_an_english_page_shows_known_emotions_translated(ui_ctx, tab):
+    clips_tab.save(ui_ctx, tab, role=ROLE, clip_id=1, text="第0句", lang="zh", valid=False, emotion="sad",
+                   **NO_FILTER)
+    ui_ctx.i18n = I18nAuto("en_US")
+    shown = clips_tab.search(ui_ctx, tab, role=ROLE, **NO_FILTER)
+    assert shown[tab.table][0][7] == "Sad · person" and "Emotion: Sad 1 · Untagged 2" in shown[tab.summary]

@@ -1,0 +1,43 @@
+"""Emotion tags through gradio_client: a tagged .list reports its tags, /list_clips carries them, a person
+retags a clip, a named group tags its clips, /list_emotions counts them."""
+from __future__ import annotations
+
+import pytest
+
+from ras.classify import groups
+from ras.store.workspace import Workspace
+from tests.fixtures import speech
+from tests.fixtures.emotion_role import build_emotion_role
+
+pytestmark = pytest.mark.skipif(not speech.tools_available(), reason="needs espeak-ng and sox")
+ROLE = "情感-接口"
+
+
+@pytest.fixture(scope="module")
+def client(running_app):
+    return running_app.client()
+
+
+def test_tags_from_names_a_person_and_a_group_reach_the_api(client, running_app, tmp_path):
+    emotion_role = build_emotion_role(tmp_path / "emo", role="接口")
+    client.predict("情感", "接口", api_name="/create_role")
+    report = client.predict(ROLE, str(emotion_role.lists["folders"]), True, api_name="/import_list")
+    assert report["imported"] == 30 and report["emotions"] == {"neutral": 10, "happy": 10, "sad": 10}
+    listed = client.predict(ROLE, api_name="/list_clips")["clips"]
+    assert all(c["emotion"] == emotion_role.truth[c["text"]][0] and c["emotion_source"] == "folder" for c in listed)
+
+    sad_ids = [c["id"] for c in listed if c["emotion"] == "sad"]
+    retagged = client.predict(ROLE, sad_ids[:2], "愤怒", api_name="/set_clip_emotion")["clips"]
+    assert [(c["emotion"], c["emotion_source"]) for c in retagged] == [("angry", "person")] * 2
+    with pytest.raises(Exception, match="not found"):
+        client.predict(ROLE, [9999], "happy", api_name="/set_clip_emotion")
+
+    ws = Workspace(running_app.roles_dir)  # the classify tab makes groups by hand; the API has no such call
+    group = groups.create_group(ws=ws, role=ROLE, name="撒娇")
+    ws.close()
+    client.predict(ROLE, sad_ids[:4], group, api_name="/move_clips")
+    tagged = client.predict(ROLE, group, api_name="/tag_group_emotion")
+    assert tagged == {"group": "撒娇", "emotion": "撒娇", "tagged": 2, "kept": 2}
+    counts = client.predict(ROLE, api_name="/list_emotions")["emotions"]
+    assert counts == [{"emotion": "happy", "count": 10}, {"emotion": "neutral", "count": 10},
+                      {"emotion": "sad", "count": 6}, {"emotion": "angry", "count": 2}, {"emotion": "撒娇", "count": 2}]
