@@ -64,6 +64,14 @@ def register(ctx: UIContext) -> None:
     def list_emotions(role: str) -> dict:
         return {"emotions": to_json(emotion_tags.emotion_counts(ws=ws, role=role))}
 
+    @ui_action(i18n, "情感标注失败")
+    def tag_emotions(role: str) -> dict:
+        return to_json(ctx.emotion_tagger.start(role))
+
+    @ui_action(i18n, "情感标注失败")
+    def emotion_tagging(role: str) -> dict:
+        return to_json(ctx.emotion_tagger.status(role))
+
     @ui_action(i18n, "新增文本失败")
     def add_text(content: str, lang: str, category: str = "") -> dict:
         return {"id": texts.add_text(ws=ws, content=content, lang=lang, category=category)}
@@ -73,5 +81,5 @@ def register(ctx: UIContext) -> None:
         return {"texts": to_json(texts.list_texts(ws=ws))}
 
     for fn in (create_role, list_roles, delete_role, import_list, export_role, import_role, list_clips, update_clip,
-               set_clip_emotion, list_emotions, add_text, list_texts):
+               set_clip_emotion, list_emotions, tag_emotions, emotion_tagging, add_text, list_texts):
         gr.api(fn, api_name=fn.__name__)

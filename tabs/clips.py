@@ -5,10 +5,12 @@ from dataclasses import dataclass
 
 import gradio as gr
 
+from ras.analysis.emotion_tagging import EmotionJob
 from ras.emotions import EMOTIONS, LABELS
 from ras.languages import LANG_CODES
 from ras.library import clips, emotion_tags
 from tabs.common import Page, UIContext, choices, connect, connect_each, handles, require_role, selected_row
+from tabs.widgets import POLL_SECONDS
 
 VALIDITY = (("全部", "all"), ("仅有效（3–10 秒）", "valid"), ("仅无效", "invalid"))
 SORTS = (("按编号", "id"), ("按时长（短→长）", "duration"), ("按时长（长→短）", "-duration"), ("按平均评分", "score"))
@@ -38,6 +40,9 @@ class ClipsTab:
     valid: gr.Checkbox
     emotion: gr.Dropdown
     save: gr.Button
+    tag_model: gr.Button
+    tag_status: gr.Markdown
+    tag_timer: gr.Timer  # ticks only while the role's emotion-tagging job runs
 
 
 def build(ctx: UIContext) -> ClipsTab:
@@ -70,8 +75,15 @@ def build(ctx: UIContext) -> ClipsTab:
         emotion = gr.Dropdown(emotion_choices(i18n, []), value=UNTAGGED, allow_custom_value=True, label=i18n("情感"),
                               info=i18n("可输入新的情感名；人工标注不会被自动标注覆盖"), elem_id="clips_emotion")
         save = gr.Button(i18n("保存校对"), elem_id="clips_save")
+    with gr.Row():
+        tag_model = gr.Button(i18n("用情感模型标注未标注的音频"), elem_id="clips_tag_model")
+        tag_status = gr.Markdown(
+            i18n("情感模型（emotion2vec）只听尚无情感标签的音频，不会覆盖文件名、分组或人工标注。"),
+            elem_id="clips_tag_status")
+    tag_timer = gr.Timer(POLL_SECONDS, active=False)
     return ClipsTab(text_filter, min_duration, max_duration, validity, emotion_filter, sort, page, page_size, search,
-                    summary, table, clip_id, audio, text, lang, valid, emotion, save)
+                    summary, table, clip_id, audio, text, lang, valid, emotion, save, tag_model, tag_status,
+                    tag_timer)
 
 
 def emotion_label(i18n, emotion: str) -> str:
@@ -166,6 +178,33 @@ def save(ctx: UIContext, tab: ClipsTab, *, role: str | None, clip_id, text: str,
     return search(ctx, tab, role=role, **filters)
 
 
+def job_line(i18n, job: EmotionJob) -> str:
+    if job.state == "idle":
+        return ""
+    if job.state == "failed":
+        return f"✘ {i18n('情感标注失败')}: {job.error}"
+    head = f"{i18n('情感标注中') if job.state == 'running' else '✔ ' + i18n('情感标注完成')}"
+    gone = f" · ⚠ {job.missing} {i18n('个文件缺失')}" if job.missing else ""
+    return (f"{head} · {job.model} · {i18n('已听')} {job.done}/{job.total} · {i18n('已标注')} {job.tagged}"
+            f"{gone}")
+
+
+@handles("情感标注失败")
+def tag_with_model(ctx: UIContext, tab: ClipsTab, *, role: str | None) -> dict:
+    job = ctx.emotion_tagger.start(require_role(ctx.i18n, role))
+    return {tab.tag_status: job_line(ctx.i18n, job), tab.tag_timer: gr.update(active=True)}
+
+
+@handles("情感标注失败")
+def poll_tagging(ctx: UIContext, tab: ClipsTab, *, role: str | None, **filters) -> dict:
+    """The job's progress; once it ends, the timer stops and the table shows the new tags."""
+    if not role:
+        return {tab.tag_timer: gr.update(active=False)}
+    job = ctx.emotion_tagger.status(role)
+    shown = {tab.tag_status: job_line(ctx.i18n, job), tab.tag_timer: gr.update(active=job.state == "running")}
+    return shown if job.state == "running" else {**search(ctx, tab, role=role, **filters), **shown}
+
+
 def wire(tab: ClipsTab, ctx: UIContext, page: Page) -> None:
     filters = {"contains": tab.text_filter, "min_duration": tab.min_duration, "max_duration": tab.max_duration,
                "validity": tab.validity, "emotion_filter": tab.emotion_filter, "sort": tab.sort, "page": tab.page,
@@ -178,3 +217,6 @@ def wire(tab: ClipsTab, ctx: UIContext, page: Page) -> None:
             [tab.clip_id, tab.audio, tab.text, tab.lang, tab.valid, tab.emotion])
     form = {"clip_id": tab.clip_id, "text": tab.text, "lang": tab.lang, "valid": tab.valid, "emotion": tab.emotion}
     connect(ctx, tab.save.click, save, tab, {"role": page.role, **form, **filters}, shown)
+    connect(ctx, tab.tag_model.click, tag_with_model, tab, {"role": page.role}, [tab.tag_status, tab.tag_timer])
+    connect(ctx, tab.tag_timer.tick, poll_tagging, tab, {"role": page.role, **filters},
+            [*shown, tab.tag_status, tab.tag_timer], show_progress="hidden")

@@ -38,6 +38,9 @@ def test_tags_from_names_a_person_and_a_group_reach_the_api(client, running_app,
     client.predict(ROLE, sad_ids[:4], group, api_name="/move_clips")
     tagged = client.predict(ROLE, group, api_name="/tag_group_emotion")
     assert tagged == {"group": "撒娇", "emotion": "撒娇", "tagged": 2, "kept": 2}
+    job = client.predict(ROLE, api_name="/emotion_tagging")
+    assert job == {"role": ROLE, "state": "idle", "done": 0, "total": 0, "tagged": 0, "missing": 0, "model": "",
+                   "error": ""}
     counts = client.predict(ROLE, api_name="/list_emotions")["emotions"]
     assert counts == [{"emotion": "happy", "count": 10}, {"emotion": "neutral", "count": 10},
                       {"emotion": "sad", "count": 6}, {"emotion": "angry", "count": 2}, {"emotion": "撒娇", "count": 2}]

@@ -5,7 +5,10 @@ import pandas as pd
 import pytest
 
 from i18n import I18nAuto
+from ras.analysis.emotion_tagging import EmotionJob, EmotionTagger
 from ras.library import importer, roles
+from ras.metrics.asr_models import AsrSearch
+from ras.metrics.emotion_model import find_emotion_model
 from tabs import clips as clips_tab
 from tests.fixtures.app import write_tone
 from tests.fixtures.ui import build_tab, through_page
@@ -82,3 +85,20 @@ def test_an_english_page_shows_known_emotions_translated(ui_ctx, tab):
     ui_ctx.i18n = I18nAuto("en_US")
     shown = clips_tab.search(ui_ctx, tab, role=ROLE, **NO_FILTER)
     assert shown[tab.table][0][7] == "Sad · person" and "Emotion: Sad 1 · Untagged 2" in shown[tab.summary]
+
+
+def test_tagging_with_the_model_says_where_a_model_goes_when_there_is_none(ui_ctx, tab, tmp_path):
+    ui_ctx.emotion_tagger = EmotionTagger(ui_ctx.ws, lambda: find_emotion_model(
+        AsrSearch(modelscope_roots=(tmp_path / "no-cache",))))
+    with pytest.raises(gr.Error, match="情感标注失败: .*emotion2vec.*--emotion-model"):
+        through_page(ui_ctx, clips_tab.tag_with_model, tab, role=ROLE)
+    idle = clips_tab.poll_tagging(ui_ctx, tab, role=ROLE, **NO_FILTER)
+    assert idle[tab.tag_timer]["active"] is False and len(idle[tab.table]) == 3
+
+
+def test_the_job_line_counts_what_the_model_heard(ui_ctx):
+    running = EmotionJob(role=ROLE, state="running", done=8, total=30, tagged=7, missing=1, model="iic/emotion2vec")
+    assert clips_tab.job_line(ui_ctx.i18n, running) == \
+        "情感标注中 · iic/emotion2vec · 已听 8/30 · 已标注 7 · ⚠ 1 个文件缺失"
+    failed = EmotionJob(role=ROLE, state="failed", error="out of memory")
+    assert clips_tab.job_line(ui_ctx.i18n, failed) == "✘ 情感标注失败: out of memory"
