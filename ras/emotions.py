@@ -79,3 +79,25 @@ def tag_in_file_name(stem: str) -> str | None:
 def tag_in_folder_name(folder: str) -> str | None:
     """The emotion a folder name gives: only a known emotion word, as any folder (slicer_opt, wavs) holds clips."""
     return known_emotion(folder)
+
+
+# An inline tag opens a sentence: at the start of the text, of a line, or after a sentence's end mark,
+# as GSVI writes them ([开心]…, (happy)…, 【生气】…, （难过）…). A bracket inside a sentence is text;
+# of tags in a row, the last one counts.
+_ONE_TAG = r"(?:\[([^\[\]\n]{1,20})\]|\(([^()\n]{1,20})\)|【([^【】\n]{1,20})】|（([^（）\n]{1,20})）)"
+_INLINE_TAGS = re.compile(rf"(?:^|(?<=[\n。！？!?….]))(?:[ \t]*{_ONE_TAG})+[ \t]*")
+
+
+def split_emotion_tags(text: str) -> list[tuple[str | None, str]]:
+    """[(tag word as written or None, the text it opens)], in order; text before the first tag has None.
+    Pieces with nothing to say (a tag at the very end) are dropped."""
+    text = text or ""
+    pieces: list[tuple[str | None, str]] = []
+    tag, start = None, 0
+    for found in _INLINE_TAGS.finditer(text):
+        pieces.append((tag, text[start:found.start()]))
+        last = re.findall(_ONE_TAG, found.group())[-1]
+        tag = next(word for word in last if word).strip()
+        start = found.end()
+    pieces.append((tag, text[start:]))
+    return [(word, piece.strip()) for word, piece in pieces if re.sub(r"\W+", "", piece)]

@@ -10,6 +10,7 @@ from gradio.data_classes import FileData
 
 from ras.long_text import export as long_text_export
 from ras.long_text import runs as long_text
+from ras.products import emotions as product_emotions
 from ras.products import export as product_export
 from ras.products import rows as products
 from ras.products import speech as product_speech
@@ -66,13 +67,26 @@ def register(ctx: UIContext) -> None:
         return {"product": products.set_autopilot(ws=ws, role=role, product_id=int(product_id), max_tries=max_tries,
                                                   options=options or {})}
 
+    @ui_action(i18n, "设置情感失败")
+    def set_product_emotion(role: str, product_id: int, emotion: str, clip_id: int, prompt_text: str = "",
+                            prompt_lang: str = "") -> dict:
+        return {"product": product_emotions.set_product_emotion(
+            ws=ws, role=role, product_id=int(product_id), emotion=emotion, clip_id=int(clip_id),
+            prompt_text=prompt_text or "", prompt_lang=prompt_lang or "")}
+
+    @ui_action(i18n, "设置情感失败")
+    def remove_product_emotion(role: str, product_id: int, emotion: str) -> dict:
+        return {"product": product_emotions.remove_product_emotion(ws=ws, role=role, product_id=int(product_id),
+                                                                   emotion=emotion)}
+
     @ui_action(i18n, "合成失败")
-    def tts(product: str, text: str, text_lang: str, max_tries: int = 1) -> FileData:
+    def tts(product: str, text: str, text_lang: str, max_tries: int = 1, emotion: str = "") -> FileData:
         wav = product_speech.tts(ws=ws, runner=runner, product=product, text=text, text_lang=text_lang,
-                           max_tries=max_tries, measure=ctx.analyzer.analyze_file)
+                                 max_tries=max_tries, measure=ctx.analyzer.analyze_file, emotion=emotion or None)
         return FileData(path=str(wav), orig_name=wav.name, mime_type="audio/wav")
 
     gr.api(long_text_start, api_name="long_text")
     for fn in (long_text_status, regenerate_sentence, choose_take, set_product_autopilot, score_long_text,
-               export_long_text, create_product, list_products, export_product, tts):
+               export_long_text, create_product, list_products, export_product, set_product_emotion,
+               remove_product_emotion, tts):
         gr.api(fn, api_name=fn.__name__)

@@ -62,7 +62,7 @@ def _check_name(ws: Workspace, name: str, *, allow: tuple[str, int] | None = Non
     return name
 
 
-def _copy_into(source: Path, folder: Path, stem: str) -> str:
+def copy_into(source: Path, folder: Path, stem: str) -> str:
     if not source.is_file():
         raise FileNotFoundError(f"reference audio {source} is missing; re-import the clip first")
     folder.mkdir(parents=True, exist_ok=True)
@@ -101,9 +101,9 @@ def create_product(*, ws: Workspace, role: str, result_id: int, name: str, note:
         session.flush()
         folder = role_dir / PRODUCTS_DIR / str(product.id)
         try:
-            product.ref_audio = f"{PRODUCTS_DIR}/{product.id}/" + _copy_into(
+            product.ref_audio = f"{PRODUCTS_DIR}/{product.id}/" + copy_into(
                 clip_audio_path(ws, role, clip) if clip else Path(sent["ref_audio_path"]), folder, "ref")
-            product.aux_refs_json = json.dumps([f"{PRODUCTS_DIR}/{product.id}/" + _copy_into(Path(p), folder, f"aux{i}")
+            product.aux_refs_json = json.dumps([f"{PRODUCTS_DIR}/{product.id}/" + copy_into(Path(p), folder, f"aux{i}")
                                                 for i, p in enumerate(sent.get("aux_ref_audio_paths") or [])])
             session.add(product)
             session.commit()
@@ -126,6 +126,10 @@ def product_as_dict(ws: Workspace, role: str, product: Product) -> dict:
             "max_tries": product.max_tries, "gate": Gate.from_json(product.gate_json).as_dict(),
             "note": product.note,
             "source_result_id": product.source_result_id, "source_clip_id": product.source_clip_id,
+            "emotions": [{"emotion": emotion, "ref_audio": str(role_dir / entry["ref_audio"]),
+                          "prompt_text": entry["prompt_text"], "prompt_lang": entry["prompt_lang"],
+                          "source_clip_id": entry.get("source_clip_id")}
+                         for emotion, entry in sorted(product.emotions.items())],
             "created_at": product.created_at.isoformat(), **versions.recorded(product)}
 
 

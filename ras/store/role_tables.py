@@ -223,6 +223,9 @@ class Product(SQLModel, table=True):
     gate_json: str = ""  # the gate /tts applies (ras.gate.Gate); empty = its defaults
     gsv_version: str = ""  # copied from the source result's task; empty = not recorded
     weight_versions_json: str = ""  # the product's two weights as its task recorded them
+    # emotion -> {"ref_audio" (relative, copied into products/<id>/), "prompt_text", "prompt_lang",
+    # "source_clip_id"}: the main reference per emotion; weights, parameters and aux refs are shared
+    emotions_json: str = ""
     created_at: datetime = Field(default_factory=utcnow)
 
     @property
@@ -232,6 +235,10 @@ class Product(SQLModel, table=True):
     @property
     def aux_refs(self) -> list[str]:
         return _json(self.aux_refs_json, [])
+
+    @property
+    def emotions(self) -> dict[str, dict]:
+        return _json(self.emotions_json, {})
 
     @property
     def weight_versions(self) -> list[dict] | None:

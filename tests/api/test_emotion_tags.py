@@ -7,7 +7,9 @@ import pytest
 from ras.classify import groups
 from ras.store.workspace import Workspace
 from tests.fixtures import speech
+from tests.fixtures.app import write_tone
 from tests.fixtures.emotion_role import build_emotion_role
+from tests.fixtures.products import make_result
 
 pytestmark = pytest.mark.skipif(not speech.tools_available(), reason="needs espeak-ng and sox")
 ROLE = "情感-接口"
@@ -44,3 +46,27 @@ def test_tags_from_names_a_person_and_a_group_reach_the_api(client, running_app,
     counts = client.predict(ROLE, api_name="/list_emotions")["emotions"]
     assert counts == [{"emotion": "happy", "count": 10}, {"emotion": "neutral", "count": 10},
                       {"emotion": "sad", "count": 6}, {"emotion": "angry", "count": 2}, {"emotion": "撒娇", "count": 2}]
+
+
+def test_a_product_gets_emotions_and_tts_refuses_an_emotion_it_lacks(client, running_app, tmp_path):
+    for i in range(2):
+        write_tone(tmp_path / f"p{i}.wav", 4.0, seed=i)
+    (tmp_path / "p.list").write_text("".join(f"{tmp_path / f'p{i}.wav'}|s|en|Line {i} said.\n" for i in range(2)),
+                                     encoding="utf-8")
+    client.predict("情感", "成品", api_name="/create_role")
+    client.predict("情感-成品", str(tmp_path / "p.list"), True, api_name="/import_list")
+    ws = Workspace(running_app.roles_dir)  # a finished result, as the queue leaves it
+    result_id = make_result(ws, "情感-成品", tmp_path)
+    ws.close()
+    product_id = client.predict("情感-成品", result_id, "emo-voice", api_name="/create_product")["product_id"]
+    product = client.predict("情感-成品", product_id, "难过", 2, "", "", api_name="/set_product_emotion")["product"]
+    assert [(e["emotion"], e["prompt_text"], e["source_clip_id"]) for e in product["emotions"]] == [
+        ("sad", "Line 1 said.", 2)]
+    listed = client.predict("情感-成品", api_name="/list_products")["products"]
+    assert [e["emotion"] for e in listed[0]["emotions"]] == ["sad"]
+    with pytest.raises(Exception, match=r"no emotion 'happy'; it has: neutral, sad"):
+        client.predict("emo-voice", "Hello.", "en", 1, "happy", api_name="/tts")
+    with pytest.raises(Exception, match=r"no emotion '生气'; it has: neutral, sad"):
+        client.predict("emo-voice", "Hello. [生气]Go away.", "en", 1, "", api_name="/tts")
+    removed = client.predict("情感-成品", product_id, "sad", api_name="/remove_product_emotion")["product"]
+    assert removed["emotions"] == []

@@ -1,7 +1,7 @@
 """Emotion words: 【开心】, [happy] and a folder called 高兴 are one emotion; numbers and ordinary folders are none."""
 import pytest
 
-from ras.emotions import emotion_code, may_replace, tag_in_file_name, tag_in_folder_name
+from ras.emotions import emotion_code, may_replace, split_emotion_tags, tag_in_file_name, tag_in_folder_name
 from ras.errors import InputError
 
 
@@ -27,3 +27,12 @@ def test_a_persons_tag_is_never_replaced_and_the_model_only_fills_gaps():
     assert may_replace("", "model") and may_replace("model", "name") and may_replace("name", "group")
     assert not may_replace("person", "group") and not may_replace("name", "model")
     assert may_replace("person", "person")
+
+
+def test_inline_tags_open_sentences_and_brackets_inside_a_sentence_are_text():
+    assert split_emotion_tags("[开心]今天真好！(sad)可是下雨了。他说(小声)你好。\n【生气】走开") == [
+        ("开心", "今天真好！"), ("sad", "可是下雨了。他说(小声)你好。"), ("生气", "走开")]
+    assert split_emotion_tags("Plain. (happy) Great. It costs 3.5 (dollars).") == [
+        (None, "Plain."), ("happy", "Great. It costs 3.5 (dollars).")]
+    assert split_emotion_tags("[开心] [难过]好。") == [("难过", "好。")] and split_emotion_tags("[开心]") == []
+    assert split_emotion_tags("没有标签。") == [(None, "没有标签。")]

@@ -180,6 +180,7 @@ def test_a_role_folder_from_every_past_release_opens_with_its_data(tmp_path, ver
         assert [r["name"] for r in runs.list_runs(ws=ws, role="old-role")] == ["run"]
         assert [p["name"] for p in list_products(ws=ws, role="old-role")] == ["best"]
         assert list_products(ws=ws, role="old-role")[0]["gsv_version"] is None
+        assert list_products(ws=ws, role="old-role")[0]["emotions"] == []  # an old product: its default only
     tags = {c.id: (c.emotion, c.emotion_source) for c in clips.list_clips(ws=ws, role="old-role").clips}
     assert tags[1] == ("", "")  # a clip from before tags is untagged
     if version >= 8:
