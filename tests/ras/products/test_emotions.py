@@ -2,7 +2,9 @@
 text (untagged sentences keep the emotion before them); an unknown emotion is refused before anything runs."""
 from __future__ import annotations
 
+import json
 import re
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -12,6 +14,7 @@ from sqlalchemy import update
 from ras.errors import InputError
 from ras.library import clips, importer, roles
 from ras.products import emotions as product_emotions
+from ras.products import export as product_export
 from ras.products import rows as products
 from ras.products import speech as product_speech
 from ras.store.role_tables import Product
@@ -139,3 +142,24 @@ def test_a_tagged_long_text_speaks_every_sentence_with_its_emotions_reference(tm
     assert right == len(expected) == 12 and len(engine.takes) == 6
     assert soundfile.info(str(wav)).duration > 12
     ws.close()
+
+
+def test_the_export_bundle_holds_every_emotion_for_api_v2_and_gsvi(hero):
+    ws, role, product_id = hero
+    product_emotions.set_product_emotion(ws=ws, role=role, product_id=product_id, emotion="激动", clip_id=1,
+                                         prompt_text="Loud words.", prompt_lang="en")
+    with zipfile.ZipFile(product_export.export_product(ws=ws, role=role, product_id=product_id)) as bundle:
+        names = set(bundle.namelist())
+        settings = json.loads(bundle.read("settings.json"))
+        gsvi = json.loads(bundle.read("gsvi/hero/infer_config.json"))
+        happy_body = json.loads(bundle.read("api_v2_request_happy.json"))
+        happy_wav = bundle.read("emotion_happy.wav")
+    assert {"emotion_happy.wav", "emotion_激动.wav", "gsvi/hero/emotion_happy.wav", "api_v2_request_激动.json"} <= names
+    assert settings["emotions"]["激动"] == {"ref_audio": "emotion_激动.wav", "prompt_text": "Loud words.",
+                                          "prompt_lang": "en"}
+    assert set(gsvi["emotion_list"]) == {"default", "开心", "激动"}
+    assert gsvi["emotion_list"]["开心"]["ref_wav_path"] == "emotion_happy.wav"
+    assert happy_body["ref_audio_path"].endswith(".wav") and "emotion-" in happy_body["ref_audio_path"]
+    assert happy_body["prompt_text"] == "Reference number 1 speaking."
+    clip2 = clips.get_clip(ws=ws, role=role, clip_id=2)
+    assert happy_wav == clips.clip_audio_path(ws, role, clip2).read_bytes()
