@@ -3,6 +3,7 @@ import os
 import pytest
 import soundfile
 
+from ras.errors import InputError
 from ras.library import clips, importer, roles
 from ras.store.workspace import Workspace
 from tests.fixtures.app import write_tone
@@ -143,7 +144,7 @@ def test_each_language_judges_a_transcript_by_its_own_reading_rate(ws, tmp_path)
     assert "(8.4 words a second; English is read at most 5.9 a second)" in found[3].invalid_reason
     assert "Japanese is read at most 16.0 a second" in found[5].invalid_reason
     assert [c.invalid_reason for c in found if c.valid] == ["", "", ""]
-    with pytest.raises(ValueError, match=r"141 characters is implausible for this 6.4 s clip \(22.0 characters"):
+    with pytest.raises(InputError, match=r"141 characters is implausible for this 6.4 s clip \(22.0 characters"):
         clips.update_clip(ws=ws, role="女性-测试", clip_id=found[1].id, text=ZH_TOO_LONG)
 
 
