@@ -51,9 +51,14 @@ def register(ctx: UIContext) -> None:
 
     @ui_action(i18n, "保存失败")
     def update_clip(role: str, clip_id: int, text: str | None = None, lang: str | None = None,
-                    valid: bool | None = None) -> dict:
-        return {"clip": to_json(clips.update_clip(ws=ws, role=role, clip_id=int(clip_id), text=text, lang=lang,
-                                                  valid=valid))}
+                    valid: bool | None = None, emotion: str | None = None) -> dict:
+        """emotion: a person's tag ("" clears it), as /set_clip_emotion sets it for one clip."""
+        changed = None
+        if text is not None or lang is not None or valid is not None or emotion is None:
+            changed = clips.update_clip(ws=ws, role=role, clip_id=int(clip_id), text=text, lang=lang, valid=valid)
+        if emotion is not None:
+            changed = emotion_tags.set_clip_emotion(ws=ws, role=role, clip_ids=[int(clip_id)], emotion=emotion)[0]
+        return {"clip": to_json(changed)}
 
     @ui_action(i18n, "设置情感失败")
     def set_clip_emotion(role: str, clip_ids: list[int], emotion: str = "") -> dict:

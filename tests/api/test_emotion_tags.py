@@ -33,6 +33,13 @@ def test_tags_from_names_a_person_and_a_group_reach_the_api(client, running_app,
     assert [(c["emotion"], c["emotion_source"]) for c in retagged] == [("angry", "person")] * 2
     with pytest.raises(Exception, match="not found"):
         client.predict(ROLE, [9999], "happy", api_name="/set_clip_emotion")
+    # /update_clip edits one clip's tag the same way; "" clears it, and the text stays as it was
+    edited = client.predict(ROLE, sad_ids[4], None, None, None, "开心", api_name="/update_clip")["clip"]
+    assert (edited["emotion"], edited["emotion_source"], edited["text"]) == (
+        "happy", "person", next(c["text"] for c in listed if c["id"] == sad_ids[4]))
+    cleared = client.predict(ROLE, sad_ids[4], None, None, None, "", api_name="/update_clip")["clip"]
+    assert cleared["emotion"] == ""
+    client.predict(ROLE, sad_ids[4], None, None, None, "sad", api_name="/update_clip")
 
     ws = Workspace(running_app.roles_dir)  # the classify tab makes groups by hand; the API has no such call
     group = groups.create_group(ws=ws, role=ROLE, name="撒娇")
