@@ -104,8 +104,10 @@ def plan_round(*, ranking: list[dict], text_ids: list[int], taken: dict[int, int
         return plan
     rounds_left = math.ceil(math.log2(max(len(survivors) / max(shortlist, 1), 1.0))) + 1
     per_clip = max(1, (budget_left // rounds_left) // len(survivors))
-    if len(survivors) <= shortlist:  # the confirming round: bring each up to the final count
-        per_clip = max(per_clip, final_takes - min(taken.get(c, 0) for c in survivors))
+    if len(survivors) <= shortlist:  # the confirming round: bring each up to the final count, as far as
+        # the budget left goes for every one of them (not all of it to the first in line)
+        wanted = final_takes - min(taken.get(c, 0) for c in survivors)
+        per_clip = max(per_clip, min(wanted, max(1, budget_left // len(survivors))))
     for clip_id in survivors:
         for k in range(taken.get(clip_id, 0), taken.get(clip_id, 0) + per_clip):
             pair = take_pair(k, text_ids)
