@@ -102,8 +102,7 @@ def checked_config_spec(*, ws: Workspace, role: str, spec: dict, resolve_weight=
         shape = spec.get("shape") or configs.pair_shape(len(gpt), len(sovits), budget)
         if shape not in ("grid", "axes"):
             raise SpecError(f"shape {shape!r}: use 'grid' or 'axes'")
-        defaults = [default_weight(kind) if default_weight else None for kind in ("gpt", "sovits")]
-        anchors = [configs.anchor(gpt, defaults[0]), configs.anchor(sovits, defaults[1])]
+        anchors = [configs.anchor(gpt), configs.anchor(sovits)]
         candidates = configs.pair_candidates(gpt, sovits, shape, tuple(anchors))
     else:
         candidates = configs.settings_candidates(_settings_vary(spec))

@@ -84,10 +84,10 @@ def pair_candidate(gpt: str, sovits: str) -> Candidate:
                      {"gpt": gpt, "sovits": sovits})
 
 
-def anchor(weights: list[str], preferred: str | None = None) -> str:
-    """The weight an axes search holds one axis at: the preferred one (GPT-SoVITS's configured
-    default) when listed, else the middle of the list (training saves epochs in order)."""
-    return preferred if preferred in weights else weights[len(weights) // 2]
+def anchor(weights: list[str]) -> str:
+    """The weight an axes search holds one axis at: the middle of the list (training saves epochs in
+    order; the first epochs are often under-trained, the last over-trained, the default ones between)."""
+    return weights[len(weights) // 2]
 
 
 def pair_shape(n_gpt: int, n_sovits: int, budget: int) -> str:

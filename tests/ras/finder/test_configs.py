@@ -20,9 +20,9 @@ def test_every_text_is_read_with_every_reference_before_a_slot_repeats():
 def test_pairs_race_as_a_grid_or_as_the_plus_through_the_anchors():
     grid = configs.pair_candidates(GPT, SOVITS, "grid", ("", ""))
     assert len(grid) == 24 and grid[0].label == "GPT e5 x SoVITS e4"
-    anchors = (configs.anchor(GPT), configs.anchor(SOVITS, SOVITS[1]))
+    anchors = (configs.anchor(GPT), configs.anchor(SOVITS))
     plus = configs.pair_candidates(GPT, SOVITS, "axes", anchors)
-    assert anchors == ("voice-e20.ckpt", SOVITS[1])  # the middle GPT, the configured SoVITS
+    assert anchors == ("voice-e20.ckpt", SOVITS[2])  # the middle of each axis
     assert len(plus) == 6 + 3 and all(c.params["gpt"] == anchors[0] or c.params["sovits"] == anchors[1] for c in plus)
     assert configs.pair_shape(6, 4, budget=126) == "grid" and configs.pair_shape(6, 4, budget=60) == "axes"
 
@@ -78,3 +78,19 @@ def test_a_search_drops_a_failing_candidate_and_spends_the_rest_on_the_finalists
 def test_weight_loads_count_gpt_and_sovits_files_per_engine():
     assert configs.weight_loads([[("g1", "s1"), ("g1", "s1"), ("g2", "s1"), ("g2", "s2")]]) == 4
     assert configs.weight_loads([[("g1", "s1")], [("g1", "s1")]]) == 4
+
+
+def test_an_axes_search_crosses_each_axis_leaders_after_its_first_round():
+    anchors = (configs.anchor(GPT), configs.anchor(SOVITS))  # e20, e16
+    plus = configs.pair_candidates(GPT, SOVITS, "axes", anchors)
+    good = {i for i, c in enumerate(plus)
+            if c.params["gpt"] in ("voice-e15.ckpt", "voice-e10.ckpt") and c.params["sovits"] == anchors[1]
+            or c.params["gpt"] == anchors[0] and c.params["sovits"] in (SOVITS[1], SOVITS[3])}
+    takes = [t for i in range(len(plus)) for t in takes_for(i, 0 if i in good else 3, 4)]
+    plan = configs.plan_config_round(candidates=plus, takes=takes, race=list(range(len(plus))),
+                                     taken={i: 4 for i in range(len(plus))}, slot_count=5, budget_left=60,
+                                     finalists=3, round_number=2, final_takes=15, cross_anchors=anchors)
+    assert sorted(c.label for c in plan.added) == ["GPT e10 x SoVITS e24", "GPT e10 x SoVITS e8",
+                                                   "GPT e15 x SoVITS e24", "GPT e15 x SoVITS e8"]
+    probed = {p.clip_id for p in plan.probes}
+    assert set(range(len(plus), len(plus) + 4)) <= probed  # the new pairs race from this round on
