@@ -39,6 +39,7 @@ from tabs import (
     api_products,
     api_status,
     api_tasks,
+    checkpoint,
     classify,
     clips,
     evaluate,
@@ -70,7 +71,7 @@ class TabEntry:
 TABS = (
     TabEntry("roles", "roles", "角色", roles), TabEntry("importing", "import", "导入", importing),
     TabEntry("texts", "texts", "测试文本", texts), TabEntry("classify", "classify", "分类", classify),
-    TabEntry("finder", "finder", "找参考", finder),
+    TabEntry("finder", "finder", "找参考", finder), TabEntry("checkpoint", "checkpoint", "找模型", checkpoint),
     TabEntry("task", "task", "任务", task), TabEntry("infer", "infer", "推理", infer),
     TabEntry("evaluate", "evaluate", "评估", evaluate), TabEntry("ab", "ab", "盲听对比", ab),
     TabEntry("long_text", "long_text", "长文本", long_text),
@@ -93,6 +94,7 @@ class BuiltTabs:
     texts: texts.TextsTab
     classify: classify.ClassifyTab
     finder: finder.FinderTab
+    checkpoint: checkpoint.CheckpointTab
     task: task.TaskTab
     infer: infer.InferTab
     evaluate: evaluate.EvaluateTab

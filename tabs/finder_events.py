@@ -49,7 +49,7 @@ def run_choices(ctx: UIContext, i18n, role: str | None) -> list[tuple[str, int]]
     if not role:
         return []
     return [(f"#{r['run_id']} {r['name']} · {stage_label(i18n, r['stage'])}", r["run_id"])
-            for r in finder_runs.list_runs(ws=ctx.ws, role=role)]
+            for r in finder_runs.list_runs(ws=ctx.ws, role=role) if r["mode"] == "references"]
 
 
 def progress_html(i18n, status: dict) -> str:

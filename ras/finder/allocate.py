@@ -79,11 +79,12 @@ def _keep(ranking: list[dict], shortlist: int, dropped: dict[int, str]) -> list[
 
 
 def plan_round(*, ranking: list[dict], text_ids: list[int], taken: dict[int, int], budget_left: int,
-               shortlist: int, first_round: bool) -> RoundPlan:
+               shortlist: int, first_round: bool, final_takes: int = MIN_FINAL_TAKES) -> RoundPlan:
     """The next round's probes.
 
     ranking: rank rows of the candidates still in the race (after the previous round);
-    taken: clip id -> probe jobs already made for it (its next take index).
+    taken: clip id -> probe jobs already made for it (its next take index);
+    final_takes: the takes each of the shortlist gets before the search stops.
     """
     plan = RoundPlan()
     if not text_ids:
@@ -98,13 +99,15 @@ def plan_round(*, ranking: list[dict], text_ids: list[int], taken: dict[int, int
     if not survivors:
         plan.stop_reason = "no candidate left"
         return plan
-    if len(survivors) <= shortlist and all(taken.get(c, 0) >= MIN_FINAL_TAKES for c in survivors):
-        plan.stop_reason = f"the shortlist has {MIN_FINAL_TAKES}+ takes each"
+    if len(survivors) <= shortlist and all(taken.get(c, 0) >= final_takes for c in survivors):
+        plan.stop_reason = f"the shortlist has {final_takes}+ takes each"
         return plan
     rounds_left = math.ceil(math.log2(max(len(survivors) / max(shortlist, 1), 1.0))) + 1
     per_clip = max(1, (budget_left // rounds_left) // len(survivors))
-    if len(survivors) <= shortlist:  # the confirming round: bring each up to the final count
-        per_clip = max(per_clip, MIN_FINAL_TAKES - min(taken.get(c, 0) for c in survivors))
+    if len(survivors) <= shortlist:  # the confirming round: bring each up to the final count, as far as
+        # the budget left goes for every one of them (not all of it to the first in line)
+        wanted = final_takes - min(taken.get(c, 0) for c in survivors)
+        per_clip = max(per_clip, min(wanted, max(1, budget_left // len(survivors))))
     for clip_id in survivors:
         for k in range(taken.get(clip_id, 0), taken.get(clip_id, 0) + per_clip):
             pair = take_pair(k, text_ids)

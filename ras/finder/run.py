@@ -141,7 +141,8 @@ def list_runs(*, ws: Workspace, role: str) -> list[dict]:
     with ws.role_session(role) as session:
         runs = session.exec(select(FinderRun).order_by(col(FinderRun.id).desc())).all()
     return [{"run_id": r.id, "name": r.name, "stage": r.stage, "created_at": r.created_at.isoformat(),
-             "shortlist": r.shortlist, "rounds": len(r.task_ids)} for r in runs]
+             "shortlist": r.shortlist, "rounds": len(r.task_ids), "mode": r.spec.get("mode") or "references"}
+            for r in runs]
 
 
 def delete_run(*, ws: Workspace, runner, role: str, run_id: int) -> dict:

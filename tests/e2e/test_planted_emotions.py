@@ -19,8 +19,10 @@ import soundfile
 from gsv_integration.request import SynthesisRequest
 from ras.library import importer, roles
 from ras.library.listfile import parse_list, read_list_text
+from ras.metrics.signal import clipping_ratio
 from ras.metrics.speaker import load_encoder
 from ras.store.workspace import Workspace
+from tests.fixtures.audio import read_wav
 from tests.fixtures.emotion_role import DEFAULT_EMOTIONS, EMOTION_STYLES, build_emotion_role
 from tests.fixtures.planted_checkpoints import write_checkpoints
 from tests.fixtures.planted_engine import OUT_SR, PlantedEngine, WeightProfile, save_profiles, speech_bounds
@@ -76,6 +78,18 @@ def test_the_role_holds_each_emotion_with_mixed_quality_and_its_own_sentences(ro
         assert {role.profiles[c.sha256].emotion for c in role.of(emotion)} == {emotion}
         assert all(3.0 < soundfile.info(str(c.path)).duration < 10.0 for c in role.of(emotion))
     assert {c.path for c in role.of("neutral", "good")} >= set(role.timbre_set())
+
+
+def test_angry_clips_are_louder_and_faster_without_clipping(tmp_path):
+    pair = build_emotion_role(tmp_path, ("neutral", "angry"), kinds={"neutral": ("good",), "angry": ("good",)})
+    (neutral, _), (angry, _) = (read_wav(c.path) for c in pair.clips)
+    level = {name: round(float(20 * np.log10(np.sqrt(np.mean(samples ** 2)))), 1)
+             for name, samples in (("neutral", neutral), ("angry", angry))}
+    print(f"\nspeech level dB: {level}")
+    assert level["angry"] > level["neutral"] + 4
+    assert clipping_ratio(angry) <= 0.0005  # loud, not clipped: screening keeps the clip
+    assert speech_seconds(angry) < 0.95 * speech_seconds(neutral) * len(pair.clips[1].transcript) / len(
+        pair.clips[0].transcript)
 
 
 def test_takes_speak_with_their_main_references_emotion(takes):
