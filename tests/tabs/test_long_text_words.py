@@ -3,16 +3,14 @@ import pytest
 
 from i18n import I18nAuto
 from tabs.long_text_takes import reason_words, sentence_rows
+from tests.tabs.long_text_rows import part_of, sentence_of, try_of
 
-REASONS = ["flag:repetition", "auto_score:41<60"]
+REASONS = ("flag:repetition", "auto_score:41<60")
 
 
-def part_with_rejected_tries() -> dict:
-    tries = [{"status": "done", "reasons": REASONS, "chosen": False},
-             {"status": "done", "reasons": ["cer:0.42>0.25"], "chosen": False},
-             {"status": "done", "reasons": [], "chosen": True}]
-    return {"sentences": [{"index": 0, "text": "Good morning.", "needs_listening": False, "tries": tries,
-                           "duration": 1.2, "chars_per_second": 10.0, "status": "done", "flags": [], "error": ""}]}
+def part_with_rejected_tries():
+    tries = (try_of(1, reasons=REASONS), try_of(2, reasons=("cer:0.42>0.25",)), try_of(3, chosen=True))
+    return part_of(sentence_of(0, "Good morning.", tries, chars_per_second=10.0))
 
 
 @pytest.mark.parametrize("language, separator, absent", [("zh_CN", "、", ", "), ("en_US", ", ", "、")])

@@ -7,7 +7,7 @@ from sqlmodel import SQLModel, create_engine
 from i18n import I18nAuto
 from ras import results
 from ras.library import clips, texts
-from ras.long_text import runs
+from ras.long_text import status as long_text_runs
 from ras.products.rows import list_products
 from ras.queue import tasks, versions
 from ras.store import db
@@ -171,9 +171,9 @@ def test_a_role_folder_from_every_past_release_opens_with_its_data(tmp_path, ver
     assert old_task == {"gsv_version": None, "weight_versions": None}
     assert versions_line(I18nAuto("en_US"), old_task) == "GPT-SoVITS not recorded · model versions not recorded"
     if version >= 2:
-        assert [r["name"] for r in runs.list_runs(ws=ws, role="old-role")] == ["run"]
-        assert [p["name"] for p in list_products(ws=ws, role="old-role")] == ["best"]
-        assert list_products(ws=ws, role="old-role")[0]["gsv_version"] is None
+        assert [r.name for r in long_text_runs.list_runs(ws=ws, role="old-role")] == ["run"]
+        assert [p.name for p in list_products(ws=ws, role="old-role")] == ["best"]
+        assert list_products(ws=ws, role="old-role")[0].gsv_version is None
     if version >= 7:  # a take whose analysis gave up says why
         assert results.get_result(ws=ws, role="old-role", result_id=4)["analysis_error"].startswith("no answer")
     if version >= 6:
