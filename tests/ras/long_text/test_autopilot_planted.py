@@ -75,7 +75,7 @@ def test_every_sentence_with_a_clean_try_ends_clean_and_the_rest_need_listening(
     status = wait(lambda: settled(ws, role, run.run_id), 900, "the autopilot run to settle")
     truth = {(t["text"], t["seed"]): t["planted"] for t in engine.takes}
     sentences = status.parts[0].sentences
-    kinds_per_sentence = [[truth[(s["text"], t["seed"])] for t in s["tries"]] for s in sentences]
+    kinds_per_sentence = [[truth[(s.text, t.seed)] for t in s.tries] for s in sentences]
     print("\nplanted kinds of the tries per sentence:", kinds_per_sentence)
     assert len(sentences) == 6
     for sentence, kinds in zip(sentences, kinds_per_sentence):
