@@ -50,9 +50,7 @@ def wait_settled(ws: Workspace, role: str, run_id: int, timeout: float) -> LongT
     deadline = time.time() + timeout
     while time.time() < deadline:
         status = run_views.run_status(ws=ws, role=role, run_id=run_id)
-        tries = [t for p in status.parts for s in p.sentences for t in s.tries]
-        if (not status.queued and not status.running and all(p.joined_audio for p in status.parts)
-                and all(t.auto_score is not None for t in tries if t.status == "done")):
+        if status.settled:
             return status
         time.sleep(1.0)
     raise TimeoutError(f"long-text run {run_id} did not settle in {timeout:.0f} s")

@@ -119,6 +119,27 @@ def signature(status: LongTextStatus, listen_only: bool) -> str:
                                          for s in p.sentences]] for p in status.parts])
 
 
+def run_words(i18n, status: LongTextStatus) -> str:
+    """Where the run stands, in words: what it still waits for, or that nothing more will happen by itself."""
+    if status.queued or status.running:
+        return i18n("正在合成：{queued} 个排队，{running} 个合成中").format(queued=status.queued,
+                                                                  running=status.running)
+    if status.awaiting_analysis:
+        return i18n("等待分析：{n} 个尝试还没测完，未通过门槛的句子随后会自动重试").format(n=status.awaiting_analysis)
+    if status.rerolls_due:
+        return i18n("自动重试：{n} 句马上再试一次").format(n=status.rerolls_due)
+    if status.joins_due:
+        return i18n("正在拼接音频")
+    if status.needs_listening:
+        return i18n("已完成，不会再自动变化；{n} 句需要你来听").format(n=status.needs_listening)
+    return i18n("已完成，不会再自动变化")
+
+
+def run_words_html(i18n, status: LongTextStatus) -> str:
+    mark = "✓ " if status.settled else ""
+    return f'<div id="long_text_state" style="margin-top:4px;font-weight:600">{mark}{run_words(i18n, status)}</div>'
+
+
 @handles("读取任务失败")
 def refresh(ctx: UIContext, tab: LongTextTab, *, role, task, run) -> dict:
     long_texts = [(t["content"][:60], t["id"]) for t in texts.list_texts(ws=ctx.ws, category="long")]
@@ -171,7 +192,8 @@ def poll(ctx: UIContext, tab: LongTextTab, *, role, run, shown, listen_only) -> 
     active = ctx.runner.is_active(role, status.task_id)
     state = {"total": status.total, "done": status.done, "failed": status.failed, "queued": status.queued,
              "running": status.running, "state": "running" if active else status.task_state}
-    answer = {tab.progress: progress_html(i18n, state), tab.part_ids: [p.part_id for p in status.parts],
+    answer = {tab.progress: progress_html(i18n, state) + run_words_html(i18n, status),
+              tab.part_ids: [p.part_id for p in status.parts],
               tab.listen_count: listen_counter(i18n, status)}
     sig = signature(status, bool(listen_only))
     if sig != shown:

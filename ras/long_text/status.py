@@ -1,9 +1,16 @@
 """What a long-text run shows a person and answers a script (/long_text_status): its configurations' parts,
-their sentences with every try."""
+their sentences with every try, and whether the run is settled.
+
+Settled means nothing more happens without a person: no sentence job is queued or running, every finished
+take is measured or its analysis gave up, the autopilot owes no sentence a re-roll (it queues one after a
+take's analysis when the sentence's best take fails the gate and tries are left), and every part that can
+be joined is joined from its chosen takes. A status read between a take's analysis and the re-roll it
+causes is therefore not settled, though nothing is queued at that moment.
+"""
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
@@ -15,6 +22,8 @@ from ras.queue.tasks import status_counts, status_counts_of_tasks
 from ras.store.lookups import get_task
 from ras.store.role_tables import Job, LongTextPart, LongTextRun, ParamSet
 from ras.store.workspace import Workspace
+
+PAGE_ONLY = {"json": None}  # a field the page reads that the API does not answer with
 
 
 @dataclass(frozen=True)
@@ -99,6 +108,11 @@ class LongTextStatus:
     needs_listening: int
     sentence_count: int
     parts: tuple[PartStatus, ...]
+    settled: bool
+    # what keeps an unsettled run busy, for the page to say in words
+    awaiting_analysis: int = field(default=0, metadata=PAGE_ONLY)  # takes synthesized, not yet measured
+    rerolls_due: int = field(default=0, metadata=PAGE_ONLY)  # sentences the autopilot still owes a take
+    joins_due: int = field(default=0, metadata=PAGE_ONLY)  # parts whose joined audio is still to be (re)built
 
 
 @dataclass(frozen=True)
@@ -150,35 +164,70 @@ def joined_listing(joined: Path) -> dict | None:
     return json.loads(listing.read_text(encoding="utf-8")) if listing.is_file() else None
 
 
-def _part_status(session, role_dir: Path, run: LongTextRun, part: LongTextPart, gate: Gate) -> PartStatus:
+def _join_due(role_dir: Path, part: LongTextPart, sentences: list[takes.Sentence]) -> bool:
+    """Every sentence has a finished chosen take, yet the joined audio is missing or made of other takes
+    (a sentence made again keeps its job id under a new seed, so the seed is compared too)."""
+    chosen = [s.chosen() for s in sentences]
+    if not chosen or any(c is None or not c.result_path for c in chosen):
+        return False  # nothing to join until every sentence has a take (a failed one waits for a person)
+    joined = role_dir / part.joined_path if part.joined_path else None
+    listing = joined_listing(joined) if joined and joined.is_file() else None
+    if listing is None:
+        return True
+    joined_takes = [(s.get("result_id"), s.get("seed")) for s in listing["sentences"]]
+    return joined_takes != [(c.id, takes.take_seed(c)) for c in chosen]
+
+
+@dataclass(frozen=True)
+class _PartReading:
+    shown: PartStatus
+    awaiting_analysis: int
+    rerolls_due: int
+    join_due: bool
+
+
+def _read_part(session, role_dir: Path, run: LongTextRun, part: LongTextPart, gate: Gate,
+               rerolls: bool) -> _PartReading:
     sentences = takes.part_sentences(session, run, part)
     rate = takes.normal_rate(sentences, gate)
     rows = tuple(sentence_row(role_dir, s, gate, rate) for s in sentences)
     joined = role_dir / part.joined_path if part.joined_path else None
     spectrogram = joined.with_suffix(".png") if joined else None
-    return PartStatus(
+    shown = PartStatus(
         part_id=part.id, result_id=part.source_result_id, clip_id=part.clip_id,
         label=session.get(ParamSet, part.param_set_id).label, score=part.score, note=part.note,
         joined_audio=str(joined) if joined and joined.is_file() else None,
         spectrogram=str(spectrogram) if spectrogram and spectrogram.is_file() else None,
         normal_rate=(round(rate[0], 3), round(rate[1], 3)) if rate else None,
         needs_listening=sum(r.needs_listening for r in rows), sentences=rows)
+    return _PartReading(
+        shown=shown,
+        awaiting_analysis=sum(takes.awaits_analysis(t) for s in sentences for t in s.takes),
+        rerolls_due=sum(takes.reroll_due(s, takes.verdict(s, gate, rate)[1], run.max_tries, rerolls)
+                        for s in sentences),
+        join_due=_join_due(role_dir, part, sentences))
 
 
 def run_status(*, ws: Workspace, role: str, run_id: int) -> LongTextStatus:
     role_dir = ws.role_dir(role)
     with ws.role_session(role) as session:
         run = takes.get_run(session, role, run_id)
-        gate = takes.run_gate(run)
-        parts = tuple(_part_status(session, role_dir, run, part, gate) for part in takes.run_parts(session, run))
+        gate, rerolls = takes.run_gate(run), takes.may_reroll(session, run)
+        readings = [_read_part(session, role_dir, run, part, gate, rerolls) for part in takes.run_parts(session, run)]
         counts = status_counts(session, run.task_id)
         task_state = get_task(session, role, run.task_id).state
+    parts = tuple(r.shown for r in readings)
+    awaiting = sum(r.awaiting_analysis for r in readings)
+    rerolls_due = sum(r.rerolls_due for r in readings)
+    joins_due = sum(r.join_due for r in readings)
     return LongTextStatus(
         run_id=run.id, task_id=run.task_id, name=run.name, text=run.text, text_lang=run.text_lang,
         queued=counts["queued"], running=counts["running"], done=counts["done"], failed=counts["failed"],
         cancelled=counts["cancelled"], total=counts["total"], task_state=task_state, max_tries=run.max_tries,
         gate=gate, needs_listening=sum(p.needs_listening for p in parts),
-        sentence_count=sum(len(p.sentences) for p in parts), parts=parts)
+        sentence_count=sum(len(p.sentences) for p in parts), parts=parts,
+        settled=not (counts["queued"] or counts["running"] or awaiting or rerolls_due or joins_due),
+        awaiting_analysis=awaiting, rerolls_due=rerolls_due, joins_due=joins_due)
 
 
 def list_runs(*, ws: Workspace, role: str) -> list[RunSummary]:

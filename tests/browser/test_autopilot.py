@@ -1,8 +1,6 @@
 """The long-text autopilot in a real browser: tries, chosen takes, needs-listening marks, filter, choose a try."""
 from __future__ import annotations
 
-import time
-
 import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
@@ -28,17 +26,9 @@ HEADER_LINES_JS = """root => Array.from(root.querySelectorAll('thead th')).filte
     .filter(([text]) => text)"""
 
 
-def settled_for_good(client, role, run_id, quiet_seconds=3.0):
-    """The run's status once it is settled and its choices stay put: the autopilot reviews a sentence
-    after its last take's metrics are stored, so a settled status can still change its chosen tries."""
-    first = settled(client, role, run_id)
-    if first is None:
-        return None
-    time.sleep(quiet_seconds)
-    again = settled(client, role, run_id)
-    choices = lambda status: [[(t["result_id"], t["status"], t["chosen"]) for t in s["tries"]]  # noqa: E731
-                              for p in status["parts"] for s in p["sentences"]]
-    return again if again is not None and choices(again) == choices(first) else None
+def settled_for_good(client, role, run_id):
+    """The run's status once nothing more will change it by itself."""
+    return settled(client, role, run_id)
 
 
 @pytest.fixture(scope="module")

@@ -27,10 +27,13 @@ def part_of(*sentences: SentenceRow, normal_rate=(2.1, 3.4), part_id: int = 1) -
                       needs_listening=sum(s.needs_listening for s in sentences), sentences=sentences)
 
 
-def status_of(*parts: PartStatus, **counts) -> LongTextStatus:
+def status_of(*parts: PartStatus, settled=True, awaiting_analysis=0, rerolls_due=0, joins_due=0,
+              **counts) -> LongTextStatus:
     sentences = sum(len(p.sentences) for p in parts)
     values = {"queued": 0, "running": 0, "done": sentences, "failed": 0, "cancelled": 0, "total": sentences,
               **counts}
     return LongTextStatus(run_id=1, task_id=2, name="run", text="text", text_lang="en", task_state="idle",
                           max_tries=4, gate=Gate(), needs_listening=sum(p.needs_listening for p in parts),
-                          sentence_count=sentences, parts=parts, **values)
+                          sentence_count=sentences, parts=parts, settled=settled,
+                          awaiting_analysis=awaiting_analysis, rerolls_due=rerolls_due, joins_due=joins_due,
+                          **values)

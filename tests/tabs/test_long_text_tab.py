@@ -6,6 +6,7 @@ import gradio as gr
 import pandas as pd
 import pytest
 
+from i18n import I18nAuto
 from ras.long_text import runs as long_text
 from ras.long_text import status as run_views
 from tabs import long_text as long_text_tab
@@ -14,6 +15,7 @@ from tabs.common import bind
 from tests.fixtures.long_text import RecordingRunner, land, queued
 from tests.fixtures.products import make_result, role_with_clips
 from tests.fixtures.ui import build_tab
+from tests.tabs.long_text_rows import part_of, sentence_of, status_of, try_of
 
 TEXT = "The first sentence is here. The second one follows. And the third ends it."
 SENTENCES = ["The first sentence is here.", "The second one follows.", "And the third ends it."]
@@ -129,3 +131,32 @@ def test_starting_without_a_text_names_what_is_missing(run_ctx):
     start = bind(ctx, long_text_tab.start, tab, names)
     with pytest.raises(gr.Error, match="启动长文本失败.*long text is empty"):
         start(role, None, 3, [result_id], "  ", "", True, 3, 60, 0.25, 0.25)
+
+
+def test_the_progress_says_when_a_rerolled_run_is_finished_and_what_it_still_waits_for(run_ctx):
+    ctx, tab, role, result_id = run_ctx
+    run_id = start_run(ctx, tab, role, result_id)
+    task_id = run_views.run_status(ws=ctx.ws, role=role, run_id=run_id).task_id
+    ids = queued(ctx.ws, role, task_id)
+    for job_id, score in zip(ids, (90, 40, 90)):  # measured; the review after each analysis has not run yet
+        land(ctx.ws, role, job_id, 1.5, score=score, flags=("repeat",) if score < 60 else ())
+    assert "自动重试：1 句马上再试一次" in poll(ctx, tab, role, run_id)[tab.progress]
+    for job_id in ids:
+        long_text.after_analysis(ctx.ws, ctx.runner, role, job_id)
+    assert "正在合成：1 个排队" in poll(ctx, tab, role, run_id)[tab.progress]
+    (reroll,) = ctx.runner.added
+    land(ctx.ws, role, reroll, 1.5, score=95)
+    long_text.after_analysis(ctx.ws, ctx.runner, role, reroll)
+    assert "✓ 已完成，不会再自动变化" in poll(ctx, tab, role, run_id)[tab.progress]
+
+
+@pytest.mark.parametrize("waiting, words", [
+    ({"awaiting_analysis": 2}, "Waiting for analysis: 2 still to measure"),
+    ({"rerolls_due": 3}, "Autopilot: 3 sentence(s) about to be tried again"),
+    ({"joins_due": 1}, "Joining the audio"),
+    ({}, "Finished: nothing more will change by itself"),
+])
+def test_the_run_state_is_said_in_english_on_an_english_page(waiting, words):
+    status = status_of(part_of(sentence_of(0, "Good morning.", (try_of(1, chosen=True),))),
+                       settled=not waiting, **waiting)
+    assert words in long_text_tab.run_words(I18nAuto("en_US"), status)

@@ -61,10 +61,7 @@ def wait(predicate, timeout, what):
 
 def settled(ws, role, run_id):
     status = run_views.run_status(ws=ws, role=role, run_id=run_id)
-    tries = [t for p in status.parts for s in p.sentences for t in s.tries]
-    if status.queued or status.running or not all(p.joined_audio for p in status.parts):
-        return None
-    return status if all(t.auto_score is not None for t in tries if t.status == "done") else None
+    return status if status.settled else None
 
 
 def test_every_sentence_with_a_clean_try_ends_clean_and_the_rest_need_listening(planted):
