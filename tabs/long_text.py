@@ -21,6 +21,7 @@ from tabs.long_text_takes import (
     autopilot_options,
     build_slot,
     listen_counter,
+    read_status,
     sentence_rows,
     wire_takes,
 )
@@ -49,6 +50,7 @@ class LongTextTab:
     listen_count: gr.Markdown
     progress: gr.HTML
     timer: gr.Timer
+    run_role: gr.State  # the role whose runs the run picker lists (a switch makes a poll of the old run moot)
     part_ids: gr.State  # the part each slot shows, by slot
     shown: gr.State  # the signature of what the slots show (polling re-renders only on a change)
     slots: tuple[PartSlot, ...]
@@ -82,7 +84,8 @@ def build(ctx: UIContext) -> LongTextTab:
     slots = tuple(build_slot(i18n, i) for i in range(MAX_PARTS))
     timer = poll_timer()
     return LongTextTab(task, refresh, top_n, picked_results, text_pick, text, lang, *autopilot, start_button, run,
-                       listen_only, listen_count, progress, timer, gr.State([]), gr.State(""), slots)
+                       listen_only, listen_count, progress, timer, gr.State(None), gr.State([]), gr.State(""),
+                       slots)
 
 
 def run_choices(ctx: UIContext, role: str | None) -> list[tuple[str, int]]:
@@ -113,9 +116,9 @@ def slot_outputs(tab: LongTextTab) -> list:
 
 def signature(status: LongTextStatus, listen_only: bool) -> str:
     """What the slots show; polling re-renders only when it changed (players keep playing)."""
-    return json.dumps([listen_only] + [[p.joined_audio, p.spectrogram, p.score,
+    return json.dumps([listen_only] + [[p.joined_audio, p.spectrogram, p.score, p.normal_rate,
                                         [(s.status, str(s.finished_at), s.flags, s.needs_listening,
-                                          [(t.result_id, t.status, t.chosen) for t in s.tries])
+                                          [(t.result_id, t.status, t.chosen, t.reasons) for t in s.tries])
                                          for s in p.sentences]] for p in status.parts])
 
 
@@ -141,10 +144,13 @@ def run_words_html(i18n, status: LongTextStatus) -> str:
 
 
 @handles("读取任务失败")
-def refresh(ctx: UIContext, tab: LongTextTab, *, role, task, run) -> dict:
+def refresh(ctx: UIContext, tab: LongTextTab, *, role, task, run, run_role) -> dict:
+    """The role's tasks, runs and long texts. After a role switch the newest run of the new role is picked:
+    a run id of the old role would name another run, or none, in the new one."""
     long_texts = [(t["content"][:60], t["id"]) for t in texts.list_texts(ws=ctx.ws, category="long")]
-    return {tab.task: task_picker(ctx, role, task), tab.run: keep_choice(run_choices(ctx, role), run),
-            tab.text_pick: gr.update(choices=long_texts)}
+    kept = run if run_role == role else None
+    return {tab.task: task_picker(ctx, role, task), tab.run: keep_choice(run_choices(ctx, role), kept),
+            tab.run_role: role, tab.text_pick: gr.update(choices=long_texts)}
 
 
 @handles("读取结果失败")
@@ -178,23 +184,29 @@ def start(ctx: UIContext, tab: LongTextTab, *, role, task, top_n, result_ids, te
                                         options=autopilot_options(autopilot, max_tries, min_auto_score,
                                                                   rate_tolerance, max_cer))
     ctx.runner.run_task(role, started.task_id)
-    return {tab.run: gr.update(choices=run_choices(ctx, role), value=started.run_id)}
+    return {tab.run: gr.update(choices=run_choices(ctx, role), value=started.run_id), tab.run_role: role}
+
+
+def cleared(ctx: UIContext, tab: LongTextTab) -> dict:
+    """No run in view: no progress, no parts, every slot hidden."""
+    return {tab.progress: "", tab.part_ids: [], tab.shown: "", tab.listen_count: "",
+            **{k: v for slot in tab.slots for k, v in slot_values(ctx.i18n, slot, None, False).items()}}
 
 
 @handles("读取进度失败")
-def poll(ctx: UIContext, tab: LongTextTab, *, role, run, shown, listen_only) -> dict:
+def poll(ctx: UIContext, tab: LongTextTab, *, role, run, run_role, shown, listen_only) -> dict:
     i18n = ctx.i18n
-    if not role or not run:
-        return {tab.progress: "", tab.part_ids: [], tab.shown: "", tab.listen_count: "",
-                **{k: v for slot in tab.slots for k, v in slot_values(i18n, slot, None, False).items()}}
-    status = run_views.run_status(ws=ctx.ws, role=role, run_id=int(run))
+    if run and run_role != role:
+        return gr.skip()  # the role was switched and the run picker not refreshed yet: its run is the old role's
+    status = read_status(ctx, role, run)
+    if status is None:
+        return cleared(ctx, tab)
     # the run's counts are already here: only whether the queue holds the task is asked of the runner
     active = ctx.runner.is_active(role, status.task_id)
     state = {"total": status.total, "done": status.done, "failed": status.failed, "queued": status.queued,
              "running": status.running, "state": "running" if active else status.task_state}
     answer = {tab.progress: progress_html(i18n, state) + run_words_html(i18n, status),
-              tab.part_ids: [p.part_id for p in status.parts],
-              tab.listen_count: listen_counter(i18n, status)}
+              tab.part_ids: [p.part_id for p in status.parts], tab.listen_count: listen_counter(i18n, status)}
     sig = signature(status, bool(listen_only))
     if sig != shown:
         answer[tab.shown] = sig
@@ -235,15 +247,17 @@ def export(ctx: UIContext, slot: PartSlot, *, role, part_ids) -> dict:
 def wire(tab: LongTextTab, ctx: UIContext, page: Page) -> None:
     role = page.role
     connect_each(ctx, (tab.refresh.click, role.change, page.app.load), refresh, tab,
-                 {"role": role, "task": tab.task, "run": tab.run}, [tab.task, tab.run, tab.text_pick])
+                 {"role": role, "task": tab.task, "run": tab.run, "run_role": tab.run_role},
+                 [tab.task, tab.run, tab.run_role, tab.text_pick])
     connect(ctx, tab.task.change, on_task, tab, {"role": role, "task": tab.task}, tab.results)
     connect(ctx, tab.text_pick.change, on_text_pick, tab, {"text_id": tab.text_pick}, [tab.text, tab.lang])
     connect(ctx, tab.start.click, start, tab,
             {"role": role, "task": tab.task, "top_n": tab.top_n, "result_ids": tab.results, "text": tab.text,
              "lang": tab.lang, "autopilot": tab.autopilot, "max_tries": tab.max_tries,
              "min_auto_score": tab.min_auto_score, "rate_tolerance": tab.rate_tolerance, "max_cer": tab.max_cer},
-            tab.run)
-    poll_inputs = {"role": role, "run": tab.run, "shown": tab.shown, "listen_only": tab.listen_only}
+            [tab.run, tab.run_role])
+    poll_inputs = {"role": role, "run": tab.run, "run_role": tab.run_role, "shown": tab.shown,
+                   "listen_only": tab.listen_only}
     poll_outputs = [tab.progress, tab.part_ids, tab.shown, tab.listen_count, *slot_outputs(tab)]
     connect_each(ctx, (tab.run.change, tab.listen_only.change), poll, tab, poll_inputs, poll_outputs)
     connect(ctx, tab.timer.tick, poll, tab, poll_inputs, poll_outputs, show_progress="hidden")

@@ -37,7 +37,7 @@ def start_run(ctx, tab, role, result_id, max_tries=3) -> int:
 
 
 def poll(ctx, tab, role, run_id, shown="", listen_only=False) -> dict:
-    return long_text_tab.poll(ctx, tab, role=role, run=run_id, shown=shown, listen_only=listen_only)
+    return long_text_tab.poll(ctx, tab, role=role, run=run_id, run_role=role, shown=shown, listen_only=listen_only)
 
 
 def land_all(ctx, role, run_id, scores=(90, 90, 90)):
@@ -160,3 +160,19 @@ def test_the_run_state_is_said_in_english_on_an_english_page(waiting, words):
     status = status_of(part_of(sentence_of(0, "Good morning.", (try_of(1, chosen=True),))),
                        settled=not waiting, **waiting)
     assert words in long_text_tab.run_words(I18nAuto("en_US"), status)
+
+
+def test_after_a_role_switch_the_poll_and_run_picker_follow_the_new_role_without_an_error(run_ctx, tmp_path):
+    ctx, tab, role, result_id = run_ctx
+    run_id = start_run(ctx, tab, role, result_id)
+    other = role_with_clips(ctx.ws, tmp_path, "男性", "ab")  # no long-text run
+    # a tick that comes before the run picker was refreshed for the new role changes nothing
+    stale = long_text_tab.poll(ctx, tab, role=other, run=run_id, run_role=role, shown="x", listen_only=False)
+    assert stale == gr.skip()
+    refreshed = long_text_tab.refresh(ctx, tab, role=other, task=None, run=run_id, run_role=role)
+    assert refreshed[tab.run]["value"] is None and refreshed[tab.run_role] == other
+    # a run id the new role does not have (deleted, or named by an old page) shows nothing, quietly
+    quiet = long_text_tab.poll(ctx, tab, role=other, run=run_id, run_role=other, shown="x", listen_only=False)
+    assert quiet[tab.progress] == "" and not quiet[tab.slots[0].box]["visible"]
+    back = long_text_tab.refresh(ctx, tab, role=role, task=None, run=None, run_role=other)
+    assert back[tab.run]["value"] == run_id  # the newest run of the role switched back to
