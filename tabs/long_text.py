@@ -147,7 +147,7 @@ def run_words_html(i18n, status: LongTextStatus) -> str:
 def refresh(ctx: UIContext, tab: LongTextTab, *, role, task, run, run_role) -> dict:
     """The role's tasks, runs and long texts. After a role switch the newest run of the new role is picked:
     a run id of the old role would name another run, or none, in the new one."""
-    long_texts = [(t["content"][:60], t["id"]) for t in texts.list_texts(ws=ctx.ws, category="long")]
+    long_texts = [(t.content[:60], t.id) for t in texts.list_texts(ws=ctx.ws, category="long")]
     kept = run if run_role == role else None
     return {tab.task: task_picker(ctx, role, task), tab.run: keep_choice(run_choices(ctx, role), kept),
             tab.run_role: role, tab.text_pick: gr.update(choices=long_texts)}
@@ -159,9 +159,9 @@ def on_task(ctx: UIContext, tab: LongTextTab, *, role, task) -> dict:
         return {tab.results: gr.update(choices=[], value=[])}
     found = results.list_results(ws=ctx.ws, role=role, task_id=int(task), sort="score", page_size=100,
                                  flt=results.ResultFilter(statuses=("done",)))
-    return {tab.results: gr.update(choices=[(f"#{r['id']} {r['label']} · {r['text'][:20]}"
-                                             + (f" · ★{r['score']:g}" if r["score"] is not None else ""), r["id"])
-                                            for r in found["results"]], value=[])}
+    return {tab.results: gr.update(choices=[(f"#{r.id} {r.label} · {r.text[:20]}"
+                                             + (f" · ★{r.score:g}" if r.score is not None else ""), r.id)
+                                            for r in found.results], value=[])}
 
 
 @handles("读取文本失败")
