@@ -23,6 +23,7 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "other": ("其他", "other"),
 }
 EMOTIONS = tuple(ALIASES)
+DEFAULT_EMOTION = "neutral"  # a product's own reference speaks it, and untagged text
 LABELS = {code: words[0] for code, words in ALIASES.items()}  # i18n keys: the UI shows them translated
 _BY_WORD = {word.lower(): code for code, words in ALIASES.items() for word in words}
 MAX_EMOTION_NAME = 20

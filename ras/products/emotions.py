@@ -12,16 +12,14 @@ import json
 import uuid
 from dataclasses import dataclass
 
-from ras.emotions import emotion_code, split_emotion_tags
+from ras.emotions import DEFAULT_EMOTION, emotion_code, split_emotion_tags
 from ras.errors import InputError
 from ras.languages import require_lang
-from ras.products.rows import PRODUCTS_DIR, copy_into, product_as_dict, product_row
+from ras.products.rows import PRODUCTS_DIR, ProductInfo, copy_into, product_info, product_row
 from ras.store.db import get_row
 from ras.store.lookups import clip_audio_path
 from ras.store.role_tables import Clip, Product
 from ras.store.workspace import Workspace
-
-DEFAULT_EMOTION = "neutral"
 
 
 @dataclass(frozen=True)
@@ -77,7 +75,7 @@ def tagged_pieces(product: Product, text: str, emotion: str | None = None) -> li
 
 
 def set_product_emotion(*, ws: Workspace, role: str, product_id: int, emotion: str, clip_id: int,
-                        prompt_text: str = "", prompt_lang: str = "") -> dict:
+                        prompt_text: str = "", prompt_lang: str = "") -> ProductInfo:
     """Give the product a reference for `emotion` (replacing one it had): the clip, copied in, with its
     text and language unless others are given."""
     code = emotion_code(emotion)
@@ -97,10 +95,10 @@ def set_product_emotion(*, ws: Workspace, role: str, product_id: int, emotion: s
         session.commit()
         if old:
             (ws.role_dir(role) / old["ref_audio"]).unlink(missing_ok=True)
-        return product_as_dict(ws, role, product)
+        return product_info(ws, role, product)
 
 
-def remove_product_emotion(*, ws: Workspace, role: str, product_id: int, emotion: str) -> dict:
+def remove_product_emotion(*, ws: Workspace, role: str, product_id: int, emotion: str) -> ProductInfo:
     code = emotion_code(emotion)
     with ws.role_session(role) as session:
         product = product_row(session, role, product_id)
@@ -113,4 +111,4 @@ def remove_product_emotion(*, ws: Workspace, role: str, product_id: int, emotion
         session.add(product)
         session.commit()
         (ws.role_dir(role) / removed["ref_audio"]).unlink(missing_ok=True)
-        return product_as_dict(ws, role, product)
+        return product_info(ws, role, product)

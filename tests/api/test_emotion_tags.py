@@ -67,13 +67,16 @@ def test_a_product_gets_emotions_and_tts_refuses_an_emotion_it_lacks(client, run
     ws.close()
     product_id = client.predict("情感-成品", result_id, "emo-voice", api_name="/create_product")["product_id"]
     product = client.predict("情感-成品", product_id, "难过", 2, "", "", api_name="/set_product_emotion")["product"]
-    assert [(e["emotion"], e["prompt_text"], e["source_clip_id"]) for e in product["emotions"]] == [
-        ("sad", "Line 1 said.", 2)]
+    # the contract's shape: {emotion: {"clip_id", "ref_audio", "prompt_text", "prompt_lang"}}, and the
+    # emotion the product's own reference speaks
+    assert {name: (e["prompt_text"], e["clip_id"]) for name, e in product["emotions"].items()} == {
+        "sad": ("Line 1 said.", 2)}
+    assert product["default_emotion"] == "neutral"
     listed = client.predict("情感-成品", api_name="/list_products")["products"]
-    assert [e["emotion"] for e in listed[0]["emotions"]] == ["sad"]
+    assert list(listed[0]["emotions"]) == ["sad"]
     with pytest.raises(Exception, match=r"no emotion 'happy'; it has: neutral, sad"):
         client.predict("emo-voice", "Hello.", "en", 1, "happy", api_name="/tts")
     with pytest.raises(Exception, match=r"no emotion '生气'; it has: neutral, sad"):
         client.predict("emo-voice", "Hello. [生气]Go away.", "en", 1, "", api_name="/tts")
     removed = client.predict("情感-成品", product_id, "sad", api_name="/remove_product_emotion")["product"]
-    assert removed["emotions"] == []
+    assert removed["emotions"] == {}

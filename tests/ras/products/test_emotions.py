@@ -46,18 +46,18 @@ def hero(setup, tmp_path):
 
 def test_a_product_lists_its_emotions_and_replaces_or_removes_one(hero):
     ws, role, product_id = hero
-    listed = products.list_products(ws=ws, role=role)[0]["emotions"]
-    assert [(e["emotion"], e["prompt_text"], e["prompt_lang"], e["source_clip_id"]) for e in listed] == [
+    listed = products.list_products(ws=ws, role=role)[0].emotions
+    assert [(name, e.prompt_text, e.prompt_lang, e.clip_id) for name, e in listed.items()] == [
         ("happy", "Reference number 1 speaking.", "en", 2)]
-    first_copy = Path(listed[0]["ref_audio"])
+    first_copy = Path(listed["happy"].ref_audio)
     assert first_copy.is_file() and "/products/" in str(first_copy)
     again = product_emotions.set_product_emotion(ws=ws, role=role, product_id=product_id, emotion="happy",
                                                  clip_id=1, prompt_text="Said with joy.")
-    assert [(e["emotion"], e["prompt_text"], e["source_clip_id"]) for e in again["emotions"]] == [
+    assert [(name, e.prompt_text, e.clip_id) for name, e in again.emotions.items()] == [
         ("happy", "Said with joy.", 1)]
     assert not first_copy.exists()  # the replaced reference's copy goes
     gone = product_emotions.remove_product_emotion(ws=ws, role=role, product_id=product_id, emotion="高兴")
-    assert gone["emotions"] == []
+    assert gone.emotions == {}
     with pytest.raises(InputError, match="has no emotion 'happy'"):
         product_emotions.remove_product_emotion(ws=ws, role=role, product_id=product_id, emotion="happy")
 

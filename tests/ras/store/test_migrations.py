@@ -7,7 +7,7 @@ from sqlmodel import SQLModel, create_engine
 from i18n import I18nAuto
 from ras import results
 from ras.library import clips, texts
-from ras.long_text import runs
+from ras.long_text import status as long_text_runs
 from ras.products.rows import list_products
 from ras.queue import tasks, versions
 from ras.store import db
@@ -177,10 +177,10 @@ def test_a_role_folder_from_every_past_release_opens_with_its_data(tmp_path, ver
     assert old_task == versions.RecordedVersions(None, None)
     assert versions_line(I18nAuto("en_US"), old_task) == "GPT-SoVITS not recorded · model versions not recorded"
     if version >= 2:
-        assert [r["name"] for r in runs.list_runs(ws=ws, role="old-role")] == ["run"]
-        assert [p["name"] for p in list_products(ws=ws, role="old-role")] == ["best"]
-        assert list_products(ws=ws, role="old-role")[0]["gsv_version"] is None
-        assert list_products(ws=ws, role="old-role")[0]["emotions"] == []  # an old product: its default only
+        assert [r.name for r in long_text_runs.list_runs(ws=ws, role="old-role")] == ["run"]
+        assert [p.name for p in list_products(ws=ws, role="old-role")] == ["best"]
+        assert list_products(ws=ws, role="old-role")[0].gsv_version is None
+        assert list_products(ws=ws, role="old-role")[0].emotions == {}  # an old product: its default only
     tags = {c.id: (c.emotion, c.emotion_source) for c in clips.list_clips(ws=ws, role="old-role").clips}
     assert tags[1] == ("", "")  # a clip from before tags is untagged
     if version >= 8:
