@@ -20,7 +20,6 @@ from pathlib import Path
 
 import numpy as np
 
-from ras.audio.load import load_mono, resample
 from ras.metrics import asr_models
 from ras.metrics.asr_models import BUNDLED_LABEL as BUNDLED_LABEL
 from ras.metrics.asr_models import WHISPER_BACKEND, AsrChoice, AsrModel, AsrModels, AsrSearch
@@ -126,32 +125,6 @@ class AsrConfig:
             names[lang] = None if model is None else str(model.folder) if model.source == "--asr-model" \
                 else model.label
         return names
-
-
-class LocalTranscriber:
-    """Transcribes files with the model AsrConfig picks for each call's language (loaded on first use)."""
-
-    def __init__(self, config: AsrConfig) -> None:
-        self.config = config
-
-    def model_dir(self, lang: str) -> Path:
-        folder = self.config.model_for(lang)
-        if folder is None:
-            raise AsrUnavailable(
-                f"no speech recognition model for language {lang!r}: start RAS with --asr-model DIR "
-                "(a faster-whisper folder) or --gsv-root pointing at a GPT-SoVITS with tools/asr/models")
-        return check_model_dir(folder)
-
-    def transcribe(self, path: str | Path, lang: str) -> str:
-        folder = self.model_dir(lang)
-        samples, sr = load_mono(path)
-        return transcribe(resample(samples, sr, 16_000), load_asr_model(str(folder), self.config.device), lang)
-
-
-def transcriber_for(text_lang: str, settings) -> LocalTranscriber | None:
-    """A transcriber for takes in text_lang under these launch settings, or None when no model serves it."""
-    config = AsrConfig.from_settings(settings)
-    return LocalTranscriber(config) if config.model_for(text_lang) is not None else None
 
 
 def whisper_language(text_lang: str) -> str | None:

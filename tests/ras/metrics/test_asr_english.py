@@ -24,7 +24,7 @@ def score_take(wav, tiny_en) -> dict:
 def test_english_is_served_by_the_bundled_model_without_any_flag(tiny_en):
     assert asr.AsrConfig().model_for("en") == tiny_en
     assert asr.AsrConfig().model_for("zh") is None  # no Chinese model without GPT-SoVITS's
-    assert asr.transcriber_for("en", _Settings()) is not None
+    assert asr.AsrConfig.from_settings(_Settings()).choose("en").model.folder == tiny_en
 
 
 def test_correct_take_has_no_word_flags(espeak_wav, tiny_en):
