@@ -5,10 +5,11 @@ from __future__ import annotations
 from ras.ab import sessions
 from ras.finder import compare
 from ras.store.workspace import Workspace
+from tabs.api_json import to_json
 
 
 def start_blind_comparison(*, ws: Workspace, role: str, run_id: int) -> dict:
     """A new blind A/B session over the run's shortlisted references: {"session_id", "task_id", "candidates"}."""
     task_id = compare.shortlist_task(ws=ws, role=role, run_id=run_id)
     started = sessions.start_session(ws=ws, role=role, task_id=task_id)
-    return {"session_id": started["session_id"], "task_id": task_id, "candidates": started["candidates"]}
+    return {"session_id": started.session_id, "task_id": task_id, "candidates": to_json(started.candidates)}

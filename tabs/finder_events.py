@@ -107,11 +107,11 @@ def wire_events(tab, ctx: UIContext, page: Page, *, product_form: tuple, long_te
 
     @ui_action(i18n, "读取失败")
     def refresh(role, gpt, sovits, group, run):
-        models = backend.list_models() if backend.configured else {"gpt": [], "sovits": []}
-        gpts, sovits_names = [m["name"] for m in models["gpt"]], [m["name"] for m in models["sovits"]]
-        group_choices = [(f"{g['group']} ({g['count']})", g["id"])
+        models = backend.list_models() if backend.configured else None
+        gpts, sovits_names = (models.names("gpt"), models.names("sovits")) if models else ([], [])
+        group_choices = [(f"{g.group} ({g.count})", g.id)
                          for g in (classify_service.list_groups(ws=ctx.ws, role=role) if role else [])]
-        text_choices = [(f"[{t['lang']}] {t['content'][:50]}", t["id"]) for t in texts.list_texts(ws=ctx.ws)]
+        text_choices = [(f"[{t.lang}] {t.content[:50]}", t.id) for t in texts.list_texts(ws=ctx.ws)]
         return (gr.update(choices=gpts, value=gpt if gpt in gpts else (gpts[0] if gpts else None)),
                 gr.update(choices=sovits_names, value=sovits if sovits in sovits_names else
                           (sovits_names[0] if sovits_names else None)),

@@ -41,7 +41,7 @@ def landed(tmp_path):
         (tmp_path / "r.list").write_text(f"{tmp_path / 'ref.wav'}|s|{lang}|{content}\n", encoding="utf-8")
         importer.import_list(ws=ws, role=role, list_path=tmp_path / "r.list")
         text_id = texts.add_text(ws=ws, content=content, lang=lang)
-        task_id = tasks.create_task(ws=ws, role=role, spec={"clip_ids": [1], "text_ids": [text_id]})["task_id"]
+        task_id = tasks.create_task(ws=ws, role=role, spec={"clip_ids": [1], "text_ids": [text_id]}).task_id
         relpath = f"results/{task_id}/take.wav"
         (ws.role_dir(role) / relpath).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(wav, ws.role_dir(role) / relpath)
