@@ -4,15 +4,7 @@ or the ModelScope cache, where discovery then finds it; offline or broken downlo
 to do by hand and leave no folder that looks like a model."""
 from __future__ import annotations
 
-import hashlib
-import http.server
-import json
-import socket
-import threading
 import time
-from contextlib import contextmanager
-from pathlib import Path
-from urllib.parse import parse_qs, unquote, urlparse
 
 import pytest
 
@@ -21,59 +13,9 @@ from ras.metrics.asr import AsrConfig
 from ras.metrics.asr_fetch import AsrFetchFailed, fetch_standard_model
 from ras.metrics.asr_models import FUNASR_BACKEND, PARAFORMER_ZH, SENSEVOICE
 from tests.fixtures.funasr import PARAFORMER
+from tests.fixtures.modelscope_hub import closed_port, fake_hub
 
 PARAFORMER_ID = f"iic/{PARAFORMER}"
-
-
-@contextmanager
-def fake_hub(models: dict[str, Path], *, missing: frozenset[str] = frozenset()):
-    """A hub answering ModelScope's file listing and file download for the given model folders;
-    files named in `missing` are listed but answer 404 (a download cut off half-way)."""
-    requests: list[str] = []
-
-    class Hub(http.server.BaseHTTPRequestHandler):
-        def do_GET(self):
-            url = urlparse(self.path)
-            requests.append(url.path)
-            query = parse_qs(url.query)
-            model_id = next((m for m in models if url.path.startswith(f"/api/v1/models/{m}/")), None)
-            status, body = 200, json.dumps({"Code": 200, "Success": True, "Data": {}}).encode()
-            if model_id is not None and url.path.endswith("/repo/files"):
-                folder = models[model_id]
-                files = [{"Name": f.name, "Path": f.name, "Type": "blob", "Size": f.stat().st_size,
-                          "Sha256": hashlib.sha256(f.read_bytes()).hexdigest(), "Revision": "master"}
-                         for f in sorted(folder.iterdir()) if f.is_file()]
-                body = json.dumps({"Code": 200, "Success": True, "Data": {"Files": files}}).encode()
-            elif model_id is not None and url.path.endswith("/repo") and "FilePath" in query:
-                name = unquote(query["FilePath"][0])
-                if name in missing:
-                    status, body = 404, b'{"Code": 404, "Success": false, "Message": "gone"}'
-                else:
-                    body = (models[model_id] / name).read_bytes()
-            elif model_id is None and url.path.startswith("/api/v1/models/"):
-                status, body = 404, b'{"Code": 404, "Success": false, "Message": "no such model"}'
-            self.send_response(status)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args):
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Hub)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}", requests
-    finally:
-        server.shutdown()
-        server.server_close()
-
-
-def closed_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def test_download_into_gpt_sovits_models_is_found_without_flags(tiny_funasr, tmp_path):
