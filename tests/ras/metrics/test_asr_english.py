@@ -22,8 +22,8 @@ def score_take(wav, tiny_en) -> dict:
 
 
 def test_english_is_served_by_the_bundled_model_without_any_flag(tiny_en):
-    assert asr.AsrConfig().model_for("en") == tiny_en
-    assert asr.AsrConfig().model_for("zh") is None  # no Chinese model without GPT-SoVITS's
+    assert asr.AsrConfig().choose("en").model.folder == tiny_en
+    assert asr.AsrConfig().choose("zh").model is None  # no Chinese model without GPT-SoVITS's
     assert asr.AsrConfig.from_settings(_Settings()).choose("en").model.folder == tiny_en
 
 
