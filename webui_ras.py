@@ -160,11 +160,10 @@ def make_context(settings: Settings) -> UIContext:
                     code_version=backend.code_version, in_analysis=analyzer.in_flight)
     # analysis loads its models while the GPT-SoVITS worker loads its own: a fresh app's first task
     # was analysed 1.6 s sooner (of 12.5 s), its takes landing as soon as before
-    runner.add_start_listener(lambda _role, _task_id: analyzer.start_processes())
+    runner.add_start_listener(analyzer.start_for_task)
     runner.add_result_listener(lambda role, job_id: long_text_runs.after_result(ws, role, job_id))
     analyzer.add_listener(lambda role, job_id: long_text_runs.after_analysis(ws, runner, role, job_id))
-    finder = FinderDriver(ws, runner, encoder=analyzer.speaker_encoder,
-                          asr_model=str(settings.asr_model) if settings.asr_model else None)
+    finder = FinderDriver(ws, runner, encoder=analyzer.speaker_encoder, asr=analyzer.asr)
     runner.add_result_listener(finder.on_result)
     emotion_tagger = EmotionTagger(ws, lambda: find_emotion_model(AsrSearch.from_environment(
         override=settings.emotion_model)), device=settings.asr_device)

@@ -2,7 +2,9 @@
 
 A take passes the gate when it has no hard flag (a defect a listener always hears:
 repetition, a long pause, a swallowed ending, no speech, a held tone or buzz, the
-reference's own text spoken first), its auto
+reference's own text spoken first, and what speech recognition heard wrong in the words:
+swallowed, extra or wrong words; a transcript flag that every other take of the sentence
+shares is the recogniser's hearing of that text, like a shared CER below), its auto
 score reaches `min_auto_score`, its characters per second lie within its configuration's
 own normal range (the median of the configuration's takes ± `rate_tolerance`, once
 `min_rate_takes` takes are known: a leaked reference text or a repeat makes a take slow,
@@ -26,7 +28,9 @@ from dataclasses import asdict, dataclass, fields
 
 from ras.errors import InputError
 
-HARD_FLAGS = ("repeat", "long_pause", "truncated", "no_speech", "held_tone", "text_leak")
+# What speech recognition found wrong in a take's words (scoring.flag_name names the kind of edits).
+TRANSCRIPT_FLAGS = ("swallowed", "extra_words", "wrong_words")
+HARD_FLAGS = ("repeat", "long_pause", "truncated", "no_speech", "held_tone", "text_leak", *TRANSCRIPT_FLAGS)
 # A take scoring below this has lost at least one clear defect's worth of points
 # (scoring.py: a clear defect costs 30-40); mild oddities cost only a few.
 DEFAULT_MIN_AUTO_SCORE = 60.0
@@ -100,16 +104,25 @@ class Take:
     chars_per_second: float | None = None
     cer: float | None = None
     cer_floor: float | None = None  # the lowest CER among the same sentence's other takes
+    shared_flags: frozenset[str] = frozenset()  # transcript flags every other take of the sentence carries
     analysis_failed: bool = False  # analysis gave up on it: it never gets metrics, so it never passes
 
 
 def with_cer_floors(takes: list[Take]) -> list[Take]:
-    """The takes of one sentence, each knowing the lowest CER its siblings reached."""
+    """The takes of one sentence, each knowing the lowest CER its siblings reached and the transcript
+    flags all of them carry."""
     floored = []
     for take in takes:
-        others = [t.cer for t in takes if t is not take and t.cer is not None]
-        floored.append(dataclasses.replace(take, cer_floor=min(others) if others else None))
+        others = [t for t in takes if t is not take and t.cer is not None]
+        shared = frozenset(TRANSCRIPT_FLAGS).intersection(*(t.flags for t in others)) if others else frozenset()
+        floored.append(dataclasses.replace(take, cer_floor=min(t.cer for t in others) if others else None,
+                                           shared_flags=shared))
     return floored
+
+
+def hard_flags(take: Take) -> list[str]:
+    """The take's hard flags, less the transcript flags its sentence's other takes share."""
+    return [flag for flag in take.flags if flag in HARD_FLAGS and flag not in take.shared_flags]
 
 
 def cer_limit(take: Take, gate: Gate) -> float:
@@ -124,7 +137,7 @@ def rate_range(takes: list[Take], gate: Gate) -> tuple[float, float] | None:
     configuration really speaks and fail its clean takes. None with too few clean takes.
     """
     known = [t.chars_per_second for t in takes
-             if t.chars_per_second and not any(flag in HARD_FLAGS for flag in t.flags)]
+             if t.chars_per_second and not hard_flags(t)]
     if len(known) < gate.min_rate_takes:
         return None
     median = statistics.median(known)
@@ -135,7 +148,7 @@ def reasons(take: Take, gate: Gate, normal_rate: tuple[float, float] | None) -> 
     """Why the take fails the gate; empty when it passes."""
     if not take.analysed:
         return ["analysis_failed" if take.analysis_failed else "not_analysed"]
-    found = [f"flag:{flag}" for flag in take.flags if flag in HARD_FLAGS]
+    found = [f"flag:{flag}" for flag in hard_flags(take)]
     if take.auto_score is None or take.auto_score < gate.min_auto_score:
         found.append(f"auto_score:{take.auto_score}<{gate.min_auto_score:g}")
     rate = take.chars_per_second
@@ -162,7 +175,7 @@ def best_take(takes: list[Take], gate: Gate, normal_rate: tuple[float, float] | 
     passing = [t for t in analysed if passes(t, gate, normal_rate)]
 
     def rank(take: Take) -> tuple:
-        hard = sum(flag in HARD_FLAGS for flag in take.flags)
+        hard = len(hard_flags(take))
         return (-hard, take.auto_score if take.auto_score is not None else -1.0, -take.take_id)
 
     return max(passing or analysed, key=rank)

@@ -101,7 +101,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--analysis-load-allowance", type=float, default=300.0,
                    help="extra seconds for an analysis process's first result in a language (it loads models then)")
     p.add_argument("--sv-model", type=Path, help="local speaker-verification model folder")
-    p.add_argument("--asr-model", type=Path, help="local faster-whisper model folder (else found per language)")
+    p.add_argument("--asr-model", type=Path,
+                   help="local faster-whisper or FunASR model folder for the languages it hears (others are "
+                        "found per language: GPT-SoVITS tools/asr/models, ModelScope and Hugging Face caches)")
     p.add_argument("--asr-device", default="cpu", help="cpu, cuda or cuda:N for speech recognition")
     p.add_argument("--emotion-model", type=Path,
                    help="local emotion2vec model folder for emotion tags (else found in the ModelScope cache)")

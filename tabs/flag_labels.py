@@ -26,6 +26,10 @@ def flag_labels(i18n) -> dict[str, tuple[str, str]]:
         "noisy_background": (i18n("背景噪声"), i18n("DNSMOS 背景分低")),
         "voice_drift": (i18n("音色偏移"), i18n("与参考音频的说话人相似度低")),
         "wrong_words": (i18n("文本不符"), i18n("识别文本与目标文本差异大（吞字或多字）")),
+        "garbled_run": (i18n("连续错字"), i18n("识别文本连续多个字或词出错：一处读错、漏读或多读的短语")),
+        # the transcript rules name their flag by what most of the edits are (scoring.flag_name)
+        "swallowed": (i18n("吞字"), i18n("识别文本比目标文本少了字词")),
+        "extra_words": (i18n("多字"), i18n("识别文本比目标文本多出字词（如复读）")),
         "text_leak": (i18n("参考文本泄漏"), i18n("结果开头说出了参考音频的文本")),
         "no_speech": (i18n("无声"), i18n("几乎没有声音（空白或静音结果）")),
         "too_quiet": (i18n("音量过低"), i18n("最响的部分也低于 {} dBFS").format(_start("too_quiet"))),

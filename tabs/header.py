@@ -5,8 +5,17 @@ from dataclasses import dataclass
 
 import gradio as gr
 
+from ras.metrics.asr_fetch import standard_model
+from ras.metrics.asr_models import BUNDLED_LABEL
 from ras.settings import Settings
-from ras.status import MachineStatus, machine_status, unused_v2pro_checkpoint
+from ras.status import (
+    MachineStatus,
+    fetch_asr_model,
+    languages_in_use,
+    languages_without_asr,
+    machine_status,
+    unused_v2pro_checkpoint,
+)
 from tabs.common import Page, UIContext, connect, connect_each, handles
 from tabs.widgets import refresh_button, refreshed_roles, role_choices
 
@@ -17,6 +26,7 @@ class HeaderTab:
     refresh: gr.Button
     status: gr.Markdown
     status_refresh: gr.Button
+    asr_fetch: gr.Button  # shown while a language the roles use has no speech recognition model
     last_role: gr.BrowserState
 
 
@@ -38,9 +48,12 @@ def build(ctx: UIContext) -> HeaderTab:
         refresh = refresh_button(i18n, "header_refresh", min_width=120)
     with gr.Accordion(i18n("本机状态"), open=False, elem_id="header_status_panel"):
         status = gr.Markdown(elem_id="header_status")
-        status_refresh = refresh_button(i18n, "header_status_refresh", min_width=120)
+        with gr.Row():
+            status_refresh = refresh_button(i18n, "header_status_refresh", min_width=120)
+            asr_fetch = gr.Button(i18n("下载缺少的语音识别模型"), visible=False, elem_id="header_asr_fetch")
     last_role = gr.BrowserState(None, storage_key=LAST_ROLE_KEY)
-    return HeaderTab(role=role, refresh=refresh, status=status, status_refresh=status_refresh, last_role=last_role)
+    return HeaderTab(role=role, refresh=refresh, status=status, status_refresh=status_refresh, asr_fetch=asr_fetch,
+                     last_role=last_role)
 
 
 
@@ -81,18 +94,39 @@ def _setup_lines(i18n, found: MachineStatus, settings: Settings) -> list[str]:
     return [folder, version, engine_line, _line(i18n("模型（按版本计数）"), weights_value, weights_note)]
 
 
-def _analysis_lines(i18n, found: MachineStatus, settings: Settings) -> list[str]:
+def _asr_line(i18n, found: MachineStatus, used: set[str]) -> str:
+    """Which model hears each language (and with which backend); what a language without one costs, the
+    languages the roles use among them, and how to get a model."""
+    served = []
+    for lang, model in found.asr.items():
+        if model is not None:
+            letters = f", {i18n('英语按字母计错（tiny.en 的词级错误太多）')}" if model.model == BUNDLED_LABEL else ""
+            served.append(f"{lang}: `{model.model}` ({model.backend}{letters})")
+    unheard = [lang for lang, model in found.asr.items() if model is None]
+    value = "; ".join(served) or i18n("无")
+    notes = []
+    if unheard:
+        value += f" · {i18n('没有模型')}: {', '.join(unheard)}"
+        notes.append(i18n("这些语言的合成结果不计算识别错误率（CER），自动评分少这一项，切分时也不能自动转写。")
+                     + i18n("获取：用 --asr-model 指向 FunASR 或 faster-whisper 模型文件夹，")
+                     + i18n("或放进 GPT-SoVITS 的 tools/asr/models。"))
+    missing = languages_without_asr(found, used)
+    if missing:
+        wanted = ", ".join(f"{lang} → `{standard_model(lang).model_id}`" for lang in missing)
+        notes.append(f"**{i18n('角色用到这些语言却没有模型，听不出吞字和错字')}**: {', '.join(missing)}. "
+                     f"{i18n('可从 ModelScope 下载标准模型')}: {wanted}")
+    if found.asr_refused:
+        notes.append(f"{i18n('未采用的模型目录')}: " + "; ".join(found.asr_refused))
+    return _line(i18n("语音识别模型"), value, "  \n  ".join(notes))
+
+
+def _analysis_lines(i18n, found: MachineStatus, settings: Settings, used: set[str]) -> list[str]:
     """The models that score each take, and what a missing one costs."""
-    served = ", ".join(f"{lang}: `{model}`" for lang, model in found.asr.items() if model)
-    missing = [lang for lang, model in found.asr.items() if not model]
-    asr = (served or i18n("无")) + (f" · {i18n('没有模型')}: {', '.join(missing)}" if missing else "")
     speaker = found.speaker_model.split(" (")[0]
     unused = unused_v2pro_checkpoint(settings)
     speaker_note = f"{i18n('已找到 GPT-SoVITS v2Pro 的声纹模型（更准）')}: `--sv-model {unused}`" if unused else ""
     backlog_note = i18n("这些结果的指标还在计算中。") if found.analysis_backlog else ""
-    asr_note = (i18n("这些语言的合成结果不计算识别错误率（CER），自动评分少这一项，切分时也不能自动转写。")
-                + i18n("获取：用 --asr-model 指向 faster-whisper 模型文件夹，或放进 GPT-SoVITS 的 tools/asr/models。"))
-    return [_line(i18n("语音识别模型"), asr, asr_note if missing else ""),
+    return [_asr_line(i18n, found, used),
             _line(i18n("说话人模型"), f"`{speaker}`", speaker_note),
             _line(i18n("待分析结果"), found.analysis_backlog, backlog_note),
             _line(i18n("分析失败的结果"), found.analysis_failed,
@@ -101,10 +135,10 @@ def _analysis_lines(i18n, found: MachineStatus, settings: Settings) -> list[str]
             _line(i18n("角色目录剩余空间"), f"{found.disk_free_bytes / 1e9:.1f} GB")]
 
 
-def status_markdown(i18n, found: MachineStatus, settings: Settings) -> str:
+def status_markdown(i18n, found: MachineStatus, settings: Settings, used: set[str] = frozenset()) -> str:
     """What RAS found on this machine, each line with what it means for this setup (api_v2 or a local
-    GPT-SoVITS): not needed, what its absence costs, how to get it."""
-    return "\n".join(_setup_lines(i18n, found, settings) + _analysis_lines(i18n, found, settings))
+    GPT-SoVITS): not needed, what its absence costs, how to get it. `used`: the languages the roles use."""
+    return "\n".join(_setup_lines(i18n, found, settings) + _analysis_lines(i18n, found, settings, used))
 
 
 @handles("读取角色失败")
@@ -123,10 +157,34 @@ def remember_role(ctx: UIContext, tab: HeaderTab, *, role: str | None) -> dict:
     return {tab.last_role: role}
 
 
+def _status_view(ctx: UIContext, tab: HeaderTab) -> dict:
+    found = machine_status(settings=ctx.settings, backend=ctx.backend, runner=ctx.runner, analyzer=ctx.analyzer)
+    used = languages_in_use(ctx.ws)
+    missing = languages_without_asr(found, used)
+    fetch = gr.update(visible=bool(missing),
+                      value=f"{ctx.i18n('下载缺少的语音识别模型')}: {', '.join(missing)}" if missing else None)
+    return {tab.status: status_markdown(ctx.i18n, found, ctx.settings, used), tab.asr_fetch: fetch}
+
+
 @handles("读取状态失败")
 def show_status(ctx: UIContext, tab: HeaderTab) -> dict:
+    return _status_view(ctx, tab)
+
+
+@handles("下载语音识别模型失败")
+def fetch_missing_asr(ctx: UIContext, tab: HeaderTab, *, progress=gr.Progress()) -> dict:
+    """Download the standard model of each language the roles use that no model hears, one at a time."""
     found = machine_status(settings=ctx.settings, backend=ctx.backend, runner=ctx.runner, analyzer=ctx.analyzer)
-    return {tab.status: status_markdown(ctx.i18n, found, ctx.settings)}
+    ready = []
+    for lang in languages_without_asr(found, languages_in_use(ctx.ws)):
+        what = f"{lang}: {standard_model(lang).model_id}"
+        progress(0, desc=what)
+        fetched = fetch_asr_model(settings=ctx.settings, lang=lang, progress=lambda got, total, what=what: progress(
+            (round(got / 1e6), round(total / 1e6)), desc=what, unit="MB"))
+        ready.append(f"{lang} → {fetched.model}")
+    if ready:
+        gr.Info(f"{ctx.i18n('语音识别模型已就绪')}: {'; '.join(ready)}")
+    return _status_view(ctx, tab)
 
 
 def wire(tab: HeaderTab, ctx: UIContext, page: Page) -> None:
@@ -134,4 +192,5 @@ def wire(tab: HeaderTab, ctx: UIContext, page: Page) -> None:
     # on load: a reopened page sees roles made since start-up, on the role this browser used last
     connect(ctx, page.app.load, open_last_role, tab, {"role": tab.role, "last_role": tab.last_role}, tab.role)
     connect(ctx, tab.role.change, remember_role, tab, {"role": tab.role}, tab.last_role)
-    connect_each(ctx, (tab.status_refresh.click, page.app.load), show_status, tab, None, tab.status)
+    connect_each(ctx, (tab.status_refresh.click, page.app.load), show_status, tab, None, [tab.status, tab.asr_fetch])
+    connect(ctx, tab.asr_fetch.click, fetch_missing_asr, tab, None, [tab.status, tab.asr_fetch])

@@ -58,7 +58,7 @@ def build(ctx: UIContext) -> SplitTab:
         preview = gr.Button(i18n("试听"), elem_id="split_preview")
         piece_audio = gr.Audio(label=i18n("片段试听"), type="numpy", interactive=False, elem_id="split_piece_audio")
     gr.Markdown(i18n("### 4. 保存为新音频"))
-    has_asr = any(AsrConfig.from_settings(ctx.settings).models_by_language().values())
+    has_asr = bool(AsrConfig.from_settings(ctx.settings).models().found)  # FunASR or faster-whisper, any language
     with gr.Row():
         transcribe = gr.Checkbox(label=i18n("用语音识别模型转写各段"), value=False, interactive=has_asr,
                                  info=i18n("需要用 --asr-model 目录 启动 RAS") if not has_asr else None,

@@ -22,6 +22,7 @@ import os
 import subprocess
 import sys
 import threading
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -89,6 +90,7 @@ class AnalysisProcess:
         self._proc: subprocess.Popen | None = None
         self._reader: LineReader | None = None
         self._languages: set[str] = set()  # languages the running child has analysed (its models are loaded)
+        self._warm_up_languages: tuple[str, ...] = ()  # whose ASR models a new child loads before any request
         self._lock = threading.Lock()
         self._closed = False
 
@@ -153,17 +155,20 @@ class AnalysisProcess:
             env = {**os.environ, "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
                    "PYTHONPATH": os.pathsep.join(filter(None, (str(PROJECT_ROOT), os.environ.get("PYTHONPATH"))))}
             flags = subprocess.IDLE_PRIORITY_CLASS if sys.platform == "win32" else 0
+            config = {**self.config, "warm_up_languages": list(self._warm_up_languages)}
             self._proc = subprocess.Popen(
-                [sys.executable, "-m", CHILD_MODULE, json.dumps(self.config)],
+                [sys.executable, "-m", CHILD_MODULE, json.dumps(config)],
                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, encoding="utf-8", env=env,
                 **new_group_kwargs(flags))
             self._reader = LineReader(self._proc.stdout, name=f"ras-analysis-{self._proc.pid}")
         return self._proc, self._reader
 
-    def start(self) -> None:
+    def start(self, languages: Iterable[str] = ()) -> None:
         """Start the child now, if it is not running, without waiting for it: it loads its models
-        (see warm_up) while nothing is asked of it yet."""
+        (see warm_up), the ASR models of these text languages among them, while nothing is asked of it
+        yet. A child started again after a crash loads the same."""
         with self._lock:
+            self._warm_up_languages = tuple(dict.fromkeys(languages))
             self._running()
 
     def close(self) -> None:
@@ -203,10 +208,12 @@ def analyze_request(request: dict, encoder_slot, asr) -> dict:
 WARM_UP_SECONDS = 1.0
 
 
-def warm_up(encoder_slot, asr, metrics: bool) -> None:
+def warm_up(encoder_slot, asr, metrics: bool, languages: Iterable[str] = ()) -> None:
     """Analyse one generated second of sound before the first real request: the imports, the
     models, the spectrogram and each model's first run (which sets up its buffers) cost ~3 s of CPU
-    once per process, and a process paying it on its first result makes that result late."""
+    once per process, and a process paying it on its first result makes that result late. Once per
+    speech recognition model that serves one of `languages` (English's without any): FunASR's import
+    and a model's load take ~10 s more, within the first request's load allowance."""
     import tempfile
 
     import numpy as np
@@ -218,8 +225,18 @@ def warm_up(encoder_slot, asr, metrics: bool) -> None:
     with tempfile.TemporaryDirectory(prefix="ras-warm-up-") as folder:
         wav = Path(folder) / "warm_up.wav"
         sf.write(wav, tone.astype(np.float32), sr)
-        analyze_request({"wav": str(wav), "metrics": metrics, "text": "warm up", "text_lang": "en",
-                         "ref": str(wav), "weights": None}, encoder_slot, asr)
+        for lang in warm_up_languages(asr, languages) if metrics else ["en"]:
+            analyze_request({"wav": str(wav), "metrics": metrics, "text": "warm up", "text_lang": lang,
+                             "ref": str(wav), "weights": None}, encoder_slot, asr)
+
+
+def warm_up_languages(asr, languages: Iterable[str]) -> list[str]:
+    """One language per model that serves these languages (["en"] without any)."""
+    chosen: dict = {}
+    for lang in languages:
+        model = asr.choose(lang).model
+        chosen.setdefault(model.folder if model else None, lang)
+    return list(chosen.values()) or ["en"]
 
 
 def main() -> None:
@@ -239,7 +256,7 @@ def main() -> None:
     encoder_slot = SpeakerEncoderSlot(path("sv_model"), path("gsv_root"))
     asr = AsrConfig(path("asr_model"), path("gsv_root"), config.get("asr_device", "cpu"))
     try:
-        warm_up(encoder_slot, asr, bool(config.get("metrics", True)))
+        warm_up(encoder_slot, asr, bool(config.get("metrics", True)), config.get("warm_up_languages", ()))
     except Exception:  # the first real request will say what is wrong
         log.exception("analysis warm-up failed")
     for line in sys.stdin:

@@ -15,7 +15,7 @@ import json
 import logging
 import queue
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -26,7 +26,7 @@ from ras.analysis.analysis_process import DEFAULT_LIMITS, AnalysisFailed, Analys
 from ras.analysis.score_weights import load_weights
 from ras.metrics.asr import AsrConfig
 from ras.metrics.take_measure import SpeakerEncoderSlot, measure_take
-from ras.store.lookups import clip_audio_path
+from ras.store.lookups import clip_audio_path, task_languages
 from ras.store.role_tables import Clip, Job
 from ras.store.workspace import Workspace
 
@@ -67,16 +67,21 @@ class Analyzer:
         """Called with (role, job_id) once a result's metrics are stored (or its analysis failed)."""
         self._listeners.append(listener)
 
-    def start_processes(self) -> None:
+    def start_processes(self, languages: Iterable[str] = ()) -> None:
         """Start every analysis process, once: each loads its models at the lowest priority while a
-        task's first takes are synthesized, instead of on its own first result later. The app calls
-        it when a task starts; the first result calls it too (results left unanalysed by a restart
-        come without a task start)."""
+        task's first takes are synthesized, instead of on its own first result later, with the speech
+        recognition models of `languages` (text languages; none: English's). The app calls it when a
+        task starts; the first result calls it too (results left unanalysed by a restart come without
+        a task start). A language first seen later loads its model on its first take."""
         with self._backlog_lock:
             first, self._started = not self._started, True
         if first:
             for process in self.processes:
-                process.start()
+                process.start(languages)
+
+    def start_for_task(self, role: str, task_id: int) -> None:
+        """start_processes with the languages of the task's texts."""
+        self.start_processes(task_languages(self.ws, role, task_id))
 
     def submit(self, role: str, job_id: int) -> Future:
         with self._backlog_lock:

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from ras.finder import config_stages, stages
 from ras.finder import run as runs
 from ras.finder.config_run import is_config_run
+from ras.metrics.asr import AsrConfig
 from ras.store.workspace import Workspace
 
 log = logging.getLogger("ras.finder.driver")
@@ -21,10 +22,10 @@ RECHECK_SECONDS = 2.0  # how often unfinished runs are looked at when no result 
 
 class FinderDriver:
     def __init__(self, ws: Workspace, runner, *, encoder: Callable[[], object] | None = None,
-                 asr_model: str | None = None, poll_seconds: float = RECHECK_SECONDS):
+                 asr: AsrConfig | None = None, poll_seconds: float = RECHECK_SECONDS):
         self.ws, self.runner = ws, runner
         self.encoder = encoder  # called when a screening needs speaker embeddings (loads the model once)
-        self.asr_model = asr_model
+        self.asr = asr  # which speech recognition model hears each clip's language (None: no ASR check)
         self.poll_seconds = poll_seconds
         self._wake = threading.Event()
         self._stop = threading.Event()
@@ -93,7 +94,7 @@ class FinderDriver:
             stage, steps = run.stage, config_stages if is_config_run(run.spec) else stages
             if stage == "screen":
                 encoder = self.encoder() if self.encoder else None
-                stages.do_screen(self.ws, role, run_id, encoder=encoder, asr_model=self.asr_model)
+                stages.do_screen(self.ws, role, run_id, encoder=encoder, asr=self.asr)
                 self._wake.set()  # go straight on to the first round
             elif stage == "probe":
                 outcome = steps.do_probe(self.ws, self.runner, role, run_id)

@@ -14,8 +14,10 @@ from sqlmodel import col, select
 from ras.analysis.embeddings import compute_embeddings
 from ras.audio.load import load_mono, resample
 from ras.finder.screen import ClipFacts, measure_audio
-from ras.metrics.asr import character_error_rate, load_asr_model, transcribe
+from ras.metrics.asr import AsrConfig
 from ras.metrics.features import ANALYSIS_SR
+from ras.metrics.take_transcript import compare_transcript
+from ras.metrics.transcribe import transcribe_samples
 from ras.store.lookups import clip_audio_path
 from ras.store.role_tables import Clip, ClipEmbedding
 from ras.store.workspace import Workspace
@@ -63,11 +65,17 @@ def clip_facts(ws: Workspace, role: str, clip: Clip, embedding: np.ndarray | Non
     return facts
 
 
-def add_asr(facts: ClipFacts, ws: Workspace, role: str, clip: Clip, asr_model: str) -> None:
-    """The CER of the clip's transcript against a local ASR model (only for clips that passed the rest)."""
+def add_asr(facts: ClipFacts, ws: Workspace, role: str, clip: Clip, asr: AsrConfig) -> None:
+    """The clip's transcript by the model that serves its language, compared with its text (only for
+    clips that passed the rest); nothing when no model serves the language."""
+    model = asr.choose(clip.lang).model
+    if model is None:
+        return
     samples, sr = load_mono(clip_audio_path(ws, role, clip))
-    transcript = transcribe(resample(samples, sr, ANALYSIS_SR), load_asr_model(asr_model), clip.lang)
-    facts.cer = character_error_rate(clip.text, transcript)
+    transcript = transcribe_samples(resample(samples, sr, ANALYSIS_SR), clip.lang, model, device=asr.device,
+                                    expected_text=clip.text)
+    facts.asr = compare_transcript(clip.text, transcript.text, clip.lang, model)
+    facts.cer = facts.asr.error_rate
 
 
 def gather(*, ws: Workspace, role: str, clips: list[Clip], encoder=None) -> tuple[list[ClipFacts], float]:

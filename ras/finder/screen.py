@@ -13,7 +13,10 @@ Checks:
   empty_text        no transcript
   implausible_text  units per second of speech far outside the language's range
                     (ras.metrics.rate.plausible_rate): a wrong or cut transcript
-  asr_mismatch      CER against a local ASR transcript above the limit (only with an ASR model)
+  asr_mismatch      the transcript by the model that serves the clip's language (only with one) is off:
+                    its error rate above the limit, or a run of wrong units that fails a take (a
+                    garbled or missing phrase, scoring.FAILING_RUN), named swallowed / extra_words /
+                    wrong_words by what most of the edits are
   noisy             speech level minus noise floor (10th percentile frame level) below the limit
   clipped           share of flat-top samples above the limit
   long_silence      an inner pause longer than the limit (GPT-SoVITS copies pauses into takes)
@@ -30,7 +33,11 @@ import numpy as np
 from gsv_integration.request import REF_MAX_SECONDS, REF_MIN_SECONDS
 from ras.metrics.features import HOP_SECONDS, frame_signal, speech_level_db
 from ras.metrics.rate import count_units, plausible_rate
+from ras.metrics.scoring import FAILING_RUN, failure_kind
 from ras.metrics.signal import clipping_ratio, runs, voiced_mask
+from ras.metrics.text_compare import TextComparison
+
+UNIT_WORDS = {"char": "characters", "word": "words", "letter": "letters"}
 
 
 @dataclass(frozen=True)
@@ -58,6 +65,7 @@ class ClipFacts:
     clipping_ratio: float = 0.0
     snr_db: float | None = None
     cer: float | None = None
+    asr: TextComparison | None = None  # the transcript against the text, when a model heard the clip
     embedding: np.ndarray | None = field(default=None, repr=False)
     unreadable: str = ""
 
@@ -101,8 +109,9 @@ def _own_reasons(facts: ClipFacts, limits: ScreenLimits) -> list[str]:
         if not low <= rate <= high:
             reasons.append(f"implausible_text: {rate:.1f} units/s for {units} units in {facts.speech_span:.1f} s "
                            f"of speech (expected {low:.1f}-{high:.1f})")
-    if facts.cer is not None and facts.cer > limits.max_cer:
-        reasons.append(f"asr_mismatch: CER {facts.cer:.2f} > {limits.max_cer:.2f}")
+    mismatch = asr_mismatch(facts, limits)
+    if mismatch:
+        reasons.append(f"asr_mismatch: {mismatch}")
     if facts.snr_db is not None and facts.snr_db < limits.min_snr_db:
         reasons.append(f"noisy: speech {facts.snr_db:.0f} dB above the noise floor (< {limits.min_snr_db:.0f})")
     if facts.clipping_ratio > limits.max_clipping:
@@ -110,6 +119,20 @@ def _own_reasons(facts: ClipFacts, limits: ScreenLimits) -> list[str]:
     if facts.longest_pause > limits.max_inner_pause:
         reasons.append(f"long_silence: a {facts.longest_pause:.1f} s pause inside (> {limits.max_inner_pause:g} s)")
     return reasons
+
+
+def asr_mismatch(facts: ClipFacts, limits: ScreenLimits) -> str:
+    """Why the clip's transcript does not match its text ("" when it does, or was not heard)."""
+    if facts.cer is None:
+        return ""
+    scored = facts.asr
+    if facts.cer > limits.max_cer:
+        kind = f" ({failure_kind(scored.ops())})" if scored is not None and scored.errors else ""
+        return f"CER {facts.cer:.2f} > {limits.max_cer:.2f}{kind}"
+    if scored is not None and scored.longest_wrong_run >= FAILING_RUN[scored.unit]:
+        return (f"{scored.longest_wrong_run} wrong {UNIT_WORDS[scored.unit]} in a row "
+                f"({failure_kind(scored.run_ops())}), CER {facts.cer:.2f}")
+    return ""
 
 
 def voice_outliers(facts: list[ClipFacts], limits: ScreenLimits) -> dict[int, str]:

@@ -15,6 +15,7 @@ from sqlmodel import col, select
 from ras.finder import allocate, facts, rank, screen
 from ras.finder import run as runs
 from ras.library import texts
+from ras.metrics.asr import AsrConfig
 from ras.queue.tasks import queued_job_row
 from ras.store.main_tables import utcnow
 from ras.store.role_tables import Job, ParamSet, Task
@@ -24,18 +25,18 @@ ANALYSIS_GRACE_SECONDS = 300  # a take whose analysis never lands stops blocking
 MIN_SHORTLIST_SCORE = 70.0  # a reference whose takes fail more than 30 % never enters the shortlist
 
 
-def do_screen(ws: Workspace, role: str, run_id: int, *, encoder=None, asr_model: str | None = None) -> None:
+def do_screen(ws: Workspace, role: str, run_id: int, *, encoder=None, asr: AsrConfig | None = None) -> None:
     run = runs.load_run(ws, role, run_id)
     spec = run.spec
     clips = facts.candidate_clips(ws=ws, role=role, clip_ids=spec["clip_ids"], group_id=None)
     found, per_clip_ms = facts.gather(ws=ws, role=role, clips=clips, encoder=encoder)
     forced = set(run.forced)
     rows = screen.screen(found, forced=forced)
-    if asr_model:
+    if asr is not None:
         by_id = {c.id: c for c in clips}
         for fact, row in zip(found, rows):
             if not row["excluded"]:
-                facts.add_asr(fact, ws, role, by_id[fact.clip_id], asr_model)
+                facts.add_asr(fact, ws, role, by_id[fact.clip_id], asr)
         rows = screen.screen(found, forced=forced)
     candidates = [r["clip_id"] for r in rows if not r["excluded"]]
     budget = spec["budget_jobs"] or allocate.default_budget(len(candidates), len(spec["text_ids"]), spec["shortlist"])

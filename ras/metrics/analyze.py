@@ -24,7 +24,6 @@ from .signal import signal_metrics, voiced_mask
 
 log = logging.getLogger(__name__)
 DNSMOS_METRICS = ("dnsmos_sig", "dnsmos_bak", "dnsmos_ovrl")
-ASR_METRICS = ("asr_text", "cer", "prompt_leak")
 
 
 _blas_lock = threading.Lock()
@@ -113,39 +112,27 @@ def speaker_metrics(features: ClipFeatures, ref_path, speaker_encoder) -> tuple[
             "speaker_encoder": getattr(speaker_encoder, "name", type(speaker_encoder).__name__)}, {}
 
 
-def asr_metrics(features: ClipFeatures, text: str, text_lang: str, asr_model_dir, prompt_text: str = "",
+def asr_metrics(features: ClipFeatures, text: str, text_lang: str, asr_model, prompt_text: str = "",
                 asr_device: str = "cpu") -> tuple[dict, dict]:
-    from .asr import AsrUnavailable, character_error_rate, load_asr_model, prompt_leak, transcribe
+    """The take's words (take_transcript.transcript_metrics) by asr_model: an AsrChoice, an AsrModel, a
+    model folder, or None."""
+    from .take_transcript import transcript_metrics
 
-    if not asr_model_dir:
-        return {}, {name: "no ASR model for this language (see --asr-model, --gsv-root)" for name in ASR_METRICS}
-    try:
-        # a take that opens with its reference's words still reads to its end
-        expected = f"{prompt_text} {text}" if prompt_text else text
-        transcript = transcribe(features.samples, load_asr_model(str(asr_model_dir), asr_device), text_lang,
-                                expected_text=expected)
-    except AsrUnavailable as exc:
-        return {}, {name: str(exc) for name in ASR_METRICS}
-    except Exception as exc:
-        log.exception("ASR failed")
-        return {}, {name: f"ASR failed: {exc}" for name in ASR_METRICS}
-    found = {"asr_text": transcript, "cer": character_error_rate(text, transcript)}
-    if not prompt_text:
-        return found, {"prompt_leak": "the reference has no prompt text"}
-    return found | {"prompt_leak": prompt_leak(prompt_text, text, transcript)}, {}
+    return transcript_metrics(features.samples, text, text_lang, asr_model, prompt_text=prompt_text,
+                              device=asr_device)
 
 
 def analyze_samples(samples: np.ndarray, sr: int, text: str, text_lang: str, *, ref_path=None,
-                    speaker_encoder=None, asr_model_dir=None, weights=None, dnsmos: bool = True,
+                    speaker_encoder=None, asr_model=None, weights=None, dnsmos: bool = True,
                     prompt_text: str = "", asr_device: str = "cpu") -> dict:
     """analyze_audio for samples already in memory (float mono)."""
     with blas_on_calling_thread():
         return _analyze(samples, sr, text, text_lang, ref_path=ref_path, speaker_encoder=speaker_encoder,
-                        asr_model_dir=asr_model_dir, weights=weights, dnsmos=dnsmos,
+                        asr_model=asr_model, weights=weights, dnsmos=dnsmos,
                         prompt_text=prompt_text, asr_device=asr_device)
 
 
-def _analyze(samples, sr, text, text_lang, *, ref_path, speaker_encoder, asr_model_dir, weights, dnsmos,
+def _analyze(samples, sr, text, text_lang, *, ref_path, speaker_encoder, asr_model, weights, dnsmos,
              prompt_text="", asr_device="cpu") -> dict:
     features = compute_features(samples, sr)
     active = voiced_mask(features.frame_db, features.speech_db)
@@ -159,7 +146,7 @@ def _analyze(samples, sr, text, text_lang, *, ref_path, speaker_encoder, asr_mod
         rate_metrics(text, text_lang, metrics["speech_span"]),
         dnsmos_metrics(features, dnsmos),
         speaker_metrics(features, ref_path, speaker_encoder),
-        asr_metrics(features, text, text_lang, asr_model_dir, prompt_text, asr_device),
+        asr_metrics(features, text, text_lang, asr_model, prompt_text, asr_device),
     ):
         metrics.update(part_metrics)
         missing.update(part_missing)
@@ -168,14 +155,15 @@ def _analyze(samples, sr, text, text_lang, *, ref_path, speaker_encoder, asr_mod
 
 
 def analyze_audio(path: str | Path, text: str, text_lang: str, *, ref_path=None, speaker_encoder=None,
-                  asr_model_dir=None, weights=None, dnsmos: bool = True, prompt_text: str = "") -> dict:
+                  asr_model=None, weights=None, dnsmos: bool = True, prompt_text: str = "") -> dict:
     """Metrics, flags and auto score of one wav against its intended text.
 
     Returns {"metrics": {...}, "flags": [...], "auto_score": float 0-100,
     "missing": {metric: reason}}. ref_path + speaker_encoder (an object with
     .embed(samples, sr) -> vector, see ras.metrics.speaker) add speaker_similarity;
-    asr_model_dir (a local faster-whisper folder) adds asr_text and cer, and with
-    the reference's prompt_text, prompt_leak (how much the take opens with it);
+    asr_model (the AsrChoice for the take's language, an AsrModel, or a faster-whisper or FunASR
+    folder) adds asr_text, asr_model, cer with its edits and longest wrong run, and with the
+    reference's prompt_text, prompt_leak (how much the take opens with it);
     weights overrides scoring.DEFAULT_WEIGHTS. DNSMOS is ~40 GFLOP per started
     9 s of audio (0.2-0.5 s on 2 cores), most of the cost: dnsmos=False skips
     it (its metrics are then missing with that reason).
@@ -183,4 +171,4 @@ def analyze_audio(path: str | Path, text: str, text_lang: str, *, ref_path=None,
     scoring.merged_weights(weights)  # reject bad weights before any work
     samples, sr = load_mono(path)
     return analyze_samples(samples, sr, text, text_lang, ref_path=ref_path, speaker_encoder=speaker_encoder,
-                           asr_model_dir=asr_model_dir, weights=weights, dnsmos=dnsmos, prompt_text=prompt_text)
+                           asr_model=asr_model, weights=weights, dnsmos=dnsmos, prompt_text=prompt_text)

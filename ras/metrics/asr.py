@@ -6,9 +6,8 @@ for every file first and a clear error names what is missing.
 
 Which folder serves a language: AsrConfig.choose, over every model the user
 has (asr_models: --asr-model, GPT-SoVITS's tools/asr/models, the ModelScope
-and Hugging Face caches, the bundled tiny.en). model_for and
-models_by_language keep to the faster-whisper models, which every caller of
-load_asr_model can load; FunASR models are run through transcribe.py.
+and Hugging Face caches, the bundled tiny.en); transcribe.py runs the chosen
+model, FunASR or faster-whisper.
 The transcript's scoring lives in text_compare (re-exported here for the
 callers that import it from this module).
 """
@@ -20,10 +19,9 @@ from pathlib import Path
 
 import numpy as np
 
-from ras.audio.load import load_mono, resample
 from ras.metrics import asr_models
 from ras.metrics.asr_models import BUNDLED_LABEL as BUNDLED_LABEL
-from ras.metrics.asr_models import WHISPER_BACKEND, AsrChoice, AsrModel, AsrModels, AsrSearch
+from ras.metrics.asr_models import AsrChoice, AsrModel, AsrModels, AsrSearch
 from ras.metrics.rate import base_language
 from ras.metrics.text_compare import character_error_rate as character_error_rate
 from ras.metrics.text_compare import normalise_for_cer as normalise_for_cer
@@ -108,50 +106,6 @@ class AsrConfig:
     def choose(self, text_lang: str) -> AsrChoice:
         """The model (of either backend) that serves text_lang, and why."""
         return self.models().choose(text_lang)
-
-    def _whisper_models(self) -> AsrModels:
-        found = self.models()
-        return AsrModels(tuple(m for m in found.found if m.backend == WHISPER_BACKEND), found.refused)
-
-    def model_for(self, text_lang: str) -> Path | None:
-        """The faster-whisper folder that serves text_lang (None: no Whisper model hears it)."""
-        chosen = self._whisper_models().choose(text_lang).model
-        return chosen.folder if chosen else None
-
-    def models_by_language(self) -> dict[str, str | None]:
-        """Language -> faster-whisper model name (None: no transcript for that language), for the status panel."""
-        names = {}
-        for lang, choice in self._whisper_models().choices().items():
-            model = choice.model
-            names[lang] = None if model is None else str(model.folder) if model.source == "--asr-model" \
-                else model.label
-        return names
-
-
-class LocalTranscriber:
-    """Transcribes files with the model AsrConfig picks for each call's language (loaded on first use)."""
-
-    def __init__(self, config: AsrConfig) -> None:
-        self.config = config
-
-    def model_dir(self, lang: str) -> Path:
-        folder = self.config.model_for(lang)
-        if folder is None:
-            raise AsrUnavailable(
-                f"no speech recognition model for language {lang!r}: start RAS with --asr-model DIR "
-                "(a faster-whisper folder) or --gsv-root pointing at a GPT-SoVITS with tools/asr/models")
-        return check_model_dir(folder)
-
-    def transcribe(self, path: str | Path, lang: str) -> str:
-        folder = self.model_dir(lang)
-        samples, sr = load_mono(path)
-        return transcribe(resample(samples, sr, 16_000), load_asr_model(str(folder), self.config.device), lang)
-
-
-def transcriber_for(text_lang: str, settings) -> LocalTranscriber | None:
-    """A transcriber for takes in text_lang under these launch settings, or None when no model serves it."""
-    config = AsrConfig.from_settings(settings)
-    return LocalTranscriber(config) if config.model_for(text_lang) is not None else None
 
 
 def whisper_language(text_lang: str) -> str | None:

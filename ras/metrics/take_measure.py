@@ -41,13 +41,14 @@ class SpeakerEncoderSlot:
 
 def measure_take(samples: np.ndarray, sr: int, text: str, text_lang: str, ref: Path | None, *,
                  encoder_slot: SpeakerEncoderSlot, asr: AsrConfig, weights: dict, prompt_text: str = "") -> dict:
-    """analyze_samples with the configured speaker encoder and the ASR model for text_lang;
+    """analyze_samples with the configured speaker encoder and the ASR model chosen for text_lang
+    (FunASR or faster-whisper, looked up again for each take: a model fetched since is used at once);
     prompt_text is the reference's own text (a take opening with it gets text_leak)."""
     from ras.metrics import analyze_samples
 
     encoder = encoder_slot.get() if ref is not None else None
     report = analyze_samples(samples, sr, text, text_lang, ref_path=str(ref) if ref else None,
-                             speaker_encoder=encoder, asr_model_dir=asr.model_for(text_lang), asr_device=asr.device,
+                             speaker_encoder=encoder, asr_model=asr.choose(text_lang), asr_device=asr.device,
                              prompt_text=prompt_text, weights=weights)
     if encoder is None and ref is not None and encoder_slot.error:
         report["missing"]["speaker_similarity"] = encoder_slot.error

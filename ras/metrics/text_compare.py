@@ -26,38 +26,41 @@ from functools import cache
 from rapidfuzz.distance import Levenshtein
 
 from ras.metrics.rate import base_language
-from ras.metrics.scoring import FLAG_AT, RULES
+from ras.metrics.scoring import EXTRA_WORDS as EXTRA_WORDS
+from ras.metrics.scoring import FAILING_RUN as FAILING_RUN
+from ras.metrics.scoring import FLAG_AT, RULES, failure_kind
+from ras.metrics.scoring import SWALLOWED as SWALLOWED
+from ras.metrics.scoring import WRONG_WORDS as WRONG_WORDS
 
 CHARACTER_LANGUAGES = frozenset({"zh", "yue", "ja", "ko"})
 CHINESE_LANGUAGES = frozenset({"zh", "yue"})
 CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af]")
+# The units a text is compared in: characters of a language written without spaces between words
+# (and Korean, see above), words, and "letter": the characters of a language written with spaces,
+# for English read by a recogniser too small to be trusted word by word (FAILING_RUN says how long
+# a run of each fails a take).
+UNITS = ("char", "word", "letter")
 
 # A take fails on its rate where the score's wrong_words rule raises its flag (half its ramp, 0.25),
-# so the failure kinds and the flags agree.
+# so the failure kinds and the flags agree; a run fails it where the garbled_run rule raises its flag
+# (FAILING_RUN, defined with the rule).
 _WRONG_WORDS = RULES["wrong_words"]
 FAILING_ERROR_RATE = round(_WRONG_WORDS.start + FLAG_AT * (_WRONG_WORDS.full - _WRONG_WORDS.start), 4)
-# A run of this many consecutive wrong units fails a take whatever its overall rate: one garbled
-# phrase in a long sentence is heard at once, though it is a small share of the text. A misheard
-# word costs one or two characters (most Chinese words are one or two characters long) or one
-# English word, and clean speech rarely loses more than that in a row to the recogniser; four
-# characters in a row are a phrase, as are three English words.
-FAILING_RUN = {"char": 4, "word": 3}
-
-SWALLOWED, EXTRA_WORDS, WRONG_WORDS = "swallowed", "extra_words", "wrong_words"
 
 
 @dataclass(frozen=True)
 class TextComparison:
-    """A transcript against the text it should say, in units of `unit` ("char" or "word")."""
+    """A transcript against the text it should say, in units of `unit` (one of UNITS)."""
 
     unit: str
     reference_length: int
     substitutions: int
     deletions: int
     insertions: int
-    error_rate: float  # (sub + del + ins) / reference length: a CER for "char", a WER for "word"
+    error_rate: float  # (sub + del + ins) / reference length: a CER for "char" and "letter", a WER for "word"
     longest_wrong_run: int  # consecutive wrong units, between two that match
     failures: tuple[str, ...]  # swallowed / extra_words / wrong_words; () when the take says its text
+    run_counts: tuple[int, int, int] = (0, 0, 0)  # substitutions, deletions, insertions of the longest run
 
     @property
     def errors(self) -> int:
@@ -65,6 +68,10 @@ class TextComparison:
 
     def ops(self) -> dict[str, int]:
         return {"sub": self.substitutions, "del": self.deletions, "ins": self.insertions}
+
+    def run_ops(self) -> dict[str, int]:
+        """The edits of the longest wrong run, {"sub", "del", "ins"}."""
+        return dict(zip(("sub", "del", "ins"), self.run_counts))
 
 
 def unit_for(text_lang: str, text: str = "") -> str:
@@ -78,10 +85,13 @@ def unit_for(text_lang: str, text: str = "") -> str:
     return "char" if CJK.search(text or "") else "word"
 
 
-def compare_texts(reference: str, transcript: str, text_lang: str) -> TextComparison:
+def compare_texts(reference: str, transcript: str, text_lang: str, unit: str | None = None) -> TextComparison:
     """The transcript's substitutions, deletions and insertions against the reference, its error rate,
-    its longest run of wrong units, and the failure kinds that follow from them."""
-    unit = unit_for(text_lang, reference)
+    its longest run of wrong units, and the failure kinds that follow from them. unit: one of UNITS
+    (the language's own, unit_for, when None)."""
+    unit = unit or unit_for(text_lang, reference)
+    if unit not in UNITS:
+        raise ValueError(f"unknown comparison unit {unit!r}; known: {UNITS}")
     ref, hyp = units(reference, text_lang, unit), units(transcript, text_lang, unit)
     counts = {"replace": 0, "delete": 0, "insert": 0}
     runs: list[dict[str, int]] = []  # the edits between two matching stretches
@@ -102,22 +112,17 @@ def compare_texts(reference: str, transcript: str, text_lang: str) -> TextCompar
     longest = max(runs, key=lambda run: sum(run.values()), default={})
     failures = []
     if rate >= FAILING_ERROR_RATE and errors:
-        failures.append(failure_kind(counts))
+        failures.append(failure_kind(_as_ops(counts)))
     if sum(longest.values()) >= FAILING_RUN[unit]:
-        failures.append(failure_kind(longest))
+        failures.append(failure_kind(_as_ops(longest)))
+    run = _as_ops(longest)
     return TextComparison(unit, len(ref), counts["replace"], counts["delete"], counts["insert"], round(rate, 4),
-                          sum(longest.values()), tuple(dict.fromkeys(failures)))
+                          sum(longest.values()), tuple(dict.fromkeys(failures)),
+                          (run["sub"], run["del"], run["ins"]))
 
 
-def failure_kind(counts: dict[str, int]) -> str:
-    """What most of these edits are: deletions or insertions when they are more than half of them (a
-    strict majority: a plurality would flip between kinds on one unit), else wrong_words."""
-    total = sum(counts.values())
-    if counts.get("delete", 0) * 2 > total:
-        return SWALLOWED
-    if counts.get("insert", 0) * 2 > total:
-        return EXTRA_WORDS
-    return WRONG_WORDS
+def _as_ops(counts: dict[str, int]) -> dict[str, int]:
+    return {"sub": counts.get("replace", 0), "del": counts.get("delete", 0), "ins": counts.get("insert", 0)}
 
 
 # ---------------------------------------------------------------- normalisation
@@ -127,7 +132,7 @@ def units(text: str, text_lang: str, unit: str | None = None) -> list[str]:
     """The text as the units it is compared in, normalised (see normalise)."""
     unit = unit or unit_for(text_lang, text)
     clean = normalise(text, text_lang)
-    if unit == "char":
+    if unit in ("char", "letter"):
         return [ch for ch in clean if not ch.isspace()]
     return clean.split()
 

@@ -134,3 +134,21 @@ def transcribe_file(path: str | Path, text_lang: str, model: AsrModel, *, device
     samples, sr = load_mono(path)
     return transcribe_samples(resample(samples, sr, SAMPLE_RATE), text_lang, model, device=device,
                               expected_text=expected_text)
+
+
+class ChosenModelTranscriber:
+    """Transcribes files with the model that serves each call's language (AsrConfig.choose, FunASR or
+    faster-whisper); a language without one fails, saying why none serves it."""
+
+    def __init__(self, config: asr.AsrConfig) -> None:
+        self.config = config
+        self._choices: dict[str, asr.AsrChoice] = {}  # one discovery per language for a whole split
+
+    def transcribe(self, path: str | Path, lang: str) -> str:
+        choice = self._choices.get(lang)
+        if choice is None:
+            choice = self._choices[lang] = self.config.choose(lang)
+        if choice.model is None:
+            raise asr.AsrUnavailable(f"{choice.reason}: start RAS with --asr-model DIR (a faster-whisper or FunASR "
+                                     "folder) or --gsv-root, or fetch the standard model in the status panel")
+        return transcribe_file(path, lang, choice.model, device=self.config.device).text

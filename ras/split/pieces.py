@@ -3,9 +3,9 @@
 Pieces are written like imported audio: roles/<role>/audio/<content hash>.wav,
 each under a temporary name then renamed, and their rows committed in one
 transaction; on any error the written files are removed, so nothing is
-half-saved. Texts come from a faster-whisper model when one serves the clip's
-language (asr.AsrConfig), else from the parent's transcript split by voiced time
-(marked unverified until a person edits them).
+half-saved. Texts come from the speech recognition model that serves the clip's
+language (asr.AsrConfig.choose: FunASR or faster-whisper) when asked for, else from
+the parent's transcript split by voiced time (marked unverified until a person edits them).
 """
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ from ras.library.clip_checks import is_reference_length
 from ras.library.clips import get_clip
 from ras.library.importer import AUDIO_SUBDIR
 from ras.metrics import asr
-from ras.model_cache import ModelCache
+from ras.metrics.transcribe import ChosenModelTranscriber
 from ras.split import cut_points as splitting
 from ras.store.lookups import clip_audio_path
 from ras.store.main_tables import utcnow
@@ -34,7 +34,6 @@ from ras.store.role_tables import Clip
 from ras.store.workspace import Workspace
 
 PREVIEW_SUBDIR = "cache/split"  # waveform/spectrogram PNGs the split tab shows (inside the served folder)
-_transcribers: ModelCache = ModelCache()
 
 
 class Stretch(Protocol):
@@ -81,12 +80,14 @@ class ClipLength:
     text: str
 
 
-def transcriber_for(asr_config: asr.AsrConfig | None) -> asr.LocalTranscriber:
-    """A transcriber picking each clip language's model (--asr-model, GPT-SoVITS's own, or the bundled
-    English one); a language without one fails when transcribed, naming the language and the flags."""
+def transcriber_for(asr_config: asr.AsrConfig | None) -> ChosenModelTranscriber:
+    """A transcriber picking each clip language's model (--asr-model, GPT-SoVITS's own, the ModelScope or
+    Hugging Face caches, or the bundled English one); a language without one fails when transcribed,
+    naming the language and what to do."""
     if asr_config is None:
-        raise InputError("transcription needs a local speech recognition model: start RAS with --asr-model DIR")
-    return _transcribers.get(asr_config, lambda: asr.LocalTranscriber(asr_config))
+        raise InputError("transcription needs a speech recognition model: start RAS with --asr-model DIR "
+                         "or --gsv-root")
+    return ChosenModelTranscriber(asr_config)
 
 
 def source_path(ws: Workspace, role: str, clip: Clip) -> Path:

@@ -3,8 +3,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from sqlmodel import col, select
+
 from ras.store.db import get_row
-from ras.store.role_tables import Clip, Task
+from ras.store.role_tables import Clip, Job, Task
 from ras.store.workspace import Workspace
 
 
@@ -17,3 +19,17 @@ def clip_audio_path(ws: Workspace, role: str, clip: Clip) -> Path:
     """Stored paths are relative to the role folder when copied in, absolute otherwise."""
     path = Path(clip.audio)
     return path if path.is_absolute() else ws.role_dir(role) / path
+
+
+def task_languages(ws: Workspace, role: str, task_id: int) -> list[str]:
+    """The text languages of a task's jobs (GPT-SoVITS codes, as stored)."""
+    with ws.role_session(role) as session:
+        return sorted(set(session.exec(select(Job.text_lang).where(Job.task_id == task_id).distinct()).all()))
+
+
+def role_languages(ws: Workspace, role: str) -> list[str]:
+    """The languages a role's clips are in and its takes were asked in (GPT-SoVITS codes, as stored)."""
+    with ws.role_session(role) as session:
+        found = set(session.exec(select(Clip.lang).distinct()).all())
+        found |= set(session.exec(select(Job.text_lang).where(col(Job.text_lang) != "").distinct()).all())
+    return sorted(lang for lang in found if lang)

@@ -29,6 +29,7 @@ LATIN_ON_A_CHINESE_PAGE = {
     "gpt", "sovits", "gpt-sovits", "top_k", "top_p", "temperature", "seed", "speed", "api_v2", "cer", "asr",
     "dnsmos", "mos", "id", "wav", "list", "json", "zip", "csv", "png", "cut0", "cut1", "cut2", "cut3", "cut4",
     "cut5", "vad", "whisper", "paraformer", "sensevoice", "funasr", "faster-whisper", "resemblyzer", "eres2net",
+    "modelscope", "iic",
     "v1", "v2", "v2pro", "v2proplus", "v3", "v4", "min", "gb", "mb", "db", "hz", "khz", "ms", "zh", "en", "ja",
     "ko", "yue", "auto", "planted", "ckpt", "pth", "e15", "gradio", "api", "gsvi", "infer_config", "a", "b",
     "vs", "ok", "lcb", "tts", "espeak", "cpu", "cuda", "gpu", "spk", "ref", "aux_refs", "repetition_penalty",

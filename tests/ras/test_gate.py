@@ -91,6 +91,24 @@ def test_a_mishearing_every_take_shares_does_not_fail_them_all_but_a_leak_beside
     assert best_take(floored, gate, None).take_id == 1
 
 
+def test_what_speech_recognition_heard_wrong_fails_a_take_unless_every_other_take_heard_it_too():
+    gate = Gate()
+    # a phrase left out: a run of deletions, though the rate (0.14) is under max_cer
+    swallowed = Take(1, True, 80.0, ("swallowed",), 2.6, cer=0.14)
+    assert reasons(swallowed, gate, None) == ["flag:swallowed"]
+    assert reasons(Take(2, True, 80.0, ("extra_words",), 2.6, cer=0.2), gate, None) == ["flag:extra_words"]
+    # the sentence's only other take said it whole: the swallowed one is re-rolled, the whole one passes
+    whole = Take(3, True, 95.0, (), 2.6, cer=0.02)
+    assert [reasons(t, gate, None) for t in with_cer_floors([swallowed, whole])] == [["flag:swallowed"], []]
+    # every take misheard the same phrase as garbled: the recogniser's hearing of that text, no re-roll mends it
+    misheard = [Take(i, True, 80.0, ("wrong_words",), 2.6, cer=0.12) for i in (4, 5, 6)]
+    assert all(passes(t, gate, None) for t in with_cer_floors(misheard))
+    # but a take that also swallowed words beside them still fails on that
+    mixed = with_cer_floors([*misheard, Take(7, True, 70.0, ("wrong_words", "swallowed"), 2.6, cer=0.2)])
+    assert reasons(mixed[3], gate, None) == ["flag:swallowed"]
+    assert best_take(mixed, gate, None).take_id == 4
+
+
 def test_options_are_checked_and_name_the_bad_value():
     assert Gate.from_options({"max_tries": 4, "min_auto_score": 75}).min_auto_score == 75
     assert Gate.from_json(Gate(max_cer=0.1).to_json()) == Gate(max_cer=0.1)

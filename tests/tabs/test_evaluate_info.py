@@ -4,7 +4,7 @@ from dataclasses import replace
 import pytest
 
 from i18n import I18nAuto
-from ras.metrics.scoring import RULES
+from ras.metrics.scoring import EXTRA_WORDS, RULES, SWALLOWED
 from ras.results import Result
 from tabs.evaluate import result_info
 from tabs.flag_labels import flag_labels, weights_legend
@@ -31,8 +31,9 @@ def test_evaluate_badges_use_the_page_language(language, words):
 def test_every_rule_has_a_distinct_badge_and_a_legend_line(language):
     i18n = I18nAuto(language)
     labels = flag_labels(i18n)
-    assert set(labels) == set(RULES)
-    assert len({word for word, _ in labels.values()}) == len(RULES)
+    # every rule, and the kinds the transcript rules name their flags by (scoring.flag_name)
+    assert set(labels) == set(RULES) | {SWALLOWED, EXTRA_WORDS}
+    assert len({word for word, _ in labels.values()}) == len(labels)
     legend = weights_legend(i18n)
     assert all(f"`{name}`" in legend for name in RULES)
     assert f"{RULES['long_pause'].start:g} " in legend  # thresholds come from the rules, not copied text

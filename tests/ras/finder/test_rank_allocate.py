@@ -99,3 +99,11 @@ def test_halving_finds_only_good_references_with_under_40_percent_of_the_grid():
 def test_the_budget_is_never_exceeded():
     used, _, budget = simulate({i: 0.2 for i in range(20)}, texts=4, budget=25)
     assert used <= 25 == budget
+
+
+def test_a_take_speech_recognition_heard_swallowing_words_counts_as_failed():
+    from ras.finder.rank import Take as ProbeTake
+
+    assert ProbeTake(1, 1, 1, auto_score=80.0, flags=("swallowed",)).failure() == "swallowed"
+    assert ProbeTake(1, 1, 1, auto_score=80.0, flags=("extra_words",)).failure() == "extra_words"
+    assert ProbeTake(1, 1, 1, auto_score=80.0).failure() is None

@@ -86,3 +86,24 @@ def test_screening_costs_well_under_100_ms_per_clip(clean):
     for _ in range(10):
         measure_audio(samples, sr)
     assert (time.perf_counter() - started) / 10 < 0.1
+
+
+def heard(facts: ClipFacts, transcript: str) -> ClipFacts:
+    """The facts once a recogniser read `transcript` in the clip (as facts.add_asr stores them)."""
+    from ras.metrics.text_compare import compare_texts
+
+    facts.asr = compare_texts(facts.text, transcript, facts.lang)
+    facts.cer = facts.asr.error_rate
+    return facts
+
+
+def test_a_transcript_that_does_not_match_the_clip_is_an_asr_mismatch_named_by_what_is_off():
+    text = "今天下午三点我们在学校门口集合然后一起坐车去博物馆参观新开的恐龙化石展览"
+    clip = lambda i: ClipFacts(clip_id=i, duration=5.0 + i / 10, text=text, lang="zh", speech_span=5.0)  # noqa: E731
+    rows = screen([heard(clip(1), text.replace("坐车去博物", "")),  # a phrase the clip does not say
+                   heard(clip(2), "明日有雨" * 9 + "吗"),  # another sentence
+                   heard(clip(3), text.replace("校", "笑").replace("车", "扯")),  # two words misheard
+                   clip(4)])  # no recogniser heard it
+    assert rows[0]["reasons"] == ["asr_mismatch: 5 wrong characters in a row (swallowed), CER 0.14"]
+    assert rows[1]["reasons"] == ["asr_mismatch: CER 1.03 > 0.35 (wrong_words)"]
+    assert rows[2]["reasons"] == [] and rows[3]["reasons"] == []

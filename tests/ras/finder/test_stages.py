@@ -37,3 +37,26 @@ def test_a_take_whose_analysis_failed_no_longer_holds_the_round_back(tmp_path):
         assert counts["analysis_failed"] == 2 and not counts.get("awaiting_analysis")
     finally:
         ws.close()
+
+
+def test_screening_hears_each_clip_with_the_model_for_its_language(tmp_path, espeak_wav):
+    """The bundled tiny.en reads the English clips (no flag needed): the clip whose text goes on past
+    what it says is an asr_mismatch named by its missing words; the one that says its text passes."""
+    from ras.finder import run as finder_runs
+    from ras.metrics.asr import AsrConfig
+
+    said = "The quiet river runs past the old mill, and the children wave from the bridge."
+    longer = said + " Then everybody walks home along the dusty road together."
+    ws = Workspace(tmp_path / "roles")
+    role = roles.create_role(ws=ws, category="寻找", name="识别")
+    whole, cut = espeak_wav(said), espeak_wav(said, voice="en+f2")
+    (tmp_path / "r.list").write_text(f"{whole}|s|en|{said}\n{cut}|s|en|{longer}\n", encoding="utf-8")
+    importer.import_list(ws=ws, role=role, list_path=tmp_path / "r.list", copy_audio=False)
+    try:
+        run_id = finder_runs.create_run(ws=ws, role=role, spec={"clip_ids": [1, 2]})
+        stages.do_screen(ws, role, run_id, asr=AsrConfig())
+        rows = {row["clip_id"]: row for row in finder_runs.load_run(ws, role, run_id).screened}
+        assert not any(r.startswith("asr_mismatch") for r in rows[1]["reasons"]), rows[1]
+        assert any(r.startswith("asr_mismatch") and "(swallowed)" in r for r in rows[2]["reasons"]), rows[2]
+    finally:
+        ws.close()

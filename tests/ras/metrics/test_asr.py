@@ -45,5 +45,7 @@ def test_whisper_language_mapping():
 
 def test_asr_metrics_without_a_folder_are_missing_with_a_reason(tmp_path):
     features = compute_features(np.zeros(16000, np.float32), 16000)
-    assert asr_metrics(features, "x", "en", None)[1]["cer"].startswith("no ASR model")
-    assert "lacks" in asr_metrics(features, "x", "en", tmp_path)[1]["asr_text"]
+    assert asr_metrics(features, "x", "en", None)[1]["cer"].startswith("no speech recognition model")
+    assert "not a faster-whisper or FunASR model folder" in asr_metrics(features, "x", "en", tmp_path)[1]["asr_text"]
+    (tmp_path / "model.bin").write_bytes(b"")  # a Whisper folder without its tokenizer: never loaded
+    assert "missing config.json, tokenizer.json" in asr_metrics(features, "x", "en", tmp_path)[1]["asr_text"]

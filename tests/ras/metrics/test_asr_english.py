@@ -18,13 +18,13 @@ def tiny_en():
 
 
 def score_take(wav, tiny_en) -> dict:
-    return analyze_audio(wav, TARGET_TEXT, "en", asr_model_dir=tiny_en, dnsmos=False, prompt_text=REFERENCE_TEXT)
+    return analyze_audio(wav, TARGET_TEXT, "en", asr_model=tiny_en, dnsmos=False, prompt_text=REFERENCE_TEXT)
 
 
 def test_english_is_served_by_the_bundled_model_without_any_flag(tiny_en):
-    assert asr.AsrConfig().model_for("en") == tiny_en
-    assert asr.AsrConfig().model_for("zh") is None  # no Chinese model without GPT-SoVITS's
-    assert asr.transcriber_for("en", _Settings()) is not None
+    assert asr.AsrConfig().choose("en").model.folder == tiny_en
+    assert asr.AsrConfig().choose("zh").model is None  # no Chinese model without GPT-SoVITS's
+    assert asr.AsrConfig.from_settings(_Settings()).choose("en").model.folder == tiny_en
 
 
 def test_correct_take_has_no_word_flags(espeak_wav, tiny_en):
@@ -77,9 +77,10 @@ def test_noise_reads_as_no_words_and_a_take_over_30_s_is_read_whole(espeak_wav, 
     assert "clock" in transcript.lower(), transcript
 
 
-def test_a_looping_take_reads_only_about_twice_its_text_and_still_gets_wrong_words(espeak_wav, tiny_en):
+def test_a_looping_take_reads_only_about_twice_its_text_and_still_gets_extra_words(espeak_wav, tiny_en):
     """Knowing what a take should say bounds the reading: a take repeating its sentence (a
-    GPT-SoVITS loop) stops after about twice the sentence, which is still far past every CER rule."""
+    GPT-SoVITS loop) stops after about twice the sentence, which is still far past every CER rule,
+    and its errors are insertions."""
     from ras.audio.load import load_mono, resample
 
     model = asr.load_asr_model(str(tiny_en))
@@ -89,7 +90,9 @@ def test_a_looping_take_reads_only_about_twice_its_text_and_still_gets_wrong_wor
     assert unbounded.lower().count("umbrella") >= 3, unbounded
     assert bounded.lower().count("umbrella") in (1, 2), bounded
     assert asr.character_error_rate(TARGET_TEXT, bounded) > 0.4  # wrong_words' rule saturates at 0.40
-    assert "wrong_words" in score_take(espeak_wav(" ".join([TARGET_TEXT] * 4)), tiny_en)["flags"]
+    looped = score_take(espeak_wav(" ".join([TARGET_TEXT] * 4)), tiny_en)
+    assert "extra_words" in looped["flags"], looped["metrics"]
+    assert looped["metrics"]["cer_ops"]["ins"] > looped["metrics"]["cer_ops"]["sub"], looped["metrics"]
     clean = resample(*load_mono(espeak_wav(TARGET_TEXT)), 16_000)
     assert asr.transcribe(clean, model, "en", expected_text=TARGET_TEXT) == asr.transcribe(clean, model, "en")
 

@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 
-from ras.metrics import asr
 from ras.metrics.asr_models import (
     FUNASR_BACKEND,
     PARAFORMER_ZH,
@@ -161,11 +160,3 @@ def test_family_names():
     assert family_of("FunAudioLLM/Fun-ASR-Nano-2512") == "fun-asr-nano"
     assert family_of("faster-whisper-large-v3-turbo") == WHISPER
     assert family_of("speech_fsmn_vad_zh-cn-16k-common-pytorch") is None
-
-
-def test_asr_config_keeps_its_whisper_answers_for_todays_callers(tiny_funasr, tmp_path):
-    """model_for and models_by_language name only faster-whisper folders, which load_asr_model loads."""
-    config = asr.AsrConfig(gsv_root=tiny_funasr.gsv_root)
-    assert config.choose("zh").model.folder == tiny_funasr.gsv_paraformer
-    assert config.model_for("zh") is None
-    assert config.models_by_language()["en"] == asr.BUNDLED_LABEL

@@ -99,3 +99,20 @@ def test_empty_texts():
 def test_normalise_keeps_words_and_drops_punctuation():
     assert normalise("Hello,   World! ＡＢＣ", "en") == "hello world abc"
     assert normalise("後來，我們發現頭髮。", "zh") == "后来 我们发现头发"
+
+
+def test_english_read_letter_by_letter_counts_letters_and_fails_only_on_a_long_run():
+    text = "Please bring the green umbrella to the station tomorrow."
+    misheard = compare_texts(text, "Please bring the green umbrella to the nation tomorrow.", "en", unit="letter")
+    assert misheard.unit == "letter" and misheard.reference_length == 47  # letters, spaces and the stop left out
+    assert misheard.errors == 2 and misheard.failures == ()  # station -> nation
+    cut = compare_texts(text, "Please bring the green umbrella", "en", unit="letter")
+    assert cut.longest_wrong_run == len("tothestationtomorrow") and cut.run_ops() == {"sub": 0, "del": 20, "ins": 0}
+    assert cut.failures == (SWALLOWED,)
+    with pytest.raises(ValueError, match="unknown comparison unit"):
+        compare_texts(text, text, "en", unit="syllable")
+
+
+def test_the_longest_run_keeps_its_own_edits():
+    result = compare_texts(LONG_SENTENCE, LONG_SENTENCE.replace("坐车去博物", "") + "啊", "zh")
+    assert result.ops() == {"sub": 0, "del": 5, "ins": 1} and result.run_ops() == {"sub": 0, "del": 5, "ins": 0}

@@ -1,12 +1,16 @@
 """Split service on a temporary role: proposals, saved pieces as linked clips, texts, errors."""
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 import soundfile as sf
 
 from ras.errors import Conflict, InputError, NotFound
 from ras.library import clips, emotion_tags, importer, roles
+from ras.metrics.asr import AsrConfig, AsrUnavailable
+from ras.metrics.text_compare import compare_texts
 from ras.split import pieces as split_service
 from ras.split.pieces import SplitPiece
 from ras.store.workspace import Workspace
@@ -125,3 +129,23 @@ def test_previews_and_long_clip_listing(ws, tmp_path):
     rate, samples = split_service.piece_audio(ws=ws, role=ROLE, clip_id=parent, start=pieces[1].start,
                                               end=pieces[1].end)
     assert len(samples) / rate == pytest.approx(pieces[1].end - pieces[1].start, abs=0.01)
+
+
+@needs_speech
+def test_pieces_are_transcribed_by_the_model_for_the_clip_language(ws, tmp_path, tiny_funasr):
+    path = speech.paused_clip(0.7)[0]
+    english = split_service.split_clip(ws=ws, role=ROLE, clip_id=import_clip(ws, tmp_path, path), transcribe=True,
+                                       asr_model=AsrConfig())  # the bundled tiny.en hears English
+    heard = [c.text for c in english.clips]
+    assert all(compare_texts(said, text, "en").error_rate < 0.25 for said, text in zip(speech.PAUSE_SENTENCES, heard))
+    # the same speech filed as Chinese goes to the GPT-SoVITS root's Paraformer (random weights: Chinese noise)
+    samples, rate = sf.read(str(path), dtype="float32")
+    sf.write(str(tmp_path / "zh.wav"), samples * 0.9, rate)  # another file: the same one is already a clip
+    (tmp_path / "zh.list").write_text(f"{tmp_path / 'zh.wav'}|spk|zh|{TEXT}\n", encoding="utf-8")
+    importer.import_list(ws=ws, role=ROLE, list_path=tmp_path / "zh.list")
+    chinese_clip = max(c.id for c in clips.list_clips(ws=ws, role=ROLE).clips if c.lang == "zh")
+    chinese = split_service.split_clip(ws=ws, role=ROLE, clip_id=chinese_clip, transcribe=True,
+                                       asr_model=AsrConfig(gsv_root=tiny_funasr.gsv_root))
+    assert all(re.fullmatch(r"(?:[\u4e00-\u9fff]|<unk>)+", c.text) for c in chinese.clips), chinese
+    with pytest.raises(AsrUnavailable, match="no speech recognition model for 'ja'"):
+        split_service.transcriber_for(AsrConfig()).transcribe(path, "ja")
