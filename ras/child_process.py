@@ -61,7 +61,10 @@ def seconds_waiting_for_cpu(pid: int) -> float | None:
 
 
 class ChargedClock:
-    """Seconds since start that count against a child's time limit: wall time less its wait for a CPU."""
+    """Seconds since start that count against a child's time limit: wall time less its wait for a CPU.
+
+    The kernel adds a wait to the process's total when the wait ends, so a wait still in progress counts
+    until the process next runs: on a crowded machine the clock can run a fraction of a second ahead."""
 
     def __init__(self, pid: int):
         self.pid = pid

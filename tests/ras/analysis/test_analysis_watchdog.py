@@ -205,6 +205,8 @@ def test_time_spent_waiting_for_a_cpu_does_not_count_against_the_limit():
         for proc in [starved, *hogs]:
             proc.kill()
             proc.wait()
-    # a loop that never sleeps is either on a CPU or waiting for one: only the first is charged
-    assert before_reading - after_clock - 0.3 < charged < after_reading - before_clock + 0.3
+    # a loop that never sleeps is either on a CPU or waiting for one: only the first is charged. The kernel
+    # adds a wait to the process's total when the wait ends, so a wait still going on is charged until the
+    # process next gets a CPU (a fraction of a second beside limits of many seconds)
+    assert before_reading - after_clock - 0.3 < charged < after_reading - before_clock + 1.0
     assert charged < 1.5  # of 3 s: the busy cores left it (almost) nothing
