@@ -16,11 +16,11 @@ from tests.fixtures.browser import choose_role, open_tab, screenshot, wait_for_t
 from tests.fixtures.finder_role import build_finder_role
 from tests.fixtures.gsv import REF_TEXT
 from tests.fixtures.planted import launch_planted_app, start_planted_server
+from webui_ras import TABS
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-TAB_IDS = ("roles", "import", "texts", "classify", "finder", "task", "infer", "evaluate", "ab", "long_text",
-           "split", "products")
+TAB_IDS = tuple(entry.tab_id for entry in TABS)
 LONG_TEXT = "The lamp was lit in the kitchen. The door stood open all night. Rain fell softly on the garden."
 
 # words a Chinese page shows in Latin letters on purpose: GPT-SoVITS's own parameter, method and model
@@ -102,7 +102,9 @@ def data_words(client, role: str) -> list[str]:
     shown += [p["name"] for p in client.predict(role, api_name="/list_products")["products"]]
     models = client.predict(api_name="/list_models")
     shown += [m["name"] for kind in ("gpt", "sovits") for m in models[kind]]
-    return sorted({s for s in shown if s}, key=len, reverse=True)
+    # a table cuts a long text to its first characters, and a long text is shown sentence by sentence
+    pieces = [piece for text in shown for piece in (text, text[:40], *re.split(r"(?<=[.!?。！？])\s*", text))]
+    return sorted({piece.strip() for piece in pieces if len(piece.strip()) > 2}, key=len, reverse=True)
 
 
 def foreign_words(text: str, locale: str, own_data: list[str]) -> list[str]:
