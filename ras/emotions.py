@@ -8,8 +8,28 @@ a GSVI pack's 撒娇 folder) is kept as written: an emotion of this role only.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from ras.errors import InputError
+
+
+@dataclass(frozen=True)
+class Reference:
+    """The main reference a sentence is spoken with (a product's, for one emotion)."""
+
+    emotion: str  # "" = the default reference (the product's own, or a long-text configuration's clip)
+    ref_audio: str  # relative to the role folder
+    prompt_text: str
+    prompt_lang: str
+
+
+@dataclass(frozen=True)
+class TaggedPiece:
+    """A piece of text opened by an emotion tag (or the text before any tag) and the reference it is spoken with."""
+
+    reference: Reference
+    text: str
+
 
 # code -> words that name it, the first being the Chinese label the UI shows
 ALIASES: dict[str, tuple[str, ...]] = {

@@ -24,8 +24,16 @@ def register(ctx: UIContext) -> None:
 
     @ui_action(i18n, "启动长文本失败")
     def long_text_start(role: str, result_ids: list[int], text: str, options: dict | None = None) -> dict:
-        started = long_text.start_long_text(ws=ws, role=role, result_ids=[int(i) for i in result_ids], text=text,
-                                            options=options or {})
+        options = dict(options or {})
+        ids = [int(i) for i in result_ids or []]
+        product_id, pieces = options.get("product_id"), None
+        if product_id is not None:
+            product_id = options["product_id"] = int(product_id)
+            pieces = product_emotions.product_pieces(ws=ws, role=role, product_id=product_id, text=text)
+            if not ids:  # the product alone: the configuration it was made from
+                ids = [products.source_result(ws=ws, role=role, product_id=product_id)]
+        started = long_text.start_long_text(ws=ws, role=role, result_ids=ids, text=text, options=options,
+                                            pieces=pieces)
         runner.run_task(role, started.task_id)
         return to_json(started)
 

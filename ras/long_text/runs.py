@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import random
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -20,11 +21,13 @@ from sqlalchemy import func, insert, or_
 from sqlmodel import col, select
 
 from ras.audio.join import join_wavs
+from ras.emotions import TaggedPiece
 from ras.errors import Conflict, InputError, NotFound
 from ras.gate import Gate, checked_max_tries, passes
 from ras.languages import require_lang
 from ras.long_text import takes
-from ras.long_text.sentences import detect_lang, split_sentences
+from ras.long_text.emotion_sentences import emotion_sentences, refuse_tags
+from ras.long_text.sentences import detect_lang
 from ras.long_text.status import SentenceRow, SentenceTake, sentence_row, sentence_take
 from ras.queue.task_spec import check_parameters, spec_names
 from ras.queue.tasks import queued_job_row
@@ -44,6 +47,7 @@ class LongTextStarted:
     run_id: int
     task_id: int
     sentences: tuple[str, ...]  # the first configuration's sentences, in order
+    emotions: tuple[str, ...]  # each of those sentences' emotion ("" in a run without a product)
     max_tries: int
     gate: Gate
 
@@ -105,12 +109,16 @@ def top_results(*, ws: Workspace, role: str, task_id: int, n: int = 3) -> list[i
 
 
 def start_long_text(*, ws: Workspace, role: str, result_ids: list[int], text: str, text_lang: str | None = None,
-                    name: str = "", options: dict | None = None) -> LongTextStarted:
+                    name: str = "", options: dict | None = None,
+                    pieces: Sequence[TaggedPiece] | None = None) -> LongTextStarted:
     """Create the run and its queued sentence jobs; the caller starts it with runner.run_task.
 
-    options: max_tries (takes per sentence and configuration, 1 = no autopilot) and the
-    gate's settings (min_auto_score, rate_tolerance, min_rate_takes, max_cer)."""
+    options: max_tries (takes per sentence and configuration, 1 = no autopilot), the gate's settings
+    (min_auto_score, rate_tolerance, min_rate_takes, max_cer) and product_id (kept with the run).
+    pieces: the text cut at its emotion tags with a product's references (ras.long_text.emotion_sentences);
+    None for a run without a product, whose text may then hold no tag."""
     options = dict(options or {})
+    product_id = options.pop("product_id", None)  # the product whose emotions `pieces` carry, kept as a record
     max_tries = checked_max_tries(options.get("max_tries", 1))
     gate = Gate.from_options(options)
     text = (text or "").strip()
@@ -119,11 +127,16 @@ def start_long_text(*, ws: Workspace, role: str, result_ids: list[int], text: st
     ids = list(dict.fromkeys(int(i) for i in result_ids or []))
     if not ids:
         raise InputError("choose at least one result (configuration) to read the text")
+    if pieces is None:
+        refuse_tags(text)
     lang = require_lang(text_lang) if text_lang else detect_lang(text)
+    record = {"result_ids": ids, "text": text, "text_lang": lang}
+    if product_id is not None:
+        record["product_id"] = int(product_id)
     with ws.role_session(role) as session:
         sources = [params_of_result(session, role, i) for i in ids]
         task = Task(name=name or f"long text ({len(ids)})", kind="long_text",
-                    spec_json=json.dumps({"result_ids": ids, "text": text, "text_lang": lang}, ensure_ascii=False))
+                    spec_json=json.dumps(record, ensure_ascii=False))
         session.add(task)
         session.flush()
         run = LongTextRun(name=name or text[:30], text=text, text_lang=lang, task_id=task.id, max_tries=max_tries,
@@ -133,7 +146,7 @@ def start_long_text(*, ws: Workspace, role: str, result_ids: list[int], text: st
         first_sentences = None
         for job, params in sources:
             check_parameters(params)
-            sentences = split_sentences(text, params.get("text_split_method", "cut1"), lang)
+            sentences = emotion_sentences(text, pieces, params.get("text_split_method", "cut1"), lang)
             if not sentences:
                 raise InputError("the long text has nothing to speak (only punctuation); type words to read")
             if len(sentences) > MAX_SENTENCES:
@@ -145,12 +158,12 @@ def start_long_text(*, ws: Workspace, role: str, result_ids: list[int], text: st
             session.add(ps)
             session.flush()
             session.add(LongTextPart(run_id=run.id, param_set_id=ps.id, clip_id=job.clip_id, source_result_id=job.id))
-            session.execute(insert(Job), [queued_job_row(
-                task_id=task.id, param_set_id=ps.id, clip_id=job.clip_id, text=sentence, text_lang=lang)
-                for sentence in sentences])
+            session.execute(insert(Job), [{**queued_job_row(
+                task_id=task.id, param_set_id=ps.id, clip_id=job.clip_id, text=sentence.text, text_lang=lang),
+                "emotion": sentence.emotion, "reference_json": sentence.reference_json} for sentence in sentences])
         session.commit()
-        return LongTextStarted(run_id=run.id, task_id=task.id, sentences=tuple(first_sentences),
-                               max_tries=max_tries, gate=gate)
+        return LongTextStarted(run_id=run.id, task_id=task.id, sentences=tuple(s.text for s in first_sentences),
+                               emotions=tuple(s.emotion for s in first_sentences), max_tries=max_tries, gate=gate)
 
 
 def _label(session, job: Job) -> str:

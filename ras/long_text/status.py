@@ -60,6 +60,7 @@ class SentenceTake:
     seed: int | None
     finished_at: datetime | None
     audio: str | None
+    emotion: str  # the emotion it is spoken with ("" in a run without a product)
 
 
 @dataclass(frozen=True)
@@ -130,7 +131,7 @@ def sentence_take(role_dir: Path, index: int, job: Job) -> SentenceTake:
     return SentenceTake(index=index, job_id=job.id, text=job.text, status=job.status, error=job.error,
                         duration=job.duration, chars_per_second=job.chars_per_second, auto_score=job.auto_score,
                         flags=tuple(job.flags), attempts=job.attempts, seed=job.seed_override,
-                        finished_at=job.finished_at, audio=_audio(role_dir, job))
+                        finished_at=job.finished_at, audio=_audio(role_dir, job), emotion=job.emotion)
 
 
 def _audio(role_dir: Path, job: Job) -> str | None:

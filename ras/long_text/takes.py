@@ -158,7 +158,8 @@ def _choose_by_autopilot(session, sentence: Sentence, take_id: int, passed: bool
 def _new_take(session, head: Job) -> Job:
     row = queued_job_row(task_id=head.task_id, param_set_id=head.param_set_id, clip_id=head.clip_id,
                          text_id=head.text_id, text=head.text, text_lang=head.text_lang)
-    take = Job(**{**row, "take_of": head.id, "seed_override": random.randint(0, 2**31 - 1)})
+    take = Job(**{**row, "take_of": head.id, "seed_override": random.randint(0, 2**31 - 1),
+                  "emotion": head.emotion, "reference_json": head.reference_json})  # a re-roll keeps its emotion
     session.add(take)
     return take
 

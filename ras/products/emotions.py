@@ -10,9 +10,8 @@ from __future__ import annotations
 
 import json
 import uuid
-from dataclasses import dataclass
 
-from ras.emotions import DEFAULT_EMOTION, emotion_code, split_emotion_tags
+from ras.emotions import DEFAULT_EMOTION, Reference, TaggedPiece, emotion_code, split_emotion_tags
 from ras.errors import InputError
 from ras.languages import require_lang
 from ras.products.rows import PRODUCTS_DIR, ProductInfo, copy_into, product_info, product_row
@@ -20,22 +19,6 @@ from ras.store.db import get_row
 from ras.store.lookups import clip_audio_path
 from ras.store.role_tables import Clip, Product
 from ras.store.workspace import Workspace
-
-
-@dataclass(frozen=True)
-class Reference:
-    """The main reference a sentence is spoken with."""
-
-    emotion: str  # "" = the product's default reference
-    ref_audio: str  # relative to the role folder
-    prompt_text: str
-    prompt_lang: str
-
-
-@dataclass(frozen=True)
-class TaggedPiece:
-    reference: Reference
-    text: str
 
 
 def default_reference(product: Product) -> Reference:
@@ -72,6 +55,14 @@ def tagged_pieces(product: Product, text: str, emotion: str | None = None) -> li
             current = reference_for(product, tag)
         pieces.append(TaggedPiece(current, piece))
     return pieces
+
+
+def product_pieces(*, ws: Workspace, role: str, product_id: int, text: str) -> list[TaggedPiece]:
+    """The text cut at its tags with the references of the product `product_id` of `role` (a long text
+    spoken with its emotions); InputError naming the product's emotions for an unknown tag."""
+    with ws.role_session(role) as session:
+        product = product_row(session, role, product_id)
+    return tagged_pieces(product, text)
 
 
 def set_product_emotion(*, ws: Workspace, role: str, product_id: int, emotion: str, clip_id: int,

@@ -24,7 +24,7 @@ from ras.queue.task_spec import spec_names
 from ras.results import finished_result
 from ras.store.db import get_row
 from ras.store.lookups import clip_audio_path
-from ras.store.role_tables import Clip, Product
+from ras.store.role_tables import Clip, Job, Product
 from ras.store.workspace import Workspace
 
 PRODUCTS_DIR = "products"
@@ -198,6 +198,17 @@ def list_products(*, ws: Workspace, role: str = "") -> list[ProductInfo]:
 
 def product_row(session, role: str, product_id: int) -> Product:
     return get_row(session, Product, product_id, "product", role)
+
+
+def source_result(*, ws: Workspace, role: str, product_id: int) -> int:
+    """The finished result a product was made from (its configuration, for a long text read with it alone)."""
+    with ws.role_session(role) as session:
+        product = product_row(session, role, product_id)
+        result = session.get(Job, product.source_result_id) if product.source_result_id is not None else None
+        if result is None or result.status != "done":
+            raise InputError(f"product {product.name!r} no longer has the result it was made from; "
+                             "choose one or more results to read the text")
+        return result.id
 
 
 def get_product(*, ws: Workspace, role: str, product_id: int) -> ProductInfo:

@@ -31,12 +31,13 @@ def job_keys(session: Session, task_id: int) -> list[JobKey]:
     """Queued jobs of a task with what the engine must load for them."""
     params = {ps.id: ps.params
               for ps in session.exec(select(ParamSet).where(ParamSet.task_id == task_id)).all()}
-    rows = session.exec(select(Job.id, Job.param_set_id, Job.clip_id)
+    rows = session.exec(select(Job.id, Job.param_set_id, Job.clip_id, Job.reference_json)
                         .where(Job.task_id == task_id, Job.status == "queued")).all()
     keys = []
-    for job_id, param_set_id, clip_id in rows:
+    for job_id, param_set_id, clip_id, reference_json in rows:
         p = params[param_set_id]
-        ref = f"{clip_id}+{','.join(map(str, p.get('aux_refs') or []))}"
+        main = reference_json or clip_id  # a long-text sentence's emotion reference is encoded on its own
+        ref = f"{main}+{','.join(map(str, p.get('aux_refs') or []))}"
         keys.append(JobKey(job_id, p.get("gpt", ""), p.get("sovits", ""), ref))
     return keys
 
@@ -59,9 +60,15 @@ def build_request(ws: Workspace, role: str, session: Session, job: Job) -> Synth
     fields = {PARAMETERS[k][0]: v for k, v in params.items() if k != "aux_refs"}
     if job.seed_override is not None:
         fields["seed"] = job.seed_override
+    reference = job.reference
+    if reference:  # a long-text sentence spoken with a product's emotion: that reference, its text and language
+        ref_path = str(ws.role_dir(role) / reference["ref_audio"])
+        prompt_text, prompt_lang = reference["prompt_text"], reference["prompt_lang"]
+    else:
+        ref_path, prompt_text, prompt_lang = str(clip_audio_path(ws, role, clip)), clip.text, clip.lang
     return SynthesisRequest(
-        text=job.text, text_lang=job.text_lang, ref_audio_path=str(clip_audio_path(ws, role, clip)),
-        prompt_text=clip.text, prompt_lang=clip.lang, aux_ref_audio_paths=aux, **fields,
+        text=job.text, text_lang=job.text_lang, ref_audio_path=ref_path,
+        prompt_text=prompt_text, prompt_lang=prompt_lang, aux_ref_audio_paths=aux, **fields,
     )
 
 

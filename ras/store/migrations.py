@@ -298,10 +298,16 @@ _ROLE_V8: Step = (
     "ALTER TABLE product ADD COLUMN emotions_json VARCHAR NOT NULL DEFAULT ''",
 )
 
+# v9: a long-text sentence's emotion and the product's reference it is spoken with.
+_ROLE_V9: Step = (
+    "ALTER TABLE job ADD COLUMN emotion VARCHAR NOT NULL DEFAULT ''",
+    "ALTER TABLE job ADD COLUMN reference_json VARCHAR NOT NULL DEFAULT ''",
+)
+
 # Step N (1-based) brings a DB from version N-1 to N; append, never edit.
 MAIN_STEPS: tuple[Step, ...] = (_MAIN_V1,)
 ROLE_STEPS: tuple[Step, ...] = (_ROLE_V1, _ROLE_V2, _ROLE_V3, _ROLE_V4, _ROLE_V5, _ROLE_V6, _ROLE_V7,
-                                 _ROLE_V8)
+                                 _ROLE_V8, _ROLE_V9)
 
 MAIN_SCHEMA_VERSION = len(MAIN_STEPS)
 ROLE_SCHEMA_VERSION = len(ROLE_STEPS)

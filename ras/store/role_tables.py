@@ -109,6 +109,10 @@ class Job(SQLModel, table=True):
     seed_override: int | None = None  # a re-generated long-text sentence gets a new seed
     # Another take of a long-text sentence (the autopilot's re-roll): the sentence's first job.
     take_of: int | None = Field(default=None, index=True)
+    # A long-text sentence spoken with a product's emotion: its emotion, and the reference it uses
+    # instead of the clip's ({"ref_audio" relative to the role folder, "prompt_text", "prompt_lang"}; "" = the clip)
+    emotion: str = ""
+    reference_json: str = ""
     text: str
     text_lang: str
     status: str = Field(default="queued", index=True)
@@ -137,6 +141,11 @@ class Job(SQLModel, table=True):
     def sent_request(self) -> dict:
         """The SynthesisRequest fields the engine received; {} before the job ran."""
         return _json(self.request_json, {})
+
+    @property
+    def reference(self) -> dict:
+        """The reference replacing the clip's ({"ref_audio", "prompt_text", "prompt_lang"}); {} = the clip's."""
+        return _json(self.reference_json, {})
 
     @property
     def metrics(self) -> dict:

@@ -13,11 +13,11 @@ def try_of(result_id: int, *, reasons=(), chosen=False, seed=2049115138, auto_sc
 
 
 def sentence_of(index: int, text: str, tries: tuple[TryRow, ...], *, needs_listening=False, status="done",
-                chars_per_second=3.0, duration=1.5, flags=()) -> SentenceRow:
+                chars_per_second=3.0, duration=1.5, flags=(), emotion="") -> SentenceRow:
     chosen = next((t.result_id for t in tries if t.chosen), None)
     return SentenceRow(index=index, job_id=tries[0].result_id, text=text, status=status, error="",
                        duration=duration, chars_per_second=chars_per_second, auto_score=80.0, flags=tuple(flags),
-                       attempts=1, seed=None, finished_at=None, audio=None, chosen_result_id=chosen,
+                       attempts=1, seed=None, finished_at=None, audio=None, emotion=emotion, chosen_result_id=chosen,
                        chosen_by_person=False, tries=tries, needs_listening=needs_listening)
 
 
