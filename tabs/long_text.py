@@ -14,6 +14,9 @@ from ras.long_text import export as long_text_export
 from ras.long_text import runs as long_text
 from ras.long_text import status as run_views
 from ras.long_text.status import LongTextStatus, PartStatus
+from ras.products import emotions as product_emotions
+from ras.products import rows as products
+from tabs.clips import emotion_label
 from tabs.common import Page, UIContext, connect, connect_each, handles, keep_choice, require_role, score_choice
 from tabs.long_text_takes import (
     PartSlot,
@@ -28,6 +31,7 @@ from tabs.long_text_takes import (
 from tabs.widgets import poll_timer, progress_html, task_picker, task_picker_row
 
 MAX_PARTS = 5  # configuration slots shown
+NO_PRODUCT = "不用成品（文本不能有情感标签）"
 
 
 @dataclass(frozen=True)
@@ -36,6 +40,7 @@ class LongTextTab:
     refresh: gr.Button
     top_n: gr.Number
     results: gr.Dropdown
+    product: gr.Dropdown  # optional: its emotions give tagged sentences their references
     text_pick: gr.Dropdown
     text: gr.Textbox
     lang: gr.Dropdown
@@ -65,6 +70,10 @@ def build(ctx: UIContext) -> LongTextTab:
         top_n = gr.Number(value=3, minimum=1, maximum=MAX_PARTS, precision=0, label=i18n("前 N 个"),
                           elem_id="long_text_top_n")
     picked_results = gr.Dropdown(label=i18n("或挑选结果"), multiselect=True, choices=[], elem_id="long_text_results")
+    product = gr.Dropdown(label=i18n("成品的情感（可选）"), choices=[(i18n(NO_PRODUCT), "")], value="",
+                          elem_id="long_text_product",
+                          info=i18n("选了成品，文本里句首的情感标签（[开心]、(happy)、【难过】）就用成品里该情感的参考音频；"
+                                    "没有标签的句子沿用前一句的情感，开头用默认参考。没选配置时用成品本身的配置。"))
     gr.Markdown(i18n("### 2. 长文本"))
     with gr.Row():
         text_pick = gr.Dropdown(label=i18n("共享长文本"), choices=[], elem_id="long_text_text_pick")
@@ -85,7 +94,8 @@ def build(ctx: UIContext) -> LongTextTab:
         listen_only = gr.Checkbox(value=False, label=i18n("只看需要试听的句子"), elem_id="long_text_listen_only")
     slots = tuple(build_slot(i18n, i) for i in range(MAX_PARTS))
     timer = poll_timer()
-    return LongTextTab(task, refresh, top_n, picked_results, text_pick, text, lang, *autopilot, start_button, run,
+    return LongTextTab(task, refresh, top_n, picked_results, product, text_pick, text, lang, *autopilot,
+                       start_button, run,
                        listen_only, listen_count, progress, timer, gr.State(None), gr.State([]), gr.State(""),
                        slots)
 
@@ -95,6 +105,15 @@ def run_choices(ctx: UIContext, role: str | None) -> list[tuple[str, int]]:
         return []
     return [(f"#{r.run_id} {r.name} ({r.done}/{r.total})", r.run_id)
             for r in run_views.list_runs(ws=ctx.ws, role=role)]
+
+
+def product_choices(ctx: UIContext, role: str | None) -> list[tuple[str, str]]:
+    """The role's products, each with its emotions in the page's language; first the choice of none."""
+    none = [(ctx.i18n(NO_PRODUCT), "")]
+    if not role:
+        return none
+    return none + [(f"{p.name} · " + " / ".join(emotion_label(ctx.i18n, e) for e in (p.default_emotion, *p.emotions)),
+                    str(p.product_id)) for p in products.list_products(ws=ctx.ws, role=role)]
 
 
 def part_info(i18n, part: PartStatus) -> str:
@@ -146,13 +165,14 @@ def run_words_html(i18n, status: LongTextStatus) -> str:
 
 
 @handles("读取任务失败")
-def refresh(ctx: UIContext, tab: LongTextTab, *, role, task, run, run_role) -> dict:
+def refresh(ctx: UIContext, tab: LongTextTab, *, role, task, run, run_role, product=None) -> dict:
     """The role's tasks, runs and long texts. After a role switch the newest run of the new role is picked:
     a run id of the old role would name another run, or none, in the new one."""
     long_texts = [(t.content[:60], t.id) for t in texts.list_texts(ws=ctx.ws, category="long")]
     kept = run if run_role == role else None
     return {tab.task: task_picker(ctx, role, task), tab.run: keep_choice(run_choices(ctx, role), kept),
-            tab.run_role: role, tab.text_pick: gr.update(choices=long_texts)}
+            tab.run_role: role, tab.text_pick: gr.update(choices=long_texts),
+            tab.product: keep_choice(product_choices(ctx, role), product if run_role == role else "")}
 
 
 @handles("读取结果失败")
@@ -174,17 +194,24 @@ def on_text_pick(ctx: UIContext, tab: LongTextTab, *, text_id) -> dict:
 
 @handles("启动长文本失败")
 def start(ctx: UIContext, tab: LongTextTab, *, role, task, top_n, result_ids, text, lang, autopilot, max_tries,
-          min_auto_score, rate_tolerance, max_cer) -> dict:
+          min_auto_score, rate_tolerance, max_cer, product=None) -> dict:
     i18n = ctx.i18n
     role = require_role(i18n, role)
     ids = [int(i) for i in result_ids or []]
+    options = autopilot_options(autopilot, max_tries, min_auto_score, rate_tolerance, max_cer)
+    pieces = None
+    if product:
+        options["product_id"] = int(product)
+        pieces = product_emotions.product_pieces(ws=ctx.ws, role=role, product_id=int(product), text=text)
     if not ids:
-        if not task:
+        if task:
+            ids = long_text.top_results(ws=ctx.ws, role=role, task_id=int(task), n=int(top_n or 3))
+        elif product:
+            ids = [products.source_result(ws=ctx.ws, role=role, product_id=int(product))]
+        else:
             raise gr.Error(i18n("请先选择任务"))
-        ids = long_text.top_results(ws=ctx.ws, role=role, task_id=int(task), n=int(top_n or 3))
     started = long_text.start_long_text(ws=ctx.ws, role=role, result_ids=ids, text=text, text_lang=lang or None,
-                                        options=autopilot_options(autopilot, max_tries, min_auto_score,
-                                                                  rate_tolerance, max_cer))
+                                        options=options, pieces=pieces)
     ctx.runner.run_task(role, started.task_id)
     return {tab.run: gr.update(choices=run_choices(ctx, role), value=started.run_id), tab.run_role: role}
 
@@ -249,14 +276,15 @@ def export(ctx: UIContext, slot: PartSlot, *, role, part_ids) -> dict:
 def wire(tab: LongTextTab, ctx: UIContext, page: Page) -> None:
     role = page.role
     connect_each(ctx, (tab.refresh.click, role.change, page.app.load), refresh, tab,
-                 {"role": role, "task": tab.task, "run": tab.run, "run_role": tab.run_role},
-                 [tab.task, tab.run, tab.run_role, tab.text_pick])
+                 {"role": role, "task": tab.task, "run": tab.run, "run_role": tab.run_role, "product": tab.product},
+                 [tab.task, tab.run, tab.run_role, tab.text_pick, tab.product])
     connect(ctx, tab.task.change, on_task, tab, {"role": role, "task": tab.task}, tab.results)
     connect(ctx, tab.text_pick.change, on_text_pick, tab, {"text_id": tab.text_pick}, [tab.text, tab.lang])
     connect(ctx, tab.start.click, start, tab,
             {"role": role, "task": tab.task, "top_n": tab.top_n, "result_ids": tab.results, "text": tab.text,
              "lang": tab.lang, "autopilot": tab.autopilot, "max_tries": tab.max_tries,
-             "min_auto_score": tab.min_auto_score, "rate_tolerance": tab.rate_tolerance, "max_cer": tab.max_cer},
+             "min_auto_score": tab.min_auto_score, "rate_tolerance": tab.rate_tolerance, "max_cer": tab.max_cer,
+             "product": tab.product},
             [tab.run, tab.run_role])
     poll_inputs = {"role": role, "run": tab.run, "run_role": tab.run_role, "shown": tab.shown,
                    "listen_only": tab.listen_only}

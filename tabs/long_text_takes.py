@@ -11,19 +11,21 @@ from ras.gate import DEFAULT_MAX_TRIES, MAX_TRIES_LIMIT, Gate
 from ras.long_text import runs as long_text
 from ras.long_text import status as run_views
 from ras.long_text.status import LongTextStatus, PartStatus
+from tabs.clips import emotion_label
 from tabs.common import UIContext, connect, handles, score_radio, selected_row
 from tabs.flag_labels import flag_words
 from tabs.long_text_words import listen_mark, reason_words, rejected_tries, status_label, try_details, try_name
 
-SENTENCE_COLUMNS = ("序号", "句子", "需要试听", "尝试", "选用", "未通过的原因", "时长", "字/秒", "状态", "标记")
+SENTENCE_COLUMNS = ("序号", "句子", "情感", "需要试听", "尝试", "选用", "未通过的原因", "时长", "字/秒", "状态", "标记")
 # Every column gets a share of the table, so all ten stay in view on a narrow page too (left to
 # "auto", one long sentence or a sentence's list of reasons widened the table past the page and
 # pushed duration, chars/s, state and flags out of view). On a page about 1200 px wide the short
 # columns' shares hold their header on one line in either language (measured: squeezed, the table
 # broke them to "序/号", "In/dex"); the sentence, the reasons and the flags wrap in theirs.
-SENTENCE_COLUMN_WIDTHS = ("5.5%", "18%", "12.5%", "5.5%", "6.5%", "20%", "7.5%", "6.5%", "7%", "11%")
+# The emotion column (a run with a product's emotions) took its share from the two wrapping ones.
+SENTENCE_COLUMN_WIDTHS = ("5.5%", "14%", "7.5%", "12.5%", "5.5%", "6.5%", "16.5%", "7.5%", "6.5%", "7%", "11%")
 # the reasons are HTML: each rejected try's words carry its numbers as a hover text
-SENTENCE_TYPES = ("number", "str", "str", "number", "str", "html", "number", "number", "str", "str")
+SENTENCE_TYPES = ("number", "str", "str", "str", "number", "str", "html", "number", "number", "str", "str")
 # tall enough for about a dozen sentences before the table scrolls inside itself
 SENTENCE_TABLE_HEIGHT = 760
 
@@ -120,7 +122,8 @@ def sentence_rows(i18n, part: PartStatus, listen_only: bool = False) -> list[lis
         if listen_only and not s.needs_listening:
             continue
         chosen = next((n for n, t in enumerate(s.tries, 1) if t.chosen), None)
-        rows.append([s.index, s.text, listen_mark(i18n, s), len(s.tries), try_name(i18n, chosen) if chosen else "",
+        rows.append([s.index, s.text, emotion_label(i18n, s.emotion) if s.emotion else "", listen_mark(i18n, s),
+                     len(s.tries), try_name(i18n, chosen) if chosen else "",
                      rejected_tries(i18n, s, part.normal_rate), _rounded(s.duration), _rounded(s.chars_per_second),
                      status_label(i18n, s.status),
                      flag_words(i18n, s.flags) if s.flags else (s.error[:80] if s.error else "")])

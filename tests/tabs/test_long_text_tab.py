@@ -56,7 +56,7 @@ def test_a_started_run_is_picked_and_its_sentences_show_queued_in_the_first_slot
     first, second = tab.slots[:2]
     assert answer[first.box]["visible"] and not answer[second.box]["visible"]
     rows = answer[first.sentences]
-    assert [row[1] for row in rows] == SENTENCES and {row[8] for row in rows} == {"排队"}
+    assert [row[1] for row in rows] == SENTENCES and {row[9] for row in rows} == {"排队"}
     assert "0/3" in answer[tab.progress]
 
 
@@ -66,7 +66,7 @@ def test_landed_takes_fill_the_table_and_an_unchanged_run_is_not_sent_again(run_
     land_all(ctx, role, run_id)
     answer = poll(ctx, tab, role, run_id)
     slot = tab.slots[0]
-    assert {row[8] for row in answer[slot.sentences]} == {"完成"}
+    assert {row[9] for row in answer[slot.sentences]} == {"完成"}
     assert answer[slot.audio]  # the joined audio of the three chosen takes
     assert "3 句中有 0 句需要你来听" in answer[tab.listen_count]
     again = poll(ctx, tab, role, run_id, shown=answer[tab.shown])
@@ -110,7 +110,7 @@ def test_regenerate_queues_the_sentence_again_and_score_keeps_the_persons_mark(r
     slot = tab.slots[0]
     long_text_tab.regenerate(ctx, slot, role=role, run=run_id, part_ids=part_ids, sentence_index=2)
     rows = poll(ctx, tab, role, run_id)[slot.sentences]
-    assert [row[8] for row in rows] == ["完成", "完成", "排队"]
+    assert [row[9] for row in rows] == ["完成", "完成", "排队"]
     long_text_tab.save_score(ctx, slot, role=role, part_ids=part_ids, score="4", note="clear")
     assert run_views.run_status(ws=ctx.ws, role=role, run_id=run_id).parts[0].score == 4
 

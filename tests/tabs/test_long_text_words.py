@@ -38,7 +38,7 @@ def test_the_details_say_each_number_against_what_this_voice_does():
 @pytest.mark.parametrize("i18n, separator, absent", [(ZH, "；", "; "), (EN, "; ", "；")])
 def test_the_sentence_table_names_rejected_tries_and_keeps_numbers_for_the_hover(i18n, separator, absent):
     row = sentence_rows(i18n, part_with_rejected_tries())[0]
-    mark, chosen, rejected = row[2], row[4], row[5]
+    mark, chosen, rejected = row[3], row[5], row[6]
     assert mark.startswith(LISTEN_MARK) and "👂" not in mark
     assert chosen == ("第 3 次" if i18n is ZH else "try 3")
     hovers, shown = zip(*re.findall(r'<span title="([^"]*)"[^>]*>(.*?)</span>', rejected))
