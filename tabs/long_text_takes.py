@@ -22,8 +22,9 @@ SENTENCE_COLUMNS = ("序号", "句子", "情感", "需要试听", "尝试", "选
 # pushed duration, chars/s, state and flags out of view). On a page about 1200 px wide the short
 # columns' shares hold their header on one line in either language (measured: squeezed, the table
 # broke them to "序/号", "In/dex"); the sentence, the reasons and the flags wrap in theirs.
-# The emotion column (a run with a product's emotions) took its share from the two wrapping ones.
-SENTENCE_COLUMN_WIDTHS = ("5.5%", "14%", "7.5%", "12.5%", "5.5%", "6.5%", "16.5%", "7.5%", "6.5%", "7%", "11%")
+# The emotion column (a run with a product's emotions) took its share from the sentence and the flags,
+# which wrap; the reasons' header needs about all of its share to stay on one line in English.
+SENTENCE_COLUMN_WIDTHS = ("5.5%", "13.5%", "7%", "12.5%", "5.5%", "6.5%", "19%", "7.5%", "6.5%", "7%", "9.5%")
 # the reasons are HTML: each rejected try's words carry its numbers as a hover text
 SENTENCE_TYPES = ("number", "str", "str", "str", "number", "str", "html", "number", "number", "str", "str")
 # tall enough for about a dozen sentences before the table scrolls inside itself
