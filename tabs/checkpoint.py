@@ -6,6 +6,7 @@ from dataclasses import dataclass
 import gradio as gr
 import pandas as pd
 
+from ras.errors import NotFound
 from ras.finder import config_run, config_stages
 from ras.finder import run as finder_runs
 from tabs.common import Page, UIContext, connect, connect_each, handles, keep_choice, parse_ids, require_role
@@ -52,7 +53,9 @@ def build(ctx: UIContext) -> CheckpointTab:
         start = gr.Button(i18n("开始找模型"), variant="primary", elem_id="checkpoint_start")
     gr.Markdown(i18n("### 2. 排名"))
     with gr.Row():
-        run = gr.Dropdown(label=i18n("找模型记录"), choices=[], scale=3, elem_id="checkpoint_run")
+        # a poll sent as a role switch empties the list still carries the old run: take it, show() drops it
+        run = gr.Dropdown(label=i18n("找模型记录"), choices=[], scale=3, allow_custom_value=True,
+                          elem_id="checkpoint_run")
         refresh = gr.Button(i18n("刷新"), scale=0, min_width=100, elem_id="checkpoint_refresh")
     summary = gr.Markdown(elem_id="checkpoint_summary")
     ranking = gr.Dataframe(headers=[i18n(h) for h in RANK_HEADERS], interactive=False, wrap=True, max_height=360,
@@ -123,9 +126,13 @@ def start(ctx: UIContext, tab: CheckpointTab, *, role, gpt, sovits, clip_ids, bu
 
 @handles("读取找模型进度失败")
 def show(ctx: UIContext, tab: CheckpointTab, *, role, run) -> dict:
+    nothing = {tab.summary: "", tab.ranking: [], tab.gpt_chart: chart([]), tab.sovits_chart: chart([])}
     if not role or not run:
-        return {tab.summary: "", tab.ranking: [], tab.gpt_chart: chart([]), tab.sovits_chart: chart([])}
-    status = config_stages.status(ws=ctx.ws, runner=ctx.runner, role=role, run_id=int(run))
+        return nothing
+    try:
+        status = config_stages.status(ws=ctx.ws, runner=ctx.runner, role=role, run_id=int(run))
+    except NotFound:  # a run of the role the page just left (a poll crossing a role switch)
+        return nothing
     by_epoch = status["failure_by_epoch"]
     return {tab.summary: summary_text(ctx.i18n, status), tab.ranking: ranking_rows(status),
             tab.gpt_chart: chart(by_epoch.get("gpt", [])), tab.sovits_chart: chart(by_epoch.get("sovits", []))}

@@ -64,10 +64,10 @@ class LongTextTab:
 def build(ctx: UIContext) -> LongTextTab:
     i18n = ctx.i18n
     gr.Markdown(i18n("### 1. 选择配置"))
-    gr.Markdown(i18n("默认取任务中评分最高的前 N 个配置（参考音频 + 参数）；也可以直接挑选结果。"))
+    gr.Markdown(i18n("默认取任务中评分最高的几个配置（参考音频 + 参数）；也可以直接挑选结果。"))
     with gr.Row():
         task, refresh = task_picker_row(i18n, "long_text")
-        top_n = gr.Number(value=3, minimum=1, maximum=MAX_PARTS, precision=0, label=i18n("前 N 个"),
+        top_n = gr.Number(value=3, minimum=1, maximum=MAX_PARTS, precision=0, label=i18n("取前几个配置"),
                           elem_id="long_text_top_n")
     picked_results = gr.Dropdown(label=i18n("或挑选结果"), multiselect=True, choices=[], elem_id="long_text_results")
     product = gr.Dropdown(label=i18n("成品的情感（可选）"), choices=[(i18n(NO_PRODUCT), "")], value="",

@@ -21,7 +21,7 @@ SCOPES = (("当前角色", "role"), ("全部角色", "all"))
 HEADERS = ("名称", "角色", "编号", "版本", "GPT 权重", "SoVITS 权重", "参考文本", "语言", "评分", "备注",
            "每次合成最多尝试", "质量门槛", "情感")
 # shares of the table: a long prompt text wraps in its column instead of pushing the last ones out of view
-COLUMN_WIDTHS = ("9%", "9%", "4%", "5%", "9%", "9%", "15%", "5%", "5%", "6%", "6%", "9%", "9%")
+COLUMN_WIDTHS = ("9%", "9%", "4%", "6%", "9%", "9%", "12%", "7%", "5%", "5%", "6%", "10%", "9%")
 DEFAULT_EMOTION = ""  # the product's own reference
 
 
@@ -81,7 +81,8 @@ def build(ctx: UIContext) -> ProductsTab:
         delete = gr.Button(i18n("删除"), variant="stop", elem_id="products_delete")
     with gr.Row():
         export = gr.Button(i18n("导出 zip"), elem_id="products_export")
-        file = gr.File(label=i18n("导出文件"), interactive=False, elem_id="products_file")
+        # shown once there is a file: an empty file box is a tall grey block
+        file = gr.File(label=i18n("导出文件"), interactive=False, visible=False, elem_id="products_file")
     gr.Markdown(i18n("### 4. 按成品合成"))
     with gr.Row():
         tts_text = gr.Textbox(label=i18n("文本"), lines=2, scale=3, elem_id="products_tts_text")
@@ -90,14 +91,14 @@ def build(ctx: UIContext) -> ProductsTab:
         tts_emotion = gr.Dropdown([(i18n("默认（成品参考）"), DEFAULT_EMOTION)], value=DEFAULT_EMOTION,
                                   label=i18n("情感"), elem_id="products_tts_emotion")
         synthesize = gr.Button(i18n("合成"), variant="primary", elem_id="products_synthesize")
-    gr.Markdown(i18n("文本中可用 [开心]、(happy) 这样的标签切换后续句子的情感；未标注的句子沿用前一句的情感。"))
+    gr.Markdown(i18n("文本中可用 [开心]、(难过) 这样的标签切换后续句子的情感；未标注的句子沿用前一句的情感。"))
     tts_audio = gr.Audio(label=i18n("合成结果"), type="filepath", interactive=False, elem_id="products_tts_audio")
     gr.Markdown(i18n("### 5. 情感参考"))
     gr.Markdown(i18n("每种情感一条主参考音频（语气来自主参考），权重、参数和辅助参考与成品共用。"))
     with gr.Row():
         emotion = gr.Dropdown([(emotion_label(i18n, e), e) for e in EMOTIONS], value=None, allow_custom_value=True,
                               label=i18n("情感"), elem_id="products_emotion")
-        emotion_clip = gr.Number(label=i18n("音频编号"), value=None, minimum=1, precision=0,
+        emotion_clip = gr.Number(label=i18n("音频编号"), value=None, precision=0,
                                  info=i18n("该情感的参考音频（音频浏览中的编号）"), elem_id="products_emotion_clip")
         set_emotion = gr.Button(i18n("设为该情感的参考"), elem_id="products_set_emotion")
         remove_emotion = gr.Button(i18n("移除该情感"), elem_id="products_remove_emotion")
@@ -163,7 +164,8 @@ def delete(ctx: UIContext, tab: ProductsTab, *, key) -> None:
 @handles("导出失败")
 def export(ctx: UIContext, tab: ProductsTab, *, key) -> dict:
     role, product_id = _split(ctx.i18n, key)
-    return {tab.file: str(product_export.export_product(ws=ctx.ws, role=role, product_id=product_id))}
+    exported = product_export.export_product(ws=ctx.ws, role=role, product_id=product_id)
+    return {tab.file: gr.update(value=str(exported), visible=True)}
 
 
 @handles("合成失败")

@@ -10,7 +10,13 @@ from ras.library import clips, texts
 from ras.queue import jobs, tasks
 from ras.queue.task_form import TaskForm, form_from_spec, spec_from_form
 from tabs.common import Page, UIContext, choices, connect, connect_each, handles, parse_ids, require_role
-from tabs.widgets import PARAMETER_DEFAULTS, parameter_slider, split_method_dropdown, warn_version_change
+from tabs.widgets import (
+    PARAMETER_DEFAULTS,
+    parameter_slider,
+    split_method_dropdown,
+    task_state_label,
+    warn_version_change,
+)
 
 # Variables a task can compare, in the UI's order: (label key, spec parameter).
 VARIABLES = (("GPT 模型", "gpt"), ("SoVITS 模型", "sovits"), ("top_k", "top_k"), ("top_p", "top_p"),
@@ -159,7 +165,7 @@ def task_rows(ctx: UIContext, role: str | None) -> list[list]:
     if not role:
         return []
     return [[t.task_id, t.name, ", ".join(t.varied) or "-", t.counts.total, t.counts.done, t.counts.failed,
-             t.counts.queued, t.state, t.created_at.isoformat()[:19].replace("T", " ")]
+             t.counts.queued, task_state_label(ctx.i18n, t.state), t.created_at.isoformat()[:19].replace("T", " ")]
             for t in tasks.list_tasks(ws=ctx.ws, role=role)]
 
 

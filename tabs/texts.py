@@ -43,7 +43,8 @@ def build(ctx: UIContext) -> TextsTab:
 
 
 def _rows(ctx: UIContext) -> list[list]:
-    return [[t.id, t.content, t.lang, t.category] for t in texts.list_texts(ws=ctx.ws)]
+    category_words = {value: ctx.i18n(label) for label, value in CATEGORIES}
+    return [[t.id, t.content, t.lang, category_words.get(t.category, t.category)] for t in texts.list_texts(ws=ctx.ws)]
 
 
 def _picked(ctx: UIContext, text_id) -> int:
@@ -72,8 +73,10 @@ def delete(ctx: UIContext, tab: TextsTab, *, text_id) -> dict:
 
 @handles("读取文本失败")
 def pick(ctx: UIContext, tab: TextsTab, *, table, evt: gr.SelectData) -> dict:
-    row = table.iloc[selected_row(evt)]
-    return {tab.text_id: int(row.iloc[0]), tab.content: row.iloc[1], tab.lang: row.iloc[2], tab.category: row.iloc[3]}
+    text_id = int(table.iloc[selected_row(evt)].iloc[0])
+    # the stored text, not the table's cells: the table shows the category in the visitor's language
+    picked = next(t for t in texts.list_texts(ws=ctx.ws) if t.id == text_id)
+    return {tab.text_id: text_id, tab.content: picked.content, tab.lang: picked.lang, tab.category: picked.category}
 
 
 def wire(tab: TextsTab, ctx: UIContext, page: Page) -> None:

@@ -1,6 +1,7 @@
 """Pickers, progress lines and event patterns that several tabs show the same way."""
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from html import escape
 
@@ -167,9 +168,23 @@ def task_state_label(i18n, state: str) -> str:
     return {"idle": i18n("空闲"), "running": i18n("运行中")}.get(state, state)
 
 
+# how a task records an engine that does not report its code version (ras.queue.backend.code_version)
+UNREPORTED_VERSION = re.compile(r"unknown \((api_v2|GPT-SoVITS) at (.+)\)")
+
+
+def code_version_words(i18n, recorded: str) -> str:
+    """A recorded GPT-SoVITS code version in the visitor's language ("version unknown (api_v2: url)")."""
+    said = []
+    for part in recorded.split(" + "):
+        unreported = UNREPORTED_VERSION.fullmatch(part)
+        said.append(f"{i18n('版本未知')} ({unreported.group(1)}: {unreported.group(2)})" if unreported else part)
+    return " + ".join(said)
+
+
 def versions_line(i18n, recorded: RecordedVersions) -> str:
     """One line: "GPT-SoVITS <code version> · GPT <file> (v2) · SoVITS <file> (v2Pro)" of a task."""
-    parts = [f"GPT-SoVITS {recorded.gsv_version or i18n('未记录')}"]
+    code = code_version_words(i18n, recorded.gsv_version) if recorded.gsv_version else i18n("未记录")
+    parts = [f"GPT-SoVITS {code}"]
     weights = recorded.weight_versions
     if weights is None:
         parts.append(f"{i18n('模型版本')} {i18n('未记录')}")

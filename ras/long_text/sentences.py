@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import re
 
+from ras.errors import InputError
 from ras.languages import HAN, HANGUL, KANA
 
 # Marks that end a "sentence" for cut1/cut2 (GPT-SoVITS's `splits`).
@@ -150,7 +151,7 @@ def split_sentences(text: str, method: str = "cut1", lang: str = "zh") -> list[s
     leading stop (so cut1 counts it as a sentence), which is removed from the shown text.
     """
     if method not in METHODS:
-        raise ValueError(f"unknown text split method {method!r}; use one of {', '.join(METHODS)}")
+        raise InputError(f"unknown text split method {method!r}; use one of {', '.join(METHODS)}")
     text = (text or "").replace("\r\n", "\n").replace("\r", "\n").strip("\n")
     if not _speakable(text):
         return []

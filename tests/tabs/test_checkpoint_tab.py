@@ -76,3 +76,9 @@ def test_a_search_shows_its_recommendation_ranking_and_failure_by_epoch(page):
     gpt_chart = shown[tab.gpt_chart]
     assert list(gpt_chart["epoch"]) == [5, 15, 50] and gpt_chart["fail_rate"].iloc[-1] == 100.0
     assert list(shown[tab.sovits_chart]["epoch"]) == [8, 16]
+
+
+def test_a_poll_for_a_run_of_the_role_left_behind_shows_nothing_instead_of_an_error(page):
+    ctx, tab, role = page
+    shown = checkpoint.show(ctx, tab, role=role, run=9999)  # no such run in this role
+    assert shown[tab.summary] == "" and shown[tab.ranking] == []

@@ -44,9 +44,11 @@ def test_a_kept_result_is_listed_renamed_spoken_with_exported_and_deleted(produc
 
     products_tab.rename(ctx, tab, key=key, new_name="storyteller")
     assert [r[0] for r in listed(ctx, tab, role, current=key)[tab.table]] == ["storyteller"]
-    wav = products_tab.synthesize(ctx, tab, key=key, text="Good morning.", lang="en")[tab.tts_audio]
+    wav = products_tab.synthesize(ctx, tab, key=key, text="Good morning.", lang="en", emotion="")[tab.tts_audio]
     assert Path(wav).is_file()
-    with zipfile.ZipFile(products_tab.export(ctx, tab, key=key)[tab.file]) as archive:
+    exported = products_tab.export(ctx, tab, key=key)[tab.file]
+    assert exported["visible"]  # the file box shows once there is a file
+    with zipfile.ZipFile(exported["value"]) as archive:
         assert "settings.json" in archive.namelist()
 
     products_tab.delete(ctx, tab, key=key)

@@ -153,3 +153,9 @@ def test_the_pypi_build_records_its_package_version(tiny_gsv, tmp_path):
     backend = Backend(Settings(roles_dir=tmp_path / "roles", gsv_root=tiny_gsv.root, gsv_python=tiny_gsv.python))
     assert backend.code_version() == "gpt-sovits-cpufast 0.1.0"
     assert backend.local_code_version() == "gpt-sovits-cpufast 0.1.0"  # /status shows the same
+
+
+def test_a_version_api_v2_does_not_report_reads_in_the_visitors_language():
+    recorded = RecordedVersions("unknown (api_v2 at http://127.0.0.1:9880)", None)
+    assert versions_line(I18nAuto("zh_CN"), recorded).startswith("GPT-SoVITS 版本未知 (api_v2: http://127.0.0.1:9880)")
+    assert versions_line(I18nAuto("en_US"), recorded).startswith("GPT-SoVITS version unknown (api_v2: http://")
