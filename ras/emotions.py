@@ -116,9 +116,11 @@ def split_emotion_tags(text: str) -> list[tuple[str | None, str]]:
     pieces: list[tuple[str | None, str]] = []
     tag, start = None, 0
     for found in _INLINE_TAGS.finditer(text):
-        pieces.append((tag, text[start:found.start()]))
         last = re.findall(_ONE_TAG, found.group())[-1]
-        tag = next(word for word in last if word).strip()
-        start = found.end()
+        word = next(word for word in last if word).strip()
+        if not re.search(r"[^\W\d_]", word):  # "(1)", "[2024]": a numbered item, not an emotion
+            continue
+        pieces.append((tag, text[start:found.start()]))
+        tag, start = word, found.end()
     pieces.append((tag, text[start:]))
     return [(word, piece.strip()) for word, piece in pieces if re.sub(r"\W+", "", piece)]

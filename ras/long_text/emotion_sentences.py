@@ -13,7 +13,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from ras.emotions import DEFAULT_EMOTION, Reference, TaggedPiece, split_emotion_tags
+from ras.emotions import DEFAULT_EMOTION, Reference, TaggedPiece, known_emotion, split_emotion_tags
 from ras.errors import InputError
 from ras.long_text.sentences import split_sentences
 
@@ -34,8 +34,9 @@ class EmotionSentence:
 
 
 def refuse_tags(text: str) -> None:
-    """InputError when a text for a run without a product holds emotion tags."""
-    tags = [tag for tag, _ in split_emotion_tags(text) if tag is not None]
+    """InputError when a text for a run without a product holds emotion tags. Only a known emotion word
+    counts here: without a product, "(aside) …" or "[旁白] …" opening a sentence is what the text says."""
+    tags = [tag for tag, _ in split_emotion_tags(text) if tag is not None and known_emotion(tag)]
     if tags:
         raise InputError(f"the text holds emotion tags ({', '.join(dict.fromkeys(tags))}); choose a product "
                          "(options product_id) whose emotions they name, or remove the tags")

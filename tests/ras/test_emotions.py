@@ -36,3 +36,8 @@ def test_inline_tags_open_sentences_and_brackets_inside_a_sentence_are_text():
         (None, "Plain."), ("happy", "Great. It costs 3.5 (dollars).")]
     assert split_emotion_tags("[开心] [难过]好。") == [("难过", "好。")] and split_emotion_tags("[开心]") == []
     assert split_emotion_tags("没有标签。") == [(None, "没有标签。")]
+
+
+def test_a_numbered_item_opening_a_sentence_is_text_not_a_tag():
+    assert split_emotion_tags("(1) First step. (2) Second step.") == [(None, "(1) First step. (2) Second step.")]
+    assert split_emotion_tags("[开心]第一。(2)第二。") == [("开心", "第一。(2)第二。")]

@@ -46,6 +46,7 @@ def test_without_a_product_the_text_is_split_as_before_and_tags_are_refused():
     assert [(s.text, s.emotion, s.reference) for s in found] == [
         ("First one here.", "", None), ("Second one here.", "", None)]
     refuse_tags("A (quiet) word inside a sentence is text.")
+    refuse_tags("(1) Mix the flour. (aside) A bracket that names no emotion opens a sentence as text.")
     with pytest.raises(InputError, match=r"开心.*choose a product"):
         refuse_tags("Hello there. [开心]Now I am glad.")
 
