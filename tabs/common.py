@@ -198,12 +198,12 @@ def keep_choice(options: list[tuple], current) -> dict:
 
 
 def parse_ids(text: str | None) -> list[int]:
-    """Clip ids typed or copied as "3, 4，5 6"; ValueError quoting the text if one is not a number."""
+    """Clip ids typed or copied as "3, 4，5 6"; InputError quoting the text if one is not a number."""
     parts = [p for p in (text or "").replace("，", ",").replace(" ", ",").split(",") if p.strip()]
     try:
         return [int(p) for p in parts]
     except ValueError:
-        raise ValueError(f"clip ids must be whole numbers separated by commas: {text!r}") from None
+        raise InputError(f"clip ids must be whole numbers separated by commas: {text!r}") from None
 
 
 def selected_row(evt: gr.SelectData) -> int:

@@ -9,11 +9,12 @@ from i18n import LOCALE_DIR, I18nAuto
 from ras.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
-# Literal keys: i18n("..."), ui_action(i18n, "...") and ("label", code) choice pairs in tabs/.
+# Literal keys: i18n("..."), ui_action(i18n, "..."), @handles("...") and ("label", code) choice pairs in tabs/.
 LITERAL_PATTERNS = (
     re.compile(r'i18n\(\s*"([^"]+)"\s*\)'),
     re.compile(r"i18n\(\s*'([^']+)'\s*\)"),
     re.compile(r'ui_action\(\s*(?:ctx\.)?i18n\s*,\s*"([^"]+)"\s*\)'),
+    re.compile(r'@handles\(\s*"([^"]+)"\s*\)'),
 )
 
 
