@@ -17,7 +17,7 @@ from types import ModuleType
 import gradio as gr
 from gradio import networking
 
-from i18n import I18nAuto
+from i18n import GRADIO_MISSING_KEYS, I18nAuto
 from ras.analysis.analysis_process import AnalysisLimits, analysis_process_count
 from ras.analysis.analyzer import Analyzer
 from ras.finder.driver import FinderDriver
@@ -44,6 +44,7 @@ from tabs import (
     importing,
     infer,
     long_text,
+    page_events,
     page_language,
     products,
     roles,
@@ -133,9 +134,11 @@ def build_app(ctx: UIContext) -> gr.Blocks:
             entry.module.wire(getattr(built, entry.key), ctx, page, **links.get(entry.key, {}))
             for sub_key, sub_module in SUB_TABS.get(entry.key, ()):
                 sub_module.wire(getattr(built, sub_key), ctx, page, **links.get(sub_key, {}))
+        page_events.merge_listeners(app, page.role)  # one event, not one per tab, when the role changes
         for module in API_MODULES:
             module.register(ctx)
         page_language.follow_visitors(app, ctx.i18n)
+        page_events.quiet_progress(app)  # last: every event is wired
     return app
 
 
@@ -149,7 +152,7 @@ def make_context(settings: Settings) -> UIContext:
                         limits=AnalysisLimits(settings.analysis_timeout, settings.analysis_timeout_per_second,
                                               settings.analysis_load_allowance))
     runner = Runner(ws, backend.make_engines, job_timeout=settings.job_timeout, on_result=analyzer.submit,
-                    code_version=backend.code_version)
+                    code_version=backend.code_version, in_analysis=analyzer.in_flight)
     # analysis loads its models while the GPT-SoVITS worker loads its own: a fresh app's first task
     # was analysed 1.6 s sooner (of 12.5 s), its takes landing as soon as before
     runner.add_start_listener(lambda _role, _task_id: analyzer.start_processes())
@@ -228,7 +231,8 @@ def main(argv: list[str] | None = None) -> None:
     app.queue(default_concurrency_limit=4)
     patient_start_check()
     app.launch(
-        head=keyboard_script(), i18n=gr.I18n(**ctx.i18n.browser_tables()) if ctx.i18n.follows_visitor else None,
+        head=keyboard_script(),
+        i18n=gr.I18n(**(ctx.i18n.browser_tables() if ctx.i18n.follows_visitor else GRADIO_MISSING_KEYS)),
         server_name=settings.host, server_port=settings.port, share=settings.share,
         auth=[settings.auth] if settings.auth else None, inbrowser=False,
         # only the roles folder (and Gradio's own temp folder) is served to the browser

@@ -84,11 +84,11 @@ def main(n: int = 40, fail_rate: float = 0.3, max_tries: int = 4) -> None:
             text_id = texts.add_text(ws=ws, content="A short line to pick a configuration.", lang="en")
             task = create_task(ws=ws, role=role, spec={"clip_ids": [1], "text_ids": [text_id],
                                                        "base": {"seed": 5, "text_split_method": "cut4"}})
-            runner.run_task(role, task["task_id"])
+            runner.run_task(role, task.task_id)
             source = None
             while source is None:
                 time.sleep(0.5)
-                source = next(iter(long_text.top_results(ws=ws, role=role, task_id=task["task_id"], n=1)), None)
+                source = next(iter(long_text.top_results(ws=ws, role=role, task_id=task.task_id, n=1)), None)
             text = " ".join(sentences(n))
             started = time.monotonic()
             runs = {}

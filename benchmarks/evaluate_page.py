@@ -34,7 +34,7 @@ def make_task(ws: Workspace, folder: Path) -> tuple[str, int]:
     text_ids = [texts.add_text(ws=ws, content=f"测试文本{i}", lang="zh") for i in range(5)]
     spec = {"clip_ids": list(range(1, 11)), "text_ids": text_ids, "vary": {"top_k": list(range(1, 101))}}
     task = tasks.create_task(ws=ws, role=role, spec=spec)
-    assert task["jobs"] == 5000
+    assert task.jobs == 5000
     rng = random.Random(0)
     with ws.role_engine(role).begin() as conn:  # pretend every job ran, a tenth of them scored
         rows = [{"id": i, "d": rng.uniform(1, 8), "a": rng.uniform(0, 100),
@@ -42,14 +42,14 @@ def make_task(ws: Workspace, folder: Path) -> tuple[str, int]:
         conn.execute(text("UPDATE job SET status='done', duration=:d, chars_per_second=5/:d, auto_score=:a, "
                           "score=:s, result_path='results/1/' || id || '.wav', request_json='{\"top_k\": 1}' "
                           "WHERE id=:id"), rows)
-    return role, task["task_id"]
+    return role, task.task_id
 
 
 def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         ws = Workspace(Path(tmp) / "roles")
         role, task_id = make_task(ws, Path(tmp))
-        sets = [s["id"] for s in results.param_sets(ws=ws, role=role, task_id=task_id)][:20]
+        sets = [s.id for s in results.param_sets(ws=ws, role=role, task_id=task_id)][:20]
         cases = [("duration", results.ResultFilter()), ("auto", results.ResultFilter(scored=False)),
                  ("score", results.ResultFilter(param_set_ids=tuple(sets))),
                  ("chars_per_second", results.ResultFilter(text="测试文本3"))]
@@ -60,8 +60,8 @@ def main() -> None:
                 found = results.list_results(ws=ws, role=role, task_id=task_id, sort=sort, page=page,
                                              page_size=50, flt=flt)
                 timings.append(time.perf_counter() - start)
-                assert found["total"] > 0
-            print(f"sort={sort:<16} total={found['total']:<5} {timings[-2] * 1000:.1f} / {timings[-1] * 1000:.1f} ms")
+                assert found.total > 0
+            print(f"sort={sort:<16} total={found.total:<5} {timings[-2] * 1000:.1f} / {timings[-1] * 1000:.1f} ms")
         ws.close()
     print(f"evaluate_page: 5000 results, sorted+filtered page in {statistics.median(timings) * 1000:.0f} ms median, "
           f"{max(timings) * 1000:.0f} ms worst (target <= {TARGET_S * 1000:.0f} ms)")

@@ -45,7 +45,7 @@ def main(n_good: int = 16, n_flaky: int = 12, n_each_bad: int = 3) -> None:
     ws = Workspace(work / "roles")
     role = create_role(ws=ws, category="bench", name="finder")
     import_list(ws=ws, role=role, list_path=role_data.list_path)
-    kind_of = {c["id"]: role_data.truth[c["text"]] for c in list_clips(ws=ws, role=role)[1]}
+    kind_of = {c.id: role_data.truth[c.text] for c in list_clips(ws=ws, role=role).clips}
     analyzer = Analyzer(ws)
     runner = Runner(ws, lambda: [PlantedEngine(profiles, name="planted")], on_result=analyzer.submit)
     driver = FinderDriver(ws, runner, encoder=analyzer.speaker_encoder, poll_seconds=0.5)

@@ -41,7 +41,7 @@ def main() -> None:
         start = time.perf_counter()
         report = importer.import_list(ws=ws, role="bench-import", list_path=listing)
         elapsed = time.perf_counter() - start
-        assert report.imported == LINES, report.as_dict()
+        assert report.imported == LINES, report
         print(f"copied {report.imported} clips into the role folder")
         print(f"import_list: {LINES} lines in {elapsed:.1f} s, {LINES / elapsed:.0f} clips/s "
               f"(target <= {TARGET_S:.0f} s)")

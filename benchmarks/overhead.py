@@ -57,20 +57,20 @@ def main() -> None:
         warm = tasks.create_task(ws=ws, role=role, spec={**spec, "text_ids": text_ids[:1], "vary": {}},
                                  resolve_weight=lambda kind, value: value)
         runner = Runner(ws, lambda: [engine], job_timeout=120)
-        for task_id in (warm["task_id"],):  # load the weights once before measuring
+        for task_id in (warm.task_id,):  # load the weights once before measuring
             runner.run_task(role, task_id)
-            while runner.status(role, task_id)["state"] != "idle":
+            while runner.status(role, task_id).state != "idle":
                 time.sleep(0.05)
         engine.inside = 0.0
         task = tasks.create_task(ws=ws, role=role, spec=spec, resolve_weight=lambda kind, value: value)
         start = time.perf_counter()
-        runner.run_task(role, task["task_id"])
-        while (status := runner.status(role, task["task_id"]))["state"] != "idle":
+        runner.run_task(role, task.task_id)
+        while (status := runner.status(role, task.task_id)).state != "idle":
             time.sleep(0.1)
         wall = time.perf_counter() - start
         runner.shutdown()
         ws.close()
-    assert status["done"] == JOBS, status
+    assert status.done == JOBS, status
     outside = wall - engine.inside
     print(f"{JOBS} jobs: wall {wall:.2f} s, GPT-SoVITS's own time (worker-reported) {engine.inside:.2f} s, "
           f"outside {outside:.2f} s ({outside / JOBS * 1000:.0f} ms/job)")

@@ -25,6 +25,10 @@ _FAMILIES = {"zh": "zh_CN", "en": "en_US"}  # a browser's primary language tag -
 # so one table per family reaches every region of it
 BROWSER_LOCALES = {"zh_CN": "zh", "en_US": "en"}
 
+# Keys Gradio's own page asks for that its 6.x locale files lack: its screen-reader status line (visually
+# hidden, but read aloud and part of the page's text) said "common.complete" after every event.
+GRADIO_MISSING_KEYS = {"zh": {"common.complete": "完成"}, "en": {"common.complete": "Complete"}}
+
 MARKER = "__i18n__"
 _MARKER_TYPE = "translation_metadata"
 _visitor_language: ContextVar[str | None] = ContextVar("ras_visitor_language", default=None)
@@ -201,7 +205,8 @@ class I18nAuto:
     def browser_tables(self) -> dict[str, dict[str, str]]:
         """Gradio I18n tables by browser locale. The Chinese table maps each key to itself: without it a
         Chinese browser would fall back to Gradio's fallback locale, English."""
-        return {BROWSER_LOCALES[name]: {key: text for key, text in self._tables[name].items()} for name in LANGUAGES}
+        return {BROWSER_LOCALES[name]: {**self._tables[name], **GRADIO_MISSING_KEYS[BROWSER_LOCALES[name]]}
+                for name in LANGUAGES}
 
     def __repr__(self) -> str:
         return "Use Language: follows each visitor" if self.follows_visitor else f"Use Language: {self.language}"

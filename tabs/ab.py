@@ -6,9 +6,10 @@ from dataclasses import dataclass
 import gradio as gr
 
 from ras.ab import sessions
+from ras.errors import InputError
 from ras.products import rows as products
-from tabs.common import Page, UIContext, keep_choice, parse_ids, require_role, ui_action
-from tabs.widgets import POLL_SECONDS, PRIVATE, task_picker, task_picker_row, wire_task_picker
+from tabs.common import Page, UIContext, connect, connect_each, handles, keep_choice, parse_ids, require_role
+from tabs.widgets import POLL_SECONDS, task_picker, task_picker_row, wire_task_picker
 from tabs.widgets import ab_session_choices as session_choices
 
 RANKING_HEADERS = ("名次", "候选", "强度", "90% 区间", "票数", "自动评分", "人工评分")
@@ -30,12 +31,28 @@ class AbTab:
     choose_b: gr.Button
     status: gr.Markdown
     more_takes: gr.Button
-    timer: gr.Timer  # ticks only while a deciding round is being synthesized and nothing is left to play
+    timer: gr.Timer  # ticks only while nothing is left to play and takes are still on their way
     reveal: gr.Checkbox
     ranking: gr.Dataframe
     agreement: gr.Markdown
     keep: gr.Button
     pair_id: gr.State
+
+    def view(self) -> list:
+        """What showing a session fills in."""
+        return [self.pair_id, self.text, self.audio_a, self.audio_b, self.status, self.ranking, self.agreement,
+                self.more_takes, self.timer]
+
+
+@dataclass(frozen=True)
+class AbLinks:
+    """The A/B tab with what its events reach in other tabs: the tab strip, the products form."""
+
+    tab: AbTab
+    tabs: gr.Tabs
+    product_result_id: gr.Number
+    product_name: gr.Textbox
+    product_note: gr.Textbox
 
 
 def build(ctx: UIContext) -> AbTab:
@@ -73,135 +90,172 @@ def build(ctx: UIContext) -> AbTab:
                  choose_b, status, more_takes, timer, reveal, ranking, agreement, keep, gr.State(None))
 
 
-def ranking_rows(i18n, ranked: dict, reveal: bool) -> list[list]:
-    show = reveal or ranked["settled"]
-    return [[place, row["label"] if show else f"{i18n('候选')} {row['candidate']}", row["strength"],
-             f"{row['low']:+.2f} … {row['high']:+.2f}", row["votes"],
-             "" if row["auto_score"] is None else round(row["auto_score"], 1),
-             "" if row["human_score"] is None else row["human_score"]]
-            for place, row in enumerate(ranked["ranking"], start=1)]
+def ranking_rows(i18n, ranked: sessions.Ranking, reveal: bool) -> list[list]:
+    show = reveal or ranked.decided
+    return [[place, row.label if show else f"{i18n('候选')} {row.candidate}", row.strength,
+             f"{row.low:+.2f} … {row.high:+.2f}", row.votes,
+             "" if row.auto_score is None else round(row.auto_score, 1),
+             "" if row.human_score is None else row.human_score]
+            for place, row in enumerate(ranked.ranking, start=1)]
 
 
-def status_text(i18n, ranked: dict, pair: dict) -> str:
-    state = (f"✔ {i18n('最佳已确定')}" if ranked["settled"]
+def status_text(i18n, ranked: sessions.Ranking, pair: sessions.PairToPlay) -> str:
+    state = (f"✔ {i18n('最佳已确定')}" if ranked.decided
              else f"… {i18n('尚未确定（第一名需以 90% 概率胜过其余每一个）')}")
-    parts = [state, f"{i18n('已投票')} {ranked['votes']}"]
-    if pair["pair_id"] is None and ranked["takes_pending"]:
-        parts.append(f"{i18n('正在合成加赛音频')}: {ranked['takes_pending']} · {i18n('合成完成后自动继续')}")
-    elif pair["pair_id"] is None and ranked.get("too_close"):
-        places = [place for place, row in enumerate(ranked["ranking"], start=1)
-                  if row["candidate"] in ranked["too_close"]]
-        parts.append(f"{i18n('听不出差别的前几名')}: {', '.join(f'#{p}' for p in places)} · "
-                     f"{i18n('每条音频都已比较过：点“加赛”再合成几条，或任选其一')}")
-    elif pair["pair_id"] is None:
-        parts.append(i18n("所有组合都已听过，可以清空后重来"))
-    elif ranked["settled"]:
+    parts = [state, f"{i18n('已投票')} {ranked.votes}"]
+    if ranked.takes_pending:
+        parts.append(f"{i18n('正在合成加赛音频')}: {ranked.takes_pending} · {i18n('合成完成后自动继续')}")
+    if ranked.takes_unanalysed:
+        parts.append(f"{i18n('等待分析的音频')}: {ranked.takes_unanalysed} · {i18n('分析完成后自动评分会更新排名')}")
+    if pair.pair_id is None and not ranked.takes_pending:  # what is left to the listener
+        if ranked.too_close:
+            places = [place for place, row in enumerate(ranked.ranking, start=1) if row.candidate in ranked.too_close]
+            parts.append(f"{i18n('听不出差别的前几名')}: {', '.join(f'#{p}' for p in places)} · "
+                         f"{i18n('每条音频都已比较过：点“加赛”再合成几条，或任选其一')}")
+        else:
+            parts.append(i18n("所有组合都已听过，可以清空后重来"))
+    elif pair.pair_id is not None and ranked.decided:
         parts.append(i18n("可以继续投票，让排名更可靠"))
     return " · ".join(parts)
 
 
-def agreement_text(i18n, ranked: dict) -> str:
+def agreement_text(i18n, ranked: sessions.Ranking) -> str:
     def shown(value):
         return "–" if value is None else f"{value:+.2f}"
 
-    found = ranked["agreement"]
-    return (f"{i18n('与自动评分的一致性')} (Spearman): **{shown(found['auto'])}** · "
-            f"{i18n('与人工评分的一致性')}: **{shown(found['human'])}**")
+    found = ranked.agreement
+    return (f"{i18n('与自动评分的一致性')} (Spearman): **{shown(found.auto)}** · "
+            f"{i18n('与人工评分的一致性')}: **{shown(found.human)}**")
+
+
+def _session_view(ctx: UIContext, tab: AbTab, role, session_id, reveal) -> dict:
+    """The pair to play, the status line and the ranking of a session (blank without one)."""
+    if not role or not session_id:
+        return {tab.pair_id: None, tab.text: "", tab.audio_a: None, tab.audio_b: None, tab.status: "",
+                tab.ranking: [], tab.agreement: "", tab.more_takes: gr.Button(visible=False),
+                tab.timer: gr.Timer(active=False)}
+    i18n = ctx.i18n
+    pair = sessions.next_pair(ws=ctx.ws, role=role, session_id=int(session_id))
+    ranked = sessions.ranking(ws=ctx.ws, role=role, session_id=int(session_id))
+    nothing_to_play = pair.pair_id is None
+    # the timer only ticks while nothing plays (a tick re-renders the players), until nothing is on its way
+    waiting = nothing_to_play and not ranked.settled
+    can_decide = nothing_to_play and not ranked.takes_pending and bool(ranked.too_close)
+    return {tab.pair_id: pair.pair_id, tab.text: f"**{i18n('文本')}**: {pair.text}" if pair.pair_id else "",
+            tab.audio_a: pair.a, tab.audio_b: pair.b, tab.status: status_text(i18n, ranked, pair),
+            tab.ranking: ranking_rows(i18n, ranked, reveal), tab.agreement: agreement_text(i18n, ranked),
+            tab.more_takes: gr.Button(visible=can_decide), tab.timer: gr.Timer(active=waiting)}
+
+
+def _session_id(ctx: UIContext, session) -> int:
+    if not session:
+        raise gr.Error(ctx.i18n("请先开始或选择一次盲听"))
+    return int(session)
+
+
+def _result_ids(text: str | None) -> list[int]:
+    try:
+        return parse_ids(text)
+    except ValueError:
+        raise InputError(f"result ids must be whole numbers separated by commas or spaces: {text!r}") from None
+
+
+@handles("读取盲听记录失败")
+def on_task(ctx: UIContext, tab: AbTab, *, role, task, session) -> dict:
+    # a session opened from another tab arrives with its task: keep it when it belongs to that task
+    return {tab.session: keep_choice(session_choices(ctx, role, task), session)}
+
+
+@handles("开始盲听失败")
+def start(ctx: UIContext, tab: AbTab, *, role, task, result_ids, reveal) -> dict:
+    role = require_role(ctx.i18n, role)
+    if not task:
+        raise gr.Error(ctx.i18n("请先选择任务"))
+    started = sessions.start_session(ws=ctx.ws, role=role, task_id=int(task), result_ids=_result_ids(result_ids))
+    picker = gr.update(choices=session_choices(ctx, role, task), value=started.session_id)
+    return {tab.session: picker, **_session_view(ctx, tab, role, started.session_id, reveal)}
+
+
+@handles("读取下一对失败")
+def load(ctx: UIContext, tab: AbTab, *, role, session, reveal) -> dict:
+    return _session_view(ctx, tab, role, session, reveal)
+
+
+def _vote(ctx: UIContext, tab: AbTab, choice: str, role, session, pair_id, reveal, task) -> dict:
+    if not role or not session or pair_id is None:
+        raise gr.Error(ctx.i18n("请先开始或选择一次盲听"))
+    sessions.vote(ws=ctx.ws, role=role, session_id=int(session), pair_id=int(pair_id), choice=choice)
+    # choices only, so the picker's labels show the new vote count; its value stays the user's
+    return {tab.session: gr.update(choices=session_choices(ctx, role, task)),
+            **_session_view(ctx, tab, role, session, reveal)}
+
+
+@handles("保存选择失败")
+def choose_a(ctx: UIContext, tab: AbTab, *, role, session, pair_id, reveal, task) -> dict:
+    return _vote(ctx, tab, "a", role, session, pair_id, reveal, task)
+
+
+@handles("保存选择失败")
+def choose_b(ctx: UIContext, tab: AbTab, *, role, session, pair_id, reveal, task) -> dict:
+    return _vote(ctx, tab, "b", role, session, pair_id, reveal, task)
+
+
+@handles("保存选择失败")
+def choose_tie(ctx: UIContext, tab: AbTab, *, role, session, pair_id, reveal, task) -> dict:
+    return _vote(ctx, tab, "tie", role, session, pair_id, reveal, task)
+
+
+@handles("重置盲听失败")
+def reset(ctx: UIContext, tab: AbTab, *, role, session, reveal, task) -> dict:
+    if role and session:
+        sessions.reset_session(ws=ctx.ws, role=role, session_id=int(session))
+    return {tab.session: gr.update(choices=session_choices(ctx, role, task)),
+            **_session_view(ctx, tab, role, session, reveal)}
+
+
+@handles("加赛失败")
+def more_takes(ctx: UIContext, tab: AbTab, *, role, session, reveal) -> dict:
+    role = require_role(ctx.i18n, role)
+    sessions.add_deciding_takes(ws=ctx.ws, runner=ctx.runner, role=role, session_id=_session_id(ctx, session))
+    return _session_view(ctx, tab, role, session, reveal)
+
+
+@handles("读取排名失败")
+def keep(ctx: UIContext, links: AbLinks, *, role, session) -> dict:
+    """Fill the products tab with the first-ranked candidate's best take and open it."""
+    role, session_id = require_role(ctx.i18n, role), _session_id(ctx, session)
+    ranked = sessions.ranking(ws=ctx.ws, role=role, session_id=session_id)
+    winner = ranked.best or ranked.ranking[0].candidate
+    result_id = sessions.best_take(ws=ctx.ws, role=role, session_id=session_id, candidate_id=winner)
+    return {links.product_result_id: result_id,
+            links.product_name: products.suggest_name(ws=ctx.ws, role=role, result_id=result_id),
+            links.product_note: f"{ctx.i18n('盲听第一名')} · {ranked.votes} {ctx.i18n('票')}",
+            links.tabs: gr.Tabs(selected="products")}
+
+
+@handles("读取结果失败")
+def open_from_evaluate(ctx: UIContext, links: AbLinks, *, role, task) -> dict:
+    return {links.tab.task: task_picker(ctx, role, task), links.tabs: gr.Tabs(selected="ab")}
 
 
 def wire(tab: AbTab, ctx: UIContext, page: Page, *, product_result_id: gr.Number, product_name: gr.Textbox,
          product_note: gr.Textbox, evaluate_ab: gr.Button, evaluate_task: gr.Dropdown) -> None:
-    i18n, ws, role_picker = ctx.i18n, ctx.ws, page.role
-    shown = [tab.pair_id, tab.text, tab.audio_a, tab.audio_b, tab.status, tab.ranking, tab.agreement,
-             tab.more_takes, tab.timer]
-
-    def show_session(role, session_id, reveal) -> list:
-        if not role or not session_id:
-            return [None, "", None, None, "", [], "", gr.Button(visible=False), gr.Timer(active=False)]
-        pair = sessions.next_pair(ws=ws, role=role, session_id=int(session_id))
-        ranked = sessions.ranking(ws=ws, role=role, session_id=int(session_id))
-        text = f"**{i18n('文本')}**: {pair['text']}" if pair["pair_id"] else ""
-        nothing_to_play = pair["pair_id"] is None
-        # the timer only ticks while nothing plays: a tick re-renders the players
-        waiting = nothing_to_play and ranked["takes_pending"] > 0
-        can_decide = nothing_to_play and not waiting and bool(ranked["too_close"])
-        return [pair["pair_id"], text, pair["a"], pair["b"], status_text(i18n, ranked, pair),
-                ranking_rows(i18n, ranked, reveal), agreement_text(i18n, ranked),
-                gr.Button(visible=can_decide), gr.Timer(active=waiting)]
-
-    @ui_action(i18n, "读取盲听记录失败")
-    def on_task(role, task_id, current):
-        # a session opened from another tab arrives with its task: keep it when it belongs to that task
-        return keep_choice(session_choices(ctx, role, task_id), current)
-
-    @ui_action(i18n, "开始盲听失败")
-    def start(role, task_id, result_ids, reveal):
-        role = require_role(i18n, role)
-        if not task_id:
-            raise gr.Error(i18n("请先选择任务"))
-        started = sessions.start_session(ws=ws, role=role, task_id=int(task_id), result_ids=parse_ids(result_ids))
-        picker = gr.update(choices=session_choices(ctx, role, task_id), value=started["session_id"])
-        return [picker] + show_session(role, started["session_id"], reveal)
-
-    @ui_action(i18n, "读取下一对失败")
-    def load(role, session_id, reveal):
-        return show_session(role, session_id, reveal)
-
-    def recounted(role, task_id) -> dict:
-        # choices only, so the picker's labels show the new vote count; its value stays the user's
-        return gr.update(choices=session_choices(ctx, role, task_id))
-
-    def make_vote(choice: str):
-        @ui_action(i18n, "保存选择失败")
-        def vote(role, session_id, pair_id, reveal, task_id):
-            if not role or not session_id or pair_id is None:
-                raise gr.Error(i18n("请先开始或选择一次盲听"))
-            sessions.vote(ws=ws, role=role, session_id=int(session_id), pair_id=int(pair_id), choice=choice)
-            return [recounted(role, task_id)] + show_session(role, session_id, reveal)
-        return vote
-
-    @ui_action(i18n, "重置盲听失败")
-    def reset(role, session_id, reveal, task_id):
-        if role and session_id:
-            sessions.reset_session(ws=ws, role=role, session_id=int(session_id))
-        return [recounted(role, task_id)] + show_session(role, session_id, reveal)
-
-    @ui_action(i18n, "加赛失败")
-    def more_takes(role, session_id, reveal):
-        role = require_role(i18n, role)
-        if not session_id:
-            raise gr.Error(i18n("请先开始或选择一次盲听"))
-        sessions.add_deciding_takes(ws=ws, runner=ctx.runner, role=role, session_id=int(session_id))
-        return show_session(role, session_id, reveal)
-
-    @ui_action(i18n, "读取排名失败")
-    def keep(role, session_id):
-        """Fill the products tab with the first-ranked candidate's best take and open it."""
-        role = require_role(i18n, role)
-        if not session_id:
-            raise gr.Error(i18n("请先开始或选择一次盲听"))
-        ranked = sessions.ranking(ws=ws, role=role, session_id=int(session_id))
-        winner = ranked["best"] or ranked["ranking"][0]["candidate"]
-        result_id = sessions.best_take(ws=ws, role=role, session_id=int(session_id), candidate_id=winner)
-        name = products.suggest_name(ws=ws, role=role, result_id=result_id)
-        note = f"{i18n('盲听第一名')} · {ranked['votes']} {i18n('票')}"
-        return result_id, name, note, gr.Tabs(selected="products")
-
-    @ui_action(i18n, "读取结果失败")
-    def open_from_evaluate(role, task_id):
-        return task_picker(ctx, role, task_id), gr.Tabs(selected="ab")
-
+    links = AbLinks(tab, page.tabs, product_result_id, product_name, product_note)
+    shown = {"role": page.role, "session": tab.session, "reveal": tab.reveal}
     wire_task_picker(ctx, page, tab.task, tab.refresh)
-    tab.task.change(on_task, [role_picker, tab.task, tab.session], tab.session, **PRIVATE)
-    tab.start.click(start, [role_picker, tab.task, tab.result_ids, tab.reveal], [tab.session, *shown], **PRIVATE)
-    for trigger in (tab.session.change, tab.reveal.change):
-        trigger(load, [role_picker, tab.session, tab.reveal], shown, **PRIVATE)
-    tab.timer.tick(load, [role_picker, tab.session, tab.reveal], shown, show_progress="hidden", **PRIVATE)
-    tab.more_takes.click(more_takes, [role_picker, tab.session, tab.reveal], shown, **PRIVATE)
-    for button, choice in ((tab.choose_a, "a"), (tab.choose_b, "b"), (tab.choose_tie, "tie")):
-        button.click(make_vote(choice), [role_picker, tab.session, tab.pair_id, tab.reveal, tab.task],
-                     [tab.session, *shown], **PRIVATE)
-    tab.reset.click(reset, [role_picker, tab.session, tab.reveal, tab.task], [tab.session, *shown], **PRIVATE)
-    tab.keep.click(keep, [role_picker, tab.session], [product_result_id, product_name, product_note, page.tabs],
-                   **PRIVATE)
-    evaluate_ab.click(open_from_evaluate, [role_picker, evaluate_task], [tab.task, page.tabs], **PRIVATE)
+    connect(ctx, tab.task.change, on_task, tab, {"role": page.role, "task": tab.task, "session": tab.session},
+            tab.session)
+    connect(ctx, tab.start.click, start, tab,
+            {"role": page.role, "task": tab.task, "result_ids": tab.result_ids, "reveal": tab.reveal},
+            [tab.session, *tab.view()])
+    connect_each(ctx, (tab.session.change, tab.reveal.change), load, tab, shown, tab.view())
+    connect(ctx, tab.timer.tick, load, tab, shown, tab.view(), show_progress="hidden")
+    connect(ctx, tab.more_takes.click, more_takes, tab, shown, tab.view())
+    voting = {**shown, "pair_id": tab.pair_id, "task": tab.task}
+    for button, handler in ((tab.choose_a, choose_a), (tab.choose_b, choose_b), (tab.choose_tie, choose_tie)):
+        connect(ctx, button.click, handler, tab, voting, [tab.session, *tab.view()])
+    connect(ctx, tab.reset.click, reset, tab, {**shown, "task": tab.task}, [tab.session, *tab.view()])
+    connect(ctx, tab.keep.click, keep, links, {"role": page.role, "session": tab.session},
+            [product_result_id, product_name, product_note, page.tabs])
+    connect(ctx, evaluate_ab.click, open_from_evaluate, links, {"role": page.role, "task": evaluate_task},
+            [tab.task, page.tabs])

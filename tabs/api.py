@@ -10,6 +10,7 @@ from typing import Any
 import gradio as gr
 
 from ras.library import backup, clips, importer, roles, texts
+from tabs.api_json import to_json
 from tabs.common import UIContext, readable_roots, request_file, ui_action
 
 
@@ -22,7 +23,7 @@ def register(ctx: UIContext) -> None:
 
     @ui_action(i18n, "读取角色失败")
     def list_roles() -> dict:
-        return {"roles": roles.list_roles(ws=ws)}
+        return {"roles": to_json(roles.list_roles(ws=ws))}
 
     @ui_action(i18n, "删除失败")
     def delete_role(role: str) -> dict:
@@ -34,7 +35,7 @@ def register(ctx: UIContext) -> None:
         list_path = request_file(ctx, list_file, ".list file", gsv_root)
         report = importer.import_list(ws=ws, role=role, list_path=list_path, copy_audio=bool(copy_audio),
                                       gsv_root=gsv_root, audio_roots=readable_roots(ctx, gsv_root))
-        return report.as_dict()
+        return to_json(report)
 
     @ui_action(i18n, "导出角色失败")
     def export_role(role: str) -> dict:
@@ -46,13 +47,13 @@ def register(ctx: UIContext) -> None:
 
     @ui_action(i18n, "查询音频失败")
     def list_clips(role: str) -> dict:
-        _, found = clips.list_clips(ws=ws, role=role)
-        return {"clips": found}
+        return {"clips": to_json(clips.list_clips(ws=ws, role=role).clips)}
 
     @ui_action(i18n, "保存失败")
     def update_clip(role: str, clip_id: int, text: str | None = None, lang: str | None = None,
                     valid: bool | None = None) -> dict:
-        return {"clip": clips.update_clip(ws=ws, role=role, clip_id=int(clip_id), text=text, lang=lang, valid=valid)}
+        return {"clip": to_json(clips.update_clip(ws=ws, role=role, clip_id=int(clip_id), text=text, lang=lang,
+                                                  valid=valid))}
 
     @ui_action(i18n, "新增文本失败")
     def add_text(content: str, lang: str, category: str = "") -> dict:
@@ -60,7 +61,7 @@ def register(ctx: UIContext) -> None:
 
     @ui_action(i18n, "读取文本失败")
     def list_texts() -> dict:
-        return {"texts": texts.list_texts(ws=ws)}
+        return {"texts": to_json(texts.list_texts(ws=ws))}
 
     for fn in (create_role, list_roles, delete_role, import_list, export_role, import_role, list_clips, update_clip,
                add_text, list_texts):

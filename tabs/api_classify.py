@@ -11,6 +11,7 @@ from ras.analysis import embeddings
 from ras.classify import groups as classify_service
 from ras.metrics.asr import AsrConfig
 from ras.split import pieces as split_service
+from tabs.api_json import to_json
 from tabs.common import UIContext, ui_action
 
 
@@ -19,22 +20,23 @@ def register(ctx: UIContext) -> None:
 
     @ui_action(i18n, "聚类失败")
     def classify(role: str, n_groups: int | None = None, threshold: float | None = None) -> dict:
-        return classify_service.classify(
+        return to_json(classify_service.classify(
             ws=ws, role=role, n_groups=int(n_groups) if n_groups is not None else None,
             threshold=float(threshold) if threshold is not None else None,
-            encoder=embeddings.default_encoder(settings))
+            encoder=embeddings.default_encoder(settings)))
 
     @ui_action(i18n, "读取分组失败")
     def list_groups(role: str) -> dict:
-        return {"groups": classify_service.list_groups(ws=ws, role=role)}
+        return {"groups": to_json(classify_service.list_groups(ws=ws, role=role))}
 
     @ui_action(i18n, "相似度排序失败")
     def similar_clips(role: str, clip_id: int, limit: int = 20) -> dict:
-        return {"clips": classify_service.similar_clips(ws=ws, role=role, clip_id=int(clip_id), limit=int(limit))}
+        return {"clips": to_json(classify_service.similar_clips(ws=ws, role=role, clip_id=int(clip_id),
+                                                                limit=int(limit)))}
 
     @ui_action(i18n, "读取分组失败")
     def group_map(role: str) -> dict:
-        return {"points": classify_service.map_points(ws=ws, role=role)}
+        return {"points": to_json(classify_service.map_points(ws=ws, role=role))}
 
     @ui_action(i18n, "移动失败")
     def move_clips(role: str, clip_ids: list[int], group_id: int | None = None) -> dict:
@@ -44,18 +46,18 @@ def register(ctx: UIContext) -> None:
 
     @ui_action(i18n, "重命名失败")
     def rename_group(role: str, group_id: int, name: str) -> dict:
-        return classify_service.rename_group(ws=ws, role=role, group_id=int(group_id), name=name)
+        return to_json(classify_service.rename_group(ws=ws, role=role, group_id=int(group_id), name=name))
 
     @ui_action(i18n, "切分失败")
     def split_clip(role: str, clip_id: int, min_silence_ms: int = 300, transcribe: bool = False) -> dict:
-        return split_service.split_clip(ws=ws, role=role, clip_id=int(clip_id), min_silence_ms=int(min_silence_ms),
-                                        transcribe=bool(transcribe),
-                                        asr_model=AsrConfig.from_settings(settings))
+        return to_json(split_service.split_clip(ws=ws, role=role, clip_id=int(clip_id),
+                                                min_silence_ms=int(min_silence_ms), transcribe=bool(transcribe),
+                                                asr_model=AsrConfig.from_settings(settings)))
 
     @ui_action(i18n, "检测切分点失败")
     def propose_split(role: str, clip_id: int, min_silence_ms: int = 300) -> dict:
-        return {"pieces": split_service.propose(ws=ws, role=role, clip_id=int(clip_id),
-                                                min_silence_ms=int(min_silence_ms))}
+        return {"pieces": to_json(split_service.propose(ws=ws, role=role, clip_id=int(clip_id),
+                                                        min_silence_ms=int(min_silence_ms)))}
 
     for fn in (classify, list_groups, similar_clips, group_map, move_clips, rename_group, split_clip, propose_split):
         gr.api(fn, api_name=fn.__name__)

@@ -12,9 +12,9 @@ import pandas as pd
 
 from ras.analysis import embeddings
 from ras.classify import groups as classify
+from ras.errors import Conflict
 from ras.library import clips
-from tabs.common import Page, UIContext, choices, keep_choice, parse_ids, require_role, selected_row, ui_action
-from tabs.widgets import PRIVATE
+from tabs.common import Page, UIContext, choices, connect, connect_each, handles, parse_ids, require_role, selected_row
 
 MODES = (("按分组数", "count"), ("按距离阈值", "threshold"))
 GROUP_COLUMNS = ("编号", "名称", "数量", "平均时长（秒）", "代表音频")
@@ -109,21 +109,44 @@ def build(ctx: UIContext) -> ClassifyTab:
                        rename, create, move_ids, move_to, move, similar_limit, similar, similar_table)
 
 
-def groups_view(ctx: UIContext, role: str | None, selected=None) -> tuple:
-    """(groups table, map data, group picker, move-to picker) for the role; empty when nothing is classified."""
-    found = classify.list_groups(ws=ctx.ws, role=role) if role else []
-    rows = [[g["id"], g["group"], g["count"], g["mean_duration"], g["representative"]] for g in found]
+def _group_picks(found: list[classify.GroupRow]) -> list[tuple[str, int]]:
+    return [(f"{g.group} ({g.count})", g.id) for g in found]
+
+
+def _map_points(ctx: UIContext, role: str) -> pd.DataFrame | None:
     try:
-        points = pd.DataFrame(classify.map_points(ws=ctx.ws, role=role)) if role and found else None
-    except ValueError:  # groups without embeddings (e.g. only hand-made groups)
-        points = None
-    if points is None or points.empty:
-        points = None  # an empty frame would fix the colour scale as numeric and hide later points
-    else:
-        points["group"] = points["group"].replace("", ctx.i18n("未分组"))
-        points = points.sort_values(["group", "id"], kind="stable")  # legend in group order
-    picks = [(f"{g['group']} ({g['count']})", g["id"]) for g in found]
-    return rows, points, keep_choice(picks, selected), gr.update(choices=picks, value=None)
+        points = pd.DataFrame([vars(p) for p in classify.map_points(ws=ctx.ws, role=role)])
+    except Conflict:  # groups without speaker vectors (e.g. only hand-made groups)
+        return None
+    if points.empty:
+        return None  # an empty frame would fix the colour scale as numeric and hide later points
+    points["group"] = points["group"].replace("", ctx.i18n("未分组"))
+    return points.sort_values(["group", "id"], kind="stable")  # legend in group order
+
+
+def groups_view(ctx: UIContext, tab: ClassifyTab, role: str | None, selected=None) -> dict:
+    """The groups table, the map, the group picker (keeping `selected` while it exists) and the chosen
+    group's members; empty when nothing is classified."""
+    found = classify.list_groups(ws=ctx.ws, role=role) if role else []
+    picks = _group_picks(found)
+    chosen = next((g for g in found if g.id == selected), found[0] if found else None)
+    return {
+        tab.groups: [[g.id, g.group, g.count, g.mean_duration, g.representative] for g in found],
+        tab.map: _map_points(ctx, role) if found else None,
+        tab.group: gr.update(choices=picks, value=chosen.id if chosen else None),
+        tab.move_to: gr.update(choices=picks, value=None),
+        **group_view(ctx, tab, role, chosen),
+    }
+
+
+def group_view(ctx: UIContext, tab: ClassifyTab, role: str | None, chosen: classify.GroupRow | None) -> dict:
+    """A group's representative clip, its clip ids and its members."""
+    if not role or chosen is None:
+        return {tab.representative: None, tab.group_clip_ids: "", tab.members: []}
+    members = clips.list_clips(ws=ctx.ws, role=role, flt=clips.ClipFilter(group_id=chosen.id)).clips
+    return {tab.representative: clip_file(ctx, role, chosen.representative),
+            tab.group_clip_ids: ", ".join(map(str, chosen.clip_ids)),
+            tab.members: [[c.id, c.duration, c.speaker, c.text] for c in members]}
 
 
 def clip_file(ctx: UIContext, role: str, clip_id) -> str | None:
@@ -133,94 +156,95 @@ def clip_file(ctx: UIContext, role: str, clip_id) -> str | None:
     return str(path) if path.is_file() else None
 
 
+@handles("计算声纹向量失败")
+def embed(ctx: UIContext, tab: ClassifyTab, *, role: str | None, progress=gr.Progress()) -> dict:
+    i18n, role = ctx.i18n, require_role(ctx.i18n, role)
+    progress(0, desc=i18n("加载声纹模型"))
+    done = embeddings.compute_embeddings(
+        ws=ctx.ws, role=role, encoder=embeddings.default_encoder(ctx.settings),
+        progress=lambda count, total: progress((count, total), desc=i18n("计算声纹向量"), unit="clips"))
+    note = "".join(f"\n- #{s.id}: {s.reason}" for s in done.skipped[:20])
+    skipped = f" · ⚠ {len(done.skipped)} {i18n('条无法读取，已跳过')}{note}" if done.skipped else ""
+    return {tab.embed_status: f"✔ {i18n('新计算')} {done.stored} {i18n('条')}{skipped}"}
+
+
+@handles("聚类失败")
+def run(ctx: UIContext, tab: ClassifyTab, *, role: str | None, mode: str, n_groups, threshold) -> dict:
+    role, by_count = require_role(ctx.i18n, role), mode == "count"
+    result = classify.classify(ws=ctx.ws, role=role, n_groups=int(n_groups) if by_count else None,
+                               threshold=None if by_count else float(threshold),
+                               encoder=embeddings.default_encoder(ctx.settings))
+    return {**groups_view(ctx, tab, role), tab.run_status: f"✔ {len(result.groups)} {ctx.i18n('个分组')}"}
+
+
+@handles("读取分组失败")
+def refresh(ctx: UIContext, tab: ClassifyTab, *, role: str | None, group) -> dict:
+    return groups_view(ctx, tab, role, group)
+
+
+@handles("读取分组失败")
+def show_group(ctx: UIContext, tab: ClassifyTab, *, role: str | None, group) -> dict:
+    found = classify.list_groups(ws=ctx.ws, role=role) if role and group is not None else []
+    return group_view(ctx, tab, role, next((g for g in found if g.id == group), None))
+
+
+@handles("读取音频失败")
+def pick_member(ctx: UIContext, tab: ClassifyTab, *, role: str | None, table, evt: gr.SelectData) -> dict:
+    clip_id = int(table.iloc[selected_row(evt), 0])
+    return {tab.clip_id: clip_id, tab.member_audio: clip_file(ctx, require_role(ctx.i18n, role), clip_id),
+            tab.move_ids: str(clip_id)}
+
+
+@handles("重命名失败")
+def rename(ctx: UIContext, tab: ClassifyTab, *, role: str | None, group, name: str) -> dict:
+    if group is None:
+        raise gr.Error(ctx.i18n("请先选择分组"))
+    classify.rename_group(ws=ctx.ws, role=require_role(ctx.i18n, role), group_id=int(group), name=name)
+    return groups_view(ctx, tab, role, group)
+
+
+@handles("新建分组失败")
+def create(ctx: UIContext, tab: ClassifyTab, *, role: str | None, name: str, group) -> dict:
+    classify.create_group(ws=ctx.ws, role=require_role(ctx.i18n, role), name=name)
+    return groups_view(ctx, tab, role, group)
+
+
+@handles("移动失败")
+def move(ctx: UIContext, tab: ClassifyTab, *, role: str | None, clip_ids: str, target, group) -> dict:
+    if target is None:
+        raise gr.Error(ctx.i18n("请选择目标分组"))
+    classify.move_clips(ws=ctx.ws, role=require_role(ctx.i18n, role), clip_ids=parse_ids(clip_ids),
+                        group_id=int(target))
+    gr.Info(ctx.i18n("已移动"))
+    return groups_view(ctx, tab, role, group)
+
+
+@handles("相似度排序失败")
+def similar(ctx: UIContext, tab: ClassifyTab, *, role: str | None, clip_id, limit) -> dict:
+    role = require_role(ctx.i18n, role)
+    if not clip_id:
+        raise gr.Error(ctx.i18n("请先选择一条音频"))
+    ranked = classify.similar_clips(ws=ctx.ws, role=role, clip_id=int(clip_id), limit=int(limit))
+    by_id = {c.id: c for c in clips.list_clips(ws=ctx.ws, role=role).clips}
+    return {tab.similar_table: [[r.id, r.similarity, by_id[r.id].group or "", by_id[r.id].text] for r in ranked]}
+
+
 def wire(tab: ClassifyTab, ctx: UIContext, page: Page) -> None:
-    i18n, role_picker = ctx.i18n, page.role
-    view = [tab.groups, tab.map, tab.group, tab.move_to]
-
-    @ui_action(i18n, "计算声纹向量失败")
-    def embed(role, progress=gr.Progress()):
-        role = require_role(i18n, role)
-        progress(0, desc=i18n("加载声纹模型"))
-        skipped: list[dict] = []
-        count = embeddings.compute_embeddings(
-            ws=ctx.ws, role=role, encoder=embeddings.default_encoder(ctx.settings), skipped=skipped,
-            progress=lambda done, total: progress((done, total), desc=i18n("计算声纹向量"), unit="clips"))
-        note = "".join(f"\n- #{s['id']}: {s['reason']}" for s in skipped[:20])
-        return f"✔ {i18n('新计算')} {count} {i18n('条')}" + (
-            f" · ⚠ {len(skipped)} {i18n('条无法读取，已跳过')}{note}" if skipped else "")
-
-    @ui_action(i18n, "聚类失败")
-    def run(role, mode, n_groups, threshold):
-        role = require_role(i18n, role)
-        by_count = mode == "count"
-        result = classify.classify(ws=ctx.ws, role=role, n_groups=int(n_groups) if by_count else None,
-                                   threshold=None if by_count else float(threshold),
-                                   encoder=embeddings.default_encoder(ctx.settings))
-        return *groups_view(ctx, role), f"✔ {len(result['groups'])} {i18n('个分组')}"
-
-    @ui_action(i18n, "读取分组失败")
-    def refresh(role, selected=None):
-        return groups_view(ctx, role, selected)
-
-    @ui_action(i18n, "读取分组失败")
-    def show_group(role, group_id):
-        if not role or group_id is None:
-            return None, "", []
-        chosen = next((g for g in classify.list_groups(ws=ctx.ws, role=role) if g["id"] == group_id), None)
-        if chosen is None:
-            return None, "", []
-        _, members = clips.list_clips(ws=ctx.ws, role=role, flt=clips.ClipFilter(group_id=group_id))
-        rows = [[c["id"], c["duration"], c["speaker"], c["text"]] for c in members]
-        return clip_file(ctx, role, chosen["representative"]), ", ".join(map(str, chosen["clip_ids"])), rows
-
-    @ui_action(i18n, "读取音频失败")
-    def pick_member(role, table_value, evt: gr.SelectData):
-        clip_id = int(table_value.iloc[selected_row(evt), 0])
-        return clip_id, clip_file(ctx, role, clip_id), str(clip_id)
-
-    @ui_action(i18n, "重命名失败")
-    def rename(role, group_id, name):
-        if group_id is None:
-            raise gr.Error(i18n("请先选择分组"))
-        classify.rename_group(ws=ctx.ws, role=require_role(i18n, role), group_id=int(group_id), name=name)
-        return groups_view(ctx, role, group_id)
-
-    @ui_action(i18n, "新建分组失败")
-    def create(role, name, selected):
-        classify.create_group(ws=ctx.ws, role=require_role(i18n, role), name=name)
-        return groups_view(ctx, role, selected)
-
-    @ui_action(i18n, "移动失败")
-    def move(role, ids, target, selected):
-        if target is None:
-            raise gr.Error(i18n("请选择目标分组"))
-        classify.move_clips(ws=ctx.ws, role=require_role(i18n, role), clip_ids=parse_ids(ids), group_id=int(target))
-        gr.Info(i18n("已移动"))
-        return groups_view(ctx, role, selected)
-
-    @ui_action(i18n, "相似度排序失败")
-    def similar(role, clip_id, limit):
-        role = require_role(i18n, role)
-        if not clip_id:
-            raise gr.Error(i18n("请先选择一条音频"))
-        ranked = classify.similar_clips(ws=ctx.ws, role=role, clip_id=int(clip_id), limit=int(limit))
-        _, found = clips.list_clips(ws=ctx.ws, role=role)
-        by_id = {c["id"]: c for c in found}
-        return [[r["id"], r["similarity"], by_id[r["id"]]["group"] or "", by_id[r["id"]]["text"]] for r in ranked]
-
-    show = dict(fn=show_group, inputs=[role_picker, tab.group],
-                outputs=[tab.representative, tab.group_clip_ids, tab.members], **PRIVATE)
-    tab.embed.click(embed, role_picker, tab.embed_status, **PRIVATE)
-    tab.run.click(run, [role_picker, tab.mode, tab.n_groups, tab.threshold], [*view, tab.run_status],
-                  **PRIVATE).then(**show)
-    for trigger in (role_picker.change, page.app.load):
-        trigger(refresh, role_picker, view, **PRIVATE).then(**show)
-    tab.group.change(**show)
-    tab.members.select(pick_member, [role_picker, tab.members], [tab.clip_id, tab.member_audio, tab.move_ids],
-                       **PRIVATE)
-    tab.similar_table.select(pick_member, [role_picker, tab.similar_table],
-                             [tab.clip_id, tab.member_audio, tab.move_ids], **PRIVATE)
-    tab.rename.click(rename, [role_picker, tab.group, tab.new_name], view, **PRIVATE).then(**show)
-    tab.create.click(create, [role_picker, tab.new_name, tab.group], view, **PRIVATE)
-    tab.move.click(move, [role_picker, tab.move_ids, tab.move_to, tab.group], view, **PRIVATE).then(**show)
-    tab.similar.click(similar, [role_picker, tab.clip_id, tab.similar_limit], tab.similar_table, **PRIVATE)
+    role = page.role
+    shown = [tab.representative, tab.group_clip_ids, tab.members]
+    view = [tab.groups, tab.map, tab.group, tab.move_to, *shown]
+    connect(ctx, tab.embed.click, embed, tab, {"role": role}, tab.embed_status)
+    connect(ctx, tab.run.click, run, tab,
+            {"role": role, "mode": tab.mode, "n_groups": tab.n_groups, "threshold": tab.threshold},
+            [*view, tab.run_status])
+    connect_each(ctx, (role.change, page.app.load), refresh, tab, {"role": role, "group": tab.group}, view)
+    connect(ctx, tab.group.input, show_group, tab, {"role": role, "group": tab.group}, shown)
+    for table in (tab.members, tab.similar_table):
+        connect(ctx, table.select, pick_member, tab, {"role": role, "table": table},
+                [tab.clip_id, tab.member_audio, tab.move_ids])
+    connect(ctx, tab.rename.click, rename, tab, {"role": role, "group": tab.group, "name": tab.new_name}, view)
+    connect(ctx, tab.create.click, create, tab, {"role": role, "name": tab.new_name, "group": tab.group}, view)
+    connect(ctx, tab.move.click, move, tab,
+            {"role": role, "clip_ids": tab.move_ids, "target": tab.move_to, "group": tab.group}, view)
+    connect(ctx, tab.similar.click, similar, tab, {"role": role, "clip_id": tab.clip_id, "limit": tab.similar_limit},
+            tab.similar_table)

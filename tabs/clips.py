@@ -7,14 +7,13 @@ import gradio as gr
 
 from ras.languages import LANG_CODES
 from ras.library import clips
-from tabs.common import Page, UIContext, choices, selected_row, ui_action
-from tabs.widgets import PRIVATE, on_each
+from tabs.common import Page, UIContext, choices, connect, connect_each, handles, require_role, selected_row
 
 VALIDITY = (("全部", "all"), ("仅有效（3–10 秒）", "valid"), ("仅无效", "invalid"))
 SORTS = (("按编号", "id"), ("按时长（短→长）", "duration"), ("按时长（长→短）", "-duration"), ("按平均评分", "score"))
 COLUMNS = ("编号", "文本", "语言", "说话人", "时长", "有效", "分组", "评分", "文件缺失")
 # shares of the table: a long transcript wraps in its column instead of pushing the others out of view
-COLUMN_WIDTHS = ("6%", "46%", "7%", "11%", "7%", "6%", "6%", "5%", "6%")
+COLUMN_WIDTHS = ("6%", "41%", "8%", "10%", "7%", "6%", "6%", "6%", "10%")
 
 
 @dataclass(frozen=True)
@@ -76,43 +75,52 @@ def clip_filter(text: str, min_duration, max_duration, validity: str) -> clips.C
     )
 
 
-def _row(clip: dict) -> list:
-    return [clip["id"], clip["text"], clip["lang"], clip["speaker"], clip["duration"], "✔" if clip["valid"] else "✘",
-            clip["group"] or "", clip["mean_score"] if clip["mean_score"] is not None else "",
-            "⚠" if clip["missing"] else ""]
+def _row(clip: clips.ClipRow) -> list:
+    return [clip.id, clip.text, clip.lang, clip.speaker, clip.duration, "✔" if clip.valid else "✘",
+            clip.group or "", clip.mean_score if clip.mean_score is not None else "", "⚠" if clip.missing else ""]
+
+
+@handles("查询音频失败")
+def search(ctx: UIContext, tab: ClipsTab, *, role: str | None, contains: str, min_duration, max_duration,
+           validity: str, sort: str, page, page_size) -> dict:
+    i18n = ctx.i18n
+    if not role:
+        return {tab.table: [], tab.summary: i18n("请先选择角色")}
+    found = clips.list_clips(ws=ctx.ws, role=role, flt=clip_filter(contains, min_duration, max_duration, validity),
+                             sort=sort, page=int(page or 1), page_size=int(page_size))
+    missing = sum(c.missing for c in found.clips)
+    note = f"{i18n('共')} {found.total} {i18n('条')}" + (f" · ⚠ {missing} {i18n('个文件缺失')}" if missing else "")
+    return {tab.table: [_row(c) for c in found.clips], tab.summary: note}
+
+
+@handles("读取音频失败")
+def pick(ctx: UIContext, tab: ClipsTab, *, role: str | None, table, evt: gr.SelectData) -> dict:
+    clip_id = int(table.iloc[selected_row(evt), 0])
+    clip = clips.get_clip(ws=ctx.ws, role=require_role(ctx.i18n, role), clip_id=clip_id)
+    path = clips.clip_audio_path(ctx.ws, role, clip)
+    return {tab.clip_id: clip_id, tab.audio: str(path) if path.is_file() else None, tab.text: clip.text,
+            tab.lang: clip.lang, tab.valid: clip.valid}
+
+
+@handles("保存失败")
+def save(ctx: UIContext, tab: ClipsTab, *, role: str | None, clip_id, text: str, lang: str, valid: bool,
+         **filters) -> dict:
+    """Save the calibration, then show the page again (the row changed, or left the filter)."""
+    if not clip_id:
+        raise gr.Error(ctx.i18n("请先在表格中选择一条音频"))
+    clips.update_clip(ws=ctx.ws, role=require_role(ctx.i18n, role), clip_id=int(clip_id), text=text, lang=lang,
+                      valid=valid)
+    gr.Info(ctx.i18n("已保存"))
+    return search(ctx, tab, role=role, **filters)
 
 
 def wire(tab: ClipsTab, ctx: UIContext, page: Page) -> None:
-    i18n, role_picker = ctx.i18n, page.role
-
-    @ui_action(i18n, "查询音频失败")
-    def search(role, text, min_d, max_d, validity, sort, page, page_size):
-        if not role:
-            return gr.update(value=[]), i18n("请先选择角色")
-        total, found = clips.list_clips(ws=ctx.ws, role=role, flt=clip_filter(text, min_d, max_d, validity),
-                                        sort=sort, page=int(page or 1), page_size=int(page_size))
-        missing = sum(c["missing"] for c in found)
-        note = f"{i18n('共')} {total} {i18n('条')}" + (f" · ⚠ {missing} {i18n('个文件缺失')}" if missing else "")
-        return [_row(c) for c in found], note
-
-    @ui_action(i18n, "读取音频失败")
-    def pick(role, table_value, evt: gr.SelectData):
-        clip_id = int(table_value.iloc[selected_row(evt), 0])
-        clip = clips.get_clip(ws=ctx.ws, role=role, clip_id=clip_id)
-        path = clips.clip_audio_path(ctx.ws, role, clip)
-        return clip_id, str(path) if path.is_file() else None, clip.text, clip.lang, clip.valid
-
-    @ui_action(i18n, "保存失败")
-    def save(role, clip_id, text, lang, valid):
-        if not clip_id:
-            raise gr.Error(i18n("请先在表格中选择一条音频"))
-        clips.update_clip(ws=ctx.ws, role=role, clip_id=int(clip_id), text=text, lang=lang, valid=valid)
-        gr.Info(i18n("已保存"))
-
-    filters = [role_picker, tab.text_filter, tab.min_duration, tab.max_duration, tab.validity, tab.sort,
-               tab.page, tab.page_size]
-    on_each((tab.search.click, role_picker.change), search, filters, [tab.table, tab.summary])
-    tab.table.select(pick, [role_picker, tab.table], [tab.clip_id, tab.audio, tab.text, tab.lang, tab.valid],
-                     **PRIVATE)
-    tab.save.click(save, [role_picker, tab.clip_id, tab.text, tab.lang, tab.valid], None,
-                   **PRIVATE).then(search, filters, [tab.table, tab.summary], **PRIVATE)
+    filters = {"contains": tab.text_filter, "min_duration": tab.min_duration, "max_duration": tab.max_duration,
+               "validity": tab.validity, "sort": tab.sort, "page": tab.page, "page_size": tab.page_size}
+    # on load too: the page opens on a role, which fires no change
+    connect_each(ctx, (tab.search.click, page.role.change, page.app.load), search, tab, {"role": page.role, **filters},
+                 [tab.table, tab.summary])
+    connect(ctx, tab.table.select, pick, tab, {"role": page.role, "table": tab.table},
+            [tab.clip_id, tab.audio, tab.text, tab.lang, tab.valid])
+    form = {"clip_id": tab.clip_id, "text": tab.text, "lang": tab.lang, "valid": tab.valid}
+    connect(ctx, tab.save.click, save, tab, {"role": page.role, **form, **filters}, [tab.table, tab.summary])

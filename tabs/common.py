@@ -285,17 +285,21 @@ def _filled_by_gradio(parameter: inspect.Parameter) -> bool:
 def bind(ctx: UIContext, handler: Callable, tab: Any, names: list[str]) -> Callable:
     """The function Gradio calls: positional input values named `names` (plus what Gradio fills by type,
     e.g. a table's SelectData) become the handler's keyword arguments after (ctx, tab)."""
-    filled = [p for p in inspect.signature(handler).parameters.values() if _filled_by_gradio(p)]
+    parameters = inspect.signature(handler).parameters.values()
+    filled = [p for p in parameters if _filled_by_gradio(p)]
+    # a progress bar: Gradio finds it as a parameter whose default is a gr.Progress
+    tracked = [p for p in parameters if isinstance(p.default, gr.Progress)]
 
     def run(*values):
         named = dict(zip(names, values[:len(names)]))
-        named.update(zip([p.name for p in filled], values[len(names):]))
+        named.update(zip([p.name for p in filled + tracked], values[len(names):]))
         return handler(ctx, tab, **named)
 
     positional = inspect.Parameter.POSITIONAL_OR_KEYWORD
     run.__signature__ = inspect.Signature(
         [inspect.Parameter(name, positional) for name in names]
-        + [inspect.Parameter(p.name, positional, annotation=_resolved(p.annotation)) for p in filled])
+        + [inspect.Parameter(p.name, positional, annotation=_resolved(p.annotation)) for p in filled]
+        + [inspect.Parameter(p.name, positional, default=p.default) for p in tracked])
     # Gradio reads the types it fills in from the annotations, not from the signature
     run.__annotations__ = {p.name: _resolved(p.annotation) for p in filled}
     run.__name__ = run.__qualname__ = handler.__name__

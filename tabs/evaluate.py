@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 
 import gradio as gr
 import pandas as pd
@@ -12,9 +12,20 @@ from ras.analysis import score_weights
 from ras.library import clips
 from ras.products import rows as products
 from ras.queue import versions
-from tabs.common import Page, UIContext, choices, require_role, score_choice, score_radio, ui_action
+from ras.results import Result
+from tabs.common import (
+    Page,
+    UIContext,
+    choices,
+    connect,
+    connect_each,
+    handles,
+    require_role,
+    score_choice,
+    score_radio,
+)
 from tabs.flag_labels import flag_badges, weights_legend
-from tabs.widgets import PRIVATE, on_each, task_picker_row, versions_line, wire_task_picker
+from tabs.widgets import task_picker_row, versions_line, wire_task_picker
 
 PAGE_SIZE = 20  # result slots on a page
 SORTS = (("按时长（短→长）", "duration"), ("按时长（长→短）", "-duration"), ("按语速（字/秒）", "chars_per_second"),
@@ -33,6 +44,17 @@ class ResultSlot:
     score: gr.Radio
     note: gr.Textbox
     keep: gr.Button
+    result_id: gr.State  # the result the slot shows: its score, note and keep button act on it
+
+
+@dataclass(frozen=True)
+class KeepTarget:
+    """The products tab's form, which a result's "keep" button fills, and the tab strip that opens it."""
+
+    result_id: gr.Number
+    name: gr.Textbox
+    note: gr.Textbox
+    tabs: gr.Tabs
 
 
 @dataclass(frozen=True)
@@ -74,7 +96,7 @@ def _slot(i18n, index: int) -> ResultSlot:
             ref_audio = gr.Audio(label=i18n("参考音频"), type="filepath", interactive=False,
                                  elem_id=f"evaluate_ref_{index}")
             note = gr.Textbox(label=i18n("备注"), elem_id=f"evaluate_note_{index}")
-    return ResultSlot(box, info, audio, ref_audio, spectrogram, score, note, keep)
+    return ResultSlot(box, info, audio, ref_audio, spectrogram, score, note, keep, gr.State(None))
 
 
 def build(ctx: UIContext) -> EvaluateTab:
@@ -122,27 +144,27 @@ def build(ctx: UIContext) -> EvaluateTab:
                        save_weights, weights_status, ab)
 
 
-def result_info(i18n, result: dict, ref_text: str) -> str:
-    lines = [f"**#{result['id']}** · `{result['label']}`",
-             f"{i18n('参考')}: {ref_text}", f"{i18n('文本')}: {result['text'][:80]}"]
-    if result["status"] != "done":
-        lines.append(f"⚠ {result['status']}: {result['error'][:300]}")
+def result_info(i18n, result: Result, ref_text: str) -> str:
+    lines = [f"**#{result.id}** · `{result.label}`",
+             f"{i18n('参考')}: {ref_text}", f"{i18n('文本')}: {result.text[:80]}"]
+    if not result.finished:
+        lines.append(f"⚠ {result.status}: {result.error[:300]}")
         return "  \n".join(lines)
-    facts = [f"{i18n('时长')} {result['duration']:.2f} s"]
-    if result.get("duration_deviation") is not None:
-        facts.append(f"{i18n('相对中位时长')} {result['duration_deviation'] * 100:+.0f}%")
-    if result["chars_per_second"]:
-        facts.append(f"{result['chars_per_second']:.2f} {i18n('字/秒')}")
-    if result["auto_score"] is not None:
-        facts.append(f"{i18n('自动评分')} {result['auto_score']:.0f}")
+    facts = [f"{i18n('时长')} {result.duration:.2f} s"]
+    if result.duration_deviation is not None:
+        facts.append(f"{i18n('相对中位时长')} {result.duration_deviation * 100:+.0f}%")
+    if result.chars_per_second:
+        facts.append(f"{result.chars_per_second:.2f} {i18n('字/秒')}")
+    if result.auto_score is not None:
+        facts.append(f"{i18n('自动评分')} {result.auto_score:.0f}")
     lines.append(" · ".join(facts))
-    measured = key_metrics(i18n, result.get("metrics") or {})
+    measured = key_metrics(i18n, result.metrics)
     if measured:
         lines.append(measured)
-    if result["flags"]:
-        lines.append(flag_badges(i18n, result["flags"]))
-    if result.get("analysis_error"):
-        lines.append(f"⚠ {i18n('分析失败')}: {result['analysis_error'][:300]}")
+    if result.flags:
+        lines.append(flag_badges(i18n, list(result.flags)))
+    if result.analysis_error:
+        lines.append(f"⚠ {i18n('分析失败')}: {result.analysis_error[:300]}")
     return "  \n".join(lines)
 
 
@@ -154,109 +176,126 @@ def key_metrics(i18n, metrics: dict) -> str:
                       if metrics.get(key) is not None)
 
 
-def slot_updates(i18n, ws, role: str, found: list[dict]) -> list:
-    updates = []
-    refs = clips.get_clips(ws=ws, role=role, clip_ids={r["clip_id"] for r in found}) if found else {}
-    for index in range(PAGE_SIZE):
+def slot_updates(ctx: UIContext, tab: EvaluateTab, role: str | None, found: tuple[Result, ...]) -> dict:
+    """Every slot of the page: the found results in order, the rest hidden."""
+    refs = clips.get_clips(ws=ctx.ws, role=role, clip_ids={r.clip_id for r in found}) if found else {}
+    shown = {}
+    for index, slot in enumerate(tab.slots):
         if index >= len(found):
-            updates += [gr.update(visible=False)] + [gr.update()] * (len(fields(ResultSlot)) - 1)
+            shown.update({slot.box: gr.update(visible=False), slot.result_id: None})
             continue
         result = found[index]
-        ref = refs[result["clip_id"]]
-        # in ResultSlot's field order: box, info, audio, ref_audio, spectrogram, score, note, keep
-        updates += [gr.update(visible=True), result_info(i18n, result, ref.text), result["audio"],
-                    str(clips.clip_audio_path(ws, role, ref)), result["spectrogram"],
-                    gr.update(value=score_choice(result["score"])), gr.update(value=result["note"]),
-                    gr.update(visible=result["status"] == "done")]  # only a finished take can be kept
-    return updates
+        ref = refs[result.clip_id]
+        shown.update({slot.box: gr.update(visible=True), slot.info: result_info(ctx.i18n, result, ref.text),
+                      slot.audio: result.audio, slot.ref_audio: str(clips.clip_audio_path(ctx.ws, role, ref)),
+                      slot.spectrogram: result.spectrogram, slot.score: score_choice(result.score),
+                      slot.note: result.note, slot.result_id: result.id,
+                      slot.keep: gr.update(visible=result.finished)})  # only a finished take can be kept
+    return shown
+
+
+def slot_outputs(tab: EvaluateTab) -> list:
+    return [component for slot in tab.slots for component in (slot.box, slot.info, slot.audio, slot.ref_audio,
+                                                               slot.spectrogram, slot.score, slot.note, slot.keep,
+                                                               slot.result_id)]
+
+
+@handles("读取结果失败")
+def on_task(ctx: UIContext, tab: EvaluateTab, *, role: str | None, task_id) -> dict:
+    if not role or not task_id:
+        return {tab.param_sets: gr.update(choices=[], value=[])}
+    sets = results.param_sets(ws=ctx.ws, role=role, task_id=int(task_id))
+    return {tab.param_sets: gr.update(choices=[(s.label, s.id) for s in sets], value=[])}
+
+
+@handles("读取结果失败")
+def show(ctx: UIContext, tab: EvaluateTab, *, role: str | None, task_id, sort: str, param_set_ids, text: str | None,
+         scored: str, page_no) -> dict:
+    i18n = ctx.i18n
+    if not role or not task_id:  # e.g. a role without tasks yet: an empty page, not an error
+        return {tab.summary: "", **slot_updates(ctx, tab, role, ())}
+    flt = results.ResultFilter(param_set_ids=tuple(param_set_ids or ()), text=(text or "").strip(),
+                               scored={"scored": True, "unscored": False}.get(scored))
+    page = results.list_results(ws=ctx.ws, role=role, task_id=int(task_id), sort=sort, page=int(page_no or 1),
+                                page_size=PAGE_SIZE, flt=flt)
+    pages = max(1, -(-page.total // PAGE_SIZE))
+    made_with = versions.task_versions(ws=ctx.ws, role=role, task_id=int(task_id))
+    summary = (f"{i18n('共')} {page.total} {i18n('条结果')} · {i18n('页码')} {int(page_no or 1)}/{pages}"
+               f"  \n{versions_line(i18n, made_with)}")
+    return {tab.summary: summary, **slot_updates(ctx, tab, role, page.results)}
+
+
+@handles("评分失败")
+def save_score(ctx: UIContext, slot: ResultSlot, *, role: str | None, result_id, score, note: str | None) -> None:
+    """A score (or its note) is stored as soon as it is given; nothing on the page changes."""
+    if result_id is None or score in (None, ""):
+        return
+    results.score_result(ws=ctx.ws, role=role, result_id=int(result_id), score=float(score), note=note or "")
+
+
+@handles("比较失败")
+def compare(ctx: UIContext, tab: EvaluateTab, *, role: str | None, task_id, by: str) -> dict:
+    i18n = ctx.i18n
+    role = require_role(i18n, role)
+    if not task_id:
+        raise gr.Error(i18n("请先选择任务"))
+    groups = results.compare_by_variable(ws=ctx.ws, role=role, task_id=int(task_id), by=by)
+    table = [[g.label, g.count, g.scored, g.mean_score, g.mean_duration, g.mean_auto] for g in groups]
+    frame = pd.DataFrame([{"label": g.label, "mean_score": g.mean_score, "mean_duration": g.mean_duration}
+                          for g in groups] or [{"label": "", "mean_score": 0, "mean_duration": 0}])
+    frame["mean_score"] = frame["mean_score"].fillna(0)
+    agreement = results.score_agreement(ws=ctx.ws, role=role, task_id=int(task_id))
+    if agreement.spearman is None:
+        note = f"{i18n('自动评分与人工评分的一致性')}: {i18n('至少需要评分')} {agreement.needed} " \
+               f"{i18n('条')} ({agreement.pairs})"
+    else:
+        note = f"{i18n('自动评分与人工评分的一致性')} (Spearman, {agreement.pairs}): **{agreement.spearman}**"
+    return {tab.compare_table: table, tab.score_plot: frame, tab.duration_plot: frame, tab.agreement: note}
+
+
+@handles("读取结果失败")
+def keep(ctx: UIContext, target: KeepTarget, *, role: str | None, result_id, note: str | None) -> dict:
+    """Fill the products tab's form with this result and open it: the name stays editable."""
+    role = require_role(ctx.i18n, role)
+    if result_id is None:
+        raise gr.Error(ctx.i18n("该位置没有结果，请刷新"))
+    name = products.suggest_name(ws=ctx.ws, role=role, result_id=int(result_id))
+    return {target.result_id: int(result_id), target.name: name, target.note: note or "",
+            target.tabs: gr.Tabs(selected="products")}
+
+
+@handles("保存权重失败")
+def save_weights(ctx: UIContext, tab: EvaluateTab, *, role: str | None, text: str | None) -> dict:
+    i18n = ctx.i18n
+    try:
+        wanted = json.loads(text or "{}")
+    except json.JSONDecodeError as exc:
+        raise gr.Error(f"{i18n('权重不是有效的 JSON')}: {exc}") from None
+    merged = score_weights.save_weights(ws=ctx.ws, weights=wanted)
+    count = score_weights.rescore_role(ws=ctx.ws, role=role, weights=merged) if role else 0
+    return {tab.weights: json.dumps(merged, indent=1),
+            tab.weights_status: f"✔ {i18n('已保存')} · {i18n('重新评分')} {count}"}
 
 
 def wire(tab: EvaluateTab, ctx: UIContext, page: Page, *, product_result_id: gr.Number, product_name: gr.Textbox,
          product_note: gr.Textbox) -> None:
     """product_*: the products tab's form, filled by a result's "keep" button."""
-    i18n, role_picker = ctx.i18n, page.role
-    page_ids = gr.State([])
-    slot_outputs = [getattr(slot, f.name) for slot in tab.slots for f in fields(ResultSlot)]
-
-    @ui_action(i18n, "读取结果失败")
-    def on_task(role, task_id):
-        if not role or not task_id:
-            return gr.update(choices=[], value=[])
-        sets = results.param_sets(ws=ctx.ws, role=role, task_id=int(task_id))
-        return gr.update(choices=[(s["label"], s["id"]) for s in sets], value=[])
-
-    @ui_action(i18n, "读取结果失败")
-    def show(role, task_id, sort, param_set_ids, text, scored, page_no):
-        if not role or not task_id:  # e.g. a role without tasks yet: an empty page, not an error
-            return ["", []] + slot_updates(i18n, ctx.ws, role, [])
-        flt = results.ResultFilter(param_set_ids=tuple(param_set_ids or ()), text=(text or "").strip(),
-                                   scored={"scored": True, "unscored": False}.get(scored))
-        page_data = results.list_results(ws=ctx.ws, role=role, task_id=int(task_id), sort=sort,
-                                         page=int(page_no or 1), page_size=PAGE_SIZE, flt=flt)
-        found = page_data["results"]
-        pages = max(1, -(-page_data["total"] // PAGE_SIZE))
-        summary = f"{i18n('共')} {page_data['total']} {i18n('条结果')} · {i18n('页码')} {int(page_no or 1)}/{pages}" \
-                  f"  \n{versions_line(i18n, versions.task_versions(ws=ctx.ws, role=role, task_id=int(task_id)))}"
-        return [summary, [r["id"] for r in found]] + slot_updates(i18n, ctx.ws, role, found)
-
-    def make_score_handler(index: int):
-        @ui_action(i18n, "评分失败")
-        def save(role, ids, score, note):
-            if index >= len(ids) or score in (None, ""):
-                return
-            results.score_result(ws=ctx.ws, role=role, result_id=ids[index], score=float(score), note=note or "")
-        return save
-
-    @ui_action(i18n, "比较失败")
-    def compare(role, task_id, by):
-        role = require_role(i18n, role)
-        if not task_id:
-            raise gr.Error(i18n("请先选择任务"))
-        rows = results.compare_by_variable(ws=ctx.ws, role=role, task_id=int(task_id), by=by)
-        table = [[r["label"], r["count"], r["scored"], r["mean_score"], r["mean_duration"], r["mean_auto"]]
-                 for r in rows]
-        frame = pd.DataFrame(rows or [{"label": "", "mean_score": 0, "mean_duration": 0}])
-        frame["mean_score"] = frame["mean_score"].fillna(0)
-        agreement = results.score_agreement(ws=ctx.ws, role=role, task_id=int(task_id))
-        if agreement["spearman"] is None:
-            note = f"{i18n('自动评分与人工评分的一致性')}: {i18n('至少需要评分')} {agreement['needed']} " \
-                   f"{i18n('条')} ({agreement['pairs']})"
-        else:
-            note = f"{i18n('自动评分与人工评分的一致性')} (Spearman, {agreement['pairs']}): **{agreement['spearman']}**"
-        return table, frame, frame, note
-
-    def make_keep_handler(index: int):
-        @ui_action(i18n, "读取结果失败")
-        def keep(role, ids, note):
-            """Fill the products tab's form with this result and open it: the name stays editable."""
-            role = require_role(i18n, role)
-            if index >= len(ids):
-                raise gr.Error(i18n("该位置没有结果，请刷新"))
-            result_id = ids[index]
-            name = products.suggest_name(ws=ctx.ws, role=role, result_id=result_id)
-            return result_id, name, note or "", gr.Tabs(selected="products")
-        return keep
-
-    @ui_action(i18n, "保存权重失败")
-    def save_weights(role, text):
-        try:
-            wanted = json.loads(text or "{}")
-        except json.JSONDecodeError as exc:
-            raise gr.Error(f"{i18n('权重不是有效的 JSON')}: {exc}") from None
-        merged = score_weights.save_weights(ws=ctx.ws, weights=wanted)
-        count = score_weights.rescore_role(ws=ctx.ws, role=role, weights=merged) if role else 0
-        return json.dumps(merged, indent=1), f"✔ {i18n('已保存')} · {i18n('重新评分')} {count}"
-
+    picked = {"role": page.role, "task_id": tab.task}
+    filters = {**picked, "sort": tab.sort, "param_set_ids": tab.param_sets, "text": tab.text_filter,
+               "scored": tab.scored, "page_no": tab.page}
+    target = KeepTarget(product_result_id, product_name, product_note, page.tabs)
     wire_task_picker(ctx, page, tab.task, tab.refresh)
-    tab.task.change(on_task, [role_picker, tab.task], tab.param_sets, **PRIVATE)
-    filters = [role_picker, tab.task, tab.sort, tab.param_sets, tab.text_filter, tab.scored, tab.page]
-    on_each((tab.show.click, tab.sort.change, tab.task.change), show, filters, [tab.summary, page_ids, *slot_outputs])
-    for index, slot in enumerate(tab.slots):
-        handler = make_score_handler(index)
-        slot.score.input(handler, [role_picker, page_ids, slot.score, slot.note], None, **PRIVATE)
-        slot.note.blur(handler, [role_picker, page_ids, slot.score, slot.note], None, **PRIVATE)
-        slot.keep.click(make_keep_handler(index), [role_picker, page_ids, slot.note],
-                        [product_result_id, product_name, product_note, page.tabs], **PRIVATE)
-    tab.save_weights.click(save_weights, [role_picker, tab.weights], [tab.weights, tab.weights_status], **PRIVATE)
-    tab.compare.click(compare, [role_picker, tab.task, tab.compare_by],
-                      [tab.compare_table, tab.score_plot, tab.duration_plot, tab.agreement], **PRIVATE)
+    connect(ctx, tab.task.change, on_task, tab, picked, tab.param_sets)
+    connect_each(ctx, (tab.show.click, tab.sort.change, tab.task.change), show, tab, filters,
+                 [tab.summary, *slot_outputs(tab)])
+    for slot in tab.slots:
+        scoring = {"role": page.role, "result_id": slot.result_id, "score": slot.score, "note": slot.note}
+        connect(ctx, slot.score.input, save_score, slot, scoring, None)
+        connect(ctx, slot.note.blur, save_score, slot, scoring, None)
+        connect(ctx, slot.keep.click, keep, target, {"role": page.role, "result_id": slot.result_id,
+                                                     "note": slot.note},
+                [target.result_id, target.name, target.note, target.tabs])
+    connect(ctx, tab.save_weights.click, save_weights, tab, {"role": page.role, "text": tab.weights},
+            [tab.weights, tab.weights_status])
+    connect(ctx, tab.compare.click, compare, tab, {**picked, "by": tab.compare_by},
+            [tab.compare_table, tab.score_plot, tab.duration_plot, tab.agreement])

@@ -49,15 +49,15 @@ def run_choices(ctx: UIContext, role: str | None) -> list[tuple[str, int]]:
 
 
 def _group_choices(ctx: UIContext, role: str | None) -> list[tuple[str, int]]:
-    return [(f"{g['group']} ({g['count']})", g["id"])
+    return [(f"{g.group} ({g.count})", g.id)
             for g in (classify_service.list_groups(ws=ctx.ws, role=role) if role else [])]
 
 
 def _text_choices(ctx: UIContext, role: str | None, all_texts: bool) -> list[tuple[str, int]]:
     """The test texts in the role's language (every text when asked, or for a role without clips)."""
     lang = probes.role_language(ws=ctx.ws, role=role) if role and not all_texts else None
-    return [(f"[{t['lang']}] {t['content'][:50]}", t["id"]) for t in texts.list_texts(ws=ctx.ws)
-            if lang is None or base_language(t["lang"]) == lang]
+    return [(f"[{t.lang}] {t.content[:50]}", t.id) for t in texts.list_texts(ws=ctx.ws)
+            if lang is None or base_language(t.lang) == lang]
 
 
 def _texts_update(ctx: UIContext, role, all_texts, chosen) -> dict:
@@ -73,9 +73,9 @@ def _model_update(names: list[str], current) -> dict:
 @handles("读取失败")
 def refresh(ctx: UIContext, tab, *, role, run, gpt, sovits, group, chosen_texts, all_texts) -> dict:
     backend = ctx.backend
-    models = backend.list_models() if backend.configured else {"gpt": [], "sovits": []}
-    return {tab.gpt: _model_update([m["name"] for m in models["gpt"]], gpt),
-            tab.sovits: _model_update([m["name"] for m in models["sovits"]], sovits),
+    models = backend.list_models() if backend.configured else None
+    return {tab.gpt: _model_update(models.names("gpt") if models else [], gpt),
+            tab.sovits: _model_update(models.names("sovits") if models else [], sovits),
             tab.group: keep_choice(_group_choices(ctx, role), group),
             tab.texts: _texts_update(ctx, role, all_texts, chosen_texts),
             tab.run: keep_choice(run_choices(ctx, role), run)}

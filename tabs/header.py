@@ -5,9 +5,10 @@ from dataclasses import dataclass
 
 import gradio as gr
 
-from ras.status import machine_status
-from tabs.common import Page, UIContext, ui_action
-from tabs.widgets import on_each, refresh_button, refreshed_roles, role_choices
+from ras.settings import Settings
+from ras.status import MachineStatus, machine_status, unused_v2pro_checkpoint
+from tabs.common import Page, UIContext, connect, connect_each, handles
+from tabs.widgets import refresh_button, refreshed_roles, role_choices
 
 
 @dataclass(frozen=True)
@@ -16,6 +17,13 @@ class HeaderTab:
     refresh: gr.Button
     status: gr.Markdown
     status_refresh: gr.Button
+    last_role: gr.BrowserState
+
+
+# The role last used is remembered by each browser, not in the server's settings: when two people share one
+# RAS (--share with --auth, or a studio's machine), each page opens on the role its own user left, instead
+# of switching to whatever the other person picked last.
+LAST_ROLE_KEY = "ras_last_role"
 
 
 def build(ctx: UIContext) -> HeaderTab:
@@ -31,34 +39,99 @@ def build(ctx: UIContext) -> HeaderTab:
     with gr.Accordion(i18n("本机状态"), open=False, elem_id="header_status_panel"):
         status = gr.Markdown(elem_id="header_status")
         status_refresh = refresh_button(i18n, "header_status_refresh", min_width=120)
-    return HeaderTab(role=role, refresh=refresh, status=status, status_refresh=status_refresh)
+    last_role = gr.BrowserState(None, storage_key=LAST_ROLE_KEY)
+    return HeaderTab(role=role, refresh=refresh, status=status, status_refresh=status_refresh, last_role=last_role)
 
 
-def status_markdown(i18n, found: dict) -> str:
+
+
+def _line(label: str, value, note: str = "") -> str:
+    return f"- **{label}**: {value}" + (f"  \n  {note}" if note else "")
+
+
+def _setup_lines(i18n, found: MachineStatus, settings: Settings) -> list[str]:
+    """GPT-SoVITS's folder, version, engines and models: whether this setup needs them, and how to get them."""
+    through_api = bool(settings.engine_urls)
     none = i18n("未找到")
-    engines = ", ".join(f"{e['name']} ({e['state']})" for e in found["engines"]) or none
-    weights = ", ".join(f"{version}: {count}" for version, count in found["weights"].items()) or none
-    asr = ", ".join(f"{lang}: {model or none}" for lang, model in found["asr"].items())
-    rows = [
-        (i18n("GPT-SoVITS 目录"), found["gsv_root"] or none), (i18n("GPT-SoVITS 版本"), found["gsv_version"] or none),
-        (i18n("推理引擎"), engines), (i18n("模型（按版本计数）"), weights), (i18n("语音识别模型"), asr),
-        (i18n("说话人模型"), found["speaker_model"]), (i18n("待分析结果"), found["analysis_backlog"]),
-        (i18n("角色目录剩余空间"), f"{found['disk_free_bytes'] / 1e9:.1f} GB"),
-    ]
-    return "  \n".join(f"**{name}**: `{value}`" for name, value in rows)
+    if found.gsv_root:
+        folder = _line(i18n("GPT-SoVITS 目录"), f"`{found.gsv_root}`")
+    elif through_api:
+        note = (i18n("使用 api_v2 时不需要：合成在 api_v2 服务上进行。")
+                + i18n("只有在本机运行 GPT-SoVITS 时才用 --gsv-root。"))
+        folder = _line(i18n("GPT-SoVITS 目录"), i18n("未设置"), note)
+    else:
+        note = (i18n("需要其一才能合成：用 --gsv-root 指向 GPT-SoVITS 文件夹，")
+                + i18n("或用 --engine-url 连接正在运行的 api_v2。"))
+        folder = _line(i18n("GPT-SoVITS 目录"), none, note)
+    note = "" if found.gsv_version else i18n("任务和成品会记下生成它们的版本；没有 --gsv-root 时记为“未记录”。")
+    version = _line(i18n("GPT-SoVITS 版本"), f"`{found.gsv_version}`" if found.gsv_version else i18n("未知"), note)
+    states = {"not started": i18n("未启动"), "idle": i18n("空闲"), "busy": i18n("运行中")}
+    engines = ", ".join(f"{e.name} ({states.get(e.state, e.state)})" for e in found.engines)
+    engine_line = _line(i18n("推理引擎"), engines or none,
+                        "" if engines else i18n("没有引擎就无法合成：用 --engine-url 或 --gsv-root 启动 RAS。"))
+    weights = ", ".join(f"{version} × {count}" for version, count in found.weights.items())
+    if weights:
+        weights_note = ""
+    elif through_api:
+        weights_note = (i18n("使用 api_v2 时，任务用该服务已加载的模型；")
+                        + i18n("要在任务中比较其他模型文件，用 --weights-dir 指向其文件夹。"))
+    else:
+        weights_note = i18n("没有找到模型文件：用 --gsv-root 或 --weights-dir 指向模型文件夹。")
+    weights_value = weights or (i18n("无") if through_api else none)
+    return [folder, version, engine_line, _line(i18n("模型（按版本计数）"), weights_value, weights_note)]
+
+
+def _analysis_lines(i18n, found: MachineStatus, settings: Settings) -> list[str]:
+    """The models that score each take, and what a missing one costs."""
+    served = ", ".join(f"{lang}: `{model}`" for lang, model in found.asr.items() if model)
+    missing = [lang for lang, model in found.asr.items() if not model]
+    asr = (served or i18n("无")) + (f" · {i18n('没有模型')}: {', '.join(missing)}" if missing else "")
+    speaker = found.speaker_model.split(" (")[0]
+    unused = unused_v2pro_checkpoint(settings)
+    speaker_note = f"{i18n('已找到 GPT-SoVITS v2Pro 的声纹模型（更准）')}: `--sv-model {unused}`" if unused else ""
+    backlog_note = i18n("这些结果的指标还在计算中。") if found.analysis_backlog else ""
+    asr_note = (i18n("这些语言的合成结果不计算识别错误率（CER），自动评分少这一项，切分时也不能自动转写。")
+                + i18n("获取：用 --asr-model 指向 faster-whisper 模型文件夹，或放进 GPT-SoVITS 的 tools/asr/models。"))
+    return [_line(i18n("语音识别模型"), asr, asr_note if missing else ""),
+            _line(i18n("说话人模型"), f"`{speaker}`", speaker_note),
+            _line(i18n("待分析结果"), found.analysis_backlog, backlog_note),
+            _line(i18n("分析失败的结果"), found.analysis_failed,
+                  i18n("分析进程卡住或出错时放弃了这些结果；结果列表里每条都写明了原因。")
+                  if found.analysis_failed else ""),
+            _line(i18n("角色目录剩余空间"), f"{found.disk_free_bytes / 1e9:.1f} GB")]
+
+
+def status_markdown(i18n, found: MachineStatus, settings: Settings) -> str:
+    """What RAS found on this machine, each line with what it means for this setup (api_v2 or a local
+    GPT-SoVITS): not needed, what its absence costs, how to get it."""
+    return "\n".join(_setup_lines(i18n, found, settings) + _analysis_lines(i18n, found, settings))
+
+
+@handles("读取角色失败")
+def refresh(ctx: UIContext, tab: HeaderTab, *, role: str | None) -> dict:
+    return {tab.role: refreshed_roles(ctx, role)}
+
+
+@handles("读取角色失败")
+def open_last_role(ctx: UIContext, tab: HeaderTab, *, role: str | None, last_role: str | None) -> dict:
+    """The page opens on the role this browser used last (while it still exists)."""
+    return {tab.role: refreshed_roles(ctx, last_role or role)}
+
+
+@handles("读取角色失败")
+def remember_role(ctx: UIContext, tab: HeaderTab, *, role: str | None) -> dict:
+    return {tab.last_role: role}
+
+
+@handles("读取状态失败")
+def show_status(ctx: UIContext, tab: HeaderTab) -> dict:
+    found = machine_status(settings=ctx.settings, backend=ctx.backend, runner=ctx.runner, analyzer=ctx.analyzer)
+    return {tab.status: status_markdown(ctx.i18n, found, ctx.settings)}
 
 
 def wire(tab: HeaderTab, ctx: UIContext, page: Page) -> None:
-    @ui_action(ctx.i18n, "读取角色失败")
-    def refresh(current):
-        return refreshed_roles(ctx, current)
-
-    # on load too: a reopened page sees roles made since start-up
-    on_each((tab.refresh.click, page.app.load), refresh, tab.role, tab.role)
-
-    @ui_action(ctx.i18n, "读取状态失败")
-    def show_status():
-        found = machine_status(settings=ctx.settings, backend=ctx.backend, runner=ctx.runner, analyzer=ctx.analyzer)
-        return status_markdown(ctx.i18n, found)
-
-    on_each((tab.status_refresh.click, page.app.load), show_status, None, tab.status)
+    connect(ctx, tab.refresh.click, refresh, tab, {"role": tab.role}, tab.role)
+    # on load: a reopened page sees roles made since start-up, on the role this browser used last
+    connect(ctx, page.app.load, open_last_role, tab, {"role": tab.role, "last_role": tab.last_role}, tab.role)
+    connect(ctx, tab.role.change, remember_role, tab, {"role": tab.role}, tab.last_role)
+    connect_each(ctx, (tab.status_refresh.click, page.app.load), show_status, tab, None, tab.status)

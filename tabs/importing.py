@@ -6,8 +6,8 @@ from dataclasses import dataclass
 import gradio as gr
 
 from ras.library import importer
-from tabs.common import Page, UIContext, readable_roots, request_file, require_role, ui_action
-from tabs.widgets import PRIVATE, role_rows
+from tabs.common import Page, UIContext, connect, handles, readable_roots, request_file, require_role
+from tabs.widgets import role_rows
 
 
 @dataclass(frozen=True)
@@ -38,35 +38,42 @@ def build(ctx: UIContext) -> ImportTab:
     return ImportTab(upload, server_path, copy_audio, run, summary, errors)
 
 
-def import_summary(i18n, report: dict) -> str:
-    text = f"✔ {i18n('导入')} {report['imported']} · {i18n('重复跳过')} {report['duplicates']} · " \
-           f"{i18n('错误行')} {len(report['errors'])}"
-    if report["imported"] == 0 and report["duplicates"] and not report["errors"]:
+@dataclass(frozen=True)
+class ImportView:
+    """What an import answers into: the tab, and the roles tab's table (the role's clip count changes)."""
+
+    tab: ImportTab
+    roles_table: gr.Dataframe
+
+
+def import_summary(i18n, report: importer.ImportReport) -> str:
+    text = f"✔ {i18n('导入')} {report.imported} · {i18n('重复跳过')} {report.duplicates} · " \
+           f"{i18n('错误行')} {report.errors_total}"
+    if report.imported == 0 and report.duplicates and not report.errors_total:
         text += f" · {i18n('该文件已导入过，没有新音频')}"
-    elsewhere = report.get("found_elsewhere", [])
+    elsewhere = report.found_elsewhere
     if elsewhere:  # found by searching around the list: say where, so a wrong match can be spotted
-        shown = "  \n".join(f"{e['line']}: `{e['listed']}` → `{e['found_at']}`" for e in elsewhere[:20])
+        shown = "  \n".join(f"{e.line}: `{e.listed}` → `{e.found_at}`" for e in elsewhere[:20])
         more = f"  \n… +{len(elsewhere) - 20}" if len(elsewhere) > 20 else ""
         text += f"  \n{i18n('以下音频不在列表文件旁，在这里找到')}:  \n{shown}{more}"
     return text
 
 
+@handles("导入失败")
+def run(ctx: UIContext, view: ImportView, *, role: str | None, upload, server_path: str, copy_audio: bool) -> dict:
+    role = require_role(ctx.i18n, role)
+    source = upload or (server_path or "").strip()
+    if not source:
+        raise gr.Error(ctx.i18n("请上传 .list 文件或填写路径"))
+    gsv_root = ctx.settings.gsv_root
+    list_path = request_file(ctx, source, ".list file", gsv_root)
+    report = importer.import_list(ws=ctx.ws, role=role, list_path=list_path, copy_audio=bool(copy_audio),
+                                  gsv_root=gsv_root, audio_roots=readable_roots(ctx, gsv_root))
+    return {view.tab.summary: import_summary(ctx.i18n, report),
+            view.tab.errors: [[e.line, e.reason] for e in report.errors], view.roles_table: role_rows(ctx)}
+
+
 def wire(tab: ImportTab, ctx: UIContext, page: Page, *, roles_table: gr.Dataframe) -> None:
     """roles_table: the roles tab's table, whose clip counts an import changes."""
-    i18n, role_picker = ctx.i18n, page.role
-
-    @ui_action(i18n, "导入失败")
-    def run(role, upload, server_path, copy_audio):
-        role = require_role(i18n, role)
-        source = upload or (server_path or "").strip()
-        if not source:
-            raise gr.Error(i18n("请上传 .list 文件或填写路径"))
-        gsv_root = ctx.settings.gsv_root
-        list_path = request_file(ctx, source, ".list file", gsv_root)
-        report = importer.import_list(ws=ctx.ws, role=role, list_path=list_path, copy_audio=bool(copy_audio),
-                                      gsv_root=gsv_root, audio_roots=readable_roots(ctx, gsv_root)).as_dict()
-        rows = [[e["line"], e["reason"]] for e in report["errors"]]
-        return import_summary(i18n, report), rows, role_rows(ctx)
-
-    tab.run.click(run, [role_picker, tab.upload, tab.server_path, tab.copy_audio],
-                  [tab.summary, tab.errors, roles_table], **PRIVATE)
+    form = {"role": page.role, "upload": tab.upload, "server_path": tab.server_path, "copy_audio": tab.copy_audio}
+    connect(ctx, tab.run.click, run, ImportView(tab, roles_table), form, [tab.summary, tab.errors, roles_table])

@@ -6,12 +6,13 @@ from pathlib import Path
 
 import gradio as gr
 
-from tabs.common import Page, UIContext, require_role, ui_action
+from ras.queue.task_status import TaskStatus
+from tabs.common import Page, UIContext, connect, handles, require_role
 from tabs.widgets import (
-    PRIVATE,
     poll_timer,
-    progress_html,
+    refresh_task_picker,
     task_picker_row,
+    task_progress_html,
     versions_line,
     warn_version_change,
     wire_task_picker,
@@ -29,6 +30,7 @@ class InferTab:
     last_audio: gr.Audio
     log: gr.Textbox
     timer: gr.Timer
+    shown_job: gr.State  # the result the player holds: only a newer one replaces it
 
 
 def build(ctx: UIContext) -> InferTab:
@@ -47,34 +49,33 @@ def build(ctx: UIContext) -> InferTab:
     last_audio = gr.Audio(label=i18n("最新完成的结果"), type="filepath", interactive=False, elem_id="infer_last_audio")
     log = gr.Textbox(label=i18n("日志"), lines=10, max_lines=20, interactive=False, elem_id="infer_log")
     timer = poll_timer()
-    return InferTab(task, refresh, run, cancel, progress, details, last_audio, log, timer)
+    return InferTab(task, refresh, run, cancel, progress, details, last_audio, log, timer, gr.State(None))
 
 
-def details_md(i18n, status: dict) -> str:
+def details_md(i18n, status: TaskStatus) -> str:
+    """The pace, what runs now, engines set aside and the versions; the progress line says where the task stands."""
     parts = []
-    if status.get("jobs_per_min"):
-        parts.append(f"{i18n('速度')}: {status['jobs_per_min']} {i18n('作业/分钟')}")
-    failed = status.get("analysis_failed") or 0
-    if status.get("done") and status.get("analysed", status["done"]) + failed < status["done"]:
+    if status.jobs_per_min:
+        parts.append(f"{i18n('速度')}: {status.jobs_per_min} {i18n('作业/分钟')}")
+    if status.queued and status.eta_seconds is not None:
+        parts.append(f"{i18n('预计剩余')}: {status.eta_seconds // 60} min {status.eta_seconds % 60} s")
+    elif status.queued and status.jobs_per_min:  # the pace measured so far no longer holds: no stale count-down
+        parts.append(i18n("下一个结果比平时慢，暂不估计剩余时间"))
+    if status.pending_analysis and (status.queued or status.running):
         # spectrograms and metrics trail synthesis: say how far behind the analysis is
-        parts.append(f"{i18n('已分析')}: {status['analysed']}/{status['done']}")
-    if failed:  # analysis gave up on these (each result in the evaluate tab says why): nothing waits for them
-        parts.append(f"⚠ {i18n('分析失败')}: {failed}")
-    if status.get("eta_seconds") is not None and status["queued"]:
-        parts.append(f"{i18n('预计剩余')}: {status['eta_seconds'] // 60} min {status['eta_seconds'] % 60} s")
-    for current in status.get("current") or []:
-        model = " / ".join(Path(p).name for p in (current.get("gpt"), current.get("sovits")) if p)
-        parts.append(f"{current['worker']}: {i18n('作业')} #{current['job_id']} · {model or '-'} · "
-                     f"{i18n('参考')} {Path(current['ref']).name}")
+        parts.append(f"{i18n('已分析')}: {status.analysed}/{status.done}")
+    for current in status.current:
+        model = " / ".join(Path(p).name for p in (current.gpt, current.sovits) if p)
+        parts.append(f"{current.worker}: {i18n('作业')} #{current.job_id} · {model or '-'} · "
+                     f"{i18n('参考')} {Path(current.ref).name}")
     # an engine set aside gets a line of its own with the reason: the user has to act on it
-    set_aside = [f"⚠ {e['name']}: {engine_state_label(i18n, e['state'])} ({e['reason']})"
-                 for e in status.get("engines") or [] if e["state"] != "ok"]
-    if status.get("paused"):
-        set_aside.insert(0, f"⚠ {status['paused']}")
+    set_aside = [f"⚠ {e.name}: {engine_state_label(i18n, e.state)} ({e.reason})"
+                 for e in status.engines if e.state != "ok"]
+    if status.paused:
+        set_aside.insert(0, f"⚠ {status.paused}")
     shown = "\n\n".join([" · ".join(parts)] + set_aside) if set_aside else " · ".join(parts)
-    if "gsv_version" in status:  # what the task was made with, before anyone presses run
-        shown = "\n\n".join(filter(None, [shown, versions_line(i18n, status)]))
-    return shown
+    # what the task was made with, before anyone presses run
+    return "\n\n".join(filter(None, [shown, versions_line(i18n, status.versions)]))
 
 
 def engine_state_label(i18n, state: str) -> str:
@@ -82,39 +83,44 @@ def engine_state_label(i18n, state: str) -> str:
             "quarantined": i18n("返回的不是音频，已隔离")}.get(state, state)
 
 
+@handles("读取进度失败")
+def poll(ctx: UIContext, tab: InferTab, *, role: str | None, task_id, shown_job) -> dict:
+    runner = ctx.runner
+    if not role or not task_id:
+        return {tab.progress: "", tab.details: "", tab.log: runner.log_tail()}
+    status = runner.status(role, int(task_id))
+    last = status.last_result
+    shown = {tab.progress: task_progress_html(ctx.i18n, status), tab.details: details_md(ctx.i18n, status),
+             tab.log: runner.log_tail()}
+    if last and last.job_id != shown_job:  # only a new result replaces the player: polling never cuts listening
+        shown.update({tab.last_audio: last.audio, tab.shown_job: last.job_id})
+    return shown
+
+
+@handles("启动任务失败")
+def run(ctx: UIContext, tab: InferTab, *, role: str | None, task_id, shown_job) -> dict:
+    role = require_role(ctx.i18n, role)
+    if not task_id:
+        raise gr.Error(ctx.i18n("请先选择任务"))
+    warn_version_change(ctx.i18n, ctx.runner.run_task(role, int(task_id)))
+    return poll(ctx, tab, role=role, task_id=task_id, shown_job=shown_job)
+
+
+@handles("取消任务失败")
+def cancel(ctx: UIContext, tab: InferTab, *, role: str | None, task_id, shown_job) -> dict:
+    if role and task_id:
+        ctx.runner.cancel_task(role, int(task_id))
+    return poll(ctx, tab, role=role, task_id=task_id, shown_job=shown_job)
+
+
 def wire(tab: InferTab, ctx: UIContext, page: Page, *, task_created: gr.Button, created_task_id: gr.Number) -> None:
     """task_created/created_task_id: the task tab's create button and the id it shows, so a new task is offered here."""
-    i18n, role_picker, runner = ctx.i18n, page.role, ctx.runner
-
-    @ui_action(i18n, "读取进度失败")
-    def poll(role, task_id, shown_job):
-        if not role or not task_id:
-            return "", "", gr.update(), runner.log_tail(), shown_job
-        status = runner.status(role, int(task_id))
-        last = status.get("last_result")
-        # only a new result replaces the player, so polling never interrupts listening
-        audio = gr.update(value=last["audio"]) if last and last["job_id"] != shown_job else gr.update()
-        return (progress_html(i18n, status), details_md(i18n, status), audio, runner.log_tail(),
-                last["job_id"] if last else shown_job)
-
-    @ui_action(i18n, "启动任务失败")
-    def run(role, task_id):
-        role = require_role(i18n, role)
-        if not task_id:
-            raise gr.Error(i18n("请先选择任务"))
-        warn_version_change(i18n, runner.run_task(role, int(task_id)))
-
-    @ui_action(i18n, "取消任务失败")
-    def cancel(role, task_id):
-        if role and task_id:
-            runner.cancel_task(role, int(task_id))
-
-    shown_job = gr.State(None)
-    outputs = [tab.progress, tab.details, tab.last_audio, tab.log, shown_job]
-    inputs = [role_picker, tab.task, shown_job]
-    refresh = wire_task_picker(ctx, page, tab.task, tab.refresh)
-    task_created.click(refresh, [role_picker, created_task_id], tab.task, **PRIVATE)
-    tab.timer.tick(poll, inputs, outputs, show_progress="hidden", **PRIVATE)
-    tab.task.change(poll, inputs, outputs, **PRIVATE)
-    tab.run.click(run, [role_picker, tab.task], None, **PRIVATE).then(poll, inputs, outputs, **PRIVATE)
-    tab.cancel.click(cancel, [role_picker, tab.task], None, **PRIVATE).then(poll, inputs, outputs, **PRIVATE)
+    polled = {"role": page.role, "task_id": tab.task, "shown_job": tab.shown_job}
+    outputs = [tab.progress, tab.details, tab.last_audio, tab.log, tab.shown_job]
+    wire_task_picker(ctx, page, tab.task, tab.refresh)
+    connect(ctx, task_created.click, refresh_task_picker, tab.task, {"role": page.role, "current": created_task_id},
+            tab.task)
+    connect(ctx, tab.timer.tick, poll, tab, polled, outputs, show_progress="hidden")
+    connect(ctx, tab.task.change, poll, tab, polled, outputs)
+    connect(ctx, tab.run.click, run, tab, polled, outputs)
+    connect(ctx, tab.cancel.click, cancel, tab, polled, outputs)

@@ -167,7 +167,7 @@ def wire(tab: LongTextTab, ctx: UIContext, page: Page) -> None:
 
     @ui_action(i18n, "读取任务失败")
     def refresh(role, current_task, current_run):
-        long_texts = [(t["content"][:60], t["id"]) for t in texts.list_texts(ws=ctx.ws, category="long")]
+        long_texts = [(t.content[:60], t.id) for t in texts.list_texts(ws=ctx.ws, category="long")]
         return (task_picker(ctx, role, current_task), keep_choice(run_choices(ctx, role), current_run),
                 gr.update(choices=long_texts))
 
@@ -177,14 +177,14 @@ def wire(tab: LongTextTab, ctx: UIContext, page: Page) -> None:
             return gr.update(choices=[], value=[])
         page = results.list_results(ws=ctx.ws, role=role, task_id=int(task_id), sort="score", page_size=100,
                                     flt=results.ResultFilter(statuses=("done",)))
-        return gr.update(choices=[(f"#{r['id']} {r['label']} · {r['text'][:20]}"
-                                   + (f" · ★{r['score']:g}" if r["score"] is not None else ""), r["id"])
-                                  for r in page["results"]], value=[])
+        return gr.update(choices=[(f"#{r.id} {r.label} · {r.text[:20]}"
+                                   + (f" · ★{r.score:g}" if r.score is not None else ""), r.id)
+                                  for r in page.results], value=[])
 
     @ui_action(i18n, "读取文本失败")
     def on_text_pick(text_id):
-        found = [t for t in texts.list_texts(ws=ctx.ws) if t["id"] == text_id]
-        return (found[0]["content"], found[0]["lang"]) if found else (gr.update(), gr.update())
+        found = [t for t in texts.list_texts(ws=ctx.ws) if t.id == text_id]
+        return (found[0].content, found[0].lang) if found else (gr.update(), gr.update())
 
     @ui_action(i18n, "启动长文本失败")
     def start(role, task_id, top_n, result_ids, text, lang, *autopilot):

@@ -87,7 +87,7 @@ def follow_visitors(app: gr.Blocks, i18n: I18nAuto) -> None:
     for block_fn in list(app.fns.values()):
         table_outputs = {i: headers[block._id] for i, block in enumerate(block_fn.outputs) if block._id in headers}
         if block_fn.fn is not None and table_outputs:
-            block_fn.fn = _with_table_headers(block_fn.fn, table_outputs, len(block_fn.outputs), i18n)
+            block_fn.fn = _with_table_headers(block_fn.fn, table_outputs, block_fn.outputs, i18n)
     refreshed_on_load = {block._id for block_fn in app.fns.values() if _runs_on_load(block_fn)
                          for block in block_fn.outputs}
     resend = [item for item in found if item.block._id not in refreshed_on_load]
@@ -106,15 +106,21 @@ def _runs_on_load(block_fn: BlockFunction) -> bool:
     return block_fn.fn is not None and any(target[1] == "load" for target in block_fn.targets)
 
 
-def _with_table_headers(fn: Callable, tables: dict[int, list[str]], outputs: int, i18n: I18nAuto) -> Callable:
+def _with_table_headers(fn: Callable, tables: dict[int, list[str]], output_blocks: list, i18n: I18nAuto) -> Callable:
     """`fn` whose rows for these tables come with their headers in the visitor's language (Gradio would
-    add the headers the table was built with, shared by every visitor)."""
+    add the headers the table was built with, shared by every visitor). A handler answers a list matched
+    to the outputs, or {component: value}."""
+    outputs = len(output_blocks)
+    by_block = {output_blocks[index]._id: header for index, header in tables.items()}
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
         request = kwargs.get(REQUEST_PARAMETER) or next((a for a in args if isinstance(a, gr.Request)), None)
         result = fn(*args, **kwargs)
         with speaking(visitor_language(request)):
+            if _keyed_by_component(result):
+                return {block: _with_headers(value, i18n.localize(by_block[block._id]))
+                        if block._id in by_block else value for block, value in result.items()}
             if outputs == 1:
                 return _with_headers(result, i18n.localize(tables[0]))
             if isinstance(result, (list, tuple)) and len(result) == outputs:
@@ -125,6 +131,10 @@ def _with_table_headers(fn: Callable, tables: dict[int, list[str]], outputs: int
             return result
 
     return wrapper
+
+
+def _keyed_by_component(result: Any) -> bool:
+    return isinstance(result, dict) and bool(result) and all(isinstance(key, gr.blocks.Block) for key in result)
 
 
 class HeadedRows(list):

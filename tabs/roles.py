@@ -1,4 +1,4 @@
-"""Roles tab: create, list, rename and delete roles (category-name folders)."""
+"""Roles tab: create, list, rename and delete roles (category-name folders), export and import them."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -7,8 +7,8 @@ from pathlib import Path
 import gradio as gr
 
 from ras.library import backup, roles
-from tabs.common import Page, UIContext, require_role, ui_action
-from tabs.widgets import PRIVATE, on_each, refreshed_roles, role_rows
+from tabs.common import Page, UIContext, connect, connect_each, handles, require_role
+from tabs.widgets import refreshed_roles, role_rows
 
 
 @dataclass(frozen=True)
@@ -27,6 +27,15 @@ class RolesTab:
     archive_in: gr.File
     import_name: gr.Textbox
     import_archive: gr.Button
+
+
+@dataclass(frozen=True)
+class RolesView:
+    """What the roles tab's handlers answer into: the tab, and the role picker above the tabs (a new,
+    renamed or imported role becomes the current one)."""
+
+    tab: RolesTab
+    role: gr.Dropdown
 
 
 def build(ctx: UIContext) -> RolesTab:
@@ -51,9 +60,10 @@ def build(ctx: UIContext) -> RolesTab:
     gr.Markdown(i18n("导出当前角色为一个 zip（数据库快照和全部音频），可在另一台电脑或另一个角色文件夹导入为新角色。"))
     with gr.Row():
         export = gr.Button(i18n("导出当前角色"), elem_id="roles_export")
-        archive_out = gr.File(label=i18n("角色存档"), interactive=False, elem_id="roles_archive_out")
+        archive_out = gr.File(label=i18n("角色存档"), interactive=False, height=100, elem_id="roles_archive_out")
     with gr.Row():
-        archive_in = gr.File(label=i18n("上传角色存档 (.zip)"), file_types=[".zip"], elem_id="roles_archive_in")
+        archive_in = gr.File(label=i18n("上传角色存档 (.zip)"), file_types=[".zip"], height=140,
+                             elem_id="roles_archive_in")
         import_name = gr.Textbox(label=i18n("导入为（留空沿用存档中的名称）"), elem_id="roles_import_name")
         import_archive = gr.Button(i18n("导入角色存档"), elem_id="roles_import_archive")
     status = gr.Markdown(elem_id="roles_status")
@@ -61,50 +71,60 @@ def build(ctx: UIContext) -> RolesTab:
                     archive_out, archive_in, import_name, import_archive)
 
 
+def _role_made_current(ctx: UIContext, view: RolesView, role: str | None, message: str) -> dict:
+    return {view.tab.table: role_rows(ctx), view.role: refreshed_roles(ctx, role), view.tab.status: message}
+
+
+@handles("新建角色失败")
+def create(ctx: UIContext, view: RolesView, *, category: str, name: str) -> dict:
+    role = roles.create_role(ws=ctx.ws, category=(category or "").strip(), name=(name or "").strip())
+    return _role_made_current(ctx, view, role, f"✔ {ctx.i18n('已创建角色')} {role}")
+
+
+@handles("重命名失败")
+def rename(ctx: UIContext, view: RolesView, *, role: str | None, new_name: str) -> dict:
+    role = require_role(ctx.i18n, role)
+    renamed = roles.rename_role(ws=ctx.ws, role=role, new_role=(new_name or "").strip())
+    return _role_made_current(ctx, view, renamed, f"✔ {role} → {renamed}")
+
+
+@handles("删除失败")
+def delete(ctx: UIContext, view: RolesView, *, role: str | None, confirmed: bool) -> dict:
+    role = require_role(ctx.i18n, role)
+    if not confirmed:
+        raise gr.Error(ctx.i18n("请先勾选确认删除"))
+    roles.delete_role(ws=ctx.ws, role=role)
+    return {**_role_made_current(ctx, view, None, f"✔ {ctx.i18n('已删除角色')} {role}"),
+            view.tab.confirm_delete: False}
+
+
+@handles("导出角色失败")
+def export(ctx: UIContext, view: RolesView, *, role: str | None) -> dict:
+    role = require_role(ctx.i18n, role)
+    return {view.tab.archive_out: str(backup.export_role(ws=ctx.ws, role=role))}
+
+
+@handles("导入角色失败")
+def import_archive(ctx: UIContext, view: RolesView, *, archive: str | None, name: str) -> dict:
+    if not archive:
+        raise gr.Error(ctx.i18n("请先上传角色存档"))
+    role = backup.import_role(ws=ctx.ws, archive=Path(archive), name=(name or "").strip())
+    return _role_made_current(ctx, view, role, f"✔ {ctx.i18n('已导入角色')} {role}")
+
+
+@handles("读取角色失败")
+def show_roles(ctx: UIContext, view: RolesView) -> dict:
+    return {view.tab.table: role_rows(ctx)}
+
+
 def wire(tab: RolesTab, ctx: UIContext, page: Page) -> None:
-    i18n, role_picker = ctx.i18n, page.role
-
-    @ui_action(i18n, "新建角色失败")
-    def create(category: str, name: str):
-        role = roles.create_role(ws=ctx.ws, category=(category or "").strip(), name=(name or "").strip())
-        return role_rows(ctx), refreshed_roles(ctx, role), f"✔ {i18n('已创建角色')} {role}"
-
-    @ui_action(i18n, "重命名失败")
-    def rename(role: str, new_role: str):
-        role = require_role(i18n, role)
-        renamed = roles.rename_role(ws=ctx.ws, role=role, new_role=(new_role or "").strip())
-        return role_rows(ctx), refreshed_roles(ctx, renamed), f"✔ {role} → {renamed}"
-
-    @ui_action(i18n, "删除失败")
-    def delete(role: str, confirmed: bool):
-        role = require_role(i18n, role)
-        if not confirmed:
-            raise gr.Error(i18n("请先勾选确认删除"))
-        roles.delete_role(ws=ctx.ws, role=role)
-        return role_rows(ctx), refreshed_roles(ctx), False, f"✔ {i18n('已删除角色')} {role}"
-
-    @ui_action(i18n, "导出角色失败")
-    def export(role: str):
-        if not role:
-            raise gr.Error(i18n("请先选择角色"))
-        return str(backup.export_role(ws=ctx.ws, role=role))
-
-    @ui_action(i18n, "导入角色失败")
-    def import_archive(archive: str | None, name: str):
-        if not archive:
-            raise gr.Error(i18n("请先上传角色存档"))
-        role = backup.import_role(ws=ctx.ws, archive=Path(archive), name=(name or "").strip())
-        return role_rows(ctx), refreshed_roles(ctx, role), f"✔ {i18n('已导入角色')} {role}"
-
-    outputs = [tab.table, role_picker, tab.status]
-    tab.export.click(export, role_picker, tab.archive_out, **PRIVATE)
-    tab.import_archive.click(import_archive, [tab.archive_in, tab.import_name], outputs, **PRIVATE)
-    tab.create.click(create, [tab.category, tab.name], outputs, **PRIVATE)
-    tab.rename.click(rename, [role_picker, tab.new_name], outputs, **PRIVATE)
-    tab.delete.click(delete, [role_picker, tab.confirm_delete],
-                     [tab.table, role_picker, tab.confirm_delete, tab.status], **PRIVATE)
-    @ui_action(i18n, "读取角色失败")
-    def rows():
-        return role_rows(ctx)
-
-    on_each((page.refresh_roles.click, page.app.load), rows, None, tab.table)
+    view, picker = RolesView(tab, page.role), page.role
+    answers = [tab.table, picker, tab.status]
+    connect(ctx, tab.export.click, export, view, {"role": picker}, tab.archive_out)
+    connect(ctx, tab.import_archive.click, import_archive, view, {"archive": tab.archive_in, "name": tab.import_name},
+            answers)
+    connect(ctx, tab.create.click, create, view, {"category": tab.category, "name": tab.name}, answers)
+    connect(ctx, tab.rename.click, rename, view, {"role": picker, "new_name": tab.new_name}, answers)
+    connect(ctx, tab.delete.click, delete, view, {"role": picker, "confirmed": tab.confirm_delete},
+            [*answers, tab.confirm_delete])
+    connect_each(ctx, (page.refresh_roles.click, page.app.load), show_roles, view, None, tab.table)

@@ -5,10 +5,11 @@ from dataclasses import dataclass
 
 import gradio as gr
 
+from ras.errors import InputError
 from ras.metrics.asr import AsrConfig
 from ras.split import pieces as split_service
-from tabs.common import Page, UIContext, keep_choice, require_role, selected_row, ui_action
-from tabs.widgets import PRIVATE, on_each, refresh_button
+from tabs.common import Page, UIContext, connect, connect_each, handles, keep_choice, require_role, selected_row
+from tabs.widgets import refresh_button
 
 PIECE_COLUMNS = ("开始（秒）", "结束（秒）", "文本")
 
@@ -70,11 +71,20 @@ def build(ctx: UIContext) -> SplitTab:
 
 def clip_choices(ctx: UIContext, role: str | None, current=None):
     found = split_service.long_clips(ws=ctx.ws, role=role) if role else []
-    picks = [(f"#{c['id']} · {c['duration']:.1f}s · {c['text'][:40]}", c["id"]) for c in found]
+    picks = [(f"#{c.id} · {c.duration:.1f}s · {c.text[:40]}", c.id) for c in found]
     return keep_choice(picks, current)
 
 
-def table_pieces(table) -> list[dict]:
+@dataclass(frozen=True)
+class EditedPiece:
+    """A row of the pieces table as the user left it."""
+
+    start: float
+    end: float
+    text: str
+
+
+def table_pieces(table) -> list[EditedPiece]:
     """The edited table's rows as pieces; blank rows are ignored."""
     rows = table.values.tolist() if hasattr(table, "values") else list(table or [])
     pieces = []
@@ -82,72 +92,81 @@ def table_pieces(table) -> list[dict]:
         if all(str(v).strip() in ("", "nan", "None") for v in row):
             continue
         try:
-            pieces.append({"start": float(row[0]), "end": float(row[1]), "text": str(row[2] or "").strip()})
+            pieces.append(EditedPiece(float(row[0]), float(row[1]), str(row[2] or "").strip()))
         except (TypeError, ValueError):
-            raise ValueError(f"row {number}: start and end must be numbers of seconds") from None
+            raise InputError(f"row {number}: start and end must be numbers of seconds") from None
     if not pieces:
-        raise ValueError("no pieces: detect the cut points first")
+        raise InputError("no pieces: detect the cut points first")
     return pieces
 
 
+def _chosen(ctx: UIContext, clip_id) -> int:
+    if clip_id is None:
+        raise gr.Error(ctx.i18n("请先选择一条音频"))
+    return int(clip_id)
+
+
+@handles("读取音频失败")
+def refresh(ctx: UIContext, tab: SplitTab, *, role: str | None, clip_id) -> dict:
+    return {tab.clip: clip_choices(ctx, role, clip_id)}
+
+
+@handles("检测切分点失败")
+def propose(ctx: UIContext, tab: SplitTab, *, role: str | None, clip_id, min_silence) -> dict:
+    role, clip_id = require_role(ctx.i18n, role), _chosen(ctx, clip_id)
+    pieces = split_service.propose(ws=ctx.ws, role=role, clip_id=clip_id, min_silence_ms=int(min_silence))
+    wave, spec = split_service.preview_images(ws=ctx.ws, role=role, clip_id=clip_id, pieces=pieces)
+    return {tab.waveform: str(wave), tab.spectrogram: str(spec), tab.pieces: [[p.start, p.end, p.text] for p in pieces],
+            tab.status: f"✔ {len(pieces)} {ctx.i18n('段')}"}
+
+
+@handles("绘制失败")
+def redraw(ctx: UIContext, tab: SplitTab, *, role: str | None, clip_id, table) -> dict:
+    wave, _ = split_service.preview_images(ws=ctx.ws, role=require_role(ctx.i18n, role), clip_id=_chosen(ctx, clip_id),
+                                           pieces=table_pieces(table))
+    return {tab.waveform: str(wave)}
+
+
+@handles("试听失败")
+def preview(ctx: UIContext, tab: SplitTab, *, role: str | None, clip_id, table, number) -> dict:
+    pieces = table_pieces(table)
+    index = int(number or 1) - 1
+    if not 0 <= index < len(pieces):
+        raise gr.Error(f"{ctx.i18n('没有这一段')}: {number}")
+    piece = pieces[index]
+    return {tab.piece_audio: split_service.piece_audio(ws=ctx.ws, role=require_role(ctx.i18n, role),
+                                                       clip_id=_chosen(ctx, clip_id), start=piece.start,
+                                                       end=piece.end)}
+
+
+@handles("保存切分失败")
+def save(ctx: UIContext, tab: SplitTab, *, role: str | None, clip_id, table, transcribe: bool, min_silence) -> dict:
+    i18n, role = ctx.i18n, require_role(ctx.i18n, role)
+    pieces = table_pieces(table)
+    transcriber = split_service.transcriber_for(AsrConfig.from_settings(ctx.settings)) if transcribe else None
+    saved = split_service.save_pieces(
+        ws=ctx.ws, role=role, clip_id=_chosen(ctx, clip_id), pieces=pieces, min_silence_ms=int(min_silence),
+        texts=None if transcribe else [p.text for p in pieces], transcriber=transcriber)
+    valid = sum(c.valid for c in saved)
+    ids = ", ".join(f"#{c.id}" for c in saved)
+    note = f"✔ {i18n('已保存')} {len(saved)} {i18n('条新音频')} ({ids}) · {valid} {i18n('条有效（3–10 秒）')}"
+    return {tab.status: note, tab.clip: clip_choices(ctx, role, clip_id)}
+
+
+@handles("切分失败")
+def pick_row(ctx: UIContext, tab: SplitTab, *, evt: gr.SelectData) -> dict:
+    return {tab.piece_no: selected_row(evt) + 1}
+
+
 def wire(tab: SplitTab, ctx: UIContext, page: Page) -> None:
-    i18n, role_picker = ctx.i18n, page.role
-
-    def chosen(clip_id) -> int:
-        if clip_id is None:
-            raise gr.Error(i18n("请先选择一条音频"))
-        return int(clip_id)
-
-    @ui_action(i18n, "读取音频失败")
-    def refresh(role, current):
-        return clip_choices(ctx, role, current)
-
-    @ui_action(i18n, "检测切分点失败")
-    def propose(role, clip_id, min_silence):
-        role = require_role(i18n, role)
-        pieces = split_service.propose(ws=ctx.ws, role=role, clip_id=chosen(clip_id), min_silence_ms=int(min_silence))
-        wave, spec = split_service.preview_images(ws=ctx.ws, role=role, clip_id=int(clip_id), pieces=pieces)
-        rows = [[p["start"], p["end"], p["text"]] for p in pieces]
-        return str(wave), str(spec), rows, f"✔ {len(pieces)} {i18n('段')}"
-
-    @ui_action(i18n, "绘制失败")
-    def redraw(role, clip_id, table):
-        pieces = table_pieces(table)
-        wave, _ = split_service.preview_images(ws=ctx.ws, role=require_role(i18n, role), clip_id=chosen(clip_id),
-                                               pieces=pieces)
-        return str(wave)
-
-    @ui_action(i18n, "试听失败")
-    def preview(role, clip_id, table, number):
-        pieces = table_pieces(table)
-        index = int(number or 1) - 1
-        if not 0 <= index < len(pieces):
-            raise gr.Error(f"{i18n('没有这一段')}: {number}")
-        piece = pieces[index]
-        return split_service.piece_audio(ws=ctx.ws, role=require_role(i18n, role), clip_id=chosen(clip_id),
-                                         start=piece["start"], end=piece["end"])
-
-    @ui_action(i18n, "保存切分失败")
-    def save(role, clip_id, table, transcribe, min_silence):
-        role = require_role(i18n, role)
-        pieces = table_pieces(table)
-        transcriber = split_service.transcriber_for(AsrConfig.from_settings(ctx.settings)) if transcribe else None
-        saved = split_service.save_pieces(
-            ws=ctx.ws, role=role, clip_id=chosen(clip_id), pieces=pieces, min_silence_ms=int(min_silence),
-            texts=None if transcribe else [p["text"] for p in pieces], transcriber=transcriber)
-        valid = sum(c["valid"] for c in saved)
-        ids = ", ".join(f"#{c['id']}" for c in saved)
-        return f"✔ {i18n('已保存')} {len(saved)} {i18n('条新音频')} ({ids}) · {valid} {i18n('条有效（3–10 秒）')}"
-
-    @ui_action(i18n, "切分失败")
-    def pick_row(evt: gr.SelectData):
-        return selected_row(evt) + 1
-
-    on_each((role_picker.change, page.app.load, tab.refresh.click), refresh, [role_picker, tab.clip], tab.clip)
-    tab.propose.click(propose, [role_picker, tab.clip, tab.min_silence],
-                      [tab.waveform, tab.spectrogram, tab.pieces, tab.status], **PRIVATE)
-    tab.redraw.click(redraw, [role_picker, tab.clip, tab.pieces], tab.waveform, **PRIVATE)
-    tab.pieces.select(pick_row, None, tab.piece_no, **PRIVATE)
-    tab.preview.click(preview, [role_picker, tab.clip, tab.pieces, tab.piece_no], tab.piece_audio, **PRIVATE)
-    tab.save.click(save, [role_picker, tab.clip, tab.pieces, tab.transcribe, tab.min_silence], tab.status,
-                   **PRIVATE).then(refresh, [role_picker, tab.clip], tab.clip, **PRIVATE)
+    picked = {"role": page.role, "clip_id": tab.clip}
+    connect_each(ctx, (page.role.change, page.app.load, tab.refresh.click), refresh, tab, picked, tab.clip)
+    connect(ctx, tab.propose.click, propose, tab, {**picked, "min_silence": tab.min_silence},
+            [tab.waveform, tab.spectrogram, tab.pieces, tab.status])
+    connect(ctx, tab.redraw.click, redraw, tab, {**picked, "table": tab.pieces}, tab.waveform)
+    connect(ctx, tab.pieces.select, pick_row, tab, None, tab.piece_no)
+    connect(ctx, tab.preview.click, preview, tab, {**picked, "table": tab.pieces, "number": tab.piece_no},
+            tab.piece_audio)
+    connect(ctx, tab.save.click, save, tab,
+            {**picked, "table": tab.pieces, "transcribe": tab.transcribe, "min_silence": tab.min_silence},
+            [tab.status, tab.clip])

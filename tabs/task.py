@@ -9,15 +9,8 @@ from gsv_integration.request import SAMPLE_STEPS_CHOICES
 from ras.library import clips, texts
 from ras.queue import jobs, tasks
 from ras.queue.task_form import TaskForm, form_from_spec, spec_from_form
-from tabs.common import Page, UIContext, choices, parse_ids, require_role, ui_action
-from tabs.widgets import (
-    PARAMETER_DEFAULTS,
-    PRIVATE,
-    on_each,
-    parameter_slider,
-    split_method_dropdown,
-    warn_version_change,
-)
+from tabs.common import Page, UIContext, choices, connect, connect_each, handles, parse_ids, require_role
+from tabs.widgets import PARAMETER_DEFAULTS, parameter_slider, split_method_dropdown, warn_version_change
 
 # Variables a task can compare, in the UI's order: (label key, spec parameter).
 VARIABLES = (("GPT 模型", "gpt"), ("SoVITS 模型", "sovits"), ("top_k", "top_k"), ("top_p", "top_p"),
@@ -140,18 +133,17 @@ def build(ctx: UIContext) -> TaskTab:
 def clip_choices(ctx: UIContext, role: str | None, text_filter: str = "") -> list[tuple[str, int]]:
     if not role:
         return []
-    _, found = clips.list_clips(ws=ctx.ws, role=role, flt=clips.ClipFilter(text=text_filter, valid=True),
-                                sort="id")
-    return [(f"#{c['id']} {c['text'][:30]} ({c['duration']:.1f}s)", c["id"]) for c in found]
+    found = clips.list_clips(ws=ctx.ws, role=role, flt=clips.ClipFilter(text=text_filter, valid=True), sort="id").clips
+    return [(f"#{c.id} {c.text[:30]} ({c.duration:.1f}s)", c.id) for c in found]
 
 
 def text_choices(ctx: UIContext) -> list[tuple[str, int]]:
-    return [(f"[{t['lang']}/{t['category'] or '-'}] {t['content'][:40]}", t["id"]) for t in texts.list_texts(ws=ctx.ws)]
+    return [(f"[{t.lang}/{t.category or '-'}] {t.content[:40]}", t.id) for t in texts.list_texts(ws=ctx.ws)]
 
 
 def default_texts(ctx: UIContext, role: str | None) -> list[int]:
     """One short and one long text in the role's main language."""
-    langs = [c["lang"] for c in clips.list_clips(ws=ctx.ws, role=role)[1]] if role else []
+    langs = [c.lang for c in clips.list_clips(ws=ctx.ws, role=role).clips] if role else []
     lang = max(set(langs), key=langs.count) if langs else "zh"
     lang = lang.replace("all_", "")
     picked = []
@@ -159,16 +151,16 @@ def default_texts(ctx: UIContext, role: str | None) -> list[int]:
         found = texts.list_texts(ws=ctx.ws, lang=lang, category=category) or texts.list_texts(ws=ctx.ws,
                                                                                                 category=category)
         if found:
-            picked.append(found[0]["id"])
+            picked.append(found[0].id)
     return picked
 
 
 def task_rows(ctx: UIContext, role: str | None) -> list[list]:
     if not role:
         return []
-    return [[t["task_id"], t["name"], ", ".join(t["varied"]) or "-", t["total"], t["done"], t["failed"],
-             t["queued"], t["state"], t["created_at"][:19].replace("T", " ")] for t in tasks.list_tasks(ws=ctx.ws,
-                                                                                                  role=role)]
+    return [[t.task_id, t.name, ", ".join(t.varied) or "-", t.counts.total, t.counts.done, t.counts.failed,
+             t.counts.queued, t.state, t.created_at.isoformat()[:19].replace("T", " ")]
+            for t in tasks.list_tasks(ws=ctx.ws, role=role)]
 
 
 PRESET_VALUES = {
@@ -188,21 +180,21 @@ def format_estimate(i18n, jobs: int, seconds_per_job: float | None, workers: int
     return text
 
 
-def form_components(tab: TaskTab) -> list:
-    """Every input of the task form (read and filled by component, never by position)."""
-    return [tab.name, tab.clips, tab.texts, tab.gpt, tab.sovits, *tab.base.values(), tab.variables,
-            *tab.values.values(), tab.vary_gpt, tab.vary_sovits, tab.combine]
+def form_inputs(tab: TaskTab) -> dict:
+    """Every input of the task form by the name a handler receives it under (never by position)."""
+    return {"name": tab.name, "clip_ids": tab.clips, "text_ids": tab.texts, "gpt": tab.gpt, "sovits": tab.sovits,
+            **{f"base_{key}": component for key, component in tab.base.items()}, "variables": tab.variables,
+            **{f"values_{key}": component for key, component in tab.values.items()},
+            "vary_gpt": tab.vary_gpt, "vary_sovits": tab.vary_sovits, "combine": tab.combine}
 
 
-def read_form(tab: TaskTab, data: dict) -> TaskForm:
-    """The form's values as Gradio hands them to a handler with set inputs: component -> value."""
-    return TaskForm(name=data[tab.name], clip_ids=data[tab.clips] or [], text_ids=data[tab.texts] or [],
-                    gpt=data[tab.gpt], sovits=data[tab.sovits],
-                    base={key: data[component] for key, component in tab.base.items()},
-                    variables=data[tab.variables] or [],
-                    value_texts={key: data[component] for key, component in tab.values.items()},
-                    vary_gpt=data[tab.vary_gpt] or [], vary_sovits=data[tab.vary_sovits] or [],
-                    combine=data[tab.combine])
+def read_form(tab: TaskTab, form: dict) -> TaskForm:
+    """The form's values, named as form_inputs names them."""
+    return TaskForm(name=form["name"], clip_ids=form["clip_ids"] or [], text_ids=form["text_ids"] or [],
+                    gpt=form["gpt"], sovits=form["sovits"],
+                    base={key: form[f"base_{key}"] for key in tab.base}, variables=form["variables"] or [],
+                    value_texts={key: form[f"values_{key}"] for key in tab.values},
+                    vary_gpt=form["vary_gpt"] or [], vary_sovits=form["vary_sovits"] or [], combine=form["combine"])
 
 
 def fill_form(tab: TaskTab, form: TaskForm) -> dict:
@@ -214,133 +206,155 @@ def fill_form(tab: TaskTab, form: TaskForm) -> dict:
             tab.vary_gpt: form.vary_gpt, tab.vary_sovits: form.vary_sovits, tab.combine: form.combine}
 
 
+def supported_extras(ctx: UIContext) -> set[str]:
+    """v3/v4 parameters the installed GPT-SoVITS has (read from its code, not assumed)."""
+    backend = ctx.backend
+    parameters = backend.capabilities().get("parameters") or {} if backend.configured else {}
+    return {name for name in ("sample_steps", "super_sampling") if parameters.get(name)}
+
+
+def seconds_per_job(ctx: UIContext, role: str) -> float | None:
+    """This run's measured median, else what the role's last finished jobs took."""
+    return ctx.runner.median_job_seconds() or jobs.typical_job_seconds(ctx.ws, role)
+
+
+def _estimate_line(ctx: UIContext, role: str, job_count: int) -> str:
+    return format_estimate(ctx.i18n, job_count, seconds_per_job(ctx, role), len(ctx.backend.engine_names()) or 1)
+
+
+def _task_id(value) -> int:
+    return int(value or 0)
+
+
+@handles("读取角色失败")
+def on_role(ctx: UIContext, tab: TaskTab, *, role: str | None) -> dict:
+    return {tab.clips: gr.update(choices=clip_choices(ctx, role), value=[]),
+            tab.texts: gr.update(choices=text_choices(ctx), value=default_texts(ctx, role)),
+            tab.task_table: task_rows(ctx, role)}
+
+
+def _model_updates(ctx: UIContext, tab: TaskTab) -> dict:
+    models = ctx.backend.list_models()
+    gpts, sovits = models.names("gpt"), models.names("sovits")
+    supported = supported_extras(ctx)
+    return {tab.gpt: gr.update(choices=gpts, value=gpts[0] if gpts else None),
+            tab.sovits: gr.update(choices=sovits, value=sovits[0] if sovits else None),
+            tab.vary_gpt: gr.update(choices=gpts), tab.vary_sovits: gr.update(choices=sovits),
+            tab.base["sample_steps"]: gr.update(interactive="sample_steps" in supported),
+            tab.base["super_sampling"]: gr.update(interactive="super_sampling" in supported)}
+
+
+@handles("读取模型失败")
+def refresh_models(ctx: UIContext, tab: TaskTab) -> dict:
+    if not ctx.backend.configured:
+        gr.Warning(ctx.i18n("未配置 GPT-SoVITS：请用 --gsv-root 或 --engine-url 启动"))
+        return {tab.gpt: gr.update()}
+    return _model_updates(ctx, tab)
+
+
+@handles("读取模型失败")
+def refresh_models_quietly(ctx: UIContext, tab: TaskTab) -> dict:
+    """On page load: no warning when no GPT-SoVITS is configured (the page works without one)."""
+    return _model_updates(ctx, tab) if ctx.backend.configured else {tab.gpt: gr.update()}
+
+
+@handles("载入设置失败")
+def on_variables(ctx: UIContext, tab: TaskTab, *, variables) -> dict:
+    chosen = set(variables or [])
+    return {**{box: gr.update(visible=name in chosen) for name, box in tab.values.items()},
+            tab.vary_gpt: gr.update(visible="gpt" in chosen), tab.vary_sovits: gr.update(visible="sovits" in chosen)}
+
+
+@handles("载入设置失败")
+def on_preset(ctx: UIContext, tab: TaskTab, *, preset) -> dict:
+    if preset not in PRESET_VALUES:
+        return {tab.variables: gr.update()}
+    variables, values, combine = PRESET_VALUES[preset]
+    return {tab.variables: sorted(variables), tab.combine: combine,
+            **{box: values.get(name, "") for name, box in tab.values.items()}}
+
+
+@handles("查询音频失败")
+def select_filtered(ctx: UIContext, tab: TaskTab, *, role: str | None, text: str | None) -> dict:
+    role = require_role(ctx.i18n, role)
+    found = clip_choices(ctx, role, text or "")
+    return {tab.clips: gr.update(choices=clip_choices(ctx, role), value=[v for _, v in found])}
+
+
+@handles("查询音频失败")
+def use_group(ctx: UIContext, tab: TaskTab, *, role: str | None, group_ids: str | None) -> dict:
+    role = require_role(ctx.i18n, role)
+    usable = clip_choices(ctx, role)
+    valid = {v for _, v in usable}
+    wanted = parse_ids(group_ids)  # the ids the classify tab shows for its selected group
+    if not wanted:
+        raise gr.Error(ctx.i18n("请先在分类页选择一个分组"))
+    skipped = len([i for i in wanted if i not in valid])
+    if skipped:
+        gr.Warning(f"{skipped} {ctx.i18n('个音频不在 3–10 秒内，已跳过')}")
+    return {tab.clips: gr.update(choices=usable, value=[i for i in wanted if i in valid])}
+
+
+@handles("计算任务量失败")
+def estimate(ctx: UIContext, tab: TaskTab, *, role: str | None, **form) -> dict:
+    role = require_role(ctx.i18n, role)
+    planned = tasks.plan_task(ws=ctx.ws, role=role, spec=spec_from_form(read_form(tab, form), supported_extras(ctx)),
+                              max_jobs=ctx.settings.max_jobs_per_task, **ctx.backend.weight_choosers())
+    return {tab.summary: _estimate_line(ctx, role, planned.job_count)}
+
+
+@handles("创建任务失败")
+def create(ctx: UIContext, tab: TaskTab, *, role: str | None, **form) -> dict:
+    role = require_role(ctx.i18n, role)
+    backend = ctx.backend
+    created = tasks.create_task(ws=ctx.ws, role=role, spec=spec_from_form(read_form(tab, form), supported_extras(ctx)),
+                                max_jobs=ctx.settings.max_jobs_per_task, code_version=backend.code_version(),
+                                **backend.weight_choosers())
+    note = f"✔ {ctx.i18n('已创建任务')} #{created.task_id} · " + _estimate_line(ctx, role, created.jobs)
+    return {tab.summary: note, tab.task_table: task_rows(ctx, role), tab.task_id: created.task_id}
+
+
+@handles("载入设置失败")
+def load_spec(ctx: UIContext, tab: TaskTab, *, role: str | None, task_id) -> dict:
+    role = require_role(ctx.i18n, role)
+    spec = tasks.task_spec(ws=ctx.ws, role=role, task_id=_task_id(task_id))
+    defaults = {key: component.value for key, component in tab.base.items()}
+    return fill_form(tab, form_from_spec(spec, defaults, list(tab.values)))
+
+
+@handles("重跑失败")
+def requeue(ctx: UIContext, tab: TaskTab, *, role: str | None, task_id) -> dict:
+    role = require_role(ctx.i18n, role)
+    count = tasks.requeue_failed(ws=ctx.ws, role=role, task_id=_task_id(task_id))
+    warn_version_change(ctx.i18n, ctx.runner.run_task(role, _task_id(task_id)))
+    return {tab.summary: f"✔ {count} {ctx.i18n('个作业已重新排队')}", tab.task_table: task_rows(ctx, role)}
+
+
+@handles("删除失败")
+def delete(ctx: UIContext, tab: TaskTab, *, role: str | None, task_id) -> dict:
+    role = require_role(ctx.i18n, role)
+    tasks.delete_task(ws=ctx.ws, role=role, task_id=_task_id(task_id))
+    return {tab.summary: f"✔ {ctx.i18n('已删除任务')} #{_task_id(task_id)}", tab.task_table: task_rows(ctx, role)}
+
+
 def wire(tab: TaskTab, ctx: UIContext, page: Page, *, group_clip_ids: gr.Textbox) -> None:
     """group_clip_ids: the classify tab's ids of its selected group."""
-    i18n, role_picker = ctx.i18n, page.role
-    backend, runner = ctx.backend, ctx.runner
-    value_keys = list(tab.values)
-    form = form_components(tab)
-
-    def spec_from(data: dict) -> dict:
-        return spec_from_form(read_form(tab, data), supported_extras())
-
-    def seconds_per_job(role: str) -> float | None:
-        """This run's measured median, else what the role's last finished jobs took."""
-        return runner.median_job_seconds() or jobs.typical_job_seconds(ctx.ws, role)
-
-    @ui_action(i18n, "读取角色失败")
-    def on_role(role):
-        return (gr.update(choices=clip_choices(ctx, role), value=[]),
-                gr.update(choices=text_choices(ctx), value=default_texts(ctx, role)), task_rows(ctx, role))
-
-    @ui_action(i18n, "读取模型失败")
-    def refresh_models(warn: bool = True):
-        if not backend.configured:
-            if warn:
-                gr.Warning(i18n("未配置 GPT-SoVITS：请用 --gsv-root 或 --engine-url 启动"))
-            return (gr.update(),) * 6
-        models = backend.list_models()
-        gpts = [m["name"] for m in models["gpt"]]
-        sovits = [f"{m['name']}" for m in models["sovits"]]
-        supported = supported_extras()
-        return (gr.update(choices=gpts, value=gpts[0] if gpts else None),
-                gr.update(choices=sovits, value=sovits[0] if sovits else None),
-                gr.update(choices=gpts), gr.update(choices=sovits),
-                gr.update(interactive="sample_steps" in supported),
-                gr.update(interactive="super_sampling" in supported))
-
-    @ui_action(i18n, "读取模型失败")
-    def refresh_models_quietly():
-        """On page load: no warning when no GPT-SoVITS is configured (the page works without one)."""
-        return refresh_models(warn=False)
-
-    def supported_extras() -> set[str]:
-        """v3/v4 parameters the installed GPT-SoVITS has (read from its code, not assumed)."""
-        parameters = backend.capabilities().get("parameters") or {} if backend.configured else {}
-        return {name for name in ("sample_steps", "super_sampling") if parameters.get(name)}
-
-    @ui_action(i18n, "载入设置失败")
-    def on_variables(variables):
-        chosen = set(variables or [])
-        return ([gr.update(visible=name in chosen) for name in value_keys]
-                + [gr.update(visible="gpt" in chosen), gr.update(visible="sovits" in chosen)])
-
-    @ui_action(i18n, "载入设置失败")
-    def on_preset(preset):
-        if preset not in PRESET_VALUES:
-            return (gr.update(),) * (len(value_keys) + 2)
-        variables, values, combine = PRESET_VALUES[preset]
-        return ([gr.update(value=sorted(variables)), gr.update(value=combine)]
-                + [gr.update(value=values.get(name, "")) for name in value_keys])
-
-    @ui_action(i18n, "查询音频失败")
-    def select_filtered(role, text):
-        role = require_role(i18n, role)
-        found = clip_choices(ctx, role, text or "")
-        return gr.update(choices=clip_choices(ctx, role), value=[v for _, v in found])
-
-    @ui_action(i18n, "查询音频失败")
-    def use_group(role, group_ids):
-        role = require_role(i18n, role)
-        usable = clip_choices(ctx, role)
-        valid = {v for _, v in usable}
-        wanted = parse_ids(group_ids)  # the ids the classify tab shows for its selected group
-        if not wanted:
-            raise gr.Error(i18n("请先在分类页选择一个分组"))
-        skipped = len([i for i in wanted if i not in valid])
-        if skipped:
-            gr.Warning(f"{skipped} {i18n('个音频不在 3–10 秒内，已跳过')}")
-        return gr.update(choices=usable, value=[i for i in wanted if i in valid])
-
-    @ui_action(i18n, "计算任务量失败")
-    def estimate(data: dict):
-        role = require_role(i18n, data[role_picker])
-        planned = tasks.plan_task(ws=ctx.ws, role=role, spec=spec_from(data),
-                                  max_jobs=ctx.settings.max_jobs_per_task, **backend.weight_choosers())
-        return format_estimate(i18n, planned.job_count, seconds_per_job(role), len(backend.engine_names()) or 1)
-
-    @ui_action(i18n, "创建任务失败")
-    def create(data: dict):
-        role = require_role(i18n, data[role_picker])
-        created = tasks.create_task(ws=ctx.ws, role=role, spec=spec_from(data),
-                                    max_jobs=ctx.settings.max_jobs_per_task, code_version=backend.code_version(),
-                                    **backend.weight_choosers())
-        note = f"✔ {i18n('已创建任务')} #{created['task_id']} · " + format_estimate(
-            i18n, created["jobs"], seconds_per_job(role), len(backend.engine_names()) or 1)
-        return note, task_rows(ctx, role), created["task_id"]
-
-    @ui_action(i18n, "载入设置失败")
-    def load_spec(role, task_id):
-        role = require_role(i18n, role)
-        spec = tasks.task_spec(ws=ctx.ws, role=role, task_id=int(task_id or 0))
-        defaults = {key: component.value for key, component in tab.base.items()}
-        return fill_form(tab, form_from_spec(spec, defaults, value_keys))
-
-    @ui_action(i18n, "重跑失败")
-    def requeue(role, task_id):
-        role = require_role(i18n, role)
-        count = tasks.requeue_failed(ws=ctx.ws, role=role, task_id=int(task_id or 0))
-        warn_version_change(i18n, runner.run_task(role, int(task_id)))
-        return f"✔ {count} {i18n('个作业已重新排队')}", task_rows(ctx, role)
-
-    @ui_action(i18n, "删除失败")
-    def delete(role, task_id):
-        role = require_role(i18n, role)
-        tasks.delete_task(ws=ctx.ws, role=role, task_id=int(task_id or 0))
-        return f"✔ {i18n('已删除任务')} #{int(task_id)}", task_rows(ctx, role)
-
-    on_each((role_picker.change, page.app.load), on_role, role_picker, [tab.clips, tab.texts, tab.task_table])
-    model_outputs = [tab.gpt, tab.sovits, tab.vary_gpt, tab.vary_sovits, tab.base["sample_steps"],
-                     tab.base["super_sampling"]]
-    tab.refresh_models.click(refresh_models, None, model_outputs, **PRIVATE)
-    page.app.load(refresh_models_quietly, None, model_outputs, **PRIVATE)
-    tab.variables.change(on_variables, tab.variables, [*tab.values.values(), tab.vary_gpt, tab.vary_sovits],
-                         **PRIVATE)
-    tab.preset.change(on_preset, tab.preset, [tab.variables, tab.combine, *tab.values.values()], **PRIVATE)
-    tab.select_filtered.click(select_filtered, [role_picker, tab.clip_filter], tab.clips, **PRIVATE)
-    tab.use_group.click(use_group, [role_picker, group_clip_ids], tab.clips, **PRIVATE)
-    tab.estimate.click(estimate, {role_picker, *form}, tab.summary, **PRIVATE)
-    tab.create.click(create, {role_picker, *form}, [tab.summary, tab.task_table, tab.task_id], **PRIVATE)
-    tab.load_spec.click(load_spec, [role_picker, tab.task_id], form, **PRIVATE)
-    tab.requeue.click(requeue, [role_picker, tab.task_id], [tab.summary, tab.task_table], **PRIVATE)
-    tab.delete.click(delete, [role_picker, tab.task_id], [tab.summary, tab.task_table], **PRIVATE)
+    role, picked_task = {"role": page.role}, {"role": page.role, "task_id": tab.task_id}
+    form = {**role, **form_inputs(tab)}
+    models = [tab.gpt, tab.sovits, tab.vary_gpt, tab.vary_sovits, tab.base["sample_steps"],
+              tab.base["super_sampling"]]
+    listed = [tab.summary, tab.task_table]
+    connect_each(ctx, (page.role.change, page.app.load), on_role, tab, role, [tab.clips, tab.texts, tab.task_table])
+    connect(ctx, tab.refresh_models.click, refresh_models, tab, None, models)
+    connect(ctx, page.app.load, refresh_models_quietly, tab, None, models)
+    connect(ctx, tab.variables.change, on_variables, tab, {"variables": tab.variables},
+            [*tab.values.values(), tab.vary_gpt, tab.vary_sovits])
+    connect(ctx, tab.preset.change, on_preset, tab, {"preset": tab.preset},
+            [tab.variables, tab.combine, *tab.values.values()])
+    connect(ctx, tab.select_filtered.click, select_filtered, tab, {**role, "text": tab.clip_filter}, tab.clips)
+    connect(ctx, tab.use_group.click, use_group, tab, {**role, "group_ids": group_clip_ids}, tab.clips)
+    connect(ctx, tab.estimate.click, estimate, tab, form, tab.summary)
+    connect(ctx, tab.create.click, create, tab, form, [*listed, tab.task_id])
+    connect(ctx, tab.load_spec.click, load_spec, tab, picked_task, list(form_inputs(tab).values()))
+    connect(ctx, tab.requeue.click, requeue, tab, picked_task, listed)
+    connect(ctx, tab.delete.click, delete, tab, picked_task, listed)

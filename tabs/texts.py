@@ -43,7 +43,7 @@ def build(ctx: UIContext) -> TextsTab:
 
 
 def _rows(ctx: UIContext) -> list[list]:
-    return [[t["id"], t["content"], t["lang"], t["category"]] for t in texts.list_texts(ws=ctx.ws)]
+    return [[t.id, t.content, t.lang, t.category] for t in texts.list_texts(ws=ctx.ws)]
 
 
 def _picked(ctx: UIContext, text_id) -> int:

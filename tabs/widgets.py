@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from html import escape
 
 import gradio as gr
 
@@ -9,8 +10,11 @@ from gsv_integration.request import SLIDERS, TEXT_SPLIT_METHODS, SynthesisReques
 from ras.ab import sessions as ab_sessions
 from ras.library import roles
 from ras.queue import tasks
+from ras.queue.runner import TaskStarted
 from ras.queue.task_spec import PARAMETERS
-from tabs.common import Page, UIContext, choices, keep_choice, ui_action
+from ras.queue.task_status import TaskStatus
+from ras.queue.versions import RecordedVersions
+from tabs.common import Page, UIContext, choices, connect_each, handles, keep_choice
 
 POLL_SECONDS = 2.0  # how often a running task's progress is re-read
 PRIVATE = {"api_visibility": "private"}  # UI events stay out of the public API
@@ -47,15 +51,16 @@ def task_picker_row(i18n, tab: str, scale: int = 3) -> tuple[gr.Dropdown, gr.But
     return task, refresh_button(i18n, f"{tab}_refresh")
 
 
-def wire_task_picker(ctx: UIContext, page: Page, task: gr.Dropdown, refresh: gr.Button) -> Callable:
-    """Re-read the role's tasks on the refresh button, a role change and page load; returns the handler."""
+@handles("读取任务失败")
+def refresh_task_picker(ctx: UIContext, task: gr.Dropdown, *, role: str | None, current) -> dict:
+    """The task dropdown with the role's tasks, keeping the picked one while it is still there."""
+    return {task: task_picker(ctx, role, current)}
 
-    @ui_action(ctx.i18n, "读取任务失败")
-    def refresh_tasks(role, current):
-        return task_picker(ctx, role, current)
 
-    on_each((refresh.click, page.role.change, page.app.load), refresh_tasks, [page.role, task], task)
-    return refresh_tasks
+def wire_task_picker(ctx: UIContext, page: Page, task: gr.Dropdown, refresh: gr.Button) -> None:
+    """Re-read the role's tasks on the refresh button, a role change and page load."""
+    connect_each(ctx, (refresh.click, page.role.change, page.app.load), refresh_task_picker, task,
+                 {"role": page.role, "current": task}, task)
 
 
 def poll_timer() -> gr.Timer:
@@ -63,7 +68,7 @@ def poll_timer() -> gr.Timer:
 
 
 def role_choices(ctx: UIContext) -> list[str]:
-    return [r["role"] for r in roles.list_roles(ws=ctx.ws)]
+    return ctx.ws.role_names()  # names only: counting every role's clips would open every role's DB
 
 
 def refreshed_roles(ctx: UIContext, current: str | None = None) -> dict:
@@ -75,13 +80,13 @@ def refreshed_roles(ctx: UIContext, current: str | None = None) -> dict:
 
 def role_rows(ctx: UIContext) -> list[list]:
     """The roles table: name and clip count."""
-    return [[r["role"], r["clips"]] for r in roles.list_roles(ws=ctx.ws)]
+    return [[r.role, r.clips] for r in roles.list_roles(ws=ctx.ws)]
 
 
 def task_choices(ctx: UIContext, role: str | None) -> list[tuple[str, int]]:
     if not role:
         return []
-    return [(f"#{t['task_id']} {t['name']} ({t['done']}/{t['total']})", t["task_id"])
+    return [(f"#{t.task_id} {t.name} ({t.counts.done}/{t.counts.total})", t.task_id)
             for t in tasks.list_tasks(ws=ctx.ws, role=role)]
 
 
@@ -90,8 +95,7 @@ def ab_session_choices(ctx: UIContext, role: str | None, task_id) -> list[tuple[
     if not role or not task_id:
         return []
     # the minute it started is enough to tell sessions apart ("2026-12-01T10:48:29+00:00" -> "2026-12-01 10:48 UTC")
-    return [(f"#{s['session_id']} · {s['votes']} {ctx.i18n('票')} · {s['created_at'][:16].replace('T', ' ')} UTC",
-             s["session_id"])
+    return [(f"#{s.session_id} · {s.votes} {ctx.i18n('票')} · {s.created_at[:16].replace('T', ' ')} UTC", s.session_id)
             for s in ab_sessions.list_sessions(ws=ctx.ws, role=role, task_id=int(task_id))]
 
 
@@ -100,39 +104,85 @@ def task_picker(ctx: UIContext, role: str | None, current) -> dict:
     return keep_choice(task_choices(ctx, role), current)
 
 
-def progress_html(i18n, status: dict) -> str:
-    total = max(status["total"], 1)
-    done, failed = status["done"], status["failed"]
-    pct_done, pct_failed = 100 * done / total, 100 * failed / total
+def progress_bar(done: int, failed: int, total: int) -> str:
+    """The bar of a run: done in orange, failed in red."""
+    total = max(total, 1)
     return (f'<div style="border:1px solid #ccc;border-radius:6px;height:22px;overflow:hidden;display:flex">'
-            f'<div style="width:{pct_done:.1f}%;background:#f97316"></div>'
-            f'<div style="width:{pct_failed:.1f}%;background:#dc2626"></div></div>'
-            f'<div style="margin-top:4px">{done}/{status["total"]} {i18n("完成")} · {failed} {i18n("失败")} · '
+            f'<div style="width:{100 * done / total:.1f}%;background:#f97316"></div>'
+            f'<div style="width:{100 * failed / total:.1f}%;background:#dc2626"></div></div>')
+
+
+def progress_html(i18n, status: dict) -> str:
+    """A run's bar and counts, from a dict of job counts and "state" (the long-text run's)."""
+    done, failed = status["done"], status["failed"]
+    return (progress_bar(done, failed, status["total"])
+            + f'<div style="margin-top:4px">{done}/{status["total"]} {i18n("完成")} · {failed} {i18n("失败")} · '
             f'{status["queued"]} {i18n("排队")} · {status["running"]} {i18n("运行中")} · {i18n("状态")}: '
             f'{task_state_label(i18n, status["state"])}</div>')
+
+
+def counted(count: int, one: str, many: str, **values) -> str:
+    """A count with its noun in the right number: `one` and `many` are the translated forms with {n}
+    (Chinese says both the same way; English says "1 job", "54 jobs")."""
+    return (one if count == 1 else many).format(n=count, **values)
+
+
+def task_progress_html(i18n, status: TaskStatus) -> str:
+    """A task's bar and one line: where it stands in words (finished, waiting for analysis...), then the counts;
+    the numbers behind the words are on hover."""
+    counts = [counted(status.total, i18n("{done}/1 个作业完成"), i18n("{done}/{n} 个作业完成"), done=status.done)]
+    counts += [f"{number} {word}" for number, word in ((status.failed, i18n("失败")), (status.queued, i18n("排队")),
+                                                       (status.running, i18n("运行中"))) if number]
+    if status.cancelled:
+        counts.append(i18n("{n} 个已取消").format(n=status.cancelled))
+    if status.added_takes:  # the count grew after the task was made: say by what
+        why = i18n("盲听对比的加赛、长文本的自动重抽和找参考的轮次会为任务已有的设置和文本再加几条")
+        counts.append(f'<span title="{escape(why)}" style="text-decoration:underline dotted">'
+                      f'{i18n("含后加的 {n} 个作业").format(n=status.added_takes)}</span>')
+    numbers = (f"{status.done} {i18n('完成')} · {status.analysed} {i18n('已分析')} · {status.analysis_failed} "
+               f"{i18n('分析失败')} · {status.failed} {i18n('失败')} · {status.queued} {i18n('排队')}")
+    stage = f'<b title="{escape(numbers)}">{task_stage_words(i18n, status)}</b>'
+    return (progress_bar(status.done, status.failed, status.total)
+            + f'<div style="margin-top:4px">{" · ".join([stage, *counts])}</div>')
+
+
+def task_stage_words(i18n, status: TaskStatus) -> str:
+    """Where a task stands, as a person would say it: running, not running, waiting for analysis, finished
+    (and how many results analysis gave up on)."""
+    if status.paused:
+        words = i18n("等待磁盘空间")
+    elif status.queued or status.running:
+        words = i18n("运行中") if status.state == "running" else i18n("未运行：点“开始 / 继续”")
+    elif not status.settled:  # every take is synthesized; analysis (or what follows it) is still going
+        words = i18n("合成已完成，等待分析（已分析 {analysed}/{done}）").format(
+            analysed=status.analysed + status.analysis_failed, done=status.done)
+    else:
+        words = i18n("已取消") if status.cancelled else i18n("已完成")
+    if status.analysis_failed:
+        words += " · " + counted(status.analysis_failed, i18n("1 个结果分析失败"), i18n("{n} 个结果分析失败"))
+    return words
 
 
 def task_state_label(i18n, state: str) -> str:
     return {"idle": i18n("空闲"), "running": i18n("运行中")}.get(state, state)
 
 
-def versions_line(i18n, recorded: dict) -> str:
-    """One line: "GPT-SoVITS <code version> · GPT <file> (v2) · SoVITS <file> (v2Pro)" of a task or product."""
-    code = recorded.get("gsv_version") or i18n("未记录")
-    parts = [f"GPT-SoVITS {code}"]
-    weights = recorded.get("weight_versions")
+def versions_line(i18n, recorded: RecordedVersions) -> str:
+    """One line: "GPT-SoVITS <code version> · GPT <file> (v2) · SoVITS <file> (v2Pro)" of a task."""
+    parts = [f"GPT-SoVITS {recorded.gsv_version or i18n('未记录')}"]
+    weights = recorded.weight_versions
     if weights is None:
         parts.append(f"{i18n('模型版本')} {i18n('未记录')}")
     for kind, label in (("gpt", "GPT"), ("sovits", "SoVITS")):
-        named = [f"`{w['name']}` ({w['version']})" for w in weights or () if w["kind"] == kind]
+        named = [f"`{w.name}` ({w.version})" for w in weights or () if w.kind == kind]
         if named:
             parts.append(f"{label} {', '.join(named)}")
     return " · ".join(parts)
 
 
-def warn_version_change(i18n, started: dict) -> None:
+def warn_version_change(i18n, started: TaskStarted) -> None:
     """A task started on another GPT-SoVITS version than it was created on: say so with both versions."""
-    change = started.get("version_change")
+    change = started.version_change
     if change:
-        gr.Warning(f"{i18n('GPT-SoVITS 版本已变化')}: {i18n('任务创建于')} {change['created']}, "
-                   f"{i18n('现在运行于')} {change['current']}. {i18n('任务照常运行，但新结果可能与之前的不同。')}")
+        gr.Warning(f"{i18n('GPT-SoVITS 版本已变化')}: {i18n('任务创建于')} {change.created}, "
+                   f"{i18n('现在运行于')} {change.current}. {i18n('任务照常运行，但新结果可能与之前的不同。')}")

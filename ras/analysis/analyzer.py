@@ -10,6 +10,7 @@ counts as settled: whatever waits for its metrics goes on without them.
 """
 from __future__ import annotations
 
+import collections
 import json
 import logging
 import queue
@@ -54,6 +55,7 @@ class Analyzer:
         self._encoder_slot = SpeakerEncoderSlot(sv_model, gsv_root)  # for measuring one file here (analyze_file)
         self._listeners: list[Callable[[str, int], None]] = []
         self._backlog, self._backlog_lock = 0, threading.Lock()
+        self._in_flight: collections.Counter[tuple[str, int]] = collections.Counter()  # (role, job id) submitted
         self.failed = 0  # results whose analysis failed twice since start (each row says why)
         self._started = False
         self._stopping = False
@@ -79,14 +81,24 @@ class Analyzer:
     def submit(self, role: str, job_id: int) -> Future:
         with self._backlog_lock:
             self._backlog += 1
+            self._in_flight[(role, job_id)] += 1
         self.start_processes()
         future = self._pool.submit(self._analyze_logged, role, job_id)
-        future.add_done_callback(self._one_done)
+        future.add_done_callback(lambda _future: self._one_done(role, job_id))
         return future
 
-    def _one_done(self, _future: Future) -> None:
+    def _one_done(self, role: str, job_id: int) -> None:
         with self._backlog_lock:
             self._backlog -= 1
+            self._in_flight[(role, job_id)] -= 1
+            if self._in_flight[(role, job_id)] <= 0:
+                del self._in_flight[(role, job_id)]
+
+    def in_flight(self, role: str) -> set[int]:
+        """Ids of the role's results submitted and not through yet: waiting, being analysed, or in the
+        listeners that act on their analysis (which may queue more takes)."""
+        with self._backlog_lock:
+            return {job_id for (owner, job_id) in self._in_flight if owner == role}
 
     @property
     def backlog(self) -> int:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from dataclasses import dataclass, field
 
 import numpy as np
 from sqlmodel import col, select
@@ -23,6 +24,20 @@ COMMIT_EVERY = 64  # clips per DB commit: an interrupted run keeps what it compu
 _embed_lock = threading.Lock()
 
 
+@dataclass(frozen=True)
+class SkippedClip:
+    id: int
+    reason: str
+
+
+@dataclass(frozen=True)
+class EmbeddingRun:
+    """What one run of compute_embeddings did: vectors stored, clips it could not embed and why."""
+
+    stored: int
+    skipped: list[SkippedClip] = field(default_factory=list)
+
+
 def default_encoder(settings):
     """The speaker encoder of --sv-model (None: resemblyzer's bundled one); load_encoder caches it."""
     sv_model = str(settings.sv_model) if settings.sv_model else None
@@ -30,18 +45,15 @@ def default_encoder(settings):
     return load_encoder(sv_model, gsv_root=gsv_root)
 
 
-def compute_embeddings(*, ws: Workspace, role: str, encoder, progress: ProgressFn | None = None,
-                       skipped: list[dict] | None = None) -> int:
-    """Embed the clips that have no vector for encoder.name yet; returns how many were stored.
-
-    A clip whose file is missing, unreadable or silent is skipped (appended to
-    `skipped` as {"id", "reason"} when a list is given, and logged), not fatal.
-    """
+def compute_embeddings(*, ws: Workspace, role: str, encoder, progress: ProgressFn | None = None) -> EmbeddingRun:
+    """Embed the clips that have no vector for encoder.name yet. A clip whose file is missing, unreadable
+    or silent is skipped (named in the answer, and logged), not fatal."""
     with _embed_lock:
-        return _compute_embeddings(ws, role, encoder, progress, skipped if skipped is not None else [])
+        return _compute_embeddings(ws, role, encoder, progress)
 
 
-def _compute_embeddings(ws: Workspace, role: str, encoder, progress: ProgressFn | None, skipped: list[dict]) -> int:
+def _compute_embeddings(ws: Workspace, role: str, encoder, progress: ProgressFn | None) -> EmbeddingRun:
+    skipped: list[SkippedClip] = []
     with ws.role_session(role) as session:
         done = select(ClipEmbedding.clip_id).where(ClipEmbedding.encoder == encoder.name)
         todo = session.exec(select(Clip).where(col(Clip.id).not_in(done)).order_by(col(Clip.id))).all()
@@ -51,7 +63,7 @@ def _compute_embeddings(ws: Workspace, role: str, encoder, progress: ProgressFn 
         if path.is_file():
             paths.append((clip.id, path))
         else:
-            skipped.append({"id": clip.id, "reason": f"audio file missing: {path.name}"})
+            skipped.append(SkippedClip(clip.id, f"audio file missing: {path.name}"))
     stored, total = 0, len(paths)
     for start in range(0, total, COMMIT_EVERY):
         chunk = paths[start:start + COMMIT_EVERY]
@@ -62,7 +74,7 @@ def _compute_embeddings(ws: Workspace, role: str, encoder, progress: ProgressFn 
                 rows.append(ClipEmbedding(clip_id=clip_id, encoder=encoder.name,
                                           vector=np.asarray(vector, dtype="<f4").tobytes()))
             else:
-                skipped.append({"id": clip_id, "reason": f"unreadable or silent audio: {path.name}"})
+                skipped.append(SkippedClip(clip_id, f"unreadable or silent audio: {path.name}"))
         with ws.role_session(role) as session:
             session.add_all(rows)
             session.commit()
@@ -71,4 +83,4 @@ def _compute_embeddings(ws: Workspace, role: str, encoder, progress: ProgressFn 
             progress(start + len(chunk), total)
     if skipped:
         log.warning("role %s: %d clips not embedded: %s", role, len(skipped), skipped[:5])
-    return stored
+    return EmbeddingRun(stored=stored, skipped=skipped)

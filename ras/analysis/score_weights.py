@@ -9,6 +9,7 @@ import json
 
 from sqlmodel import col, select
 
+from ras.errors import InputError
 from ras.metrics import scoring
 from ras.metrics.rate import rate_bounds
 from ras.store.main_tables import AppSetting
@@ -27,10 +28,15 @@ def load_weights(*, ws: Workspace) -> dict:
 def save_weights(*, ws: Workspace, weights: dict) -> dict:
     """Validate (unknown names and non-numbers are refused) and store; returns the full set."""
     if not isinstance(weights, dict):
-        raise ValueError("weights must be an object of {rule: points}")
+        raise InputError('the weights must be a JSON object of {"rule": points}, e.g. {"long_pause": 20}')
+    unknown = sorted(set(weights) - set(scoring.DEFAULT_WEIGHTS))
+    if unknown:
+        raise InputError(f"unknown score weight(s) {', '.join(map(str, unknown))[:200]}; the rules are "
+                         f"{', '.join(sorted(scoring.DEFAULT_WEIGHTS))}")
     for name, value in weights.items():
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
-            raise ValueError(f"weight {name!r} must be a number of points >= 0, got {value!r}")
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not value >= 0:
+            raise InputError(f"weight {name!r} must be a number of points >= 0 (0 turns the rule off), "
+                             f"got {str(value)[:40]!r}")
     merged = scoring.merged_weights(weights)
     changed = {k: v for k, v in merged.items() if v != scoring.DEFAULT_WEIGHTS[k]}
     with ws.main_session() as session:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from dataclasses import dataclass
 
 import numpy as np
 from sqlalchemy import delete, func, update
@@ -21,11 +22,52 @@ from sqlmodel import col, select
 
 from ras.analysis.embeddings import compute_embeddings
 from ras.classify import clustering
+from ras.errors import Conflict, InputError, NotFound
 from ras.store.db import get_row
 from ras.store.role_tables import Clip, ClipEmbedding, ClipGroup
 from ras.store.workspace import Workspace
 
 DEFAULT_NAME = re.compile(r"^组\d+$")
+MAX_GROUP_NAME = 50
+
+
+@dataclass(frozen=True)
+class GroupRow:
+    """A group of the role's clips: its members and the member closest to the group's centre."""
+
+    id: int
+    group: str  # the group's name
+    clip_ids: list[int]
+    count: int
+    mean_duration: float | None  # seconds; None for an empty group
+    representative: int | None  # a clip id; None for an empty group
+
+
+@dataclass(frozen=True)
+class Classification:
+    groups: list[GroupRow]
+
+
+@dataclass(frozen=True)
+class SimilarClip:
+    id: int
+    similarity: float  # cosine, 1 for the clip itself
+
+
+@dataclass(frozen=True)
+class MapPoint:
+    """A clip on the groups map (2-D PCA of its speaker vector)."""
+
+    id: int
+    x: float
+    y: float
+    group: str  # empty for a clip in no group
+
+
+@dataclass(frozen=True)
+class GroupName:
+    id: int
+    group: str
 
 
 def _encoder_name(session, encoder_name: str | None) -> str:
@@ -33,7 +75,7 @@ def _encoder_name(session, encoder_name: str | None) -> str:
         return encoder_name
     counts = session.exec(select(ClipEmbedding.encoder, func.count()).group_by(ClipEmbedding.encoder)).all()
     if not counts:
-        raise ValueError("no clip embeddings yet: compute the embeddings first (step 1 of the classify tab)")
+        raise Conflict("no clip embeddings yet: compute the embeddings first (step 1 of the classify tab)")
     return max(counts, key=lambda row: row[1])[0]
 
 
@@ -43,26 +85,28 @@ def _load_vectors(session, encoder_name: str | None) -> tuple[list[int], np.ndar
     rows = session.exec(select(ClipEmbedding.clip_id, ClipEmbedding.vector)
                         .where(ClipEmbedding.encoder == name).order_by(col(ClipEmbedding.clip_id))).all()
     if not rows:
-        raise ValueError(f"no clip embeddings for encoder {name!r}: compute the embeddings first")
+        raise Conflict(f"no clip embeddings for encoder {name!r}: compute the embeddings first")
     return [r[0] for r in rows], np.vstack([np.frombuffer(r[1], dtype="<f4") for r in rows])
 
 
 def classify(*, ws: Workspace, role: str, n_groups: int | None = None, threshold: float | None = None,
-             encoder=None, encoder_name: str | None = None) -> dict:
+             encoder=None, encoder_name: str | None = None) -> Classification:
     """Cluster the embedded clips and replace the role's groups (writes Clip.group_id).
 
     With an encoder, missing embeddings are computed first. Clips without a
     vector (unreadable files) end up in no group.
     """
     if (n_groups is None) == (threshold is None):
-        raise ValueError("give either a number of groups or a distance threshold, not both or neither")
+        raise InputError("give either a number of groups or a distance threshold, not both or neither")
+    if threshold is not None and not 0 <= float(threshold) <= 2:
+        raise InputError(f"the distance threshold is a cosine distance between 0 and 2, not {threshold}")
     if encoder is not None:
         compute_embeddings(ws=ws, role=role, encoder=encoder)
         encoder_name = encoder.name
     with ws.role_session(role) as session:
         ids, matrix = _load_vectors(session, encoder_name)
         if n_groups is not None and not 1 <= int(n_groups) <= len(ids):
-            raise ValueError(f"number of groups must be between 1 and the {len(ids)} embedded clips, not {n_groups}")
+            raise InputError(f"number of groups must be between 1 and the {len(ids)} embedded clips, not {n_groups}")
         labels = clustering.cluster(matrix, n_groups=n_groups, threshold=threshold)
         old_group = dict(session.exec(select(Clip.id, Clip.group_id)).all())
         old_names = {g.id: g.name for g in session.exec(select(ClipGroup)).all()}
@@ -76,7 +120,7 @@ def classify(*, ws: Workspace, role: str, n_groups: int | None = None, threshold
             members = [clip_id for clip_id, lab in zip(ids, labels) if lab == label]
             session.execute(update(Clip).where(col(Clip.id).in_(members)).values(group_id=group.id))
         session.commit()
-    return {"groups": list_groups(ws=ws, role=role, encoder_name=encoder_name)}
+    return Classification(groups=list_groups(ws=ws, role=role, encoder_name=encoder_name))
 
 
 def _group_names(labels, ids, old_group: dict, old_names: dict) -> list[str]:
@@ -102,10 +146,8 @@ def _group_names(labels, ids, old_group: dict, old_names: dict) -> list[str]:
     return names
 
 
-def list_groups(*, ws: Workspace, role: str, encoder_name: str | None = None) -> list[dict]:
-    """[{"id", "group", "clip_ids", "count", "mean_duration", "representative"}] in group id order.
-
-    The representative is the member closest to the group's centroid (first
+def list_groups(*, ws: Workspace, role: str, encoder_name: str | None = None) -> list[GroupRow]:
+    """The role's groups in group id order. The representative is the member closest to the group's centroid (first
     member when the group has no embeddings).
     """
     with ws.role_session(role) as session:
@@ -114,7 +156,7 @@ def list_groups(*, ws: Workspace, role: str, encoder_name: str | None = None) ->
                                .where(col(Clip.group_id).is_not(None)).order_by(col(Clip.id))).all()
         try:
             ids, matrix = _load_vectors(session, encoder_name)
-        except ValueError:
+        except Conflict:  # only hand-made groups: no representative by voice
             ids, matrix = [], np.zeros((0, 0))
     row_of = {clip_id: i for i, clip_id in enumerate(ids)}
     result = []
@@ -126,48 +168,49 @@ def list_groups(*, ws: Workspace, role: str, encoder_name: str | None = None) ->
         if embedded:
             rep = clustering.representatives(matrix[[row_of[c] for c in embedded]], np.zeros(len(embedded)))
             representative = embedded[rep[0]]
-        result.append({"id": group.id, "group": group.name, "clip_ids": clip_ids, "count": len(clip_ids),
-                       "mean_duration": round(float(np.mean(durations)), 3) if durations else None,
-                       "representative": representative})
+        result.append(GroupRow(id=group.id, group=group.name, clip_ids=clip_ids, count=len(clip_ids),
+                               mean_duration=round(float(np.mean(durations)), 3) if durations else None,
+                               representative=representative))
     return result
 
 
 def similar_clips(*, ws: Workspace, role: str, clip_id: int, limit: int = 20,
-                  encoder_name: str | None = None) -> list[dict]:
-    """The clips most similar (cosine) to clip_id, itself first: [{"id", "similarity"}]."""
+                  encoder_name: str | None = None) -> list[SimilarClip]:
+    """The clips most similar (cosine) to clip_id, itself first."""
     with ws.role_session(role) as session:
         ids, matrix = _load_vectors(session, encoder_name)
     if clip_id not in ids:
-        raise ValueError(f"clip {clip_id} has no embedding: compute the embeddings first (or its file is unreadable)")
+        raise Conflict(f"clip {clip_id} has no speaker vector: compute the embeddings first (or its audio file is "
+                       f"unreadable)")
     index = ids.index(clip_id)
     scores = clustering.similarities(matrix, index)
     order = clustering.rank_similar(matrix, index)[:max(1, int(limit))]
-    return [{"id": ids[i], "similarity": round(float(scores[i]), 4)} for i in order]
+    return [SimilarClip(id=ids[i], similarity=round(float(scores[i]), 4)) for i in order]
 
 
-def map_points(*, ws: Workspace, role: str, encoder_name: str | None = None) -> list[dict]:
-    """2-D PCA coordinates of every embedded clip for the groups map: [{"id", "x", "y", "group"}]."""
+def map_points(*, ws: Workspace, role: str, encoder_name: str | None = None) -> list[MapPoint]:
+    """2-D PCA coordinates of every embedded clip for the groups map."""
     with ws.role_session(role) as session:
         ids, matrix = _load_vectors(session, encoder_name)
         group_of = dict(session.exec(select(Clip.id, Clip.group_id)).all())
         names = {g.id: g.name for g in session.exec(select(ClipGroup)).all()}
     coords = clustering.project_2d(matrix)
-    return [{"id": clip_id, "x": round(float(x), 5), "y": round(float(y), 5),
-             "group": names.get(group_of.get(clip_id), "")} for clip_id, (x, y) in zip(ids, coords)]
+    return [MapPoint(id=clip_id, x=round(float(x), 5), y=round(float(y), 5), group=names.get(group_of.get(clip_id), ""))
+            for clip_id, (x, y) in zip(ids, coords)]
 
 
 def move_clips(*, ws: Workspace, role: str, clip_ids: list[int], group_id: int | None) -> int:
     """Put clips into a group (None: into no group); returns how many moved. Unknown ids are an error."""
     clip_ids = sorted({int(c) for c in clip_ids})
     if not clip_ids:
-        raise ValueError("no clips given to move")
+        raise InputError("no clips given to move: type their ids")
     with ws.role_session(role) as session:
         if group_id is not None:
             get_row(session, ClipGroup, group_id, "group", role)
         known = set(session.exec(select(Clip.id).where(col(Clip.id).in_(clip_ids))).all())
         unknown = [c for c in clip_ids if c not in known]
         if unknown:
-            raise LookupError(f"clips not found in role {role!r}: {unknown}")
+            raise NotFound(f"clip(s) {unknown} not found in role {role!r}; refresh the clip list")
         session.execute(update(Clip).where(col(Clip.id).in_(clip_ids)).values(group_id=group_id))
         session.commit()
     return len(clip_ids)
@@ -182,22 +225,22 @@ def create_group(*, ws: Workspace, role: str, name: str) -> int:
         return group.id
 
 
-def rename_group(*, ws: Workspace, role: str, group_id: int, name: str) -> dict:
+def rename_group(*, ws: Workspace, role: str, group_id: int, name: str) -> GroupName:
     with ws.role_session(role) as session:
         group = get_row(session, ClipGroup, group_id, "group", role)
         group.name = _checked_name(session, name, except_id=group.id)
         session.add(group)
         session.commit()
-        return {"id": group.id, "group": group.name}
+        return GroupName(id=group.id, group=group.name)
 
 
 def _checked_name(session, name: str, except_id: int | None = None) -> str:
     name = (name or "").strip()
     if not name:
-        raise ValueError("a group name cannot be empty")
-    if len(name) > 50:
-        raise ValueError("a group name has at most 50 characters")
+        raise InputError("a group name cannot be empty; type one")
+    if len(name) > MAX_GROUP_NAME:
+        raise InputError(f"a group name has at most {MAX_GROUP_NAME} characters, not {len(name)}")
     clash = session.exec(select(ClipGroup).where(ClipGroup.name == name)).first()
     if clash is not None and clash.id != except_id:
-        raise ValueError(f"a group named {name!r} already exists")
+        raise InputError(f"a group named {name!r} already exists; choose another name")
     return name

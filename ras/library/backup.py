@@ -17,10 +17,12 @@ from contextlib import closing
 from pathlib import Path, PurePosixPath
 
 from ras.audio.files import atomic_target
+from ras.errors import InputError, NotFound
 from ras.library.clip_checks import shorten
 from ras.library.importer import AUDIO_SUBDIR
 from ras.library.roles import RoleExists
 from ras.names import validate_role_name
+from ras.store.disk_space import DiskFull
 from ras.store.workspace import ROLE_DB_NAME, RoleNotFound, Workspace
 
 EXPORTS_DIR = "exports"  # inside the role folder, so the page can offer the archive for download
@@ -90,11 +92,11 @@ def export_role(*, ws: Workspace, role: str) -> Path:
 def _safe_members(zf: zipfile.ZipFile) -> list[zipfile.ZipInfo]:
     members = zf.infolist()
     if len(members) > MAX_ARCHIVE_FILES:
-        raise ValueError(f"the archive holds {len(members)} files; a role archive holds at most {MAX_ARCHIVE_FILES}")
+        raise InputError(f"the archive holds {len(members)} files; a role archive holds at most {MAX_ARCHIVE_FILES}")
     for info in members:
         pure = PurePosixPath(info.filename.replace("\\", "/"))
         if pure.is_absolute() or ".." in pure.parts or ":" in info.filename:
-            raise ValueError(f"the archive names a file outside the role folder ({shorten(info.filename)}); "
+            raise InputError(f"the archive names a file outside the role folder ({shorten(info.filename)}); "
                              f"it was not made by RAS's role export")
     return members
 
@@ -102,16 +104,16 @@ def _safe_members(zf: zipfile.ZipFile) -> list[zipfile.ZipInfo]:
 def _read_manifest(zf: zipfile.ZipFile, archive_name: str) -> dict:
     names = set(zf.namelist())
     if MANIFEST not in names or ROLE_DB_NAME not in names:
-        raise ValueError(f"{archive_name!r} is not a RAS role archive (no {MANIFEST} and {ROLE_DB_NAME}); "
+        raise InputError(f"{archive_name!r} is not a RAS role archive (no {MANIFEST} and {ROLE_DB_NAME}); "
                          f"export the role with RAS first")
     try:
         manifest = json.loads(zf.read(MANIFEST).decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError):
-        raise ValueError(f"{archive_name!r} has a damaged {MANIFEST}") from None
+        raise InputError(f"{archive_name!r} has a damaged {MANIFEST}") from None
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
-        raise ValueError(f"{archive_name!r} is not a RAS role archive")
+        raise InputError(f"{archive_name!r} is not a RAS role archive")
     if int(manifest.get("version", 0)) > FORMAT_VERSION:
-        raise ValueError(f"{archive_name!r} was written by a newer RAS; update RAS to import it")
+        raise InputError(f"{archive_name!r} was written by a newer RAS; update RAS to import it")
     return manifest
 
 
@@ -121,18 +123,18 @@ def _check_database(db_path: Path) -> None:
             verdict = conn.execute("PRAGMA integrity_check").fetchone()[0]
             conn.execute("SELECT COUNT(*) FROM clip").fetchone()
     except sqlite3.DatabaseError as exc:
-        raise ValueError(f"the archive's {ROLE_DB_NAME} is not a readable role database ({exc})") from None
+        raise InputError(f"the archive's {ROLE_DB_NAME} is not a readable role database ({exc})") from None
     if verdict != "ok":
-        raise ValueError(f"the archive's {ROLE_DB_NAME} is damaged: {verdict}")
+        raise InputError(f"the archive's {ROLE_DB_NAME} is damaged: {verdict}")
 
 
 def import_role(*, ws: Workspace, archive: Path, name: str = "") -> str:
     """Unpack a role archive as a new role (its own name, or `name`); returns the role."""
     archive = Path(archive)
     if not archive.is_file():
-        raise FileNotFoundError(f"role archive not found: {shorten(archive, 200)}")
+        raise NotFound(f"role archive not found: {shorten(archive, 200)}")
     if not zipfile.is_zipfile(archive):
-        raise ValueError(f"{archive.name!r} is not a zip archive; choose a file exported by RAS (role.zip)")
+        raise InputError(f"{archive.name!r} is not a zip archive; choose a file exported by RAS (role.zip)")
     with zipfile.ZipFile(archive) as zf:
         manifest = _read_manifest(zf, archive.name)
         role = validate_role_name((name or "").strip() or str(manifest.get("role", "")))
@@ -143,7 +145,7 @@ def import_role(*, ws: Workspace, archive: Path, name: str = "") -> str:
         ws.roles_dir.mkdir(parents=True, exist_ok=True)
         needed, free = sum(m.file_size for m in members), shutil.disk_usage(ws.roles_dir).free
         if needed > free:
-            raise OSError(f"the archive unpacks to {needed // 2**20} MB but only {free // 2**20} MB are free "
+            raise DiskFull(f"the archive unpacks to {needed // 2**20} MB but only {free // 2**20} MB are free "
                           f"in {ws.roles_dir}: disk full")
         staging = ws.roles_dir / f".importing-{uuid.uuid4().hex}"
         try:

@@ -32,6 +32,38 @@ class ClipFilter:
     group_id: int | None = None
 
 
+@dataclass(frozen=True)
+class ClipRow:
+    """A clip as the clip browser and /list_clips show it."""
+
+    id: int
+    audio: str
+    speaker: str
+    lang: str
+    text: str
+    duration: float
+    valid: bool
+    invalid_reason: str  # in words; empty for a usable clip
+    group: str | None
+    missing: bool  # the audio file is gone
+    mean_score: float | None
+    text_verified: bool
+    edited: bool
+    parent_clip_id: int | None
+
+
+@dataclass(frozen=True)
+class ClipPage:
+    """One page of a role's clips and how many match the filter in all."""
+
+    total: int
+    clips: list[ClipRow]
+
+
+def clip_row(ws: Workspace, role: str, clip: Clip, group_names: dict[int, str]) -> ClipRow:
+    return ClipRow(**clip_as_dict(ws, role, clip, group_names))
+
+
 def clip_as_dict(ws: Workspace, role: str, clip: Clip, group_names: dict[int, str]) -> dict:
     audio = clip_audio_path(ws, role, clip)
     return {
@@ -60,8 +92,7 @@ def _filtered(query, flt: ClipFilter):
 
 
 def list_clips(*, ws: Workspace, role: str, flt: ClipFilter = ClipFilter(), sort: str = "id",
-               page: int = 1, page_size: int | None = None) -> tuple[int, list[dict]]:
-    """Returns (total matching, one page of clips as dicts)."""
+               page: int = 1, page_size: int | None = None) -> ClipPage:
     if sort not in CLIP_SORTS:
         raise InputError(f"unknown sort {sort!r}; use one of {', '.join(CLIP_SORTS)}")
     with ws.role_session(role) as session:
@@ -71,7 +102,7 @@ def list_clips(*, ws: Workspace, role: str, flt: ClipFilter = ClipFilter(), sort
             query = query.offset((max(page, 1) - 1) * page_size).limit(page_size)
         clips = session.exec(query).all()
         names = {g.id: g.name for g in session.exec(select(ClipGroup)).all()}
-    return total, [clip_as_dict(ws, role, c, names) for c in clips]
+    return ClipPage(total=total, clips=[clip_row(ws, role, c, names) for c in clips])
 
 
 def get_clip(*, ws: Workspace, role: str, clip_id: int) -> Clip:
@@ -91,7 +122,7 @@ def get_clips(*, ws: Workspace, role: str, clip_ids) -> dict[int, Clip]:
 
 
 def update_clip(*, ws: Workspace, role: str, clip_id: int, text: str | None = None,
-                lang: str | None = None, valid: bool | None = None) -> dict:
+                lang: str | None = None, valid: bool | None = None) -> ClipRow:
     """A person's calibration: recorded with a timestamp and marks the text verified."""
     with ws.role_session(role) as session:
         clip = get_row(session, Clip, clip_id, "clip", role)
@@ -112,4 +143,4 @@ def update_clip(*, ws: Workspace, role: str, clip_id: int, text: str | None = No
         session.add(clip)
         session.commit()
         names = {g.id: g.name for g in session.exec(select(ClipGroup)).all()}
-        return clip_as_dict(ws, role, clip, names)
+        return clip_row(ws, role, clip, names)

@@ -20,6 +20,7 @@ from ras.audio.files import (
     wav_header_info,
     write_atomic,
 )
+from ras.errors import InputError, NotFound
 from ras.library.clip_checks import is_reference_length, shorten, transcript_fits
 from ras.library.listfile import LineError, ListEntry, parse_list, read_list_text, resolve_audio
 from ras.server_paths import ServerPathRefused, check_path
@@ -37,23 +38,41 @@ MAX_REPORTED_ERRORS = 1000  # the rest are counted; a page of 50,000 reasons hel
 WAVE_FLOAT_FORMATS = (3, 0xFFFE)  # IEEE float and "extensible" (which may hold floats)
 
 
-@dataclass
+@dataclass(frozen=True)
+class FoundElsewhere:
+    """A line whose audio was not beside the list but found by searching around it."""
+
+    line: int
+    listed: str
+    found_at: str
+
+
+@dataclass(frozen=True)
 class ImportReport:
-    imported: int = 0
+    imported: int
+    duplicates: int
+    errors: list[LineError]  # the first MAX_REPORTED_ERRORS bad lines, by line number
+    errors_total: int
+    found_elsewhere: list[FoundElsewhere]
+
+
+@dataclass
+class _Tally:
+    """What the import has seen so far; the report is made from it at the end."""
+
     duplicates: int = 0
-    errors: list[dict] = field(default_factory=list)
-    # lines whose audio was not beside the list: {"line", "listed", "found_at"}
-    found_elsewhere: list[dict] = field(default_factory=list)
+    errors: list[LineError] = field(default_factory=list)
+    found_elsewhere: list[FoundElsewhere] = field(default_factory=list)
 
-    def as_dict(self) -> dict:
-        return {"imported": self.imported, "duplicates": self.duplicates,
-                "errors": self.errors[:MAX_REPORTED_ERRORS], "errors_total": len(self.errors),
-                "found_elsewhere": self.found_elsewhere}
+    def report(self, imported: int) -> ImportReport:
+        errors = sorted(self.errors, key=lambda e: e.line)
+        return ImportReport(imported=imported, duplicates=self.duplicates, errors=errors[:MAX_REPORTED_ERRORS],
+                            errors_total=len(errors), found_elsewhere=list(self.found_elsewhere))
 
 
-def _no_usable_line(list_path: Path, errors: list[LineError]) -> ValueError:
+def _no_usable_line(list_path: Path, errors: list[LineError]) -> InputError:
     first = "; ".join(f"line {e.line}: {e.reason}" for e in errors[:3])
-    return ValueError(f"no line of {list_path.name!r} is a clip (path|speaker|lang|text): {first}"
+    return InputError(f"no line of {list_path.name!r} is a clip (path|speaker|lang|text): {first}"
                       + (f" … and {len(errors) - 3} more bad lines" if len(errors) > 3 else ""))
 
 
@@ -64,13 +83,13 @@ def import_list(
     """`audio_roots`: the folders listed audio may come from (None: anywhere on this machine)."""
     list_path = Path(list_path)
     if not list_path.is_file():
-        raise FileNotFoundError(f".list file not found: {shorten(list_path, 200)}")
+        raise NotFound(f".list file not found: {shorten(list_path, 200)}")
     role_dir = ws.role_dir(role)
     ws.role_engine(role)  # an unknown role is refused before anything is read
     entries, line_errors = parse_list(read_list_text(list_path))
     if not entries:
         raise _no_usable_line(list_path, line_errors)
-    report = ImportReport(errors=[{"line": e.line, "reason": e.reason} for e in line_errors])
+    report = _Tally(errors=list(line_errors))
     with ws.role_session(role) as session:
         known = set(session.exec(select(Clip.content_hash)).all())
         (role_dir / AUDIO_SUBDIR).mkdir(parents=True, exist_ok=True)
@@ -94,9 +113,7 @@ def import_list(
             if is_disk_full(exc):
                 raise disk_full(role_dir, f"importing {list_path.name}") from exc
             raise
-    report.imported = len(rows)
-    report.errors.sort(key=lambda e: e["line"])
-    return report
+    return report.report(imported=len(rows))
 
 
 def _find_audio(entry: ListEntry, list_path: Path, gsv_root: Path | None,
@@ -153,7 +170,7 @@ def _samples_finite(data: bytes) -> bool:
 
 def _clip_row(entry: ListEntry, list_path: Path, role_dir: Path, copy_audio: bool, gsv_root: Path | None,
               audio_roots: Sequence[Path] | None, known: set[str], sources_read: set[Path],
-              report: ImportReport, copied: list[Path]) -> dict | None:
+              report: _Tally, copied: list[Path]) -> dict | None:
     try:
         source = _find_audio(entry, list_path, gsv_root, audio_roots)
         if source in sources_read:  # the same file listed again: known without reading it twice
@@ -161,11 +178,11 @@ def _clip_row(entry: ListEntry, list_path: Path, role_dir: Path, copy_audio: boo
             return None
         data, info = _read_audio(entry, source)
     except AudioUnreadable as exc:
-        report.errors.append({"line": entry.line, "reason": str(exc)})
+        report.errors.append(LineError(entry.line, str(exc)))
         return None
     sources_read.add(source)
     if not source.resolve().is_relative_to(list_path.parent.resolve()):
-        report.found_elsewhere.append({"line": entry.line, "listed": entry.audio, "found_at": str(source.resolve())})
+        report.found_elsewhere.append(FoundElsewhere(entry.line, entry.audio, str(source.resolve())))
     digest = bytes_hash(data)
     if digest in known:
         report.duplicates += 1

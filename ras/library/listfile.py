@@ -9,6 +9,7 @@ import codecs
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath, PureWindowsPath
 
+from ras.errors import InputError
 from ras.languages import normalize_lang
 from ras.library.clip_checks import shorten
 
@@ -39,11 +40,11 @@ def decode_list_bytes(raw: bytes, name: str = "the .list file") -> str:
     Windows tools write. Per line, because lists merged from several tools mix the two; a line
     that is neither keeps a replacement mark and parse_list reports it."""
     if not raw.strip():
-        raise ValueError(f"{name} is empty: a .list has one clip a line, path|speaker|lang|text")
+        raise InputError(f"{name} is empty: a .list has one clip a line, path|speaker|lang|text")
     if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):  # Notepad's "Unicode"
         return raw.decode("utf-16")
     if raw.count(b"\x00") > BINARY_NUL_SHARE * len(raw):
-        raise ValueError(f"{name} is binary data, not a text .list (path|speaker|lang|text, one clip a line); "
+        raise InputError(f"{name} is binary data, not a text .list (path|speaker|lang|text, one clip a line); "
                          f"save it as UTF-8 text")
     lines, undecodable = [], 0
     for line in raw.removeprefix(codecs.BOM_UTF8).split(b"\n"):
@@ -57,7 +58,7 @@ def decode_list_bytes(raw: bytes, name: str = "the .list file") -> str:
             lines.append(line.decode("utf-8", errors="replace"))
             undecodable += 1
     if undecodable * 2 > sum(1 for line in lines if line.strip()):
-        raise ValueError(f"{name} is binary data, not a text .list (most lines are neither UTF-8 nor GBK text); "
+        raise InputError(f"{name} is binary data, not a text .list (most lines are neither UTF-8 nor GBK text); "
                          f"save it as UTF-8 text")
     return "\n".join(lines)
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import shutil
+from dataclasses import dataclass
 
 from sqlalchemy import func
 from sqlmodel import select
@@ -10,6 +11,14 @@ from ras.errors import InputError, RoleNotFound
 from ras.names import make_role_name, validate_role_name
 from ras.store.role_tables import Clip
 from ras.store.workspace import ROLE_DB_NAME, Workspace
+
+
+@dataclass(frozen=True)
+class RoleSummary:
+    """A row of the role list: the role's name and how many clips it holds."""
+
+    role: str
+    clips: int
 
 
 class RoleExists(InputError):
@@ -29,8 +38,8 @@ def clip_count(*, ws: Workspace, role: str) -> int:
         return session.exec(select(func.count()).select_from(Clip)).one()
 
 
-def list_roles(*, ws: Workspace) -> list[dict]:
-    return [{"role": role, "clips": clip_count(ws=ws, role=role)} for role in ws.role_names()]
+def list_roles(*, ws: Workspace) -> list[RoleSummary]:
+    return [RoleSummary(role=role, clips=clip_count(ws=ws, role=role)) for role in ws.role_names()]
 
 
 def _existing_role_dir(ws: Workspace, role: str):

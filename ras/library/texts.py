@@ -1,6 +1,8 @@
 """Test texts shared by all roles, kept in the main DB."""
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from sqlmodel import select
 
 from ras.errors import InputError, NotFound
@@ -29,8 +31,18 @@ DEFAULT_TEXTS = (
 )
 
 
-def text_as_dict(text: TestText) -> dict:
-    return {"id": text.id, "content": text.content, "lang": text.lang, "category": text.category}
+@dataclass(frozen=True)
+class TextRow:
+    """A test text as the texts tab and /list_texts show it."""
+
+    id: int
+    content: str
+    lang: str
+    category: str  # short, long or empty
+
+
+def text_row(text: TestText) -> TextRow:
+    return TextRow(id=text.id, content=text.content, lang=text.lang, category=text.category)
 
 
 def ensure_default_texts(*, ws: Workspace) -> None:
@@ -47,21 +59,25 @@ def ensure_default_texts(*, ws: Workspace) -> None:
 MAX_TEST_TEXT_CHARS = 2000
 
 
-def add_text(*, ws: Workspace, content: str, lang: str, category: str = "") -> int:
+def _checked_content(content: str | None) -> str:
     content = (content or "").strip()
     if not content:
         raise InputError("the test text is empty; type a sentence to synthesize")
     if len(content) > MAX_TEST_TEXT_CHARS:
         raise InputError(f"the test text has {len(content)} characters; at most {MAX_TEST_TEXT_CHARS} "
                          f"(read longer texts in the long text tab)")
-    text = TestText(content=content, lang=require_lang(lang), category=(category or "").strip())
+    return content
+
+
+def add_text(*, ws: Workspace, content: str, lang: str, category: str = "") -> int:
+    text = TestText(content=_checked_content(content), lang=require_lang(lang), category=(category or "").strip())
     with ws.main_session() as session:
         session.add(text)
         session.commit()
         return text.id
 
 
-def list_texts(*, ws: Workspace, lang: str | None = None, category: str | None = None) -> list[dict]:
+def list_texts(*, ws: Workspace, lang: str | None = None, category: str | None = None) -> list[TextRow]:
     ensure_default_texts(ws=ws)
     query = select(TestText).order_by(TestText.id)
     if lang:
@@ -69,7 +85,7 @@ def list_texts(*, ws: Workspace, lang: str | None = None, category: str | None =
     if category:
         query = query.where(TestText.category == category)
     with ws.main_session() as session:
-        return [text_as_dict(t) for t in session.exec(query).all()]
+        return [text_row(t) for t in session.exec(query).all()]
 
 
 def get_texts(*, ws: Workspace, ids: list[int]) -> list[TestText]:
@@ -81,17 +97,15 @@ def get_texts(*, ws: Workspace, ids: list[int]) -> list[TestText]:
     return [found[i] for i in ids]
 
 
-def update_text(*, ws: Workspace, text_id: int, content: str, lang: str, category: str) -> dict:
+def update_text(*, ws: Workspace, text_id: int, content: str, lang: str, category: str) -> TextRow:
     with ws.main_session() as session:
         text = session.get(TestText, text_id)
         if text is None:
             raise NotFound(f"test text {text_id} not found; refresh the text list")
-        if not (content or "").strip():
-            raise InputError("the test text is empty; type a sentence to synthesize")
-        text.content, text.lang, text.category = content.strip(), require_lang(lang), (category or "").strip()
+        text.content, text.lang, text.category = _checked_content(content), require_lang(lang), (category or "").strip()
         session.add(text)
         session.commit()
-        return text_as_dict(text)
+        return text_row(text)
 
 
 def delete_text(*, ws: Workspace, text_id: int) -> None:

@@ -310,7 +310,7 @@ def regenerate_sentence(*, ws: Workspace, runner, role: str, run_id: int, index:
     """Queue sentence `index` again (every part, or only `part_id`) with a new seed and run it."""
     with ws.role_session(role) as session:
         run = get_run(session, role, run_id)
-        if runner.status(role, run.task_id)["state"] == "running":
+        if runner.status(role, run.task_id).state == "running":
             raise ValueError(f"long-text run {run_id} is still running; re-generate when it has finished")
         parts = [p for p in _parts(session, run) if part_id is None or p.id == int(part_id)]
         if not parts:

@@ -3,11 +3,13 @@ from __future__ import annotations
 
 import subprocess
 import threading
+from dataclasses import dataclass
 from pathlib import Path
 
 from gsv_integration import version as gsv_version
 from gsv_integration import weights as gsv_weights
 from gsv_integration.engine import Engine
+from ras.errors import Conflict, NotFound
 from ras.server_paths import check_path
 from ras.settings import Settings
 
@@ -15,8 +17,36 @@ NO_ENGINE = ("no GPT-SoVITS is configured: start RAS with --gsv-root (and --gsv-
              "or --engine-url of a running api_v2 server")
 
 
-class NoEngineConfigured(RuntimeError):
-    pass
+class NoEngineConfigured(Conflict):
+    """A job or a synthesis was asked of an app started without GPT-SoVITS: the message says how to start it."""
+
+
+@dataclass(frozen=True)
+class WeightFile:
+    name: str  # as GPT-SoVITS's pickers show it
+    file: str
+    version: str  # v1, v2, v2Pro, v3, v4 ... (with " LoRA" for a LoRA checkpoint)
+
+
+@dataclass(frozen=True)
+class UnreadableWeight:
+    file: str
+    kind: str  # gpt | sovits
+    error: str
+
+
+@dataclass(frozen=True)
+class ModelList:
+    """/list_models: the weights RAS found, and what the installed GPT-SoVITS can do."""
+
+    gpt: tuple[WeightFile, ...]
+    sovits: tuple[WeightFile, ...]
+    invalid: tuple[UnreadableWeight, ...]
+    capabilities: dict  # GPT-SoVITS's own facts as detected (versions, parameters); free-form
+
+    def names(self, kind: str) -> list[str]:
+        """The names of one kind ("gpt" or "sovits"), in GPT-SoVITS's order."""
+        return [weight.name for weight in getattr(self, kind)]
 
 
 class Backend:
@@ -97,14 +127,15 @@ class Backend:
             parts.append(f"unknown (api_v2 at {', '.join(self.settings.engine_urls)})")
         return " + ".join(parts)
 
-    def list_models(self) -> dict:
+    def list_models(self) -> ModelList:
         found = gsv_weights.list_weights(self.model_roots())
 
-        def strip(entries) -> list[dict]:
-            return [{"name": e["name"], "file": e["file"], "version": e["version"]} for e in entries]
+        def weights(entries) -> tuple[WeightFile, ...]:
+            return tuple(WeightFile(name=e["name"], file=e["file"], version=e["version"]) for e in entries)
 
-        return {"gpt": strip(found["gpt"]), "sovits": strip(found["sovits"]), "invalid": found["invalid"],
-                "capabilities": self.capabilities()}
+        return ModelList(gpt=weights(found["gpt"]), sovits=weights(found["sovits"]),
+                         invalid=tuple(UnreadableWeight(**entry) for entry in found["invalid"]),
+                         capabilities=self.capabilities())
 
     def weight_choosers(self) -> dict:
         """Keyword arguments for ras.queue.tasks: how names resolve and what unset weights become."""
@@ -142,4 +173,5 @@ class Backend:
             if value in (entry["name"], Path(entry["file"]).name, Path(entry["file"]).stem):
                 return entry["file"]
         names = ", ".join(e["name"] for e in models) or "none found"
-        raise ValueError(f"{kind} weights {value!r} not found; available: {names}")
+        raise NotFound(f"{kind} weights {value!r} not found; available: {names} (GPT-SoVITS's weight folders "
+                       "and --weights-dir are searched; /list_models lists them)")

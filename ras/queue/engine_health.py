@@ -47,5 +47,14 @@ class EngineHealth:
     def recovered(self) -> None:
         self.state, self.reason, self.wait = "ok", "", FIRST_RECHECK_SECONDS
 
-    def as_dict(self, name: str) -> dict:
-        return {"name": name, "state": self.state, "reason": self.reason}
+    def report(self, name: str) -> EngineReport:
+        return EngineReport(name=name, state=self.state, reason=self.reason)
+
+
+@dataclass(frozen=True)
+class EngineReport:
+    """An engine of the pool as the progress view shows it."""
+
+    name: str
+    state: str  # ok | down | quarantined
+    reason: str  # why it is set aside; "" when ok

@@ -14,8 +14,21 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from gsv_integration.engine import Engine, EngineError, EngineMisbehaving
-from ras.queue.engine_health import MAX_ENGINE_LOSSES_PER_JOB, EngineHealth
+from ras.queue.engine_health import MAX_ENGINE_LOSSES_PER_JOB, EngineHealth, EngineReport
 from ras.queue.scheduler import EngineState
+
+
+@dataclass(frozen=True)
+class RunningJob:
+    """A job an engine is running now, for the progress view."""
+
+    worker: str  # the engine's name
+    role: str
+    task_id: int
+    job_id: int
+    ref: str  # the reference audio's path
+    gpt: str  # the weight files it loaded ("" for the engine's default)
+    sovits: str
 
 
 @dataclass
@@ -24,7 +37,7 @@ class Worker:
     engine: Engine
     state: EngineState = field(default_factory=EngineState)
     health: EngineHealth = field(default_factory=EngineHealth)
-    current: dict | None = None  # what it is running now, for the progress view
+    current: RunningJob | None = None  # what it is running now
 
 
 class EnginePool:
@@ -70,20 +83,20 @@ class EnginePool:
         with self._lock:
             return any(w is not worker and w.health.state == "ok" for w in self.workers)
 
-    def running(self, role: str, task_id: int) -> list[dict]:
-        """The jobs of a task running now, each with its engine's name."""
+    def running(self, role: str, task_id: int) -> list[RunningJob]:
+        """The jobs of a task running now."""
         with self._lock:
-            return [dict(w.current, worker=w.name) for w in self.workers
-                    if w.current and w.current["role"] == role and w.current["task_id"] == task_id]
+            return [w.current for w in self.workers
+                    if w.current and w.current.role == role and w.current.task_id == task_id]
 
     def busy_tasks(self) -> set[tuple[str, int]]:
         with self._lock:
-            return {(w.current["role"], w.current["task_id"]) for w in self.workers if w.current}
+            return {(w.current.role, w.current.task_id) for w in self.workers if w.current}
 
-    def as_dicts(self) -> list[dict]:
-        """Each engine: {"name", "state": ok|down|quarantined, "reason"}."""
+    def reports(self) -> list[EngineReport]:
+        """Each engine: its name, state (ok, down, quarantined) and why it is set aside."""
         with self._lock:
-            return [w.health.as_dict(w.name) for w in self.workers]
+            return [w.health.report(w.name) for w in self.workers]
 
     def states(self) -> dict[str, str]:
         """Started engines by name: "busy" while running a job, else "idle"."""

@@ -20,14 +20,17 @@ import logging
 import statistics
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
+from dataclasses import dataclass
 
 from gsv_integration.engine import Engine, EngineError, EngineMisbehaving, SynthesisInputError
 from ras.queue import jobs, versions
 from ras.queue.disk_hold import DiskHold
-from ras.queue.engine_pool import EnginePool, Worker, first_line
+from ras.queue.engine_health import EngineReport
+from ras.queue.engine_pool import EnginePool, RunningJob, Worker, first_line
 from ras.queue.scheduler import EngineState, JobKey, Scheduler
-from ras.queue.task_status import stored_progress
+from ras.queue.task_status import TaskStatus, stored_progress
+from ras.queue.versions import VersionChange, recorded_versions
 from ras.store.disk_space import is_disk_full
 from ras.store.lookups import get_task
 from ras.store.role_tables import Job
@@ -37,12 +40,31 @@ log = logging.getLogger("ras.queue.runner")
 FIRST_JOB_TIMEOUT = 600.0  # before any job finished: model loading on a cold GPU can be slow
 MODEL_SWITCH_ALLOWANCE = 300.0
 
+
+@dataclass(frozen=True)
+class TaskStarted:
+    task_id: int
+    status: str  # running, or done when nothing was queued
+    warning: str  # e.g. GPT-SoVITS changed since the task was created; "" otherwise
+    version_change: VersionChange | None
+
+
+@dataclass(frozen=True)
+class TaskCancelled:
+    task_id: int
+    status: str
+
+
 class Runner:
     def __init__(self, ws: Workspace, engine_factory: Callable[[], list[Engine]], *,
                  job_timeout: float | None = None, on_result: Callable[[str, int], None] | None = None,
-                 code_version: Callable[[], str] | None = None):
+                 code_version: Callable[[], str] | None = None,
+                 in_analysis: Callable[[str], Collection[int]] | None = None):
+        """in_analysis(role): ids of the role's results the analysis step holds now (Analyzer.in_flight):
+        a task is not settled while what follows a result's analysis (a re-roll) may still add jobs."""
         self.ws = ws
         self.code_version = code_version  # the GPT-SoVITS version the engines run (Backend.code_version)
+        self._in_analysis = in_analysis
         self.job_timeout = job_timeout
         self._listeners: list[Callable[[str, int], None]] = [on_result] if on_result else []
         self._start_listeners: list[Callable[[str, int], None]] = []
@@ -69,14 +91,14 @@ class Runner:
                     self._say(f"{role} task {task_id}: not resumed ({exc})")
         return resumed
 
-    def run_task(self, role: str, task_id: int) -> dict:
+    def run_task(self, role: str, task_id: int) -> TaskStarted:
         task_id = int(task_id)
         with self.ws.role_session(role) as session:
             get_task(session, role, task_id)
             keys = jobs.job_keys(session, task_id)
         if not keys:
             jobs.set_task_state(self.ws, role, task_id, "idle")
-            return {"task_id": task_id, "status": "done", "warning": "", "version_change": None}
+            return TaskStarted(task_id=task_id, status="done", warning="", version_change=None)
         change = versions.check_before_run(ws=self.ws, role=role, task_id=task_id,
                                            current=self.code_version() if self.code_version else "")
         if change is not None:
@@ -89,10 +111,10 @@ class Runner:
                 self._say(f"{role} task {task_id}: {len(keys)} jobs queued")
             self._lock.notify_all()
         _tell(self._start_listeners, "start", role, "task", task_id)
-        return {"task_id": task_id, "status": "running", "warning": change.message() if change else "",
-                "version_change": change.as_dict() if change else None}
+        return TaskStarted(task_id=task_id, status="running", warning=change.message() if change else "",
+                           version_change=change)
 
-    def add_jobs(self, role: str, task_id: int, job_ids: list[int]) -> dict:
+    def add_jobs(self, role: str, task_id: int, job_ids: list[int]) -> TaskStarted:
         """Queue new rows of a task (e.g. re-rolled takes): into its running queue, or start it again."""
         task_id = int(task_id)
         with self.ws.role_session(role) as session:
@@ -103,10 +125,10 @@ class Runner:
                 for key in keys:
                     scheduler.add(key)
                 self._lock.notify_all()
-                return {"task_id": task_id, "status": "running"}
+                return TaskStarted(task_id=task_id, status="running", warning="", version_change=None)
         return self.run_task(role, task_id)
 
-    def cancel_task(self, role: str, task_id: int) -> dict:
+    def cancel_task(self, role: str, task_id: int) -> TaskCancelled:
         """Queued jobs are cancelled; a job already running finishes first."""
         task_id = int(task_id)
         with self._lock:
@@ -114,7 +136,7 @@ class Runner:
         cancelled = jobs.cancel_queued(self.ws, role, task_id)
         jobs.set_task_state(self.ws, role, task_id, "idle")
         self._say(f"{role} task {task_id}: cancelled {cancelled} queued jobs")
-        return {"task_id": task_id, "status": "cancelled"}
+        return TaskCancelled(task_id=task_id, status="cancelled")
 
     def shutdown(self) -> None:
         with self._lock:
@@ -144,29 +166,32 @@ class Runner:
         with self._lock:
             return (role, int(task_id)) in self._active
 
-    def status(self, role: str, task_id: int) -> dict:
+    def status(self, role: str, task_id: int) -> TaskStatus:
         task_id = int(task_id)
-        stored = stored_progress(ws=self.ws, role=role, task_id=task_id)
-        return {
+        stored = stored_progress(ws=self.ws, role=role, task_id=task_id,
+                                 in_analysis=self._in_analysis(role) if self._in_analysis else ())
+        active, counts = self.is_active(role, task_id), stored.counts
+        made_with = recorded_versions(stored.task)
+        return TaskStatus(
+            task_id=task_id, state="running" if active else stored.task.state,
+            total=counts.total, queued=counts.queued, running=counts.running, done=counts.done,
+            failed=counts.failed, cancelled=counts.cancelled,
             # a finished result is analysed, or its analysis failed (gave up after a retry), or still pending
-            **stored.counts, "analysed": stored.analysed, "analysis_failed": stored.analysis_failed,
-            "task_id": task_id,
-            "state": "running" if self.is_active(role, task_id) else stored.task.state,
-            "jobs_per_min": stored.jobs_per_min, "eta_seconds": stored.eta_seconds,
-            "current": self.pool.running(role, task_id),
-            "engines": self.engines(),
-            "paused": self.paused_reason(role),
-            **versions.recorded(stored.task),
-            "last_result": stored.last_result,
-        }
+            analysed=stored.analysed, analysis_failed=stored.analysis_failed,
+            settled=(not active and counts.queued == counts.running == 0 and stored.in_analysis == 0
+                     and stored.analysed + stored.analysis_failed >= counts.done),
+            added_takes=stored.added_takes, jobs_per_min=stored.jobs_per_min, eta_seconds=stored.eta_seconds,
+            current=tuple(self.pool.running(role, task_id)), engines=tuple(self.engines()),
+            paused=self.paused_reason(role), gsv_version=made_with.gsv_version,
+            weight_versions=made_with.weight_versions, last_result=stored.last_result)
 
     def paused_reason(self, role: str) -> str:
         """Why the role's tasks wait ("disk full: ..."), or "" when they do not."""
         return self.disk_hold.reason(role)
 
-    def engines(self) -> list[dict]:
-        """Each engine of the pool: {"name", "state": ok|down|quarantined, "reason"}."""
-        return self.pool.as_dicts()
+    def engines(self) -> list[EngineReport]:
+        """Each engine of the pool: its name, state (ok, down, quarantined) and why it is set aside."""
+        return self.pool.reports()
 
     def log_tail(self, lines: int = 40) -> str:
         with self._lock:
@@ -290,8 +315,9 @@ class Runner:
                 jobs.fail_or_retry(session, job, f"cannot build the request: {exc}", retry=False)
                 return
         with self._lock:
-            worker.current = {"role": role, "task_id": task_id, "job_id": job.id, "ref": request.ref_audio_path,
-                              "gpt": request.gpt_weights, "sovits": request.sovits_weights}
+            worker.current = RunningJob(worker=worker.name, role=role, task_id=task_id, job_id=job.id,
+                                        ref=request.ref_audio_path, gpt=request.gpt_weights or "",
+                                        sovits=request.sovits_weights or "")
         final = self.ws.role_dir(role) / jobs.result_relpath(task_id, job.id)
         final.parent.mkdir(parents=True, exist_ok=True)
         temp = jobs.temp_result_path(final)

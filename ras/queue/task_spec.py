@@ -102,28 +102,35 @@ def _kind(param: str) -> type:
 
 def coerce(param: str, value):
     kind = _kind(param)
-    try:
-        if kind is bool:
-            if isinstance(value, str):
-                return value.strip().lower() in ("1", "true", "yes", "on")
-            return bool(value)
-        if kind is int:
-            number = float(value)
-            if not math.isfinite(number) or number != int(number) or isinstance(value, bool):
-                raise ValueError
-            return int(number)
-        if kind is float:
-            number = float(value)
-            if not math.isfinite(number) or isinstance(value, bool):
-                raise ValueError
-            return number
-        if kind is list:
-            if not isinstance(value, (list, tuple)):
-                raise ValueError
-            return [int(v) for v in value]
+    if kind is bool:
+        if isinstance(value, str):
+            return value.strip().lower() in ("1", "true", "yes", "on")
+        return bool(value)
+    if kind is str:
         return str(value)
+    invalid = SpecError(f"{param}: {str(value)[:60]!r} is not a valid {kind.__name__}")
+    if kind is list:
+        if not isinstance(value, (list, tuple)) or not all(_is_whole(v) for v in value):
+            raise invalid
+        return [int(float(v)) for v in value]
+    number = None if isinstance(value, bool) else _finite(value)
+    if number is None or (kind is int and not number.is_integer()):
+        raise invalid
+    return int(number) if kind is int else number
+
+
+def _finite(value) -> float | None:
+    """The value as a finite float; None when it is not a number ("abc", inf, nan, a list)."""
+    try:
+        number = float(value)
     except (TypeError, ValueError, OverflowError):
-        raise SpecError(f"{param}: {str(value)[:60]!r} is not a valid {kind.__name__}") from None
+        return None
+    return number if math.isfinite(number) else None
+
+
+def _is_whole(value) -> bool:
+    number = None if isinstance(value, bool) else _finite(value)
+    return number is not None and number.is_integer()
 
 
 def check_parameters(params: dict) -> None:

@@ -5,6 +5,8 @@ import functools
 import json
 import shutil
 from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy import delete as sql_delete
@@ -12,6 +14,7 @@ from sqlalchemy import func, insert
 from sqlmodel import col, select
 
 from gsv_integration.request import REF_MAX_SECONDS, REF_MIN_SECONDS
+from ras.errors import Conflict
 from ras.library import texts
 from ras.queue import versions
 from ras.queue.task_spec import ExpandedSpec, SpecError, expand_spec
@@ -23,6 +26,36 @@ from ras.store.workspace import Workspace
 WeightResolver = Callable[[str, str], str]  # (kind "gpt"|"sovits", file or name) -> file path
 DefaultWeight = Callable[[str], "str | None"]  # kind -> GPT-SoVITS's default file for unset weights
 RESULTS_DIR = "results"
+
+
+@dataclass(frozen=True)
+class JobCounts:
+    """A task's jobs per status."""
+
+    queued: int
+    running: int
+    done: int
+    failed: int
+    cancelled: int
+    total: int
+
+
+@dataclass(frozen=True)
+class CreatedTask:
+    task_id: int
+    jobs: int  # how many jobs it queued
+
+
+@dataclass(frozen=True)
+class TaskSummary:
+    """A row of the role's task list."""
+
+    task_id: int
+    name: str
+    state: str  # running | idle
+    created_at: datetime
+    varied: tuple[str, ...]  # the parameters it compares (none: a comparison of references)
+    counts: JobCounts
 
 
 def _short(value) -> str:
@@ -86,7 +119,7 @@ def plan_task(*, ws: Workspace, role: str, spec: dict, max_jobs: int = 20_000,
 
 def create_task(*, ws: Workspace, role: str, spec: dict, max_jobs: int = 20_000,
                 resolve_weight: WeightResolver | None = None, default_weight: DefaultWeight | None = None,
-                code_version: str = "") -> dict:
+                code_version: str = "") -> CreatedTask:
     """code_version: the GPT-SoVITS the engines run now (Backend.code_version), recorded with the
     weights' model versions; "" leaves both to the task's first run."""
     expanded = plan_task(ws=ws, role=role, spec=spec, max_jobs=max_jobs, resolve_weight=resolve_weight,
@@ -107,7 +140,7 @@ def create_task(*, ws: Workspace, role: str, spec: dict, max_jobs: int = 20_000,
                 for ps in sets for clip_id in expanded.clip_ids for t in test_texts]
         session.execute(insert(Job), rows)
         session.commit()
-        return {"task_id": task.id, "jobs": len(rows)}
+        return CreatedTask(task_id=task.id, jobs=len(rows))
 
 
 def queued_job_row(*, task_id: int, param_set_id: int, clip_id: int, text: str, text_lang: str,
@@ -124,7 +157,7 @@ def _counted(counts: dict[str, int]) -> dict:
 
 
 def status_counts_of_tasks(session, task_ids: list[int]) -> dict[int, dict]:
-    """Job counts per status (and total) of each task, in one grouped query."""
+    """Job counts per status (and total) of each task, in one grouped query (JobCounts(**counts) types one)."""
     counts: dict[int, dict[str, int]] = {int(t): {} for t in task_ids}
     rows = session.exec(select(Job.task_id, Job.status, func.count()).where(col(Job.task_id).in_(list(counts)))
                         .group_by(Job.task_id, Job.status)).all()
@@ -137,13 +170,14 @@ def status_counts(session, task_id: int) -> dict:
     return status_counts_of_tasks(session, [task_id])[int(task_id)]
 
 
-def list_tasks(*, ws: Workspace, role: str) -> list[dict]:
+def list_tasks(*, ws: Workspace, role: str) -> list[TaskSummary]:
+    """The role's comparison tasks, newest first."""
     with ws.role_session(role) as session:
         tasks = session.exec(select(Task).where(Task.kind == "compare").order_by(col(Task.id).desc())).all()
         counts = status_counts_of_tasks(session, [t.id for t in tasks])
-        return [{"task_id": t.id, "name": t.name, "state": t.state, "created_at": t.created_at.isoformat(),
-                 "varied": list((t.spec.get("vary") or {}).keys()),
-                 **counts[t.id]} for t in tasks]
+        return [TaskSummary(task_id=t.id, name=t.name, state=t.state, created_at=t.created_at,
+                            varied=tuple((t.spec.get("vary") or {}).keys()), counts=JobCounts(**counts[t.id]))
+                for t in tasks]
 
 
 def task_spec(*, ws: Workspace, role: str, task_id: int) -> dict:
@@ -155,7 +189,7 @@ def delete_task(*, ws: Workspace, role: str, task_id: int) -> None:
     with ws.role_session(role) as session:
         task = get_task(session, role, task_id)
         if task.state == "running":
-            raise ValueError(f"task {task_id} is running; cancel it first")
+            raise Conflict(f"task {task_id} is running; cancel it in the infer tab first, then delete it")
         ab_sessions = select(AbSession.id).where(AbSession.task_id == task.id)  # blind tests of its takes go too
         session.execute(sql_delete(AbPair).where(col(AbPair.session_id).in_(ab_sessions)))
         session.execute(sql_delete(AbCandidate).where(col(AbCandidate.session_id).in_(ab_sessions)))

@@ -35,8 +35,23 @@ class VersionChange:
         return (f"GPT-SoVITS changed since this task was created: created on {self.created}, running on "
                 f"{self.current}. The task runs, but its new takes may differ from the earlier ones.")
 
-    def as_dict(self) -> dict:
-        return {"created": self.created, "current": self.current}
+
+@dataclass(frozen=True)
+class WeightVersion:
+    """A weight file a task's jobs use, with its model version (v1, v2, v2Pro ... or "unknown")."""
+
+    kind: str  # gpt | sovits
+    name: str  # the file's name
+    file: str
+    version: str
+
+
+@dataclass(frozen=True)
+class RecordedVersions:
+    """What a task was made with; None for what was not recorded."""
+
+    gsv_version: str | None
+    weight_versions: tuple[WeightVersion, ...] | None
 
 
 def describe_weights(param_sets: list[dict]) -> list[dict]:
@@ -63,13 +78,20 @@ def record(session, task: Task, code_version: str) -> None:
 
 
 def recorded(task) -> dict:
-    """{"gsv_version", "weight_versions"} of a task or a product; None for what was not recorded."""
+    """{"gsv_version", "weight_versions"} of a task or a product; None for what was not recorded (the
+    product's export writes it as is; a task's status carries RecordedVersions)."""
     return {"gsv_version": task.gsv_version or None, "weight_versions": task.weight_versions}
 
 
-def task_versions(*, ws: Workspace, role: str, task_id: int) -> dict:
+def recorded_versions(task: Task) -> RecordedVersions:
+    weights = task.weight_versions
+    return RecordedVersions(gsv_version=task.gsv_version or None,
+                            weight_versions=None if weights is None else tuple(WeightVersion(**w) for w in weights))
+
+
+def task_versions(*, ws: Workspace, role: str, task_id: int) -> RecordedVersions:
     with ws.role_session(role) as session:
-        return recorded(get_row(session, Task, task_id, "task", role))
+        return recorded_versions(get_row(session, Task, task_id, "task", role))
 
 
 def check_before_run(*, ws: Workspace, role: str, task_id: int, current: str) -> VersionChange | None:

@@ -21,6 +21,7 @@ import numpy as np
 
 from ras.audio.files import atomic_target
 from ras.audio.load import load_mono, resample
+from ras.errors import InputError
 from ras.languages import AUTO_LANGS, CJK_CHAR, CJK_LANGS
 from ras.metrics import asr
 
@@ -34,10 +35,13 @@ PUNCTUATION = set(".,;:!?…—-–、。，；：！？～~」』）)\"'”’"
 
 
 def load_audio(path: str | Path) -> tuple[np.ndarray, int]:
-    """Mono float32 samples and their rate; ValueError naming the file on failure."""
-    samples, rate = load_mono(path)
+    """Mono float32 samples and their rate; InputError naming the file when it is unreadable or empty."""
+    try:
+        samples, rate = load_mono(path)
+    except ValueError as exc:  # the clip's file is damaged: the user's to replace
+        raise InputError(str(exc)) from exc
     if len(samples) == 0:
-        raise ValueError(f"audio file {path} is empty")
+        raise InputError(f"audio file {path} holds no samples; choose another clip")
     return samples, rate
 
 
@@ -119,15 +123,15 @@ def propose_cuts(
     """Pieces [{"start", "end", "voiced"}] (seconds) cut in the middle of pauses.
 
     A clip without a pause of min_silence_ms gives one piece. Leading and
-    trailing silence is trimmed to edge_ms. ValueError (naming the file) for
+    trailing silence is trimmed to edge_ms. InputError (naming the file) for
     an unreadable, empty, silent or speechless file.
     """
     samples, rate = load_audio(path)
     if np.max(np.abs(samples)) < SILENCE_PEAK:
-        raise ValueError(f"audio file {path} is silent: nothing to split")
+        raise InputError(f"audio file {path} is silent: nothing to split")
     segments = detect_speech(samples, rate, min_silence_ms=min_silence_ms, method=method)
     if not segments:
-        raise ValueError(f"no speech found in {path}")
+        raise InputError(f"no speech found in {path}: nothing to split")
     duration = len(samples) / rate
     return pieces_from_segments(segments, duration, edge_s=edge_ms / 1000)
 
@@ -154,13 +158,13 @@ def voiced_durations(path: str | Path, pieces: Sequence[dict], *, min_silence_ms
 
 
 def check_pieces(pieces: Sequence[dict], duration: float) -> None:
-    """ValueError unless every piece has 0 <= start < end <= duration."""
+    """InputError unless every piece has 0 <= start < end <= duration."""
     if not pieces:
-        raise ValueError("no pieces to write")
+        raise InputError("no pieces to write: detect the cut points first")
     for number, piece in enumerate(pieces, start=1):
         start, end = float(piece["start"]), float(piece["end"])
         if not 0 <= start < end or end > duration + 1e-3:
-            raise ValueError(
+            raise InputError(
                 f"piece {number}: start {start:.3f} s / end {end:.3f} s must satisfy "
                 f"0 <= start < end <= {duration:.3f} s"
             )
@@ -180,7 +184,7 @@ def write_pieces(path: str | Path, pieces: Sequence[dict], out_dir: str | Path, 
         info = sf.info(str(path))
         audio, rate = sf.read(str(path), dtype="float32", always_2d=True)
     except Exception as exc:
-        raise ValueError(f"cannot read audio file {path}: {exc}") from exc
+        raise InputError(f"cannot read audio file {path}: {exc}") from exc
     check_pieces(pieces, len(audio) / rate)
     subtype = info.subtype if sf.check_format("WAV", info.subtype) else "PCM_16"
     out_dir = Path(out_dir)

@@ -47,8 +47,8 @@ def test_a_simulated_listener_settles_the_best_of_six_blind(ab_task):
     heard_texts, votes = set(), 0
     for _ in range(40):
         pair = client.predict(role, session_id, api_name="/ab_next")
-        assert set(pair) == {"pair_id", "a", "b", "text", "settled"}
-        if pair["settled"]:
+        assert set(pair) == {"pair_id", "a", "b", "text", "settled", "decided"}
+        if pair["decided"]:
             break
         assert Path(pair["a"]).is_file() and Path(pair["b"]).is_file() and pair["a"] != pair["b"]
         a, b = config_of[pair["a"]], config_of[pair["b"]]
@@ -57,10 +57,10 @@ def test_a_simulated_listener_settles_the_best_of_six_blind(ab_task):
         choice = "tie" if abs(taste[a] - taste[b]) == 1 and favourite not in (a, b) else (
             "a" if taste[a] > taste[b] else "b")
         votes = client.predict(role, session_id, pair["pair_id"], choice, api_name="/ab_vote")["votes"]
-    assert pair["settled"] and votes <= 3 * 6
+    assert pair["decided"] and votes <= 3 * 6
     assert heard_texts == set(TEXTS)  # takes rotate over the texts
     ranked = client.predict(role, session_id, api_name="/ab_ranking")
-    assert ranked["settled"] and ranked["votes"] == votes
+    assert ranked["decided"] and ranked["votes"] == votes
     best = ranked["ranking"][0]
     assert set(best) >= {"candidate", "label", "clip_id", "param_set_id", "strength", "low", "high", "votes"}
     assert (best["param_set_id"], best["clip_id"]) == favourite and ranked["best"] == best["candidate"]
@@ -98,7 +98,7 @@ def test_a_deciding_round_synthesizes_new_takes_of_candidates_too_close_to_call(
         heard |= {pair["a"], pair["b"]}
         client.predict(role, session_id, pair["pair_id"], "tie", api_name="/ab_vote")
     ranked = client.predict(role, session_id, api_name="/ab_ranking")
-    assert len(ranked["too_close"]) == 2 and not ranked["settled"]
+    assert len(ranked["too_close"]) == 2 and not ranked["decided"]
 
     queued = client.predict(role, session_id, api_name="/ab_more_takes")
     assert queued["queued"] == 2 * len(TEXTS)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from gsv_integration.version import code_version
+from ras.settings import Settings
+from ras.status import EngineState, MachineStatus
 from tabs.header import status_markdown
 from tests.fixtures.app import launch_app
 from tests.fixtures.planted import planted_weights_dir
@@ -68,8 +70,9 @@ def test_status_shows_what_was_found(tmp_path):
         assert set(status["asr"].values()) == {"faster-whisper-large-v3"}
         assert "pretrained_eres2netv2w24s4ep4.ckpt" in status["speaker_model"]
         assert status["analysis_backlog"] == 0 and status["disk_free_bytes"] > 0
-        panel = status_markdown(lambda key: key, status)  # what the header's status panel shows
-        assert "faster-whisper-large-v3" in panel and COMMIT[:12] in panel and "worker1 (not started)" in panel
+        found = MachineStatus(**{**status, "engines": [EngineState(**e) for e in status["engines"]]})
+        panel = status_markdown(lambda key: key, found, Settings(gsv_root=root))  # the header's status panel
+        assert "faster-whisper-large-v3" in panel and COMMIT[:12] in panel and "worker1 (未启动)" in panel
     finally:
         app.stop()
 

@@ -63,7 +63,7 @@ def test_a_blind_session_by_keyboard_settles_and_keeps_the_winner(page, gsv_app,
              what="the session picker to show the vote count")
     ranked = client.predict(role, int(page.locator("#ab_session input").input_value().split()[0].lstrip("#")),
                             api_name="/ab_ranking")
-    assert ranked["settled"] and ranked["votes"] == votes
+    assert ranked["decided"] and ranked["votes"] == votes
     assert (ranked["ranking"][0]["param_set_id"], ranked["ranking"][0]["clip_id"]) == favourite
     # the table lists the winner first (a Dataframe may hold empty spacer rows, so read its text)
     table = page.inner_text("#ab_ranking")

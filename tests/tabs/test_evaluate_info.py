@@ -1,15 +1,20 @@
 """What a result slot says: flags as words in the page's language (the API keeps the rule names), key metrics."""
+from dataclasses import replace
+
 import pytest
 
 from i18n import I18nAuto
 from ras.metrics.scoring import RULES
+from ras.results import Result
 from tabs.evaluate import result_info
 from tabs.flag_labels import flag_labels, weights_legend
 
-RESULT = {"id": 3, "label": "top_k=5", "text": "Good morning.", "status": "done", "error": "", "duration": 2.5,
-          "duration_deviation": 0.1, "chars_per_second": 4.2, "auto_score": 41.0,
-          "flags": ["held_tone", "voice_drift", "rule_from_a_newer_version"],
-          "metrics": {"dnsmos_ovrl": 2.314, "speaker_similarity": 0.5512, "longest_pause": 0.42}}
+RESULT = Result(id=3, clip_id=1, text_id=1, text="Good morning.", text_lang="en", status="done", error="",
+                param_set_id=1, label="top_k=5", params={"top_k": 5}, audio="/r/3.wav", duration=2.5,
+                chars_per_second=4.2, spectrogram="/r/3.png", analysis_error=None,
+                metrics={"dnsmos_ovrl": 2.314, "speaker_similarity": 0.5512, "longest_pause": 0.42},
+                missing_metrics={}, auto_score=41.0, flags=("held_tone", "voice_drift", "rule_from_a_newer_version"),
+                score=None, note="", duration_deviation=0.1)
 
 
 @pytest.mark.parametrize("language, words", [("zh_CN", ["电音", "音色偏移"]),
@@ -40,8 +45,8 @@ def test_key_metrics_show_what_was_measured_and_skip_the_rest():
 
 
 def test_a_result_analysis_gave_up_on_says_why():
-    unmeasured = {**RESULT, "auto_score": None, "flags": [], "metrics": {},
-                  "analysis_error": "no answer within 90 s for 3.wav (failed twice)"}
+    unmeasured = replace(RESULT, auto_score=None, flags=(), metrics={},
+                         analysis_error="no answer within 90 s for 3.wav (failed twice)")
     info = result_info(I18nAuto("en_US"), unmeasured, "reference text")
     assert "⚠ Analysis failed: no answer within 90 s for 3.wav (failed twice)" in info
-    assert "Analysis failed" not in result_info(I18nAuto("en_US"), {**RESULT, "analysis_error": None}, "ref")
+    assert "Analysis failed" not in result_info(I18nAuto("en_US"), replace(RESULT, analysis_error=None), "ref")

@@ -97,11 +97,11 @@ def test_a_task_start_starts_every_analysis_process_before_any_result(tmp_path):
         (tmp_path / "r.list").write_text(f"{tmp_path / 'ref.wav'}|s|zh|参考音频\n", encoding="utf-8")
         importer.import_list(ws=ctx.ws, role=role, list_path=tmp_path / "r.list")
         text_id = texts.add_text(ws=ctx.ws, content="预热测试文本", lang="zh")
-        task_id = tasks.create_task(ws=ctx.ws, role=role, spec={"clip_ids": [1], "text_ids": [text_id]})["task_id"]
+        task_id = tasks.create_task(ws=ctx.ws, role=role, spec={"clip_ids": [1], "text_ids": [text_id]}).task_id
         assert all(p.pid is None for p in ctx.analyzer.processes)  # nothing runs while nothing is queued
         ctx.runner.run_task(role, task_id)
         assert all(p.pid is not None for p in ctx.analyzer.processes)
-        assert ctx.runner.status(role, task_id)["done"] == 0
+        assert ctx.runner.status(role, task_id).done == 0
     finally:
         ctx.runner.shutdown()
         ctx.analyzer.shutdown()

@@ -49,7 +49,7 @@ def done_takes(tmp_path):
     importer.import_list(ws=ws, role=role, list_path=tmp_path / "r.list")
     text_id = texts.add_text(ws=ws, content="The lake is quiet today.", lang="en")
     task_id = tasks.create_task(ws=ws, role=role, spec={"clip_ids": [1], "text_ids": [text_id],
-                                                        "vary": {"seed": list(range(1, 13))}})["task_id"]
+                                                        "vary": {"seed": list(range(1, 13))}}).task_id
 
     def land(name_of=lambda job_id: f"{job_id}.wav") -> list[int]:
         with ws.role_session(role) as session:
@@ -116,15 +116,16 @@ def test_a_result_that_always_crashes_its_process_is_marked_failed_after_one_ret
             future.result(timeout=300)
         assert settled(ws, role, task_id) == (11, 1, 0)
         assert analyzer.failed == 1
-        listed = {r["id"]: r for r in results.list_results(ws=ws, role=role, task_id=task_id)["results"]}
-        reason = listed[5]["analysis_error"]
+        listed = {r.id: r for r in results.list_results(ws=ws, role=role, task_id=task_id).results}
+        reason = listed[5].analysis_error
         assert "stopped while analysing" in reason and "failed twice" in reason
-        assert listed[5]["spectrogram"] is None and listed[5]["metrics"] == {}
+        assert listed[5].spectrogram is None and listed[5].metrics == {}
         assert not list((ws.role_dir(role) / "results").rglob("*partial*"))  # its half-written picture is removed
-        assert all(r["analysis_error"] is None and r["spectrogram"] for i, r in listed.items() if i != 5)
+        assert all(r.analysis_error is None and r.spectrogram for i, r in listed.items() if i != 5)
         # the progress line counts it: done, analysed, and the one analysis gave up on
         status = Runner(ws, lambda: []).status(role, task_id)
-        assert (status["done"], status["analysed"], status["analysis_failed"]) == (12, 11, 1)
+        assert (status.done, status.analysed, status.analysis_failed) == (12, 11, 1)
+        assert status.settled  # nothing more will come by itself
         # a restart does not try it a third time: it is settled, not pending
         assert analyzer.submit_pending(role) == 0
     finally:
@@ -145,7 +146,7 @@ def test_a_request_that_never_answers_is_given_up_after_two_limits(done_takes, m
         # the first try has the plain limit; the retry runs on a new process, so with the loading allowance
         plain, loading = (LIMITS.for_request(TAKE_SECONDS, first_use=first) for first in (False, True))
         assert plain + loading <= took <= plain + loading + START_SLACK
-        error = results.get_result(ws=ws, role=role, result_id=ids[0])["analysis_error"]
+        error = results.get_result(ws=ws, role=role, result_id=ids[0]).analysis_error
         assert "no answer within" in error and "failed twice" in error
         assert gone(first_pid)
         for future in [analyzer.submit(role, job_id) for job_id in ids[2:]]:

@@ -24,11 +24,12 @@ def test_cache_skips_missing_and_unreadable_files(ws, tmp_path):
     fake_role(ws, ROLE, tmp_path)
     (tmp_path / "c4.wav").unlink()
     (tmp_path / "c5.wav").write_bytes(b"garbage")
-    encoder, skipped, progress = FakeEncoder(), [], []
-    assert compute_embeddings(ws=ws, role=ROLE, encoder=encoder, skipped=skipped,
-                              progress=lambda done, total: progress.append((done, total))) == 7
-    assert [s["id"] for s in skipped] == [5, 6] and "missing" in skipped[0]["reason"]
+    encoder, progress = FakeEncoder(), []
+    run = compute_embeddings(ws=ws, role=ROLE, encoder=encoder,
+                             progress=lambda done, total: progress.append((done, total)))
+    assert run.stored == 7
+    assert [s.id for s in run.skipped] == [5, 6] and "missing" in run.skipped[0].reason
     assert progress[-1] == (8, 8)  # the missing file is not counted as work
     encoder.embedded.clear()
-    assert compute_embeddings(ws=ws, role=ROLE, encoder=encoder) == 0
+    assert compute_embeddings(ws=ws, role=ROLE, encoder=encoder).stored == 0
     assert len(encoder.embedded) == 1  # only the unreadable one is retried; the missing one is not readable

@@ -74,7 +74,7 @@ def role_setup(tmp_path):
     ws = Workspace(tmp_path / "roles")
     role = create_role(ws=ws, category="找参考", name="驱动")
     import_list(ws=ws, role=role, list_path=data.list_path)
-    kind_of = {c["id"]: data.truth[c["text"]] for c in list_clips(ws=ws, role=role)[1]}
+    kind_of = {c.id: data.truth[c.text] for c in list_clips(ws=ws, role=role).clips}
     ws.close()
     return tmp_path / "roles", profiles, role, kind_of
 
@@ -94,7 +94,7 @@ def test_a_run_advances_by_itself_and_continues_after_a_stop(role_setup):
         blind = sessions.start_session(ws=second.ws, role=role, task_id=compare.shortlist_task(
             ws=second.ws, role=role, run_id=run_id)) if status.stage == "done" and len(status.shortlist) >= 2 \
             else None
-        pair = sessions.next_pair(ws=second.ws, role=role, session_id=blind["session_id"]) if blind else None
+        pair = sessions.next_pair(ws=second.ws, role=role, session_id=blind.session_id) if blind else None
     finally:
         second.stop()
     assert status.stage == "done", status.error
@@ -112,10 +112,10 @@ def test_a_run_advances_by_itself_and_continues_after_a_stop(role_setup):
 
     # one click compares the shortlist blind: one candidate per reference, every seed's take in play
     assert blind is not None, status.shortlist
-    assert sorted(c["clip_id"] for c in blind["candidates"]) == sorted(status.shortlist)
+    assert sorted(c.clip_id for c in blind.candidates) == sorted(status.shortlist)
     takes_of = {r.clip_id: r.takes for r in status.ranking}  # planted jobs never fail: all have audio
-    assert all(c["takes"] == takes_of[c["clip_id"]] for c in blind["candidates"]), blind["candidates"]
-    assert pair["pair_id"] is not None and pair["a"] != pair["b"] and pair["text"]
+    assert all(c.takes == takes_of[c.clip_id] for c in blind.candidates), blind.candidates
+    assert pair.pair_id is not None and pair.a != pair.b and pair.text
 
 
 def test_a_bad_spec_names_the_field_and_creates_nothing(role_setup):

@@ -19,7 +19,7 @@ def test_a_take_whose_analysis_failed_no_longer_holds_the_round_back(tmp_path):
     importer.import_list(ws=ws, role=role, list_path=tmp_path / "r.list")
     text_id = texts.add_text(ws=ws, content="The lake is quiet today.", lang="en")
     task_id = tasks.create_task(ws=ws, role=role, spec={"clip_ids": [1], "text_ids": [text_id],
-                                                        "vary": {"seed": [1, 2, 3]}})["task_id"]
+                                                        "vary": {"seed": [1, 2, 3]}}).task_id
     with ws.role_engine(role).begin() as conn:  # 1 analysed, 2 analysis gave up, 3 just finished
         conn.execute(text("UPDATE job SET status='done', result_path='results/x.wav', finished_at=:now"),
                      {"now": utcnow().replace(tzinfo=None).isoformat(sep=" ")})

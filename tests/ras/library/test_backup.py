@@ -64,10 +64,10 @@ def test_round_trip_keeps_every_row_and_file(source_ws, tmp_path):
         moved_files = folder_files(target_ws.role_dir(ROLE))
         outside_hash = hashlib.sha256(Path(kept.audio).read_bytes()).hexdigest()
         assert moved_files == {**source_files, f"audio/{kept.content_hash}.wav": outside_hash}
-        _, moved = clips.list_clips(ws=target_ws, role=ROLE)
-        assert [c["text"] for c in moved] == ["校对过的第一句", "second line", "三番目"]
-        assert not any(c["missing"] for c in moved)
-        assert all(c["audio"].startswith(str(target_ws.roles_dir)) for c in moved)
+        moved = clips.list_clips(ws=target_ws, role=ROLE).clips
+        assert [c.text for c in moved] == ["校对过的第一句", "second line", "三番目"]
+        assert not any(c.missing for c in moved)
+        assert all(c.audio.startswith(str(target_ws.roles_dir)) for c in moved)
     finally:
         target_ws.close()
 

@@ -51,14 +51,14 @@ def test_import_reports_bad_lines_and_marks_reference_length(ws, tmp_path):
     ).encode("utf-8"))
     report = importer.import_list(ws=ws, role="女性-测试", list_path=listing)
     assert report.imported == 6 and report.duplicates == 0
-    assert [e["line"] for e in report.errors] == [8, 9, 10, 11, 12]
-    assert "missing.wav" in report.errors[0]["reason"] and "broken.wav" in report.errors[1]["reason"]
-    _, found = clips.list_clips(ws=ws, role="女性-测试", sort="duration")
-    assert [(c["duration"], c["valid"]) for c in found] == [(1.5, False), (4.0, True), (5.0, True), (6.0, True),
+    assert [e.line for e in report.errors] == [8, 9, 10, 11, 12]
+    assert "missing.wav" in report.errors[0].reason and "broken.wav" in report.errors[1].reason
+    found = clips.list_clips(ws=ws, role="女性-测试", sort="duration").clips
+    assert [(c.duration, c.valid) for c in found] == [(1.5, False), (4.0, True), (5.0, True), (6.0, True),
                                                            (7.0, True), (12.0, False)]
-    assert {c["lang"] for c in found} == {"zh", "en", "ja", "yue", "ko", "all_zh"}
+    assert {c.lang for c in found} == {"zh", "en", "ja", "yue", "ko", "all_zh"}
     # copied into the role folder
-    assert all(c["audio"].startswith(str(tmp_path / "roles")) and not c["missing"] for c in found)
+    assert all(c.audio.startswith(str(tmp_path / "roles")) and not c.missing for c in found)
 
 
 def test_reimport_adds_nothing_and_counts_duplicates(ws, tmp_path):
@@ -68,7 +68,7 @@ def test_reimport_adds_nothing_and_counts_duplicates(ws, tmp_path):
     assert importer.import_list(ws=ws, role="女性-测试", list_path=listing).imported == 1
     again = importer.import_list(ws=ws, role="女性-测试", list_path=listing)
     assert (again.imported, again.duplicates) == (0, 1)
-    assert len(clips.list_clips(ws=ws, role="女性-测试")[1]) == 1
+    assert len(clips.list_clips(ws=ws, role="女性-测试").clips) == 1
 
 
 def test_keep_references_stores_absolute_paths_and_shows_missing_files(ws, tmp_path):
@@ -76,10 +76,10 @@ def test_keep_references_stores_absolute_paths_and_shows_missing_files(ws, tmp_p
     listing = tmp_path / "k.list"
     listing.write_text("keep.wav|s|zh|留\n", encoding="utf-8")
     importer.import_list(ws=ws, role="女性-测试", list_path=listing, copy_audio=False)
-    clip = clips.list_clips(ws=ws, role="女性-测试")[1][0]
-    assert clip["audio"] == str(source.resolve()) and not clip["missing"]
+    clip = clips.list_clips(ws=ws, role="女性-测试").clips[0]
+    assert clip.audio == str(source.resolve()) and not clip.missing
     source.unlink()
-    assert clips.list_clips(ws=ws, role="女性-测试")[1][0]["missing"]
+    assert clips.list_clips(ws=ws, role="女性-测试").clips[0].missing
 
 
 def test_a_failure_mid_import_leaves_no_clip_and_no_copied_file(ws, tmp_path, monkeypatch):
@@ -98,7 +98,7 @@ def test_a_failure_mid_import_leaves_no_clip_and_no_copied_file(ws, tmp_path, mo
     monkeypatch.setattr(importer, "bytes_hash", failing_hash)
     with pytest.raises(OSError):
         importer.import_list(ws=ws, role="女性-测试", list_path=listing)
-    assert clips.list_clips(ws=ws, role="女性-测试")[0] == 0
+    assert clips.list_clips(ws=ws, role="女性-测试").total == 0
     assert not list((tmp_path / "roles" / "女性-测试" / "audio").glob("*.wav"))
 
 
@@ -109,11 +109,11 @@ def test_transcripts_implausible_for_their_duration_are_imported_invalid_with_th
     listing.write_text(f"a.wav|s|zh|{'字' * 200_000}\nb.wav|s|en|a sentence that fits five seconds\n",
                        encoding="utf-8")
     assert importer.import_list(ws=ws, role="女性-测试", list_path=listing).imported == 2
-    _, found = clips.list_clips(ws=ws, role="女性-测试", sort="duration")
-    assert [c["valid"] for c in found] == [False, True]
-    assert "200000 characters, implausible for 4.0 s" in found[0]["invalid_reason"] and found[1]["invalid_reason"] == ""
+    found = clips.list_clips(ws=ws, role="女性-测试", sort="duration").clips
+    assert [c.valid for c in found] == [False, True]
+    assert "200000 characters, implausible for 4.0 s" in found[0].invalid_reason and found[1].invalid_reason == ""
     with pytest.raises(ValueError, match="implausible for this 5.0 s clip"):
-        clips.update_clip(ws=ws, role="女性-测试", clip_id=found[1]["id"], text="x" * 5000)
+        clips.update_clip(ws=ws, role="女性-测试", clip_id=found[1].id, text="x" * 5000)
 
 
 ZH_NORMAL = "今天的天气很好，我们一起去公园散步吧，顺便买点水果回家。"  # 26 characters: 4.1 a second
@@ -152,7 +152,7 @@ def test_a_missing_file_deep_in_long_folders_is_named_by_its_file_name(ws, tmp_p
     deep = "/".join(["a_folder_of_recordings_with_a_long_name"] * 6) + "/take_017.wav"
     listing = tmp_path / "deep.list"
     listing.write_text(f"a.wav|s|zh|第一条\n{deep}|s|zh|丢失\n", encoding="utf-8")
-    reason = importer.import_list(ws=ws, role="女性-测试", list_path=listing).errors[0]["reason"]
+    reason = importer.import_list(ws=ws, role="女性-测试", list_path=listing).errors[0].reason
     assert "not found" in reason and "take_017.wav" in reason and f"({len(deep)} characters)" in reason
     assert len(reason) < len(deep)  # cut in the middle, not quoted whole
 
@@ -168,7 +168,7 @@ def test_empty_nan_and_hours_long_audio_are_bad_lines_and_empty_lists_are_refuse
     listing = tmp_path / "bad.list"
     listing.write_text("zero.wav|s|en|a\nnan.wav|s|en|b\nlong.wav|s|en|c\n", encoding="utf-8")
     report = importer.import_list(ws=ws, role="女性-测试", list_path=listing)
-    reasons = [e["reason"] for e in report.errors]
+    reasons = [e.reason for e in report.errors]
     assert report.imported == 0 and len(reasons) == 3
     assert "empty (0 bytes)" in reasons[0] and "NaN" in reasons[1] and "25 minutes long" in reasons[2]
     (tmp_path / "empty.list").write_bytes(b"")
@@ -181,7 +181,7 @@ def test_outside_the_allowed_folders_audio_is_a_bad_line(ws, tmp_path):
     listing = tmp_path / "p.list"
     listing.write_text(f"{tmp_path / 'private' / 'a.wav'}|s|en|hello there\n", encoding="utf-8")
     report = importer.import_list(ws=ws, role="女性-测试", list_path=listing, audio_roots=[tmp_path / "shared"])
-    assert report.imported == 0 and "outside the folders" in report.errors[0]["reason"]
+    assert report.imported == 0 and "outside the folders" in report.errors[0].reason
     assert importer.import_list(ws=ws, role="女性-测试", list_path=listing, audio_roots=[tmp_path]).imported == 1
 
 
@@ -196,7 +196,7 @@ def test_gsv_root_relative_backslash_paths_import_without_gsv_root(tmp_path, ws)
     listing.parent.mkdir(parents=True)
     listing.write_text("output\\slicer_opt\\a.wav|spk|ZH|第一句\noutput\\slicer_opt\\b.wav|spk|ZH|第二句\n",
                        encoding="utf-8")
-    report = importer.import_list(ws=ws, role="女性-测试", list_path=listing).as_dict()
-    assert report["imported"] == 2 and report["errors"] == []
-    assert [e["found_at"] for e in report["found_elsewhere"]] == [str((slices / n).resolve())
+    report = importer.import_list(ws=ws, role="女性-测试", list_path=listing)
+    assert report.imported == 2 and report.errors == []
+    assert [e.found_at for e in report.found_elsewhere] == [str((slices / n).resolve())
                                                                   for n in ("a.wav", "b.wav")]

@@ -1,6 +1,7 @@
 import pytest
 
 from ras.library import roles
+from ras.library.roles import RoleSummary
 from ras.names import InvalidRoleName
 from ras.store.workspace import RoleNotFound, Workspace
 
@@ -17,11 +18,11 @@ def test_create_list_rename_delete(ws, tmp_path):
     outside.write_text("untouched")
     assert roles.create_role(ws=ws, category="男性", name="张三") == "男性-张三"
     roles.create_role(ws=ws, category="女性", name="さくら")
-    assert roles.list_roles(ws=ws) == [{"role": "女性-さくら", "clips": 0}, {"role": "男性-张三", "clips": 0}]
+    assert roles.list_roles(ws=ws) == [RoleSummary("女性-さくら", 0), RoleSummary("男性-张三", 0)]
     assert roles.rename_role(ws=ws, role="男性-张三", new_role="男性-李四") == "男性-李四"
-    assert [r["role"] for r in roles.list_roles(ws=ws)] == ["女性-さくら", "男性-李四"]
+    assert [r.role for r in roles.list_roles(ws=ws)] == ["女性-さくら", "男性-李四"]
     roles.delete_role(ws=ws, role="男性-李四")
-    assert [r["role"] for r in roles.list_roles(ws=ws)] == ["女性-さくら"]
+    assert [r.role for r in roles.list_roles(ws=ws)] == ["女性-さくら"]
     assert not (tmp_path / "roles" / "男性-李四").exists()
     assert outside.read_text() == "untouched" and (tmp_path / "roles" / "女性-さくら" / "role.db").is_file()
 

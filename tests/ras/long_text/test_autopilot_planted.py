@@ -38,8 +38,8 @@ def planted(tmp_path):
     text_id = texts.add_text(ws=ws, content="A short line to pick a configuration.", lang="en")
     task = create_task(ws=ws, role=role, spec={"clip_ids": [1], "text_ids": [text_id],
                                                "base": {"seed": 3, "text_split_method": "cut5"}})
-    runner.run_task(role, task["task_id"])
-    source = wait(lambda: next(iter(long_text.top_results(ws=ws, role=role, task_id=task["task_id"], n=1)), None),
+    runner.run_task(role, task.task_id)
+    source = wait(lambda: next(iter(long_text.top_results(ws=ws, role=role, task_id=task.task_id, n=1)), None),
                   60, "the configuration's take")
     yield ws, role, engine, analyzer, runner, source
     runner.shutdown()

@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import zipfile
 from pathlib import Path
+from types import SimpleNamespace
 
 from sqlmodel import select
 
@@ -22,7 +23,7 @@ class FakeRunner:
         self.started = []
 
     def status(self, role, task_id):
-        return {"state": "idle"}
+        return SimpleNamespace(state="idle")
 
     def run_task(self, role, task_id):
         self.started.append(task_id)

@@ -46,13 +46,13 @@ def make_task(ws, role, tiny_gsv, sentences, **base) -> int:
     spec = {"name": "t", "clip_ids": [1], "text_ids": text_ids,
             "base": {"gpt": str(tiny_gsv.gpt[0]), "sovits": str(tiny_gsv.sovits[0]), "seed": 1, **base}}
     # paths as given: a weight file that breaks after the task was made must fail in the queue
-    return tasks.create_task(ws=ws, role=role, spec=spec, resolve_weight=lambda kind, value: value)["task_id"]
+    return tasks.create_task(ws=ws, role=role, spec=spec, resolve_weight=lambda kind, value: value).task_id
 
 
 def finished(runner, role, task_id, timeout=240):
     try:
-        return wait_for(lambda: (s := runner.status(role, task_id))["queued"] == 0 and s["running"] == 0
-                        and s["state"] == "idle" and s, timeout=timeout, what=f"task {task_id} to finish")
+        return wait_for(lambda: (s := runner.status(role, task_id)).queued == 0 and s.running == 0
+                        and s.state == "idle" and s, timeout=timeout, what=f"task {task_id} to finish")
     except TimeoutError as exc:
         raise TimeoutError(f"{exc}: {runner.status(role, task_id)}\n{runner.log_tail()}") from None
 
@@ -72,12 +72,12 @@ def test_a_killed_worker_is_restarted_and_its_job_retried(setup):
     os.kill(engine.pid, signal.SIGKILL)
     status = finished(runner, role, task_id)
     rows = jobs_of(ws, role, task_id)
-    assert status["done"] == 2 and status["failed"] == 1
+    assert status.done == 2 and status.failed == 1
     doomed = next(j for j in rows if SLOW in j.text)
     assert doomed.attempts == 2 and "Engine" in doomed.error  # retried once, then failed with the reason
     assert all((ws.role_dir(role) / j.result_path).is_file() for j in rows if j.status == "done")
     # the progress view's analysis count catches up with the results once their spectrograms exist
-    wait_for(lambda: runner.status(role, task_id)["analysed"] == 2, timeout=120, what="both results analysed")
+    wait_for(lambda: runner.status(role, task_id).analysed == 2, timeout=120, what="both results analysed")
     assert all((ws.role_dir(role) / j.spectrogram_path).is_file() for j in jobs_of(ws, role, task_id)
                if j.status == "done")
 
@@ -97,7 +97,7 @@ def test_a_failure_outside_the_engine_fails_the_job_instead_of_leaving_it_runnin
     runner.run_task(role, task_id)
     status = finished(runner, role, task_id)
     failed = next(j for j in jobs_of(ws, role, task_id) if "READONLY" in j.text)
-    assert status["done"] == 1 and status["failed"] == 1
+    assert status.done == 1 and status.failed == 1
     assert failed.status == "failed" and "Permission denied" in failed.error
 
 
@@ -108,7 +108,7 @@ def test_a_silent_hang_is_killed_and_the_other_jobs_finish(setup):
     status = finished(runner, role, task_id)
     rows = jobs_of(ws, role, task_id)
     hung = next(j for j in rows if HANG in j.text)
-    assert status["done"] == 1 and hung.status == "failed" and "EngineHung" in hung.error
+    assert status.done == 1 and hung.status == "failed" and "EngineHung" in hung.error
 
 
 def test_bad_weights_and_missing_reference_fail_with_clear_reasons(setup, tmp_path):
@@ -117,7 +117,7 @@ def test_bad_weights_and_missing_reference_fail_with_clear_reasons(setup, tmp_pa
     corrupt.write_bytes(b"this is not a model")
     task_id = make_task(ws, role, tiny, ["Bad weights line."], sovits=str(corrupt))
     runner.run_task(role, task_id)
-    assert finished(runner, role, task_id)["failed"] == 1
+    assert finished(runner, role, task_id).failed == 1
     failed = jobs_of(ws, role, task_id)[0]
     assert "corrupt.pth" in failed.error and failed.attempts == 1  # an input error is not retried
 
@@ -128,7 +128,7 @@ def test_bad_weights_and_missing_reference_fail_with_clear_reasons(setup, tmp_pa
     try:
         task_id = make_task(ws, role, tiny, ["Missing reference line."])
         runner.run_task(role, task_id)
-        assert finished(runner, role, task_id)["failed"] == 1
+        assert finished(runner, role, task_id).failed == 1
         assert ".wav" in jobs_of(ws, role, task_id)[0].error
     finally:
         for src, dst in moved.items():
@@ -139,12 +139,12 @@ def test_cancel_stops_after_the_running_job(setup):
     ws, role, runner, engine, tiny = setup
     task_id = make_task(ws, role, tiny, [f"Line {i} of many." for i in range(8)])
     runner.run_task(role, task_id)
-    wait_for(lambda: runner.status(role, task_id)["done"] >= 1, timeout=120, what="a first result")
-    assert runner.cancel_task(role, task_id)["status"] == "cancelled"
+    wait_for(lambda: runner.status(role, task_id).done >= 1, timeout=120, what="a first result")
+    assert runner.cancel_task(role, task_id).status == "cancelled"
     status = finished(runner, role, task_id)
-    assert status["cancelled"] >= 1 and status["done"] + status["cancelled"] == 8 and status["failed"] == 0
+    assert status.cancelled >= 1 and status.done + status.cancelled == 8 and status.failed == 0
     # re-running picks the cancelled jobs up again
-    assert tasks.requeue_failed(ws=ws, role=role, task_id=task_id) == status["cancelled"]
+    assert tasks.requeue_failed(ws=ws, role=role, task_id=task_id) == status.cancelled
     runner.run_task(role, task_id)
-    assert finished(runner, role, task_id)["done"] == 8
+    assert finished(runner, role, task_id).done == 8
     assert 0 < jobs.typical_job_seconds(ws, role) < 60  # what the task tab's estimate uses after a restart

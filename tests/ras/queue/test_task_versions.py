@@ -19,6 +19,7 @@ from ras.products import rows as products
 from ras.queue import tasks, versions
 from ras.queue.backend import Backend
 from ras.queue.runner import Runner
+from ras.queue.versions import RecordedVersions, VersionChange
 from ras.settings import Settings
 from ras.store.workspace import Workspace
 from tabs.widgets import versions_line
@@ -61,14 +62,14 @@ def setup(tmp_path):
 def make_task(ws, role, backend, text_id, **vary) -> int:
     spec = {"name": "v", "clip_ids": [1], "text_ids": [text_id], "base": {"seed": 5}, "vary": vary}
     return tasks.create_task(ws=ws, role=role, spec=spec, code_version=backend.code_version(),
-                             **backend.weight_choosers())["task_id"]
+                             **backend.weight_choosers()).task_id
 
 
 def finished(runner, role, task_id) -> dict:
     deadline = time.time() + 120
     while time.time() < deadline:
         status = runner.status(role, task_id)
-        if status["queued"] == status["running"] == 0 and status["state"] == "idle":
+        if status.queued == status.running == 0 and status.state == "idle":
             return status
         time.sleep(0.3)
     raise TimeoutError(f"task {task_id} did not finish: {runner.status(role, task_id)}\n{runner.log_tail()}")
@@ -78,14 +79,12 @@ def test_a_task_records_the_checkout_and_its_weights_versions(setup):
     ws, role, root, backend, runner, text_id = setup
     task_id = make_task(ws, role, backend, text_id, gpt=["planted_a", "planted_b"])
     made_with = versions.task_versions(ws=ws, role=role, task_id=task_id)
-    assert made_with["gsv_version"] == f"git {FIRST[:12]} (main)"
-    assert [(w["kind"], w["name"], w["version"]) for w in made_with["weight_versions"]] == [
+    assert made_with.gsv_version == f"git {FIRST[:12]} (main)"
+    assert [(w.kind, w.name, w.version) for w in made_with.weight_versions] == [
         ("gpt", "planted_a.ckpt", "v2"), ("gpt", "planted_b.ckpt", "v2"), ("sovits", "planted_a.pth", "v2")]
-    assert all(w["file"].startswith(str(root)) for w in made_with["weight_versions"])
+    assert all(w.file.startswith(str(root)) for w in made_with.weight_versions)
     # the task's status says the same (the API's /task_status)
-    status = runner.status(role, task_id)
-    assert status["gsv_version"] == made_with["gsv_version"]
-    assert status["weight_versions"] == made_with["weight_versions"]
+    assert runner.status(role, task_id).versions == made_with
     # the evaluate tab's one line, in either language
     line = versions_line(I18nAuto("en_US"), made_with)
     assert line == (f"GPT-SoVITS git {FIRST[:12]} (main) · GPT `planted_a.ckpt` (v2), `planted_b.ckpt` (v2)"
@@ -97,29 +96,29 @@ def test_running_on_a_moved_checkout_runs_and_warns_with_both_versions(setup):
     same = make_task(ws, role, backend, text_id, top_k=[5, 15])
     moved = make_task(ws, role, backend, text_id, top_k=[5, 15])
     started = runner.run_task(role, same)
-    assert started["status"] == "running" and started["warning"] == "" and started["version_change"] is None
-    assert finished(runner, role, same)["done"] == 2
+    assert started.status == "running" and started.warning == "" and started.version_change is None
+    assert finished(runner, role, same).done == 2
 
     checkout(root, SECOND)  # upstream pulled: the default top_k, decoding... may have changed
     started = runner.run_task(role, moved)
-    assert started["status"] == "running"
-    assert f"git {FIRST[:12]} (main)" in started["warning"] and f"git {SECOND[:12]} (main)" in started["warning"]
-    assert started["version_change"] == {"created": f"git {FIRST[:12]} (main)", "current": f"git {SECOND[:12]} (main)"}
-    assert finished(runner, role, moved)["done"] == 2  # the run went ahead
+    assert started.status == "running"
+    assert f"git {FIRST[:12]} (main)" in started.warning and f"git {SECOND[:12]} (main)" in started.warning
+    assert started.version_change == VersionChange(created=f"git {FIRST[:12]} (main)",
+                                                   current=f"git {SECOND[:12]} (main)")
+    assert finished(runner, role, moved).done == 2  # the run went ahead
     # what the task was created on stays what it shows
-    assert versions.task_versions(ws=ws, role=role, task_id=moved)["gsv_version"] == f"git {FIRST[:12]} (main)"
+    assert versions.task_versions(ws=ws, role=role, task_id=moved).gsv_version == f"git {FIRST[:12]} (main)"
 
 
 def test_a_task_made_without_gsv_records_at_its_first_run(setup):
     ws, role, root, backend, runner, text_id = setup
     spec = {"name": "later", "clip_ids": [1], "text_ids": [text_id], "base": {"seed": 1}}
-    task_id = tasks.create_task(ws=ws, role=role, spec=spec)["task_id"]  # no GPT-SoVITS configured then
-    assert versions.task_versions(ws=ws, role=role, task_id=task_id) == {"gsv_version": None,
-                                                                         "weight_versions": None}
+    task_id = tasks.create_task(ws=ws, role=role, spec=spec).task_id  # no GPT-SoVITS configured then
+    assert versions.task_versions(ws=ws, role=role, task_id=task_id) == RecordedVersions(None, None)
     assert "not recorded" in versions_line(I18nAuto("en_US"), versions.task_versions(ws=ws, role=role, task_id=task_id))
     started = runner.run_task(role, task_id)
-    assert started["warning"] == ""  # nothing to compare with: its results all come from this version
-    assert versions.task_versions(ws=ws, role=role, task_id=task_id)["gsv_version"] == f"git {FIRST[:12]} (main)"
+    assert started.warning == ""  # nothing to compare with: its results all come from this version
+    assert versions.task_versions(ws=ws, role=role, task_id=task_id).gsv_version == f"git {FIRST[:12]} (main)"
     finished(runner, role, task_id)
 
 
@@ -145,7 +144,7 @@ def test_a_product_keeps_and_exports_the_versions_of_its_task(setup):
 
 
 def tasks_results(ws, role, task_id) -> list[int]:
-    return sorted(r["id"] for r in results.list_results(ws=ws, role=role, task_id=task_id)["results"])
+    return sorted(r.id for r in results.list_results(ws=ws, role=role, task_id=task_id).results)
 
 
 def test_the_pypi_build_records_its_package_version(tiny_gsv, tmp_path):

@@ -82,8 +82,8 @@ def test_a_role_folder_from_the_first_release_opens_and_keeps_its_clips(tmp_path
     from ras.queue import tasks
 
     ws = Workspace(tmp_path / "roles")
-    assert clips.list_clips(ws=ws, role="old-role")[1][0]["text"] == "旧的音频"
-    assert tasks.list_tasks(ws=ws, role="old-role")[0]["state"] == "idle"
+    assert clips.list_clips(ws=ws, role="old-role").clips[0].text == "旧的音频"
+    assert tasks.list_tasks(ws=ws, role="old-role")[0].state == "idle"
     with ws.role_engine("old-role").connect() as conn:
         assert db.schema_version(conn) == ROLE_SCHEMA_VERSION
         assert conn.execute(text("SELECT count(*) FROM product")).scalar_one() == 0

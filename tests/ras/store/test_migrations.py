@@ -162,24 +162,24 @@ def test_a_role_folder_from_every_past_release_opens_with_its_data(tmp_path, ver
     inserted = build_at_version(folder / "role.db", ROLE_STEPS, ROLE_ROWS, version)
 
     ws = Workspace(tmp_path / "roles")
-    total, listed = clips.list_clips(ws=ws, role="old-role")
-    assert total == 2 and listed[0]["text"] == "旧的音频"
-    listed_tasks = {t["name"]: t for t in tasks.list_tasks(ws=ws, role="old-role")}
-    assert listed_tasks["old task"]["state"] == "idle"  # a v1 task had no state: it was not running
+    found = clips.list_clips(ws=ws, role="old-role")
+    total, listed = found.total, found.clips
+    assert total == 2 and listed[0].text == "旧的音频"
+    listed_tasks = {t.name: t for t in tasks.list_tasks(ws=ws, role="old-role")}
+    assert listed_tasks["old task"].state == "idle"  # a v1 task had no state: it was not running
     # tasks and products from before versions were recorded say so, rather than guess
     old_task = versions.task_versions(ws=ws, role="old-role", task_id=1)
-    assert old_task == {"gsv_version": None, "weight_versions": None}
+    assert old_task == versions.RecordedVersions(None, None)
     assert versions_line(I18nAuto("en_US"), old_task) == "GPT-SoVITS not recorded · model versions not recorded"
     if version >= 2:
         assert [r["name"] for r in runs.list_runs(ws=ws, role="old-role")] == ["run"]
         assert [p["name"] for p in list_products(ws=ws, role="old-role")] == ["best"]
         assert list_products(ws=ws, role="old-role")[0]["gsv_version"] is None
     if version >= 7:  # a take whose analysis gave up says why
-        assert results.get_result(ws=ws, role="old-role", result_id=4)["analysis_error"].startswith("no answer")
+        assert results.get_result(ws=ws, role="old-role", result_id=4).analysis_error.startswith("no answer")
     if version >= 6:
         recorded = versions.task_versions(ws=ws, role="old-role", task_id=3)
-        assert (recorded["gsv_version"] == "git 0123456789ab (main)"
-                and recorded["weight_versions"][0]["version"] == "v2")
+        assert recorded.gsv_version == "git 0123456789ab (main)" and recorded.weight_versions[0].version == "v2"
     ws.close()
 
     assert_rows_intact(folder / "role.db", inserted)
@@ -194,7 +194,7 @@ def test_a_main_db_from_every_past_release_opens_with_its_data(tmp_path, version
     inserted = build_at_version(tmp_path / "ras.db", MAIN_STEPS, MAIN_ROWS, version)
 
     ws = Workspace(tmp_path / "roles")
-    assert "你好世界" in [t["content"] for t in texts.list_texts(ws=ws, lang="zh")]
+    assert "你好世界" in [t.content for t in texts.list_texts(ws=ws, lang="zh")]
     ws.close()
 
     assert_rows_intact(tmp_path / "ras.db", inserted)
