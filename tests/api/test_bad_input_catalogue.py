@@ -286,6 +286,7 @@ def test_bad_input_is_named_and_changes_nothing(bench, case):
     from gradio_client.exceptions import AppError
 
     before = stored_state(bench.app)
+    log_before = len(bench.app.log())
     args = case.args(bench)
     if case.reported:
         report = bench.client.predict(*args, api_name=case.api)
@@ -298,6 +299,8 @@ def test_bad_input_is_named_and_changes_nothing(bench, case):
         assert_user_words(str(refused.value), case.says)
     assert_up(bench.client)
     assert stored_state(bench.app) == before
+    # a user's mistake is one line in the server's log, not a crash with a traceback
+    assert "Traceback" not in bench.app.log()[log_before:], bench.app.log()[log_before:][-3000:]
 
 
 # --- bad input that is taken, and must be taken right ---------------------------------------------

@@ -3,6 +3,7 @@ import os
 import pytest
 import soundfile
 
+from ras.errors import InputError
 from ras.library import clips, importer, roles
 from ras.store.workspace import Workspace
 from tests.fixtures.app import write_tone
@@ -135,16 +136,16 @@ def test_each_language_judges_a_transcript_by_its_own_reading_rate(ws, tmp_path)
                        encoding="utf-8")
     assert len(ZH_TOO_LONG) == 144 and len(EN_NORMAL) > 100
     assert importer.import_list(ws=ws, role="女性-测试", list_path=listing).imported == 6
-    _, found = clips.list_clips(ws=ws, role="女性-测试", sort="id")
-    assert [c["valid"] for c in found] == [False, True, True, False, True, False]
-    assert found[0]["invalid_reason"] == (
+    found = clips.list_clips(ws=ws, role="女性-测试", sort="id").clips
+    assert [c.valid for c in found] == [False, True, True, False, True, False]
+    assert found[0].invalid_reason == (
         "its transcript has 141 characters, implausible for 6.4 s of speech (22.0 characters a second; "
         "Chinese is read at most 11.2 a second): check the .list text")
-    assert "(8.4 words a second; English is read at most 5.9 a second)" in found[3]["invalid_reason"]
-    assert "Japanese is read at most 16.0 a second" in found[5]["invalid_reason"]
-    assert [c["invalid_reason"] for c in found if c["valid"]] == ["", "", ""]
-    with pytest.raises(ValueError, match=r"141 characters is implausible for this 6.4 s clip \(22.0 characters"):
-        clips.update_clip(ws=ws, role="女性-测试", clip_id=found[1]["id"], text=ZH_TOO_LONG)
+    assert "(8.4 words a second; English is read at most 5.9 a second)" in found[3].invalid_reason
+    assert "Japanese is read at most 16.0 a second" in found[5].invalid_reason
+    assert [c.invalid_reason for c in found if c.valid] == ["", "", ""]
+    with pytest.raises(InputError, match=r"141 characters is implausible for this 6.4 s clip \(22.0 characters"):
+        clips.update_clip(ws=ws, role="女性-测试", clip_id=found[1].id, text=ZH_TOO_LONG)
 
 
 def test_a_missing_file_deep_in_long_folders_is_named_by_its_file_name(ws, tmp_path):
