@@ -41,7 +41,8 @@ def test_the_status_panel_names_every_line(ui_ctx):
 def panel_for(settings: Settings, **found) -> str:
     status = MachineStatus(**{"gsv_root": None, "gsv_version": None, "engines": [], "weights": {},
                               "asr": {"zh": None, "en": "faster-whisper tiny.en", "yue": None},
-                              "speaker_model": "resemblyzer", "analysis_backlog": 0, "disk_free_bytes": 5e9,
+                              "speaker_model": "resemblyzer", "analysis_backlog": 0, "analysis_failed": 0,
+                              "disk_free_bytes": 5e9,
                               **found})
     return status_markdown(I18nAuto("zh_CN"), status, settings)
 
@@ -59,6 +60,6 @@ def test_the_status_panel_tells_a_user_without_an_engine_how_to_get_one():
     panel = panel_for(Settings())
     assert "需要其一才能合成" in panel and "没有引擎就无法合成" in panel
     english = status_markdown(I18nAuto("en_US"), MachineStatus(
-        None, None, [], {}, {"zh": None}, "resemblyzer", 2, 5e9), Settings(engine_urls=("http://x",)))
+        None, None, [], {}, {"zh": None}, "resemblyzer", 2, 0, 5e9), Settings(engine_urls=("http://x",)))
     assert "Not needed with api_v2" in english and "still being computed" in english
     assert not re.search(r"[\u4e00-\u9fff]", english)  # no Chinese left on the English page
