@@ -134,7 +134,7 @@ def build(ctx: UIContext) -> FinderTab:
                            datatype=["number", "number", "html", "number", "str", "number", "number", "number",
                                      "number", "html"],
                            interactive=False, wrap=True, max_height=560,
-                           column_widths=["4%", "4%", "14%", "6%", "8%", "5%", "6%", "7%", "9%", "37%"],
+                           column_widths=["6%", "4%", "14%", "6%", "8%", "5%", "6%", "7%", "9%", "35%"],
                            elem_id="finder_ranking")
     chart = gr.BarPlot(x="clip", y="low", color="standing", title=i18n("置信下限（越高越可靠）"),
                        x_title=i18n("参考音频"), y_title=i18n("90% 置信下限"), color_title=i18n("候选名单"),

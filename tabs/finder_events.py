@@ -21,7 +21,7 @@ from ras.products import rows as products
 from ras.queue import jobs
 from tabs.common import UIContext, handles, keep_choice, parse_ids, require_role, selected_row
 from tabs.finder_blind import start_blind_comparison
-from tabs.finder_words import progress_html, reasons_html, run_label, screening_summary
+from tabs.finder_words import duration_words, progress_html, reasons_html, run_label, screening_summary
 from tabs.flag_labels import flag_words
 from tabs.widgets import ab_session_choices, task_choices
 
@@ -115,8 +115,9 @@ def estimate(ctx: UIContext, tab, *, role, subset, group, clip_ids, chosen_texts
     line = i18n("{}/{} 条音频时长可用").format(found.usable, found.clips)
     line += " · " + (i18n("预算 {} 个作业").format(planned) if budget
                      else i18n("预算约 {} 个作业（筛查后按留下的候选重新计算）").format(planned))
-    if seconds:
-        line += " · " + i18n("约 {} 分钟（按最近的速度）").format(round(planned * seconds / 60, 1))
+    if seconds:  # under a minute in seconds: "about 0.0 min" would read as no time at all
+        line += " · " + (i18n("约 {} 分钟（按最近的速度）").format(round(planned * seconds / 60, 1))
+                         if planned * seconds >= 60 else duration_words(i18n, planned * seconds))
     return {tab.estimate: line + " · " + i18n("全部组合 {} 个作业").format(found.full_grid_jobs)}
 
 

@@ -174,3 +174,15 @@ def test_user_mistakes_are_named(page):
     estimate = events.estimate(ctx, tab, role=role, subset="all", group=None, clip_ids="", chosen_texts=[],
                                budget=0, shortlist=2)[tab.estimate]
     assert "4/4 条音频时长可用" in estimate and "筛查后按留下的候选重新计算" in estimate
+
+
+def test_a_short_estimate_is_said_in_seconds_not_as_zero_minutes(page, monkeypatch):
+    ctx, tab, role = page
+    monkeypatch.setattr(ctx.runner, "median_job_seconds", lambda: 0.5)  # a fast engine: the budget takes seconds
+    estimate = events.estimate(ctx, tab, role=role, subset="all", group=None, clip_ids="", chosen_texts=[],
+                               budget=20, shortlist=2)[tab.estimate]
+    assert "约 10 秒" in estimate and "0.0" not in estimate
+    monkeypatch.setattr(ctx.runner, "median_job_seconds", lambda: 6.0)
+    estimate = events.estimate(ctx, tab, role=role, subset="all", group=None, clip_ids="", chosen_texts=[],
+                               budget=20, shortlist=2)[tab.estimate]
+    assert "约 2.0 分钟（按最近的速度）" in estimate
