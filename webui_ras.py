@@ -20,9 +20,12 @@ from gradio import networking
 from i18n import GRADIO_MISSING_KEYS, I18nAuto
 from ras.analysis.analysis_process import AnalysisLimits, analysis_process_count
 from ras.analysis.analyzer import Analyzer
+from ras.analysis.emotion_tagging import EmotionTagger
 from ras.finder.driver import FinderDriver
 from ras.library.texts import ensure_default_texts
 from ras.long_text import runs as long_text_runs
+from ras.metrics.asr_models import AsrSearch
+from ras.metrics.emotion_model import find_emotion_model
 from ras.queue.backend import Backend
 from ras.queue.runner import Runner
 from ras.settings import Settings, parse_settings
@@ -36,6 +39,7 @@ from tabs import (
     api_products,
     api_status,
     api_tasks,
+    checkpoint,
     classify,
     clips,
     evaluate,
@@ -67,7 +71,7 @@ class TabEntry:
 TABS = (
     TabEntry("roles", "roles", "角色", roles), TabEntry("importing", "import", "导入", importing),
     TabEntry("texts", "texts", "测试文本", texts), TabEntry("classify", "classify", "分类", classify),
-    TabEntry("finder", "finder", "找参考", finder),
+    TabEntry("finder", "finder", "找参考", finder), TabEntry("checkpoint", "checkpoint", "找模型", checkpoint),
     TabEntry("task", "task", "任务", task), TabEntry("infer", "infer", "推理", infer),
     TabEntry("evaluate", "evaluate", "评估", evaluate), TabEntry("ab", "ab", "盲听对比", ab),
     TabEntry("long_text", "long_text", "长文本", long_text),
@@ -90,6 +94,7 @@ class BuiltTabs:
     texts: texts.TextsTab
     classify: classify.ClassifyTab
     finder: finder.FinderTab
+    checkpoint: checkpoint.CheckpointTab
     task: task.TaskTab
     infer: infer.InferTab
     evaluate: evaluate.EvaluateTab
@@ -161,8 +166,10 @@ def make_context(settings: Settings) -> UIContext:
     finder = FinderDriver(ws, runner, encoder=analyzer.speaker_encoder,
                           asr_model=str(settings.asr_model) if settings.asr_model else None)
     runner.add_result_listener(finder.on_result)
-    return UIContext(settings=settings, ws=ws, i18n=I18nAuto(settings.lang),
-                     backend=backend, runner=runner, analyzer=analyzer, finder=finder)
+    emotion_tagger = EmotionTagger(ws, lambda: find_emotion_model(AsrSearch.from_environment(
+        override=settings.emotion_model)), device=settings.asr_device)
+    return UIContext(settings=settings, ws=ws, i18n=I18nAuto(settings.lang), backend=backend, runner=runner,
+                     analyzer=analyzer, finder=finder, emotion_tagger=emotion_tagger)
 
 
 def start_services(ctx: UIContext) -> None:

@@ -26,6 +26,8 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 from ras.analysis.analyzer import Analyzer  # noqa: E402
 from ras.library import importer, roles, texts  # noqa: E402
 from ras.long_text import runs as long_text  # noqa: E402
+from ras.long_text import status as run_views  # noqa: E402
+from ras.long_text.status import LongTextStatus  # noqa: E402
 from ras.queue.runner import Runner  # noqa: E402
 from ras.queue.tasks import create_task  # noqa: E402
 from ras.store.workspace import Workspace  # noqa: E402
@@ -44,24 +46,22 @@ def sentences(n: int) -> list[str]:
     return made[:n]
 
 
-def wait_settled(ws: Workspace, role: str, run_id: int, timeout: float) -> dict:
+def wait_settled(ws: Workspace, role: str, run_id: int, timeout: float) -> LongTextStatus:
     deadline = time.time() + timeout
     while time.time() < deadline:
-        status = long_text.run_status(ws=ws, role=role, run_id=run_id)
-        tries = [t for p in status["parts"] for s in p["sentences"] for t in s["tries"]]
-        if (not status["queued"] and not status["running"] and all(p["joined_audio"] for p in status["parts"])
-                and all(t["auto_score"] is not None for t in tries if t["status"] == "done")):
+        status = run_views.run_status(ws=ws, role=role, run_id=run_id)
+        if status.settled:
             return status
         time.sleep(1.0)
     raise TimeoutError(f"long-text run {run_id} did not settle in {timeout:.0f} s")
 
 
-def outcome(status: dict, truth: dict) -> dict:
-    part = status["parts"][0]
-    chosen = [next(t for t in s["tries"] if t["chosen"]) for s in part["sentences"]]
-    clean = [truth[(s["text"], t["seed"])] is None for s, t in zip(part["sentences"], chosen)]
-    heard = [s["needs_listening"] for s in part["sentences"]]
-    return {"clean": sum(clean) / len(clean), "tries": sum(len(s["tries"]) for s in part["sentences"]) / len(clean),
+def outcome(status: LongTextStatus, truth: dict) -> dict:
+    part = status.parts[0]
+    chosen = [next(t for t in s.tries if t.chosen) for s in part.sentences]
+    clean = [truth[(s.text, t.seed)] is None for s, t in zip(part.sentences, chosen)]
+    heard = [s.needs_listening for s in part.sentences]
+    return {"clean": sum(clean) / len(clean), "tries": sum(len(s.tries) for s in part.sentences) / len(clean),
             "needs_listening": sum(heard), "sentences": len(clean),
             "missed": sum(not c and not h for c, h in zip(clean, heard))}
 
@@ -95,16 +95,16 @@ def main(n: int = 40, fail_rate: float = 0.3, max_tries: int = 4) -> None:
             for label, tries in (("autopilot", max_tries), ("single", 1)):
                 run = long_text.start_long_text(ws=ws, role=role, result_ids=[source], text=text, text_lang="en",
                                                 options={"max_tries": tries})
-                runner.run_task(role, run["task_id"])
-                runs[label] = run["run_id"]
+                runner.run_task(role, run.task_id)
+                runs[label] = run.run_id
             results = {label: wait_settled(ws, role, run_id, timeout=60 * n) for label, run_id in runs.items()}
             truth = {(t["text"], t["seed"]): t["planted"] for t in engine.takes}
             auto, single = outcome(results["autopilot"], truth), outcome(results["single"], truth)
-            for sentence in results["autopilot"]["parts"][0]["sentences"]:
-                if len(sentence["tries"]) > 1 or sentence["needs_listening"]:
-                    print(f"sentence {sentence['index']:>2}: " + "; ".join(
-                        f"{truth[(sentence['text'], t['seed'])] or 'clean'}{' (chosen)' if t['chosen'] else ''}"
-                        f" -> {','.join(t['reasons']) or 'pass'}" for t in sentence["tries"]))
+            for sentence in results["autopilot"].parts[0].sentences:
+                if len(sentence.tries) > 1 or sentence.needs_listening:
+                    print(f"sentence {sentence.index:>2}: " + "; ".join(
+                        f"{truth[(sentence.text, t.seed)] or 'clean'}{' (chosen)' if t.chosen else ''}"
+                        f" -> {','.join(t.reasons) or 'pass'}" for t in sentence.tries))
             print(f"{'':<10} {'clean':>6} {'tries/sentence':>15} {'need listening':>15} {'bad, not marked':>16}")
             for label, row in (("autopilot", auto), ("single", single)):
                 print(f"{label:<10} {row['clean']:>6.1%} {row['tries']:>15.2f} {row['needs_listening']:>15} "

@@ -20,8 +20,11 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 import statistics
 from dataclasses import asdict, dataclass, fields
+
+from ras.errors import InputError
 
 HARD_FLAGS = ("repeat", "long_pause", "truncated", "no_speech", "held_tone", "text_leak")
 # A take scoring below this has lost at least one clear defect's worth of points
@@ -52,25 +55,25 @@ class Gate:
         known = {f.name for f in fields(cls)}
         unknown = set(options) - known
         if unknown:
-            raise ValueError(f"unknown autopilot options {sorted(unknown)}; "
+            raise InputError(f"unknown autopilot options {sorted(unknown)}; "
                              f"known: max_tries, {', '.join(sorted(known))}")
         values = {}
         for name, value in options.items():
             if value is None:
                 continue
             if isinstance(value, bool) or not isinstance(value, (int, float)):
-                raise ValueError(f"autopilot option {name!r} must be a number, got {value!r}")
+                raise InputError(f"autopilot option {name!r} must be a number, got {value!r}")
             values[name] = value
         gate = cls(**values)
         if not 0 <= gate.min_auto_score <= 100:
-            raise ValueError(f"min_auto_score must be within 0-100, got {gate.min_auto_score}")
+            raise InputError(f"min_auto_score must be within 0-100, got {gate.min_auto_score}")
         if not 0 < gate.rate_tolerance < 1:
-            raise ValueError("rate_tolerance must be between 0 and 1 (a share of the median), "
+            raise InputError("rate_tolerance must be between 0 and 1 (a share of the median), "
                              f"got {gate.rate_tolerance}")
         if gate.min_rate_takes < 2:
-            raise ValueError(f"min_rate_takes must be at least 2, got {gate.min_rate_takes}")
+            raise InputError(f"min_rate_takes must be at least 2, got {gate.min_rate_takes}")
         if not 0 <= gate.max_cer <= 1:
-            raise ValueError(f"max_cer must be within 0-1, got {gate.max_cer}")
+            raise InputError(f"max_cer must be within 0-1, got {gate.max_cer}")
         return gate
 
     @classmethod
@@ -80,9 +83,9 @@ class Gate:
 
 def checked_max_tries(value) -> int:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or int(value) != value:
-        raise ValueError(f"max_tries must be a whole number 1-{MAX_TRIES_LIMIT}, got {value!r}")
+        raise InputError(f"max_tries must be a whole number 1-{MAX_TRIES_LIMIT}, got {value!r}")
     if not 1 <= int(value) <= MAX_TRIES_LIMIT:
-        raise ValueError(f"max_tries must be within 1-{MAX_TRIES_LIMIT} (1 = no autopilot), got {value}")
+        raise InputError(f"max_tries must be within 1-{MAX_TRIES_LIMIT} (1 = no autopilot), got {value}")
     return int(value)
 
 
@@ -163,3 +166,36 @@ def best_take(takes: list[Take], gate: Gate, normal_rate: tuple[float, float] | 
         return (-hard, take.auto_score if take.auto_score is not None else -1.0, -take.take_id)
 
     return max(passing or analysed, key=rank)
+
+
+REASON_PATTERN = re.compile(r"(?P<code>[a-z_]+)(?::(?P<value>[^<>]*)(?:(?P<side>[<>])(?P<bound>.+))?)?")
+
+
+@dataclass(frozen=True)
+class Reason:
+    """One reason code of `reasons()` read back, for a page to put in words: what failed, the take's
+    value and the bound it crossed. The codes stay the API's; this is their one reader."""
+
+    code: str  # flag, auto_score, chars_per_second, cer, not_analysed, analysis_failed, or a newer rule's
+    flag: str = ""  # the flag's name when code == "flag"
+    value: float | None = None
+    bound: float | None = None
+    above: bool = False  # the value lies above the bound (else below it)
+
+
+def read_reason(text: str) -> Reason:
+    """"chars_per_second:5.54>3.35" -> Reason("chars_per_second", value=5.54, bound=3.35, above=True)."""
+    match = REASON_PATTERN.fullmatch(text)
+    if match is None:
+        return Reason(code=text)
+    code, value = match["code"], match["value"]
+    if code == "flag":
+        return Reason(code=code, flag=value or "")
+    return Reason(code=code, value=_number(value), bound=_number(match["bound"]), above=match["side"] == ">")
+
+
+def _number(text: str | None) -> float | None:
+    try:
+        return float(text) if text not in (None, "", "None") else None
+    except ValueError:
+        return None

@@ -35,6 +35,7 @@ class Settings:
     sv_model: Path | None = None
     asr_model: Path | None = None
     asr_device: str = "cpu"
+    emotion_model: Path | None = None  # an emotion2vec folder; None: found in the ModelScope cache
     max_jobs_per_task: int = 20_000
     allow_server_paths: bool = False
     extra: dict = field(default_factory=dict)
@@ -102,6 +103,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--sv-model", type=Path, help="local speaker-verification model folder")
     p.add_argument("--asr-model", type=Path, help="local faster-whisper model folder (else found per language)")
     p.add_argument("--asr-device", default="cpu", help="cpu, cuda or cuda:N for speech recognition")
+    p.add_argument("--emotion-model", type=Path,
+                   help="local emotion2vec model folder for emotion tags (else found in the ModelScope cache)")
     p.add_argument("--max-jobs", type=int, default=20_000, help="largest task allowed")
     p.add_argument("--allow-server-paths", action="store_true",
                    help="with --share, still accept file paths on this machine in requests")
@@ -129,6 +132,6 @@ def parse_settings(argv: list[str] | None = None) -> Settings:
         job_timeout=args.job_timeout, sv_model=args.sv_model, asr_model=args.asr_model,
         analysis_timeout=args.analysis_timeout, analysis_timeout_per_second=args.analysis_timeout_per_second,
         analysis_load_allowance=args.analysis_load_allowance,
-        asr_device=args.asr_device,
+        asr_device=args.asr_device, emotion_model=args.emotion_model,
         max_jobs_per_task=args.max_jobs, allow_server_paths=args.allow_server_paths,
     )

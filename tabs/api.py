@@ -9,7 +9,7 @@ from typing import Any
 
 import gradio as gr
 
-from ras.library import backup, clips, importer, roles, texts
+from ras.library import backup, clips, emotion_tags, importer, roles, texts
 from tabs.api_json import to_json
 from tabs.common import UIContext, readable_roots, request_file, ui_action
 
@@ -51,9 +51,31 @@ def register(ctx: UIContext) -> None:
 
     @ui_action(i18n, "保存失败")
     def update_clip(role: str, clip_id: int, text: str | None = None, lang: str | None = None,
-                    valid: bool | None = None) -> dict:
-        return {"clip": to_json(clips.update_clip(ws=ws, role=role, clip_id=int(clip_id), text=text, lang=lang,
-                                                  valid=valid))}
+                    valid: bool | None = None, emotion: str | None = None) -> dict:
+        """emotion: a person's tag ("" clears it), as /set_clip_emotion sets it for one clip."""
+        changed = None
+        if text is not None or lang is not None or valid is not None or emotion is None:
+            changed = clips.update_clip(ws=ws, role=role, clip_id=int(clip_id), text=text, lang=lang, valid=valid)
+        if emotion is not None:
+            changed = emotion_tags.set_clip_emotion(ws=ws, role=role, clip_ids=[int(clip_id)], emotion=emotion)[0]
+        return {"clip": to_json(changed)}
+
+    @ui_action(i18n, "设置情感失败")
+    def set_clip_emotion(role: str, clip_ids: list[int], emotion: str = "") -> dict:
+        return {"clips": to_json(emotion_tags.set_clip_emotion(ws=ws, role=role, clip_ids=[int(c) for c in clip_ids],
+                                                               emotion=emotion or ""))}
+
+    @ui_action(i18n, "查询音频失败")
+    def list_emotions(role: str) -> dict:
+        return {"emotions": to_json(emotion_tags.emotion_counts(ws=ws, role=role))}
+
+    @ui_action(i18n, "情感标注失败")
+    def tag_emotions(role: str) -> dict:
+        return to_json(ctx.emotion_tagger.start(role))
+
+    @ui_action(i18n, "情感标注失败")
+    def emotion_tagging(role: str) -> dict:
+        return to_json(ctx.emotion_tagger.status(role))
 
     @ui_action(i18n, "新增文本失败")
     def add_text(content: str, lang: str, category: str = "") -> dict:
@@ -64,5 +86,5 @@ def register(ctx: UIContext) -> None:
         return {"texts": to_json(texts.list_texts(ws=ws))}
 
     for fn in (create_role, list_roles, delete_role, import_list, export_role, import_role, list_clips, update_clip,
-               add_text, list_texts):
+               set_clip_emotion, list_emotions, tag_emotions, emotion_tagging, add_text, list_texts):
         gr.api(fn, api_name=fn.__name__)

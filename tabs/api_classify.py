@@ -9,6 +9,7 @@ import gradio as gr
 
 from ras.analysis import embeddings
 from ras.classify import groups as classify_service
+from ras.library import emotion_tags
 from ras.metrics.asr import AsrConfig
 from ras.split import pieces as split_service
 from tabs.api_json import to_json
@@ -48,6 +49,10 @@ def register(ctx: UIContext) -> None:
     def rename_group(role: str, group_id: int, name: str) -> dict:
         return to_json(classify_service.rename_group(ws=ws, role=role, group_id=int(group_id), name=name))
 
+    @ui_action(i18n, "设置情感失败")
+    def tag_group_emotion(role: str, group_id: int) -> dict:
+        return to_json(emotion_tags.tag_group(ws=ws, role=role, group_id=int(group_id)))
+
     @ui_action(i18n, "切分失败")
     def split_clip(role: str, clip_id: int, min_silence_ms: int = 300, transcribe: bool = False) -> dict:
         return to_json(split_service.split_clip(ws=ws, role=role, clip_id=int(clip_id),
@@ -59,5 +64,6 @@ def register(ctx: UIContext) -> None:
         return {"pieces": to_json(split_service.propose(ws=ws, role=role, clip_id=int(clip_id),
                                                         min_silence_ms=int(min_silence_ms)))}
 
-    for fn in (classify, list_groups, similar_clips, group_map, move_clips, rename_group, split_clip, propose_split):
+    for fn in (classify, list_groups, similar_clips, group_map, move_clips, rename_group, tag_group_emotion, split_clip,
+               propose_split):
         gr.api(fn, api_name=fn.__name__)

@@ -1,8 +1,10 @@
-"""The gradio_client API of the reference finder.
+"""The gradio_client API of the finder, over reference clips or configurations.
 
-/find_reference and /find_reference_status are the stable contract; list, delete and
-force-in are extras the finder tab also uses. The services' typed results become JSON here
-(tabs.api_json); no returned dict has a "path" key.
+/find_reference and /find_reference_status are the stable contract; a spec with "mode"
+("checkpoints" or "settings") races configurations, as /find_checkpoint does (mode
+"checkpoints" unless given), and either status endpoint answers for either kind of run.
+list, delete and force-in are extras the finder tab also uses. The services' typed results
+become JSON here (tabs.api_json); no returned dict has a "path" key.
 """
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ from typing import Any
 
 import gradio as gr
 
+from ras.finder import config_run, config_stages
 from ras.finder import run as finder_runs
 from ras.finder import status as finder_status
 from tabs.api_json import to_json
@@ -20,17 +23,40 @@ from tabs.finder_blind import start_blind_comparison
 def register(ctx: UIContext) -> None:
     ws, i18n, backend, runner, driver = ctx.ws, ctx.i18n, ctx.backend, ctx.runner, ctx.finder
 
-    @ui_action(i18n, "启动找参考失败")
-    def find_reference(role: str, spec: Any) -> dict:
-        # the finder names its own unknown spec keys (a task spec's keys are other ones)
-        found = json_object(spec, "spec", '{"shortlist": 5, "budget_jobs": 120}')
-        run_id = finder_runs.create_run(ws=ws, role=role, spec=found, **backend.weight_choosers())
+    def available_weights(kind: str) -> list[str]:
+        return [w.file for w in getattr(backend.list_models(), kind)]
+
+    def start(role: str, found: dict) -> dict:
+        if config_run.is_config_run(found):
+            run_id = config_run.create_config_run(ws=ws, role=role, spec=found, available_weights=available_weights,
+                                                  **backend.weight_choosers())
+        else:
+            run_id = finder_runs.create_run(ws=ws, role=role, spec=found, **backend.weight_choosers())
         driver.watch(role)
         return {"run_id": run_id}
 
+    def run_status(role: str, run_id: int) -> dict:
+        if config_run.is_config_run(finder_runs.load_run(ws, role, int(run_id)).spec):
+            return to_json(config_stages.status(ws=ws, runner=runner, role=role, run_id=int(run_id)))
+        return to_json(finder_status.status(ws=ws, runner=runner, role=role, run_id=int(run_id)))
+
+    @ui_action(i18n, "启动找参考失败")
+    def find_reference(role: str, spec: Any) -> dict:
+        # the finder names its own unknown spec keys (a task spec's keys are other ones)
+        return start(role, json_object(spec, "spec", '{"shortlist": 5, "budget_jobs": 120}'))
+
     @ui_action(i18n, "读取找参考进度失败")
     def find_reference_status(role: str, run_id: int) -> dict:
-        return to_json(finder_status.status(ws=ws, runner=runner, role=role, run_id=int(run_id)))
+        return run_status(role, run_id)
+
+    @ui_action(i18n, "启动找模型失败")
+    def find_checkpoint(role: str, spec: Any) -> dict:
+        found = json_object(spec, "spec", '{"gpt": [], "sovits": [], "clip_ids": [1]}')
+        return start(role, {"mode": "checkpoints", **found})
+
+    @ui_action(i18n, "读取找模型进度失败")
+    def find_checkpoint_status(role: str, run_id: int) -> dict:
+        return run_status(role, run_id)
 
     @ui_action(i18n, "读取找参考记录失败")
     def list_finder_runs(role: str) -> dict:
@@ -51,6 +77,6 @@ def register(ctx: UIContext) -> None:
     def finder_compare_blind(role: str, run_id: int) -> dict:
         return to_json(start_blind_comparison(ws=ws, role=role, run_id=int(run_id)))
 
-    for fn in (find_reference, find_reference_status, list_finder_runs, delete_finder_run, force_finder_clip,
-               finder_compare_blind):
+    for fn in (find_reference, find_reference_status, find_checkpoint, find_checkpoint_status, list_finder_runs,
+               delete_finder_run, force_finder_clip, finder_compare_blind):
         gr.api(fn, api_name=fn.__name__)

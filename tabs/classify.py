@@ -13,7 +13,7 @@ import pandas as pd
 from ras.analysis import embeddings
 from ras.classify import groups as classify
 from ras.errors import Conflict
-from ras.library import clips
+from ras.library import clips, emotion_tags
 from tabs.common import Page, UIContext, choices, connect, connect_each, handles, parse_ids, require_role, selected_row
 
 MODES = (("按分组数", "count"), ("按距离阈值", "threshold"))
@@ -43,6 +43,7 @@ class ClassifyTab:
     new_name: gr.Textbox
     rename: gr.Button
     create: gr.Button
+    tag_emotion: gr.Button
     move_ids: gr.Textbox
     move_to: gr.Dropdown
     move: gr.Button
@@ -93,6 +94,8 @@ def build(ctx: UIContext) -> ClassifyTab:
         new_name = gr.Textbox(label=i18n("分组名称"), placeholder=i18n("例如：平静、激动"), elem_id="classify_new_name")
         rename = gr.Button(i18n("重命名所选分组"), elem_id="classify_rename")
         create = gr.Button(i18n("新建空分组"), elem_id="classify_create")
+        tag_emotion = gr.Button(i18n("以组名标注情感"), elem_id="classify_tag_emotion")
+    gr.Markdown(i18n("组名即组内音频的情感（如 开心、平静）：标注后可在音频浏览中按情感筛选；人工标注的音频不变。"))
     with gr.Row():
         move_ids = gr.Textbox(label=i18n("要移动的音频编号（逗号分隔）"), elem_id="classify_move_ids")
         move_to = gr.Dropdown(label=i18n("移动到分组"), choices=[], elem_id="classify_move_to")
@@ -106,7 +109,7 @@ def build(ctx: UIContext) -> ClassifyTab:
                                  elem_id="classify_similar_table")
     return ClassifyTab(encoder_info, embed, embed_status, mode, n_groups, threshold, run, run_status, groups,
                        group_map, group, representative, group_clip_ids, members, clip_id, member_audio, new_name,
-                       rename, create, move_ids, move_to, move, similar_limit, similar, similar_table)
+                       rename, create, tag_emotion, move_ids, move_to, move, similar_limit, similar, similar_table)
 
 
 def _group_picks(found: list[classify.GroupRow]) -> list[tuple[str, int]]:
@@ -209,6 +212,16 @@ def create(ctx: UIContext, tab: ClassifyTab, *, role: str | None, name: str, gro
     return groups_view(ctx, tab, role, group)
 
 
+@handles("设置情感失败")
+def tag_emotion(ctx: UIContext, tab: ClassifyTab, *, role: str | None, group) -> dict:
+    if group is None:
+        raise gr.Error(ctx.i18n("请先选择分组"))
+    done = emotion_tags.tag_group(ws=ctx.ws, role=require_role(ctx.i18n, role), group_id=int(group))
+    kept = f" · {ctx.i18n('人工标注保留')} {done.kept}" if done.kept else ""
+    gr.Info(f"{ctx.i18n('已标注情感')}: {done.group} · {done.tagged}{kept}")
+    return {}
+
+
 @handles("移动失败")
 def move(ctx: UIContext, tab: ClassifyTab, *, role: str | None, clip_ids: str, target, group) -> dict:
     if target is None:
@@ -244,6 +257,7 @@ def wire(tab: ClassifyTab, ctx: UIContext, page: Page) -> None:
                 [tab.clip_id, tab.member_audio, tab.move_ids])
     connect(ctx, tab.rename.click, rename, tab, {"role": role, "group": tab.group, "name": tab.new_name}, view)
     connect(ctx, tab.create.click, create, tab, {"role": role, "name": tab.new_name, "group": tab.group}, view)
+    connect(ctx, tab.tag_emotion.click, tag_emotion, tab, {"role": role, "group": tab.group}, [])
     connect(ctx, tab.move.click, move, tab,
             {"role": role, "clip_ids": tab.move_ids, "target": tab.move_to, "group": tab.group}, view)
     connect(ctx, tab.similar.click, similar, tab, {"role": role, "clip_id": tab.clip_id, "limit": tab.similar_limit},

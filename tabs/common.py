@@ -18,6 +18,7 @@ from gradio.utils import get_upload_folder
 
 from i18n import I18nAuto, negotiate, speaking
 from ras.analysis.analyzer import Analyzer
+from ras.analysis.emotion_tagging import EmotionTagger
 from ras.errors import InputError, RasError
 from ras.finder.driver import FinderDriver
 from ras.queue.backend import Backend
@@ -40,6 +41,7 @@ class UIContext:
     runner: Runner  # the job queue
     analyzer: Analyzer  # metrics and spectrograms of each result as it lands
     finder: FinderDriver  # advances reference-finder runs in the background
+    emotion_tagger: EmotionTagger  # tags new clips with the speech-emotion model in the background
 
 
 @dataclass(frozen=True)

@@ -45,7 +45,8 @@ class Elsewhere:
 def run_choices(ctx: UIContext, role: str | None) -> list[tuple[str, int]]:
     if not role:
         return []
-    return [(run_label(ctx.i18n, r), r.run_id) for r in finder_runs.list_runs(ws=ctx.ws, role=role)]
+    return [(run_label(ctx.i18n, r), r.run_id) for r in finder_runs.list_runs(ws=ctx.ws, role=role)
+            if r.mode == "references"]
 
 
 def _group_choices(ctx: UIContext, role: str | None) -> list[tuple[str, int]]:

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 import gradio as gr
 
 from ras.library import importer
+from tabs.clips import emotion_label
 from tabs.common import Page, UIContext, connect, handles, readable_roots, request_file, require_role
 from tabs.widgets import role_rows
 
@@ -51,6 +52,11 @@ def import_summary(i18n, report: importer.ImportReport) -> str:
            f"{i18n('错误行')} {report.errors_total}"
     if report.imported == 0 and report.duplicates and not report.errors_total:
         text += f" · {i18n('该文件已导入过，没有新音频')}"
+    if report.emotions:  # tags from 【开心】/[happy] file names or emotion folders
+        found = " · ".join(f"{emotion_label(i18n, e)} {n}" for e, n in report.emotions.items())
+        text += f"  \n{i18n('文件名/文件夹中的情感标签')}: {found}"
+        if report.retagged:
+            text += f" · {i18n('已有音频新标注')} {report.retagged}"
     elsewhere = report.found_elsewhere
     if elsewhere:  # found by searching around the list: say where, so a wrong match can be spotted
         shown = "  \n".join(f"{e.line}: `{e.listed}` → `{e.found_at}`" for e in elsewhere[:20])

@@ -1,14 +1,19 @@
-"""The long-text tab's autopilot parts: its settings, the sentence table with tries, and playing or
-choosing a try (events wired by tabs.long_text)."""
+"""The long-text tab's parts: the autopilot's settings, one configuration's slot (joined audio, the sentence
+table with tries, playing or choosing a try); events wired by tabs.long_text."""
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import gradio as gr
 
+from ras.errors import NotFound, RoleNotFound
 from ras.gate import DEFAULT_MAX_TRIES, MAX_TRIES_LIMIT, Gate
 from ras.long_text import runs as long_text
-from tabs.common import UIContext, selected_row, ui_action
-from tabs.flag_labels import flag_words, word_list
-from tabs.widgets import PRIVATE
+from ras.long_text import status as run_views
+from ras.long_text.status import LongTextStatus, PartStatus
+from tabs.common import UIContext, connect, handles, score_radio, selected_row
+from tabs.flag_labels import flag_words
+from tabs.long_text_words import listen_mark, reason_words, rejected_tries, status_label, try_details, try_name
 
 SENTENCE_COLUMNS = ("序号", "句子", "需要试听", "尝试", "选用", "未通过的原因", "时长", "字/秒", "状态", "标记")
 # Every column gets a share of the table, so all ten stay in view on a narrow page too (left to
@@ -17,6 +22,33 @@ SENTENCE_COLUMNS = ("序号", "句子", "需要试听", "尝试", "选用", "未
 # columns' shares hold their header on one line in either language (measured: squeezed, the table
 # broke them to "序/号", "In/dex"); the sentence, the reasons and the flags wrap in theirs.
 SENTENCE_COLUMN_WIDTHS = ("5.5%", "18%", "12.5%", "5.5%", "6.5%", "20%", "7.5%", "6.5%", "7%", "11%")
+# the reasons are HTML: each rejected try's words carry its numbers as a hover text
+SENTENCE_TYPES = ("number", "str", "str", "number", "str", "html", "number", "number", "str", "str")
+# tall enough for about a dozen sentences before the table scrolls inside itself
+SENTENCE_TABLE_HEIGHT = 760
+
+
+@dataclass(frozen=True)
+class PartSlot:
+    """The components showing one configuration's part; `number` is its place (part_ids[number])."""
+
+    number: int
+    box: gr.Group
+    info: gr.Markdown
+    audio: gr.Audio
+    spectrogram: gr.Image
+    sentences: gr.Dataframe
+    index: gr.Number
+    regenerate: gr.Button
+    take: gr.Radio
+    take_audio: gr.Audio
+    choose: gr.Button
+    score: gr.Radio
+    note: gr.Textbox
+    export: gr.Button
+    file: gr.File
+    take_details: gr.Markdown  # the picked try: seed, score, rate, length, reasons with numbers
+    listed: gr.State  # [label, choices] the try picker last received
 
 
 def autopilot_controls(i18n) -> tuple:
@@ -45,77 +77,85 @@ def autopilot_options(autopilot, max_tries, min_score, tolerance, max_cer) -> di
             "rate_tolerance": float(tolerance), "max_cer": float(max_cer)}
 
 
-def take_row(i18n, i: int) -> tuple:
-    """(sentence index, try picker, try player, choose button, regenerate button) of one slot."""
-    with gr.Row(equal_height=True):
-        index = gr.Number(value=0, minimum=0, precision=0, label=i18n("句子序号"), elem_id=f"long_text_index_{i}")
-        # every try of the sentence in view at once, each with its reasons; one click plays it
-        take = gr.Radio(label=i18n("这一句的尝试"), choices=[], scale=3, elem_id=f"long_text_take_{i}")
-        take_audio = gr.Audio(label=i18n("试听"), type="filepath", interactive=False, scale=2,
-                              elem_id=f"long_text_take_audio_{i}")
-        with gr.Column(min_width=160):
-            choose = gr.Button(i18n("选用这个尝试"), elem_id=f"long_text_choose_{i}")
-            regenerate = gr.Button(i18n("重新生成这一句（新种子）"), elem_id=f"long_text_regenerate_{i}")
-    return index, take, take_audio, choose, regenerate
+def build_slot(i18n, i: int) -> PartSlot:
+    with gr.Group(visible=False, elem_id=f"long_text_part_{i}") as box:
+        info = gr.Markdown(elem_id=f"long_text_info_{i}")
+        with gr.Row(equal_height=False):
+            with gr.Column(scale=2, min_width=320):
+                audio = gr.Audio(label=i18n("拼接后的音频"), type="filepath", interactive=False,
+                                 elem_id=f"long_text_audio_{i}")
+                with gr.Row():
+                    score = score_radio(i18n, f"long_text_score_{i}")
+                    note = gr.Textbox(label=i18n("备注"), elem_id=f"long_text_note_{i}")
+            with gr.Column(scale=3):
+                spectrogram = gr.Image(label=i18n("频谱图"), type="filepath", format="png", interactive=False,
+                                       buttons=[], height=190, elem_id=f"long_text_spectrogram_{i}")
+                export = gr.Button(i18n("导出音频与句子列表"), elem_id=f"long_text_export_{i}")
+                # shown once there is a file: an empty File box would take a lot of room
+                file = gr.File(label=i18n("导出文件"), interactive=False, visible=False, elem_id=f"long_text_file_{i}")
+        sentences = gr.Dataframe(headers=[i18n(h) for h in SENTENCE_COLUMNS], interactive=False, wrap=True,
+                                 datatype=list(SENTENCE_TYPES), max_height=SENTENCE_TABLE_HEIGHT,
+                                 column_widths=list(SENTENCE_COLUMN_WIDTHS), elem_id=f"long_text_sentences_{i}")
+        with gr.Row(equal_height=True):
+            index = gr.Number(value=0, minimum=0, precision=0, label=i18n("句子序号"), elem_id=f"long_text_index_{i}")
+            # every try of the sentence in view at once, each with its reasons; one click plays it
+            take = gr.Radio(label=i18n("这一句的尝试"), choices=[], scale=3, elem_id=f"long_text_take_{i}")
+            take_audio = gr.Audio(label=i18n("试听"), type="filepath", interactive=False, scale=2,
+                                  elem_id=f"long_text_take_audio_{i}")
+            with gr.Column(min_width=160):
+                choose = gr.Button(i18n("选用这个尝试"), elem_id=f"long_text_choose_{i}")
+                regenerate = gr.Button(i18n("重新生成这一句（新种子）"), elem_id=f"long_text_regenerate_{i}")
+        take_details = gr.Markdown(elem_id=f"long_text_take_details_{i}")
+    return PartSlot(i, box, info, audio, spectrogram, sentences, index, regenerate, take, take_audio, choose, score,
+                    note, export, file, take_details, gr.State([]))
 
 
-def status_label(i18n, status: str) -> str:
-    labels = {"done": i18n("完成"), "queued": i18n("排队"), "running": i18n("运行中"), "failed": i18n("失败"),
-              "cancelled": i18n("已取消")}
-    return labels.get(status, status)
+def _rounded(value: float | None) -> float | None:
+    return None if value is None else round(value, 1)
 
 
-def reason_words(i18n, reasons: list[str]) -> str:
-    """The gate's reason codes (ras.gate) as words in the page language."""
-    words = []
-    for reason in reasons:
-        code, _, value = reason.partition(":")
-        if code == "flag":
-            words.append(flag_words(i18n, [value]))
-        else:
-            label = {"auto_score": i18n("自动评分低"), "chars_per_second": i18n("语速异常"),
-                     "cer": i18n("识别错误率高"), "not_analysed": i18n("未分析"),
-                     "analysis_failed": i18n("分析失败")}.get(code)
-            words.append(f"{label} {value}".strip() if label else status_label(i18n, reason))
-    return word_list(i18n, words)
-
-
-def sentence_rows(i18n, part: dict, listen_only: bool = False) -> list[list]:
+def sentence_rows(i18n, part: PartStatus, listen_only: bool = False) -> list[list]:
     rows = []
-    for s in part["sentences"]:
-        if listen_only and not s["needs_listening"]:
+    for s in part.sentences:
+        if listen_only and not s.needs_listening:
             continue
-        tries = s["tries"]
-        chosen = next((n for n, t in enumerate(tries, 1) if t["chosen"]), None)
-        rejected = [f"{n}: {reason_words(i18n, t['reasons'])}" for n, t in enumerate(tries, 1)
-                    if t["reasons"] and t["status"] == "done"]
-        mark = "👂 " + i18n("需要试听") if s["needs_listening"] else ""
-        rows.append([s["index"], s["text"], mark, len(tries), f"{chosen}/{len(tries)}" if chosen else "",
-                     i18n("；").join(rejected), s["duration"], s["chars_per_second"], status_label(i18n, s["status"]),
-                     flag_words(i18n, s["flags"]) if s["flags"] else (s["error"][:80] if s["error"] else "")])
+        chosen = next((n for n, t in enumerate(s.tries, 1) if t.chosen), None)
+        rows.append([s.index, s.text, listen_mark(i18n, s), len(s.tries), try_name(i18n, chosen) if chosen else "",
+                     rejected_tries(i18n, s, part.normal_rate), _rounded(s.duration), _rounded(s.chars_per_second),
+                     status_label(i18n, s.status),
+                     flag_words(i18n, s.flags) if s.flags else (s.error[:80] if s.error else "")])
     return rows
 
 
-def listen_counter(i18n, status: dict | None) -> str:
-    if not status or not status["sentence_count"]:
+def listen_counter(i18n, status: LongTextStatus | None) -> str:
+    if not status or not status.sentence_count:
         return ""
-    return "**" + i18n("{total} 句中有 {n} 句需要你来听").format(n=status["needs_listening"],
-                                                            total=status["sentence_count"]) + "**"
+    return "**" + i18n("{total} 句中有 {n} 句需要你来听").format(n=status.needs_listening,
+                                                            total=status.sentence_count) + "**"
 
 
-def take_choices(i18n, part: dict, index: int) -> list[tuple[str, int]]:
-    """The tries of one sentence as picker entries: number, seed, auto score, chosen mark, reasons."""
-    if not 0 <= index < len(part["sentences"]):
+def take_choices(i18n, part: PartStatus, index: int) -> list[tuple[str, int]]:
+    """The tries of one sentence as picker entries: its name, auto score, chosen mark, reasons in words."""
+    if not 0 <= index < len(part.sentences):
         return []
     choices = []
-    for n, t in enumerate(part["sentences"][index]["tries"], 1):
-        if t["status"] != "done":
+    for n, t in enumerate(part.sentences[index].tries, 1):
+        if t.status != "done":
             continue
-        score = f" · {t['auto_score']:g}" if t["auto_score"] is not None else ""
-        mark = " ✓" if t["chosen"] else ""
-        why = f" · {reason_words(i18n, t['reasons'])}" if t["reasons"] else ""
-        choices.append((f"{n}. {i18n('种子')} {t['seed']}{score}{mark}{why}", t["result_id"]))
+        score = f" · {i18n('自动评分')} {t.auto_score:.0f}" if t.auto_score is not None else ""
+        mark = " ✓" if t.chosen else ""
+        why = f" · {reason_words(i18n, t.reasons)}" if t.reasons else ""
+        choices.append((f"{try_name(i18n, n)}{score}{mark}{why}", t.result_id))
     return choices
+
+
+def details_of(i18n, part: PartStatus | None, index: int, result_id) -> str:
+    """The details line of the try `result_id` of sentence `index` ("" when there is none)."""
+    if part is None or not 0 <= index < len(part.sentences):
+        return ""
+    tries = part.sentences[index].tries
+    found = next((n for n, t in enumerate(tries, 1) if t.result_id == result_id), None)
+    return try_details(i18n, found, tries[found - 1], part.normal_rate) if found else ""
 
 
 def listing(label: str, choices) -> list:
@@ -123,79 +163,109 @@ def listing(label: str, choices) -> list:
     return [label, [list(choice) for choice in choices]]
 
 
-def wire_takes(ctx: UIContext, slot_index: int, slot, role_picker, run, part_ids) -> None:
-    """A click on a sentence picks it; the picker lists its tries; a pick plays; choose keeps it."""
+def read_status(ctx: UIContext, role, run) -> LongTextStatus | None:
+    """The run's status; None when no run is picked or the run is gone (deleted, or the page still names a
+    run of the role it showed before a role switch): a poll then shows nothing instead of an error."""
+    if not role or not run:
+        return None
+    try:
+        return run_views.run_status(ws=ctx.ws, role=role, run_id=int(run))
+    except RoleNotFound:
+        raise
+    except NotFound:
+        return None
+
+
+def part_of_slot(ctx: UIContext, slot: PartSlot, role, run, part_ids) -> PartStatus | None:
+    if slot.number >= len(part_ids or []):
+        return None
+    status = read_status(ctx, role, run)
+    return next((p for p in status.parts if p.part_id == part_ids[slot.number]), None) if status else None
+
+
+def picker_label(i18n, sentence_index) -> str:
+    # names the sentence, so a listing still on its way is not taken for the one asked for
+    return i18n("第 {} 句的尝试").format(int(sentence_index or 0))
+
+
+def sentence_tries(ctx: UIContext, slot: PartSlot, role, run, part_ids,
+                   sentence_index) -> tuple[str, list, PartStatus | None]:
+    """The picker's label and choices for the sentence in view, and the part they are of."""
+    part = part_of_slot(ctx, slot, role, run, part_ids)
+    label = picker_label(ctx.i18n, sentence_index)
+    return label, take_choices(ctx.i18n, part, int(sentence_index or 0)) if part else [], part
+
+
+@handles("读取进度失败")
+def pick_sentence(ctx: UIContext, slot: PartSlot, *, table, evt: gr.SelectData) -> dict:
+    # the first column is the sentence's index: rows may be filtered to those needing listening
+    return {slot.index: int(table.iloc[selected_row(evt), 0])}
+
+
+@handles("读取进度失败")
+def list_tries(ctx: UIContext, slot: PartSlot, *, role, run, part_ids, sentence_index, picked) -> dict:
+    """The sentence's tries in the picker. A try already picked for this sentence stays picked (a listing of
+    the same sentence may arrive after the pick); otherwise the chosen one (✓) is shown."""
+    label, choices, part = sentence_tries(ctx, slot, role, run, part_ids, sentence_index)
+    chosen = next((value for text, value in choices if " ✓" in text), None)
+    value = picked if picked in {value for _text, value in choices} else chosen
+    return {slot.take: gr.update(choices=choices, value=value, label=label), slot.listed: listing(label, choices),
+            slot.take_details: details_of(ctx.i18n, part, int(sentence_index or 0), value)}
+
+
+@handles("读取进度失败")
+def show_sentence(ctx: UIContext, slot: PartSlot, *, role, run, part_ids, sentence_index, picked) -> dict:
+    # the player empties so a try of the previous sentence is not taken for one of this one
+    return {**list_tries(ctx, slot, role=role, run=run, part_ids=part_ids, sentence_index=sentence_index,
+                         picked=picked), slot.take_audio: None}
+
+
+@handles("读取进度失败")
+def refresh_tries(ctx: UIContext, slot: PartSlot, *, role, run, part_ids, sentence_index, listed, picked) -> dict:
+    # a try of the sentence in view landed (or the table changed for another reason): a listing
+    # that changed nothing is not sent, so it cannot land over a pick made meanwhile
+    label, choices, part = sentence_tries(ctx, slot, role, run, part_ids, sentence_index)
+    if listing(label, choices) == listed:
+        return gr.skip()
+    return {slot.take: gr.update(choices=choices, label=label), slot.listed: listing(label, choices),
+            slot.take_details: details_of(ctx.i18n, part, int(sentence_index or 0), picked)}
+
+
+@handles("读取进度失败")
+def play(ctx: UIContext, slot: PartSlot, *, role, run, part_ids, sentence_index, picked) -> dict:
+    # the pick comes back as the picker's value: the page otherwise keeps the value the server
+    # sent last and can put it back over the pick when another answer reaches the picker
+    part = part_of_slot(ctx, slot, role, run, part_ids)
+    index = int(sentence_index or 0)
+    if not part or picked is None or not 0 <= index < len(part.sentences):
+        return {slot.take_audio: None}
+    audio = next((t.audio for t in part.sentences[index].tries if t.result_id == picked), None)
+    return {slot.take_audio: audio, slot.take: gr.update(value=picked),
+            slot.take_details: details_of(ctx.i18n, part, index, picked)}
+
+
+@handles("选择失败")
+def choose(ctx: UIContext, slot: PartSlot, *, role, run, part_ids, sentence_index, picked) -> None:
     i18n = ctx.i18n
+    if slot.number >= len(part_ids or []) or picked is None:
+        raise gr.Error(i18n("请先选择一个尝试"))
+    long_text.choose_take(ws=ctx.ws, role=role, run_id=int(run), part_id=part_ids[slot.number],
+                          index=int(sentence_index or 0), result_id=int(picked))
+    gr.Info(i18n("已选用，拼接音频已更新"))
 
-    def part_status(role, run_id, ids) -> dict | None:
-        if not role or not run_id or slot_index >= len(ids):
-            return None
-        status = long_text.run_status(ws=ctx.ws, role=role, run_id=int(run_id))
-        return next((p for p in status["parts"] if p["part_id"] == ids[slot_index]), None)
 
-    def picker_label(sentence_index) -> str:
-        # names the sentence, so a listing still on its way is not taken for the one asked for
-        return i18n("第 {} 句的尝试").format(int(sentence_index or 0))
-
-    @ui_action(i18n, "读取进度失败")
-    def pick_sentence(table_value, evt: gr.SelectData):
-        # the first column is the sentence's index: rows may be filtered to those needing listening
-        return int(table_value.iloc[selected_row(evt), 0])
-
-    def sentence_tries(role, run_id, ids, sentence_index) -> tuple[str, list[tuple[str, int]]]:
-        """The picker's label and choices for the sentence in view."""
-        part = part_status(role, run_id, ids)
-        return picker_label(sentence_index), take_choices(i18n, part, int(sentence_index or 0)) if part else []
-
-    def tries_with_value(role, run_id, ids, sentence_index, picked) -> tuple:
-        # a try already picked for this sentence stays picked (a listing of the same sentence may
-        # arrive after the pick); otherwise the chosen one (✓) is shown
-        label, choices = sentence_tries(role, run_id, ids, sentence_index)
-        chosen = next((value for text, value in choices if " ✓" in text), None)
-        keeps_pick = picked in {value for _text, value in choices}
-        return gr.update(choices=choices, value=picked if keeps_pick else chosen, label=label), listing(label, choices)
-
-    list_takes = ui_action(i18n, "读取进度失败")(tries_with_value)
-
-    @ui_action(i18n, "读取进度失败")
-    def show_sentence(role, run_id, ids, sentence_index, picked):
-        # the player empties so a try of the previous sentence is not taken for one of this one
-        return *tries_with_value(role, run_id, ids, sentence_index, picked), None
-
-    @ui_action(i18n, "读取进度失败")
-    def refresh_takes(role, run_id, ids, sentence_index, listed):
-        # a try of the sentence in view landed (or the table changed for another reason): a listing
-        # that changed nothing is not sent, so it cannot land over a pick made meanwhile
-        label, choices = sentence_tries(role, run_id, ids, sentence_index)
-        if listing(label, choices) == listed:
-            return gr.skip(), gr.skip()
-        return gr.update(choices=choices, label=label), listing(label, choices)
-
-    @ui_action(i18n, "读取进度失败")
-    def play(role, run_id, ids, sentence_index, result_id):
-        # the pick comes back as the picker's value: the page otherwise keeps the value the server
-        # sent last and can put it back over the pick when another answer reaches the picker
-        part = part_status(role, run_id, ids)
-        if not part or result_id is None or not 0 <= int(sentence_index or 0) < len(part["sentences"]):
-            return None, gr.skip()
-        tries = part["sentences"][int(sentence_index or 0)]["tries"]
-        return next((t["audio"] for t in tries if t["result_id"] == result_id), None), gr.update(value=result_id)
-
-    @ui_action(i18n, "选择失败")
-    def choose(role, run_id, ids, sentence_index, result_id):
-        if slot_index >= len(ids) or result_id is None:
-            raise gr.Error(i18n("请先选择一个尝试"))
-        long_text.choose_take(ws=ctx.ws, role=role, run_id=int(run_id), part_id=ids[slot_index],
-                              index=int(sentence_index or 0), result_id=int(result_id))
-        gr.Info(i18n("已选用，拼接音频已更新"))
-
-    inputs = [role_picker, run, part_ids, slot.index]
-    listed = gr.State([])  # [label, choices] the picker last received
-    slot.sentences.select(pick_sentence, slot.sentences, slot.index, **PRIVATE)
+def wire_takes(ctx: UIContext, slot: PartSlot, role_picker, run, part_ids) -> None:
+    """A click on a sentence picks it; the picker lists its tries; a pick plays; choose keeps it."""
+    sentence = {"role": role_picker, "run": run, "part_ids": part_ids, "sentence_index": slot.index}
+    with_pick = {**sentence, "picked": slot.take}
+    connect(ctx, slot.sentences.select, pick_sentence, slot, {"table": slot.sentences}, slot.index)
+    listed = [slot.take, slot.listed, slot.take_details]
     # a sentence entered, or a run's parts shown (the box starts at sentence 0, which changes nothing)
     for shown in (slot.index.change, part_ids.change):
-        shown(show_sentence, [*inputs, slot.take], [slot.take, listed, slot.take_audio], **PRIVATE)
-    slot.sentences.change(refresh_takes, [*inputs, listed], [slot.take, listed], show_progress="hidden", **PRIVATE)
-    slot.take.input(play, [*inputs, slot.take], [slot.take_audio, slot.take], show_progress="hidden", **PRIVATE)
-    slot.choose.click(choose, [*inputs, slot.take], None, **PRIVATE).then(
-        list_takes, [*inputs, slot.take], [slot.take, listed], **PRIVATE)
+        connect(ctx, shown, show_sentence, slot, with_pick, [*listed, slot.take_audio])
+    connect(ctx, slot.sentences.change, refresh_tries, slot, {**with_pick, "listed": slot.listed}, listed,
+            show_progress="hidden")
+    connect(ctx, slot.take.input, play, slot, with_pick, [slot.take_audio, slot.take, slot.take_details],
+            show_progress="hidden")
+    chosen = connect(ctx, slot.choose.click, choose, slot, with_pick, None)
+    connect(ctx, chosen.then, list_tries, slot, with_pick, listed)

@@ -30,7 +30,7 @@ FLOORS = [
      "why": "names, small shared types, pure computation and child-process plumbing (no DB): anything above "
             "may use them",
      "packages": {"ras.errors", "ras.languages", "ras.names", "ras.settings", "ras.server_paths",
-                  "ras.model_cache", "ras.audio", "ras.metrics", "ras.child_process"}},
+                  "ras.model_cache", "ras.audio", "ras.metrics", "ras.child_process", "ras.emotions"}},
     {"name": "storage", "sideways": True,
      "why": "tables, DBs, the workspace and row look-ups: they store what the floors above decide",
      "packages": {"ras.store"}},

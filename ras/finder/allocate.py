@@ -18,6 +18,7 @@ MIN_FINAL_TAKES takes, when the budget is spent, or when no survivor has an untr
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field
 
 from ras.finder.rank import RankRow, sort_key
@@ -31,6 +32,8 @@ DEFAULT_BUDGET_SHARE = 0.35
 STOP_LINES = {"no_texts": "no probe texts", "budget_spent": "budget spent", "no_candidates": "no candidate left",
               "confirmed": f"the shortlist has {MIN_FINAL_TAKES}+ takes each",
               "pairs_tried": "every (text, seed) pair of the survivors was tried"}
+# a configuration run confirms with its own number of takes (a grid's takes per candidate)
+_CONFIRMED = re.compile(r"the shortlist has (\d+)\+ takes each")
 
 
 @dataclass(frozen=True)
@@ -52,8 +55,16 @@ def stop_reason_of(line: str) -> Reason | None:
     """A stored stop line as a reason with its code (None for no line; code "other" for an unknown one)."""
     if not line:
         return None
+    confirmed = _CONFIRMED.fullmatch(line)
+    if confirmed:
+        return Reason("confirmed", line, {"takes": int(confirmed.group(1))})
     code = next((c for c, known in STOP_LINES.items() if known == line), "other")
-    return Reason(code, line, {"takes": MIN_FINAL_TAKES} if code == "confirmed" else {})
+    return Reason(code, line, {})
+
+
+def confirmed_line(takes: int) -> str:
+    """The stop line of a search whose shortlist has `takes` takes each."""
+    return f"the shortlist has {takes}+ takes each"
 
 
 def full_grid_jobs(candidates: int, texts: int) -> int:
@@ -95,11 +106,12 @@ def keep(ranking: list[RankRow], shortlist: int, dropped: dict[int, Reason]) -> 
 
 
 def plan_round(*, ranking: list[RankRow], text_ids: list[int], taken: dict[int, int], budget_left: int,
-               shortlist: int, first_round: bool) -> RoundPlan:
+               shortlist: int, first_round: bool, final_takes: int = MIN_FINAL_TAKES) -> RoundPlan:
     """The next round's probes.
 
     ranking: rank rows of the candidates still in the race (after the previous round);
-    taken: clip id -> probe jobs already made for it (its next take index).
+    taken: clip id -> probe jobs already made for it (its next take index);
+    final_takes: the takes each of the shortlist gets before the search stops.
     """
     plan = RoundPlan()
     if not text_ids:
@@ -114,13 +126,15 @@ def plan_round(*, ranking: list[RankRow], text_ids: list[int], taken: dict[int, 
     if not survivors:
         plan.stop_reason = STOP_LINES["no_candidates"]
         return plan
-    if len(survivors) <= shortlist and all(taken.get(c, 0) >= MIN_FINAL_TAKES for c in survivors):
-        plan.stop_reason = STOP_LINES["confirmed"]
+    if len(survivors) <= shortlist and all(taken.get(c, 0) >= final_takes for c in survivors):
+        plan.stop_reason = confirmed_line(final_takes)
         return plan
     rounds_left = math.ceil(math.log2(max(len(survivors) / max(shortlist, 1), 1.0))) + 1
     per_clip = max(1, (budget_left // rounds_left) // len(survivors))
-    if len(survivors) <= shortlist:  # the confirming round: bring each up to the final count
-        per_clip = max(per_clip, MIN_FINAL_TAKES - min(taken.get(c, 0) for c in survivors))
+    if len(survivors) <= shortlist:  # the confirming round: bring each up to the final count, as far as
+        # the budget left goes for every one of them (not all of it to the first in line)
+        wanted = final_takes - min(taken.get(c, 0) for c in survivors)
+        per_clip = max(per_clip, min(wanted, max(1, budget_left // len(survivors))))
     for clip_id in survivors:
         for k in range(taken.get(clip_id, 0), taken.get(clip_id, 0) + per_clip):
             pair = take_pair(k, text_ids)

@@ -10,8 +10,9 @@ import logging
 import threading
 from collections.abc import Callable
 
+from ras.finder import config_stages, stages
 from ras.finder import run as runs
-from ras.finder import stages
+from ras.finder.config_run import is_config_run
 from ras.store.workspace import Workspace
 
 log = logging.getLogger("ras.finder.driver")
@@ -88,17 +89,18 @@ class FinderDriver:
     def advance(self, role: str, run_id: int) -> None:
         """One step of one run; a step that raises fails the run with the reason (the page shows it)."""
         try:
-            stage = runs.load_run(self.ws, role, run_id).stage
+            run = runs.load_run(self.ws, role, run_id)
+            stage, steps = run.stage, config_stages if is_config_run(run.spec) else stages
             if stage == "screen":
                 encoder = self.encoder() if self.encoder else None
                 stages.do_screen(self.ws, role, run_id, encoder=encoder, asr_model=self.asr_model)
                 self._wake.set()  # go straight on to the first round
             elif stage == "probe":
-                outcome = stages.do_probe(self.ws, self.runner, role, run_id)
+                outcome = steps.do_probe(self.ws, self.runner, role, run_id)
                 if outcome.startswith("stopped"):
                     self._wake.set()
             elif stage == "rank":
-                stages.do_rank(self.ws, role, run_id)
+                steps.do_rank(self.ws, role, run_id)
         except LookupError:
             return  # the run was deleted meanwhile
         except Exception as exc:

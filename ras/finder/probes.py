@@ -34,6 +34,14 @@ PROBE_TEXTS = {
            "明日は何時に出発しますか、迎えに行きましょうか？"),
 }
 
+# Repeated characters and words: where an over-trained GPT loops or skips (a configuration run's
+# fifth probe, read besides the four above).
+REPEAT_TEXTS = {
+    "zh": "好好学习，天天向上，人人都说慢慢来。",
+    "en": "Very very quietly, step by step, we walked on and on.",
+    "ja": "ゆっくりゆっくり、一歩一歩、前へ前へ進みます。",
+}
+
 
 def majority_language(langs: list[str]) -> str:
     """The role's most common clip language among those with a probe set (English otherwise)."""
@@ -51,12 +59,16 @@ def role_language(*, ws: Workspace, role: str) -> str | None:
     return counts.most_common(1)[0][0] if counts else None
 
 
-def probe_text_ids(*, ws: Workspace, lang: str) -> list[int]:
-    """Ids of the probe set of `lang`, created in the main DB when missing (short, long, numbers, question)."""
+def probe_text_ids(*, ws: Workspace, lang: str, repeats: bool = False) -> list[int]:
+    """Ids of the probe set of `lang`, created in the main DB when missing (short, long, numbers, question;
+    with `repeats` also the repeated-words text, before the question)."""
     lang = lang if lang in PROBE_TEXTS else "en"
+    contents = list(PROBE_TEXTS[lang])
+    if repeats:
+        contents.insert(3, REPEAT_TEXTS[lang])
     ids = []
     with ws.main_session() as session:
-        for content in PROBE_TEXTS[lang]:
+        for content in contents:
             row = session.exec(select(TestText).where(TestText.content == content, TestText.lang == lang)).first()
             if row is None:
                 row = TestText(content=content, lang=lang, category=PROBE_CATEGORY)

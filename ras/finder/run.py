@@ -43,6 +43,7 @@ class FinderRunRow:
     created_at: datetime
     shortlist: list[int]
     rounds: int
+    mode: str = "references"  # references, checkpoints or settings
     clips: int = field(default=0, metadata={"json": None})  # clips the run considered
     named: bool = field(default=False, metadata={"json": None})  # the person named it (else a count of clips)
 
@@ -190,8 +191,8 @@ def list_runs(*, ws: Workspace, role: str) -> list[FinderRunRow]:
     with ws.role_session(role) as session:
         runs = session.exec(select(FinderRun).order_by(col(FinderRun.id).desc())).all()
     return [FinderRunRow(run_id=r.id, name=r.name, stage=r.stage, created_at=r.created_at, shortlist=r.shortlist,
-                         rounds=len(r.task_ids), clips=len(r.spec.get("clip_ids") or []),
-                         named=bool(r.spec.get("name"))) for r in runs]
+                         rounds=len(r.task_ids), mode=r.spec.get("mode") or "references",
+                         clips=len(r.spec.get("clip_ids") or []), named=bool(r.spec.get("name"))) for r in runs]
 
 
 def delete_run(*, ws: Workspace, runner, role: str, run_id: int) -> DeletedRun:

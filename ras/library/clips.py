@@ -30,6 +30,7 @@ class ClipFilter:
     max_duration: float | None = None
     valid: bool | None = None
     group_id: int | None = None
+    emotion: str | None = None  # None: any; "": untagged clips only; else clips of this emotion
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,9 @@ class ClipRow:
     text_verified: bool
     edited: bool
     parent_clip_id: int | None
+    emotion: str  # ras.emotions code or the role's own word; "" = untagged
+    emotion_source: str  # name | folder | group | model | person; "" = untagged
+    emotion_confidence: float | None
 
 
 @dataclass(frozen=True)
@@ -73,7 +77,8 @@ def clip_as_dict(ws: Workspace, role: str, clip: Clip, group_names: dict[int, st
         "group": group_names.get(clip.group_id) if clip.group_id else None,
         "missing": not audio.is_file(), "mean_score": clip.mean_score,
         "text_verified": clip.text_verified, "edited": clip.edited_at is not None,
-        "parent_clip_id": clip.parent_clip_id,
+        "parent_clip_id": clip.parent_clip_id, "emotion": clip.emotion, "emotion_source": clip.emotion_source,
+        "emotion_confidence": clip.emotion_confidence,
     }
 
 
@@ -88,6 +93,8 @@ def _filtered(query, flt: ClipFilter):
         query = query.where(Clip.valid == flt.valid)
     if flt.group_id is not None:
         query = query.where(Clip.group_id == flt.group_id)
+    if flt.emotion is not None:
+        query = query.where(Clip.emotion == flt.emotion)
     return query
 
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import io
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -9,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import soundfile
 from sqlalchemy import insert
-from sqlmodel import select
+from sqlmodel import col, select
 
 from ras.audio.files import (
     AUDIO_SUFFIXES,
@@ -20,9 +21,17 @@ from ras.audio.files import (
     wav_header_info,
     write_atomic,
 )
+from ras.emotions import may_replace, tag_in_file_name, tag_in_folder_name
 from ras.errors import InputError, NotFound
 from ras.library.clip_checks import is_reference_length, shorten, transcript_fits
-from ras.library.listfile import LineError, ListEntry, parse_list, read_list_text, resolve_audio
+from ras.library.listfile import (
+    LineError,
+    ListEntry,
+    listed_path_parts,
+    parse_list,
+    read_list_text,
+    resolve_audio,
+)
 from ras.server_paths import ServerPathRefused, check_path
 from ras.store.disk_space import disk_full, is_disk_full
 from ras.store.role_tables import Clip
@@ -54,6 +63,9 @@ class ImportReport:
     errors: list[LineError]  # the first MAX_REPORTED_ERRORS bad lines, by line number
     errors_total: int
     found_elsewhere: list[FoundElsewhere]
+    # emotion -> clips whose file or folder name carries it (new clips and ones the role had)
+    emotions: dict[str, int] = field(default_factory=dict)
+    retagged: int = 0  # clips the role had, tagged now from this list's names
 
 
 @dataclass
@@ -63,11 +75,15 @@ class _Tally:
     duplicates: int = 0
     errors: list[LineError] = field(default_factory=list)
     found_elsewhere: list[FoundElsewhere] = field(default_factory=list)
+    emotions: Counter = field(default_factory=Counter)
+    known_tags: dict[str, tuple[str, str]] = field(default_factory=dict)  # hash of a clip the role had -> tag
+    retagged: int = 0
 
     def report(self, imported: int) -> ImportReport:
         errors = sorted(self.errors, key=lambda e: e.line)
         return ImportReport(imported=imported, duplicates=self.duplicates, errors=errors[:MAX_REPORTED_ERRORS],
-                            errors_total=len(errors), found_elsewhere=list(self.found_elsewhere))
+                            errors_total=len(errors), found_elsewhere=list(self.found_elsewhere),
+                            emotions=dict(self.emotions.most_common()), retagged=self.retagged)
 
 
 def _no_usable_line(list_path: Path, errors: list[LineError]) -> InputError:
@@ -104,6 +120,7 @@ def import_list(
                     rows.append(row)
             if rows:  # one bulk insert: 10,000 ORM objects would cost seconds
                 session.execute(insert(Clip), rows)
+            _tag_known_clips(session, report)
             session.commit()
         except BaseException as exc:
             # Nothing is half-imported: the rows roll back and the copies go.
@@ -114,6 +131,32 @@ def import_list(
                 raise disk_full(role_dir, f"importing {list_path.name}") from exc
             raise
     return report.report(imported=len(rows))
+
+
+def name_tag(audio: str) -> tuple[str, str] | None:
+    """(emotion, source) a listed path's names give: a bracketed file-name prefix (【开心】a.wav, [happy] a.wav),
+    else a folder named after a known emotion (开心/a.wav, as GSVI packs ship); None without either."""
+    parts = listed_path_parts(audio)
+    if not parts:
+        return None
+    found = tag_in_file_name(parts[-1].rpartition(".")[0] or parts[-1])
+    if found:
+        return found, "name"
+    found = tag_in_folder_name(parts[-2]) if len(parts) > 1 else None
+    return (found, "folder") if found else None
+
+
+def _tag_known_clips(session, report: _Tally) -> None:
+    """A list that tags clips the role already had tags them too, unless a stronger source tagged them."""
+    if not report.known_tags:
+        return
+    known = session.exec(select(Clip).where(col(Clip.content_hash).in_(list(report.known_tags)))).all()
+    for clip in known:
+        emotion, source = report.known_tags[clip.content_hash]
+        if clip.emotion != emotion and may_replace(clip.emotion_source, source):
+            clip.emotion, clip.emotion_source, clip.emotion_confidence = emotion, source, 1.0
+            session.add(clip)
+            report.retagged += 1
 
 
 def _find_audio(entry: ListEntry, list_path: Path, gsv_root: Path | None,
@@ -184,8 +227,13 @@ def _clip_row(entry: ListEntry, list_path: Path, role_dir: Path, copy_audio: boo
     if not source.resolve().is_relative_to(list_path.parent.resolve()):
         report.found_elsewhere.append(FoundElsewhere(entry.line, entry.audio, str(source.resolve())))
     digest = bytes_hash(data)
+    tag = name_tag(entry.audio)
+    if tag:
+        report.emotions[tag[0]] += 1
     if digest in known:
         report.duplicates += 1
+        if tag:
+            report.known_tags[digest] = tag
         return None
     known.add(digest)
     if copy_audio:
@@ -200,4 +248,5 @@ def _clip_row(entry: ListEntry, list_path: Path, role_dir: Path, copy_audio: boo
         Clip, audio=audio, speaker=entry.speaker, lang=entry.lang, text=entry.text,
         duration=round(info.duration, 3), sample_rate=info.sample_rate, content_hash=digest,
         valid=usable, source_list=str(list_path), source_line=entry.line,
+        emotion=tag[0] if tag else "", emotion_source=tag[1] if tag else "", emotion_confidence=1.0 if tag else None,
     )

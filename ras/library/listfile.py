@@ -113,6 +113,11 @@ def _path_parts(audio: str) -> tuple[bool, tuple[str, ...]]:
     return bool(pure.anchor), tuple(parts)
 
 
+def listed_path_parts(audio: str) -> tuple[str, ...]:
+    """The folders and file name of a listed audio path, written on Windows or POSIX."""
+    return _path_parts(audio)[1]
+
+
 def candidate_paths(audio: str, *, list_dir: Path, gsv_root: Path | None) -> list[Path]:
     """Where a listed audio file may be, most literal first.
 

@@ -14,8 +14,9 @@ from pathlib import Path
 
 from ras.audio.files import atomic_target
 from ras.audio.wav_tags import embed_settings
+from ras.errors import Conflict
 from ras.long_text import takes
-from ras.long_text.runs import get_run, sentence_with_takes
+from ras.long_text.status import joined_listing, sentence_row
 from ras.store.db import get_row
 from ras.store.role_tables import LongTextPart, ParamSet
 from ras.store.workspace import Workspace
@@ -41,37 +42,39 @@ def export_part(*, ws: Workspace, role: str, part_id: int) -> Path:
     role_dir = ws.role_dir(role)
     with ws.role_session(role) as session:
         part = get_row(session, LongTextPart, part_id, "long-text part", role)
-        run = get_run(session, role, part.run_id)
+        run = takes.get_run(session, role, part.run_id)
         if not part.joined_path or not (role_dir / part.joined_path).is_file():
-            raise ValueError(f"part {part_id} has no joined audio yet: wait until all its sentences are done")
+            raise Conflict(f"part {part_id} has no joined audio yet: wait until all its sentences are done")
         gate = takes.run_gate(run)
         sentences = takes.part_sentences(session, run, part)
         rate = takes.normal_rate(sentences, gate)
-        shown = [sentence_with_takes(role_dir, s, gate, rate) for s in sentences]
+        shown = [sentence_row(role_dir, s, gate, rate) for s in sentences]
         chosen = [s.chosen() for s in sentences]
         params = session.get(ParamSet, part.param_set_id).params
         label = session.get(ParamSet, part.param_set_id).label
     wav = role_dir / part.joined_path
-    listing = json.loads(wav.with_suffix(".json").read_text(encoding="utf-8"))
+    listing = joined_listing(wav)
+    if listing is None:
+        raise Conflict(f"the sentence list of part {part_id} is being written; export again in a moment")
     spans = {s["index"]: s for s in listing["sentences"]}
     joined_takes = [spans.get(i, {}).get("result_id", c.id if c else None) for i, c in enumerate(chosen)]
     if joined_takes != [c.id if c else None for c in chosen]:
-        raise ValueError(f"the joined audio of part {part_id} is being rebuilt for new takes; export again in a moment")
+        raise Conflict(f"the joined audio of part {part_id} is being rebuilt for new takes; export again in a moment")
     stem = f"long_text_{run.id}_{part.id}"
     files: dict[str, Path | bytes] = {"sentences.json": wav.with_suffix(".json")}
     details = []
     for sentence, take in zip(shown, chosen):
-        span = spans[sentence["index"]]
-        name = f"sentences/{sentence['index'] + 1:03d}.wav"
+        span = spans[sentence.index]
+        name = f"sentences/{sentence.index + 1:03d}.wav"
         seed = takes.take_seed(take)
         seed = params.get("seed") if seed is None else seed
-        detail = ({"index": sentence["index"], "text": sentence["text"], "start": span["start"],
-                        "end": span["end"], "file": name, "result_id": take.id, "seed": seed,
-                        "params": {**params, "seed": seed}, "auto_score": take.auto_score,
-                        "flags": sentence["flags"], "needs_listening": sentence["needs_listening"],
-                        "chosen_by_person": sentence["chosen_by_person"],
-                        "tries": [{k: t[k] for k in ("result_id", "seed", "auto_score", "flags", "chosen", "reasons")}
-                                  for t in sentence["tries"]]})
+        detail = {"index": sentence.index, "text": sentence.text, "start": span["start"], "end": span["end"],
+                  "file": name, "result_id": take.id, "seed": seed, "params": {**params, "seed": seed},
+                  "auto_score": take.auto_score, "flags": list(sentence.flags),
+                  "needs_listening": sentence.needs_listening, "chosen_by_person": sentence.chosen_by_person,
+                  "tries": [{"result_id": t.result_id, "seed": t.seed, "auto_score": t.auto_score,
+                             "flags": list(t.flags), "chosen": t.chosen, "reasons": list(t.reasons)}
+                            for t in sentence.tries]}
         details.append(detail)
         # every exported wav says what made it, in a chunk players ignore (ras.audio.wav_tags)
         files[name] = embed_settings((role_dir / take.result_path).read_bytes(), detail)

@@ -12,18 +12,22 @@ from __future__ import annotations
 
 import json
 import random
+from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy import func, insert, or_
 from sqlmodel import col, select
 
 from ras.audio.join import join_wavs
+from ras.errors import Conflict, InputError, NotFound
 from ras.gate import Gate, checked_max_tries, passes
 from ras.languages import require_lang
 from ras.long_text import takes
 from ras.long_text.sentences import detect_lang, split_sentences
+from ras.long_text.status import SentenceRow, SentenceTake, sentence_row, sentence_take
 from ras.queue.task_spec import check_parameters, spec_names
-from ras.queue.tasks import queued_job_row, status_counts, status_counts_of_tasks
+from ras.queue.tasks import queued_job_row
 from ras.results import checked_score, finished_result, save_score
 from ras.store.db import get_row
 from ras.store.lookups import get_task
@@ -33,6 +37,42 @@ from ras.store.workspace import Workspace
 
 LONG_TEXT_DIR = "long_text"
 MAX_SENTENCES = 500
+
+
+@dataclass(frozen=True)
+class LongTextStarted:
+    run_id: int
+    task_id: int
+    sentences: tuple[str, ...]  # the first configuration's sentences, in order
+    max_tries: int
+    gate: Gate
+
+
+@dataclass(frozen=True)
+class ChosenSentence(SentenceRow):
+    """A sentence after a person chose one of its tries, and where it sits."""
+
+    run_id: int
+    part_id: int
+
+
+@dataclass(frozen=True)
+class RequeuedSentence(SentenceTake):
+    """A sentence queued again with a new seed, in every part asked for."""
+
+    run_id: int
+    part_ids: tuple[int, ...]
+    job_ids: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class PartScore:
+    part_id: int
+    score: float | None
+    note: str
+    clip_id: int
+    clip_long_text_score: float | None  # the mean the reference clip keeps of its scored parts
+    scored_at: datetime
 
 
 def params_of_result(session, role: str, result_id: int) -> tuple[Job, dict]:
@@ -65,7 +105,7 @@ def top_results(*, ws: Workspace, role: str, task_id: int, n: int = 3) -> list[i
 
 
 def start_long_text(*, ws: Workspace, role: str, result_ids: list[int], text: str, text_lang: str | None = None,
-                    name: str = "", options: dict | None = None) -> dict:
+                    name: str = "", options: dict | None = None) -> LongTextStarted:
     """Create the run and its queued sentence jobs; the caller starts it with runner.run_task.
 
     options: max_tries (takes per sentence and configuration, 1 = no autopilot) and the
@@ -75,10 +115,10 @@ def start_long_text(*, ws: Workspace, role: str, result_ids: list[int], text: st
     gate = Gate.from_options(options)
     text = (text or "").strip()
     if not text:
-        raise ValueError("the long text is empty")
+        raise InputError("the long text is empty; type or pick a text to read")
     ids = list(dict.fromkeys(int(i) for i in result_ids or []))
     if not ids:
-        raise ValueError("choose at least one result (configuration) to read the text")
+        raise InputError("choose at least one result (configuration) to read the text")
     lang = require_lang(text_lang) if text_lang else detect_lang(text)
     with ws.role_session(role) as session:
         sources = [params_of_result(session, role, i) for i in ids]
@@ -95,9 +135,10 @@ def start_long_text(*, ws: Workspace, role: str, result_ids: list[int], text: st
             check_parameters(params)
             sentences = split_sentences(text, params.get("text_split_method", "cut1"), lang)
             if not sentences:
-                raise ValueError("the long text has nothing to speak (only punctuation)")
+                raise InputError("the long text has nothing to speak (only punctuation); type words to read")
             if len(sentences) > MAX_SENTENCES:
-                raise ValueError(f"the text makes {len(sentences)} sentences; at most {MAX_SENTENCES}")
+                raise InputError(f"the text makes {len(sentences)} sentences; at most {MAX_SENTENCES}: "
+                                 "split it into several runs")
             first_sentences = first_sentences or sentences
             ps = ParamSet(task_id=task.id, params_json=json.dumps(params, ensure_ascii=False),
                           label=f"#{job.id} {_label(session, job)}")
@@ -108,24 +149,13 @@ def start_long_text(*, ws: Workspace, role: str, result_ids: list[int], text: st
                 task_id=task.id, param_set_id=ps.id, clip_id=job.clip_id, text=sentence, text_lang=lang)
                 for sentence in sentences])
         session.commit()
-        return {"run_id": run.id, "task_id": task.id, "sentences": first_sentences, "max_tries": max_tries,
-                "gate": gate.as_dict()}
+        return LongTextStarted(run_id=run.id, task_id=task.id, sentences=tuple(first_sentences),
+                               max_tries=max_tries, gate=gate)
 
 
 def _label(session, job: Job) -> str:
     ps = session.get(ParamSet, job.param_set_id)
     return f"{ps.label} · ref {job.clip_id}"
-
-
-def list_runs(*, ws: Workspace, role: str) -> list[dict]:
-    with ws.role_session(role) as session:
-        runs = session.exec(select(LongTextRun).order_by(col(LongTextRun.id).desc())).all()
-        counts = status_counts_of_tasks(session, [r.task_id for r in runs])
-        return [{"run_id": r.id, "name": r.name, "task_id": r.task_id, **counts[r.task_id]} for r in runs]
-
-
-def get_run(session, role: str, run_id: int) -> LongTextRun:
-    return get_row(session, LongTextRun, run_id, "long-text run", role)
 
 
 def _part_jobs(session, run: LongTextRun, part: LongTextPart) -> list[Job]:
@@ -134,58 +164,8 @@ def _part_jobs(session, run: LongTextRun, part: LongTextPart) -> list[Job]:
                                                col(Job.take_of).is_(None)).order_by(col(Job.id))).all())
 
 
-def _parts(session, run: LongTextRun) -> list[LongTextPart]:
-    return list(session.exec(select(LongTextPart).where(LongTextPart.run_id == run.id)
-                             .order_by(col(LongTextPart.id))).all())
-
-
-def sentence_as_dict(role_dir: Path, index: int, job: Job) -> dict:
-    return {"index": index, "job_id": job.id, "text": job.text, "status": job.status, "error": job.error,
-            "duration": job.duration, "chars_per_second": job.chars_per_second, "auto_score": job.auto_score,
-            "flags": job.flags, "attempts": job.attempts,
-            "seed": job.seed_override, "finished_at": job.finished_at.isoformat() if job.finished_at else None,
-            "audio": str(role_dir / job.result_path) if job.result_path else None}
-
-
 def joined_relpath(run_id: int, part_id: int) -> str:
     return f"{LONG_TEXT_DIR}/{run_id}/{part_id}.wav"
-
-
-def sentence_with_takes(role_dir: Path, sentence: takes.Sentence, gate: Gate, rate) -> dict:
-    """A sentence as its chosen take reads, with every try and whether a person must listen."""
-    chosen = sentence.chosen()
-    return {**sentence_as_dict(role_dir, sentence.index, chosen or sentence.head), "job_id": sentence.head.id,
-            "chosen_result_id": chosen.id if chosen else None,
-            "chosen_by_person": bool(sentence.choice and sentence.choice.by_person),
-            "tries": takes.tries_as_dicts(role_dir, sentence, gate, rate),
-            "needs_listening": takes.needs_listening(sentence, gate, rate)}
-
-
-def run_status(*, ws: Workspace, role: str, run_id: int) -> dict:
-    role_dir = ws.role_dir(role)
-    with ws.role_session(role) as session:
-        run = get_run(session, role, run_id)
-        gate, parts = takes.run_gate(run), []
-        for part in _parts(session, run):
-            sentences = takes.part_sentences(session, run, part)
-            rate = takes.normal_rate(sentences, gate)
-            shown = [sentence_with_takes(role_dir, s, gate, rate) for s in sentences]
-            joined = role_dir / part.joined_path if part.joined_path else None
-            parts.append({
-                "part_id": part.id, "result_id": part.source_result_id, "clip_id": part.clip_id,
-                "label": session.get(ParamSet, part.param_set_id).label, "score": part.score, "note": part.note,
-                "joined_audio": str(joined) if joined and joined.is_file() else None,
-                "spectrogram": str(joined.with_suffix(".png")) if joined and joined.with_suffix(".png").is_file()
-                else None,
-                "normal_rate": [round(r, 3) for r in rate] if rate else None,
-                "needs_listening": sum(s["needs_listening"] for s in shown), "sentences": shown})
-        counts = status_counts(session, run.task_id)
-        task_state = get_task(session, role, run.task_id).state
-    return {"run_id": run.id, "task_id": run.task_id, "name": run.name, "text": run.text,
-            "text_lang": run.text_lang, **counts, "task_state": task_state, "max_tries": run.max_tries,
-            "gate": Gate.from_json(run.gate_json).as_dict(),
-            "needs_listening": sum(p["needs_listening"] for p in parts),
-            "sentence_count": sum(len(p["sentences"]) for p in parts), "parts": parts}
 
 
 def rebuild_joined(ws: Workspace, role: str, part_id: int) -> Path | None:
@@ -273,24 +253,25 @@ def review_unsettled(ws: Workspace, runner, role: str) -> int:
     return queued
 
 
-def choose_take(*, ws: Workspace, role: str, run_id: int, part_id: int, index: int, result_id: int) -> dict:
+def choose_take(*, ws: Workspace, role: str, run_id: int, part_id: int, index: int,
+                result_id: int) -> ChosenSentence:
     """A person picks take `result_id` for sentence `index` of a part; the joined audio follows."""
     role_dir = ws.role_dir(role)
     with ws.role_session(role) as session:
-        run = get_run(session, role, run_id)
+        run = takes.get_run(session, role, run_id)
         part = get_row(session, LongTextPart, part_id, "long-text part", role)
         if part.run_id != run.id:
-            raise LookupError(f"part {part_id} is not in long-text run {run_id}")
+            raise NotFound(f"part {part_id} is not in long-text run {run_id}; its parts are "
+                           f"{[p.id for p in takes.run_parts(session, run)]}")
         sentences = takes.part_sentences(session, run, part)
-        if not 0 <= int(index) < len(sentences):
-            raise ValueError(f"sentence index {index} is outside 0-{len(sentences) - 1}")
+        _check_index(index, len(sentences))
         sentence = sentences[int(index)]
         take = next((t for t in sentence.takes if t.id == int(result_id)), None)
         if take is None:
-            raise LookupError(f"result {result_id} is not a take of sentence {index}; its takes are "
-                              f"{[t.id for t in sentence.takes]}")
+            raise NotFound(f"result {result_id} is not a take of sentence {index}; its takes are "
+                           f"{[t.id for t in sentence.takes]}")
         if take.status != "done":
-            raise ValueError(f"take {result_id} is {take.status}, not done; choose a finished take")
+            raise Conflict(f"take {result_id} is {take.status}, not done; choose a finished take")
         gate = takes.run_gate(run)
         choice = sentence.choice or LongTextChoice(sentence_job_id=sentence.head.id, chosen_job_id=take.id)
         choice.chosen_job_id, choice.by_person = take.id, True
@@ -301,25 +282,29 @@ def choose_take(*, ws: Workspace, role: str, run_id: int, part_id: int, index: i
     with ws.role_session(role) as session:
         sentences = takes.part_sentences(session, run, part)
         gate = takes.run_gate(run)
-        shown = sentence_with_takes(role_dir, sentences[int(index)], gate, takes.normal_rate(sentences, gate))
-    return {"sentence": {**shown, "run_id": run.id, "part_id": part.id}}
+        shown = sentence_row(role_dir, sentences[int(index)], gate, takes.normal_rate(sentences, gate))
+    return ChosenSentence(**vars(shown), run_id=run.id, part_id=part.id)
+
+
+def _check_index(index: int, count: int) -> None:
+    if not 0 <= int(index) < count:
+        raise InputError(f"sentence index {index} is outside 0-{count - 1}; the first sentence is 0")
 
 
 def regenerate_sentence(*, ws: Workspace, runner, role: str, run_id: int, index: int,
-                        part_id: int | None = None) -> dict:
+                        part_id: int | None = None) -> RequeuedSentence:
     """Queue sentence `index` again (every part, or only `part_id`) with a new seed and run it."""
     with ws.role_session(role) as session:
-        run = get_run(session, role, run_id)
-        if runner.status(role, run.task_id).state == "running":
-            raise ValueError(f"long-text run {run_id} is still running; re-generate when it has finished")
-        parts = [p for p in _parts(session, run) if part_id is None or p.id == int(part_id)]
+        run = takes.get_run(session, role, run_id)
+        if runner.is_active(role, run.task_id):
+            raise Conflict(f"long-text run {run_id} is still running; re-generate when it has finished")
+        parts = [p for p in takes.run_parts(session, run) if part_id is None or p.id == int(part_id)]
         if not parts:
-            raise LookupError(f"part {part_id} is not in long-text run {run_id}")
+            raise NotFound(f"part {part_id} is not in long-text run {run_id}")
         requeued = []
         for part in parts:
             jobs = _part_jobs(session, run, part)
-            if not 0 <= int(index) < len(jobs):
-                raise ValueError(f"sentence index {index} is outside 0-{len(jobs) - 1}")
+            _check_index(index, len(jobs))
             job = jobs[int(index)]
             choice = session.get(LongTextChoice, job.id)
             if choice is not None:  # the new take is the one to hear; the autopilot re-chooses once it is measured
@@ -333,16 +318,16 @@ def regenerate_sentence(*, ws: Workspace, runner, role: str, run_id: int, index:
         session.commit()
     runner.run_task(role, run.task_id)
     role_dir = ws.role_dir(role)
-    sentence = sentence_as_dict(role_dir, int(index), requeued[0][1])
-    return {"sentence": {**sentence, "run_id": int(run_id), "part_ids": [p for p, _ in requeued],
-                         "job_ids": [j.id for _, j in requeued]}}
+    sentence = sentence_take(role_dir, int(index), requeued[0][1])
+    return RequeuedSentence(**vars(sentence), run_id=int(run_id), part_ids=tuple(p for p, _ in requeued),
+                            job_ids=tuple(j.id for _, j in requeued))
 
 
-def score_part(*, ws: Workspace, role: str, part_id: int, score: float | None, note: str = "") -> dict:
+def score_part(*, ws: Workspace, role: str, part_id: int, score: float | None, note: str = "") -> PartScore:
     """A person's score of one configuration's long text; the reference clip keeps the mean of its parts."""
     score = checked_score(score)
     with ws.role_session(role) as session:
         part = get_row(session, LongTextPart, part_id, "long-text part", role)
         clip = save_score(session, part, score, note)
-        return {"part_id": part.id, "score": part.score, "note": part.note, "clip_id": clip.id,
-                "clip_long_text_score": clip.long_text_score, "scored_at": utcnow().isoformat()}
+        return PartScore(part_id=part.id, score=part.score, note=part.note, clip_id=clip.id,
+                         clip_long_text_score=clip.long_text_score, scored_at=utcnow())

@@ -16,12 +16,11 @@ import functools
 import random
 from collections import defaultdict
 from dataclasses import dataclass
-from pathlib import Path
 
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import col, select, update
 
-from ras.gate import Gate, Take, best_take, passes, rate_range, reasons, with_cer_floors
+from ras.gate import Gate, Take, best_take, passes, rate_range, with_cer_floors
 from ras.queue.tasks import queued_job_row
 from ras.store.db import get_row
 from ras.store.role_tables import Job, LongTextChoice, LongTextPart, LongTextRun, Task
@@ -41,8 +40,7 @@ class Sentence:
 
     def pending(self) -> bool:
         """A take still to be synthesized or measured (a take whose analysis failed is settled without metrics)."""
-        return any(t.status in PENDING or (t.status == "done" and not t.spectrogram_path and not t.analysis_error)
-                   for t in self.takes)
+        return any(t.status in PENDING or awaits_analysis(t) for t in self.takes)
 
     def chosen(self) -> Job | None:
         """The take the joined audio uses: the stored choice, else the first take."""
@@ -58,6 +56,11 @@ class Sentence:
         a status read asks for it per try and again for the needs-listening mark)."""
         done = [t for t in self.takes if t.status == "done"]
         return {take.take_id: take for take in with_cer_floors([as_take(t) for t in done])}
+
+
+def awaits_analysis(take: Job) -> bool:
+    """Synthesized, neither measured nor given up on by the analysis step yet."""
+    return take.status == "done" and not take.spectrogram_path and not take.analysis_error
 
 
 def as_take(job: Job) -> Take:
@@ -85,8 +88,37 @@ def normal_rate(sentences: list[Sentence], gate: Gate) -> tuple[float, float] | 
                        if t.status == "done" and t.auto_score is not None], gate)
 
 
+def get_run(session, role: str, run_id: int) -> LongTextRun:
+    return get_row(session, LongTextRun, run_id, "long-text run", role)
+
+
+def run_parts(session, run: LongTextRun) -> list[LongTextPart]:
+    """The run's parts (one per configuration), in the order they were made."""
+    return list(session.exec(select(LongTextPart).where(LongTextPart.run_id == run.id)
+                             .order_by(col(LongTextPart.id))).all())
+
+
 def run_gate(run: LongTextRun) -> Gate:
     return Gate.from_json(run.gate_json)
+
+
+def verdict(sentence: Sentence, gate: Gate, rate: tuple[float, float] | None) -> tuple[Take | None, bool]:
+    """The sentence's best measured take (ras.gate.best_take) and whether it passes the gate."""
+    best = best_take(list(sentence.measured.values()), gate, rate)
+    return best, best is not None and passes(best, gate, rate)
+
+
+def reroll_due(sentence: Sentence, passed: bool, max_tries: int, may_reroll: bool) -> bool:
+    """The autopilot owes the sentence another take: no person chose one, none passes, nothing of it is
+    pending and it has tries left. The review queues it; a status counts it as work still to come."""
+    by_person = sentence.choice is not None and sentence.choice.by_person
+    return (may_reroll and not by_person and not passed and not sentence.pending()
+            and len(sentence.takes) < max_tries)
+
+
+def may_reroll(session, run: LongTextRun) -> bool:
+    """The run re-rolls failing takes: it has the autopilot on and was not cancelled."""
+    return run.max_tries > 1 and not _stopped(session, run.task_id)
 
 
 def needs_listening(sentence: Sentence, gate: Gate, rate: tuple[float, float] | None) -> bool:
@@ -95,17 +127,6 @@ def needs_listening(sentence: Sentence, gate: Gate, rate: tuple[float, float] | 
         return False
     chosen = sentence.chosen()
     return chosen is None or not passes(sentence.measured[chosen.id], gate, rate)
-
-
-def tries_as_dicts(role_dir: Path, sentence: Sentence, gate: Gate, rate: tuple[float, float] | None) -> list[dict]:
-    chosen, measured = sentence.chosen(), sentence.measured
-    return [{"result_id": t.id, "seed": take_seed(t), "status": t.status, "auto_score": t.auto_score,
-             "flags": t.flags,
-             "chosen": chosen is not None and t.id == chosen.id,
-             "audio": str(role_dir / t.result_path) if t.result_path else None,
-             "reasons": reasons(measured[t.id], gate, rate) if t.status == "done" else [t.status],
-             "analysis_error": t.analysis_error or None,
-             "duration": t.duration, "chars_per_second": t.chars_per_second} for t in sentence.takes]
 
 
 def take_seed(job: Job) -> int | None:
@@ -153,17 +174,16 @@ def review_part(ws: Workspace, role: str, part_id: int) -> tuple[list[int], bool
         run = session.get(LongTextRun, part.run_id)
         gate, sentences = run_gate(run), part_sentences(session, run, part)
         rate = normal_rate(sentences, gate)
-        may_reroll = run.max_tries > 1 and not _stopped(session, run.task_id)
+        rerolls = may_reroll(session, run)
         added = []
         for sentence in sentences:
             if sentence.choice is not None and sentence.choice.by_person:
                 continue
-            best = best_take(list(sentence.measured.values()), gate, rate)
-            passed = best is not None and passes(best, gate, rate)
+            best, passed = verdict(sentence, gate, rate)
             if best is not None and (sentence.choice is None or (sentence.choice.chosen_job_id, sentence.choice.passed)
                                      != (best.take_id, passed)):
                 _choose_by_autopilot(session, sentence, best.take_id, passed)
-            if may_reroll and not passed and not sentence.pending() and len(sentence.takes) < run.max_tries:
+            if reroll_due(sentence, passed, run.max_tries, rerolls):
                 added.append(_new_take(session, sentence.head))
         session.commit()
         settled = not added and not any(s.pending() for s in sentences)

@@ -2,7 +2,9 @@
 
 settings.json (every parameter, the versions it was made with, the autopilot's gate), a ready api_v2
 /tts body and the curl lines around it, a GPT-SoVITS-Inference (GSVI) character folder, and the
-reference wav carrying the same settings in its own tags.
+reference wav carrying the same settings in its own tags. A product with emotions adds each emotion's
+reference (emotion_<name>.wav), its api_v2 body (api_v2_request_<name>.json), its entry in settings.json
+"emotions", and its entry in GSVI's emotion_list (named in Chinese for a known emotion, as GSVI packs are).
 """
 from __future__ import annotations
 
@@ -15,6 +17,7 @@ from urllib.parse import quote
 from gsv_integration.request import SynthesisRequest
 from ras.audio.files import atomic_target
 from ras.audio.wav_tags import embed_settings
+from ras.emotions import LABELS
 from ras.gate import HARD_FLAGS, Gate
 from ras.products.rows import PRODUCTS_DIR, product_row, spec_parameters
 from ras.queue import versions
@@ -96,6 +99,7 @@ def export_files(ws: Workspace, role: str, product: Product) -> dict[str, bytes 
             "sovits_path": product.sovits_weights, "简介": f"RAS product {product.name} (role {role})",
             "emotion_list": {"default": {"ref_wav_path": ref.name, "prompt_text": product.prompt_text,
                                          "prompt_language": GSVI_LANGUAGE.get(product.prompt_lang, "多语种混合")}}}
+    emotion_files = _emotion_files(role_dir, product, params, settings, gsvi, folder)
     # the reference wav carries the product's settings too, so a copy passed around alone still says them
     tagged_ref = embed_settings(ref.read_bytes(), settings) if ref.suffix.lower() == ".wav" else ref
     files: dict[str, bytes | Path] = {ref.name: tagged_ref, **{p.name: p for p in aux},
@@ -107,6 +111,32 @@ def export_files(ws: Workspace, role: str, product: Product) -> dict[str, bytes 
                       gpt=f"{settings['gpt_weights']['name']} ({settings['gpt_weights']['version']})",
                       sovits=f"{settings['sovits_weights']['name']} ({settings['sovits_weights']['version']})",
                   ).encode("utf-8")})
+    files.update({name: dump(content) if isinstance(content, dict) else content
+                  for name, content in emotion_files.items()})
+    return files
+
+
+def _emotion_files(role_dir: Path, product: Product, params: dict, settings: dict, gsvi: dict,
+                   folder: str) -> dict[str, dict | Path]:
+    """Each emotion's reference, api_v2 body and GSVI entry; fills settings["emotions"] and gsvi's emotion_list."""
+    files: dict[str, dict | Path] = {}
+    settings["emotions"] = {}
+    for emotion, entry in sorted(product.emotions.items()):
+        source = role_dir / entry["ref_audio"]
+        name = f"emotion_{_safe_name(emotion)}{source.suffix.lower()}"
+        body = SynthesisRequest(text="", text_lang=entry["prompt_lang"], ref_audio_path=str(source),
+                                prompt_text=entry["prompt_text"], prompt_lang=entry["prompt_lang"],
+                                aux_ref_audio_paths=[str(role_dir / p) for p in product.aux_refs],
+                                **params).to_tts_inputs()
+        body.update(text="你好，这是一段测试语音。" if entry["prompt_lang"] in ("zh", "all_zh")
+                    else "Hello, this is a test.", text_lang=entry["prompt_lang"], media_type="wav")
+        settings["emotions"][emotion] = {"ref_audio": name, "prompt_text": entry["prompt_text"],
+                                         "prompt_lang": entry["prompt_lang"]}
+        gsvi["emotion_list"][LABELS.get(emotion, emotion)] = {
+            "ref_wav_path": name, "prompt_text": entry["prompt_text"],
+            "prompt_language": GSVI_LANGUAGE.get(entry["prompt_lang"], "多语种混合")}
+        files.update({name: source, f"{folder}/{name}": source,
+                      f"api_v2_request_{_safe_name(emotion)}.json": body})
     return files
 
 

@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import json
 import shutil
+from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 from sqlmodel import col, select
 
 from ras.audio.files import atomic_target
-from ras.errors import InputError
+from ras.emotions import DEFAULT_EMOTION
+from ras.errors import InputError, NotFound
 from ras.gate import Gate, checked_max_tries
 from ras.queue import versions
 from ras.queue.task_spec import spec_names
@@ -28,6 +31,51 @@ PRODUCTS_DIR = "products"
 # SynthesisRequest fields that are not "parameters": texts, prompt and paths.
 NOT_PARAMS = ("text", "text_lang", "ref_audio_path", "prompt_text", "prompt_lang", "aux_ref_audio_paths",
               "gpt_weights", "sovits_weights")
+
+
+@dataclass(frozen=True)
+class EmotionReference:
+    """The reference a product speaks one emotion with (its text and language are the prompt)."""
+
+    ref_audio: str  # the copy in the product's folder
+    prompt_text: str
+    prompt_lang: str
+    clip_id: int | None  # the role's clip it was copied from
+
+
+@dataclass(frozen=True)
+class ProductInfo:
+    """A product as the page lists it and /list_products answers: everything needed to speak with it."""
+
+    product_id: int
+    name: str
+    role: str
+    version: str  # the model version read from the weights (v2, v2Pro...)
+    gpt_weights: str
+    sovits_weights: str
+    ref_audio: str  # the copy in the product's folder
+    prompt_text: str
+    prompt_lang: str
+    aux_refs: tuple[str, ...]
+    params: dict  # the SynthesisRequest fields besides texts and paths
+    parameters: dict  # the same under the task-spec names (gpt, sovits, top_k, speed...)
+    score: float | None
+    max_tries: int  # /tts re-rolls a take failing the gate up to this many tries
+    gate: Gate
+    note: str
+    source_result_id: int | None
+    source_clip_id: int | None
+    # a reference per emotion besides the default one (which speaks DEFAULT_EMOTION and untagged text)
+    emotions: dict[str, EmotionReference]
+    created_at: datetime
+    gsv_version: str | None  # the GPT-SoVITS code it was made with; None when not recorded
+    weight_versions: tuple[dict, ...] | None
+    default_emotion: str = DEFAULT_EMOTION  # what untagged text and a "neutral" tag are spoken with
+
+    @property
+    def key(self) -> str:
+        """Role and id in one picker value (names are unique, ids only within a role)."""
+        return f"{self.role}|{self.product_id}"
 
 
 def _weight_version(gpt: str, sovits: str) -> str:
@@ -62,9 +110,9 @@ def _check_name(ws: Workspace, name: str, *, allow: tuple[str, int] | None = Non
     return name
 
 
-def _copy_into(source: Path, folder: Path, stem: str) -> str:
+def copy_into(source: Path, folder: Path, stem: str) -> str:
     if not source.is_file():
-        raise FileNotFoundError(f"reference audio {source} is missing; re-import the clip first")
+        raise NotFound(f"reference audio {source} is missing; re-import the clip first")
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / f"{stem}{source.suffix.lower()}"
     with atomic_target(target) as temp:
@@ -101,9 +149,9 @@ def create_product(*, ws: Workspace, role: str, result_id: int, name: str, note:
         session.flush()
         folder = role_dir / PRODUCTS_DIR / str(product.id)
         try:
-            product.ref_audio = f"{PRODUCTS_DIR}/{product.id}/" + _copy_into(
+            product.ref_audio = f"{PRODUCTS_DIR}/{product.id}/" + copy_into(
                 clip_audio_path(ws, role, clip) if clip else Path(sent["ref_audio_path"]), folder, "ref")
-            product.aux_refs_json = json.dumps([f"{PRODUCTS_DIR}/{product.id}/" + _copy_into(Path(p), folder, f"aux{i}")
+            product.aux_refs_json = json.dumps([f"{PRODUCTS_DIR}/{product.id}/" + copy_into(Path(p), folder, f"aux{i}")
                                                 for i, p in enumerate(sent.get("aux_ref_audio_paths") or [])])
             session.add(product)
             session.commit()
@@ -114,19 +162,25 @@ def create_product(*, ws: Workspace, role: str, result_id: int, name: str, note:
         return product.id
 
 
-def product_as_dict(ws: Workspace, role: str, product: Product) -> dict:
+def product_info(ws: Workspace, role: str, product: Product) -> ProductInfo:
     role_dir = ws.role_dir(role)
     params = product.params
-    return {"product_id": product.id, "name": product.name, "role": role, "version": product.version,
-            "gpt_weights": product.gpt_weights, "sovits_weights": product.sovits_weights,
-            "ref_audio": str(role_dir / product.ref_audio), "prompt_text": product.prompt_text,
-            "prompt_lang": product.prompt_lang,
-            "aux_refs": [str(role_dir / p) for p in product.aux_refs],
-            "params": params, "parameters": spec_parameters(product, params), "score": product.score,
-            "max_tries": product.max_tries, "gate": Gate.from_json(product.gate_json).as_dict(),
-            "note": product.note,
-            "source_result_id": product.source_result_id, "source_clip_id": product.source_clip_id,
-            "created_at": product.created_at.isoformat(), **versions.recorded(product)}
+    made_with = versions.recorded(product)
+    weight_versions = made_with["weight_versions"]
+    return ProductInfo(
+        product_id=product.id, name=product.name, role=role, version=product.version,
+        gpt_weights=product.gpt_weights, sovits_weights=product.sovits_weights,
+        ref_audio=str(role_dir / product.ref_audio), prompt_text=product.prompt_text,
+        prompt_lang=product.prompt_lang, aux_refs=tuple(str(role_dir / p) for p in product.aux_refs),
+        params=params, parameters=spec_parameters(product, params), score=product.score,
+        max_tries=product.max_tries, gate=Gate.from_json(product.gate_json), note=product.note,
+        source_result_id=product.source_result_id, source_clip_id=product.source_clip_id,
+        emotions={emotion: EmotionReference(ref_audio=str(role_dir / entry["ref_audio"]),
+                                            prompt_text=entry["prompt_text"], prompt_lang=entry["prompt_lang"],
+                                            clip_id=entry.get("source_clip_id"))
+                  for emotion, entry in sorted(product.emotions.items())},
+        created_at=product.created_at, gsv_version=made_with["gsv_version"],
+        weight_versions=None if weight_versions is None else tuple(weight_versions))
 
 
 def spec_parameters(product: Product, params: dict) -> dict:
@@ -134,11 +188,11 @@ def spec_parameters(product: Product, params: dict) -> dict:
     return spec_names({**params, "gpt_weights": product.gpt_weights, "sovits_weights": product.sovits_weights})
 
 
-def list_products(*, ws: Workspace, role: str = "") -> list[dict]:
+def list_products(*, ws: Workspace, role: str = "") -> list[ProductInfo]:
     found = []
     for name in [role] if role else ws.role_names():
         with ws.role_session(name) as session:
-            found += [product_as_dict(ws, name, p) for p in session.exec(select(Product).order_by(col(Product.id)))]
+            found += [product_info(ws, name, p) for p in session.exec(select(Product).order_by(col(Product.id)))]
     return found
 
 
@@ -146,19 +200,19 @@ def product_row(session, role: str, product_id: int) -> Product:
     return get_row(session, Product, product_id, "product", role)
 
 
-def get_product(*, ws: Workspace, role: str, product_id: int) -> dict:
+def get_product(*, ws: Workspace, role: str, product_id: int) -> ProductInfo:
     with ws.role_session(role) as session:
-        return product_as_dict(ws, role, product_row(session, role, product_id))
+        return product_info(ws, role, product_row(session, role, product_id))
 
 
-def rename_product(*, ws: Workspace, role: str, product_id: int, name: str) -> dict:
+def rename_product(*, ws: Workspace, role: str, product_id: int, name: str) -> ProductInfo:
     name = _check_name(ws, name, allow=(role, int(product_id)))
     with ws.role_session(role) as session:
         product = product_row(session, role, product_id)
         product.name = name
         session.add(product)
         session.commit()
-        return product_as_dict(ws, role, product)
+        return product_info(ws, role, product)
 
 
 def delete_product(*, ws: Workspace, role: str, product_id: int) -> None:
@@ -168,7 +222,8 @@ def delete_product(*, ws: Workspace, role: str, product_id: int) -> None:
     shutil.rmtree(ws.role_dir(role) / PRODUCTS_DIR / str(int(product_id)), ignore_errors=True)
 
 
-def set_autopilot(*, ws: Workspace, role: str, product_id: int, max_tries: int, options: dict | None = None) -> dict:
+def set_autopilot(*, ws: Workspace, role: str, product_id: int, max_tries: int,
+                  options: dict | None = None) -> ProductInfo:
     """A product's preferred tries per /tts call and the gate a take must pass (see ras.gate)."""
     tries, gate = checked_max_tries(max_tries), Gate.from_options(options)
     with ws.role_session(role) as session:
@@ -176,4 +231,4 @@ def set_autopilot(*, ws: Workspace, role: str, product_id: int, max_tries: int, 
         product.max_tries, product.gate_json = tries, gate.to_json()
         session.add(product)
         session.commit()
-        return product_as_dict(ws, role, product)
+        return product_info(ws, role, product)

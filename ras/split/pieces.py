@@ -143,7 +143,10 @@ def save_pieces(*, ws: Workspace, role: str, clip_id: int, pieces: Sequence[Stre
                            duration=duration, sample_rate=parent.sample_rate, content_hash=digest,
                            valid=is_reference_length(duration) and bool(label["text"]),
                            parent_clip_id=parent.id, text_verified=label["verified"],
-                           source_list=parent.source_list, source_line=parent.source_line, created_at=utcnow())
+                           source_list=parent.source_list, source_line=parent.source_line, created_at=utcnow(),
+                           # a piece speaks with its recording's emotion, whoever tagged it
+                           emotion=parent.emotion, emotion_source=parent.emotion_source,
+                           emotion_confidence=parent.emotion_confidence)
                 session.add(row)
                 rows.append((piece, row))
             session.commit()

@@ -288,9 +288,20 @@ _ROLE_V7: Step = (
     "ALTER TABLE job ADD COLUMN analysis_error VARCHAR NOT NULL DEFAULT ''",
 )
 
+# v8: a clip's emotion tag, where it came from (name | folder | group | model | person) and how sure that is;
+# a product's reference per emotion.
+_ROLE_V8: Step = (
+    "ALTER TABLE clip ADD COLUMN emotion VARCHAR NOT NULL DEFAULT ''",
+    "ALTER TABLE clip ADD COLUMN emotion_source VARCHAR NOT NULL DEFAULT ''",
+    "ALTER TABLE clip ADD COLUMN emotion_confidence FLOAT",
+    "CREATE INDEX ix_clip_emotion ON clip (emotion)",
+    "ALTER TABLE product ADD COLUMN emotions_json VARCHAR NOT NULL DEFAULT ''",
+)
+
 # Step N (1-based) brings a DB from version N-1 to N; append, never edit.
 MAIN_STEPS: tuple[Step, ...] = (_MAIN_V1,)
-ROLE_STEPS: tuple[Step, ...] = (_ROLE_V1, _ROLE_V2, _ROLE_V3, _ROLE_V4, _ROLE_V5, _ROLE_V6, _ROLE_V7)
+ROLE_STEPS: tuple[Step, ...] = (_ROLE_V1, _ROLE_V2, _ROLE_V3, _ROLE_V4, _ROLE_V5, _ROLE_V6, _ROLE_V7,
+                                 _ROLE_V8)
 
 MAIN_SCHEMA_VERSION = len(MAIN_STEPS)
 ROLE_SCHEMA_VERSION = len(ROLE_STEPS)

@@ -46,6 +46,10 @@ class Clip(SQLModel, table=True):
     mean_score: float | None = None
     long_text_score: float | None = None
     created_at: datetime = Field(default_factory=utcnow)
+    # The clip's emotion (ras.emotions: a known emotion's code, or a role's own word); "" = untagged.
+    emotion: str = Field(default="", index=True)
+    emotion_source: str = ""  # name | folder | group | model | person; "" = untagged
+    emotion_confidence: float | None = None  # 1 for a name, folder, group or person; the model's probability
 
 
 class ClipEmbedding(SQLModel, table=True):
@@ -219,6 +223,9 @@ class Product(SQLModel, table=True):
     gate_json: str = ""  # the gate /tts applies (ras.gate.Gate); empty = its defaults
     gsv_version: str = ""  # copied from the source result's task; empty = not recorded
     weight_versions_json: str = ""  # the product's two weights as its task recorded them
+    # emotion -> {"ref_audio" (relative, copied into products/<id>/), "prompt_text", "prompt_lang",
+    # "source_clip_id"}: the main reference per emotion; weights, parameters and aux refs are shared
+    emotions_json: str = ""
     created_at: datetime = Field(default_factory=utcnow)
 
     @property
@@ -228,6 +235,10 @@ class Product(SQLModel, table=True):
     @property
     def aux_refs(self) -> list[str]:
         return _json(self.aux_refs_json, [])
+
+    @property
+    def emotions(self) -> dict[str, dict]:
+        return _json(self.emotions_json, {})
 
     @property
     def weight_versions(self) -> list[dict] | None:

@@ -5,6 +5,8 @@ choices are checked against.
 """
 from __future__ import annotations
 
+import time
+
 import pytest
 import soundfile
 
@@ -21,10 +23,47 @@ TTS_TEXT = "The garden behind the old house was full of yellow flowers."
 
 def settled(client, role, run_id):
     status = client.predict(role, run_id, api_name="/long_text_status")
-    tries = [t for p in status["parts"] for s in p["sentences"] for t in s["tries"]]
-    busy = status["queued"] or status["running"] or any(t["status"] in ("queued", "running") for t in tries)
-    measured = all(t["auto_score"] is not None for t in tries if t["status"] == "done")
-    return status if not busy and measured and all(p["joined_audio"] for p in status["parts"]) else None
+    return status if status["settled"] else None
+
+
+def tries_of(status) -> list:
+    return [[(t["result_id"], t["status"], t["auto_score"], t["chosen"]) for t in s["tries"]]
+            for p in status["parts"] for s in p["sentences"]]
+
+
+def watch_until_settled(client, server, role, run_id, *, quiet_seconds=8.0, timeout=900.0) -> list[dict]:
+    """Every status read (about three a second) until `quiet_seconds` after the first settled one, each
+    with the number of takes the engine had made by then."""
+    seen, first_settled = [], None
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        status = client.predict(role, run_id, api_name="/long_text_status")
+        status["engine_takes"] = len(server.takes())
+        seen.append(status)
+        if status["settled"] and first_settled is None:
+            first_settled = time.monotonic()
+        if first_settled is not None and time.monotonic() - first_settled >= quiet_seconds:
+            return seen
+        time.sleep(0.3)
+    raise TimeoutError(f"long-text run {run_id} did not settle within {timeout:.0f} s")
+
+
+def assert_settled_only_at_the_end(seen: list[dict]) -> dict:
+    """Settled turns true once and stays true; by then every take is made and measured, every part
+    joined, and nothing is added afterwards. Returns the settled status."""
+    first = next(i for i, status in enumerate(seen) if status["settled"])
+    final = seen[first]
+    for status in seen[first:]:
+        assert status["settled"], "settled went back to false"
+        assert (status["total"], status["engine_takes"], tries_of(status)) == (
+            final["total"], final["engine_takes"], tries_of(final)), "work was added after settled"
+    assert final["queued"] == final["running"] == 0 and all(p["joined_audio"] for p in final["parts"])
+    tries = [t for p in final["parts"] for s in p["sentences"] for t in s["tries"]]
+    assert all(t["status"] != "done" or t["auto_score"] is not None or t["analysis_error"] for t in tries)
+    for status in seen[:first]:  # before: something was still to come, each time
+        assert tries_of(status) != tries_of(final) or status["queued"] or status["running"] or not all(
+            p["joined_audio"] for p in status["parts"]), "a settled run was reported unsettled"
+    return final
 
 
 def test_autopilot_rerolls_bad_takes_and_marks_what_needs_listening(tmp_path):
@@ -46,8 +85,11 @@ def test_autopilot_rerolls_bad_takes_and_marks_what_needs_listening(tmp_path):
 
         started = client.predict(role, [result_id], CLEAR_LONG_TEXT, {"max_tries": MAX_TRIES}, api_name="/long_text")
         assert len(started["sentences"]) == 6 and started["max_tries"] == MAX_TRIES
-        status = wait_for(lambda: settled(client, role, started["run_id"]), timeout=900, interval=2,
-                          what="the autopilot run to settle")
+        seen = watch_until_settled(client, server, role, started["run_id"])
+        status = assert_settled_only_at_the_end(seen)
+        idle_unsettled = sum(not s["settled"] and not s["queued"] and not s["running"] for s in seen)
+        print(f"\n{len(seen)} status reads; {idle_unsettled} unsettled with nothing queued or running "
+              f"(analysis or a re-roll still to come)")
         truth = {(t["text"], t["seed"]): t["planted"] for t in server.takes()}
         sentences = status["parts"][0]["sentences"]
         clean_chosen = 0

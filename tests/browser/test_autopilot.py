@@ -1,11 +1,10 @@
 """The long-text autopilot in a real browser: tries, chosen takes, needs-listening marks, filter, choose a try."""
 from __future__ import annotations
 
-import time
-
 import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
+from tabs.long_text_words import LISTEN_MARK
 from tests.api.test_autopilot import settled
 from tests.fixtures.app import role_with_references, wait_for
 from tests.fixtures.browser import choose_role, open_tab, screenshot, tables_cut_off, wait_for_text
@@ -28,17 +27,9 @@ HEADER_LINES_JS = """root => Array.from(root.querySelectorAll('thead th')).filte
     .filter(([text]) => text)"""
 
 
-def settled_for_good(client, role, run_id, quiet_seconds=3.0):
-    """The run's status once it is settled and its choices stay put: the autopilot reviews a sentence
-    after its last take's metrics are stored, so a settled status can still change its chosen tries."""
-    first = settled(client, role, run_id)
-    if first is None:
-        return None
-    time.sleep(quiet_seconds)
-    again = settled(client, role, run_id)
-    choices = lambda status: [[(t["result_id"], t["status"], t["chosen"]) for t in s["tries"]]  # noqa: E731
-                              for p in status["parts"] for s in p["sentences"]]
-    return again if again is not None and choices(again) == choices(first) else None
+def settled_for_good(client, role, run_id):
+    """The run's status once nothing more will change it by itself."""
+    return settled(client, role, run_id)
 
 
 @pytest.fixture(scope="module")
@@ -82,11 +73,16 @@ def test_sentence_table_shows_tries_and_what_needs_listening(page, autopilot_run
     counter = f"{len(sentences)} 句中有 {len(need)} 句需要你来听"
     wait_for_text(page, "#long_text_listen_count", counter)
     table = page.locator("#long_text_sentences_0")
-    marks = table.inner_text().count("👂")
+    marks = table.inner_text().count(LISTEN_MARK)
     assert marks in (len(need), 2 * len(need)), marks  # a Dataframe may render its cells twice
+    assert "👂" not in table.inner_text()  # a mark drawn as an empty box where no emoji font is installed
     rerolled = [s for s in sentences if len(s["tries"]) > 1]
-    if rerolled:  # a rejected try's reason is written out
-        assert "/2" in table.inner_text()
+    rejected = [s for s in sentences if any(t["reasons"] and t["status"] == "done" for t in s["tries"])]
+    if rejected:  # a rejected try is named by its order, its reasons in words, their numbers on hover
+        hover = table.locator("span[title] >> visible=true").first  # a Dataframe keeps a hidden copy too
+        shown, numbers = hover.inner_text(), hover.get_attribute("title")
+        assert shown.startswith("第 ") and any(ch.isdigit() for ch in numbers), (shown, numbers)
+        assert not any(code in table.inner_text() for code in ("auto_score", "chars_per_second", "<", ">"))
     screenshot(page, "long_text_autopilot_tries")
     lines = table.evaluate(HEADER_LINES_JS)
     assert len(lines) >= 10 and all(count == 1 for _, count in lines), lines  # no header broken inside a word
@@ -110,14 +106,13 @@ def test_sentence_table_shows_tries_and_what_needs_listening(page, autopilot_run
         # the picker names the sentence whose tries it lists once they arrive, the chosen one
         # selected; a pick made before that would be overwritten by them, as for a quick person
         wait_for_text(page, "#long_text_take_0", f"第 {sentence['index']} 句的尝试")
-        number = f"{sentence['tries'].index(other) + 1}. "
+        number = f"第 {sentence['tries'].index(other) + 1} 次"  # tries are named by their order, not their seed
         picked = "() => document.querySelector('#long_text_take_0 input:checked')?.parentElement.innerText ?? ''"
         try:
             # a click that lands while the page re-renders the row can be lost: as a person would,
             # the test clicks once more when nothing happened
             for attempt in (1, 2):
-                # the option is found by the try's id: a text match ("2. ") would be trimmed to "2."
-                # and could hit try 1's own reasons ("语速异常 1.95<2.38")
+                # the option is found by the try's id: a text match could hit another try's reasons
                 page.locator("#long_text_take_0 label").filter(
                     has=page.locator(f'input[value="{other["result_id"]}"]')).click()
                 try:
@@ -131,6 +126,8 @@ def test_sentence_table_shows_tries_and_what_needs_listening(page, autopilot_run
             raise AssertionError(f"sentence {sentence['index']}: picked try {number!r}, the picker shows "
                                  f"{page.evaluate(picked)!r} under {page.inner_text('#long_text_take_0')!r}") from None
         page.wait_for_selector("#long_text_take_audio_0 audio[src]", state="attached", timeout=30_000)
+        # the seed, no longer the try's name, is in the picked try's details line
+        wait_for_text(page, "#long_text_take_details_0", f"{number} · 种子 {other['seed']}")
         page.click("#long_text_choose_0")
         wait_for(lambda: client.predict(role, run_id, api_name="/long_text_status")["parts"][0]["sentences"]
                  [sentence["index"]]["chosen_result_id"] == other["result_id"], timeout=90, what="the chosen try")
@@ -157,6 +154,11 @@ def test_sentence_table_headers_stay_on_one_line_on_an_english_page(browser, aut
         wait_for_text(page, "#long_text_sentences_0", status["parts"][0]["sentences"][-1]["text"])
         lines = page.locator("#long_text_sentences_0").evaluate(HEADER_LINES_JS)
         assert "Tries" in dict(lines) and all(count == 1 for _, count in lines), lines
+        shown = page.locator("#long_text_sentences_0").inner_text()
+        assert "第 " not in shown and "需要试听" not in shown, shown  # tries and marks in the page's language
+        if any(t["reasons"] and t["status"] == "done" for s in status["parts"][0]["sentences"] for t in s["tries"]):
+            assert "try 1: " in shown, shown
+        screenshot(page, "long_text_autopilot_en")
         assert tables_cut_off(page) == []
         page.set_viewport_size({"width": 1100, "height": 1000})  # a small laptop's window: still every column
         page.wait_for_timeout(1000)

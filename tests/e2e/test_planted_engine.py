@@ -51,8 +51,8 @@ def request_for(reference: Path, text: str = TEXTS[0], seed: int = 1) -> Synthes
 
 def take(reference: Path, out: Path, kind: str | None, text: str = TEXTS[0], seed: int = 1) -> np.ndarray:
     profile = Profile(fail_rate=1.0, kinds=(kind,)) if kind else Profile()
-    _, planted = synthesize_planted(request_for(reference, text, seed), out, {"default": profile})
-    assert planted == kind
+    _, plan = synthesize_planted(request_for(reference, text, seed), out, {"default": profile})
+    assert plan.planted == kind
     samples, sr = soundfile.read(str(out), dtype="float32")
     assert sr == OUT_SR and samples.ndim == 1
     return samples
@@ -115,8 +115,8 @@ def test_same_seed_gives_same_decision_and_same_bytes(reference, tmp_path):
     profiles = {"default": Profile(fail_rate=0.5)}
     outputs = {}
     for name, seed in (("a", 5), ("b", 5), *((f"s{s}", s) for s in range(6))):
-        _, kind = synthesize_planted(request_for(reference, seed=seed), tmp_path / f"{name}.wav", profiles)
-        outputs[name] = (kind, (tmp_path / f"{name}.wav").read_bytes())
+        _, plan = synthesize_planted(request_for(reference, seed=seed), tmp_path / f"{name}.wav", profiles)
+        outputs[name] = (plan.planted, (tmp_path / f"{name}.wav").read_bytes())
     assert outputs["a"] == outputs["b"]
     assert outputs["a"][0] == planted_kind(profiles["default"], file_sha256(reference), TEXTS[0], 5)
     assert len({data for name, (_, data) in outputs.items() if name.startswith("s")}) >= 4
@@ -125,10 +125,10 @@ def test_same_seed_gives_same_decision_and_same_bytes(reference, tmp_path):
 def test_profile_follows_the_reference_bytes_not_its_name(reference, tmp_path):
     copy = Path(shutil.copy(reference, tmp_path / "0123abcd.wav"))
     profiles = {file_sha256(reference): Profile(fail_rate=1.0, kinds=("buzz",)), "default": Profile()}
-    _, kind = synthesize_planted(request_for(copy), tmp_path / "out.wav", profiles)
-    assert kind == "buzz"
+    _, plan = synthesize_planted(request_for(copy), tmp_path / "out.wav", profiles)
+    assert plan.planted == "buzz"
     other = make_ref_wav(tmp_path / "other.wav", "Another voice reads a different sentence here.")
-    assert synthesize_planted(request_for(other), tmp_path / "out2.wav", profiles)[1] is None
+    assert synthesize_planted(request_for(other), tmp_path / "out2.wav", profiles)[1].planted is None
 
 
 def test_each_kind_is_really_in_the_audio(reference, tmp_path):

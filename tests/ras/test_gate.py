@@ -5,11 +5,13 @@ import pytest
 
 from ras.gate import (
     Gate,
+    Reason,
     Take,
     best_take,
     checked_max_tries,
     passes,
     rate_range,
+    read_reason,
     reasons,
     with_cer_floors,
 )
@@ -29,6 +31,20 @@ def test_a_clean_take_passes_and_each_failed_condition_is_named():
     assert reasons(Take(6, False), gate, normal) == ["not_analysed"]
     # a soft flag alone (a little breath) does not fail the gate when the score holds
     assert passes(Take(7, True, 80.0, ("breath",), 2.5), gate, normal)
+
+
+@pytest.mark.parametrize("take, read", [
+    (Take(2, True, 55.0, ("repeat",), 2.5),
+     [Reason("flag", flag="repeat"), Reason("auto_score", value=55.0, bound=60)]),
+    (Take(3, True, 90.0, (), 3.9), [Reason("chars_per_second", value=3.9, bound=3.0, above=True)]),
+    (Take(4, True, 90.0, (), 1.2), [Reason("chars_per_second", value=1.2, bound=2.0)]),
+    (Take(5, True, None, (), 2.5), [Reason("auto_score", value=None, bound=60)]),
+    (Take(6, False), [Reason("not_analysed")]),
+    (Take(7, False, analysis_failed=True), [Reason("analysis_failed")]),
+])
+def test_each_reason_code_reads_back_as_what_failed_the_value_and_the_bound(take, read):
+    # the page words a reason from what is read back: a code it cannot read would be shown raw
+    assert [read_reason(code) for code in reasons(take, Gate(), (2.0, 3.0))] == read
 
 
 def test_the_normal_rate_is_the_configurations_own_median_once_enough_takes_are_known():

@@ -4,7 +4,7 @@ import pandas as pd
 import pytest
 
 from ras.analysis import embeddings
-from ras.library import roles
+from ras.library import clips, roles
 from tabs import classify as classify_tab
 from tests.fixtures.fake_voices import FakeEncoder, fake_role
 from tests.fixtures.ui import build_tab, through_page
@@ -61,3 +61,15 @@ def test_clustering_before_embedding_says_what_to_do_first(ui_ctx, tab, monkeypa
     with pytest.raises(gr.Error) as failed:
         through_page(ui_ctx, classify_tab.move, tab, role=ROLE, clip_ids="1, x", target=1, group=None)
     assert "clip ids must be whole numbers" in failed.value.message
+
+
+def test_a_group_named_after_an_emotion_tags_its_clips(ui_ctx, tab):
+    classify_tab.run(ui_ctx, tab, role=ROLE, mode="count", n_groups=3, threshold=0.15)
+    first = classify_tab.refresh(ui_ctx, tab, role=ROLE, group=None)[tab.groups][0][0]
+    with pytest.raises(gr.Error, match="rename it to the emotion"):
+        through_page(ui_ctx, classify_tab.tag_emotion, tab, role=ROLE, group=first)
+    renamed = classify_tab.rename(ui_ctx, tab, role=ROLE, group=first, name="开心")
+    members = {int(c) for c in renamed[tab.group_clip_ids].split(", ")}
+    classify_tab.tag_emotion(ui_ctx, tab, role=ROLE, group=first)
+    tagged = {c.id: c.emotion for c in clips.list_clips(ws=ui_ctx.ws, role=ROLE).clips}
+    assert {tagged[c] for c in members} == {"happy"} and set(tagged.values()) == {"happy", ""}

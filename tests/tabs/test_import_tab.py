@@ -43,3 +43,14 @@ def test_an_import_without_a_file_or_role_says_what_is_missing(ui_ctx, view, tmp
         through_page(ui_ctx, importing.run, view, role=ROLE, upload=None, server_path=str(tmp_path / "empty.list"),
                      copy_audio=True)
     assert failed.value.message.startswith("导入失败: .list file 'empty.list' is empty")
+
+
+def test_an_import_of_a_tagged_list_names_the_emotions_it_found(ui_ctx, view, tmp_path):
+    for i, name in enumerate(("【开心】a.wav", "[sad] b.wav", "开心/c.wav", "d.wav")):
+        write_tone(tmp_path / name, 4.0, seed=i)
+    listing = tmp_path / "tagged.list"
+    listing.write_text("".join(f"{name}|spk|zh|第{i}句话\n" for i, name in
+                               enumerate(("【开心】a.wav", "[sad] b.wav", "开心/c.wav", "d.wav"))), encoding="utf-8")
+    answer = importing.run(ui_ctx, view, role=ROLE, upload=None, server_path=str(listing), copy_audio=True)
+    assert "导入 4" in answer[view.tab.summary]
+    assert "文件名/文件夹中的情感标签: 开心 2 · 难过 1" in answer[view.tab.summary]

@@ -13,6 +13,7 @@ import soundfile
 from ras.analysis.analyzer import Analyzer
 from ras.library import texts
 from ras.long_text import runs as long_text
+from ras.long_text import status as run_views
 from ras.products import rows as products
 from ras.products import speech as product_speech
 from ras.queue.runner import Runner
@@ -59,37 +60,34 @@ def wait(predicate, timeout, what):
 
 
 def settled(ws, role, run_id):
-    status = long_text.run_status(ws=ws, role=role, run_id=run_id)
-    tries = [t for p in status["parts"] for s in p["sentences"] for t in s["tries"]]
-    if status["queued"] or status["running"] or not all(p["joined_audio"] for p in status["parts"]):
-        return None
-    return status if all(t["auto_score"] is not None for t in tries if t["status"] == "done") else None
+    status = run_views.run_status(ws=ws, role=role, run_id=run_id)
+    return status if status.settled else None
 
 
 def test_every_sentence_with_a_clean_try_ends_clean_and_the_rest_need_listening(planted):
     ws, role, engine, _, runner, source = planted
     run = long_text.start_long_text(ws=ws, role=role, result_ids=[source], text=CLEAR_LONG_TEXT,
                                     options={"max_tries": MAX_TRIES})
-    runner.run_task(role, run["task_id"])
-    status = wait(lambda: settled(ws, role, run["run_id"]), 900, "the autopilot run to settle")
+    runner.run_task(role, run.task_id)
+    status = wait(lambda: settled(ws, role, run.run_id), 900, "the autopilot run to settle")
     truth = {(t["text"], t["seed"]): t["planted"] for t in engine.takes}
-    sentences = status["parts"][0]["sentences"]
-    kinds_per_sentence = [[truth[(s["text"], t["seed"])] for t in s["tries"]] for s in sentences]
+    sentences = status.parts[0].sentences
+    kinds_per_sentence = [[truth[(s.text, t.seed)] for t in s.tries] for s in sentences]
     print("\nplanted kinds of the tries per sentence:", kinds_per_sentence)
     assert len(sentences) == 6
     for sentence, kinds in zip(sentences, kinds_per_sentence):
         assert 1 <= len(kinds) <= MAX_TRIES
-        chosen = [k for k, t in zip(kinds, sentence["tries"]) if t["chosen"]]
+        chosen = [k for k, t in zip(kinds, sentence.tries) if t.chosen]
         assert len(chosen) == 1
         if None in kinds:
-            assert chosen == [None] and not sentence["needs_listening"], (
-                kinds, [(t["reasons"], t["chars_per_second"]) for t in sentence["tries"]])
+            assert chosen == [None] and not sentence.needs_listening, (
+                kinds, [(t.reasons, t.chars_per_second) for t in sentence.tries])
         else:
-            assert sentence["needs_listening"] and len(kinds) == MAX_TRIES, (kinds, sentence["tries"])
-    assert status["needs_listening"] == sum(None not in kinds for kinds in kinds_per_sentence)
+            assert sentence.needs_listening and len(kinds) == MAX_TRIES, (kinds, sentence.tries)
+    assert status.needs_listening == sum(None not in kinds for kinds in kinds_per_sentence)
     # the joined audio is made of the chosen takes
-    listing = soundfile.info(status["parts"][0]["joined_audio"])
-    chosen_seconds = sum(t["duration"] for s in sentences for t in s["tries"] if t["chosen"])
+    listing = soundfile.info(status.parts[0].joined_audio)
+    chosen_seconds = sum(t.duration for s in sentences for t in s.tries if t.chosen)
     assert abs(listing.duration - chosen_seconds - 0.3 * (len(sentences) - 1)) < 0.01
 
 

@@ -12,64 +12,22 @@ from pathlib import Path
 
 import numpy as np
 import soundfile
-from sqlmodel import select
 
 from ras.long_text import export as long_text_export
 from ras.long_text import runs as long_text
+from ras.long_text import status as run_views
 from ras.store.role_tables import Job
-from tests.fixtures.app import write_tone
+from tabs.api_json import to_json
+from tests.fixtures.long_text import RecordingRunner, land, land_unanalysed, queued
 
 TEXT = "The first sentence is here. The second one follows. And the third ends it."
-
-
-class RecordingRunner:
-    """The runner's add_jobs as the review uses it: re-rolls are recorded, the test lands them."""
-
-    def __init__(self):
-        self.added = []
-
-    def add_jobs(self, role, task_id, job_ids):
-        self.added += job_ids
-
-
-def land(ws, role, job_id, seconds, *, score=90.0, flags=()):
-    """The take's wav lands and the analysis step stores its metrics."""
-    with ws.role_session(role) as session:
-        job = session.get(Job, job_id)
-        relpath = f"results/{job.task_id}/{job.id}.wav"
-        write_tone(ws.role_dir(role) / relpath, seconds, seed=job.id)
-        words = len(job.text.split())
-        job.status, job.result_path, job.duration, job.attempts = "done", relpath, seconds, 1
-        job.chars_per_second = round(words / seconds, 3)
-        job.auto_score, job.flags_json, job.spectrogram_path = score, json.dumps(list(flags)), relpath + ".png"
-        job.metrics_json = json.dumps({"metrics": {"chars_per_second": job.chars_per_second}, "missing": {}})
-        session.add(job)
-        session.commit()
-
-
-def land_unanalysed(ws, role, job_id, seconds, reason="no answer within 90 s (failed twice)"):
-    """The take's wav lands and analysis gives up on it (it failed twice): no metrics, the reason stored."""
-    with ws.role_session(role) as session:
-        job = session.get(Job, job_id)
-        relpath = f"results/{job.task_id}/{job.id}.wav"
-        write_tone(ws.role_dir(role) / relpath, seconds, seed=job.id)
-        job.status, job.result_path, job.duration, job.attempts = "done", relpath, seconds, 1
-        job.analysis_error = reason
-        session.add(job)
-        session.commit()
-
-
-def queued(ws, role, task_id):
-    with ws.role_session(role) as session:
-        return [j.id for j in session.exec(select(Job).where(Job.task_id == task_id, Job.status == "queued")
-                                           .order_by(Job.id)).all()]
 
 
 def test_failing_sentences_are_rerolled_up_to_max_tries_and_the_rest_need_listening(setup):
     ws, role, _, result_id, _ = setup
     started = long_text.start_long_text(ws=ws, role=role, result_ids=[result_id], text=TEXT,
                                         options={"max_tries": 3, "min_auto_score": 70})
-    runner, task_id = RecordingRunner(), started["task_id"]
+    runner, task_id = RecordingRunner(), started.task_id
     first, second, third = queued(ws, role, task_id)
     land(ws, role, first, 1.6)
     land(ws, role, second, 1.4, score=40, flags=("repeat",))
@@ -85,29 +43,29 @@ def test_failing_sentences_are_rerolled_up_to_max_tries_and_the_rest_need_listen
     land(ws, role, last, 1.3, score=55, flags=("repeat",))
     assert long_text.after_analysis(ws, runner, role, last) == []  # three tries: no fourth
 
-    status = long_text.run_status(ws=ws, role=role, run_id=started["run_id"])
-    part = status["parts"][0]
-    sentences = part["sentences"]
-    assert [len(s["tries"]) for s in sentences] == [1, 3, 1]
-    assert [s["needs_listening"] for s in sentences] == [False, True, False]
-    assert status["needs_listening"] == 1 and status["sentence_count"] == 3
+    status = run_views.run_status(ws=ws, role=role, run_id=started.run_id)
+    part = status.parts[0]
+    sentences = part.sentences
+    assert [len(s.tries) for s in sentences] == [1, 3, 1]
+    assert [s.needs_listening for s in sentences] == [False, True, False]
+    assert status.needs_listening == 1 and status.sentence_count == 3
     # no take passed: the one without a hard flag... all have one, so the highest score is used
-    assert [t["chosen"] for t in sentences[1]["tries"]] == [False, False, True]
-    assert "flag:repeat" in sentences[1]["tries"][0]["reasons"] and sentences[1]["tries"][0]["seed"] is None
-    assert all(t["seed"] is not None for t in sentences[1]["tries"][1:])
-    assert part["joined_audio"] and "path" not in json.dumps(status)
+    assert [t.chosen for t in sentences[1].tries] == [False, False, True]
+    assert "flag:repeat" in sentences[1].tries[0].reasons and sentences[1].tries[0].seed is None
+    assert all(t.seed is not None for t in sentences[1].tries[1:])
+    assert part.joined_audio and "path" not in json.dumps(to_json(status))
 
     # a person listens and picks the second try: kept, no longer needs listening, joined audio follows
-    chosen = long_text.choose_take(ws=ws, role=role, run_id=started["run_id"], part_id=part["part_id"], index=1,
-                                   result_id=reroll)["sentence"]
-    assert chosen["chosen_result_id"] == reroll and chosen["chosen_by_person"] and not chosen["needs_listening"]
-    listing = json.loads(Path(part["joined_audio"].replace(".wav", ".json")).read_text())
+    chosen = long_text.choose_take(ws=ws, role=role, run_id=started.run_id, part_id=part.part_id, index=1,
+                                   result_id=reroll)
+    assert chosen.chosen_result_id == reroll and chosen.chosen_by_person and not chosen.needs_listening
+    listing = json.loads(Path(part.joined_audio.replace(".wav", ".json")).read_text())
     assert [s["result_id"] for s in listing["sentences"]] == [first, reroll, third]
     assert listing["duration"] == round(1.6 + 1.5 + 1.8 + 2 * 0.3, 3)
     # the review never overrides a person's choice
     long_text.after_analysis(ws, runner, role, last)
-    again = long_text.run_status(ws=ws, role=role, run_id=started["run_id"])["parts"][0]["sentences"][1]
-    assert again["chosen_result_id"] == reroll
+    again = run_views.run_status(ws=ws, role=role, run_id=started.run_id).parts[0].sentences[1]
+    assert again.chosen_result_id == reroll
 
 
 def test_a_take_whose_analysis_failed_is_rerolled_and_then_marked_for_listening(setup):
@@ -116,7 +74,7 @@ def test_a_take_whose_analysis_failed_is_rerolled_and_then_marked_for_listening(
     ws, role, _, result_id, _ = setup
     started = long_text.start_long_text(ws=ws, role=role, result_ids=[result_id], text=TEXT,
                                         options={"max_tries": 2})
-    runner, task_id = RecordingRunner(), started["task_id"]
+    runner, task_id = RecordingRunner(), started.task_id
     first, second, third = queued(ws, role, task_id)
     land(ws, role, first, 1.6)
     land_unanalysed(ws, role, second, 1.4)
@@ -127,19 +85,19 @@ def test_a_take_whose_analysis_failed_is_rerolled_and_then_marked_for_listening(
     land_unanalysed(ws, role, runner.added[0], 1.5)
     assert long_text.after_analysis(ws, runner, role, runner.added[0]) == []  # two tries: none more
 
-    part = long_text.run_status(ws=ws, role=role, run_id=started["run_id"])["parts"][0]
-    sentence = part["sentences"][1]
-    assert sentence["needs_listening"] and len(sentence["tries"]) == 2
-    assert all(t["reasons"] == ["analysis_failed"] and "failed twice" in t["analysis_error"]
-               for t in sentence["tries"])
-    assert part["joined_audio"]  # nothing is pending: the part was joined
+    part = run_views.run_status(ws=ws, role=role, run_id=started.run_id).parts[0]
+    sentence = part.sentences[1]
+    assert sentence.needs_listening and len(sentence.tries) == 2
+    assert all(t.reasons == ("analysis_failed",) and "failed twice" in t.analysis_error
+               for t in sentence.tries)
+    assert part.joined_audio  # nothing is pending: the part was joined
 
 
 def test_a_cancelled_run_stops_rerolling(setup):
     ws, role, _, result_id, _ = setup
     started = long_text.start_long_text(ws=ws, role=role, result_ids=[result_id], text=TEXT,
                                         options={"max_tries": 4})
-    runner, task_id = RecordingRunner(), started["task_id"]
+    runner, task_id = RecordingRunner(), started.task_id
     first, second, third = queued(ws, role, task_id)
     land(ws, role, first, 1.5, score=30, flags=("repeat",))
     with ws.role_session(role) as session:  # what runner.cancel_task does to the rest of the queue
@@ -172,20 +130,20 @@ def test_the_export_subtitles_match_the_joined_audio_within_20_ms(setup, tmp_pat
     ws, role, _, result_id, _ = setup
     started = long_text.start_long_text(ws=ws, role=role, result_ids=[result_id], text=TEXT,
                                         options={"max_tries": 2})
-    runner, task_id = RecordingRunner(), started["task_id"]
+    runner, task_id = RecordingRunner(), started.task_id
     ids = queued(ws, role, task_id)
     for job_id, seconds in zip(ids, (1.37, 1.12, 1.45)):  # one speaking rate, three lengths
         land(ws, role, job_id, seconds)
     for job_id in ids:
         long_text.after_analysis(ws, runner, role, job_id)
-    part_id = long_text.run_status(ws=ws, role=role, run_id=started["run_id"])["parts"][0]["part_id"]
+    part_id = run_views.run_status(ws=ws, role=role, run_id=started.run_id).parts[0].part_id
     with zipfile.ZipFile(long_text_export.export_part(ws=ws, role=role, part_id=part_id)) as archive:
         archive.extractall(tmp_path / "export")
         names = archive.namelist()
-    stem = f"long_text_{started['run_id']}_{part_id}"
+    stem = f"long_text_{started.run_id}_{part_id}"
     srt = (tmp_path / "export" / f"{stem}.srt").read_text(encoding="utf-8")
     cues = re.findall(r"(\d\d:\d\d:\d\d,\d\d\d) --> (\d\d:\d\d:\d\d,\d\d\d)\n(.+)", srt)
-    assert [c[2] for c in cues] == started["sentences"]
+    assert [c[2] for c in cues] == list(started.sentences)
     measured = voiced_spans(tmp_path / "export" / f"{stem}.wav")
     assert len(measured) == 3
     for (start, end, _), (heard_start, heard_end) in zip(cues, measured):
@@ -204,14 +162,14 @@ def test_a_choice_made_while_the_review_runs_is_kept(setup, monkeypatch):
     ws, role, _, result_id, _ = setup
     started = long_text.start_long_text(ws=ws, role=role, result_ids=[result_id], text=TEXT,
                                         options={"max_tries": 3, "min_auto_score": 70})
-    runner, task_id = RecordingRunner(), started["task_id"]
+    runner, task_id = RecordingRunner(), started.task_id
     first, second, third = queued(ws, role, task_id)
     for job_id, score in ((first, 90), (second, 40), (third, 90)):
         land(ws, role, job_id, 1.5, score=score)
         long_text.after_analysis(ws, runner, role, job_id)
     reroll = runner.added[0]
     land(ws, role, reroll, 1.5, score=95)  # the autopilot would now choose the re-roll for sentence 1
-    part_id = long_text.run_status(ws=ws, role=role, run_id=started["run_id"])["parts"][0]["part_id"]
+    part_id = run_views.run_status(ws=ws, role=role, run_id=started.run_id).parts[0].part_id
 
     # a person keeps the first try of sentence 1 after the review has read the sentences, before it writes
     normal_rate, chose = takes.normal_rate, []
@@ -219,12 +177,12 @@ def test_a_choice_made_while_the_review_runs_is_kept(setup, monkeypatch):
     def person_chooses_meanwhile(*args, **kwargs):
         if not chose:
             chose.append(True)
-            long_text.choose_take(ws=ws, role=role, run_id=started["run_id"], part_id=part_id, index=1,
+            long_text.choose_take(ws=ws, role=role, run_id=started.run_id, part_id=part_id, index=1,
                                   result_id=second)
         return normal_rate(*args, **kwargs)
 
     monkeypatch.setattr(takes, "normal_rate", person_chooses_meanwhile)
     long_text.after_analysis(ws, runner, role, reroll)
     assert chose
-    sentence = long_text.run_status(ws=ws, role=role, run_id=started["run_id"])["parts"][0]["sentences"][1]
-    assert sentence["chosen_result_id"] == second and sentence["chosen_by_person"]
+    sentence = run_views.run_status(ws=ws, role=role, run_id=started.run_id).parts[0].sentences[1]
+    assert sentence.chosen_result_id == second and sentence.chosen_by_person

@@ -131,8 +131,8 @@ def test_a_product_keeps_and_exports_the_versions_of_its_task(setup):
     result_id = tasks_results(ws, role, task_id)[-1]
     product_id = products.create_product(ws=ws, role=role, result_id=result_id, name="versioned")
     listed = products.get_product(ws=ws, role=role, product_id=product_id)
-    assert listed["gsv_version"] == f"git {FIRST[:12]} (main)"
-    assert [(w["name"], w["version"]) for w in listed["weight_versions"]] == [("planted_b.ckpt", "v2"),
+    assert listed.gsv_version == f"git {FIRST[:12]} (main)"
+    assert [(w["name"], w["version"]) for w in listed.weight_versions] == [("planted_b.ckpt", "v2"),
                                                                              ("planted_a.pth", "v2")]
     with zipfile.ZipFile(product_export.export_product(ws=ws, role=role, product_id=product_id)) as archive:
         settings = json.loads(archive.read("settings.json"))

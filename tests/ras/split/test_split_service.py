@@ -6,7 +6,7 @@ import pytest
 import soundfile as sf
 
 from ras.errors import Conflict, InputError, NotFound
-from ras.library import clips, importer, roles
+from ras.library import clips, emotion_tags, importer, roles
 from ras.split import pieces as split_service
 from ras.split.pieces import SplitPiece
 from ras.store.workspace import Workspace
@@ -53,11 +53,13 @@ def test_propose_then_save_pieces_as_linked_clips(ws, tmp_path):
     assert " ".join(p.text for p in pieces) == TEXT
 
     texts = [pieces[0].text, "edited by hand", None]
+    emotion_tags.set_clip_emotion(ws=ws, role=ROLE, clip_ids=[parent], emotion="难过")
     saved = split_service.save_pieces(ws=ws, role=ROLE, clip_id=parent, pieces=pieces, texts=texts)
     assert [c.text_verified for c in saved] == [False, True, False]
     assert saved[1].text == "edited by hand"
     children = [c for c in clips.list_clips(ws=ws, role=ROLE).clips if c.parent_clip_id == parent]
     assert len(children) == 3 and all(c.speaker == "spk" and c.lang == "en" for c in children)
+    assert {(c.emotion, c.emotion_source) for c in children} == {("sad", "person")}  # the recording's emotion
     for child, piece in zip(children, pieces):
         assert not child.missing and child.audio.endswith(".wav")
         assert sf.info(child.audio).duration == pytest.approx(piece.end - piece.start, abs=0.01)

@@ -7,7 +7,7 @@ from sqlmodel import SQLModel, create_engine
 from i18n import I18nAuto
 from ras import results
 from ras.library import clips, texts
-from ras.long_text import runs
+from ras.long_text import status as long_text_runs
 from ras.products.rows import list_products
 from ras.queue import tasks, versions
 from ras.store import db
@@ -71,6 +71,11 @@ ROLE_ROWS = [
                 "synth_seconds": 0.4, "worker": "w0", "started_at": WHEN, "finished_at": WHEN,
                 "spectrogram_path": "", "analysis_error": "no answer within 80 s (failed twice)", "metrics_json": "",
                 "auto_score": None, "flags_json": "", "score": None, "note": "", "scored_at": None}),
+    (8, "clip", {"id": 3, "audio": "audio/c.wav", "speaker": "s", "lang": "zh", "text": "开心的话", "duration": 5.0,
+                 "sample_rate": 32000, "content_hash": "h3", "valid": 1, "group_id": None, "parent_clip_id": None,
+                 "text_verified": 1, "edited_at": None, "source_list": "x.list", "source_line": 3,
+                 "mean_score": None, "long_text_score": None, "created_at": WHEN, "emotion": "happy",
+                 "emotion_source": "name", "emotion_confidence": 1.0}),
 ]
 
 MAIN_ROWS = [
@@ -164,7 +169,7 @@ def test_a_role_folder_from_every_past_release_opens_with_its_data(tmp_path, ver
     ws = Workspace(tmp_path / "roles")
     found = clips.list_clips(ws=ws, role="old-role")
     total, listed = found.total, found.clips
-    assert total == 2 and listed[0].text == "旧的音频"
+    assert total == (3 if version >= 8 else 2) and listed[0].text == "旧的音频"
     listed_tasks = {t.name: t for t in tasks.list_tasks(ws=ws, role="old-role")}
     assert listed_tasks["old task"].state == "idle"  # a v1 task had no state: it was not running
     # tasks and products from before versions were recorded say so, rather than guess
@@ -172,9 +177,14 @@ def test_a_role_folder_from_every_past_release_opens_with_its_data(tmp_path, ver
     assert old_task == versions.RecordedVersions(None, None)
     assert versions_line(I18nAuto("en_US"), old_task) == "GPT-SoVITS not recorded · model versions not recorded"
     if version >= 2:
-        assert [r["name"] for r in runs.list_runs(ws=ws, role="old-role")] == ["run"]
-        assert [p["name"] for p in list_products(ws=ws, role="old-role")] == ["best"]
-        assert list_products(ws=ws, role="old-role")[0]["gsv_version"] is None
+        assert [r.name for r in long_text_runs.list_runs(ws=ws, role="old-role")] == ["run"]
+        assert [p.name for p in list_products(ws=ws, role="old-role")] == ["best"]
+        assert list_products(ws=ws, role="old-role")[0].gsv_version is None
+        assert list_products(ws=ws, role="old-role")[0].emotions == {}  # an old product: its default only
+    tags = {c.id: (c.emotion, c.emotion_source) for c in clips.list_clips(ws=ws, role="old-role").clips}
+    assert tags[1] == ("", "")  # a clip from before tags is untagged
+    if version >= 8:
+        assert tags[3] == ("happy", "name")
     if version >= 7:  # a take whose analysis gave up says why
         assert results.get_result(ws=ws, role="old-role", result_id=4).analysis_error.startswith("no answer")
     if version >= 6:
