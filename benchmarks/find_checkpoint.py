@@ -83,7 +83,7 @@ def settings_draw(candidate: configs.Candidate, reference: str, text_id: int, se
 
 
 def search(candidates: list[configs.Candidate], draw, rng: random.Random, budget: int, finalists: int,
-           cross_anchors: tuple[str, str] | None, weights: dict) -> tuple[list[dict], int, int]:
+           cross_anchors: tuple[str, str] | None, weights: dict) -> tuple[list[configs.CandidateRow], int, int]:
     """One simulated run, round by round as ras.finder.config_stages plans them: (rows, jobs, weight loads)."""
     candidates = list(candidates)
     slots = configs.slots(list(range(len(REFERENCES))), list(range(TEXTS)))
@@ -112,18 +112,18 @@ def search(candidates: list[configs.Candidate], draw, rng: random.Random, budget
         race = last_round
         number += 1
     rows = configs.rank_candidates(takes, candidates, sorted(taken))
-    final = [r for r in rows if r["index"] in last_round] or rows
+    final = [r for r in rows if r.index in last_round] or rows
     return final, sum(taken.values()), engine.gpt_loads + engine.sovits_loads
 
 
-def judge(rows: list[dict], pass_rate_of, best_label: str, best_rate: float) -> tuple[bool, bool, bool]:
+def judge(rows: list[configs.CandidateRow], pass_rate_of, best_label: str, best_rate: float) -> tuple[bool, bool, bool]:
     """(hit, exact, honest): hit = the true best, or the best's true pass rate inside the recommendation's
     interval; honest = the recommendation's own true pass rate inside that interval too."""
     top = rows[0]
-    exact = top["candidate"]["label"] == best_label
-    own = pass_rate_of(top["candidate"]) * 100
-    within = top["low"] <= best_rate * 100 <= top["high"] + 1e-9
-    return exact or within, exact, top["low"] <= own + 1e-9 <= top["high"] + 2e-9
+    exact = top.candidate.label == best_label
+    own = pass_rate_of(top.candidate) * 100
+    within = top.low <= best_rate * 100 <= top.high + 1e-9
+    return exact or within, exact, top.low <= own + 1e-9 <= top.high + 2e-9
 
 
 def pairs_benchmark(runs: int, seed: int = 7) -> tuple[list[Outcome], int, str]:
@@ -146,7 +146,7 @@ def pairs_benchmark(runs: int, seed: int = 7) -> tuple[list[Outcome], int, str]:
     outcomes = []
     for _ in range(runs):
         rows, jobs, loads = search(first, draw, rng, budget, finalists, anchors if shape == "axes" else None, {})
-        verdict = judge(rows, lambda c: truth.pairs[(c["params"]["gpt"], c["params"]["sovits"])].pass_rate,
+        verdict = judge(rows, lambda c: truth.pairs[(c.params["gpt"], c.params["sovits"])].pass_rate,
                         best, truth.best.pass_rate)
         outcomes.append(Outcome(jobs, loads, *verdict))
     return outcomes, grid, shape
@@ -156,12 +156,12 @@ def settings_benchmark(runs: int, seed: int = 11) -> tuple[list[Outcome], int]:
     vary = {name: sorted(table) for name, table in SETTINGS_FAIL.items()}
     candidates = configs.settings_candidates(vary)
 
-    def pass_rate(candidate: dict) -> float:
+    def pass_rate(candidate: configs.Candidate) -> float:
         rate = 1.0
         for name in ("top_k", "temperature"):
-            rate *= 1 - SETTINGS_FAIL[name][candidate["params"][name]]
+            rate *= 1 - SETTINGS_FAIL[name][candidate.params[name]]
         return rate
-    best = max(candidates, key=lambda c: pass_rate(c.as_json()))
+    best = max(candidates, key=pass_rate)
     grid = configs.full_grid_jobs(len(candidates), TEXTS)
     budget = configs.default_budget(len(candidates), TEXTS, configs.DEFAULT_FINALISTS)
     print(f"settings: {len(candidates)} top_k x temperature candidates, best {best.label}, "
@@ -171,7 +171,7 @@ def settings_benchmark(runs: int, seed: int = 11) -> tuple[list[Outcome], int]:
     outcomes = []
     for _ in range(runs):
         rows, jobs, loads = search(candidates, settings_draw, rng, budget, configs.DEFAULT_FINALISTS, None, weights)
-        outcomes.append(Outcome(jobs, loads, *judge(rows, pass_rate, best.label, pass_rate(best.as_json()))))
+        outcomes.append(Outcome(jobs, loads, *judge(rows, pass_rate, best.label, pass_rate(best))))
     return outcomes, grid
 
 

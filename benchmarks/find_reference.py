@@ -21,7 +21,7 @@ sys.path.insert(0, str(ROOT))
 
 from ras.analysis.analyzer import Analyzer  # noqa: E402
 from ras.finder import run as finder_runs  # noqa: E402
-from ras.finder import stages  # noqa: E402
+from ras.finder import status as finder_status  # noqa: E402
 from ras.finder.driver import FinderDriver  # noqa: E402
 from ras.library.clips import list_clips  # noqa: E402
 from ras.library.importer import import_list  # noqa: E402
@@ -54,30 +54,30 @@ def main(n_good: int = 16, n_flaky: int = 12, n_each_bad: int = 3) -> None:
     started = time.monotonic()
     run_id = finder_runs.create_run(ws=ws, role=role, spec={"shortlist": 5})
     driver.watch(role)
-    while (status := stages.status(ws=ws, runner=runner, role=role, run_id=run_id))["stage"] not in ("done", "failed"):
+    while not (status := finder_status.status(ws=ws, runner=runner, role=role, run_id=run_id)).settled:
         time.sleep(2)
     driver.stop()
     runner.shutdown()
     analyzer.shutdown()
-    if status["stage"] == "failed":
-        raise SystemExit(f"finder run failed: {status['error']}")
+    if status.stage == "failed":
+        raise SystemExit(f"finder run failed: {status.error}")
 
-    excluded = {r["clip_id"]: r["reasons"] for r in status["screened"] if r["excluded"]}
+    excluded = {r.clip_id: r.reasons for r in status.screened if r.excluded}
     print(f"clips: {len(kind_of)} ({n_good} good, {n_flaky} flaky, {n_each_bad} each of {', '.join(BAD_KINDS)})")
     for kind in ("good", "flaky", *BAD_KINDS):
         ids = [c for c, k in kind_of.items() if k == kind]
         print(f"  {kind:12s} screened out {sum(c in excluded for c in ids)}/{len(ids)}")
-    print(f"probe texts: {len(status['text_ids'])}, rounds: {len(status['task_ids'])}, "
-          f"stop: {status['stop_reason']}, wall time {time.monotonic() - started:.0f} s")
-    for row in status["ranking"][:10]:
-        print(f"  #{row['clip_id']:<3d} {kind_of[row['clip_id']]:8s} low {row['low']:5.1f} "
-              f"takes {row['takes']:2d} failed {row['failed_takes']:2d}")
-    shortlist_kinds = [kind_of[c] for c in status["shortlist"]]
+    print(f"probe texts: {len(status.text_ids)}, rounds: {len(status.task_ids)}, "
+          f"stop: {status.stop_reason}, wall time {time.monotonic() - started:.0f} s")
+    for row in status.ranking[:10]:
+        print(f"  #{row.clip_id:<3d} {kind_of[row.clip_id]:8s} low {row.low:5.1f} "
+              f"takes {row.takes:2d} failed {row.failed_takes:2d}  {row.standing}")
+    shortlist_kinds = [kind_of[c] for c in status.shortlist]
     clean = bool(shortlist_kinds) and all(k == "good" for k in shortlist_kinds)
-    grid = status["full_grid_jobs"]
-    print(f"shortlist: {list(zip(status['shortlist'], shortlist_kinds))}")
-    print(f"find_reference: {status['jobs_done']} jobs = {100 * status['jobs_done'] / grid:.0f} % of a {grid}-job "
-          f"grid; shortlist clean: {'yes' if clean else 'no'}; screening {status['screen_ms_per_clip']} ms/clip")
+    grid = status.full_grid_jobs
+    print(f"shortlist: {list(zip(status.shortlist, shortlist_kinds))}")
+    print(f"find_reference: {status.jobs_done} jobs = {100 * status.jobs_done / grid:.0f} % of a {grid}-job "
+          f"grid; shortlist clean: {'yes' if clean else 'no'}; screening {status.screen_ms_per_clip} ms/clip")
 
 
 if __name__ == "__main__":

@@ -2,8 +2,9 @@
 
 /find_reference and /find_reference_status are the stable contract; a spec with "mode"
 ("checkpoints" or "settings") races configurations, as /find_checkpoint does (mode
-"checkpoints" unless given). list, delete and force-in are extras the finder tab also uses.
-No returned dict has a "path" key.
+"checkpoints" unless given), and either status endpoint answers for either kind of run.
+list, delete and force-in are extras the finder tab also uses. The services' typed results
+become JSON here (tabs.api_json); no returned dict has a "path" key.
 """
 from __future__ import annotations
 
@@ -11,8 +12,10 @@ from typing import Any
 
 import gradio as gr
 
-from ras.finder import config_run, config_stages, stages
+from ras.finder import config_run, config_stages
 from ras.finder import run as finder_runs
+from ras.finder import status as finder_status
+from tabs.api_json import to_json
 from tabs.common import UIContext, json_object, ui_action
 from tabs.finder_blind import start_blind_comparison
 
@@ -34,8 +37,8 @@ def register(ctx: UIContext) -> None:
 
     def run_status(role: str, run_id: int) -> dict:
         if config_run.is_config_run(finder_runs.load_run(ws, role, int(run_id)).spec):
-            return config_stages.status(ws=ws, runner=runner, role=role, run_id=int(run_id))
-        return stages.status(ws=ws, runner=runner, role=role, run_id=int(run_id))
+            return to_json(config_stages.status(ws=ws, runner=runner, role=role, run_id=int(run_id)))
+        return to_json(finder_status.status(ws=ws, runner=runner, role=role, run_id=int(run_id)))
 
     @ui_action(i18n, "启动找参考失败")
     def find_reference(role: str, spec: Any) -> dict:
@@ -57,22 +60,22 @@ def register(ctx: UIContext) -> None:
 
     @ui_action(i18n, "读取找参考记录失败")
     def list_finder_runs(role: str) -> dict:
-        return {"runs": finder_runs.list_runs(ws=ws, role=role)}
+        return {"runs": to_json(finder_runs.list_runs(ws=ws, role=role))}
 
     @ui_action(i18n, "删除找参考记录失败")
     def delete_finder_run(role: str, run_id: int) -> dict:
-        return finder_runs.delete_run(ws=ws, runner=runner, role=role, run_id=int(run_id))
+        return to_json(finder_runs.delete_run(ws=ws, runner=runner, role=role, run_id=int(run_id)))
 
     @ui_action(i18n, "放回候选失败")
     def force_finder_clip(role: str, run_id: int, clip_id: int, include: bool = True) -> dict:
         forced = finder_runs.force_clip(ws=ws, role=role, run_id=int(run_id), clip_id=int(clip_id),
                                         include=bool(include))
         driver.watch(role)
-        return forced
+        return to_json(forced)
 
     @ui_action(i18n, "开始盲听失败")
     def finder_compare_blind(role: str, run_id: int) -> dict:
-        return start_blind_comparison(ws=ws, role=role, run_id=int(run_id))
+        return to_json(start_blind_comparison(ws=ws, role=role, run_id=int(run_id)))
 
     for fn in (find_reference, find_reference_status, find_checkpoint, find_checkpoint_status, list_finder_runs,
                delete_finder_run, force_finder_clip, finder_compare_blind):

@@ -9,6 +9,8 @@ import pandas as pd
 from ras.errors import NotFound
 from ras.finder import config_run, config_stages
 from ras.finder import run as finder_runs
+from ras.finder.config_stages import ConfigStatus
+from ras.finder.configs import EpochPoint
 from tabs.common import Page, UIContext, connect, connect_each, handles, keep_choice, parse_ids, require_role
 from tabs.widgets import poll_timer
 
@@ -73,35 +75,35 @@ def build(ctx: UIContext) -> CheckpointTab:
 def run_choices(ctx: UIContext, role: str | None) -> list[tuple[str, int]]:
     if not role:
         return []
-    return [(f"#{r['run_id']} {r['name']}", r["run_id"]) for r in finder_runs.list_runs(ws=ctx.ws, role=role)
-            if r["mode"] == "checkpoints"]
+    return [(f"#{r.run_id} {r.name}", r.run_id) for r in finder_runs.list_runs(ws=ctx.ws, role=role)
+            if r.mode == "checkpoints"]
 
 
-def ranking_rows(status: dict) -> list[list]:
+def ranking_rows(status: ConfigStatus) -> list[list]:
     rows = []
-    for place, row in enumerate(status["ranking"], start=1):
-        rates = row["failure_rates"]
-        rows.append([place, row["candidate"]["label"], row["score"], row["low"], row["high"], row["takes"],
-                     *(f"{100 * rates[kind]:.0f}%" for kind in KIND_COLUMNS), row["speaker_similarity"]])
+    for place, row in enumerate(status.ranking, start=1):
+        rates = row.failure_rates
+        rows.append([place, row.candidate.label, row.score, row.low, row.high, row.takes,
+                     *(f"{100 * rates[kind]:.0f}%" for kind in KIND_COLUMNS), row.speaker_similarity])
     return rows
 
 
-def summary_text(i18n, status: dict) -> str:
+def summary_text(i18n, status: ConfigStatus) -> str:
     stage = {"probe": i18n("试合成中"), "rank": i18n("排名中"), "done": i18n("完成"), "failed": i18n("失败")}
-    line = (f"{i18n('阶段')}: **{stage.get(status['stage'], status['stage'])}** · {status['jobs_done']}/"
-            f"{status['jobs_total']} {i18n('作业')} · {i18n('完整网格')} {status['full_grid_jobs']} · "
-            f"{i18n('模型加载次数')} {status['weight_loads']}")
-    best = status["recommended"]
+    line = (f"{i18n('阶段')}: **{stage.get(status.stage, status.stage)}** · {status.jobs_done}/"
+            f"{status.jobs_total} {i18n('作业')} · {i18n('完整网格')} {status.full_grid_jobs} · "
+            f"{i18n('模型加载次数')} {status.weight_loads}")
+    best = status.recommended
     if best:
-        line += (f"\n\n{i18n('推荐')}: **{best['candidate']['label']}** · {i18n('通过率')} {best['score']}% "
-                 f"[{best['low']}–{best['high']}] · {i18n('条数')} {best['takes']}")
-    if status["error"]:
-        line += f"\n\n{status['error']}"
+        line += (f"\n\n{i18n('推荐')}: **{best.candidate.label}** · {i18n('通过率')} {best.score}% "
+                 f"[{best.low}–{best.high}] · {i18n('条数')} {best.takes}")
+    if status.error:
+        line += f"\n\n{status.error}"
     return line
 
 
-def chart(points: list[dict]) -> pd.DataFrame:
-    return pd.DataFrame([(p["epoch"], round(100 * p["fail_rate"], 1)) for p in points], columns=list(CHART_COLUMNS))
+def chart(points: list[EpochPoint]) -> pd.DataFrame:
+    return pd.DataFrame([(p.epoch, round(100 * p.fail_rate, 1)) for p in points], columns=list(CHART_COLUMNS))
 
 
 @handles("读取模型失败")
@@ -133,7 +135,7 @@ def show(ctx: UIContext, tab: CheckpointTab, *, role, run) -> dict:
         status = config_stages.status(ws=ctx.ws, runner=ctx.runner, role=role, run_id=int(run))
     except NotFound:  # a run of the role the page just left (a poll crossing a role switch)
         return nothing
-    by_epoch = status["failure_by_epoch"]
+    by_epoch = status.failure_by_epoch
     return {tab.summary: summary_text(ctx.i18n, status), tab.ranking: ranking_rows(status),
             tab.gpt_chart: chart(by_epoch.get("gpt", [])), tab.sovits_chart: chart(by_epoch.get("sovits", []))}
 

@@ -123,7 +123,8 @@ def ui_action(i18n: I18nAuto, what: str) -> Callable:
                 except RasError as exc:  # the user's to fix: one line, no traceback
                     log.info("%s (%s): %s; arguments: %s", what, type(exc).__name__, exc,
                              short_arguments(args, kwargs))
-                    raise gr.Error(f"{i18n(what)}: {short_message(exc)}") from exc
+                    # Gradio prints a gr.Error's traceback unless told not to: a user's mistake stays one line
+                    raise gr.Error(f"{i18n(what)}: {short_message(exc)}", print_exception=False) from exc
                 except Exception as exc:  # every failure must reach the page
                     log.exception("%s failed (%s); arguments: %s", what, type(exc).__name__,
                                   short_arguments(args, kwargs))

@@ -5,19 +5,20 @@ from dataclasses import dataclass
 
 import gradio as gr
 
-from tabs.common import Page, UIContext, choices
-from tabs.finder_events import wire_events
+from tabs import finder_events as events
+from tabs.common import Page, UIContext, choices, connect, connect_each
 from tabs.widgets import parameter_slider, poll_timer, split_method_dropdown
 
 MAX_SHORTLIST = 5  # shortlist slots shown
 SUBSETS = (("全部音频", "all"), ("分类分组", "group"), ("指定编号", "ids"))
 SCREEN_HEADERS = ("编号", "文本", "时长", "排除", "原因")
-RANK_HEADERS = ("名次", "编号", "通过率", "下限", "上限", "条数", "失败", "自动评分中位数", "说话人相似度", "说明")
+RANK_HEADERS = ("名次", "编号", "候选名单", "通过率 %", "90% 区间", "条数", "失败", "自动评分中位数", "说话人相似度",
+                "说明")
 
 
 @dataclass(frozen=True)
 class ShortlistSlot:
-    box: gr.Group
+    box: gr.Column
     info: gr.Markdown
     reference: gr.Audio
     take: gr.Dropdown
@@ -35,6 +36,7 @@ class FinderTab:
     group: gr.Dropdown
     clip_ids: gr.Textbox
     texts: gr.CheckboxGroup
+    all_texts: gr.Checkbox
     base: dict  # parameter name -> component
     budget: gr.Number
     shortlist: gr.Number
@@ -44,6 +46,7 @@ class FinderTab:
     refresh: gr.Button
     delete: gr.Button
     progress: gr.HTML
+    screen_summary: gr.Markdown
     screened: gr.Dataframe
     force_id: gr.Number
     force: gr.Button
@@ -52,24 +55,25 @@ class FinderTab:
     compare: gr.Button
     slots: tuple[ShortlistSlot, ...]
     timer: gr.Timer
+    shown: gr.State  # what the page shows of the run now: tables and players are left alone while it holds
 
 
 def _slot(i18n, i: int) -> ShortlistSlot:
-    with gr.Group(visible=False, elem_id=f"finder_slot_{i}") as box:
+    with gr.Column(variant="panel", visible=False, elem_id=f"finder_slot_{i}") as box:
         info = gr.Markdown(elem_id=f"finder_slot_info_{i}")
         with gr.Row(equal_height=False):
             with gr.Column(scale=2, min_width=300):
                 reference = gr.Audio(label=i18n("参考音频"), type="filepath", interactive=False,
                                      elem_id=f"finder_slot_reference_{i}")
-                take = gr.Dropdown(label=i18n("试听结果"), choices=[], elem_id=f"finder_slot_take_{i}")
                 audio = gr.Audio(label=i18n("合成结果"), type="filepath", interactive=False,
                                  elem_id=f"finder_slot_audio_{i}")
             with gr.Column(scale=3):
+                take = gr.Dropdown(label=i18n("试听结果"), choices=[], elem_id=f"finder_slot_take_{i}")
                 spectrogram = gr.Image(label=i18n("频谱图"), type="filepath", format="png", interactive=False,
-                                       buttons=[], height=190, elem_id=f"finder_slot_spectrogram_{i}")
+                                       buttons=[], height=150, elem_id=f"finder_slot_spectrogram_{i}")
                 with gr.Row():
-                    product = gr.Button(i18n("保存为成品…"), elem_id=f"finder_slot_product_{i}")
-                    long_text = gr.Button(i18n("长文本测试…"), elem_id=f"finder_slot_long_text_{i}")
+                    product = gr.Button(i18n("保存为成品…"), size="sm", elem_id=f"finder_slot_product_{i}")
+                    long_text = gr.Button(i18n("长文本测试…"), size="sm", elem_id=f"finder_slot_long_text_{i}")
     return ShortlistSlot(box, info, reference, take, audio, spectrogram, product, long_text)
 
 
@@ -99,6 +103,7 @@ def build(ctx: UIContext) -> FinderTab:
         clip_ids = gr.Textbox(label=i18n("音频编号（逗号分隔）"), elem_id="finder_clip_ids")
     texts = gr.CheckboxGroup(label=i18n("试合成文本（不选则用内置的一短、一长、含数字、一问句）"), choices=[],
                              elem_id="finder_texts")
+    all_texts = gr.Checkbox(False, label=i18n("显示所有语言的文本（默认只列出角色语言的）"), elem_id="finder_all_texts")
     base = _base_parameters(i18n)
     with gr.Row():
         budget = gr.Number(value=0, minimum=0, precision=0, label=i18n("作业预算（0 = 默认）"), elem_id="finder_budget")
@@ -113,30 +118,73 @@ def build(ctx: UIContext) -> FinderTab:
         delete = gr.Button(i18n("删除记录"), variant="stop", scale=0, min_width=120, elem_id="finder_delete")
     progress = gr.HTML(elem_id="finder_progress")
     gr.Markdown(i18n("### 3. 筛查"))
-    screened = gr.Dataframe(headers=[i18n(h) for h in SCREEN_HEADERS], interactive=False, wrap=True,
-                            max_height=320, column_widths=["7%", "33%", "8%", "7%", "45%"], elem_id="finder_screened")
+    screen_summary = gr.Markdown(elem_id="finder_screen_summary")
+    # short reasons (numbers on hover) keep a row one line high, so the box shows about a dozen clips
+    screened = gr.Dataframe(headers=[i18n(h) for h in SCREEN_HEADERS],
+                            datatype=["number", "str", "number", "str", "html"], interactive=False, wrap=True,
+                            max_height=560, column_widths=["7%", "33%", "8%", "8%", "44%"], elem_id="finder_screened")
     with gr.Row():
         force_id = gr.Number(label=i18n("音频编号"), precision=0, minimum=0, elem_id="finder_force_id")
         force = gr.Button(i18n("放回候选"), elem_id="finder_force")
     gr.Markdown(i18n("### 4. 排名"))
-    gr.Markdown(i18n("按通过率的 90% 置信下限排名（语速不稳、音色偏移会降低下限）：一条碰巧好的结果排不过八条稳定的。"))
-    # fixed widths: the reasons column wraps inside the page instead of running off its right edge
-    ranking = gr.Dataframe(headers=[i18n(h) for h in RANK_HEADERS], interactive=False, wrap=True,
-                           max_height=360, column_widths=["5%", "5%", "6%", "6%", "6%", "5%", "5%", "8%", "8%", "46%"],
+    gr.Markdown(i18n("候选名单在前：最后一轮里通过率 70% 以上、90% 置信下限最高的参考。"
+                     "其余参考按它们被淘汰的轮次排在后面，每行写明为什么不在名单里。"
+                     "下限随条数增加而收紧，所以早早淘汰的参考（条数少）不能只凭下限与名单比较。"))
+    ranking = gr.Dataframe(headers=[i18n(h) for h in RANK_HEADERS],
+                           datatype=["number", "number", "html", "number", "str", "number", "number", "number",
+                                     "number", "html"],
+                           interactive=False, wrap=True, max_height=560,
+                           column_widths=["6%", "4%", "14%", "6%", "8%", "5%", "6%", "7%", "9%", "35%"],
                            elem_id="finder_ranking")
-    chart = gr.BarPlot(x="clip", y="low", title=i18n("置信下限（越高越可靠）"), y_lim=[0, 100], sort="-y",
-                       elem_id="finder_chart")
+    chart = gr.BarPlot(x="clip", y="low", color="standing", title=i18n("置信下限（越高越可靠）"),
+                       x_title=i18n("参考音频"), y_title=i18n("90% 置信下限"), color_title=i18n("候选名单"),
+                       y_lim=[0, 100], elem_id="finder_chart")
     gr.Markdown(i18n("### 5. 候选名单"))
     compare = gr.Button(i18n("盲听比较候选名单"), elem_id="finder_compare_blind")
     slots = tuple(_slot(i18n, i) for i in range(MAX_SHORTLIST))
     timer = poll_timer()
-    return FinderTab(gpt, sovits, subset, group, clip_ids, texts, base, budget, shortlist, estimate, start, run,
-                     refresh, delete, progress, screened, force_id, force, ranking, chart, compare, slots,
-                     timer)
+    return FinderTab(gpt, sovits, subset, group, clip_ids, texts, all_texts, base, budget, shortlist, estimate, start,
+                     run, refresh, delete, progress, screen_summary, screened, force_id, force, ranking, chart, compare,
+                     slots, timer, gr.State(""))
 
 
 def wire(tab: FinderTab, ctx: UIContext, page: Page, *, product_result_id: gr.Number, product_name: gr.Textbox,
          product_note: gr.Textbox, long_text_results: gr.Dropdown, ab_task: gr.Dropdown,
          ab_session: gr.Dropdown) -> None:
-    wire_events(tab, ctx, page, product_form=(product_result_id, product_name, product_note),
-                long_text_results=long_text_results, ab_pickers=(ab_task, ab_session))
+    to = events.Elsewhere(page.tabs, product_result_id, product_name, product_note, long_text_results, ab_task,
+                          ab_session)
+    role = {"role": page.role}
+    picked = {**role, "run": tab.run}
+    form = {**role, "subset": tab.subset, "group": tab.group, "clip_ids": tab.clip_ids, "chosen_texts": tab.texts,
+            "budget": tab.budget, "shortlist": tab.shortlist}
+    listed = [tab.gpt, tab.sovits, tab.group, tab.texts, tab.run]
+    connect_each(ctx, (tab.refresh.click, page.role.change, page.app.load), events.refresh, tab,
+                 {**picked, "gpt": tab.gpt, "sovits": tab.sovits, "group": tab.group, "chosen_texts": tab.texts,
+                  "all_texts": tab.all_texts}, listed)
+    connect(ctx, tab.all_texts.input, events.show_texts, tab,
+            {**role, "all_texts": tab.all_texts, "chosen_texts": tab.texts}, tab.texts)
+    connect_each(ctx, (tab.subset.change, tab.group.change, tab.texts.change, tab.budget.change, tab.shortlist.change,
+                       page.role.change, page.app.load), events.estimate, tab, form, tab.estimate,
+                 show_progress="hidden")
+    connect(ctx, tab.clip_ids.blur, events.estimate, tab, form, tab.estimate)
+    connect(ctx, tab.start.click, events.start, tab, {**form, "gpt": tab.gpt, "sovits": tab.sovits, **tab.base},
+            tab.run)
+    shown_outputs = [tab.progress, tab.screen_summary, tab.screened, tab.ranking, tab.chart, tab.shown, tab.run,
+                     *(c for s in tab.slots for c in (s.box, s.info, s.reference, s.take, s.audio, s.spectrogram))]
+    poll_inputs = {**picked, "shown": tab.shown}
+    connect(ctx, tab.timer.tick, events.poll, tab, poll_inputs, shown_outputs, show_progress="hidden")
+    # a person's pick only: poll relabels the picker's runs, and the timer shows a run picked by start or delete
+    forgotten = connect(ctx, tab.run.input, events.forget_shown, tab, None, tab.shown)
+    connect(ctx, forgotten.then, events.poll, tab, poll_inputs, shown_outputs)
+    connect(ctx, tab.delete.click, events.delete, tab, picked, tab.run)
+    connect(ctx, tab.compare.click, events.compare_blind, to, picked, [to.ab_task, to.ab_session, to.tabs])
+    connect(ctx, tab.force.click, events.force, tab, {**picked, "clip_id": tab.force_id}, tab.shown)
+    connect(ctx, tab.screened.select, events.pick_screened, tab, {"table": tab.screened}, tab.force_id)
+    for slot in tab.slots:
+        connect(ctx, slot.take.input, events.play_take, slot, {**picked, "result_id": slot.take},
+                [slot.audio, slot.spectrogram])
+        connect(ctx, slot.product.click, events.keep_as_product, to, {**role, "result_id": slot.take},
+                [to.product_result_id, to.product_name, to.product_note, to.tabs])
+        connect(ctx, slot.long_text.click, events.to_long_text, to, {"result_id": slot.take},
+                [to.long_text_results, to.tabs])
+

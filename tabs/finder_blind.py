@@ -2,14 +2,23 @@
 sessions over tasks; the two features meet here, above both, so neither imports the other."""
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from ras.ab import sessions
+from ras.ab.sessions import RankedCandidate
 from ras.finder import compare
 from ras.store.workspace import Workspace
-from tabs.api_json import to_json
 
 
-def start_blind_comparison(*, ws: Workspace, role: str, run_id: int) -> dict:
-    """A new blind A/B session over the run's shortlisted references: {"session_id", "task_id", "candidates"}."""
+@dataclass(frozen=True)
+class BlindComparison:
+    session_id: int
+    task_id: int  # the comparison task holding the shortlist's takes
+    candidates: list[RankedCandidate]  # the session's candidates, one per shortlisted reference
+
+
+def start_blind_comparison(*, ws: Workspace, role: str, run_id: int) -> BlindComparison:
+    """A new blind A/B session over the run's shortlisted references."""
     task_id = compare.shortlist_task(ws=ws, role=role, run_id=run_id)
     started = sessions.start_session(ws=ws, role=role, task_id=task_id)
-    return {"session_id": started.session_id, "task_id": task_id, "candidates": to_json(started.candidates)}
+    return BlindComparison(session_id=started.session_id, task_id=task_id, candidates=started.candidates)

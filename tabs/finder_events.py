@@ -1,279 +1,292 @@
-"""Events of the find-reference tab: start a run, poll it, force a clip in, play the shortlist's takes."""
+"""Handlers of the find-reference tab: start a run, poll it, force a clip in, play the shortlist's takes.
+
+Each is a plain function of (ctx, the tab or a slot or the other tabs it opens, named values) that answers
+{component: value}; tabs/finder.py connects them."""
 from __future__ import annotations
 
-import json
+from dataclasses import dataclass
 
 import gradio as gr
 import pandas as pd
 
 from ras.classify import groups as classify_service
+from ras.finder import probes
 from ras.finder import run as finder_runs
-from ras.finder import stages
+from ras.finder import status as finder_status
+from ras.finder.status import FinderStatus
 from ras.library import clips as clip_service
 from ras.library import texts
+from ras.metrics.rate import base_language
 from ras.products import rows as products
 from ras.queue import jobs
-from tabs.common import Page, UIContext, keep_choice, parse_ids, require_role, ui_action
+from tabs.common import UIContext, handles, keep_choice, parse_ids, require_role, selected_row
 from tabs.finder_blind import start_blind_comparison
+from tabs.finder_words import duration_words, progress_html, reasons_html, run_label, screening_summary
 from tabs.flag_labels import flag_words
-from tabs.widgets import PRIVATE, ab_session_choices, task_choices
+from tabs.widgets import ab_session_choices, task_choices
 
-SLOT_OUTPUTS = 6  # box, info, reference, take, audio, spectrogram
-
-
-def stage_label(i18n, stage: str) -> str:
-    return {"screen": i18n("筛查中"), "probe": i18n("试合成中"), "rank": i18n("排名中"), "done": i18n("完成"),
-            "failed": i18n("失败")}.get(stage, stage)
+DEFAULT_PROBE_TEXTS = 4  # the built-in probe set: short, long, numbers, question
+CHART_ROWS = 20
 
 
-def reason_labels(i18n) -> dict[str, str]:
-    """Reason codes of screening and ranking (the API keeps the codes) in the page language."""
-    return {"duration": i18n("时长不在 3–10 秒"), "empty_text": i18n("没有文本"),
-            "implausible_text": i18n("文本与时长不符"), "asr_mismatch": i18n("识别文本不符"),
-            "noisy": i18n("噪声大"), "clipped": i18n("爆音"), "long_silence": i18n("句中长静音"),
-            "other_voice": i18n("音色不同"), "duplicate": i18n("重复"), "unreadable": i18n("无法读取"),
-            "failures": i18n("失败"), "unstable_duration": i18n("语速不稳"), "voice_drift": i18n("音色偏移"),
-            "few_takes": i18n("条数少"), "shared_flags": i18n("同一文本普遍的问题（不计）")}
+@dataclass(frozen=True)
+class Elsewhere:
+    """Other tabs' components the finder's shortcuts fill in before opening that tab."""
+
+    tabs: gr.Tabs
+    product_result_id: gr.Number
+    product_name: gr.Textbox
+    product_note: gr.Textbox
+    long_text_results: gr.Dropdown
+    ab_task: gr.Dropdown
+    ab_session: gr.Dropdown
 
 
-def reason_words(i18n, reasons: list[str]) -> str:
-    """'code: detail' reasons with the code in the page language."""
-    words, labels = [], reason_labels(i18n)
-    for reason in reasons:
-        code, _, detail = reason.partition(":")
-        words.append(f"{labels[code]}:{detail}" if code in labels else reason)
-    return "; ".join(words)
-
-
-def run_choices(ctx: UIContext, i18n, role: str | None) -> list[tuple[str, int]]:
+def run_choices(ctx: UIContext, role: str | None) -> list[tuple[str, int]]:
     if not role:
         return []
-    return [(f"#{r['run_id']} {r['name']} · {stage_label(i18n, r['stage'])}", r["run_id"])
-            for r in finder_runs.list_runs(ws=ctx.ws, role=role) if r["mode"] == "references"]
+    return [(run_label(ctx.i18n, r), r.run_id) for r in finder_runs.list_runs(ws=ctx.ws, role=role)
+            if r.mode == "references"]
 
 
-def progress_html(i18n, status: dict) -> str:
-    total = max(status["jobs_total"], 1)
-    pct = min(100.0, 100 * status["jobs_done"] / total)
-    colour = "#dc2626" if status["stage"] == "failed" else "#f97316"
-    line = (f"{i18n('阶段')}: <b>{stage_label(i18n, status['stage'])}</b> · {status['jobs_done']}/"
-            f"{status['jobs_total']} {i18n('作业')} · {i18n('完整网格')} {status['full_grid_jobs']}")
-    if status["eta_seconds"] is not None:
-        line += f" · {i18n('预计剩余')} {status['eta_seconds'] // 60} min {status['eta_seconds'] % 60} s"
-    if status["stop_reason"]:
-        line += f" · {i18n('停止原因')}: {status['stop_reason']}"
-    if status["error"]:
-        line += f"<br><span style='color:#dc2626'>{status['error']}</span>"
-    return (f'<div style="border:1px solid #ccc;border-radius:6px;height:22px;overflow:hidden">'
-            f'<div style="width:{pct:.1f}%;height:100%;background:{colour}"></div></div>'
-            f'<div style="margin-top:4px">{line}</div>')
+def _group_choices(ctx: UIContext, role: str | None) -> list[tuple[str, int]]:
+    return [(f"{g.group} ({g.count})", g.id)
+            for g in (classify_service.list_groups(ws=ctx.ws, role=role) if role else [])]
 
 
-def screened_rows(i18n, status: dict, clip_info: dict) -> list[list]:
+def _text_choices(ctx: UIContext, role: str | None, all_texts: bool) -> list[tuple[str, int]]:
+    """The test texts in the role's language (every text when asked, or for a role without clips)."""
+    lang = probes.role_language(ws=ctx.ws, role=role) if role and not all_texts else None
+    return [(f"[{t.lang}] {t.content[:50]}", t.id) for t in texts.list_texts(ws=ctx.ws)
+            if lang is None or base_language(t.lang) == lang]
+
+
+def _texts_update(ctx: UIContext, role, all_texts, chosen) -> dict:
+    options = _text_choices(ctx, role, bool(all_texts))
+    offered = {value for _, value in options}
+    return gr.update(choices=options, value=[t for t in chosen or [] if t in offered])
+
+
+def _model_update(names: list[str], current) -> dict:
+    return gr.update(choices=names, value=current if current in names else (names[0] if names else None))
+
+
+@handles("读取失败")
+def refresh(ctx: UIContext, tab, *, role, run, gpt, sovits, group, chosen_texts, all_texts) -> dict:
+    backend = ctx.backend
+    models = backend.list_models() if backend.configured else None
+    return {tab.gpt: _model_update(models.names("gpt") if models else [], gpt),
+            tab.sovits: _model_update(models.names("sovits") if models else [], sovits),
+            tab.group: keep_choice(_group_choices(ctx, role), group),
+            tab.texts: _texts_update(ctx, role, all_texts, chosen_texts),
+            tab.run: keep_choice(run_choices(ctx, role), run)}
+
+
+@handles("读取失败")
+def show_texts(ctx: UIContext, tab, *, role, all_texts, chosen_texts) -> dict:
+    return {tab.texts: _texts_update(ctx, role, all_texts, chosen_texts)}
+
+
+def _subset(ctx: UIContext, subset, group, clip_ids) -> dict:
+    if subset == "group":
+        if group is None:
+            raise gr.Error(ctx.i18n("请先选择分组"))
+        return {"group_id": int(group)}
+    if subset == "ids":
+        ids = parse_ids(clip_ids)
+        if not ids:
+            raise gr.Error(ctx.i18n("请填写音频编号"))
+        return {"clip_ids": ids}
+    return {}
+
+
+def _job_seconds(ctx: UIContext, role) -> float | None:
+    return ctx.runner.median_job_seconds() or (jobs.typical_job_seconds(ctx.ws, role) if role else None)
+
+
+@handles("估算失败")
+def estimate(ctx: UIContext, tab, *, role, subset, group, clip_ids, chosen_texts, budget, shortlist) -> dict:
+    if not role:
+        return {tab.estimate: ""}
+    i18n, seconds = ctx.i18n, _job_seconds(ctx, role)
+    found = finder_runs.estimate(ws=ctx.ws, role=role, **_subset(ctx, subset, group, clip_ids),
+                                 texts_count=len(chosen_texts) if chosen_texts else DEFAULT_PROBE_TEXTS,
+                                 shortlist=int(shortlist or 5), job_seconds=seconds)
+    planned = int(budget) if budget else found.budget_jobs
+    line = i18n("{}/{} 条音频时长可用").format(found.usable, found.clips)
+    line += " · " + (i18n("预算 {} 个作业").format(planned) if budget
+                     else i18n("预算约 {} 个作业（筛查后按留下的候选重新计算）").format(planned))
+    if seconds:  # under a minute in seconds: "about 0.0 min" would read as no time at all
+        line += " · " + (i18n("约 {} 分钟（按最近的速度）").format(round(planned * seconds / 60, 1))
+                         if planned * seconds >= 60 else duration_words(i18n, planned * seconds))
+    return {tab.estimate: line + " · " + i18n("全部组合 {} 个作业").format(found.full_grid_jobs)}
+
+
+@handles("启动找参考失败")
+def start(ctx: UIContext, tab, *, role, gpt, sovits, subset, group, clip_ids, chosen_texts, budget, shortlist,
+          **base) -> dict:
+    role = require_role(ctx.i18n, role)
+    spec = {"gpt": gpt, "sovits": sovits, **_subset(ctx, subset, group, clip_ids),
+            "text_ids": [int(t) for t in chosen_texts or []], "shortlist": int(shortlist or 5),
+            "budget_jobs": int(budget) if budget else None, "base": base}
+    run_id = finder_runs.create_run(ws=ctx.ws, role=role, spec=spec, **ctx.backend.weight_choosers())
+    ctx.finder.watch(role)
+    return {tab.run: keep_choice(run_choices(ctx, role), run_id)}
+
+
+def _cleared(ctx: UIContext, tab) -> dict:
+    """Nothing of a run on the page: empty tables, chart and progress, hidden shortlist."""
+    hidden = {slot.box: gr.update(visible=False) for slot in tab.slots}
+    return {tab.progress: "", tab.screen_summary: "", tab.screened: [], tab.ranking: [],
+            tab.chart: chart_frame(ctx.i18n), tab.shown: "", **hidden}
+
+
+@handles("读取找参考进度失败")
+def poll(ctx: UIContext, tab, *, role, run, shown) -> dict:
+    if not role or not run:
+        return _cleared(ctx, tab) if shown else {}
+    try:
+        status = finder_status.status(ws=ctx.ws, runner=ctx.runner, role=role, run_id=int(run))
+    except finder_runs.RunNotFound:  # the role was switched or the run deleted: show the role's own runs
+        return {**_cleared(ctx, tab), tab.run: keep_choice(run_choices(ctx, role), None)}
+    progress = progress_html(ctx.i18n, status, _job_seconds(ctx, role))
+    signature = repr((role, status.run_id, status.stage, status.settled, status.screened, status.ranking,
+                      status.shortlist))
+    if signature == shown:  # unchanged: leave tables and players alone (listening goes on)
+        return {tab.progress: progress}
+    clip_info = clip_service.get_clips(ws=ctx.ws, role=role, clip_ids=[r.clip_id for r in status.screened]) \
+        if status.screened else {}
+    # the run picker's labels name each run's stage: relabel them when this one moves on
+    return {tab.progress: progress, tab.screen_summary: screening_summary(ctx.i18n, status),
+            tab.screened: screened_rows(ctx.i18n, status, clip_info), tab.ranking: ranking_rows(ctx.i18n, status),
+            tab.chart: chart_frame(ctx.i18n, status), tab.shown: signature,
+            tab.run: gr.update(choices=run_choices(ctx, role)),
+            **slot_updates(ctx, tab, role, status, clip_info)}
+
+
+def screened_rows(i18n, status: FinderStatus, clip_info: dict) -> list[list]:
     rows = []
-    for row in sorted(status["screened"], key=lambda r: (not r["excluded"], r["clip_id"])):
-        clip = clip_info.get(row["clip_id"])
-        mark = i18n("强制放回") if row["forced"] else (i18n("是") if row["excluded"] else "")
-        rows.append([row["clip_id"], clip.text[:40] if clip else "", clip.duration if clip else None, mark,
-                     reason_words(i18n, row["reasons"])])
+    for row in sorted(status.screened, key=lambda r: (not r.excluded, r.clip_id)):
+        clip = clip_info.get(row.clip_id)
+        mark = i18n("强制放回") if row.forced else (i18n("是") if row.excluded else "")
+        rows.append([row.clip_id, clip.text[:40] if clip else "", clip.duration if clip else None, mark,
+                     reasons_html(i18n, row.why)])
     return rows
 
 
-def ranking_rows(i18n, status: dict) -> list[list]:
-    return [[i + 1, r["clip_id"], r["score"], r["low"], r["high"], r["takes"], r["failed_takes"],
-             r["median_auto_score"], r["speaker_similarity"], reason_words(i18n, r["reasons"])]
-            for i, r in enumerate(status["ranking"])]
+def ranking_rows(i18n, status: FinderStatus) -> list[list]:
+    return [[i + 1, r.clip_id, reasons_html(i18n, [r.standing], "standing") if r.standing else "", r.score,
+             f"{r.low:g}–{r.high:g}", r.takes, r.failed_takes, r.median_auto_score, r.speaker_similarity,
+             reasons_html(i18n, r.why, "ranking")] for i, r in enumerate(status.ranking)]
 
 
-def chart_frame(status: dict) -> pd.DataFrame:
-    rows = [{"clip": f"#{r['clip_id']}", "low": r["low"]} for r in status["ranking"][:20]]
-    return pd.DataFrame(rows or [{"clip": "", "low": 0.0}])
+def chart_frame(i18n, status: FinderStatus | None = None) -> dict:
+    """The lower bounds in the ranking's order, the shortlist in the page's colour and the rest grey."""
+    inside, outside = i18n("在名单中"), i18n("不在名单中")
+    rows = [{"clip": f"#{r.clip_id}", "low": r.low, "standing": inside if r.clip_id in status.shortlist else outside}
+            for r in (status.ranking[:CHART_ROWS] if status else ())]
+    return gr.update(value=pd.DataFrame(rows, columns=["clip", "low", "standing"]), sort=[r["clip"] for r in rows],
+                     color_map={inside: "#f97316", outside: "#9ca3af"})
 
 
-def hidden_slots(count: int) -> list:
-    return ([gr.update(visible=False)] + [gr.update()] * (SLOT_OUTPUTS - 1)) * count
+def _take_label(i18n, take: finder_status.ProbeTake) -> str:
+    score = take.auto_score if take.auto_score is not None else "-"
+    label = f"#{take.result_id} · {take.text[:24]} · seed {take.seed} · {score}"
+    return label + (f" · {flag_words(i18n, take.flags)}" if take.flags else "")
 
 
-def wire_events(tab, ctx: UIContext, page: Page, *, product_form: tuple, long_text_results: gr.Dropdown,
-                ab_pickers: tuple) -> None:
-    """tab: the FinderTab that tabs.finder built (its slots say how long a shortlist the page shows)."""
-    i18n, role_picker, backend, runner = ctx.i18n, page.role, ctx.backend, ctx.runner
-    shortlist_ids, shown = gr.State([]), gr.State("")
-    max_shortlist = len(tab.slots)
-    slot_outputs = [c for s in tab.slots for c in (s.box, s.info, s.reference, s.take, s.audio, s.spectrogram)]
+def slot_updates(ctx: UIContext, tab, role: str, status: FinderStatus, clip_info: dict) -> dict:
+    i18n, rows = ctx.i18n, {r.clip_id: r for r in status.ranking}
+    updates = {}
+    for i, slot in enumerate(tab.slots):
+        if i >= len(status.shortlist):
+            updates[slot.box] = gr.update(visible=False)
+            continue
+        clip_id = status.shortlist[i]
+        row, clip = rows[clip_id], clip_info[clip_id]
+        takes = finder_status.clip_takes(ws=ctx.ws, role=role, run_id=status.run_id, clip_id=clip_id)
+        best = next((t for t in takes if t.audio), None)
+        info = (f"**{i + 1}. {i18n('参考')} #{clip_id}** · {clip.text[:60]} · "
+                + i18n("通过率 {}%（90% 区间 {}）· {} 条结果").format(f"{row.score:g}", f"{row.low:g}–{row.high:g}",
+                                                                    row.takes))
+        if status.stage != "done":
+            info += " · " + i18n("暂定：还在试合成")
+        updates.update({slot.box: gr.update(visible=True), slot.info: info,
+                        slot.reference: str(clip_service.clip_audio_path(ctx.ws, role, clip)),
+                        slot.take: gr.update(choices=[(_take_label(i18n, t), t.result_id) for t in takes],
+                                             value=best.result_id if best else None),
+                        slot.audio: str(best.audio) if best else None,
+                        slot.spectrogram: str(best.spectrogram) if best and best.spectrogram else None})
+    return updates
 
-    def job_seconds(role):
-        return runner.median_job_seconds() or (jobs.typical_job_seconds(ctx.ws, role) if role else None)
 
-    @ui_action(i18n, "读取失败")
-    def refresh(role, gpt, sovits, group, run):
-        models = backend.list_models() if backend.configured else None
-        gpts, sovits_names = (models.names("gpt"), models.names("sovits")) if models else ([], [])
-        group_choices = [(f"{g.group} ({g.count})", g.id)
-                         for g in (classify_service.list_groups(ws=ctx.ws, role=role) if role else [])]
-        text_choices = [(f"[{t.lang}] {t.content[:50]}", t.id) for t in texts.list_texts(ws=ctx.ws)]
-        return (gr.update(choices=gpts, value=gpt if gpt in gpts else (gpts[0] if gpts else None)),
-                gr.update(choices=sovits_names, value=sovits if sovits in sovits_names else
-                          (sovits_names[0] if sovits_names else None)),
-                keep_choice(group_choices, group), gr.update(choices=text_choices),
-                keep_choice(run_choices(ctx, i18n, role), run))
-
-    def subset_of(subset, group, clip_ids) -> dict:
-        if subset == "group":
-            if group is None:
-                raise gr.Error(i18n("请先选择分组"))
-            return {"group_id": int(group)}
-        if subset == "ids":
-            ids = parse_ids(clip_ids)
-            if not ids:
-                raise gr.Error(i18n("请填写音频编号"))
-            return {"clip_ids": ids}
+@handles("读取结果失败")
+def play_take(ctx: UIContext, slot, *, role, run, result_id) -> dict:
+    if not role or not run or result_id is None:
         return {}
+    take = finder_status.probe_take(ws=ctx.ws, role=role, run_id=int(run), result_id=int(result_id))
+    return {slot.audio: str(take.audio) if take.audio else None,
+            slot.spectrogram: str(take.spectrogram) if take.spectrogram else None}
 
-    @ui_action(i18n, "估算失败")
-    def estimate(role, subset, group, clip_ids, chosen_texts, budget, shortlist):
-        if not role:
-            return ""
-        found = finder_runs.estimate(ws=ctx.ws, role=role, **subset_of(subset, group, clip_ids),
-                                     texts_count=len(chosen_texts) if chosen_texts else 4,
-                                     shortlist=int(shortlist or 5), job_seconds=job_seconds(role))
-        jobs_planned = int(budget) if budget else found["budget_jobs"]
-        minutes = f" ≈ {round(jobs_planned * job_seconds(role) / 60, 1)} min" if job_seconds(role) else ""
-        return (f"{found['usable']}/{found['clips']} {i18n('条音频时长可用')} · {i18n('约')} {jobs_planned} "
-                f"{i18n('个作业')}{minutes} {i18n('（按最近的速度）')} · {i18n('完整网格')} {found['full_grid_jobs']}")
 
-    @ui_action(i18n, "启动找参考失败")
-    def start(role, gpt, sovits, subset, group, clip_ids, chosen_texts, budget, shortlist, *base_values):
-        role = require_role(i18n, role)
-        spec = {"gpt": gpt, "sovits": sovits, **subset_of(subset, group, clip_ids),
-                "text_ids": [int(t) for t in chosen_texts or []], "shortlist": int(shortlist or 5),
-                "budget_jobs": int(budget) if budget else None, "base": dict(zip(tab.base, base_values))}
-        run_id = finder_runs.create_run(ws=ctx.ws, role=role, spec=spec, **backend.weight_choosers())
-        ctx.finder.watch(role)
-        return keep_choice(run_choices(ctx, i18n, role), run_id)
+def _picked_take(ctx: UIContext, result_id) -> int:
+    if result_id is None:
+        raise gr.Error(ctx.i18n("请先选择一条结果"))
+    return int(result_id)
 
-    @ui_action(i18n, "读取找参考进度失败")
-    def poll(role, run_id, last_shown):
-        if not role or not run_id:
-            return ["", [], [], chart_frame({"ranking": []}), [], "", gr.update()] + hidden_slots(max_shortlist)
-        status = stages.status(ws=ctx.ws, runner=runner, role=role, run_id=int(run_id))
-        signature = json.dumps([status["stage"], status["screened"], status["ranking"], status["shortlist"]])
-        if signature == last_shown:  # unchanged: leave tables and players alone (listening goes on)
-            return [progress_html(i18n, status)] + [gr.update()] * 4 + [last_shown, gr.update()] + \
-                [gr.update()] * (SLOT_OUTPUTS * max_shortlist)
-        clip_ids = [r["clip_id"] for r in status["screened"]]
-        clip_info = clip_service.get_clips(ws=ctx.ws, role=role, clip_ids=clip_ids) if clip_ids else {}
-        # the run picker's labels name each run's stage: relabel them when this one moves on
-        return ([progress_html(i18n, status), screened_rows(i18n, status, clip_info), ranking_rows(i18n, status),
-                 chart_frame(status), status["shortlist"], signature,
-                 gr.update(choices=run_choices(ctx, i18n, role))]
-                + slot_updates(role, int(run_id), status, clip_info))
 
-    def slot_updates(role, run_id, status, clip_info) -> list:
-        rows = {r["clip_id"]: r for r in status["ranking"]}
-        updates = []
-        for i in range(max_shortlist):
-            if i >= len(status["shortlist"]):
-                updates += hidden_slots(1)
-                continue
-            clip_id = status["shortlist"][i]
-            row, clip = rows[clip_id], clip_info[clip_id]
-            takes = stages.clip_takes(ws=ctx.ws, role=role, run_id=run_id, clip_id=clip_id)
-            options = [(f"#{t['result_id']} · {t['text'][:24]} · seed {t['seed']} · "
-                        f"{t['auto_score'] if t['auto_score'] is not None else '-'}"
-                        + (f" · {flag_words(i18n, t['flags'])}" if t["flags"] else ""), t["result_id"]) for t in takes]
-            best = next((t for t in takes if t["audio"]), None)
-            info = (f"**{i + 1}. {i18n('参考')} #{clip_id}** · {clip.text[:60]} · {i18n('通过率')} {row['score']}% "
-                    f"[{row['low']}–{row['high']}] · {row['takes']} {i18n('条')}")
-            updates += [gr.update(visible=True), info, str(clip_service.clip_audio_path(ctx.ws, role, clip)),
-                        gr.update(choices=options, value=best["result_id"] if best else None),
-                        best["audio"] if best else None, best["spectrogram"] if best else None]
-        return updates
+@handles("读取结果失败")
+def keep_as_product(ctx: UIContext, to: Elsewhere, *, role, result_id) -> dict:
+    role = require_role(ctx.i18n, role)
+    result_id = _picked_take(ctx, result_id)
+    return {to.product_result_id: result_id, to.product_name: products.suggest_name(ws=ctx.ws, role=role,
+                                                                                     result_id=result_id),
+            to.product_note: ctx.i18n("找参考"), to.tabs: gr.Tabs(selected="products")}
 
-    @ui_action(i18n, "读取结果失败")
-    def play_take(role, run_id, index, result_id, ids):
-        if not role or not run_id or result_id is None or index >= len(ids):
-            return gr.update(), gr.update()
-        takes = stages.clip_takes(ws=ctx.ws, role=role, run_id=int(run_id), clip_id=ids[index])
-        take = next((t for t in takes if t["result_id"] == result_id), None)
-        return (take["audio"], take["spectrogram"]) if take else (None, None)
 
-    @ui_action(i18n, "读取结果失败")
-    def keep_as_product(role, result_id):
-        role = require_role(i18n, role)
-        if result_id is None:
-            raise gr.Error(i18n("请先选择一条结果"))
-        name = products.suggest_name(ws=ctx.ws, role=role, result_id=int(result_id))
-        return int(result_id), name, i18n("找参考"), gr.Tabs(selected="products")
+@handles("读取结果失败")
+def to_long_text(ctx: UIContext, to: Elsewhere, *, result_id) -> dict:
+    result_id = _picked_take(ctx, result_id)
+    return {to.long_text_results: gr.update(choices=[(f"#{result_id}", result_id)], value=[result_id]),
+            to.tabs: gr.Tabs(selected="long_text")}
 
-    @ui_action(i18n, "读取结果失败")
-    def to_long_text(result_id):
-        if result_id is None:
-            raise gr.Error(i18n("请先选择一条结果"))
-        return gr.update(choices=[(f"#{result_id}", int(result_id))], value=[int(result_id)]), \
-            gr.Tabs(selected="long_text")
 
-    @ui_action(i18n, "开始盲听失败")
-    def compare_blind(role, run_id):
-        """A blind A/B session over the shortlist, opened in the A/B tab with its first pair."""
-        role = require_role(i18n, role)
-        if not run_id:
-            raise gr.Error(i18n("请先选择找参考记录"))
-        started = start_blind_comparison(ws=ctx.ws, role=role, run_id=int(run_id))
-        task_id, session_id = started["task_id"], started["session_id"]
-        return (gr.update(choices=task_choices(ctx, role), value=task_id),
-                gr.update(choices=ab_session_choices(ctx, role, task_id), value=session_id),
-                gr.Tabs(selected="ab"))
+@handles("开始盲听失败")
+def compare_blind(ctx: UIContext, to: Elsewhere, *, role, run) -> dict:
+    """A blind A/B session over the shortlist, opened in the A/B tab with its first pair."""
+    role = require_role(ctx.i18n, role)
+    if not run:
+        raise gr.Error(ctx.i18n("请先选择找参考记录"))
+    started = start_blind_comparison(ws=ctx.ws, role=role, run_id=int(run))
+    return {to.ab_task: gr.update(choices=task_choices(ctx, role), value=started.task_id),
+            to.ab_session: gr.update(choices=ab_session_choices(ctx, role, started.task_id), value=started.session_id),
+            to.tabs: gr.Tabs(selected="ab")}
 
-    @ui_action(i18n, "删除找参考记录失败")
-    def delete(role, run_id):
-        role = require_role(i18n, role)
-        if run_id:
-            finder_runs.delete_run(ws=ctx.ws, runner=runner, role=role, run_id=int(run_id))
-        return keep_choice(run_choices(ctx, i18n, role), None)
 
-    @ui_action(i18n, "放回候选失败")
-    def force(role, run_id, clip_id):
-        role = require_role(i18n, role)
-        if not run_id or clip_id is None:
-            raise gr.Error(i18n("请先选择记录并填写音频编号"))
-        finder_runs.force_clip(ws=ctx.ws, role=role, run_id=int(run_id), clip_id=int(clip_id))
-        ctx.finder.watch(role)
-        return ""  # re-render at the next poll
+@handles("删除找参考记录失败")
+def delete(ctx: UIContext, tab, *, role, run) -> dict:
+    role = require_role(ctx.i18n, role)
+    if run:
+        finder_runs.delete_run(ws=ctx.ws, runner=ctx.runner, role=role, run_id=int(run))
+    return {tab.run: keep_choice(run_choices(ctx, role), None)}
 
-    @ui_action(i18n, "读取失败")
-    def forget_shown():
-        return ""  # another run chosen: the next poll renders everything
 
-    def make_play(index: int):
-        @ui_action(i18n, "读取结果失败")
-        def play(role, run_id, result_id, ids):
-            return play_take(role, run_id, index, result_id, ids)
-        return play
+@handles("放回候选失败")
+def force(ctx: UIContext, tab, *, role, run, clip_id) -> dict:
+    role = require_role(ctx.i18n, role)
+    if not run or clip_id is None:
+        raise gr.Error(ctx.i18n("请先选择记录并填写音频编号"))
+    finder_runs.force_clip(ws=ctx.ws, role=role, run_id=int(run), clip_id=int(clip_id))
+    ctx.finder.watch(role)
+    return {tab.shown: ""}  # re-render at the next poll
 
-    refresh_outputs = [tab.gpt, tab.sovits, tab.group, tab.texts, tab.run]
-    refresh_inputs = [role_picker, tab.gpt, tab.sovits, tab.group, tab.run]
-    for trigger in (tab.refresh.click, role_picker.change, page.app.load):
-        trigger(refresh, refresh_inputs, refresh_outputs, **PRIVATE)
-    estimate_inputs = [role_picker, tab.subset, tab.group, tab.clip_ids, tab.texts, tab.budget, tab.shortlist]
-    for component in (tab.subset, tab.group, tab.texts, tab.budget, tab.shortlist, role_picker):
-        component.change(estimate, estimate_inputs, tab.estimate, show_progress="hidden", **PRIVATE)
-    tab.clip_ids.blur(estimate, estimate_inputs, tab.estimate, **PRIVATE)
-    page.app.load(estimate, estimate_inputs, tab.estimate, **PRIVATE)  # the first role shown fires no change
-    poll_outputs = [tab.progress, tab.screened, tab.ranking, tab.chart, shortlist_ids, shown, tab.run, *slot_outputs]
-    poll_inputs = [role_picker, tab.run, shown]
-    start_inputs = [role_picker, tab.gpt, tab.sovits, tab.subset, tab.group, tab.clip_ids, tab.texts, tab.budget,
-                    tab.shortlist, *tab.base.values()]
-    tab.start.click(start, start_inputs, tab.run, **PRIVATE)
-    tab.timer.tick(poll, poll_inputs, poll_outputs, show_progress="hidden", **PRIVATE)
-    # a person's pick only: poll relabels the picker's runs, and the timer shows a run picked by start or delete
-    tab.run.input(forget_shown, None, shown, **PRIVATE).then(poll, poll_inputs, poll_outputs, **PRIVATE)
-    tab.delete.click(delete, [role_picker, tab.run], tab.run, **PRIVATE)
-    tab.compare.click(compare_blind, [role_picker, tab.run], [*ab_pickers, page.tabs], **PRIVATE)
-    tab.force.click(force, [role_picker, tab.run, tab.force_id], shown, **PRIVATE)
-    for index, slot in enumerate(tab.slots):
-        slot.take.input(make_play(index), [role_picker, tab.run, slot.take, shortlist_ids],
-                        [slot.audio, slot.spectrogram], **PRIVATE)
-        slot.product.click(keep_as_product, [role_picker, slot.take],
-                           [*product_form, page.tabs], **PRIVATE)
-        slot.long_text.click(to_long_text, slot.take, [long_text_results, page.tabs], **PRIVATE)
+
+@handles("读取失败")
+def pick_screened(ctx: UIContext, tab, *, table, evt: gr.SelectData) -> dict:
+    """A click on a screened clip puts its id in the force-back-in box."""
+    return {tab.force_id: int(table.iloc[selected_row(evt)].iloc[0])}
+
+
+@handles("读取失败")
+def forget_shown(ctx: UIContext, tab) -> dict:
+    return {tab.shown: ""}  # another run chosen: the next poll renders everything

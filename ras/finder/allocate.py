@@ -18,14 +18,22 @@ MIN_FINAL_TAKES takes, when the budget is spent, or when no survivor has an untr
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field
 
-from ras.finder.rank import sort_key
+from ras.finder.rank import RankRow, sort_key
+from ras.finder.reasons import Reason
 
 SEEDS = (1, 2, 3, 4)  # fixed seeds: a take is reproducible and a resumed run plans the same jobs
 MIN_FINAL_TAKES = 6
 GRID_SEEDS = 3  # the full grid the budget is compared with: every clip x text x 3 seeds
 DEFAULT_BUDGET_SHARE = 0.35
+# why a search stopped: code -> the line a run stores (the API's stop_reason)
+STOP_LINES = {"no_texts": "no probe texts", "budget_spent": "budget spent", "no_candidates": "no candidate left",
+              "confirmed": f"the shortlist has {MIN_FINAL_TAKES}+ takes each",
+              "pairs_tried": "every (text, seed) pair of the survivors was tried"}
+# a configuration run confirms with its own number of takes (a grid's takes per candidate)
+_CONFIRMED = re.compile(r"the shortlist has (\d+)\+ takes each")
 
 
 @dataclass(frozen=True)
@@ -39,8 +47,24 @@ class Probe:
 class RoundPlan:
     probes: list[Probe] = field(default_factory=list)
     survivors: list[int] = field(default_factory=list)
-    dropped: dict[int, str] = field(default_factory=dict)  # clip id -> why it gets no more takes
-    stop_reason: str = ""  # set when nothing more is probed
+    dropped: dict[int, Reason] = field(default_factory=dict)  # clip id -> why it gets no more takes
+    stop_reason: str = ""  # set when nothing more is probed: a line of STOP_LINES
+
+
+def stop_reason_of(line: str) -> Reason | None:
+    """A stored stop line as a reason with its code (None for no line; code "other" for an unknown one)."""
+    if not line:
+        return None
+    confirmed = _CONFIRMED.fullmatch(line)
+    if confirmed:
+        return Reason("confirmed", line, {"takes": int(confirmed.group(1))})
+    code = next((c for c, known in STOP_LINES.items() if known == line), "other")
+    return Reason(code, line, {})
+
+
+def confirmed_line(takes: int) -> str:
+    """The stop line of a search whose shortlist has `takes` takes each."""
+    return f"the shortlist has {takes}+ takes each"
 
 
 def full_grid_jobs(candidates: int, texts: int) -> int:
@@ -63,22 +87,25 @@ def take_pair(k: int, text_ids: list[int]) -> tuple[int, int] | None:
     return (text_ids[text_index], SEEDS[seed_index]) if seed_index < len(SEEDS) else None
 
 
-def _keep(ranking: list[dict], shortlist: int, dropped: dict[int, str]) -> list[int]:
-    fresh = [r["clip_id"] for r in ranking if r["takes"] == 0]
-    rated = sorted((r for r in ranking if r["takes"] > 0), key=sort_key)
+def keep(ranking: list[RankRow], shortlist: int, dropped: dict[int, Reason]) -> list[int]:
+    """The clips that go on after a round, fresh ones first; `dropped` gets why each other one stops."""
+    fresh = [r.clip_id for r in ranking if r.takes == 0]
+    rated = sorted((r for r in ranking if r.takes > 0), key=sort_key)
     if len(rated) > shortlist:
-        bar = rated[shortlist - 1]["low"]
+        bar = rated[shortlist - 1].low
         for row in rated[shortlist:]:
-            if row["high"] < bar:
-                dropped[row["clip_id"]] = f"clearly_worse: at most {row['high']:.0f} while the shortlist has {bar:.0f}"
-        rated = [r for r in rated if r["clip_id"] not in dropped]
+            if row.high < bar:
+                dropped[row.clip_id] = Reason("clearly_worse", f"at most {row.high:.0f} while the shortlist has "
+                                              f"{bar:.0f}", {"high": row.high, "bar": bar, "places": shortlist})
+        rated = [r for r in rated if r.clip_id not in dropped]
     keep_count = max(shortlist, math.ceil(len(rated) / 2))
-    for row in rated[keep_count:]:
-        dropped[row["clip_id"]] = f"halved: ranked {rated.index(row) + 1} of {len(rated)}"
-    return fresh + [r["clip_id"] for r in rated[:keep_count]]  # fresh first: a tight budget still reaches them
+    for place, row in enumerate(rated[keep_count:], start=keep_count + 1):
+        dropped[row.clip_id] = Reason("halved", f"ranked {place} of {len(rated)}",
+                                      {"place": place, "of": len(rated), "kept": keep_count})
+    return fresh + [r.clip_id for r in rated[:keep_count]]  # fresh first: a tight budget still reaches them
 
 
-def plan_round(*, ranking: list[dict], text_ids: list[int], taken: dict[int, int], budget_left: int,
+def plan_round(*, ranking: list[RankRow], text_ids: list[int], taken: dict[int, int], budget_left: int,
                shortlist: int, first_round: bool, final_takes: int = MIN_FINAL_TAKES) -> RoundPlan:
     """The next round's probes.
 
@@ -88,19 +115,19 @@ def plan_round(*, ranking: list[dict], text_ids: list[int], taken: dict[int, int
     """
     plan = RoundPlan()
     if not text_ids:
-        plan.stop_reason = "no probe texts"
+        plan.stop_reason = STOP_LINES["no_texts"]
         return plan
-    survivors = [r["clip_id"] for r in sorted(ranking, key=sort_key)] if first_round \
-        else _keep(ranking, shortlist, plan.dropped)
+    survivors = [r.clip_id for r in sorted(ranking, key=sort_key)] if first_round \
+        else keep(ranking, shortlist, plan.dropped)
     plan.survivors = survivors
     if budget_left <= 0:
-        plan.stop_reason = "budget spent"
+        plan.stop_reason = STOP_LINES["budget_spent"]
         return plan
     if not survivors:
-        plan.stop_reason = "no candidate left"
+        plan.stop_reason = STOP_LINES["no_candidates"]
         return plan
     if len(survivors) <= shortlist and all(taken.get(c, 0) >= final_takes for c in survivors):
-        plan.stop_reason = f"the shortlist has {final_takes}+ takes each"
+        plan.stop_reason = confirmed_line(final_takes)
         return plan
     rounds_left = math.ceil(math.log2(max(len(survivors) / max(shortlist, 1), 1.0))) + 1
     per_clip = max(1, (budget_left // rounds_left) // len(survivors))
@@ -115,5 +142,5 @@ def plan_round(*, ranking: list[dict], text_ids: list[int], taken: dict[int, int
                 break
             plan.probes.append(Probe(clip_id, *pair))
     if not plan.probes:
-        plan.stop_reason = "every (text, seed) pair of the survivors was tried"
+        plan.stop_reason = STOP_LINES["pairs_tried"]
     return plan

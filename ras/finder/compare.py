@@ -18,6 +18,7 @@ from pathlib import Path
 from sqlalchemy import insert
 from sqlmodel import col, select
 
+from ras.errors import Conflict
 from ras.finder import run as runs
 from ras.queue.jobs import result_relpath
 from ras.queue.tasks import RESULTS_DIR
@@ -54,10 +55,10 @@ def shortlist_task(*, ws: Workspace, role: str, run_id: int) -> int:
     run = runs.load_run(ws, role, run_id)
     shortlist, task_ids = run.shortlist, run.task_ids
     if run.stage != "done":
-        raise ValueError(f"finder run {run_id} is still in stage {run.stage!r}; compare its shortlist when it is done")
+        raise Conflict(f"finder run {run_id} is still in stage {run.stage!r}; compare its shortlist when it is done")
     if len(shortlist) < 2:
-        raise ValueError(f"finder run {run_id} shortlisted {len(shortlist)} reference(s); a blind comparison "
-                         "needs two or more (force clips back in, or raise the budget)")
+        raise Conflict(f"finder run {run_id} shortlisted {len(shortlist)} reference(s); a blind comparison "
+                       "needs two or more (force clips back in, or raise the budget)")
     spec = run.spec
     role_dir = ws.role_dir(role)
     with ws.role_session(role) as session:

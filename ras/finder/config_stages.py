@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
+from dataclasses import dataclass
 
 from sqlalchemy import insert
 from sqlmodel import col, select
@@ -16,10 +17,14 @@ from sqlmodel import col, select
 from ras.finder import configs, rank, stages
 from ras.finder import run as runs
 from ras.finder.config_run import candidates_of
+from ras.finder.configs import CandidateRow, EpochPoint
+from ras.finder.screen import ScreenRow
 from ras.library import texts
 from ras.queue.tasks import queued_job_row
 from ras.store.role_tables import Job, ParamSet, Task
 from ras.store.workspace import Workspace
+
+FINISHED = ("done", "failed", "cancelled")
 
 
 def _candidate_of_sets(session, task_ids: list[int]) -> dict[int, int]:
@@ -121,7 +126,7 @@ def do_probe(ws: Workspace, runner, role: str, run_id: int) -> str:
     return f"round {len(task_ids) + 1}: {len(plan.probes)} takes for {len(plan.survivors)} candidates"
 
 
-def ranking_now(ws: Workspace, role: str, run) -> tuple[list[dict], dict, int]:
+def ranking_now(ws: Workspace, role: str, run) -> tuple[list[CandidateRow], dict, int]:
     """Rows of every probed candidate (final_round marks the last round's), job counts, weight loads."""
     task_ids = run.task_ids
     with ws.role_session(role) as session:
@@ -129,20 +134,18 @@ def ranking_now(ws: Workspace, role: str, run) -> tuple[list[dict], dict, int]:
         _, counts = stages.load_takes(session, task_ids)
         last = set(_candidate_of_sets(session, task_ids[-1:]).values())
     rows = configs.rank_candidates(takes, candidates_of(run.spec), sorted(taken))
-    for row in rows:
-        row["final_round"] = row["index"] in last
-    return rows, counts, configs.weight_loads(list(engines.values()))
+    return [r.with_final_round(r.index in last) for r in rows], counts, configs.weight_loads(list(engines.values()))
 
 
-def finalists_of(rows: list[dict], size: int) -> list[dict]:
-    return [r for r in rows if r["final_round"] and r["takes"]][:size]
+def finalists_of(rows: list[CandidateRow], size: int) -> list[CandidateRow]:
+    return [r for r in rows if r.final_round and r.takes][:size]
 
 
 def do_rank(ws: Workspace, role: str, run_id: int) -> None:
     run = runs.load_run(ws, role, run_id)
     rows, _, _ = ranking_now(ws, role, run)
-    runs.update_run(ws, role, run_id, ranking_json=rows, stage="done",
-                    shortlist_json=[r["index"] for r in finalists_of(rows, run.spec["finalists"])])
+    runs.update_run(ws, role, run_id, ranking_json=[r.stored() for r in rows], stage="done",
+                    shortlist_json=[r.index for r in finalists_of(rows, run.spec["finalists"])])
 
 
 def _grid_size(spec: dict) -> int:
@@ -153,32 +156,63 @@ def _grid_size(spec: dict) -> int:
     return len({p["gpt"] for p in pairs}) * len({p["sovits"] for p in pairs})
 
 
-def status(*, ws: Workspace, runner, role: str, run_id: int) -> dict:
-    """The reference finder's status shape; ranking rows carry "candidate" ({label, params}) for
-    "clip_id", the shortlist holds the finalists' labels; plus the recommendation, the weight
-    loads and the failure rate against epoch per axis."""
+@dataclass(frozen=True)
+class ConfigStatus:
+    """A configuration run's status: the reference finder's keys (ras.finder.status.FinderStatus), ranking
+    rows carrying the candidate for the clip id and the shortlist the finalists' labels; plus the
+    recommendation, the weight loads and the failure rate against epoch per axis."""
+
+    run_id: int
+    name: str
+    stage: str  # probe | rank | done | failed (a configuration run screens nothing)
+    error: str
+    stop_reason: str
+    jobs_total: int  # the budget while probing, the jobs made once the run stopped
+    jobs_done: int
+    jobs_failed: int
+    analysis_failed: int
+    eta_seconds: int | None
+    screened: tuple[ScreenRow, ...]  # always empty
+    ranking: tuple[CandidateRow, ...]
+    shortlist: tuple[str, ...]  # the finalists' labels, best first
+    task_ids: tuple[int, ...]
+    budget_jobs: int | None
+    full_grid_jobs: int
+    screen_ms_per_clip: float | None
+    text_ids: tuple[int, ...]
+    shortlist_size: int
+    settled: bool  # the run stopped, no probe job is queued or running and every take is analysed
+    mode: str  # checkpoints | settings
+    recommended: CandidateRow | None  # the top finalist once the run is done
+    weight_loads: int
+    failure_by_epoch: dict[str, list[EpochPoint]]  # per axis ("gpt", "sovits"); empty for settings
+    reference_ids: tuple[int, ...]
+    shape: str | None  # grid | axes for checkpoints
+
+
+def status(*, ws: Workspace, runner, role: str, run_id: int) -> ConfigStatus:
     run = runs.load_run(ws, role, run_id)
     spec = run.spec
     rows, counts, loads = ranking_now(ws, role, run)
     if run.stage == "done":
-        rows = run.ranking
-    created = sum(v for k, v in counts.items() if k in ("queued", "running", "done", "failed", "cancelled"))
-    finished = counts.get("done", 0) + counts.get("failed", 0) + counts.get("cancelled", 0)
-    total = created if run.stage in ("done", "failed") else max(created, spec.get("budget_jobs") or 0)
+        rows = [CandidateRow.read(r) for r in run.ranking]
+    created = sum(counts.get(k, 0) for k in ("queued", "running", *FINISHED))
+    finished = sum(counts.get(k, 0) for k in FINISHED)
+    stopped = run.stage in ("done", "failed")
+    total = created if stopped else max(created, spec.get("budget_jobs") or 0)
     seconds = runner.median_job_seconds() if runner is not None else None
     finalists = finalists_of(rows, spec["finalists"]) if run.stage != "failed" else []
-    pending = counts.get("queued", 0) + counts.get("running", 0)
-    return {
-        "run_id": run.id, "name": run.name, "mode": spec["mode"], "stage": run.stage, "error": run.error,
-        "stop_reason": run.stop_reason, "jobs_total": total, "jobs_done": finished,
-        "jobs_failed": counts.get("failed", 0), "analysis_failed": counts.get("analysis_failed", 0),
-        "eta_seconds": round((total - finished) * seconds) if seconds and run.stage == "probe" else None,
-        "screened": [], "ranking": rows, "shortlist": [r["candidate"]["label"] for r in finalists],
-        "recommended": finalists[0] if run.stage == "done" and finalists else None,
-        "task_ids": run.task_ids, "budget_jobs": spec["budget_jobs"],
-        "full_grid_jobs": configs.full_grid_jobs(_grid_size(spec), len(spec["text_ids"])),
-        "screen_ms_per_clip": None, "text_ids": spec["text_ids"], "shortlist_size": spec["finalists"],
-        "reference_ids": spec["reference_ids"], "shape": spec.get("shape") or None, "weight_loads": loads,
-        "failure_by_epoch": configs.failure_by_epoch(rows) if spec["mode"] == "checkpoints" else {},
-        "settled": run.stage in ("done", "failed") and pending == 0,
-    }
+    pending = counts.get("queued", 0) + counts.get("running", 0) + counts.get("unanalysed", 0)
+    return ConfigStatus(
+        run_id=run.id, name=run.name, stage=run.stage, error=run.error, stop_reason=run.stop_reason,
+        jobs_total=total, jobs_done=finished, jobs_failed=counts.get("failed", 0),
+        analysis_failed=counts.get("analysis_failed", 0),
+        eta_seconds=round((total - finished) * seconds) if seconds and run.stage == "probe" else None,
+        screened=(), ranking=tuple(rows), shortlist=tuple(r.candidate.label for r in finalists),
+        task_ids=tuple(run.task_ids), budget_jobs=spec["budget_jobs"],
+        full_grid_jobs=configs.full_grid_jobs(_grid_size(spec), len(spec["text_ids"])),
+        screen_ms_per_clip=None, text_ids=tuple(spec["text_ids"]), shortlist_size=spec["finalists"],
+        settled=stopped and pending == 0, mode=spec["mode"],
+        recommended=finalists[0] if run.stage == "done" and finalists else None, weight_loads=loads,
+        failure_by_epoch=configs.failure_by_epoch(rows) if spec["mode"] == "checkpoints" else {},
+        reference_ids=tuple(spec["reference_ids"]), shape=spec.get("shape") or None)

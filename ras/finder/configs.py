@@ -20,10 +20,12 @@ from __future__ import annotations
 import itertools
 import re
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from ras.finder import allocate
 from ras.finder import rank as ranking
+from ras.finder.rank import RankRow
+from ras.finder.reasons import Reason, read_reasons, stored_reasons
 from ras.queue.scheduler import EngineState, JobKey
 
 MODES = ("checkpoints", "settings")
@@ -52,6 +54,56 @@ class Candidate:
 
     def as_json(self) -> dict:
         return {"label": self.label, "params": dict(self.params)}
+
+
+@dataclass(frozen=True)
+class CandidateRow:
+    """A candidate's standing: a reference finder row (pass rate, interval, reasons) with the candidate in
+    place of the clip id, the failure rate of each kind and the epochs of its weights."""
+
+    candidate: Candidate
+    index: int  # the candidate's place in the run's list (a ranking row's clip id while racing)
+    score: float | None
+    low: float
+    high: float
+    takes: int
+    failed_takes: int
+    median_auto_score: float | None
+    speaker_similarity: float | None
+    rate_spread: float | None
+    failure_rates: dict[str, float]
+    epochs: dict[str, int | None]  # None: no epoch in the weight's file name
+    final_round: bool = False  # probed in the run's latest round
+    why: tuple[Reason, ...] = field(default=(), metadata={"json": None})
+    reasons: tuple[str, ...] = field(init=False)  # the API's "code: detail" lines of `why`
+
+    def __post_init__(self):
+        object.__setattr__(self, "reasons", tuple(str(r) for r in self.why))
+
+    @classmethod
+    def of(cls, row: RankRow, candidate: Candidate, failure_rates: dict[str, float]) -> CandidateRow:
+        return cls(candidate, row.clip_id, row.score, row.low, row.high, row.takes, row.failed_takes,
+                   row.median_auto_score, row.speaker_similarity, row.rate_spread, failure_rates,
+                   {kind: epoch_of(kind, candidate.params[kind]) for kind in ("gpt", "sovits")
+                    if candidate.params.get(kind)}, row.final_round, row.why)
+
+    def stored(self) -> dict:
+        return {"candidate": self.candidate.as_json(), "index": self.index, "score": self.score, "low": self.low,
+                "high": self.high, "takes": self.takes, "failed_takes": self.failed_takes,
+                "median_auto_score": self.median_auto_score, "speaker_similarity": self.speaker_similarity,
+                "rate_spread": self.rate_spread, "failure_rates": dict(self.failure_rates),
+                "epochs": dict(self.epochs), "final_round": self.final_round, **stored_reasons(self.why)}
+
+    @classmethod
+    def read(cls, row: dict) -> CandidateRow:
+        return cls(Candidate(row["candidate"]["label"], row["candidate"]["params"]), int(row["index"]), row["score"],
+                   row["low"], row["high"], row["takes"], row["failed_takes"], row.get("median_auto_score"),
+                   row.get("speaker_similarity"), row.get("rate_spread"), dict(row.get("failure_rates") or {}),
+                   dict(row.get("epochs") or {}),
+                   bool(row.get("final_round")), read_reasons(row))
+
+    def with_final_round(self, final_round: bool) -> CandidateRow:
+        return replace(self, final_round=final_round)
 
 
 @dataclass(frozen=True)
@@ -131,11 +183,11 @@ def default_budget(candidates: int, texts: int, finalists: int) -> int:
     return allocate.default_budget(candidates, texts, finalists)
 
 
-def leaders_cross(candidates: list[Candidate], rows: list[dict], anchors: tuple[str, str],
+def leaders_cross(candidates: list[Candidate], rows: list[RankRow], anchors: tuple[str, str],
                   size: int = CROSS_LEADERS) -> list[Candidate]:
     """Pairs of the best GPTs (measured at the SoVITS anchor) x the best SoVITS (at the GPT anchor) not yet racing."""
     gpt_anchor, sovits_anchor = anchors
-    order = [candidates[r["clip_id"]].params for r in sorted(rows, key=ranking.sort_key) if r["takes"]]
+    order = [candidates[r.clip_id].params for r in sorted(rows, key=ranking.sort_key) if r.takes]
     best_gpt = [p["gpt"] for p in order if p["sovits"] == sovits_anchor][:size]
     best_sovits = [p["sovits"] for p in order if p["gpt"] == gpt_anchor][:size]
     racing = {(c.params["gpt"], c.params["sovits"]) for c in candidates}
@@ -179,23 +231,15 @@ def failure_rates(takes: list[ranking.Take], shared: dict) -> dict[str, float]:
 
 
 def rank_candidates(takes: list[ranking.Take], candidates: list[Candidate],
-                    indexes: list[int] | None = None) -> list[dict]:
-    """Rows best first: a reference finder row per candidate (pass rate, interval, reasons), with
-    "candidate" in place of the clip id, the failure rate of each kind and the epochs of its weights."""
+                    indexes: list[int] | None = None) -> list[CandidateRow]:
+    """Rows best first, one per candidate (a take's clip id is its candidate's index)."""
     indexes = list(range(len(candidates))) if indexes is None else indexes
     by_candidate: dict[int, list[ranking.Take]] = defaultdict(list)
     for take in takes:
         by_candidate[take.clip_id].append(take)
     shared = ranking.shared_flags(takes)
-    rows = []
-    for row in ranking.rank(takes, indexes):
-        index = row.pop("clip_id")
-        candidate = candidates[index]
-        rows.append({"candidate": candidate.as_json(), "index": index, **row,
-                     "failure_rates": failure_rates(by_candidate.get(index, []), shared),
-                     "epochs": {kind: epoch_of(kind, candidate.params[kind])
-                                for kind in ("gpt", "sovits") if candidate.params.get(kind)}})
-    return rows
+    return [CandidateRow.of(row, candidates[row.clip_id], failure_rates(by_candidate.get(row.clip_id, []), shared))
+            for row in ranking.rank(takes, indexes)]
 
 
 def weight_loads(runs: list[list[tuple[str, str]]]) -> int:
@@ -209,19 +253,25 @@ def weight_loads(runs: list[list[tuple[str, str]]]) -> int:
     return total
 
 
-def failure_by_epoch(rows: list[dict]) -> dict[str, list[dict]]:
+@dataclass(frozen=True)
+class EpochPoint:
+    epoch: int
+    fail_rate: float  # failed takes over all takes of the candidates with that epoch's weight
+    takes: int
+
+
+def failure_by_epoch(rows: list[CandidateRow]) -> dict[str, list[EpochPoint]]:
     """Per axis, per epoch: the measured failure rate over all takes of the candidates with that weight
     (the chart of failure rate against epoch)."""
-    chart: dict[str, list[dict]] = {}
+    chart: dict[str, list[EpochPoint]] = {}
     for kind in ("gpt", "sovits"):
         points: dict[int, list[int]] = defaultdict(lambda: [0, 0])
         for row in rows:
-            epoch = row.get("epochs", {}).get(kind)
-            if epoch is None or not row["takes"]:
+            epoch = row.epochs.get(kind)
+            if epoch is None or not row.takes:
                 continue
-            points[epoch][0] += row["failed_takes"]
-            points[epoch][1] += row["takes"]
-        chart[kind] = [{"epoch": e, "fail_rate": round(f / n, 3), "takes": n}
-                       for e, (f, n) in sorted(points.items())]
+            points[epoch][0] += row.failed_takes
+            points[epoch][1] += row.takes
+        chart[kind] = [EpochPoint(e, round(f / n, 3), n) for e, (f, n) in sorted(points.items())]
     return chart
 

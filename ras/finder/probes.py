@@ -12,6 +12,7 @@ from sqlmodel import select
 
 from ras.metrics.rate import base_language
 from ras.store.main_tables import TestText
+from ras.store.role_tables import Clip
 from ras.store.workspace import Workspace
 
 PROBE_CATEGORY = "probe"
@@ -49,6 +50,13 @@ def majority_language(langs: list[str]) -> str:
         if lang in PROBE_TEXTS:
             return lang
     return "en"
+
+
+def role_language(*, ws: Workspace, role: str) -> str | None:
+    """The most common language of the role's clips ("all_zh" counts as "zh"); None for a role without clips."""
+    with ws.role_session(role) as session:
+        counts = Counter(base_language(lang) for lang in session.exec(select(Clip.lang)).all())
+    return counts.most_common(1)[0][0] if counts else None
 
 
 def probe_text_ids(*, ws: Workspace, lang: str, repeats: bool = False) -> list[int]:

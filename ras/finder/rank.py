@@ -16,14 +16,17 @@ voice raised wrong_words in most takes of every reference). Such a flag does not
 that text; the take still fails on its other flags or a low auto score, and the row says so.
 Rows are ranked by `low` (a lower confidence bound: one lucky take scores a low bound of
 about 27, eight good takes about 75), then by the median auto score, then by the number of
-takes. Each row says why it sits where it does in "reasons".
+takes. Each row says why it sits where it does in its reasons (ras.finder.reasons).
 """
 from __future__ import annotations
 
 import math
+import re
 import statistics
 from collections import Counter, defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
+
+from ras.finder.reasons import Reason, read_reasons, stored_reasons
 
 PASS_SCORE = 60.0
 Z = 1.645  # one-sided 95 %, two-sided 90 %
@@ -99,7 +102,56 @@ def shared_flags(takes: list[Take]) -> dict:
     return found
 
 
-def rank_clip(clip_id: int, takes: list[Take], pass_score: float = PASS_SCORE, shared: dict | None = None) -> dict:
+@dataclass(frozen=True)
+class RankRow:
+    """A reference's standing from its probe takes (score, low, high: percent; low after penalties)."""
+
+    clip_id: int
+    score: float | None  # share of judged takes that passed; None without any
+    low: float
+    high: float
+    takes: int
+    failed_takes: int
+    median_auto_score: float | None = None
+    speaker_similarity: float | None = None
+    rate_spread: float | None = None
+    final_round: bool = False  # probed in the run's latest round (set by the run, not by ranking)
+    why: tuple[Reason, ...] = field(default=(), metadata={"json": None})
+    # where the row stands against the shortlist, in the run's terms (ras.finder.standing)
+    standing: Reason | None = field(default=None, metadata={"json": None})
+    reasons: tuple[str, ...] = field(init=False)  # the API's "code: detail" lines of `why`
+
+    def __post_init__(self):
+        object.__setattr__(self, "reasons", tuple(str(r) for r in self.why))
+
+    def stored(self) -> dict:
+        return {"clip_id": self.clip_id, "score": self.score, "low": self.low, "high": self.high,
+                "takes": self.takes, "failed_takes": self.failed_takes, "median_auto_score": self.median_auto_score,
+                "speaker_similarity": self.speaker_similarity, "rate_spread": self.rate_spread,
+                "final_round": self.final_round, **stored_reasons(self.why)}
+
+    @classmethod
+    def read(cls, row: dict) -> RankRow:
+        found = cls(int(row["clip_id"]), row["score"], row["low"], row["high"], row["takes"], row["failed_takes"],
+                    row.get("median_auto_score"), row.get("speaker_similarity"), row.get("rate_spread"),
+                    bool(row.get("final_round")), read_reasons(row))
+        return found if "values" in row else replace(found, why=tuple(_backfilled(found, r) for r in found.why))
+
+
+def _backfilled(row: RankRow, reason: Reason) -> Reason:
+    """A reason of a row stored before its numbers were: the numbers again, from the row and the line."""
+    counted = reason.detail.partition(" not counted")[0] if reason.code == "shared_flags" \
+        else reason.detail.partition("(")[2]  # "2/6 (long_pause 1, too_fast 1)", "wrong_words 2 not counted (...)"
+    kinds = {name: int(n) for name, n in re.findall(r"(\w+) (\d+)", counted)}
+    spread = round((row.rate_spread or 0) * 100)
+    values = {"failures": {"failed": row.failed_takes, "takes": row.takes, "kinds": kinds},
+              "few_takes": {"takes": row.takes}, "shared_flags": {"kinds": kinds},
+              "unstable_duration": {"percent": spread, "limit": round(STABLE_SPREAD * 100)},
+              "voice_drift": {"similarity": row.speaker_similarity, "limit": MIN_SIMILARITY}}.get(reason.code, {})
+    return replace(reason, values=values)
+
+
+def rank_clip(clip_id: int, takes: list[Take], pass_score: float = PASS_SCORE, shared: dict | None = None) -> RankRow:
     shared = shared or {}
     judged = [t for t in takes if t.judged]
     failures = [f for f in (t.failure(pass_score, shared.get(t.text_id, frozenset())) for t in judged) if f]
@@ -111,27 +163,30 @@ def rank_clip(clip_id: int, takes: list[Take], pass_score: float = PASS_SCORE, s
     similarity = [t.speaker_similarity for t in judged if t.speaker_similarity is not None]
     median_similarity = statistics.median(similarity) if similarity else None
     spread = rate_spread(judged)
-    reasons = [f"failures: {len(failures)}/{len(judged)}" + (f" ({_counted(failures)})" if failures else "")]
+    reasons = [Reason("failures", f"{len(failures)}/{len(judged)}" + (f" ({_counted(failures)})" if failures else ""),
+                      {"failed": len(failures), "takes": len(judged), "kinds": dict(Counter(failures))})]
     penalty = 0.0
     if spread is not None and spread > STABLE_SPREAD:
         penalty += min(MAX_SPREAD_PENALTY, spread - STABLE_SPREAD)
-        reasons.append(f"unstable_duration: chars/s varies {spread * 100:.0f} % across seeds")
+        reasons.append(Reason("unstable_duration", f"chars/s varies {spread * 100:.0f} % across seeds",
+                              {"percent": round(spread * 100), "limit": round(STABLE_SPREAD * 100)}))
     if median_similarity is not None and median_similarity < MIN_SIMILARITY:
         penalty += MIN_SIMILARITY - median_similarity
-        reasons.append(f"voice_drift: takes sound {median_similarity:.2f} like the reference")
+        reasons.append(Reason("voice_drift", f"takes sound {median_similarity:.2f} like the reference",
+                              {"similarity": round(median_similarity, 2), "limit": MIN_SIMILARITY}))
     if forgiven:
-        reasons.append(f"shared_flags: {_counted(list(forgiven.elements()))} not counted "
-                       "(most takes of the same text have them, with every reference)")
+        reasons.append(Reason("shared_flags", f"{_counted(list(forgiven.elements()))} not counted "
+                              "(most takes of the same text have them, with every reference)",
+                              {"kinds": dict(forgiven)}))
     if len(judged) < 3:
-        reasons.append(f"few_takes: {len(judged)} take(s) behind this row")
-    return {
-        "clip_id": clip_id, "score": round(100 * passed / len(judged), 1) if judged else None,
-        "low": round(100 * max(0.0, low - penalty), 1), "high": round(100 * high, 1),
-        "takes": len(judged), "failed_takes": len(failures),
-        "median_auto_score": round(median_score, 1) if median_score is not None else None,
-        "speaker_similarity": round(median_similarity, 3) if median_similarity is not None else None,
-        "rate_spread": spread, "reasons": reasons,
-    }
+        reasons.append(Reason("few_takes", f"{len(judged)} take(s) behind this row", {"takes": len(judged)}))
+    return RankRow(
+        clip_id=clip_id, score=round(100 * passed / len(judged), 1) if judged else None,
+        low=round(100 * max(0.0, low - penalty), 1), high=round(100 * high, 1),
+        takes=len(judged), failed_takes=len(failures),
+        median_auto_score=round(median_score, 1) if median_score is not None else None,
+        speaker_similarity=round(median_similarity, 3) if median_similarity is not None else None,
+        rate_spread=spread, why=tuple(reasons))
 
 
 def _counted(failures: list[str]) -> str:
@@ -141,11 +196,11 @@ def _counted(failures: list[str]) -> str:
     return ", ".join(f"{name} {n}" for name, n in sorted(counts.items(), key=lambda kv: -kv[1]))
 
 
-def sort_key(row: dict) -> tuple:
-    return (-row["low"], -(row["median_auto_score"] or 0.0), -row["takes"], row["clip_id"])
+def sort_key(row: RankRow) -> tuple:
+    return (-row.low, -(row.median_auto_score or 0.0), -row.takes, row.clip_id)
 
 
-def rank(takes: list[Take], clip_ids: list[int], pass_score: float = PASS_SCORE) -> list[dict]:
+def rank(takes: list[Take], clip_ids: list[int], pass_score: float = PASS_SCORE) -> list[RankRow]:
     """Rows for these clips (with or without takes), best first; shared flags are found over all `takes`."""
     by_clip: dict[int, list[Take]] = defaultdict(list)
     for take in takes:

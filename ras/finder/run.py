@@ -9,15 +9,18 @@ rows, so a restarted RAS picks it up where it stopped.
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass, field, replace
+from datetime import datetime
 
 from sqlmodel import col, select
 
+from ras.errors import NotFound
 from ras.finder import allocate, probes
 from ras.finder.facts import candidate_clips
+from ras.finder.screen import ScreenRow
 from ras.library import texts
 from ras.queue import tasks
 from ras.queue.task_spec import PARAMETERS, SpecError, check_parameters, coerce
-from ras.store.db import get_row
 from ras.store.main_tables import utcnow
 from ras.store.role_tables import FinderRun
 from ras.store.workspace import Workspace
@@ -26,6 +29,47 @@ STAGES = ("screen", "probe", "rank", "done", "failed")
 ACTIVE_STAGES = ("screen", "probe", "rank")
 DEFAULT_SHORTLIST = 5
 SPEC_KEYS = {"gpt", "sovits", "clip_ids", "group_id", "text_ids", "base", "shortlist", "budget_jobs", "name"}
+
+
+class RunNotFound(NotFound):
+    """The finder run is not in this role: deleted (e.g. from another page), or the role was switched."""
+
+
+@dataclass(frozen=True)
+class FinderRunRow:
+    run_id: int
+    name: str
+    stage: str
+    created_at: datetime
+    shortlist: list[int]
+    rounds: int
+    mode: str = "references"  # references, checkpoints or settings
+    clips: int = field(default=0, metadata={"json": None})  # clips the run considered
+    named: bool = field(default=False, metadata={"json": None})  # the person named it (else a count of clips)
+
+
+@dataclass(frozen=True)
+class DeletedRun:
+    deleted: int
+    tasks: list[int]  # its probe tasks, deleted with their takes
+
+
+@dataclass(frozen=True)
+class ForcedClip:
+    clip_id: int
+    forced: bool
+    excluded: bool
+
+
+@dataclass(frozen=True)
+class FinderEstimate:
+    """Before a run: how many clips GPT-SoVITS accepts as references, and the jobs the default budget allows."""
+
+    clips: int
+    usable: int
+    budget_jobs: int
+    full_grid_jobs: int
+    minutes: float | None
 
 
 def _ids(spec: dict, key: str) -> list[int] | None:
@@ -74,6 +118,9 @@ def checked_spec(*, ws: Workspace, role: str, spec: dict, resolve_weight=None, d
     unknown = set(spec) - SPEC_KEYS
     if unknown:
         raise SpecError(f"unknown spec key(s) {sorted(unknown)}; known: {sorted(SPEC_KEYS)}")
+    # every plain field is checked before the probe texts are stored: a refused spec changes nothing
+    numbers = {"base": _base(spec), "shortlist": _positive(spec, "shortlist", DEFAULT_SHORTLIST),
+               "budget_jobs": _positive(spec, "budget_jobs", None)}
     weights = {}
     for kind in ("gpt", "sovits"):
         value = spec.get(kind) or (default_weight(kind) if default_weight else None)
@@ -91,12 +138,11 @@ def checked_spec(*, ws: Workspace, role: str, spec: dict, resolve_weight=None, d
                         + ": import a .list first")
     text_ids = _ids(spec, "text_ids")
     if text_ids:
-        texts.get_texts(ws=ws, ids=text_ids)  # LookupError names missing ids
+        texts.get_texts(ws=ws, ids=text_ids)  # NotFound names missing ids
     else:
         text_ids = probes.probe_text_ids(ws=ws, lang=probes.majority_language([c.lang for c in clips]))
     return {"name": str(spec.get("name") or "").strip(), **weights, "clip_ids": [c.id for c in clips],
-            "text_ids": text_ids, "base": _base(spec), "shortlist": _positive(spec, "shortlist", DEFAULT_SHORTLIST),
-            "budget_jobs": _positive(spec, "budget_jobs", None)}
+            "text_ids": text_ids, **numbers}
 
 
 def create_run(*, ws: Workspace, role: str, spec: dict, resolve_weight=None, default_weight=None) -> int:
@@ -111,7 +157,10 @@ def create_run(*, ws: Workspace, role: str, spec: dict, resolve_weight=None, def
 
 
 def get_run(session, role: str, run_id: int) -> FinderRun:
-    return get_row(session, FinderRun, run_id, "finder run", role)
+    run = session.get(FinderRun, int(run_id))
+    if run is None:
+        raise RunNotFound(f"finder run {run_id} not found in role {role!r}; pick one of the role's runs")
+    return run
 
 
 def load_run(ws: Workspace, role: str, run_id: int) -> FinderRun:
@@ -137,15 +186,16 @@ def unfinished_runs(ws: Workspace, role: str) -> list[int]:
                                  .order_by(col(FinderRun.id))).all())
 
 
-def list_runs(*, ws: Workspace, role: str) -> list[dict]:
+def list_runs(*, ws: Workspace, role: str) -> list[FinderRunRow]:
+    """The role's runs, newest first."""
     with ws.role_session(role) as session:
         runs = session.exec(select(FinderRun).order_by(col(FinderRun.id).desc())).all()
-    return [{"run_id": r.id, "name": r.name, "stage": r.stage, "created_at": r.created_at.isoformat(),
-             "shortlist": r.shortlist, "rounds": len(r.task_ids), "mode": r.spec.get("mode") or "references"}
-            for r in runs]
+    return [FinderRunRow(run_id=r.id, name=r.name, stage=r.stage, created_at=r.created_at, shortlist=r.shortlist,
+                         rounds=len(r.task_ids), mode=r.spec.get("mode") or "references",
+                         clips=len(r.spec.get("clip_ids") or []), named=bool(r.spec.get("name"))) for r in runs]
 
 
-def delete_run(*, ws: Workspace, runner, role: str, run_id: int) -> dict:
+def delete_run(*, ws: Workspace, runner, role: str, run_id: int) -> DeletedRun:
     """Stop the run's probe tasks, delete them with their takes, then the run."""
     run = load_run(ws, role, run_id)
     task_ids = run.task_ids
@@ -155,37 +205,40 @@ def delete_run(*, ws: Workspace, runner, role: str, run_id: int) -> dict:
     with ws.role_session(role) as session:
         session.delete(get_run(session, role, run_id))
         session.commit()
-    return {"deleted": int(run_id), "tasks": task_ids}
+    return DeletedRun(deleted=int(run_id), tasks=task_ids)
 
 
-def force_clip(*, ws: Workspace, role: str, run_id: int, clip_id: int, include: bool = True) -> dict:
+def force_clip(*, ws: Workspace, role: str, run_id: int, clip_id: int, include: bool = True) -> ForcedClip:
     """A person overrules screening: the clip joins the probing (a finished run probes it next)."""
     run = load_run(ws, role, run_id)
-    screened = run.screened
-    row = next((r for r in screened if r["clip_id"] == int(clip_id)), None)
-    if row is None:
-        raise LookupError(f"clip {clip_id} was not screened in finder run {run_id}"
-                          + (" (screening has not finished yet)" if run.stage == "screen" else ""))
+    screened = [ScreenRow.read(r) for r in run.screened]
+    found = next((i for i, r in enumerate(screened) if r.clip_id == int(clip_id)), None)
+    if found is None:
+        raise NotFound(f"clip {clip_id} was not screened in finder run {run_id}"
+                       + (": screening has not finished yet, try again in a moment" if run.stage == "screen"
+                          else "; pick a clip from the screening table"))
     forced = set(run.forced)
     forced = forced | {int(clip_id)} if include else forced - {int(clip_id)}
-    row["forced"] = int(clip_id) in forced
-    row["excluded"] = bool(row["reasons"]) and not row["forced"]
-    fields = {"forced_json": sorted(forced), "screened_json": screened}
+    row = replace(screened[found], forced=int(clip_id) in forced,
+                  excluded=bool(screened[found].why) and int(clip_id) not in forced)
+    screened[found] = row
+    fields = {"forced_json": sorted(forced), "screened_json": [r.stored() for r in screened]}
     if include and run.stage in ("rank", "done"):
         spec = run.spec
         spec["budget_jobs"] = (spec.get("budget_jobs") or 0) + allocate.MIN_FINAL_TAKES  # room for its takes
+        spec["budget_added"] = spec.get("budget_added", 0) + allocate.MIN_FINAL_TAKES
         fields.update(stage="probe", spec_json=spec, stop_reason="")
     update_run(ws, role, run_id, **fields)
-    return {"clip_id": int(clip_id), "forced": row["forced"], "excluded": row["excluded"]}
+    return ForcedClip(clip_id=int(clip_id), forced=row.forced, excluded=row.excluded)
 
 
 def estimate(*, ws: Workspace, role: str, clip_ids: list[int] | None = None, group_id: int | None = None,
              texts_count: int = len(next(iter(probes.PROBE_TEXTS.values()))), shortlist: int = DEFAULT_SHORTLIST,
-             job_seconds: float | None = None) -> dict:
+             job_seconds: float | None = None) -> FinderEstimate:
     """The default budget before screening, counting the clips GPT-SoVITS accepts (3-10 s) as candidates."""
     clips = candidate_clips(ws=ws, role=role, clip_ids=clip_ids, group_id=group_id)
     usable = sum(1 for c in clips if c.valid)
     budget = allocate.default_budget(usable, texts_count, shortlist)
-    return {"clips": len(clips), "usable": usable, "budget_jobs": budget,
-            "full_grid_jobs": allocate.full_grid_jobs(usable, texts_count),
-            "minutes": round(budget * job_seconds / 60, 1) if job_seconds else None}
+    return FinderEstimate(clips=len(clips), usable=usable, budget_jobs=budget,
+                          full_grid_jobs=allocate.full_grid_jobs(usable, texts_count),
+                          minutes=round(budget * job_seconds / 60, 1) if job_seconds else None)

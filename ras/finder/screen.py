@@ -5,8 +5,8 @@ clipping, noise floor) and from what the role DB already holds (transcript, lang
 cached speaker embeddings). The decision is a pure function of those facts and
 ScreenLimits, so it is unit-testable and re-computable when a limit changes.
 
-Reasons are "code: detail" strings; the code is stable (the pages translate it), the
-detail gives the measured value. A person can force an excluded clip back in.
+Each reason (ras.finder.reasons) has a stable code and the measured numbers; the API gives
+them as "code: detail" lines, the pages in words. A person can force an excluded clip back in.
 
 Checks:
   duration          outside 3-10 s (GPT-SoVITS refuses such references)
@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from gsv_integration.request import REF_MAX_SECONDS, REF_MIN_SECONDS
+from ras.finder.reasons import Reason, read_reasons, stored_reasons
 from ras.metrics.features import HOP_SECONDS, frame_signal, speech_level_db
 from ras.metrics.rate import count_units, plausible_rate
 from ras.metrics.scoring import FAILING_RUN, failure_kind
@@ -93,49 +94,60 @@ def _normalized(text: str) -> str:
     return re.sub(r"[\W_]+", "", (text or "").lower())
 
 
-def _own_reasons(facts: ClipFacts, limits: ScreenLimits) -> list[str]:
+def _own_reasons(facts: ClipFacts, limits: ScreenLimits) -> list[Reason]:
     reasons = []
     if not REF_MIN_SECONDS <= facts.duration <= REF_MAX_SECONDS:
-        reasons.append(f"duration: {facts.duration:.2f} s (GPT-SoVITS takes {REF_MIN_SECONDS:g}-{REF_MAX_SECONDS:g} s)")
+        reasons.append(Reason("duration", f"{facts.duration:.2f} s (GPT-SoVITS takes {REF_MIN_SECONDS:g}-"
+                              f"{REF_MAX_SECONDS:g} s)", {"seconds": round(facts.duration, 2), "min": REF_MIN_SECONDS,
+                                                         "max": REF_MAX_SECONDS}))
     if facts.unreadable:
-        reasons.append(f"unreadable: {facts.unreadable}")
+        reasons.append(Reason("unreadable", facts.unreadable))
         return reasons
     units = count_units(facts.text)
     if units == 0:
-        reasons.append("empty_text: the clip has no transcript")
+        reasons.append(Reason("empty_text", "the clip has no transcript"))
     elif facts.speech_span:
         low, high = plausible_rate(facts.lang, facts.text)
         rate = units / facts.speech_span
         if not low <= rate <= high:
-            reasons.append(f"implausible_text: {rate:.1f} units/s for {units} units in {facts.speech_span:.1f} s "
-                           f"of speech (expected {low:.1f}-{high:.1f})")
+            reasons.append(Reason("implausible_text", f"{rate:.1f} units/s for {units} units in "
+                                  f"{facts.speech_span:.1f} s of speech (expected {low:.1f}-{high:.1f})",
+                                  {"rate": round(rate, 1), "units": units, "low": round(low, 1), "high": round(high, 1),
+                                   "speech_seconds": round(facts.speech_span, 1)}))
     mismatch = asr_mismatch(facts, limits)
-    if mismatch:
-        reasons.append(f"asr_mismatch: {mismatch}")
+    if mismatch is not None:
+        reasons.append(mismatch)
     if facts.snr_db is not None and facts.snr_db < limits.min_snr_db:
-        reasons.append(f"noisy: speech {facts.snr_db:.0f} dB above the noise floor (< {limits.min_snr_db:.0f})")
+        reasons.append(Reason("noisy", f"speech {facts.snr_db:.0f} dB above the noise floor "
+                              f"(< {limits.min_snr_db:.0f})",
+                              {"snr_db": round(facts.snr_db), "limit": limits.min_snr_db}))
     if facts.clipping_ratio > limits.max_clipping:
-        reasons.append(f"clipped: {facts.clipping_ratio * 100:.2f} % of samples on flat tops")
+        reasons.append(Reason("clipped", f"{facts.clipping_ratio * 100:.2f} % of samples on flat tops",
+                              {"percent": round(facts.clipping_ratio * 100, 2), "limit": limits.max_clipping * 100}))
     if facts.longest_pause > limits.max_inner_pause:
-        reasons.append(f"long_silence: a {facts.longest_pause:.1f} s pause inside (> {limits.max_inner_pause:g} s)")
+        reasons.append(Reason("long_silence", f"a {facts.longest_pause:.1f} s pause inside "
+                              f"(> {limits.max_inner_pause:g} s)",
+                              {"seconds": round(facts.longest_pause, 1), "limit": limits.max_inner_pause}))
     return reasons
 
 
-def asr_mismatch(facts: ClipFacts, limits: ScreenLimits) -> str:
-    """Why the clip's transcript does not match its text ("" when it does, or was not heard)."""
+def asr_mismatch(facts: ClipFacts, limits: ScreenLimits) -> Reason | None:
+    """Why the clip's transcript does not match its text (None when it does, or was not heard): too many
+    wrong characters or words, or a run of them in a row (a swallowed or invented phrase)."""
     if facts.cer is None:
-        return ""
+        return None
     scored = facts.asr
+    numbers = {"cer": round(facts.cer, 2), "limit": limits.max_cer}
     if facts.cer > limits.max_cer:
         kind = f" ({failure_kind(scored.ops())})" if scored is not None and scored.errors else ""
-        return f"CER {facts.cer:.2f} > {limits.max_cer:.2f}{kind}"
+        return Reason("asr_mismatch", f"CER {facts.cer:.2f} > {limits.max_cer:.2f}{kind}", numbers)
     if scored is not None and scored.longest_wrong_run >= FAILING_RUN[scored.unit]:
-        return (f"{scored.longest_wrong_run} wrong {UNIT_WORDS[scored.unit]} in a row "
-                f"({failure_kind(scored.run_ops())}), CER {facts.cer:.2f}")
-    return ""
+        return Reason("asr_mismatch", f"{scored.longest_wrong_run} wrong {UNIT_WORDS[scored.unit]} in a row "
+                      f"({failure_kind(scored.run_ops())}), CER {facts.cer:.2f}", numbers)
+    return None
 
 
-def voice_outliers(facts: list[ClipFacts], limits: ScreenLimits) -> dict[int, str]:
+def voice_outliers(facts: list[ClipFacts], limits: ScreenLimits) -> dict[int, Reason]:
     """clip id -> reason for embeddings far from the candidates' centroid (needs 4+ embedded clips)."""
     embedded = [f for f in facts if f.embedding is not None]
     if len(embedded) < 4:
@@ -148,7 +160,8 @@ def voice_outliers(facts: list[ClipFacts], limits: ScreenLimits) -> dict[int, st
     median = float(np.median(sims))
     spread = 1.4826 * float(np.median(np.abs(sims - median)))
     cut = min(limits.centroid_floor, median - max(limits.outlier_spread * spread, limits.min_outlier_margin))
-    return {f.clip_id: f"other_voice: similarity {s:.2f} to the role's main voice (< {cut:.2f})"
+    return {f.clip_id: Reason("other_voice", f"similarity {s:.2f} to the role's main voice (< {cut:.2f})",
+                              {"similarity": round(s, 2), "limit": round(cut, 2)})
             for f, s in zip(embedded, sims.tolist()) if s < cut}
 
 
@@ -165,8 +178,30 @@ def _duplicate_of(facts: ClipFacts, kept: list[ClipFacts], limits: ScreenLimits)
     return None
 
 
-def screen(facts: list[ClipFacts], limits: ScreenLimits = ScreenLimits(), forced: set[int] = frozenset()) -> list[dict]:
-    """One row per clip, in the given order: {"clip_id", "excluded", "reasons", "forced"}.
+@dataclass(frozen=True)
+class ScreenRow:
+    """One clip's screening: excluded when a check flagged it and no person forced it back in."""
+
+    clip_id: int
+    excluded: bool
+    forced: bool = False
+    why: tuple[Reason, ...] = field(default=(), metadata={"json": None})
+    reasons: tuple[str, ...] = field(init=False)  # the API's "code: detail" lines of `why`
+
+    def __post_init__(self):
+        object.__setattr__(self, "reasons", tuple(str(r) for r in self.why))
+
+    def stored(self) -> dict:
+        return {"clip_id": self.clip_id, "excluded": self.excluded, "forced": self.forced, **stored_reasons(self.why)}
+
+    @classmethod
+    def read(cls, row: dict) -> ScreenRow:
+        return cls(int(row["clip_id"]), bool(row["excluded"]), bool(row.get("forced")), read_reasons(row))
+
+
+def screen(facts: list[ClipFacts], limits: ScreenLimits = ScreenLimits(),
+           forced: set[int] = frozenset()) -> list[ScreenRow]:
+    """One row per clip, in the given order.
 
     A forced clip keeps its reasons (the user sees why it was flagged) but is not excluded.
     Duplicates are looked for among clips that passed every other check, so the copy kept is a good one.
@@ -180,23 +215,19 @@ def screen(facts: list[ClipFacts], limits: ScreenLimits = ScreenLimits(), forced
         if not reasons:
             twin = _duplicate_of(f, kept, limits)
             if twin is not None:
-                reasons.append(f"duplicate: same as clip {twin}")
+                reasons.append(Reason("duplicate", f"same as clip {twin}", {"clip_id": twin}))
             else:
                 kept.append(f)
-        rows.append({"clip_id": f.clip_id, "excluded": bool(reasons) and f.clip_id not in forced,
-                     "reasons": reasons, "forced": f.clip_id in forced})
+        rows.append(ScreenRow(f.clip_id, bool(reasons) and f.clip_id not in forced, f.clip_id in forced,
+                              tuple(reasons)))
     return rows
 
 
-def reason_code(reason: str) -> str:
-    return reason.split(":", 1)[0]
-
-
-def summary(rows: list[dict]) -> dict:
-    """How many clips each reason excluded (for the page's headline)."""
+def summary(rows: list[ScreenRow]) -> dict[str, int]:
+    """How many clips each reason excluded, most first."""
     counts: dict[str, int] = {}
     for row in rows:
-        if row["excluded"]:
-            for reason in row["reasons"]:
-                counts[reason_code(reason)] = counts.get(reason_code(reason), 0) + 1
+        if row.excluded:
+            for reason in row.why:
+                counts[reason.code] = counts.get(reason.code, 0) + 1
     return dict(sorted(counts.items(), key=lambda kv: -kv[1]))

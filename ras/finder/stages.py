@@ -1,4 +1,4 @@
-"""One step of a finder run per call: screen, plan or wait for a probe round, rank. And its status.
+"""One step of a finder run per call: screen, plan or wait for a probe round, rank; and the run's ranking.
 
 Every step reads the run's row and its tasks' job rows and writes its outcome before it
 returns, so a step interrupted by a kill is simply taken again after the restart.
@@ -7,13 +7,16 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
+from dataclasses import dataclass, replace
 from datetime import UTC
 
 from sqlalchemy import func, insert
 from sqlmodel import col, select
 
-from ras.finder import allocate, facts, rank, screen
+from ras.finder import allocate, facts, rank, screen, standing
 from ras.finder import run as runs
+from ras.finder.rank import RankRow
+from ras.finder.screen import ScreenRow
 from ras.library import texts
 from ras.metrics.asr import AsrConfig
 from ras.queue.tasks import queued_job_row
@@ -22,7 +25,7 @@ from ras.store.role_tables import Job, ParamSet, Task
 from ras.store.workspace import Workspace
 
 ANALYSIS_GRACE_SECONDS = 300  # a take whose analysis never lands stops blocking the run after this
-MIN_SHORTLIST_SCORE = 70.0  # a reference whose takes fail more than 30 % never enters the shortlist
+NOTHING_LEFT = "screening excluded every clip; force some back in or import others"  # a run's error
 
 
 def do_screen(ws: Workspace, role: str, run_id: int, *, encoder=None, asr: AsrConfig | None = None) -> None:
@@ -35,15 +38,16 @@ def do_screen(ws: Workspace, role: str, run_id: int, *, encoder=None, asr: AsrCo
     if asr is not None:
         by_id = {c.id: c for c in clips}
         for fact, row in zip(found, rows):
-            if not row["excluded"]:
+            if not row.excluded:
                 facts.add_asr(fact, ws, role, by_id[fact.clip_id], asr)
         rows = screen.screen(found, forced=forced)
-    candidates = [r["clip_id"] for r in rows if not r["excluded"]]
+    candidates = [r.clip_id for r in rows if not r.excluded]
+    if not spec["budget_jobs"]:  # the default budget follows the clips screening left, not those given
+        spec["budget_for_candidates"] = len(candidates)
     budget = spec["budget_jobs"] or allocate.default_budget(len(candidates), len(spec["text_ids"]), spec["shortlist"])
     spec.update(budget_jobs=budget, screen_ms_per_clip=per_clip_ms)
-    runs.update_run(ws, role, run_id, screened_json=rows, spec_json=spec,
-                    stage="probe" if candidates else "failed",
-                    error="" if candidates else "screening excluded every clip; force some back in or import others")
+    runs.update_run(ws, role, run_id, screened_json=[r.stored() for r in rows], spec_json=spec,
+                    stage="probe" if candidates else "failed", error="" if candidates else NOTHING_LEFT)
 
 
 def load_takes(session, task_ids: list[int]) -> tuple[list[rank.Take], dict]:
@@ -127,8 +131,7 @@ def do_probe(ws: Workspace, runner, role: str, run_id: int) -> str:
         takes, _ = load_takes(session, task_ids)
         taken = _taken(session, task_ids)
         in_race = _round_clips(session, task_ids[-1]) if task_ids else []
-    screened = run.screened
-    candidates = [r["clip_id"] for r in screened if not r["excluded"]]
+    candidates = [r.clip_id for r in map(ScreenRow.read, run.screened) if not r.excluded]
     fresh = [c for c in candidates if not taken.get(c)]
     race = list(dict.fromkeys(in_race + fresh)) if task_ids else candidates
     plan = allocate.plan_round(ranking=rank.rank(takes, race), text_ids=spec["text_ids"], taken=taken,
@@ -143,69 +146,37 @@ def do_probe(ws: Workspace, runner, role: str, run_id: int) -> str:
     return f"round {len(task_ids) + 1}: {len(plan.probes)} takes for {len(plan.survivors)} clips"
 
 
-def ranking_now(ws: Workspace, role: str, run) -> tuple[list[dict], dict]:
-    task_ids = run.task_ids
+@dataclass(frozen=True)
+class Ranked:
+    rows: list[RankRow]  # best first, each with its standing (ras.finder.standing)
+    shortlist: list[int]
+    counts: dict[str, int]  # the probe jobs per status, and the takes waiting for or failed in analysis
+
+
+def ranked(ws: Workspace, role: str, run) -> Ranked:
+    """The run's ranking: as stored once the run is done, else from its takes so far."""
+    rounds, counts, so_far = [], defaultdict(int), []
     with ws.role_session(role) as session:
-        takes, counts = load_takes(session, task_ids)
-        last_round = _round_clips(session, task_ids[-1]) if task_ids else []
-    probed = list(dict.fromkeys(t.clip_id for t in takes))
-    rows = rank.rank(takes, probed)
-    for row in rows:
-        row["final_round"] = row["clip_id"] in last_round
-    return rows, counts
-
-
-def shortlist_of(rows: list[dict], size: int) -> list[int]:
-    good = [r for r in rows if r["final_round"] and r["takes"] and r["score"] >= MIN_SHORTLIST_SCORE]
-    return [r["clip_id"] for r in good[:size]]
+        for task_id in run.task_ids:
+            takes, round_counts = load_takes(session, [task_id])
+            so_far += takes
+            rounds.append(standing.RoundRecord(tuple(_round_clips(session, task_id)), tuple(so_far)))
+            for key, value in round_counts.items():
+                counts[key] += value
+    places = run.spec["shortlist"]
+    if run.stage == "done":
+        rows, shortlist = [RankRow.read(r) for r in run.ranking], run.shortlist
+    else:
+        last_round = set(rounds[-1].clips) if rounds else set()
+        rows = [replace(r, final_round=r.clip_id in last_round)
+                for r in rank.rank(so_far, list(dict.fromkeys(t.clip_id for t in so_far)))]
+        shortlist = standing.shortlist_of(rows, places)
+    probing = run.stage in ("screen", "probe")
+    return Ranked(standing.place(rows, rounds, shortlist, places, probing), shortlist, dict(counts))
 
 
 def do_rank(ws: Workspace, role: str, run_id: int) -> None:
     run = runs.load_run(ws, role, run_id)
-    rows, _ = ranking_now(ws, role, run)
-    runs.update_run(ws, role, run_id, ranking_json=rows, stage="done",
-                    shortlist_json=shortlist_of(rows, run.spec["shortlist"]))
-
-
-def status(*, ws: Workspace, runner, role: str, run_id: int) -> dict:
-    run = runs.load_run(ws, role, run_id)
-    spec = run.spec
-    if run.stage == "done":
-        rows, counts = run.ranking, ranking_now(ws, role, run)[1]
-    else:
-        rows, counts = ranking_now(ws, role, run)
-    created = sum(v for k, v in counts.items() if k in ("queued", "running", "done", "failed", "cancelled"))
-    finished = counts.get("done", 0) + counts.get("failed", 0) + counts.get("cancelled", 0)
-    total = created if run.stage in ("done", "failed") else max(created, spec.get("budget_jobs") or 0)
-    seconds = runner.median_job_seconds() if runner is not None else None
-    screened = run.screened
-    candidates = sum(1 for r in screened if not r["excluded"])
-    return {
-        "run_id": run.id, "name": run.name, "stage": run.stage, "error": run.error, "stop_reason": run.stop_reason,
-        "jobs_total": total, "jobs_done": finished, "jobs_failed": counts.get("failed", 0),
-        "analysis_failed": counts.get("analysis_failed", 0),
-        "eta_seconds": round((total - finished) * seconds) if seconds and run.stage == "probe" else None,
-        "screened": screened, "ranking": rows,
-        "shortlist": run.shortlist if run.stage == "done" else shortlist_of(rows, spec["shortlist"]),
-        "task_ids": run.task_ids, "budget_jobs": spec.get("budget_jobs"),
-        "full_grid_jobs": allocate.full_grid_jobs(candidates, len(spec["text_ids"])),
-        "screen_ms_per_clip": spec.get("screen_ms_per_clip"), "text_ids": spec["text_ids"],
-        "shortlist_size": spec["shortlist"],
-    }
-
-
-def clip_takes(*, ws: Workspace, role: str, run_id: int, clip_id: int) -> list[dict]:
-    """A reference's probe takes in this run, best auto score first (the page plays them)."""
-    run = runs.load_run(ws, role, run_id)
-    role_dir = ws.role_dir(role)
-    with ws.role_session(role) as session:
-        rows = session.exec(select(Job).where(col(Job.task_id).in_(run.task_ids),
-                                              Job.clip_id == int(clip_id), col(Job.status).in_(("done", "failed")))
-                            .order_by(col(Job.auto_score).is_(None), col(Job.auto_score).desc(), col(Job.id))).all()
-        seeds = {ps.id: ps.params.get("seed") for ps in session.exec(
-            select(ParamSet).where(col(ParamSet.id).in_({j.param_set_id for j in rows}))).all()}
-    return [{"result_id": j.id, "text": j.text, "seed": seeds.get(j.param_set_id), "status": j.status,
-             "auto_score": j.auto_score, "flags": j.flags,
-             "duration": j.duration, "error": j.error[:200], "analysis_error": j.analysis_error or None,
-             "audio": str(role_dir / j.result_path) if j.result_path else None,
-             "spectrogram": str(role_dir / j.spectrogram_path) if j.spectrogram_path else None} for j in rows]
+    found = ranked(ws, role, run)
+    runs.update_run(ws, role, run_id, ranking_json=[r.stored() for r in found.rows], stage="done",
+                    shortlist_json=found.shortlist)

@@ -217,6 +217,17 @@ CATALOGUE: tuple[Bad, ...] = (
         r"planted_a\.pth"),
     Bad("unknown weights name", "/create_task", lambda b: (ROLE, spec(b, base={"sovits": "nobody_e8_s100"})),
         r"not found"),
+    # --- reference finder -------------------------------------------------------------------------
+    Bad("unknown finder spec key", "/find_reference", lambda b: (ROLE, {"clips": [1]}), r"unknown spec key"),
+    Bad("finder shortlist of 0", "/find_reference", lambda b: (ROLE, {"shortlist": 0}),
+        r"shortlist must be at least 1"),
+    Bad("finder seed chosen by hand", "/find_reference", lambda b: (ROLE, {"base": {"seed": 3}}), r"base\.seed"),
+    Bad("unknown finder run", "/find_reference_status", lambda b: (ROLE, 424242), r"finder run 424242 not found"),
+    Bad("force a clip into an unknown run", "/force_finder_clip", lambda b: (ROLE, 424242, b.clip_ids[0], True),
+        r"finder run 424242 not found"),
+    Bad("blind comparison of an unknown run", "/finder_compare_blind", lambda b: (ROLE, 424242),
+        r"finder run 424242 not found"),
+    Bad("delete an unknown finder run", "/delete_finder_run", lambda b: (ROLE, 424242), r"finder run 424242 not found"),
     # --- results and scores ---------------------------------------------------------------------
     Bad("SQL-looking sort key", "/list_results", lambda b: (ROLE, 1, "duration; DROP TABLE job", 1, 50),
         r"unknown sort 'duration; DROP TABLE job'"),

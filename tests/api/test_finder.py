@@ -6,12 +6,15 @@ so only screening can keep them out. The shortlist must hold good references onl
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
+import time
 from collections import Counter
 
 import pytest
 
+from benchmarks.soak import analysis_processes
 from tests.fixtures.app import wait_for
 from tests.fixtures.finder_role import BAD_KINDS, build_finder_role
 from tests.fixtures.planted import launch_planted_app, start_planted_server
@@ -44,7 +47,7 @@ def planted_role(tmp_path_factory):
         app = launch_planted_app(tmp_path, [server])
         client = app.client()
         role, kind_of = import_role(client, role_data, "接口")
-        yield client, role, kind_of, server
+        yield client, role, kind_of, server, app
     finally:
         if app is not None:
             app.stop()
@@ -53,12 +56,13 @@ def planted_role(tmp_path_factory):
 
 @pytest.mark.timeout(1200)  # every take is analysed with ASR, DNSMOS and a speaker encoder
 def test_the_shortlist_holds_only_good_references_and_bad_clips_are_screened_out(planted_role):
-    client, role, kind_of, server = planted_role
+    client, role, kind_of, server, _ = planted_role
     models = client.predict(api_name="/list_models")
     spec = {"gpt": models["gpt"][0]["name"], "sovits": models["sovits"][0]["name"], "shortlist": 3}
     run_id = client.predict(role, spec, api_name="/find_reference")["run_id"]
     status = finished(client, role, run_id)
     assert status["stage"] == "done", status["error"]
+    assert status["settled"] is True  # stored once every take's analysis landed
 
     excluded = {row["clip_id"]: row["reasons"] for row in status["screened"] if row["excluded"]}
     for clip_id, kind in kind_of.items():
@@ -88,7 +92,7 @@ def test_the_shortlist_holds_only_good_references_and_bad_clips_are_screened_out
 
 
 def test_a_forced_clip_is_probed_and_a_run_can_be_deleted(planted_role):
-    client, role, kind_of, _ = planted_role
+    client, role, kind_of, _, _ = planted_role
     run_id = client.predict(role, {"shortlist": 2, "budget_jobs": 12}, api_name="/find_reference")["run_id"]
     status = finished(client, role, run_id)
     noisy = next(c for c, k in kind_of.items() if k == "noisy")
@@ -108,6 +112,56 @@ def test_a_forced_clip_is_probed_and_a_run_can_be_deleted(planted_role):
     assert run_id not in {r["run_id"] for r in client.predict(role, api_name="/list_finder_runs")["runs"]}
     with pytest.raises(Exception, match="not found"):
         client.predict(role, run_id, api_name="/find_reference_status")
+
+
+def pending_analysis(client, role, task_ids) -> tuple[int, int]:
+    """(jobs queued or running, finished takes whose analysis has neither landed nor failed) over these tasks."""
+    counts = [client.predict(role, task_id, api_name="/task_status") for task_id in task_ids]
+    return (sum(c["queued"] + c["running"] for c in counts),
+            sum(c["done"] - c["analysed"] - c["analysis_failed"] for c in counts))
+
+
+def settled_status(client, role, run_id, timeout=900):
+    return wait_for(lambda: (s := client.predict(role, run_id, api_name="/find_reference_status"))["settled"] and s,
+                    timeout=timeout, interval=1, what=f"finder run {run_id} settled")
+
+
+@pytest.mark.timeout(1200)
+def test_settled_waits_for_the_last_analysis_and_nothing_follows_it(planted_role):
+    """With every analysis process stopped, a forced clip's round is synthesized but not analysed: the run is
+    not settled until the analysis lands, and once settled no job is added and nothing changes."""
+    client, role, kind_of, _, app = planted_role
+    run_id = client.predict(role, {"shortlist": 2, "budget_jobs": 12}, api_name="/find_reference")["run_id"]
+    status = settled_status(client, role, run_id)
+    assert status["stage"] == "done" and pending_analysis(client, role, status["task_ids"]) == (0, 0)
+
+    stopped = list(analysis_processes(app.process.pid))
+    assert stopped, "no analysis process to stop"
+    clipped = next(c for c, k in kind_of.items() if k == "clipped")
+    try:
+        for pid in stopped:
+            os.kill(pid, signal.SIGSTOP)
+        client.predict(role, run_id, clipped, True, api_name="/force_finder_clip")
+        waited = []
+        deadline = time.monotonic() + 60  # well inside the watchdog's limit: the stopped processes stay
+        while time.monotonic() < deadline and len(waited) < 5:
+            status = client.predict(role, run_id, api_name="/find_reference_status")
+            busy, unanalysed = pending_analysis(client, role, status["task_ids"])
+            assert not status["settled"], (status["stage"], busy, unanalysed)
+            if status["stage"] == "probe" and not busy and unanalysed:
+                waited.append(unanalysed)  # every take made, none analysed: waiting for analysis only
+            time.sleep(1)
+        assert waited, "the forced clip's round was never waiting for analysis alone"
+    finally:
+        for pid in stopped:
+            with contextlib.suppress(ProcessLookupError):  # replaced by the watchdog meanwhile
+                os.kill(pid, signal.SIGCONT)
+    status = settled_status(client, role, run_id)
+    assert status["stage"] == "done" and clipped in {r["clip_id"] for r in status["ranking"]}
+    assert pending_analysis(client, role, status["task_ids"]) == (0, 0)
+    time.sleep(8)  # several rounds of the driver's re-check: nothing more may come
+    again = client.predict(role, run_id, api_name="/find_reference_status")
+    assert again["settled"] and (again["jobs_done"], again["task_ids"]) == (status["jobs_done"], status["task_ids"])
 
 
 @pytest.mark.timeout(1200)  # every take is analysed with ASR, DNSMOS and a speaker encoder

@@ -1,6 +1,7 @@
 """Configuration runs in the role DB: the spec a user sends, and rounds read back from job rows."""
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 
@@ -10,6 +11,7 @@ from sqlmodel import select
 from ras.errors import InputError
 from ras.finder import config_run, config_stages, probes
 from ras.finder import run as finder_runs
+from ras.finder.status import FinderStatus
 from ras.library import importer, roles
 from ras.store.main_tables import TestText
 from ras.store.role_tables import Job, ParamSet
@@ -97,10 +99,23 @@ def test_rounds_map_takes_to_candidates_and_the_failing_setting_is_dropped(role_
     config_stages.do_rank(ws, role, run_id)
     status = config_stages.status(ws=ws, runner=runner, role=role, run_id=run_id)
     run = finder_runs.load_run(ws, role, run_id)
-    assert status["stage"] == "done" and status["settled"] and len(runner.started) == len(run.task_ids) >= 2
-    assert status["jobs_done"] == sum(r["takes"] for r in status["ranking"]) <= status["budget_jobs"]
-    assert status["recommended"]["candidate"]["params"]["temperature"] == 0.8
-    hot_rows = [r for r in status["ranking"] if r["candidate"]["params"]["temperature"] == 1.3]
-    assert hot_rows and all(r["failure_rates"]["repeat"] == 1.0 and not r["final_round"] for r in hot_rows)
+    assert status.stage == "done" and status.settled and len(runner.started) == len(run.task_ids) >= 2
+    assert status.jobs_done == sum(r.takes for r in status.ranking) <= status.budget_jobs
+    assert status.recommended.candidate.params["temperature"] == 0.8
+    assert status.shortlist[0] == status.recommended.candidate.label
+    hot_rows = [r for r in status.ranking if r.candidate.params["temperature"] == 1.3]
+    assert hot_rows and all(r.failure_rates["repeat"] == 1.0 and not r.final_round for r in hot_rows)
     with ws.role_session(role) as session:
         assert {j.clip_id for j in session.exec(select(Job)).all()} == {1, 2}  # the references read the probes
+
+
+def json_keys(status_type) -> set[str]:
+    return {f.metadata.get("json", f.name) for f in dataclasses.fields(status_type)} - {None}
+
+
+def test_a_configuration_status_has_every_key_of_a_reference_status():
+    # /find_reference_status answers for either kind of run: a script reading a reference run's keys
+    # finds them in a configuration run's answer too
+    assert json_keys(FinderStatus) <= json_keys(config_stages.ConfigStatus)
+    assert json_keys(config_stages.ConfigStatus) - json_keys(FinderStatus) == {
+        "mode", "recommended", "weight_loads", "failure_by_epoch", "reference_ids", "shape"}

@@ -43,14 +43,17 @@ def test_rows_rank_by_the_lower_bound_and_carry_each_failure_kind_and_the_epochs
     takes = takes_for(0, 0, 12, similarity=0.55) + takes_for(1, 1, 12) + takes_for(2, 4, 12, "long_pause") \
         + takes_for(3, 0, 3)
     rows = configs.rank_candidates(takes, candidates)
-    assert [r["candidate"]["label"] for r in rows][0] == "GPT e5 x SoVITS e8"  # 11/12, no drift
-    drifted = next(r for r in rows if r["index"] == 0)
-    assert any(reason.startswith("voice_drift") for reason in drifted["reasons"])
-    worst_pauses = next(r for r in rows if r["index"] == 2)
-    assert worst_pauses["failure_rates"]["long_pause"] == round(4 / 12, 3)
-    assert worst_pauses["epochs"] == {"gpt": 10, "sovits": 4} and "clip_id" not in worst_pauses
+    assert [r.candidate.label for r in rows][0] == "GPT e5 x SoVITS e8"  # 11/12, no drift
+    drifted = next(r for r in rows if r.index == 0)
+    assert any(reason.code == "voice_drift" for reason in drifted.why)
+    worst_pauses = next(r for r in rows if r.index == 2)
+    assert worst_pauses.failure_rates["long_pause"] == round(4 / 12, 3)
+    assert worst_pauses.epochs == {"gpt": 10, "sovits": 4}
+    stored = worst_pauses.stored()
+    assert "clip_id" not in stored and stored["candidate"]["label"] == "GPT e10 x SoVITS e4"
+    assert configs.CandidateRow.read(stored) == worst_pauses  # a finished run's rows read back
     chart = configs.failure_by_epoch(rows)
-    assert [p["epoch"] for p in chart["gpt"]] == [5, 10] and [p["epoch"] for p in chart["sovits"]] == [4, 8]
+    assert [p.epoch for p in chart["gpt"]] == [5, 10] and [p.epoch for p in chart["sovits"]] == [4, 8]
 
 
 def test_a_search_drops_a_failing_candidate_and_spends_the_rest_on_the_finalists():

@@ -15,17 +15,18 @@ def takes_for(clip_id, outcomes, text_id=1, cps=3.0):
 
 def test_one_lucky_take_does_not_beat_eight_good_ones():
     rows = rank.rank(takes_for(1, [True]) + takes_for(2, [True] * 7 + [False]), [1, 2])
-    assert [r["clip_id"] for r in rows] == [2, 1]
-    lucky = next(r for r in rows if r["clip_id"] == 1)
-    assert lucky["score"] == 100.0 and lucky["low"] < 35 and lucky["takes"] == 1
-    assert any(reason.startswith("few_takes") for reason in lucky["reasons"])
+    assert [r.clip_id for r in rows] == [2, 1]
+    lucky = next(r for r in rows if r.clip_id == 1)
+    assert lucky.score == 100.0 and lucky.low < 35 and lucky.takes == 1
+    assert any(reason.startswith("few_takes") for reason in lucky.reasons)
 
 
 def test_failures_are_counted_with_their_kind_and_interval():
     row = rank.rank_clip(5, takes_for(5, [True, False, False, True]) + [Take(5, 2, 9, failed_job=True)])
-    assert (row["takes"], row["failed_takes"], row["score"]) == (5, 3, 40.0)
-    assert row["low"] < row["score"] < row["high"]
-    assert row["reasons"][0] == "failures: 3/5 (repeat 2, job_failed 1)"
+    assert (row.takes, row.failed_takes, row.score) == (5, 3, 40.0)
+    assert row.low < row.score < row.high
+    assert row.reasons[0] == "failures: 3/5 (repeat 2, job_failed 1)"
+    assert row.why[0].values == {"failed": 3, "takes": 5, "kinds": {"repeat": 2, "job_failed": 1}}
 
 
 def test_unstable_pace_across_seeds_and_voice_drift_lower_the_bound():
@@ -33,8 +34,8 @@ def test_unstable_pace_across_seeds_and_voice_drift_lower_the_bound():
     wobbly = [Take(2, 1, s, auto_score=90.0, chars_per_second=c, speaker_similarity=0.6)
               for s, c in enumerate((2.0, 3.0, 4.0, 3.0))]
     rows = rank.rank(steady + wobbly, [1, 2])
-    assert [r["clip_id"] for r in rows] == [1, 2]
-    codes = [reason.split(":")[0] for reason in rows[1]["reasons"]]
+    assert [r.clip_id for r in rows] == [1, 2]
+    codes = [reason.split(":")[0] for reason in rows[1].reasons]
     assert "unstable_duration" in codes and "voice_drift" in codes
 
 
@@ -44,18 +45,18 @@ def test_a_flag_most_takes_of_a_text_share_fails_no_reference_but_a_rarer_one_do
     heard = [Take(c, 1, 3, auto_score=95.0) for c in (1, 2)]
     clean = [Take(c, 2, s, auto_score=95.0) for c in (1, 2) for s in (1, 2)]
     looping = [Take(3, 2, s, auto_score=40.0, flags=("repeat", "wrong_words")) for s in (1, 2)]
-    rows = {r["clip_id"]: r for r in rank.rank(misheard + heard + clean + looping, [1, 2, 3])}
-    assert rows[1]["failed_takes"] == rows[2]["failed_takes"] == 0
-    assert rows[3]["failed_takes"] == 2 and rows[3]["reasons"][0] == "failures: 2/4 (repeat 2)"
-    assert any(r.startswith("shared_flags: wrong_words 2") for r in rows[1]["reasons"])
+    rows = {r.clip_id: r for r in rank.rank(misheard + heard + clean + looping, [1, 2, 3])}
+    assert rows[1].failed_takes == rows[2].failed_takes == 0
+    assert rows[3].failed_takes == 2 and rows[3].reasons[0] == "failures: 2/4 (repeat 2)"
+    assert any(r.startswith("shared_flags: wrong_words 2") for r in rows[1].reasons)
     # one reference alone cannot tell its own failures from the text's
     alone = rank.rank([Take(1, 1, s, auto_score=66.0, flags=("wrong_words",)) for s in (1, 2, 3)], [1])
-    assert alone[0]["failed_takes"] == 3
+    assert alone[0].failed_takes == 3
 
 
 def test_takes_without_a_verdict_yet_are_not_counted():
     row = rank.rank_clip(1, [Take(1, 1, 1), Take(1, 1, 2, auto_score=80.0)])
-    assert row["takes"] == 1
+    assert row.takes == 1
 
 
 def test_the_kth_take_covers_every_text_before_a_new_seed():
@@ -84,8 +85,8 @@ def simulate(fail_rates: dict[int, float], texts: int, budget: int | None, short
                               flags=() if ok else ("long_pause",)))
             taken[probe.clip_id] = taken.get(probe.clip_id, 0) + 1
         race = list(dict.fromkeys(p.clip_id for p in plan.probes))
-    rows = [r for r in rank.rank(takes, race) if r["score"] >= 70][:shortlist]
-    return sum(taken.values()), [r["clip_id"] for r in rows], budget
+    rows = [r for r in rank.rank(takes, race) if r.score >= 70][:shortlist]
+    return sum(taken.values()), [r.clip_id for r in rows], budget
 
 
 def test_halving_finds_only_good_references_with_under_40_percent_of_the_grid():

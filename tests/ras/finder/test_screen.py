@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from ras.finder.screen import ClipFacts, ScreenLimits, measure_audio, reason_code, screen
+from ras.finder.screen import ClipFacts, ScreenLimits, ScreenRow, measure_audio, screen
 from tests.fixtures.audio import noise_samples, read_wav
 
 SENTENCE = "The quiet river runs past the old mill, and the children wave from the bridge."
@@ -23,13 +23,13 @@ def clean(espeak_wav):
 
 
 def codes(row) -> list[str]:
-    return [reason_code(r) for r in row["reasons"]]
+    return [r.code for r in row.why]
 
 
 def test_a_clean_espeak_clip_passes_every_check(clean):
     samples, sr = clean
     row = screen([facts_of(samples, sr)])[0]
-    assert row == {"clip_id": 1, "excluded": False, "reasons": [], "forced": False}
+    assert row == ScreenRow(clip_id=1, excluded=False, forced=False) and row.reasons == ()
 
 
 def test_each_acoustic_defect_is_named(clean):
@@ -44,7 +44,9 @@ def test_each_acoustic_defect_is_named(clean):
     assert "clipped" in codes(rows[1])
     assert "long_silence" in codes(rows[2])
     assert "duration" in codes(rows[3])
-    assert all(r["excluded"] for r in rows)
+    assert all(r.excluded for r in rows)
+    assert rows[0].why[0].values["snr_db"] < rows[0].why[0].values["limit"] == 25  # the numbers behind the words
+    assert rows[3].reasons[0].startswith("duration: 2.00 s")  # the API's line
 
 
 def test_a_transcript_that_cannot_fit_the_clip_is_implausible(clean):
@@ -66,15 +68,24 @@ def test_a_voice_far_from_the_rest_is_an_outlier_and_forcing_keeps_its_reason():
     facts.append(ClipFacts(clip_id=99, duration=5.0, text="", lang="en", embedding=other))
     rows = screen(facts, ScreenLimits(), forced={99})
     flagged = [r for r in rows if "other_voice" in codes(r)]
-    assert [r["clip_id"] for r in flagged] == [99]
-    assert flagged[0]["excluded"] is False and flagged[0]["forced"] is True
+    assert [r.clip_id for r in flagged] == [99]
+    assert flagged[0].excluded is False and flagged[0].forced is True
 
 
 def test_near_duplicates_keep_the_first_good_copy(clean):
     samples, sr = clean
     rows = screen([facts_of(samples, sr, clip_id=1), facts_of(samples * 0.9, sr, clip_id=2)])
-    assert rows[0]["excluded"] is False
-    assert rows[1]["reasons"] == ["duplicate: same as clip 1"]
+    assert rows[0].excluded is False
+    assert rows[1].reasons == ("duplicate: same as clip 1",) and rows[1].why[0].values == {"clip_id": 1}
+
+
+def test_a_stored_row_reads_back_with_its_numbers_and_an_old_row_without_them(clean):
+    samples, sr = clean
+    row = screen([facts_of(samples[: int(2.0 * sr)], sr)])[0]
+    assert ScreenRow.read(row.stored()) == row and ScreenRow.read(row.stored()).why[0].values["max"] == 10
+    old = ScreenRow.read({"clip_id": 3, "excluded": True,
+                          "reasons": ["noisy: speech 4 dB above the noise floor (< 25)"]})
+    assert old.why[0].code == "noisy" and old.why[0].values == {} and old.reasons[0].startswith("noisy: speech 4 dB")
 
 
 def test_screening_costs_well_under_100_ms_per_clip(clean):
