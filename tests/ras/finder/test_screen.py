@@ -115,6 +115,7 @@ def test_a_transcript_that_does_not_match_the_clip_is_an_asr_mismatch_named_by_w
                    heard(clip(2), "明日有雨" * 9 + "吗"),  # another sentence
                    heard(clip(3), text.replace("校", "笑").replace("车", "扯")),  # two words misheard
                    clip(4)])  # no recogniser heard it
-    assert rows[0]["reasons"] == ["asr_mismatch: 5 wrong characters in a row (swallowed), CER 0.14"]
-    assert rows[1]["reasons"] == ["asr_mismatch: CER 1.03 > 0.35 (wrong_words)"]
-    assert rows[2]["reasons"] == [] and rows[3]["reasons"] == []
+    assert list(rows[0].reasons) == ["asr_mismatch: 5 wrong characters in a row (swallowed), CER 0.14"]
+    assert list(rows[1].reasons) == ["asr_mismatch: CER 1.03 > 0.35 (wrong_words)"]
+    assert rows[1].why[0].values == {"cer": 1.03, "limit": 0.35}  # the page's hover text reads them
+    assert rows[2].reasons == () and rows[3].reasons == ()
