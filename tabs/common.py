@@ -19,7 +19,7 @@ from gradio.utils import get_upload_folder
 from i18n import I18nAuto, negotiate, speaking
 from ras.analysis.analyzer import Analyzer
 from ras.analysis.emotion_tagging import EmotionTagger
-from ras.errors import InputError, RasError
+from ras.errors import InputError, NotFound, RasError
 from ras.finder.driver import FinderDriver
 from ras.queue.backend import Backend
 from ras.queue.runner import Runner
@@ -255,7 +255,7 @@ def request_file(ctx: UIContext, value: Any, what: str, *extra_roots: Path | Non
     lies outside the folders the host exposes."""
     path = check_path(uploaded_path(value), roots=readable_roots(ctx, *extra_roots), what=what)
     if not path.is_file():
-        raise FileNotFoundError(f"{what} not found: {str(path)[:200]}")
+        raise NotFound(f"{what} not found: {str(path)[:200]}")
     return path
 
 

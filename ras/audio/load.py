@@ -10,15 +10,18 @@ from pathlib import Path
 
 import numpy as np
 
+from ras.errors import InputError
+
 
 def load_mono(path: str | Path) -> tuple[np.ndarray, int]:
-    """Reads any soundfile-supported file as float32 mono in [-1, 1]; ValueError naming the file if unreadable."""
+    """Reads any soundfile-supported file as float32 mono in [-1, 1]; InputError naming the file if unreadable
+    (a file a user gave that is not audio is theirs to replace, not a crash)."""
     import soundfile as sf
 
     try:
         data, sr = sf.read(str(path), dtype="float32", always_2d=True)
     except Exception as exc:  # soundfile raises several types for bad files
-        raise ValueError(f"cannot read audio file {path}: {_why_unreadable(Path(path), exc)}") from exc
+        raise InputError(f"cannot read audio file {path}: {_why_unreadable(Path(path), exc)}") from exc
     return data.mean(axis=1).astype(np.float32), int(sr)
 
 

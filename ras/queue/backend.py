@@ -9,7 +9,7 @@ from pathlib import Path
 from gsv_integration import version as gsv_version
 from gsv_integration import weights as gsv_weights
 from gsv_integration.engine import Engine
-from ras.errors import Conflict, NotFound
+from ras.errors import Conflict, InputError, NotFound
 from ras.server_paths import check_path
 from ras.settings import Settings
 
@@ -167,7 +167,10 @@ class Backend:
         if path.is_absolute() or path.exists():
             roots = None if self.settings.server_paths_allowed else self.model_roots()
             check_path(path, roots=roots, what=f"{kind} weights file")
-            return gsv_weights.describe_weight(path, kind=kind)["file"]
+            try:
+                return gsv_weights.describe_weight(path, kind=kind)["file"]
+            except gsv_weights.NotAModelError as exc:  # the file the user named is not this kind of model
+                raise InputError(str(exc)) from exc
         models = gsv_weights.list_weights(self.model_roots())[kind]
         for entry in models:
             if value in (entry["name"], Path(entry["file"]).name, Path(entry["file"]).stem):
