@@ -72,7 +72,7 @@ def build(ctx: UIContext) -> LongTextTab:
     picked_results = gr.Dropdown(label=i18n("或挑选结果"), multiselect=True, choices=[], elem_id="long_text_results")
     product = gr.Dropdown(label=i18n("成品的情感（可选）"), choices=[(i18n(NO_PRODUCT), "")], value="",
                           elem_id="long_text_product",
-                          info=i18n("选了成品，文本里句首的情感标签（[开心]、(happy)、【难过】）就用成品里该情感的参考音频；"
+                          info=i18n("选了成品，文本里句首的情感标签（[开心]、(生气)、【难过】）就用成品里该情感的参考音频；"
                                     "没有标签的句子沿用前一句的情感，开头用默认参考。没选配置时用成品本身的配置。"))
     gr.Markdown(i18n("### 2. 长文本"))
     with gr.Row():
