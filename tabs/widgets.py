@@ -199,5 +199,6 @@ def warn_version_change(i18n, started: TaskStarted) -> None:
     """A task started on another GPT-SoVITS version than it was created on: say so with both versions."""
     change = started.version_change
     if change:
-        gr.Warning(f"{i18n('GPT-SoVITS 版本已变化')}: {i18n('任务创建于')} {change.created}, "
-                   f"{i18n('现在运行于')} {change.current}. {i18n('任务照常运行，但新结果可能与之前的不同。')}")
+        gr.Warning(f"{i18n('GPT-SoVITS 版本已变化')}: {i18n('任务创建于')} {code_version_words(i18n, change.created)}, "
+                   f"{i18n('现在运行于')} {code_version_words(i18n, change.current)}. "
+                   f"{i18n('任务照常运行，但新结果可能与之前的不同。')}")
