@@ -113,7 +113,8 @@ def build(ctx: UIContext) -> FinderTab:
     estimate = gr.Markdown(elem_id="finder_estimate")
     gr.Markdown(i18n("### 2. 进度"))
     with gr.Row():
-        run = gr.Dropdown(label=i18n("找参考记录"), choices=[], scale=3, elem_id="finder_run")
+        # a poll sent as a role switch empties the list still carries the old run: take it, poll() drops it
+        run = gr.Dropdown(label=i18n("找参考记录"), choices=[], scale=3, allow_custom_value=True, elem_id="finder_run")
         refresh = gr.Button(i18n("刷新"), scale=0, min_width=100, elem_id="finder_refresh")
         delete = gr.Button(i18n("删除记录"), variant="stop", scale=0, min_width=120, elem_id="finder_delete")
     progress = gr.HTML(elem_id="finder_progress")
