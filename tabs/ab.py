@@ -6,7 +6,7 @@ from dataclasses import dataclass
 import gradio as gr
 
 from ras.ab import sessions
-from ras.errors import InputError
+from ras.errors import InputError, NotFound
 from ras.products import rows as products
 from tabs.common import Page, UIContext, connect, connect_each, handles, keep_choice, parse_ids, require_role
 from tabs.widgets import POLL_SECONDS, task_picker, task_picker_row, wire_task_picker
@@ -65,7 +65,8 @@ def build(ctx: UIContext) -> AbTab:
         result_ids = gr.Textbox(label=i18n("只比较这些结果的配置（可选，结果编号）"), scale=2, elem_id="ab_result_ids")
         start = gr.Button(i18n("开始新的盲听"), variant="primary", scale=1, elem_id="ab_start")
     with gr.Row():
-        session = gr.Dropdown(label=i18n("继续已有的盲听"), choices=[], scale=3, elem_id="ab_session")
+        session = gr.Dropdown(label=i18n("继续已有的盲听"), choices=[], scale=3, allow_custom_value=True,
+                              elem_id="ab_session")  # a tick crossing a role switch still carries the old one
         reset = gr.Button(i18n("清空本次投票"), variant="stop", scale=0, min_width=140, elem_id="ab_reset")
     gr.Markdown(i18n("### 2. 听并选择"))
     gr.Markdown(i18n("快捷键：← A 更好 · → B 更好 · 空格 一样 · A 重听 A · B 重听 B"))
@@ -178,7 +179,10 @@ def start(ctx: UIContext, tab: AbTab, *, role, task, result_ids, reveal) -> dict
 
 @handles("读取下一对失败")
 def load(ctx: UIContext, tab: AbTab, *, role, session, reveal) -> dict:
-    return _session_view(ctx, tab, role, session, reveal)
+    try:
+        return _session_view(ctx, tab, role, session, reveal)
+    except NotFound:  # a tick crossing a role switch: the session belongs to the role left behind
+        return _session_view(ctx, tab, role, None, reveal)
 
 
 def _vote(ctx: UIContext, tab: AbTab, choice: str, role, session, pair_id, reveal, task) -> dict:

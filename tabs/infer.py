@@ -6,6 +6,7 @@ from pathlib import Path
 
 import gradio as gr
 
+from ras.errors import NotFound
 from ras.queue.task_status import TaskStatus
 from tabs.common import Page, UIContext, connect, handles, require_role
 from tabs.widgets import (
@@ -86,9 +87,13 @@ def engine_state_label(i18n, state: str) -> str:
 @handles("读取进度失败")
 def poll(ctx: UIContext, tab: InferTab, *, role: str | None, task_id, shown_job) -> dict:
     runner = ctx.runner
+    nothing = {tab.progress: "", tab.details: "", tab.log: runner.log_tail()}
     if not role or not task_id:
-        return {tab.progress: "", tab.details: "", tab.log: runner.log_tail()}
-    status = runner.status(role, int(task_id))
+        return nothing
+    try:
+        status = runner.status(role, int(task_id))
+    except NotFound:  # a poll crossing a role switch: the task belongs to the role left behind
+        return nothing
     last = status.last_result
     shown = {tab.progress: task_progress_html(ctx.i18n, status), tab.details: details_md(ctx.i18n, status),
              tab.log: runner.log_tail()}

@@ -27,3 +27,9 @@ def test_no_task_picked_shows_nothing_and_a_start_asks_for_one(ctx_tab_task):
     assert infer.poll(ctx, tab, role=finished.role, task_id=None, shown_job=None)[tab.progress] == ""
     with pytest.raises(gr.Error, match="请先选择任务"):
         infer.run(ctx, tab, role=finished.role, task_id=None, shown_job=None)
+
+
+def test_a_poll_for_a_task_of_the_role_left_behind_shows_nothing_instead_of_an_error(ctx_tab_task):
+    ctx, tab, finished = ctx_tab_task
+    shown = infer.poll(ctx, tab, role=finished.role, task_id=9999, shown_job=None)
+    assert shown[tab.progress] == "" and shown[tab.details] == ""
