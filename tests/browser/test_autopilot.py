@@ -7,7 +7,7 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from tabs.long_text_words import LISTEN_MARK
 from tests.api.test_autopilot import settled
 from tests.fixtures.app import role_with_references, wait_for
-from tests.fixtures.browser import choose_role, open_tab, screenshot, tables_cut_off, wait_for_text
+from tests.fixtures.browser import choose_role, open_tab, screenshot, tables_cut_off, visitor_page, wait_for_text
 from tests.fixtures.gsv import REF_TEXT
 from tests.fixtures.planted import launch_planted_app, start_planted_server
 from tests.fixtures.planted_engine import Profile
@@ -143,13 +143,7 @@ def test_sentence_table_shows_tries_and_what_needs_listening(page, autopilot_run
 
 def test_sentence_table_headers_stay_on_one_line_on_an_english_page(browser, autopilot_run):
     app, client, role, run_id, status = autopilot_run
-    context = browser.new_context(locale="en-US", viewport={"width": 1360, "height": 1000})
-    page = context.new_page()
-    page.set_default_timeout(120_000)
-    try:
-        page.goto(app.url)
-        page.wait_for_selector("#header_role")
-        choose_role(page, role)
+    with visitor_page(browser, app.url, "en-US", role=role, width=1360) as page:
         open_tab(page, "long_text")
         wait_for_text(page, "#long_text_sentences_0", status["parts"][0]["sentences"][-1]["text"])
         lines = page.locator("#long_text_sentences_0").evaluate(HEADER_LINES_JS)
@@ -163,5 +157,3 @@ def test_sentence_table_headers_stay_on_one_line_on_an_english_page(browser, aut
         page.set_viewport_size({"width": 1100, "height": 1000})  # a small laptop's window: still every column
         page.wait_for_timeout(1000)
         assert tables_cut_off(page) == []
-    finally:
-        context.close()

@@ -7,7 +7,7 @@ import re
 import pytest
 
 from tests.fixtures.app import role_with_references
-from tests.fixtures.browser import choose_role, open_tab, screenshot, wait_for_text
+from tests.fixtures.browser import open_tab, screenshot, visitor_page, wait_for_text
 from tests.fixtures.planted import launch_planted_app, start_planted_server
 from tests.fixtures.planted_checkpoints import DEFAULT_GPT, DEFAULT_SOVITS, write_checkpoints
 from tests.fixtures.planted_engine import Profile
@@ -38,13 +38,7 @@ def checkpoint_app(tmp_path_factory):
 
 def visit(browser, app, role: str, locale: str, start: bool) -> str:
     words = WORDS[locale]
-    context = browser.new_context(locale=locale, viewport={"width": 1360, "height": 1000})
-    page = context.new_page()
-    page.set_default_timeout(120_000)
-    try:
-        page.goto(app.url)
-        page.wait_for_selector("#header_role")
-        choose_role(page, role)
+    with visitor_page(browser, app.url, locale, role=role, width=1360) as page:
         wait_for_text(page, "#tab_checkpoint-button", words["tab"])
         open_tab(page, "checkpoint")
         if start:
@@ -62,8 +56,6 @@ def visit(browser, app, role: str, locale: str, start: bool) -> str:
                                    state="attached", timeout=60_000)
         screenshot(page, f"tab_checkpoint_{locale.replace('-', '_')}")
         return page.inner_text("#tab_checkpoint")
-    finally:
-        context.close()
 
 
 @pytest.mark.timeout(900)

@@ -12,7 +12,7 @@ import re
 import pytest
 
 from tests.fixtures.app import role_with_references, wait_for
-from tests.fixtures.browser import choose_role, open_tab, screenshot, wait_for_text
+from tests.fixtures.browser import choose_role, open_tab, screenshot, visitor_page, wait_for_text
 from tests.fixtures.finder_role import build_finder_role
 from tests.fixtures.gsv import REF_TEXT
 from tests.fixtures.planted import launch_planted_app, start_planted_server
@@ -132,13 +132,7 @@ def visible_text(page, tab_id: str) -> str:
 def test_every_tab_with_data_speaks_the_visitors_language(browser, tour, locale):
     app, client, data = tour
     own_data = data_words(client, data["role"]) + data_words(client, data["other"])
-    context = browser.new_context(locale=locale, viewport={"width": 1400, "height": 1000})
-    page = context.new_page()
-    page.set_default_timeout(120_000)
-    try:
-        page.goto(app.url)
-        page.wait_for_selector("#header_role")
-        choose_role(page, data["role"])
+    with visitor_page(browser, app.url, locale, role=data["role"]) as page:
         problems = {}
         for tab_id in TAB_IDS:
             open_tab(page, tab_id)
@@ -155,8 +149,6 @@ def test_every_tab_with_data_speaks_the_visitors_language(browser, tour, locale)
             problems["status panel"] = found
         screenshot(page, f"tour_{locale.replace('-', '_')}_status")
         assert problems == {}, f"words not in {locale}: {problems}"
-    finally:
-        context.close()
 
 
 ERROR_TOASTS = "() => [...document.querySelectorAll('.toast-wrap .toast-body')].map(el => el.innerText)"

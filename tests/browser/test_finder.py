@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.fixtures.browser import choose_role, open_tab, screenshot, tables_cut_off, wait_for_text
+from tests.fixtures.browser import choose_role, open_tab, screenshot, tables_cut_off, visitor_page, wait_for_text
 from tests.fixtures.finder_role import build_finder_role
 from tests.fixtures.planted import launch_planted_app, start_planted_server
 
@@ -92,13 +92,7 @@ def test_an_english_page_shows_the_findings_in_english(browser, finder_app):
     client = app.client()
     if not client.predict(role, api_name="/list_finder_runs")["runs"]:  # run alone: a run of its own
         client.predict(role, {"shortlist": 2, "budget_jobs": 14}, api_name="/find_reference")
-    context = browser.new_context(locale="en-US", viewport={"width": 1400, "height": 1000})
-    page = context.new_page()
-    page.set_default_timeout(120_000)
-    try:
-        page.goto(app.url)
-        page.wait_for_selector("#header_role")
-        choose_role(page, role)
+    with visitor_page(browser, app.url, "en-US", role=role) as page:
         open_tab(page, "finder")
         wait_for_text(page, "#finder_progress", "Every take is analysed", timeout=600_000)
         wait_for_text(page, "#finder_screened", "noisy: speech only")
@@ -109,5 +103,3 @@ def test_an_english_page_shows_the_findings_in_english(browser, finder_app):
         assert "takes" in page.inner_text("#finder_slot_info_0")
         load_media(page)
         screenshot(page, "tab_finder_done_en")
-    finally:
-        context.close()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.fixtures.browser import choose_role, screenshot, wait_for_text
+from tests.fixtures.browser import choose_role, screenshot, visitor_page, wait_for_text
 
 pytestmark = pytest.mark.browser
 
@@ -30,12 +30,7 @@ def test_the_page_reopens_on_the_role_last_used(page, running_app, two_roles):
 
 @pytest.mark.parametrize("locale", ["zh-CN", "en-US"])
 def test_the_status_panel_explains_each_line_and_no_gradio_key_shows(browser, running_app, two_roles, locale):
-    context = browser.new_context(locale=locale, viewport={"width": 1400, "height": 1000})
-    page = context.new_page()
-    page.set_default_timeout(120_000)
-    try:
-        page.goto(running_app.url)
-        page.wait_for_selector("#header_status_panel")
+    with visitor_page(browser, running_app.url, locale) as page:
         page.click("#header_status_panel button, #header_status_panel .label-wrap")
         page.click("#header_status_refresh")
         english = locale == "en-US"
@@ -45,5 +40,3 @@ def test_the_status_panel_explains_each_line_and_no_gradio_key_shows(browser, ru
         screenshot(page, f"header_status_{locale}")
         text = page.evaluate("() => document.body.innerText + document.body.textContent")
         assert "common." not in text and "status.queue" not in text
-    finally:
-        context.close()

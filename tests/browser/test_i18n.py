@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.fixtures.app import launch_app
-from tests.fixtures.browser import open_tab, screenshot, wait_for_text
+from tests.fixtures.browser import open_tab, screenshot, visitor_page, wait_for_text
 
 pytestmark = pytest.mark.browser
 
@@ -23,14 +23,6 @@ PAGES = {
 }
 
 
-def open_page(browser, url: str, locale: str):
-    context = browser.new_context(locale=locale, viewport={"width": 1360, "height": 1000})
-    page = context.new_page()
-    page.goto(url)
-    page.wait_for_selector("#header_role")
-    return context, page
-
-
 def header_cells(page, selector: str) -> str:
     return " ".join(page.locator(f"{selector} thead th").all_inner_texts())
 
@@ -38,8 +30,7 @@ def header_cells(page, selector: str) -> str:
 def visit(browser, app, locale: str, role_name: str) -> str:
     """Walk the page as a visitor whose browser speaks `locale`; returns all text seen."""
     want = PAGES[locale]
-    context, page = open_page(browser, app.url, locale)
-    try:
+    with visitor_page(browser, app.url, locale, width=1360) as page:
         wait_for_text(page, "#tab_roles-button", want["tab"])
         wait_for_text(page, "#roles_table", want["headers"][1])  # re-sent in the visitor's language on load
         seen = [page.inner_text("body")]
@@ -70,8 +61,6 @@ def visit(browser, app, locale: str, role_name: str) -> str:
         page.keyboard.press("Escape")
         screenshot(page, f"i18n_{locale.replace('-', '_')}")
         return "\n".join(seen)
-    finally:
-        context.close()
 
 
 def test_the_same_app_speaks_english_to_an_english_browser_and_chinese_to_a_chinese_one(browser, running_app):
@@ -87,15 +76,12 @@ def test_the_same_app_speaks_english_to_an_english_browser_and_chinese_to_a_chin
 def test_lang_forces_english_for_a_chinese_browser(browser, tmp_path_factory):
     app = launch_app(tmp_path_factory.mktemp("forced_en"), "--lang", "en_US")
     try:
-        context, page = open_page(browser, app.url, "zh-CN")
-        try:
+        with visitor_page(browser, app.url, "zh-CN", width=1360) as page:
             wait_for_text(page, "#tab_roles-button", "Roles")
             page.click("#roles_create")
             page.wait_for_function(TOASTS, arg="Creating the role failed", timeout=30_000)
             text = page.inner_text("body")
             assert "参考音频筛选" not in text and "新建角色失败" not in text
             assert "Roles" in header_cells(page, "#roles_table")
-        finally:
-            context.close()
     finally:
         app.stop()
