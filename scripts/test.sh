@@ -32,6 +32,11 @@ set +e
 .venv/bin/python -m pytest "${select[@]}" "$@"
 status=$?
 set -e
+if [ "$status" -ge 128 ] && [ -s test-artifacts/crash.log ]; then
+  echo "pytest crashed (signal $((status - 128))); the crashing thread, from test-artifacts/crash.log:" >&2
+  awk '/^Current thread/{keep=1} keep && /^$/{exit} keep' test-artifacts/crash.log \
+    | grep -v -e "/_pytest/" -e "/pluggy/" -e "<frozen runpy>" -e "pytest/__main__" | head -40 >&2
+fi
 if [ "$status" = 5 ]; then
   echo "pytest collected no tests: failing on purpose" >&2
   exit 1
