@@ -12,7 +12,7 @@ from typing import Any
 
 import gradio as gr
 
-from ras.finder import config_run, config_stages
+from ras.finder import config_run, config_stages, emotion_runs
 from ras.finder import run as finder_runs
 from ras.finder import status as finder_status
 from tabs.api_json import to_json
@@ -30,6 +30,8 @@ def register(ctx: UIContext) -> None:
         if config_run.is_config_run(found):
             run_id = config_run.create_config_run(ws=ws, role=role, spec=found, available_weights=available_weights,
                                                   **backend.weight_choosers())
+        elif emotion_runs.wants_emotions(found):
+            run_id = emotion_runs.create_emotion_run(ws=ws, role=role, spec=found, **backend.weight_choosers())
         else:
             run_id = finder_runs.create_run(ws=ws, role=role, spec=found, **backend.weight_choosers())
         driver.watch(role)

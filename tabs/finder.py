@@ -56,6 +56,8 @@ class FinderTab:
     slots: tuple[ShortlistSlot, ...]
     timer: gr.Timer
     shown: gr.State  # what the page shows of the run now: tables and players are left alone while it holds
+    per_emotion: gr.Checkbox
+    emotions: gr.Markdown  # a per-emotion run: each emotion's shortlist
 
 
 def _slot(i18n, i: int) -> ShortlistSlot:
@@ -109,6 +111,8 @@ def build(ctx: UIContext) -> FinderTab:
         budget = gr.Number(value=0, minimum=0, precision=0, label=i18n("作业预算（0 = 默认）"), elem_id="finder_budget")
         shortlist = gr.Number(value=5, minimum=1, maximum=MAX_SHORTLIST, precision=0, label=i18n("候选名单人数"),
                               elem_id="finder_shortlist")
+        per_emotion = gr.Checkbox(False, label=i18n("每种情绪各找一份名单（按音频的情绪标签）"),
+                                  elem_id="finder_per_emotion")
         start = gr.Button(i18n("开始找参考"), variant="primary", elem_id="finder_start")
     estimate = gr.Markdown(elem_id="finder_estimate")
     gr.Markdown(i18n("### 2. 进度"))
@@ -141,12 +145,13 @@ def build(ctx: UIContext) -> FinderTab:
                        x_title=i18n("参考音频"), y_title=i18n("90% 置信下限"), color_title=i18n("候选名单"),
                        y_lim=[0, 100], elem_id="finder_chart")
     gr.Markdown(i18n("### 5. 候选名单"))
+    emotions = gr.Markdown(elem_id="finder_emotions")
     compare = gr.Button(i18n("盲听比较候选名单"), elem_id="finder_compare_blind")
     slots = tuple(_slot(i18n, i) for i in range(MAX_SHORTLIST))
     timer = poll_timer()
     return FinderTab(gpt, sovits, subset, group, clip_ids, texts, all_texts, base, budget, shortlist, estimate, start,
                      run, refresh, delete, progress, screen_summary, screened, force_id, force, ranking, chart, compare,
-                     slots, timer, gr.State(""))
+                     slots, timer, gr.State(""), per_emotion, emotions)
 
 
 def wire(tab: FinderTab, ctx: UIContext, page: Page, *, product_result_id: gr.Number, product_name: gr.Textbox,
@@ -168,9 +173,10 @@ def wire(tab: FinderTab, ctx: UIContext, page: Page, *, product_result_id: gr.Nu
                        page.role.change, page.app.load), events.estimate, tab, form, tab.estimate,
                  show_progress="hidden")
     connect(ctx, tab.clip_ids.blur, events.estimate, tab, form, tab.estimate)
-    connect(ctx, tab.start.click, events.start, tab, {**form, "gpt": tab.gpt, "sovits": tab.sovits, **tab.base},
-            tab.run)
+    connect(ctx, tab.start.click, events.start, tab,
+            {**form, "gpt": tab.gpt, "sovits": tab.sovits, "per_emotion": tab.per_emotion, **tab.base}, tab.run)
     shown_outputs = [tab.progress, tab.screen_summary, tab.screened, tab.ranking, tab.chart, tab.shown, tab.run,
+                     tab.emotions,
                      *(c for s in tab.slots for c in (s.box, s.info, s.reference, s.take, s.audio, s.spectrogram))]
     poll_inputs = {**picked, "shown": tab.shown}
     connect(ctx, tab.timer.tick, events.poll, tab, poll_inputs, shown_outputs, show_progress="hidden")

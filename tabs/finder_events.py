@@ -10,7 +10,7 @@ import gradio as gr
 import pandas as pd
 
 from ras.classify import groups as classify_service
-from ras.finder import probes
+from ras.finder import emotion_runs, probes
 from ras.finder import run as finder_runs
 from ras.finder import status as finder_status
 from ras.finder.status import FinderStatus
@@ -19,9 +19,17 @@ from ras.library import texts
 from ras.metrics.rate import base_language
 from ras.products import rows as products
 from ras.queue import jobs
+from tabs.clips import emotion_label
 from tabs.common import UIContext, handles, keep_choice, parse_ids, require_role, selected_row
 from tabs.finder_blind import start_blind_comparison
-from tabs.finder_words import duration_words, progress_html, reasons_html, run_label, screening_summary
+from tabs.finder_words import (
+    duration_words,
+    emotions_overview,
+    progress_html,
+    reasons_html,
+    run_label,
+    screening_summary,
+)
 from tabs.flag_labels import flag_words
 from tabs.widgets import ab_session_choices, task_choices
 
@@ -124,12 +132,13 @@ def estimate(ctx: UIContext, tab, *, role, subset, group, clip_ids, chosen_texts
 
 @handles("启动找参考失败")
 def start(ctx: UIContext, tab, *, role, gpt, sovits, subset, group, clip_ids, chosen_texts, budget, shortlist,
-          **base) -> dict:
+          per_emotion=False, **base) -> dict:
     role = require_role(ctx.i18n, role)
     spec = {"gpt": gpt, "sovits": sovits, **_subset(ctx, subset, group, clip_ids),
             "text_ids": [int(t) for t in chosen_texts or []], "shortlist": int(shortlist or 5),
             "budget_jobs": int(budget) if budget else None, "base": base}
-    run_id = finder_runs.create_run(ws=ctx.ws, role=role, spec=spec, **ctx.backend.weight_choosers())
+    create = emotion_runs.create_emotion_run if per_emotion else finder_runs.create_run
+    run_id = create(ws=ctx.ws, role=role, spec=spec, **ctx.backend.weight_choosers())
     ctx.finder.watch(role)
     return {tab.run: keep_choice(run_choices(ctx, role), run_id)}
 
@@ -138,7 +147,7 @@ def _cleared(ctx: UIContext, tab) -> dict:
     """Nothing of a run on the page: empty tables, chart and progress, hidden shortlist."""
     hidden = {slot.box: gr.update(visible=False) for slot in tab.slots}
     return {tab.progress: "", tab.screen_summary: "", tab.screened: [], tab.ranking: [],
-            tab.chart: chart_frame(ctx.i18n), tab.shown: "", **hidden}
+            tab.chart: chart_frame(ctx.i18n), tab.shown: "", tab.emotions: "", **hidden}
 
 
 @handles("读取找参考进度失败")
@@ -160,7 +169,7 @@ def poll(ctx: UIContext, tab, *, role, run, shown) -> dict:
     return {tab.progress: progress, tab.screen_summary: screening_summary(ctx.i18n, status),
             tab.screened: screened_rows(ctx.i18n, status, clip_info), tab.ranking: ranking_rows(ctx.i18n, status),
             tab.chart: chart_frame(ctx.i18n, status), tab.shown: signature,
-            tab.run: gr.update(choices=run_choices(ctx, role)),
+            tab.run: gr.update(choices=run_choices(ctx, role)), tab.emotions: emotions_overview(ctx.i18n, status),
             **slot_updates(ctx, tab, role, status, clip_info)}
 
 
@@ -175,7 +184,10 @@ def screened_rows(i18n, status: FinderStatus, clip_info: dict) -> list[list]:
 
 
 def ranking_rows(i18n, status: FinderStatus) -> list[list]:
-    return [[i + 1, r.clip_id, reasons_html(i18n, [r.standing], "standing") if r.standing else "", r.score,
+    """Best first; a per-emotion run's rows emotion by emotion, each standing naming its emotion."""
+    emotion_of = {r.clip_id: e.emotion for e in status.emotions for r in e.status.ranking}
+    return [[i + 1, r.clip_id, (f"{emotion_label(i18n, emotion_of[r.clip_id])} · " if r.clip_id in emotion_of else "")
+             + (reasons_html(i18n, [r.standing], "standing") if r.standing else ""), r.score,
              f"{r.low:g}–{r.high:g}", r.takes, r.failed_takes, r.median_auto_score, r.speaker_similarity,
              reasons_html(i18n, r.why, "ranking")] for i, r in enumerate(status.ranking)]
 
@@ -199,7 +211,7 @@ def slot_updates(ctx: UIContext, tab, role: str, status: FinderStatus, clip_info
     i18n, rows = ctx.i18n, {r.clip_id: r for r in status.ranking}
     updates = {}
     for i, slot in enumerate(tab.slots):
-        if i >= len(status.shortlist):
+        if i >= len(status.shortlist) or status.emotions:  # per emotion: each emotion's run shows its own
             updates[slot.box] = gr.update(visible=False)
             continue
         clip_id = status.shortlist[i]
@@ -257,6 +269,8 @@ def compare_blind(ctx: UIContext, to: Elsewhere, *, role, run) -> dict:
     role = require_role(ctx.i18n, role)
     if not run:
         raise gr.Error(ctx.i18n("请先选择找参考记录"))
+    if emotion_runs.is_emotion_run(finder_runs.load_run(ctx.ws, role, int(run)).spec):
+        raise gr.Error(ctx.i18n("这条记录按情绪各找一份名单：请在记录列表里选一种情绪的记录，再盲听比较它的名单"))
     started = start_blind_comparison(ws=ctx.ws, role=role, run_id=int(run))
     return {to.ab_task: gr.update(choices=task_choices(ctx, role), value=started.task_id),
             to.ab_session: gr.update(choices=ab_session_choices(ctx, role, started.task_id), value=started.session_id),

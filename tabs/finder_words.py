@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import html
 
+from ras.finder.emotion_runs import MIN_CLIPS_PER_EMOTION
 from ras.finder.reasons import Reason
 from ras.finder.run import FinderRunRow
 from ras.finder.stages import NOTHING_LEFT
 from ras.finder.status import FinderStatus
+from tabs.clips import emotion_label
 from tabs.flag_labels import flag_labels, word_list
 
 
@@ -21,7 +23,12 @@ def stage_label(i18n, stage: str) -> str:
 
 def run_label(i18n, run: FinderRunRow) -> str:
     """A run in the picker: its number, its name (or how many clips it considered) and its stage."""
+    if run.parent is not None:  # one emotion of a per-emotion run, listed under it
+        return (f"  └ #{run.run_id} {emotion_label(i18n, run.emotion)} · {i18n('{} 条音频').format(run.clips)}"
+                f" · {stage_label(i18n, run.stage)}")
     name = run.name if run.named else i18n("{} 条音频").format(run.clips)
+    if run.emotions:
+        name += " · " + i18n("每种情绪各一份名单（{} 种）").format(run.emotions)
     return f"#{run.run_id} {name} · {stage_label(i18n, run.stage)}"
 
 
@@ -232,3 +239,19 @@ def screening_summary(i18n, status: FinderStatus) -> str:
         line += i18n("：") + word_list(i18n, (f"{_plain_label(i18n, code)} {n}"
                                               for code, n in sorted(counts.items(), key=lambda kv: -kv[1])))
     return line + i18n("。把鼠标停在原因上可看具体数值；点一行可把它放回候选。")
+
+
+def emotions_overview(i18n, status: FinderStatus) -> str:
+    """A per-emotion run: each emotion's shortlist and stage, and the emotions left out for too few clips."""
+    if not status.emotions and not status.left_out:
+        return ""
+    lines = [i18n("**每种情绪的候选名单**（在记录列表里选一种情绪的记录，可试听、保存为成品、盲听比较）")]
+    for part in status.emotions:
+        found = part.status
+        names = "、".join(f"#{c}" for c in found.shortlist) if found.shortlist else i18n("（暂无）")
+        lines.append(f"- {emotion_label(i18n, part.emotion)} · #{found.run_id} · "
+                     + i18n("{} 条音频").format(part.clips) + f" · {stage_label(i18n, found.stage)}: {names}")
+    for emotion, count in status.left_out.items():
+        lines.append(f"- {emotion_label(i18n, emotion)} · "
+                     + i18n("只有 {} 条音频，没有参加（每种情绪至少 {} 条）").format(count, MIN_CLIPS_PER_EMOTION))
+    return "\n".join(lines)

@@ -54,6 +54,10 @@ def shortlist_task(*, ws: Workspace, role: str, run_id: int) -> int:
     """A comparison task holding the shortlist's finished takes (made once per run, then reused)."""
     run = runs.load_run(ws, role, run_id)
     shortlist, task_ids = run.shortlist, run.task_ids
+    children = run.spec.get("children") or {}
+    if children:  # takes of different emotions are not heard against each other
+        raise Conflict(f"finder run {run_id} is a per_emotion run: compare one emotion's shortlist blind with that "
+                       f"emotion's run id ({', '.join(f'{e} {i}' for e, i in children.items())})")
     if run.stage != "done":
         raise Conflict(f"finder run {run_id} is still in stage {run.stage!r}; compare its shortlist when it is done")
     if len(shortlist) < 2:

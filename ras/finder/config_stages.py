@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import insert
 from sqlmodel import col, select
@@ -188,6 +188,10 @@ class ConfigStatus:
     failure_by_epoch: dict[str, list[EpochPoint]]  # per axis ("gpt", "sovits"); empty for settings
     reference_ids: tuple[int, ...]
     shape: str | None  # grid | axes for checkpoints
+    # a reference run's per-emotion keys, empty here: a configuration run races one reference set
+    shortlists: dict[str, tuple[int, ...]] = field(default_factory=dict)
+    emotion_runs: dict[str, int] = field(default_factory=dict)
+    left_out: dict[str, int] = field(default_factory=dict)
 
 
 def status(*, ws: Workspace, runner, role: str, run_id: int) -> ConfigStatus:

@@ -10,7 +10,7 @@ import logging
 import threading
 from collections.abc import Callable
 
-from ras.finder import config_stages, stages
+from ras.finder import config_stages, emotion_runs, stages
 from ras.finder import run as runs
 from ras.finder.config_run import is_config_run
 from ras.metrics.asr import AsrConfig
@@ -91,6 +91,9 @@ class FinderDriver:
         """One step of one run; a step that raises fails the run with the reason (the page shows it)."""
         try:
             run = runs.load_run(self.ws, role, run_id)
+            if emotion_runs.is_emotion_run(run.spec):  # its emotions' runs do the work, each a run of its own
+                emotion_runs.advance_parent(self.ws, role, run_id)
+                return
             stage, steps = run.stage, config_stages if is_config_run(run.spec) else stages
             if stage == "screen":
                 encoder = self.encoder() if self.encoder else None

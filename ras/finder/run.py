@@ -46,6 +46,9 @@ class FinderRunRow:
     mode: str = "references"  # references, checkpoints or settings
     clips: int = field(default=0, metadata={"json": None})  # clips the run considered
     named: bool = field(default=False, metadata={"json": None})  # the person named it (else a count of clips)
+    emotions: int = field(default=0, metadata={"json": None})  # a run per emotion: how many emotions it searches
+    emotion: str = ""  # one emotion's run inside a per-emotion run: that emotion
+    parent: int | None = None  # ... and the per-emotion run it belongs to
 
 
 @dataclass(frozen=True)
@@ -187,17 +190,26 @@ def unfinished_runs(ws: Workspace, role: str) -> list[int]:
 
 
 def list_runs(*, ws: Workspace, role: str) -> list[FinderRunRow]:
-    """The role's runs, newest first."""
+    """The role's runs, newest first; a per-emotion run is followed by its emotions' runs."""
     with ws.role_session(role) as session:
         runs = session.exec(select(FinderRun).order_by(col(FinderRun.id).desc())).all()
-    return [FinderRunRow(run_id=r.id, name=r.name, stage=r.stage, created_at=r.created_at, shortlist=r.shortlist,
+    rows = [FinderRunRow(run_id=r.id, name=r.name, stage=r.stage, created_at=r.created_at, shortlist=r.shortlist,
                          rounds=len(r.task_ids), mode=r.spec.get("mode") or "references",
-                         clips=len(r.spec.get("clip_ids") or []), named=bool(r.spec.get("name"))) for r in runs]
+                         clips=len(r.spec.get("clip_ids") or []), named=bool(r.spec.get("name")),
+                         emotions=len(r.spec.get("children") or {}), emotion=r.spec.get("emotion", ""),
+                         parent=r.spec.get("parent")) for r in runs]
+    return sorted(rows, key=lambda r: (-(r.parent or r.run_id), r.parent is not None, r.run_id))
 
 
 def delete_run(*, ws: Workspace, runner, role: str, run_id: int) -> DeletedRun:
-    """Stop the run's probe tasks, delete them with their takes, then the run."""
+    """Stop the run's probe tasks, delete them with their takes, then the run (and its emotions' runs)."""
     run = load_run(ws, role, run_id)
+    deleted = []
+    for child_id in (run.spec.get("children") or {}).values():
+        try:
+            deleted += delete_run(ws=ws, runner=runner, role=role, run_id=child_id).tasks
+        except RunNotFound:
+            continue
     task_ids = run.task_ids
     for task_id in task_ids:
         runner.cancel_task(role, task_id)
@@ -205,12 +217,18 @@ def delete_run(*, ws: Workspace, runner, role: str, run_id: int) -> DeletedRun:
     with ws.role_session(role) as session:
         session.delete(get_run(session, role, run_id))
         session.commit()
-    return DeletedRun(deleted=int(run_id), tasks=task_ids)
+    return DeletedRun(deleted=int(run_id), tasks=deleted + task_ids)
 
 
 def force_clip(*, ws: Workspace, role: str, run_id: int, clip_id: int, include: bool = True) -> ForcedClip:
     """A person overrules screening: the clip joins the probing (a finished run probes it next)."""
     run = load_run(ws, role, run_id)
+    for child_id in (run.spec.get("children") or {}).values():  # a run per emotion: the clip's emotion's run
+        if int(clip_id) in load_run(ws, role, child_id).spec.get("clip_ids", []):
+            forced = force_clip(ws=ws, role=role, run_id=child_id, clip_id=clip_id, include=include)
+            if load_run(ws, role, child_id).stage in ACTIVE_STAGES and run.stage not in ACTIVE_STAGES:
+                update_run(ws, role, run_id, stage="probe", error="")  # finished again when that emotion is
+            return forced
     screened = [ScreenRow.read(r) for r in run.screened]
     found = next((i for i, r in enumerate(screened) if r.clip_id == int(clip_id)), None)
     if found is None:

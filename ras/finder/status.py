@@ -1,13 +1,13 @@
 """What a finder run has found so far, and the takes behind a reference: what the page and the API read."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
 from sqlmodel import col, select
 
 from ras.errors import NotFound
-from ras.finder import allocate, stages
+from ras.finder import allocate, emotion_runs, stages
 from ras.finder import run as runs
 from ras.finder.rank import RankRow
 from ras.finder.reasons import Reason
@@ -58,10 +58,26 @@ class FinderStatus:
     work: ProbeWork = field(metadata={"json": None})
     stop: Reason | None = field(default=None, metadata={"json": None})  # stop_reason with its code
     named: bool = field(default=False, metadata={"json": None})  # the person named the run
+    # a run per emotion (ras.finder.emotion_runs): each emotion's shortlist, best first, and its own run
+    shortlists: dict[str, tuple[int, ...]] = field(default_factory=dict)
+    emotion_runs: dict[str, int] = field(default_factory=dict)
+    left_out: dict[str, int] = field(default_factory=dict)  # emotions with too few clips: their clip counts
+    emotions: tuple[EmotionStatus, ...] = field(default=(), metadata={"json": None})
+
+
+@dataclass(frozen=True)
+class EmotionStatus:
+    """One emotion's run inside a per-emotion run, as the page lists it."""
+
+    emotion: str
+    clips: int
+    status: FinderStatus
 
 
 def status(*, ws: Workspace, runner, role: str, run_id: int) -> FinderStatus:
     run = runs.load_run(ws, role, run_id)
+    if emotion_runs.is_emotion_run(run.spec):
+        return _per_emotion(ws, runner, role, run)
     spec = run.spec
     found = stages.ranked(ws, role, run)
     counts = found.counts
@@ -89,6 +105,40 @@ def status(*, ws: Workspace, runner, role: str, run_id: int) -> FinderStatus:
         work=work, stop=allocate.stop_reason_of(run.stop_reason), named=bool(spec.get("name")))
 
 
+def _per_emotion(ws: Workspace, runner, role: str, run) -> FinderStatus:
+    """A per-emotion run: its emotions' runs added up, each emotion's shortlist kept apart."""
+    found = []
+    for part in emotion_runs.parts(run):
+        try:
+            found.append(EmotionStatus(part.emotion, part.clips,
+                                       status(ws=ws, runner=runner, role=role, run_id=part.run_id)))
+        except runs.RunNotFound:
+            continue
+    each = [e.status for e in found]
+    active = [s.stage for s in each if s.stage not in ("done", "failed")]
+    stage = run.stage if run.stage in ("done", "failed") or not active else min(active, key=runs.STAGES.index)
+    works = [s.work for s in each]
+    work = ProbeWork(**{f.name: sum(getattr(w, f.name) or 0 for w in works) for f in fields(ProbeWork)})
+    if all(w.budget_for_candidates is None for w in works):
+        work = replace(work, budget_for_candidates=None)
+    etas = [s.eta_seconds for s in each if s.eta_seconds is not None]
+    budgets = [s.budget_jobs for s in each if s.budget_jobs]
+    return FinderStatus(
+        run_id=run.id, name=run.name, stage=stage, error=run.error, stop_reason="",
+        jobs_total=sum(s.jobs_total for s in each), jobs_done=sum(s.jobs_done for s in each),
+        jobs_failed=sum(s.jobs_failed for s in each), analysis_failed=sum(s.analysis_failed for s in each),
+        eta_seconds=max(etas) if etas else None,  # the emotions' rounds share the engines: the slowest decides
+        screened=tuple(r for s in each for r in s.screened), ranking=tuple(r for s in each for r in s.ranking),
+        shortlist=tuple(c for s in each for c in s.shortlist), task_ids=tuple(t for s in each for t in s.task_ids),
+        budget_jobs=sum(budgets) if budgets else None, full_grid_jobs=sum(s.full_grid_jobs for s in each),
+        screen_ms_per_clip=max((s.screen_ms_per_clip or 0 for s in each), default=None) or None,
+        text_ids=tuple(run.spec["text_ids"]), shortlist_size=run.spec["shortlist"],
+        settled=run.stage in ("done", "failed") and all(s.settled for s in each), work=work,
+        named=bool(run.spec.get("name")), shortlists={e.emotion: e.status.shortlist for e in found},
+        emotion_runs={e.emotion: e.status.run_id for e in found}, left_out=dict(run.spec.get("left_out") or {}),
+        emotions=tuple(found))
+
+
 @dataclass(frozen=True)
 class ProbeTake:
     """One probe take of a reference, as the page lists and plays it."""
@@ -108,17 +158,27 @@ class ProbeTake:
 
 def clip_takes(*, ws: Workspace, role: str, run_id: int, clip_id: int) -> list[ProbeTake]:
     """A reference's probe takes in this run, best auto score first (the page plays them)."""
-    run = runs.load_run(ws, role, run_id)
-    return _takes(ws, role, col(Job.task_id).in_(run.task_ids), Job.clip_id == int(clip_id))
+    return _takes(ws, role, col(Job.task_id).in_(_probe_tasks(ws, role, run_id)), Job.clip_id == int(clip_id))
 
 
 def probe_take(*, ws: Workspace, role: str, run_id: int, result_id: int) -> ProbeTake:
     """One probe take of this run; NotFound when the run has no such take (any more)."""
-    run = runs.load_run(ws, role, run_id)
-    found = _takes(ws, role, col(Job.task_id).in_(run.task_ids), Job.id == int(result_id))
+    found = _takes(ws, role, col(Job.task_id).in_(_probe_tasks(ws, role, run_id)), Job.id == int(result_id))
     if not found:
         raise NotFound(f"finder run {run_id} in role {role!r} has no finished take {result_id}; pick another take")
     return found[0]
+
+
+def _probe_tasks(ws: Workspace, role: str, run_id: int) -> list[int]:
+    """The run's probe tasks; a per-emotion run's are its emotions' runs' tasks."""
+    run = runs.load_run(ws, role, run_id)
+    found = list(run.task_ids)
+    for part in emotion_runs.parts(run):
+        try:
+            found += runs.load_run(ws, role, part.run_id).task_ids
+        except runs.RunNotFound:
+            continue
+    return found
 
 
 def _takes(ws: Workspace, role: str, *where) -> list[ProbeTake]:

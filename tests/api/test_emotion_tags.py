@@ -55,6 +55,24 @@ def test_tags_from_names_a_person_and_a_group_reach_the_api(client, running_app,
                       {"emotion": "sad", "count": 6}, {"emotion": "angry", "count": 2}, {"emotion": "撒娇", "count": 2}]
 
 
+def test_one_finder_request_searches_every_emotion_with_enough_clips(client):
+    """After the test above: neutral 10, happy 10, sad 6, angry 2, 撒娇 2 clips."""
+    run_id = client.predict(ROLE, '{"per_emotion": true, "budget_jobs": 40}', api_name="/find_reference")["run_id"]
+    status = client.predict(ROLE, run_id, api_name="/find_reference_status")
+    assert set(status["shortlists"]) == set(status["emotion_runs"]) == {"neutral", "happy", "sad"}
+    assert status["left_out"] == {"angry": 2, "撒娇": 2} and status["budget_jobs"] == 40
+    assert status["settled"] is False
+    sad = client.predict(ROLE, status["emotion_runs"]["sad"], api_name="/find_reference_status")
+    assert len(sad["text_ids"]) == len(status["text_ids"]) and sad["budget_jobs"] == 40 * 6 // 26
+    listed = client.predict(ROLE, api_name="/list_finder_runs")["runs"]
+    assert [r["run_id"] for r in listed][0] == run_id and {r["emotion"] for r in listed[1:4]} == set(
+        status["emotion_runs"])
+    with pytest.raises(Exception, match="per_emotion"):
+        client.predict(ROLE, run_id, api_name="/finder_compare_blind")
+    client.predict(ROLE, run_id, api_name="/delete_finder_run")
+    assert client.predict(ROLE, api_name="/list_finder_runs")["runs"] == []
+
+
 def test_a_product_gets_emotions_and_tts_refuses_an_emotion_it_lacks(client, running_app, tmp_path):
     for i in range(2):
         write_tone(tmp_path / f"p{i}.wav", 4.0, seed=i)

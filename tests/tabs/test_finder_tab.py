@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import text
 
 import webui_ras
+from ras.finder import emotion_runs, stages
 from ras.finder import run as finder_runs
-from ras.finder import stages
 from ras.finder.reasons import Reason
 from ras.finder.screen import ScreenRow
 from ras.library import importer, roles, texts
@@ -186,3 +186,45 @@ def test_a_short_estimate_is_said_in_seconds_not_as_zero_minutes(page, monkeypat
     estimate = events.estimate(ctx, tab, role=role, subset="all", group=None, clip_ids="", chosen_texts=[],
                                budget=20, shortlist=2)[tab.estimate]
     assert "约 2.0 分钟（按最近的速度）" in estimate
+
+
+def tagged_role(ctx, folder, name: str) -> str:
+    """3 happy clips, 3 sad ones and 1 angry one, tagged by their file names."""
+    role = roles.create_role(ws=ctx.ws, category="找参考", name=name)
+    lines = []
+    for i, tag in enumerate(["开心"] * 3 + ["难过"] * 3 + ["生气"]):
+        wav = write_tone(folder / name / f"【{tag}】clip{i}.wav", 4.0, seed=i)
+        lines.append(f"{wav}|spk|en|A reference voice with a feeling, clip number {i}.")
+    (folder / name / "refs.list").write_text("\n".join(lines), encoding="utf-8")
+    importer.import_list(ws=ctx.ws, role=role, list_path=folder / name / "refs.list")
+    return role
+
+
+def test_a_per_emotion_run_shows_each_emotions_shortlist_and_lists_its_emotions_runs(ui_ctx, tmp_path):
+    ctx, tab = ui_ctx, build_tab(finder_tab, ui_ctx)
+    role = tagged_role(ctx, tmp_path, "情绪")
+    run_id = events.start(ctx, tab, role=role, gpt=None, sovits=None, subset="all", group=None, clip_ids="",
+                          chosen_texts=[], budget=12, shortlist=2, per_emotion=True)[tab.run]["value"]
+    for child in finder_runs.list_runs(ws=ctx.ws, role=role):  # the driver's work, step by step
+        if child.parent is None:
+            continue
+        spec = finder_runs.load_run(ctx.ws, role, child.run_id).spec
+        finder_runs.update_run(ctx.ws, role, child.run_id, stage="probe",
+                               screened_json=[ScreenRow(c, False).stored() for c in spec["clip_ids"]])
+        while finder_runs.load_run(ctx.ws, role, child.run_id).stage == "probe":
+            stages.do_probe(ctx.ws, QuietRunner(), role, child.run_id)
+            land(ctx, role, analysed=True)
+        stages.do_rank(ctx.ws, role, child.run_id)
+    emotion_runs.advance_parent(ctx.ws, role, run_id)
+
+    answer = polled(ctx, tab, role, run_id)
+    overview = answer[tab.emotions]
+    assert "开心" in overview and "难过" in overview
+    assert "生气 · 只有 1 条音频，没有参加（每种情绪至少 3 条）" in overview
+    assert not any(answer[slot.box]["visible"] for slot in tab.slots)  # each emotion's run plays its own
+    standings = [row[2] for row in answer[tab.ranking] if "候选名单第" in row[2]]
+    assert {s.split(" · ")[0] for s in standings} == {"开心", "难过"}  # each standing names its emotion
+    labels = [label for label, _ in answer[tab.run]["choices"]]
+    assert "每种情绪各一份名单（2 种）" in labels[0] and all("└" in label for label in labels[1:3])
+    with pytest.raises(gr.Error, match="请在记录列表里选一种情绪的记录"):
+        events.compare_blind(ctx, None, role=role, run=run_id)
