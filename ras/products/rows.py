@@ -24,7 +24,7 @@ from ras.queue.task_spec import spec_names
 from ras.results import finished_result
 from ras.store.db import get_row
 from ras.store.lookups import clip_audio_path
-from ras.store.role_tables import Clip, Job, Product
+from ras.store.role_tables import Clip, Job, ParamSet, Product
 from ras.store.workspace import Workspace
 
 PRODUCTS_DIR = "products"
@@ -71,6 +71,7 @@ class ProductInfo:
     gsv_version: str | None  # the GPT-SoVITS code it was made with; None when not recorded
     weight_versions: tuple[dict, ...] | None
     default_emotion: str = DEFAULT_EMOTION  # what untagged text and a "neutral" tag are spoken with
+    aux_clip_ids: tuple[int, ...] = ()  # the role's clips its aux references (its timbre set) came from
 
     @property
     def key(self) -> str:
@@ -151,8 +152,10 @@ def create_product(*, ws: Workspace, role: str, result_id: int, name: str, note:
         try:
             product.ref_audio = f"{PRODUCTS_DIR}/{product.id}/" + copy_into(
                 clip_audio_path(ws, role, clip) if clip else Path(sent["ref_audio_path"]), folder, "ref")
+            aux_paths = sent.get("aux_ref_audio_paths") or []
             product.aux_refs_json = json.dumps([f"{PRODUCTS_DIR}/{product.id}/" + copy_into(Path(p), folder, f"aux{i}")
-                                                for i, p in enumerate(sent.get("aux_ref_audio_paths") or [])])
+                                                for i, p in enumerate(aux_paths)])
+            product.aux_clip_ids_json = _aux_clip_ids(session, job, len(aux_paths))
             session.add(product)
             session.commit()
         except BaseException:
@@ -160,6 +163,13 @@ def create_product(*, ws: Workspace, role: str, result_id: int, name: str, note:
             shutil.rmtree(folder, ignore_errors=True)
             raise
         return product.id
+
+
+def _aux_clip_ids(session, job: Job, count: int) -> str:
+    """The clips a result's aux references were (its parameter set names them, in the order sent); "" when unknown."""
+    param_set = session.get(ParamSet, job.param_set_id)
+    clip_ids = (param_set.params.get("aux_refs") or []) if param_set else []
+    return json.dumps(clip_ids) if count and len(clip_ids) == count else ""
 
 
 def product_info(ws: Workspace, role: str, product: Product) -> ProductInfo:
@@ -180,7 +190,8 @@ def product_info(ws: Workspace, role: str, product: Product) -> ProductInfo:
                                             clip_id=entry.get("source_clip_id"))
                   for emotion, entry in sorted(product.emotions.items())},
         created_at=product.created_at, gsv_version=made_with["gsv_version"],
-        weight_versions=None if weight_versions is None else tuple(weight_versions))
+        weight_versions=None if weight_versions is None else tuple(weight_versions),
+        aux_clip_ids=tuple(product.aux_clip_ids))
 
 
 def spec_parameters(product: Product, params: dict) -> dict:

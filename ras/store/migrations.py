@@ -304,10 +304,16 @@ _ROLE_V9: Step = (
     "ALTER TABLE job ADD COLUMN reference_json VARCHAR NOT NULL DEFAULT ''",
 )
 
+# v10: the clips a product's aux references (its timbre set) were copied from, so the timbre check can
+# speak with them as a task's aux_refs.
+_ROLE_V10: Step = (
+    "ALTER TABLE product ADD COLUMN aux_clip_ids_json VARCHAR NOT NULL DEFAULT ''",
+)
+
 # Step N (1-based) brings a DB from version N-1 to N; append, never edit.
 MAIN_STEPS: tuple[Step, ...] = (_MAIN_V1,)
 ROLE_STEPS: tuple[Step, ...] = (_ROLE_V1, _ROLE_V2, _ROLE_V3, _ROLE_V4, _ROLE_V5, _ROLE_V6, _ROLE_V7,
-                                 _ROLE_V8, _ROLE_V9)
+                                 _ROLE_V8, _ROLE_V9, _ROLE_V10)
 
 MAIN_SCHEMA_VERSION = len(MAIN_STEPS)
 ROLE_SCHEMA_VERSION = len(ROLE_STEPS)

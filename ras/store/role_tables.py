@@ -223,6 +223,7 @@ class Product(SQLModel, table=True):
     prompt_text: str = ""
     prompt_lang: str = "zh"
     aux_refs_json: str = "[]"  # relative paths of copied aux references
+    aux_clip_ids_json: str = ""  # the role's clips those copies came from, in the same order; "" = not known
     params_json: str = "{}"  # the SynthesisRequest fields besides texts and paths
     score: float | None = None
     note: str = ""
@@ -244,6 +245,10 @@ class Product(SQLModel, table=True):
     @property
     def aux_refs(self) -> list[str]:
         return _json(self.aux_refs_json, [])
+
+    @property
+    def aux_clip_ids(self) -> list[int]:
+        return _json(self.aux_clip_ids_json, [])
 
     @property
     def emotions(self) -> dict[str, dict]:

@@ -18,6 +18,7 @@ def test_a_product_copies_its_references_and_keeps_every_parameter(setup):
     product = found[0]
     assert Path(product.ref_audio).is_file() and f"products/{product_id}/" in product.ref_audio
     assert len(product.aux_refs) == 1 and Path(product.aux_refs[0]).is_file()
+    assert product.aux_clip_ids == (2,)  # the result's aux clip: the timbre check speaks with it again
     assert product.params["top_k"] == 7 and product.params["seed"] == 42
     assert product.parameters["speed"] == 1.1 and product.parameters["gpt"] == "/models/a.ckpt"
     assert (product.score, product.note, product.prompt_lang) == (4.0, "warm", "en")
