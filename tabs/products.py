@@ -13,6 +13,7 @@ from ras.products import export as product_export
 from ras.products import rows as products
 from ras.products import speech as product_speech
 from ras.products.rows import ProductInfo
+from tabs import product_timbre
 from tabs.clips import emotion_label
 from tabs.common import Page, UIContext, choices, connect, connect_each, handles, keep_choice, require_role
 from tabs.widgets import refresh_button
@@ -54,6 +55,7 @@ class ProductsTab:
     emotion_clip: gr.Number
     set_emotion: gr.Button
     remove_emotion: gr.Button
+    timbre: product_timbre.TimbreRow
 
 
 def build(ctx: UIContext) -> ProductsTab:
@@ -102,9 +104,10 @@ def build(ctx: UIContext) -> ProductsTab:
                                  info=i18n("该情感的参考音频（音频浏览中的编号）"), elem_id="products_emotion_clip")
         set_emotion = gr.Button(i18n("设为该情感的参考"), elem_id="products_set_emotion")
         remove_emotion = gr.Button(i18n("移除该情感"), elem_id="products_remove_emotion")
+    timbre = product_timbre.build(ctx)
     return ProductsTab(result_id, name, note, create, scope, refresh, table, product, new_name, rename, delete,
                        export, file, tts_text, tts_lang, tts_emotion, synthesize, tts_audio, emotion, emotion_clip,
-                       set_emotion, remove_emotion)
+                       set_emotion, remove_emotion, timbre)
 
 
 def emotion_picks(i18n, product: ProductInfo) -> list[tuple[str, str]]:
@@ -230,3 +233,4 @@ def wire(tab: ProductsTab, ctx: UIContext, page: Page) -> None:
                 tab.tts_emotion),
     ):
         connect(ctx, event.then, listing, tab, list_inputs, list_outputs)
+    product_timbre.wire(tab.timbre, ctx, tab.product)
