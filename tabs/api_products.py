@@ -15,6 +15,7 @@ from ras.products import emotions as product_emotions
 from ras.products import export as product_export
 from ras.products import rows as products
 from ras.products import speech as product_speech
+from ras.products import timbre
 from tabs.api_json import to_json
 from tabs.common import UIContext, ui_action
 
@@ -90,6 +91,24 @@ def register(ctx: UIContext) -> None:
         return {"product": to_json(product_emotions.remove_product_emotion(
             ws=ws, role=role, product_id=int(product_id), emotion=emotion))}
 
+    @ui_action(i18n, "设置音色参考失败")
+    def set_timbre_set(role: str, product_id: int, clip_ids: list[int]) -> dict:
+        return {"product": to_json(timbre.set_timbre_set(ws=ws, role=role, product_id=int(product_id),
+                                                         clip_ids=[int(i) for i in clip_ids or []]))}
+
+    @ui_action(i18n, "测量音色一致性失败")
+    def timbre_check(role: str, product_id: int) -> dict:
+        task_id = timbre.start_timbre_check(ws=ws, role=role, product_id=int(product_id),
+                                            max_jobs=ctx.settings.max_jobs_per_task,
+                                            code_version=ctx.backend.code_version(), **ctx.backend.weight_choosers())
+        runner.run_task(role, task_id)
+        return {"task_id": task_id}
+
+    @ui_action(i18n, "测量音色一致性失败")
+    def timbre_check_status(role: str, task_id: int) -> dict:
+        return to_json(timbre.timbre_check_result(ws=ws, role=role, task_id=int(task_id),
+                                                  encoder=ctx.analyzer.speaker_encoder()))
+
     @ui_action(i18n, "合成失败")
     def tts(product: str, text: str, text_lang: str, max_tries: int = 1, emotion: str = "") -> FileData:
         wav = product_speech.tts(ws=ws, runner=runner, product=product, text=text, text_lang=text_lang,
@@ -99,5 +118,5 @@ def register(ctx: UIContext) -> None:
     gr.api(long_text_start, api_name="long_text")
     for fn in (long_text_status, regenerate_sentence, choose_take, set_product_autopilot, score_long_text,
                export_long_text, create_product, list_products, export_product, set_product_emotion,
-               remove_product_emotion, tts):
+               remove_product_emotion, set_timbre_set, timbre_check, timbre_check_status, tts):
         gr.api(fn, api_name=fn.__name__)

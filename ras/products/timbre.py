@@ -43,7 +43,6 @@ PENDING = ("queued", "running")
 class TimbreCondition:
     """One side of the check: takes without extra references, or with the timbre set."""
 
-    with_timbre_set: bool
     similarity: float | None  # mean speaker similarity between takes of different references; None: no pair yet
     pairs: int  # take pairs of different references behind the mean
     done: int
@@ -58,10 +57,7 @@ class TimbreCheck:
     without: TimbreCondition
     with_timbre_set: TimbreCondition
     encoder: str  # the speaker encoder that measured the similarities
-
-    @property
-    def finished(self) -> bool:
-        return not (self.without.pending or self.with_timbre_set.pending)
+    finished: bool  # no take of the check is queued or running
 
 
 def weights_ignore_aux(product: ProductInfo) -> bool:
@@ -162,14 +158,13 @@ def _embedding(encoder, path: Path) -> np.ndarray | None:
     return None if np.isnan(vector).any() else vector
 
 
-def _condition(ws: Workspace, role: str, jobs: list[Job], with_timbre_set: bool, encoder) -> TimbreCondition:
+def _condition(ws: Workspace, role: str, jobs: list[Job], encoder) -> TimbreCondition:
     done = [j for j in jobs if j.status == "done" and j.result_path
             and (ws.role_dir(role) / j.result_path).is_file()]
     vectors = [(j.clip_id, _embedding(encoder, ws.role_dir(role) / j.result_path)) for j in done]
     embedded = [(clip_id, vector) for clip_id, vector in vectors if vector is not None]
     scores = [float(a @ b) for (clip_a, a), (clip_b, b) in itertools.combinations(embedded, 2) if clip_a != clip_b]
-    return TimbreCondition(with_timbre_set=with_timbre_set,
-                           similarity=round(float(np.mean(scores)), 4) if scores else None, pairs=len(scores),
+    return TimbreCondition(similarity=round(float(np.mean(scores)), 4) if scores else None, pairs=len(scores),
                            done=len(done), pending=sum(j.status in PENDING for j in jobs),
                            failed=sum(j.status in ("failed", "cancelled") for j in jobs))
 
@@ -188,8 +183,8 @@ def timbre_check_result(*, ws: Workspace, role: str, task_id: int, encoder) -> T
             raise InputError(f"task {task_id} is not a timbre check (one parameter set without aux refs and one "
                              "with them); start the check from the products tab")
         jobs = session.exec(select(Job).where(Job.task_id == int(task_id)).order_by(col(Job.id))).all()
-    return TimbreCheck(
-        task_id=int(task_id), references=len({j.clip_id for j in jobs}),
-        without=_condition(ws, role, [j for j in jobs if j.param_set_id == plain[0]], False, encoder),
-        with_timbre_set=_condition(ws, role, [j for j in jobs if j.param_set_id == shared[0]], True, encoder),
-        encoder=getattr(encoder, "name", type(encoder).__name__))
+    without = _condition(ws, role, [j for j in jobs if j.param_set_id == plain[0]], encoder)
+    with_set = _condition(ws, role, [j for j in jobs if j.param_set_id == shared[0]], encoder)
+    return TimbreCheck(task_id=int(task_id), references=len({j.clip_id for j in jobs}), without=without,
+                       with_timbre_set=with_set, encoder=getattr(encoder, "name", type(encoder).__name__),
+                       finished=not (without.pending or with_set.pending))

@@ -105,9 +105,9 @@ def test_v3_weights_get_the_sentence_instead_of_a_check(timbre_ctx):
 
 
 def test_the_answer_reads_in_english_on_an_english_page():
-    check = TimbreCheck(task_id=1, references=3, encoder="resemblyzer",
-                        without=TimbreCondition(False, 0.7612, 12, 6, 0, 0),
-                        with_timbre_set=TimbreCondition(True, 0.9104, 12, 6, 0, 0))
+    check = TimbreCheck(task_id=1, references=3, encoder="resemblyzer", finished=True,
+                        without=TimbreCondition(0.7612, 12, 6, 0, 0),
+                        with_timbre_set=TimbreCondition(0.9104, 12, 6, 0, 0))
     assert product_timbre.check_line(I18nAuto("en_US"), check) == (
         "Speaker similarity between emotions: without timbre set 0.76, with timbre set 0.91 "
         "(higher sounds more like one person)")
