@@ -20,6 +20,7 @@ from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
+from sqlalchemy import update
 from sqlmodel import col, select
 
 from gsv_integration.request import REF_MAX_SECONDS, REF_MIN_SECONDS
@@ -109,24 +110,32 @@ def check_text_ids(*, ws: Workspace, lang: str) -> list[int]:
     return picked
 
 
-def _reference_clips(session, role: str, product: Product) -> list[int]:
-    """The clips of the product's default reference and of every emotion's, each once."""
-    named = [("default reference", product.source_clip_id)] + [
-        (f"emotion {emotion!r}", entry.get("source_clip_id")) for emotion, entry in sorted(product.emotions.items())]
-    for what, clip_id in named:
+def _references(session, role: str, product: Product) -> dict[int, tuple[str, dict]]:
+    """clip id -> (emotion, the product's reference copied from it) for its default reference and every
+    emotion's, each clip once (the default's "" first)."""
+    named = [("", product.source_clip_id, {"ref_audio": product.ref_audio, "prompt_text": product.prompt_text,
+                                           "prompt_lang": product.prompt_lang})]
+    named += [(emotion, entry.get("source_clip_id"), {k: entry[k] for k in ("ref_audio", "prompt_text", "prompt_lang")})
+              for emotion, entry in sorted(product.emotions.items())]
+    found: dict[int, tuple[str, dict]] = {}
+    for emotion, clip_id, reference in named:
         if clip_id is None or session.get(Clip, clip_id) is None:
+            what = f"emotion {emotion!r}" if emotion else "default reference"
             raise InputError(f"the clip of product {product.name!r}'s {what} is no longer in role {role!r}; "
                              "set that reference again from a clip of the role")
-    clip_ids = list(dict.fromkeys(clip_id for _, clip_id in named))
-    if len(clip_ids) < 2:
+        found.setdefault(clip_id, (emotion, reference))
+    if len(found) < 2:
         raise InputError(f"product {product.name!r} has one reference only; give it a reference per emotion "
                          "first: the check compares takes of different emotions")
-    return clip_ids
+    return found
 
 
 def start_timbre_check(*, ws: Workspace, role: str, product_id: int, max_jobs: int = 20_000,
                        resolve_weight=None, default_weight=None, code_version: str = "") -> int:
-    """Create the check's comparison task and return its id; the caller runs it (runner.run_task)."""
+    """Create the check's comparison task and return its id; the caller runs it (runner.run_task).
+
+    Its jobs name the clips the product's references were copied from (a comparison task's jobs are
+    clips') and carry the product's own copies with their texts, so they speak as /tts does."""
     with ws.role_session(role) as session:
         product = product_row(session, role, product_id)
         info = product_info(ws, role, product)
@@ -135,15 +144,21 @@ def start_timbre_check(*, ws: Workspace, role: str, product_id: int, max_jobs: i
                              "references do nothing on v3/v4, so a timbre set cannot change its voice")
         if not product.aux_clip_ids:
             raise InputError(f"product {product.name!r} has no timbre set whose clips are known; set one first")
-        clip_ids = _reference_clips(session, role, product)
+        references = _references(session, role, product)
         base = {k: v for k, v in spec_parameters(product, product.params).items()
                 if k != "aux_refs" and not (k in ("gpt", "sovits") and not v)}
         aux = product.aux_clip_ids
-    spec = {"name": f"timbre check: {info.name}", "clip_ids": clip_ids,
+    spec = {"name": f"timbre check: {info.name}", "clip_ids": list(references),
             "text_ids": check_text_ids(ws=ws, lang=info.prompt_lang), "base": base,
             "vary": {"aux_refs": [[], aux]}, "combine": "each"}
-    return tasks.create_task(ws=ws, role=role, spec=spec, max_jobs=max_jobs, resolve_weight=resolve_weight,
-                             default_weight=default_weight, code_version=code_version).task_id
+    task_id = tasks.create_task(ws=ws, role=role, spec=spec, max_jobs=max_jobs, resolve_weight=resolve_weight,
+                                default_weight=default_weight, code_version=code_version).task_id
+    with ws.role_session(role) as session:
+        for clip_id, (emotion, reference) in references.items():
+            session.execute(update(Job).where(Job.task_id == task_id, Job.clip_id == clip_id)
+                            .values(emotion=emotion, reference_json=json.dumps(reference, ensure_ascii=False)))
+        session.commit()
+    return task_id
 
 
 @lru_cache(maxsize=256)

@@ -94,6 +94,9 @@ def test_a_timbre_set_makes_every_emotion_sound_like_one_speaker(voice):
     takes = engine.takes[before:]
     assert len(takes) == 3 * 2 * 2  # 3 references x 2 texts x without/with
     assert sorted(len(t["aux_sha256"]) for t in takes) == [0] * 6 + [2] * 6
+    # the product's own copies speak, each emotion's with its own tone
+    assert all("/products/" in t["ref_audio_path"] for t in takes)
+    assert sorted(t["emotion"] for t in takes) == sorted(EMOTIONS * 4)
     assert check.references == 3 and check.finished
     for condition in (check.without, check.with_timbre_set):
         assert (condition.done, condition.pending, condition.failed) == (6, 0, 0)
