@@ -24,6 +24,7 @@ from sqlalchemy import update
 from sqlmodel import col, select
 
 from gsv_integration.request import REF_MAX_SECONDS, REF_MIN_SECONDS
+from ras.emotions import DEFAULT_EMOTION
 from ras.errors import InputError
 from ras.library import texts
 from ras.metrics.rate import base_language
@@ -112,15 +113,15 @@ def check_text_ids(*, ws: Workspace, lang: str) -> list[int]:
 
 def _references(session, role: str, product: Product) -> dict[int, tuple[str, dict]]:
     """clip id -> (emotion, the product's reference copied from it) for its default reference and every
-    emotion's, each clip once (the default's "" first)."""
-    named = [("", product.source_clip_id, {"ref_audio": product.ref_audio, "prompt_text": product.prompt_text,
-                                           "prompt_lang": product.prompt_lang})]
+    emotion's, each clip once (the default's first, speaking the default emotion)."""
+    default = {"ref_audio": product.ref_audio, "prompt_text": product.prompt_text, "prompt_lang": product.prompt_lang}
+    named = [(DEFAULT_EMOTION, product.source_clip_id, default)]
     named += [(emotion, entry.get("source_clip_id"), {k: entry[k] for k in ("ref_audio", "prompt_text", "prompt_lang")})
               for emotion, entry in sorted(product.emotions.items())]
     found: dict[int, tuple[str, dict]] = {}
-    for emotion, clip_id, reference in named:
+    for number, (emotion, clip_id, reference) in enumerate(named):
         if clip_id is None or session.get(Clip, clip_id) is None:
-            what = f"emotion {emotion!r}" if emotion else "default reference"
+            what = f"emotion {emotion!r}" if number else "default reference"
             raise InputError(f"the clip of product {product.name!r}'s {what} is no longer in role {role!r}; "
                              "set that reference again from a clip of the role")
         found.setdefault(clip_id, (emotion, reference))
