@@ -17,7 +17,9 @@ pytestmark = [pytest.mark.slow, pytest.mark.skipif(not speech.tools_available(),
 EMOTIONS = ("neutral", "happy", "sad")
 
 
-def test_the_timbre_check_measures_the_set_through_the_api(tmp_path):
+def voice_with_emotions(tmp_path):
+    """(planted server, app, client, role, product id, clip ids by emotion): a product made from a calm clip's
+    take, with a happy and a sad reference, on a role of 3 emotions x 2 good clips; no timbre set yet."""
     emotion_role = build_emotion_role(tmp_path / "emo", EMOTIONS, kinds={e: ("good", "good") for e in EMOTIONS},
                                       role="音色")
     profiles = {sha: dataclasses.replace(p, fail_rate=0.0) for sha, p in emotion_role.profiles.items()}
@@ -42,7 +44,16 @@ def test_the_timbre_check_measures_the_set_through_the_api(tmp_path):
         product_id = client.predict(role, result["id"], "one-timbre", api_name="/create_product")["product_id"]
         for emotion in ("happy", "sad"):
             client.predict(role, product_id, emotion, clips_of[emotion][0], api_name="/set_product_emotion")
+    except BaseException:  # a failed setup leaves no app or server running
+        app.stop()
+        server.kill()
+        raise
+    return server, app, client, role, product_id, clips_of
 
+
+def test_the_timbre_check_measures_the_set_through_the_api(tmp_path):
+    server, app, client, role, product_id, clips_of = voice_with_emotions(tmp_path)
+    try:
         product = client.predict(role, product_id, clips_of["neutral"], api_name="/set_timbre_set")["product"]
         assert product["aux_clip_ids"] == clips_of["neutral"] and len(product["aux_refs"]) == 2
         heard = len(server.takes())
