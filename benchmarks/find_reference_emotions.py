@@ -42,7 +42,8 @@ def product_with_emotions(client, role: str, shortlists: dict[str, list[int]]) -
     models = client.predict(api_name="/list_models")
     text_id = client.predict("A short line to pick a configuration.", "en", "", api_name="/add_text")["id"]
     spec = {"clip_ids": [shortlists["neutral"][0]], "text_ids": [text_id],
-            "base": {"gpt": models["gpt"][0]["name"], "sovits": models["sovits"][0]["name"], "seed": 3}}
+            "base": {"gpt": models["gpt"][0]["name"], "sovits": models["sovits"][0]["name"], "seed": 3,
+                     "text_split_method": "cut5"}}
     task_id = client.predict(role, spec, api_name="/create_task")["task_id"]
     client.predict(role, task_id, api_name="/run_task")
     wait_for(lambda: client.predict(role, task_id, api_name="/task_status")["done"] == 1, timeout=300,
