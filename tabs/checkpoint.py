@@ -39,9 +39,10 @@ class CheckpointTab:
     keep: gr.Button
     compare: gr.Button
     timer: gr.Timer
+    offered: gr.State  # "<run>:<stage>" the candidate picker was filled for: polls leave it alone while it holds
 
     def view(self) -> list:
-        return [self.summary, self.ranking, self.gpt_chart, self.sovits_chart, self.candidate]
+        return [self.summary, self.ranking, self.gpt_chart, self.sovits_chart, self.candidate, self.offered]
 
 
 @dataclass(frozen=True)
@@ -95,7 +96,7 @@ def build(ctx: UIContext) -> CheckpointTab:
         compare = gr.Button(i18n("盲听对比前几名"), scale=1, elem_id="checkpoint_compare_blind")
     timer = poll_timer()
     return CheckpointTab(gpt, sovits, clip_ids, budget, start, run, refresh, summary, ranking, gpt_chart,
-                         sovits_chart, candidate, keep, compare, timer)
+                         sovits_chart, candidate, keep, compare, timer, gr.State(""))
 
 
 def run_choices(ctx: UIContext, role: str | None) -> list[tuple[str, int]]:
@@ -161,9 +162,9 @@ def start(ctx: UIContext, tab: CheckpointTab, *, role, gpt, sovits, clip_ids, bu
 
 
 @handles("读取找模型进度失败")
-def show(ctx: UIContext, tab: CheckpointTab, *, role, run, candidate=None) -> dict:
+def show(ctx: UIContext, tab: CheckpointTab, *, role, run, offered="") -> dict:
     nothing = {tab.summary: "", tab.ranking: [], tab.gpt_chart: chart([]), tab.sovits_chart: chart([]),
-               tab.candidate: keep_choice([], None)}
+               tab.candidate: keep_choice([], None), tab.offered: ""}
     if not role or not run:
         return nothing
     try:
@@ -171,13 +172,13 @@ def show(ctx: UIContext, tab: CheckpointTab, *, role, run, candidate=None) -> di
     except NotFound:  # a run of the role the page just left (a poll crossing a role switch)
         return nothing
     by_epoch = status.failure_by_epoch
-    choices = candidate_choices(status)
-    # the person's pick stays across polls; the recommended candidate is the first offered
-    picked = candidate if candidate in [index for _, index in choices] else (
-        status.recommended.index if status.recommended else None)
-    return {tab.summary: summary_text(ctx.i18n, status), tab.ranking: ranking_rows(status),
-            tab.gpt_chart: chart(by_epoch.get("gpt", [])), tab.sovits_chart: chart(by_epoch.get("sovits", [])),
-            tab.candidate: keep_choice(choices, picked)}
+    shown = {tab.summary: summary_text(ctx.i18n, status), tab.ranking: ranking_rows(status),
+             tab.gpt_chart: chart(by_epoch.get("gpt", [])), tab.sovits_chart: chart(by_epoch.get("sovits", []))}
+    now = f"{status.run_id}:{status.stage}"
+    if now != offered:  # refilled only when the run or its stage changes: a poll never undoes a person's pick
+        recommended = status.recommended.index if status.recommended else None
+        shown.update({tab.candidate: keep_choice(candidate_choices(status), recommended), tab.offered: now})
+    return shown
 
 
 def _picked_run(ctx: UIContext, role, run) -> tuple[str, int]:
@@ -226,9 +227,9 @@ def wire(tab: CheckpointTab, ctx: UIContext, page: Page, *, product_result_id: g
                  [tab.gpt, tab.sovits, tab.run])
     connect(ctx, tab.start.click, start, tab, {"role": page.role, "gpt": tab.gpt, "sovits": tab.sovits,
                                                "clip_ids": tab.clip_ids, "budget": tab.budget}, tab.run)
-    shown = {**picked, "candidate": tab.candidate}
+    shown = {**picked, "offered": tab.offered}
     connect(ctx, tab.run.change, show, tab, shown, tab.view())
     connect(ctx, tab.timer.tick, show, tab, shown, tab.view(), show_progress="hidden")
-    connect(ctx, tab.keep.click, keep_as_product, to, shown,
+    connect(ctx, tab.keep.click, keep_as_product, to, {**picked, "candidate": tab.candidate},
             [to.product_result_id, to.product_name, to.product_note, to.tabs])
     connect(ctx, tab.compare.click, compare_blind, to, picked, [to.ab_task, to.ab_session, to.tabs])

@@ -74,7 +74,8 @@ def test_the_recommended_pair_fills_the_products_form_and_becomes_a_product(page
     ctx, tab, role = page
     run_id, status = finished_search(ctx, tab, role)
     best = status.recommended
-    offered = checkpoint.show(ctx, tab, role=role, run=run_id, candidate=None)[tab.candidate]
+    first_poll = checkpoint.show(ctx, tab, role=role, run=run_id, offered="")
+    offered = first_poll[tab.candidate]
     assert offered["value"] == best.index and offered["choices"][0] == (f"1. {best.candidate.label}", best.index)
     to = elsewhere()
     answer = checkpoint.keep_as_product(ctx, to, role=role, run=run_id, candidate=offered["value"])
@@ -88,9 +89,9 @@ def test_the_recommended_pair_fills_the_products_form_and_becomes_a_product(page
     assert (kept.gpt_weights, kept.sovits_weights) == (best.candidate.params["gpt"], best.candidate.params["sovits"])
     assert kept.source_clip_id == 1 and kept.name == answer[to.product_name]
 
-    # a pick the person made stays across polls; keeping it offers that candidate's take and a free name
+    # later polls leave the picker alone (a person's pick stays); keeping another offers its take and a free name
+    assert tab.candidate not in checkpoint.show(ctx, tab, role=role, run=run_id, offered=first_poll[tab.offered])
     other = offered["choices"][1][1]
-    assert checkpoint.show(ctx, tab, role=role, run=run_id, candidate=other)[tab.candidate]["value"] == other
     again = checkpoint.keep_as_product(ctx, to, role=role, run=run_id, candidate=other)
     assert again[to.product_result_id] != answer[to.product_result_id]
     assert again[to.product_name] != answer[to.product_name]
