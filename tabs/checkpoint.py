@@ -6,13 +6,15 @@ from dataclasses import dataclass
 import gradio as gr
 import pandas as pd
 
-from ras.errors import NotFound
+from ras.errors import InputError, NotFound
 from ras.finder import config_run, config_stages
 from ras.finder import run as finder_runs
 from ras.finder.config_stages import ConfigStatus
 from ras.finder.configs import EpochPoint
 from tabs.common import Page, UIContext, connect, connect_each, handles, keep_choice, parse_ids, require_role
-from tabs.widgets import poll_timer
+from tabs.finder_blind import start_blind_comparison
+from tabs.finder_keep import product_offer
+from tabs.widgets import ab_session_choices, poll_timer, task_choices
 
 RANK_HEADERS = ("名次", "候选", "通过率", "下限", "上限", "条数", "重复", "吞字", "错字", "长停顿", "噪声", "音色偏移",
                 "说话人相似度")
@@ -33,10 +35,26 @@ class CheckpointTab:
     ranking: gr.Dataframe
     gpt_chart: gr.LinePlot
     sovits_chart: gr.LinePlot
+    candidate: gr.Dropdown
+    keep: gr.Button
+    compare: gr.Button
     timer: gr.Timer
+    offered: gr.State  # "<run>:<stage>" the candidate picker was filled for: polls leave it alone while it holds
 
     def view(self) -> list:
-        return [self.summary, self.ranking, self.gpt_chart, self.sovits_chart]
+        return [self.summary, self.ranking, self.gpt_chart, self.sovits_chart, self.candidate, self.offered]
+
+
+@dataclass(frozen=True)
+class Elsewhere:
+    """Other tabs' components the recommendation's shortcuts fill in before opening that tab."""
+
+    tabs: gr.Tabs
+    product_result_id: gr.Number
+    product_name: gr.Textbox
+    product_note: gr.Textbox
+    ab_task: gr.Dropdown
+    ab_session: gr.Dropdown
 
 
 def build(ctx: UIContext) -> CheckpointTab:
@@ -67,9 +85,18 @@ def build(ctx: UIContext) -> CheckpointTab:
                                 x_title=i18n("轮数"), y_title=i18n("失败率 %"), elem_id="checkpoint_gpt_chart")
         sovits_chart = gr.LinePlot(x="epoch", y="fail_rate", title=i18n("失败率 — SoVITS 轮数"), y_lim=[0, 100],
                                    x_title=i18n("轮数"), y_title=i18n("失败率 %"), elem_id="checkpoint_sovits_chart")
+    gr.Markdown(i18n("### 3. 用推荐的模型"))
+    gr.Markdown(i18n("存为成品：用该候选在第一个参考音频上最好的一条结果（它的 GPT、SoVITS 模型和参数）新建成品，"
+                     "在成品页命名后创建。盲听对比：最后一轮的前几名（2–4 个）用第一个参考音频已合成的结果两两盲听，"
+                     "不再合成。"))
+    with gr.Row():
+        candidate = gr.Dropdown(label=i18n("候选（默认 = 推荐）"), choices=[], scale=3, allow_custom_value=True,
+                                elem_id="checkpoint_candidate")
+        keep = gr.Button(i18n("存为成品…"), scale=1, elem_id="checkpoint_keep")
+        compare = gr.Button(i18n("盲听对比前几名"), scale=1, elem_id="checkpoint_compare_blind")
     timer = poll_timer()
     return CheckpointTab(gpt, sovits, clip_ids, budget, start, run, refresh, summary, ranking, gpt_chart,
-                         sovits_chart, timer)
+                         sovits_chart, candidate, keep, compare, timer, gr.State(""))
 
 
 def run_choices(ctx: UIContext, role: str | None) -> list[tuple[str, int]]:
@@ -86,6 +113,14 @@ def ranking_rows(status: ConfigStatus) -> list[list]:
         rows.append([place, row.candidate.label, row.score, row.low, row.high, row.takes,
                      *(f"{100 * rates[kind]:.0f}%" for kind in KIND_COLUMNS), row.speaker_similarity])
     return rows
+
+
+def candidate_choices(status: ConfigStatus) -> list[tuple[str, int]]:
+    """A finished run's ranked candidates with takes, best first (what can be kept as a product)."""
+    if status.stage != "done":
+        return []
+    return [(f"{place}. {row.candidate.label}", row.index)
+            for place, row in enumerate(status.ranking, start=1) if row.takes]
 
 
 def summary_text(i18n, status: ConfigStatus) -> str:
@@ -127,8 +162,9 @@ def start(ctx: UIContext, tab: CheckpointTab, *, role, gpt, sovits, clip_ids, bu
 
 
 @handles("读取找模型进度失败")
-def show(ctx: UIContext, tab: CheckpointTab, *, role, run) -> dict:
-    nothing = {tab.summary: "", tab.ranking: [], tab.gpt_chart: chart([]), tab.sovits_chart: chart([])}
+def show(ctx: UIContext, tab: CheckpointTab, *, role, run, offered="") -> dict:
+    nothing = {tab.summary: "", tab.ranking: [], tab.gpt_chart: chart([]), tab.sovits_chart: chart([]),
+               tab.candidate: keep_choice([], None), tab.offered: ""}
     if not role or not run:
         return nothing
     try:
@@ -136,15 +172,64 @@ def show(ctx: UIContext, tab: CheckpointTab, *, role, run) -> dict:
     except NotFound:  # a run of the role the page just left (a poll crossing a role switch)
         return nothing
     by_epoch = status.failure_by_epoch
-    return {tab.summary: summary_text(ctx.i18n, status), tab.ranking: ranking_rows(status),
-            tab.gpt_chart: chart(by_epoch.get("gpt", [])), tab.sovits_chart: chart(by_epoch.get("sovits", []))}
+    shown = {tab.summary: summary_text(ctx.i18n, status), tab.ranking: ranking_rows(status),
+             tab.gpt_chart: chart(by_epoch.get("gpt", [])), tab.sovits_chart: chart(by_epoch.get("sovits", []))}
+    now = f"{status.run_id}:{status.stage}"
+    if now != offered:  # refilled only when the run or its stage changes: a poll never undoes a person's pick
+        recommended = status.recommended.index if status.recommended else None
+        shown.update({tab.candidate: keep_choice(candidate_choices(status), recommended), tab.offered: now})
+    return shown
 
 
-def wire(tab: CheckpointTab, ctx: UIContext, page: Page) -> None:
+def _picked_run(ctx: UIContext, role, run) -> tuple[str, int]:
+    role = require_role(ctx.i18n, role)
+    if not run:
+        raise gr.Error(ctx.i18n("请先选择找模型记录"))
+    return role, int(run)
+
+
+@handles("读取结果失败")
+def keep_as_product(ctx: UIContext, to: Elsewhere, *, role, run, candidate) -> dict:
+    """The candidate's take (the recommended one's by default) in the products tab's form, with a name to change."""
+    role, run_id = _picked_run(ctx, role, run)
+    offer = product_offer(ws=ctx.ws, role=role, run_id=run_id, index=_candidate_index(candidate))
+    return {to.product_result_id: offer.result_id, to.product_name: offer.name,
+            to.product_note: f"{ctx.i18n('找模型')} #{run_id}: {offer.candidate}",
+            to.tabs: gr.Tabs(selected="products")}
+
+
+def _candidate_index(candidate) -> int | None:
+    """The picked candidate's index; None (the recommended one) when nothing is picked."""
+    if candidate in (None, ""):
+        return None
+    try:
+        return int(candidate)
+    except (TypeError, ValueError):  # typed into the picker instead of chosen from it
+        raise InputError(f"candidate {str(candidate)[:40]!r} is not in the list; pick one of the ranking's "
+                         "candidates") from None
+
+
+@handles("开始盲听失败")
+def compare_blind(ctx: UIContext, to: Elsewhere, *, role, run) -> dict:
+    """A blind A/B session over the top finalists, opened in the A/B tab with its first pair."""
+    role, run_id = _picked_run(ctx, role, run)
+    started = start_blind_comparison(ws=ctx.ws, role=role, run_id=run_id)
+    return {to.ab_task: gr.update(choices=task_choices(ctx, role), value=started.task_id),
+            to.ab_session: gr.update(choices=ab_session_choices(ctx, role, started.task_id), value=started.session_id),
+            to.tabs: gr.Tabs(selected="ab")}
+
+
+def wire(tab: CheckpointTab, ctx: UIContext, page: Page, *, product_result_id: gr.Number, product_name: gr.Textbox,
+         product_note: gr.Textbox, ab_task: gr.Dropdown, ab_session: gr.Dropdown) -> None:
+    to = Elsewhere(page.tabs, product_result_id, product_name, product_note, ab_task, ab_session)
     picked = {"role": page.role, "run": tab.run}
     connect_each(ctx, (tab.refresh.click, page.role.change, page.app.load), refresh, tab, picked,
                  [tab.gpt, tab.sovits, tab.run])
     connect(ctx, tab.start.click, start, tab, {"role": page.role, "gpt": tab.gpt, "sovits": tab.sovits,
                                                "clip_ids": tab.clip_ids, "budget": tab.budget}, tab.run)
-    connect(ctx, tab.run.change, show, tab, picked, tab.view())
-    connect(ctx, tab.timer.tick, show, tab, picked, tab.view(), show_progress="hidden")
+    shown = {**picked, "offered": tab.offered}
+    connect(ctx, tab.run.change, show, tab, shown, tab.view())
+    connect(ctx, tab.timer.tick, show, tab, shown, tab.view(), show_progress="hidden")
+    connect(ctx, tab.keep.click, keep_as_product, to, {**picked, "candidate": tab.candidate},
+            [to.product_result_id, to.product_name, to.product_note, to.tabs])
+    connect(ctx, tab.compare.click, compare_blind, to, picked, [to.ab_task, to.ab_session, to.tabs])

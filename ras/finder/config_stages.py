@@ -27,7 +27,7 @@ from ras.store.workspace import Workspace
 FINISHED = ("done", "failed", "cancelled")
 
 
-def _candidate_of_sets(session, task_ids: list[int]) -> dict[int, int]:
+def candidate_of_sets(session, task_ids: list[int]) -> dict[int, int]:
     tasks = session.exec(select(Task).where(col(Task.id).in_(task_ids))).all() if task_ids else []
     return {int(ps): int(index) for task in tasks for ps, index in task.spec.get("param_sets", {}).items()}
 
@@ -37,7 +37,7 @@ def config_takes(session, task_ids: list[int]) -> tuple[list[rank.Take], dict[in
     (gpt, sovits) of its finished jobs in the order they ran (for the weight loads)."""
     if not task_ids:
         return [], {}, {}
-    candidate_of = _candidate_of_sets(session, task_ids)
+    candidate_of = candidate_of_sets(session, task_ids)
     sets = {ps.id: ps.params for ps in session.exec(select(ParamSet).where(col(ParamSet.task_id).in_(task_ids))).all()}
     rows = session.exec(select(Job.param_set_id, Job.text_id, Job.status, Job.auto_score, Job.flags_json,
                                Job.chars_per_second, Job.metrics_json, Job.worker, Job.started_at)
@@ -104,7 +104,7 @@ def do_probe(ws: Workspace, runner, role: str, run_id: int) -> str:
         if counts.get("awaiting_analysis", 0):
             return "waiting for analysis"
         takes, taken, _ = config_takes(session, task_ids)
-        last = _candidate_of_sets(session, current)
+        last = candidate_of_sets(session, current)
     candidates = candidates_of(spec)
     race = sorted(set(last.values())) if task_ids else list(range(len(candidates)))
     anchors = tuple(spec["anchors"]) if spec.get("shape") == "axes" else None
@@ -132,7 +132,7 @@ def ranking_now(ws: Workspace, role: str, run) -> tuple[list[CandidateRow], dict
     with ws.role_session(role) as session:
         takes, taken, engines = config_takes(session, task_ids)
         _, counts = stages.load_takes(session, task_ids)
-        last = set(_candidate_of_sets(session, task_ids[-1:]).values())
+        last = set(candidate_of_sets(session, task_ids[-1:]).values())
     rows = configs.rank_candidates(takes, candidates_of(run.spec), sorted(taken))
     return [r.with_final_round(r.index in last) for r in rows], counts, configs.weight_loads(list(engines.values()))
 

@@ -122,7 +122,11 @@ def copy_into(source: Path, folder: Path, stem: str) -> str:
 
 def suggest_name(*, ws: Workspace, role: str, result_id: int) -> str:
     """A free product name for a result: "<role>-<id>", then "-2", "-3"... if taken."""
-    base = f"{role}-{result_id}"
+    return free_name(ws=ws, base=f"{role}-{result_id}")
+
+
+def free_name(*, ws: Workspace, base: str) -> str:
+    """`base` if no product of any role has it, else the first free "<base>-2", "<base>-3"..."""
     name, n = base, 1
     while find_product(ws, name) is not None:
         n += 1
