@@ -160,7 +160,7 @@ def poll(ctx: UIContext, tab, *, role, run, shown) -> dict:
         return {**_cleared(ctx, tab), tab.run: keep_choice(run_choices(ctx, role), None)}
     progress = progress_html(ctx.i18n, status, _job_seconds(ctx, role))
     signature = repr((role, status.run_id, status.stage, status.settled, status.screened, status.ranking,
-                      status.shortlist))
+                      status.shortlist, [(e.emotion, e.status.stage, e.status.shortlist) for e in status.emotions]))
     if signature == shown:  # unchanged: leave tables and players alone (listening goes on)
         return {tab.progress: progress}
     clip_info = clip_service.get_clips(ws=ctx.ws, role=role, clip_ids=[r.clip_id for r in status.screened]) \

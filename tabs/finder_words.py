@@ -248,7 +248,8 @@ def emotions_overview(i18n, status: FinderStatus) -> str:
     lines = [i18n("**每种情绪的候选名单**（在记录列表里选一种情绪的记录，可试听、保存为成品、盲听比较）")]
     for part in status.emotions:
         found = part.status
-        names = "、".join(f"#{c}" for c in found.shortlist) if found.shortlist else i18n("（暂无）")
+        names = ("、".join(f"#{c}" for c in found.shortlist) if found.shortlist
+                 else i18n("（没有参考达到名单的标准）") if found.stage == "done" else i18n("（暂无）"))
         lines.append(f"- {emotion_label(i18n, part.emotion)} · #{found.run_id} · "
                      + i18n("{} 条音频").format(part.clips) + f" · {stage_label(i18n, found.stage)}: {names}")
     for emotion, count in status.left_out.items():
