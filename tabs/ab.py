@@ -6,10 +6,17 @@ from dataclasses import dataclass
 import gradio as gr
 
 from ras.ab import sessions
-from ras.errors import InputError, NotFound
+from ras.errors import InputError
 from ras.products import rows as products
 from tabs.common import Page, UIContext, connect, connect_each, handles, keep_choice, parse_ids, require_role
-from tabs.widgets import POLL_SECONDS, task_picker, task_picker_row, wire_task_picker
+from tabs.widgets import (
+    POLL_SECONDS,
+    polled_picker,
+    read_for_shown_role,
+    task_picker,
+    task_picker_row,
+    wire_task_picker,
+)
 from tabs.widgets import ab_session_choices as session_choices
 
 RANKING_HEADERS = ("名次", "候选", "强度", "90% 区间", "票数", "自动评分", "人工评分")
@@ -65,8 +72,7 @@ def build(ctx: UIContext) -> AbTab:
         result_ids = gr.Textbox(label=i18n("只比较这些结果的配置（可选，结果编号）"), scale=2, elem_id="ab_result_ids")
         start = gr.Button(i18n("开始新的盲听"), variant="primary", scale=1, elem_id="ab_start")
     with gr.Row():
-        session = gr.Dropdown(label=i18n("继续已有的盲听"), choices=[], scale=3, allow_custom_value=True,
-                              elem_id="ab_session")  # a tick crossing a role switch still carries the old one
+        session = polled_picker(i18n("继续已有的盲听"), "ab_session", scale=3)
         reset = gr.Button(i18n("清空本次投票"), variant="stop", scale=0, min_width=140, elem_id="ab_reset")
     gr.Markdown(i18n("### 2. 听并选择"))
     gr.Markdown(i18n("快捷键：← A 更好 · → B 更好 · 空格 一样 · A 重听 A · B 重听 B"))
@@ -179,10 +185,8 @@ def start(ctx: UIContext, tab: AbTab, *, role, task, result_ids, reveal) -> dict
 
 @handles("读取下一对失败")
 def load(ctx: UIContext, tab: AbTab, *, role, session, reveal) -> dict:
-    try:
-        return _session_view(ctx, tab, role, session, reveal)
-    except NotFound:  # a tick crossing a role switch: the session belongs to the role left behind
-        return _session_view(ctx, tab, role, None, reveal)
+    return read_for_shown_role(lambda: _session_view(ctx, tab, role, session, reveal),
+                               lambda: _session_view(ctx, tab, role, None, reveal), report_deleted_role=False)
 
 
 def _vote(ctx: UIContext, tab: AbTab, choice: str, role, session, pair_id, reveal, task) -> dict:
