@@ -13,9 +13,9 @@ from tabs.widgets import (
     POLL_SECONDS,
     polled_picker,
     read_for_shown_role,
+    task_choices,
     task_picker,
     task_picker_row,
-    wire_task_picker,
 )
 from tabs.widgets import ab_session_choices as session_choices
 
@@ -167,6 +167,27 @@ def _result_ids(text: str | None) -> list[int]:
         raise InputError(f"result ids must be whole numbers separated by commas or spaces: {text!r}") from None
 
 
+def _task_picker(ctx: UIContext, role, current) -> dict:
+    """The role's tasks, keeping the pick while it is one of them, else on the task of the role's newest
+    session: the role's newest task may have none, and the resume list shows only the picked task's."""
+    options = task_choices(ctx, role)
+    if role and current not in [value for _, value in options]:
+        newest = sessions.list_sessions(ws=ctx.ws, role=role)
+        current = newest[0].task_id if newest else None
+    return keep_choice(options, current)
+
+
+@handles("读取任务失败")
+def refresh_task(ctx: UIContext, tab: AbTab, *, role, current) -> dict:
+    return {tab.task: _task_picker(ctx, role, current)}
+
+
+@handles("读取任务失败")
+def on_role(ctx: UIContext, tab: AbTab, *, role) -> dict:
+    # task ids are counted per role: the number picked for the role left behind says nothing about this one
+    return {tab.task: _task_picker(ctx, role, None)}
+
+
 @handles("读取盲听记录失败")
 def on_task(ctx: UIContext, tab: AbTab, *, role, task, session) -> dict:
     # a session opened from another tab arrives with its task: keep it when it belongs to that task
@@ -250,7 +271,9 @@ def wire(tab: AbTab, ctx: UIContext, page: Page, *, product_result_id: gr.Number
          product_note: gr.Textbox, evaluate_ab: gr.Button, evaluate_task: gr.Dropdown) -> None:
     links = AbLinks(tab, page.tabs, product_result_id, product_name, product_note)
     shown = {"role": page.role, "session": tab.session, "reveal": tab.reveal}
-    wire_task_picker(ctx, page, tab.task, tab.refresh)
+    connect_each(ctx, (tab.refresh.click, page.app.load), refresh_task, tab, {"role": page.role, "current": tab.task},
+                 tab.task)
+    connect(ctx, page.role.change, on_role, tab, {"role": page.role}, tab.task)
     connect(ctx, tab.task.change, on_task, tab, {"role": page.role, "task": tab.task, "session": tab.session},
             tab.session)
     connect(ctx, tab.start.click, start, tab,
