@@ -142,8 +142,8 @@ def _session_view(ctx: UIContext, tab: AbTab, role, session_id, reveal) -> dict:
                 tab.ranking: [], tab.agreement: "", tab.more_takes: gr.Button(visible=False),
                 tab.timer: gr.Timer(active=False)}
     i18n = ctx.i18n
-    pair = sessions.next_pair(ws=ctx.ws, role=role, session_id=int(session_id))
-    ranked = sessions.ranking(ws=ctx.ws, role=role, session_id=int(session_id))
+    view = sessions.session_view(ws=ctx.ws, role=role, session_id=int(session_id))
+    pair, ranked = view.pair, view.ranking
     nothing_to_play = pair.pair_id is None
     # the timer only ticks while nothing plays (a tick re-renders the players), until nothing is on its way
     waiting = nothing_to_play and not ranked.settled
