@@ -6,7 +6,7 @@ from dataclasses import dataclass
 import gradio as gr
 import pandas as pd
 
-from ras.errors import InputError, NotFound
+from ras.errors import InputError
 from ras.finder import config_run, config_stages
 from ras.finder import run as finder_runs
 from ras.finder.config_stages import ConfigStatus
@@ -14,7 +14,7 @@ from ras.finder.configs import EpochPoint
 from tabs.common import Page, UIContext, connect, connect_each, handles, keep_choice, parse_ids, require_role
 from tabs.finder_blind import start_blind_comparison
 from tabs.finder_keep import product_offer
-from tabs.widgets import ab_session_choices, poll_timer, task_choices
+from tabs.widgets import ab_session_choices, poll_timer, polled_picker, read_for_shown_role, task_choices
 
 RANK_HEADERS = ("名次", "候选", "通过率", "下限", "上限", "条数", "重复", "吞字", "错字", "长停顿", "噪声", "音色偏移",
                 "说话人相似度")
@@ -73,9 +73,7 @@ def build(ctx: UIContext) -> CheckpointTab:
         start = gr.Button(i18n("开始找模型"), variant="primary", elem_id="checkpoint_start")
     gr.Markdown(i18n("### 2. 排名"))
     with gr.Row():
-        # a poll sent as a role switch empties the list still carries the old run: take it, show() drops it
-        run = gr.Dropdown(label=i18n("找模型记录"), choices=[], scale=3, allow_custom_value=True,
-                          elem_id="checkpoint_run")
+        run = polled_picker(i18n("找模型记录"), "checkpoint_run", scale=3)
         refresh = gr.Button(i18n("刷新"), scale=0, min_width=100, elem_id="checkpoint_refresh")
     summary = gr.Markdown(elem_id="checkpoint_summary")
     ranking = gr.Dataframe(headers=[i18n(h) for h in RANK_HEADERS], interactive=False, wrap=True, max_height=360,
@@ -167,9 +165,10 @@ def show(ctx: UIContext, tab: CheckpointTab, *, role, run, offered="") -> dict:
                tab.candidate: keep_choice([], None), tab.offered: ""}
     if not role or not run:
         return nothing
-    try:
-        status = config_stages.status(ws=ctx.ws, runner=ctx.runner, role=role, run_id=int(run))
-    except NotFound:  # a run of the role the page just left (a poll crossing a role switch)
+    status = read_for_shown_role(lambda: config_stages.status(ws=ctx.ws, runner=ctx.runner, role=role,
+                                                              run_id=int(run)),
+                                 lambda: None, report_deleted_role=False)
+    if status is None:
         return nothing
     by_epoch = status.failure_by_epoch
     shown = {tab.summary: summary_text(ctx.i18n, status), tab.ranking: ranking_rows(status),

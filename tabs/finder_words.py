@@ -14,6 +14,7 @@ from ras.finder.stages import NOTHING_LEFT
 from ras.finder.status import FinderStatus
 from tabs.clips import emotion_label
 from tabs.flag_labels import flag_labels, word_list
+from tabs.widgets import progress_bar
 
 
 def stage_label(i18n, stage: str) -> str:
@@ -215,12 +216,12 @@ def budget_line(i18n, status: FinderStatus) -> str:
 
 
 def progress_html(i18n, status: FinderStatus, job_seconds: float | None) -> str:
-    pct = min(100.0, 100 * status.jobs_done / max(status.jobs_total, 1))
-    colour = "#dc2626" if status.stage == "failed" else "#f97316"
+    shown = min(status.jobs_done, max(status.jobs_total, 1))  # a full bar at most
+    # the jobs done so far, in the failed colour once the run has failed
+    done, failed = (0, shown) if status.stage == "failed" else (shown, 0)
     state = html.escape(state_line(i18n, status, job_seconds))
-    return (f'<div style="border:1px solid #ccc;border-radius:6px;height:22px;overflow:hidden">'
-            f'<div style="width:{pct:.1f}%;height:100%;background:{colour}"></div></div>'
-            f'<div style="margin-top:4px"><b>{state}</b></div>'
+    return (progress_bar(done, failed, status.jobs_total)
+            + f'<div style="margin-top:4px"><b>{state}</b></div>'
             f'<div style="margin-top:2px">{html.escape(budget_line(i18n, status))}</div>')
 
 

@@ -6,11 +6,11 @@ from pathlib import Path
 
 import gradio as gr
 
-from ras.errors import NotFound
 from ras.queue.task_status import TaskStatus
 from tabs.common import Page, UIContext, connect, handles, require_role
 from tabs.widgets import (
     poll_timer,
+    read_for_shown_role,
     refresh_task_picker,
     task_picker_row,
     task_progress_html,
@@ -90,9 +90,9 @@ def poll(ctx: UIContext, tab: InferTab, *, role: str | None, task_id, shown_job)
     nothing = {tab.progress: "", tab.details: "", tab.log: runner.log_tail()}
     if not role or not task_id:
         return nothing
-    try:
-        status = runner.status(role, int(task_id))
-    except NotFound:  # a poll crossing a role switch: the task belongs to the role left behind
+    status = read_for_shown_role(lambda: runner.status(role, int(task_id)), lambda: None,
+                                 report_deleted_role=False)
+    if status is None:
         return nothing
     last = status.last_result
     shown = {tab.progress: task_progress_html(ctx.i18n, status), tab.details: details_md(ctx.i18n, status),

@@ -203,7 +203,7 @@ def _read_part(session, role_dir: Path, run: LongTextRun, part: LongTextPart, ga
         needs_listening=sum(r.needs_listening for r in rows), sentences=rows)
     return _PartReading(
         shown=shown,
-        awaiting_analysis=sum(takes.awaits_analysis(t) for s in sentences for t in s.takes),
+        awaiting_analysis=sum(t.awaits_analysis for s in sentences for t in s.takes),
         rerolls_due=sum(takes.reroll_due(s, takes.verdict(s, gate, rate)[1], run.max_tries, rerolls)
                         for s in sentences),
         join_due=_join_due(role_dir, part, sentences))

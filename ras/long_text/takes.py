@@ -40,7 +40,7 @@ class Sentence:
 
     def pending(self) -> bool:
         """A take still to be synthesized or measured (a take whose analysis failed is settled without metrics)."""
-        return any(t.status in PENDING or awaits_analysis(t) for t in self.takes)
+        return any(t.status in PENDING or t.awaits_analysis for t in self.takes)
 
     def chosen(self) -> Job | None:
         """The take the joined audio uses: the stored choice, else the first take."""
@@ -56,11 +56,6 @@ class Sentence:
         a status read asks for it per try and again for the needs-listening mark)."""
         done = [t for t in self.takes if t.status == "done"]
         return {take.take_id: take for take in with_cer_floors([as_take(t) for t in done])}
-
-
-def awaits_analysis(take: Job) -> bool:
-    """Synthesized, neither measured nor given up on by the analysis step yet."""
-    return take.status == "done" and not take.spectrogram_path and not take.analysis_error
 
 
 def as_take(job: Job) -> Take:

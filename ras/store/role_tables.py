@@ -138,6 +138,11 @@ class Job(SQLModel, table=True):
     scored_at: datetime | None = None
 
     @property
+    def awaits_analysis(self) -> bool:
+        """Synthesized, neither measured nor given up on by the analysis step yet."""
+        return self.status == "done" and not self.spectrogram_path and not self.analysis_error
+
+    @property
     def sent_request(self) -> dict:
         """The SynthesisRequest fields the engine received; {} before the job ran."""
         return _json(self.request_json, {})
