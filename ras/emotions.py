@@ -8,19 +8,35 @@ a GSVI pack's 撒娇 folder) is kept as written: an emotion of this role only.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ras.errors import InputError
 
 
 @dataclass(frozen=True)
 class Reference:
-    """The main reference a sentence is spoken with (a product's, for one emotion)."""
+    """A main reference a sentence is spoken with: a product's own, one of its emotions', or a long-text job's.
 
-    emotion: str  # "" = the default reference (the product's own, or a long-text configuration's clip)
-    ref_audio: str  # relative to the role folder
+    Stored as JSON (a product's emotions_json entry under its emotion, a job's reference_json beside its
+    emotion column): as_json writes that form and read reads it back, here and nowhere else."""
+
+    emotion: str = field(metadata={"json": None})  # "" = the default reference (the product's own, or a
+    # long-text configuration's clip); the API lists a product's emotions keyed by it
+    ref_audio: str  # relative to the role folder (a product's listing gives the full path)
     prompt_text: str
     prompt_lang: str
+    clip_id: int | None = None  # the role's clip a product's emotion reference was copied from
+
+    def as_json(self) -> dict:
+        stored = {"ref_audio": self.ref_audio, "prompt_text": self.prompt_text, "prompt_lang": self.prompt_lang}
+        if self.clip_id is not None:
+            stored["source_clip_id"] = self.clip_id
+        return stored
+
+    @classmethod
+    def read(cls, emotion: str, stored: dict) -> Reference:
+        return cls(emotion, stored["ref_audio"], stored["prompt_text"], stored["prompt_lang"],
+                   stored.get("source_clip_id"))
 
 
 @dataclass(frozen=True)

@@ -121,20 +121,20 @@ def _emotion_files(role_dir: Path, product: Product, params: dict, settings: dic
     """Each emotion's reference, api_v2 body and GSVI entry; fills settings["emotions"] and gsvi's emotion_list."""
     files: dict[str, dict | Path] = {}
     settings["emotions"] = {}
-    for emotion, entry in sorted(product.emotions.items()):
-        source = role_dir / entry["ref_audio"]
+    for emotion, reference in sorted(product.emotions.items()):
+        source = role_dir / reference.ref_audio
         name = f"emotion_{_safe_name(emotion)}{source.suffix.lower()}"
-        body = SynthesisRequest(text="", text_lang=entry["prompt_lang"], ref_audio_path=str(source),
-                                prompt_text=entry["prompt_text"], prompt_lang=entry["prompt_lang"],
+        body = SynthesisRequest(text="", text_lang=reference.prompt_lang, ref_audio_path=str(source),
+                                prompt_text=reference.prompt_text, prompt_lang=reference.prompt_lang,
                                 aux_ref_audio_paths=[str(role_dir / p) for p in product.aux_refs],
                                 **params).to_tts_inputs()
-        body.update(text="你好，这是一段测试语音。" if entry["prompt_lang"] in ("zh", "all_zh")
-                    else "Hello, this is a test.", text_lang=entry["prompt_lang"], media_type="wav")
-        settings["emotions"][emotion] = {"ref_audio": name, "prompt_text": entry["prompt_text"],
-                                         "prompt_lang": entry["prompt_lang"]}
+        body.update(text="你好，这是一段测试语音。" if reference.prompt_lang in ("zh", "all_zh")
+                    else "Hello, this is a test.", text_lang=reference.prompt_lang, media_type="wav")
+        settings["emotions"][emotion] = {"ref_audio": name, "prompt_text": reference.prompt_text,
+                                         "prompt_lang": reference.prompt_lang}
         gsvi["emotion_list"][LABELS.get(emotion, emotion)] = {
-            "ref_wav_path": name, "prompt_text": entry["prompt_text"],
-            "prompt_language": GSVI_LANGUAGE.get(entry["prompt_lang"], "多语种混合")}
+            "ref_wav_path": name, "prompt_text": reference.prompt_text,
+            "prompt_language": GSVI_LANGUAGE.get(reference.prompt_lang, "多语种混合")}
         files.update({name: source, f"{folder}/{name}": source,
                       f"api_v2_request_{_safe_name(emotion)}.json": body})
     return files
