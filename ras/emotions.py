@@ -93,7 +93,10 @@ def may_replace(old_source: str, new_source: str) -> bool:
     return SOURCE_RANK[new_source] >= SOURCE_RANK.get(old_source, 0)
 
 
-_NAME_TAG = re.compile(r"^\s*(?:【([^】]{1,20})】|\[([^\]]{1,20})\]|（([^）]{1,20})）|\(([^)]{1,20})\))")
+# One tag word in brackets, as file names and texts write it: [开心], (happy), 【生气】, （难过）; a group per
+# bracket kind, the word in whichever matched. A word holds no bracket and no line break.
+_ONE_TAG = r"(?:\[([^\[\]\n]{1,20})\]|\(([^()\n]{1,20})\)|【([^【】\n]{1,20})】|（([^（）\n]{1,20})）)"
+_NAME_TAG = re.compile(rf"^\s*{_ONE_TAG}")
 
 
 def tag_in_file_name(stem: str) -> str | None:
@@ -121,7 +124,6 @@ def tag_in_folder_name(folder: str) -> str | None:
 # An inline tag opens a sentence: at the start of the text, of a line, or after a sentence's end mark,
 # as GSVI writes them ([开心]…, (happy)…, 【生气】…, （难过）…). A bracket inside a sentence is text;
 # of tags in a row, the last one counts.
-_ONE_TAG = r"(?:\[([^\[\]\n]{1,20})\]|\(([^()\n]{1,20})\)|【([^【】\n]{1,20})】|（([^（）\n]{1,20})）)"
 _INLINE_TAGS = re.compile(rf"(?:^|(?<=[\n。！？!?….]))(?:[ \t]*{_ONE_TAG})+[ \t]*")
 
 
