@@ -5,7 +5,6 @@ writer goes through `write_tags`, which asks `may_replace` (ras.emotions), so a 
 """
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -17,10 +16,9 @@ from ras.emotions import emotion_code, may_replace
 from ras.errors import InputError, NotFound
 from ras.library.clips import ClipRow, clip_row
 from ras.store.db import get_row
+from ras.store.lookups import UNNAMED_GROUP, group_names
 from ras.store.role_tables import Clip, ClipGroup
 from ras.store.workspace import Workspace
-
-UNNAMED_GROUP = re.compile(r"^组\d+$")  # the name clustering gives; not an emotion until a person renames it
 
 
 @dataclass(frozen=True)
@@ -83,7 +81,7 @@ def set_clip_emotion(*, ws: Workspace, role: str, clip_ids, emotion: str) -> lis
             raise NotFound(f"clip(s) {missing} not found in role {role!r}; refresh the clip list")
         write_tags(session, {clip.id: EmotionTag(code, "person") for clip in found})
         session.commit()
-        names = {g.id: g.name for g in session.exec(select(ClipGroup)).all()}
+        names = group_names(session)
         return [clip_row(ws, role, clip, names) for clip in sorted(found, key=lambda c: c.id)]
 
 
