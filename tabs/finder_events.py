@@ -19,8 +19,8 @@ from ras.library import texts
 from ras.metrics.rate import base_language
 from ras.products import rows as products
 from ras.queue import jobs
-from tabs.clips import emotion_label
 from tabs.common import UIContext, handles, keep_choice, parse_ids, require_role, selected_row
+from tabs.emotion_words import emotion_label
 from tabs.finder_blind import start_blind_comparison
 from tabs.finder_words import (
     duration_words,

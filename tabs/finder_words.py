@@ -12,7 +12,7 @@ from ras.finder.reasons import Reason
 from ras.finder.run import FinderRunRow
 from ras.finder.stages import NOTHING_LEFT
 from ras.finder.status import FinderStatus
-from tabs.clips import emotion_label
+from tabs.emotion_words import emotion_label
 from tabs.flag_labels import flag_labels, word_list
 from tabs.widgets import progress_bar
 

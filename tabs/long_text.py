@@ -16,8 +16,8 @@ from ras.long_text import status as run_views
 from ras.long_text.status import LongTextStatus, PartStatus
 from ras.products import emotions as product_emotions
 from ras.products import rows as products
-from tabs.clips import emotion_label
 from tabs.common import Page, UIContext, connect, connect_each, handles, keep_choice, require_role, score_choice
+from tabs.emotion_words import emotion_label
 from tabs.long_text_takes import (
     PartSlot,
     autopilot_controls,

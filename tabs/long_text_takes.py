@@ -10,8 +10,8 @@ from ras.gate import DEFAULT_MAX_TRIES, MAX_TRIES_LIMIT, Gate
 from ras.long_text import runs as long_text
 from ras.long_text import status as run_views
 from ras.long_text.status import LongTextStatus, PartStatus
-from tabs.clips import emotion_label
 from tabs.common import UIContext, connect, handles, score_radio, selected_row
+from tabs.emotion_words import emotion_label
 from tabs.flag_labels import flag_words
 from tabs.long_text_words import listen_mark, reason_words, rejected_tries, status_label, try_details, try_name
 from tabs.widgets import read_for_shown_role

@@ -153,8 +153,8 @@ class Analyzer:
             clip = session.get(Clip, job.clip_id)
             ref = clip_audio_path(self.ws, role, clip) if clip is not None else None
             prompt_text = clip.text if clip is not None else ""
-            if job.reference:  # spoken with a product's emotion: measured against that reference and its text
-                ref, prompt_text = role_dir / job.reference["ref_audio"], job.reference["prompt_text"]
+            if reference := job.reference:  # spoken with a product's emotion: measured against that reference
+                ref, prompt_text = role_dir / reference.ref_audio, reference.prompt_text  # and its text
             request = {"wav": str(role_dir / job.result_path), "text": job.text, "text_lang": job.text_lang,
                        "ref": str(ref) if ref else "", "prompt_text": prompt_text,
                        "metrics": self.metrics, "weights": load_weights(ws=self.ws) if self.metrics else None}

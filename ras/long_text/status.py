@@ -204,8 +204,9 @@ def _read_part(session, role_dir: Path, run: LongTextRun, part: LongTextPart, ga
     return _PartReading(
         shown=shown,
         awaiting_analysis=sum(t.awaits_analysis for s in sentences for t in s.takes),
+        # a run that does not re-roll owes none: no sentence's takes need weighing against the gate for it
         rerolls_due=sum(takes.reroll_due(s, takes.verdict(s, gate, rate)[1], run.max_tries, rerolls)
-                        for s in sentences),
+                        for s in sentences) if rerolls else 0,
         join_due=_join_due(role_dir, part, sentences))
 
 
