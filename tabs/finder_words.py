@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import html
 
+from ras.finder import screen
 from ras.finder.reasons import Reason
 from ras.finder.run import FinderRunRow
 from ras.finder.stages import NOTHING_LEFT
@@ -221,14 +222,10 @@ def screening_summary(i18n, status: FinderStatus) -> str:
     """One line over the screening table: how many clips stay candidates, and what excluded the others."""
     if not status.screened:
         return ""
-    counts: dict[str, int] = {}
-    for row in status.screened:
-        if row.excluded:
-            for reason in row.why:
-                counts[reason.code] = counts.get(reason.code, 0) + 1
+    counts = screen.summary(list(status.screened))
     excluded = sum(1 for r in status.screened if r.excluded)
     line = i18n("{} 条音频中 {} 条留作候选，{} 条排除").format(len(status.screened), status.work.candidates, excluded)
     if counts:
         line += i18n("：") + word_list(i18n, (f"{_plain_label(i18n, code)} {n}"
-                                              for code, n in sorted(counts.items(), key=lambda kv: -kv[1])))
+                                              for code, n in counts.items()))
     return line + i18n("。把鼠标停在原因上可看具体数值；点一行可把它放回候选。")
