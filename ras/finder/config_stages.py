@@ -95,16 +95,11 @@ def do_probe(ws: Workspace, runner, role: str, run_id: int) -> str:
     run = runs.load_run(ws, role, run_id)
     spec, task_ids = run.spec, run.task_ids
     with ws.role_session(role) as session:
-        current = task_ids[-1:]
-        _, counts = stages.load_takes(session, current)
-        if counts.get("queued", 0) or counts.get("running", 0):
-            if not runner.is_active(role, current[0]):
-                runner.run_task(role, current[0])
-            return "waiting for takes"
-        if counts.get("awaiting_analysis", 0):
-            return "waiting for analysis"
+        waiting = stages.round_waiting(session, runner, role, task_ids)
+        if waiting:
+            return waiting
         takes, taken, _ = config_takes(session, task_ids)
-        last = _candidate_of_sets(session, current)
+        last = _candidate_of_sets(session, task_ids[-1:])
     candidates = candidates_of(spec)
     race = sorted(set(last.values())) if task_ids else list(range(len(candidates)))
     anchors = tuple(spec["anchors"]) if spec.get("shape") == "axes" else None
@@ -117,13 +112,8 @@ def do_probe(ws: Workspace, runner, role: str, run_id: int) -> str:
     if plan.added:
         spec["candidates"] += [c.as_json() for c in plan.added]
         runs.update_run(ws, role, run_id, spec_json=spec)
-    if not plan.probes:
-        runs.update_run(ws, role, run_id, stage="rank", stop_reason=plan.stop_reason)
-        return f"stopped: {plan.stop_reason}"
-    task_id = _create_round(ws, role, run_id, spec, plan, len(task_ids) + 1)
-    runs.update_run(ws, role, run_id, task_ids_json=task_ids + [task_id])
-    runner.run_task(role, task_id)
-    return f"round {len(task_ids) + 1}: {len(plan.probes)} takes for {len(plan.survivors)} candidates"
+    return stages.start_round(ws, runner, role, run_id, task_ids, plan,
+                              lambda number: _create_round(ws, role, run_id, spec, plan, number), "candidates")
 
 
 def ranking_now(ws: Workspace, role: str, run) -> tuple[list[CandidateRow], dict, int]:

@@ -115,19 +115,41 @@ def _create_round(ws: Workspace, role: str, run, spec: dict, plan: allocate.Roun
         return task.id
 
 
+def round_waiting(session, runner, role: str, task_ids: list[int]) -> str | None:
+    """What the run's current round still waits for (restarting its task if no engine has it), or None."""
+    current = task_ids[-1:]
+    _, counts = load_takes(session, current)
+    if counts.get("queued", 0) or counts.get("running", 0):
+        if not runner.is_active(role, current[0]):
+            runner.run_task(role, current[0])  # e.g. resumed with no engine at start-up
+        return "waiting for takes"
+    if counts.get("awaiting_analysis", 0):
+        return "waiting for analysis"
+    return None
+
+
+def start_round(ws: Workspace, runner, role: str, run_id: int, task_ids: list[int], plan, create_round,
+                noun: str) -> str:
+    """Stop the search when the plan probes nothing, else create its round (create_round(number) -> task
+    id) and queue it; returns what happened (for the log)."""
+    if not plan.probes:
+        runs.update_run(ws, role, run_id, stage="rank", stop_reason=plan.stop_reason)
+        return f"stopped: {plan.stop_reason}"
+    number = len(task_ids) + 1
+    task_id = create_round(number)
+    runs.update_run(ws, role, run_id, task_ids_json=task_ids + [task_id])
+    runner.run_task(role, task_id)
+    return f"round {number}: {len(plan.probes)} takes for {len(plan.survivors)} {noun}"
+
+
 def do_probe(ws: Workspace, runner, role: str, run_id: int) -> str:
     """Wait for the current round, or plan and start the next; returns what happened (for the log)."""
     run = runs.load_run(ws, role, run_id)
     spec, task_ids = run.spec, run.task_ids
     with ws.role_session(role) as session:
-        current = task_ids[-1:]
-        _, counts = load_takes(session, current)
-        if counts.get("queued", 0) or counts.get("running", 0):
-            if not runner.is_active(role, current[0]):
-                runner.run_task(role, current[0])  # e.g. resumed with no engine at start-up
-            return "waiting for takes"
-        if counts.get("awaiting_analysis", 0):
-            return "waiting for analysis"
+        waiting = round_waiting(session, runner, role, task_ids)
+        if waiting:
+            return waiting
         takes, _ = load_takes(session, task_ids)
         taken = _taken(session, task_ids)
         in_race = _round_clips(session, task_ids[-1]) if task_ids else []
@@ -137,13 +159,8 @@ def do_probe(ws: Workspace, runner, role: str, run_id: int) -> str:
     plan = allocate.plan_round(ranking=rank.rank(takes, race), text_ids=spec["text_ids"], taken=taken,
                                budget_left=spec["budget_jobs"] - sum(taken.values()), shortlist=spec["shortlist"],
                                first_round=not task_ids)
-    if not plan.probes:
-        runs.update_run(ws, role, run_id, stage="rank", stop_reason=plan.stop_reason)
-        return f"stopped: {plan.stop_reason}"
-    task_id = _create_round(ws, role, run, spec, plan, len(task_ids) + 1)
-    runs.update_run(ws, role, run_id, task_ids_json=task_ids + [task_id])
-    runner.run_task(role, task_id)
-    return f"round {len(task_ids) + 1}: {len(plan.probes)} takes for {len(plan.survivors)} clips"
+    return start_round(ws, runner, role, run_id, task_ids, plan,
+                       lambda number: _create_round(ws, role, run, spec, plan, number), "clips")
 
 
 @dataclass(frozen=True)
