@@ -39,6 +39,12 @@ def _kinds(i18n, kinds: dict) -> str:
                             for name, count in sorted(kinds.items(), key=lambda kv: -kv[1])))
 
 
+def _rate_unit(i18n, unit: str) -> str:
+    """What a speaking rate counts in the clip's language (ras.metrics.rate.unit_name): characters of
+    Chinese, Cantonese and Japanese, words of English, syllables of Korean."""
+    return {"chars": i18n("个字"), "words": i18n("个词"), "syllables": i18n("个音节")}[unit]
+
+
 def _screening(i18n, code: str, v: dict) -> tuple[str, str] | None:
     if code == "duration":
         words = i18n("太短：{seconds:g} 秒") if v["seconds"] < v["min"] else i18n("太长：{seconds:g} 秒")
@@ -46,10 +52,11 @@ def _screening(i18n, code: str, v: dict) -> tuple[str, str] | None:
     if code == "empty_text":
         return i18n("没有文本"), i18n("参考音频需要与它对应的文本")
     if code == "implausible_text":
-        words = i18n("文本比声音长：每秒要说 {rate:g} 个字，这门语言通常 {low:g}–{high:g}") if v["rate"] > v["high"] \
-            else i18n("文本比声音短：每秒只有 {rate:g} 个字，这门语言通常 {low:g}–{high:g}")
+        v = {**v, "unit": _rate_unit(i18n, v["unit"])}
+        words = i18n("文本比声音长：每秒要说 {rate:g} {unit}，这门语言通常 {low:g}–{high:g}") if v["rate"] > v["high"] \
+            else i18n("文本比声音短：每秒只有 {rate:g} {unit}，这门语言通常 {low:g}–{high:g}")
         return (words.format(**v),
-                i18n("{units} 个字（词）在 {speech_seconds:g} 秒的语音里：文本可能写错或被截断").format(**v))
+                i18n("{units} {unit}在 {speech_seconds:g} 秒的语音里：文本可能写错或被截断").format(**v))
     if code == "asr_mismatch":
         return (i18n("识别出的文字与文本不符（错 {cer:.0%}）").format(**v),
                 i18n("字错误率 {cer:.2f}，上限 {limit:.2f}").format(**v))
