@@ -19,12 +19,11 @@ from ras.finder import run as runs
 from ras.finder.config_run import candidates_of
 from ras.finder.configs import CandidateRow, EpochPoint
 from ras.finder.screen import ScreenRow
+from ras.finder.status import job_totals
 from ras.library import texts
 from ras.queue.tasks import queued_job_row
 from ras.store.role_tables import Job, ParamSet, Task
 from ras.store.workspace import Workspace
-
-FINISHED = ("done", "failed", "cancelled")
 
 
 def _candidate_of_sets(session, task_ids: list[int]) -> dict[int, int]:
@@ -186,18 +185,14 @@ def status(*, ws: Workspace, runner, role: str, run_id: int) -> ConfigStatus:
     rows, counts, loads = ranking_now(ws, role, run)
     if run.stage == "done":
         rows = [CandidateRow.read(r) for r in run.ranking]
-    created = sum(counts.get(k, 0) for k in ("queued", "running", *FINISHED))
-    finished = sum(counts.get(k, 0) for k in FINISHED)
+    totals = job_totals(run, counts, runner)
     stopped = run.stage in ("done", "failed")
-    total = created if stopped else max(created, spec.get("budget_jobs") or 0)
-    seconds = runner.median_job_seconds() if runner is not None else None
     finalists = finalists_of(rows, spec["finalists"]) if run.stage != "failed" else []
     pending = counts.get("queued", 0) + counts.get("running", 0) + counts.get("unanalysed", 0)
     return ConfigStatus(
         run_id=run.id, name=run.name, stage=run.stage, error=run.error, stop_reason=run.stop_reason,
-        jobs_total=total, jobs_done=finished, jobs_failed=counts.get("failed", 0),
-        analysis_failed=counts.get("analysis_failed", 0),
-        eta_seconds=round((total - finished) * seconds) if seconds and run.stage == "probe" else None,
+        jobs_total=totals.total, jobs_done=totals.finished, jobs_failed=counts.get("failed", 0),
+        analysis_failed=counts.get("analysis_failed", 0), eta_seconds=totals.eta_seconds,
         screened=(), ranking=tuple(rows), shortlist=tuple(r.candidate.label for r in finalists),
         task_ids=tuple(run.task_ids), budget_jobs=spec["budget_jobs"],
         full_grid_jobs=configs.full_grid_jobs(_grid_size(spec), len(spec["text_ids"])),
