@@ -50,14 +50,16 @@ def do_screen(ws: Workspace, role: str, run_id: int, *, encoder=None, asr: AsrCo
                     stage="probe" if candidates else "failed", error="" if candidates else NOTHING_LEFT)
 
 
-def job_rows(session, task_ids: list[int]) -> list:
-    """The job columns a take and the round's counts are made of, for every job of these tasks, by id."""
+def job_rows(session, task_ids: list[int], *order_by) -> list:
+    """The job columns a take and the round's counts are made of, for every job of these tasks (by id unless
+    ordered otherwise)."""
     if not task_ids:
         return []
     return list(session.exec(select(Job.id, Job.task_id, Job.clip_id, Job.text_id, Job.param_set_id, Job.status,
                                     Job.auto_score, Job.flags_json, Job.chars_per_second, Job.metrics_json,
-                                    Job.spectrogram_path, Job.analysis_error, Job.finished_at)
-                             .where(col(Job.task_id).in_(task_ids)).order_by(col(Job.id))).all())
+                                    Job.spectrogram_path, Job.analysis_error, Job.finished_at, Job.worker,
+                                    Job.started_at)
+                             .where(col(Job.task_id).in_(task_ids)).order_by(*(order_by or (col(Job.id),)))).all())
 
 
 def job_counts(rows) -> dict[str, int]:
