@@ -26,12 +26,10 @@ from tabs.finder_keep import keep_candidate
 def register(ctx: UIContext) -> None:
     ws, i18n, backend, runner, driver = ctx.ws, ctx.i18n, ctx.backend, ctx.runner, ctx.finder
 
-    def available_weights(kind: str) -> list[str]:
-        return [w.file for w in getattr(backend.list_models(), kind)]
-
     def start(role: str, found: dict) -> dict:
         if config_run.is_config_run(found):
-            run_id = config_run.create_config_run(ws=ws, role=role, spec=found, available_weights=available_weights,
+            run_id = config_run.create_config_run(ws=ws, role=role, spec=found,
+                                                  available_weights=backend.available_weights,
                                                   **backend.weight_choosers())
         elif emotion_runs.wants_emotions(found):
             run_id = emotion_runs.create_emotion_run(ws=ws, role=role, spec=found, **backend.weight_choosers())

@@ -14,6 +14,7 @@ from ras.finder.configs import EpochPoint
 from tabs.common import Page, UIContext, connect, connect_each, handles, keep_choice, parse_ids, require_role
 from tabs.finder_blind import start_blind_comparison
 from tabs.finder_keep import product_offer
+from tabs.finder_words import stage_label
 from tabs.widgets import ab_session_choices, poll_timer, polled_picker, read_for_shown_role, task_choices
 
 RANK_HEADERS = ("名次", "候选", "通过率", "下限", "上限", "条数", "重复", "吞字", "错字", "长停顿", "噪声", "音色偏移",
@@ -122,8 +123,7 @@ def candidate_choices(status: ConfigStatus) -> list[tuple[str, int]]:
 
 
 def summary_text(i18n, status: ConfigStatus) -> str:
-    stage = {"probe": i18n("试合成中"), "rank": i18n("排名中"), "done": i18n("完成"), "failed": i18n("失败")}
-    line = (f"{i18n('阶段')}: **{stage.get(status.stage, status.stage)}** · {status.jobs_done}/"
+    line = (f"{i18n('阶段')}: **{stage_label(i18n, status.stage)}** · {status.jobs_done}/"
             f"{status.jobs_total} {i18n('作业')} · {i18n('完整网格')} {status.full_grid_jobs} · "
             f"{i18n('模型加载次数')} {status.weight_loads}")
     best = status.recommended
@@ -153,8 +153,7 @@ def start(ctx: UIContext, tab: CheckpointTab, *, role, gpt, sovits, clip_ids, bu
     spec = {"mode": "checkpoints", "gpt": gpt or [], "sovits": sovits or [], "clip_ids": parse_ids(clip_ids),
             "budget_jobs": int(budget) if budget else None}
     run_id = config_run.create_config_run(ws=ctx.ws, role=role, spec=spec, **ctx.backend.weight_choosers(),
-                                          available_weights=lambda kind: [w.file for w in
-                                                                          getattr(ctx.backend.list_models(), kind)])
+                                          available_weights=ctx.backend.available_weights)
     ctx.finder.watch(role)
     return {tab.run: keep_choice(run_choices(ctx, role), run_id)}
 

@@ -79,6 +79,21 @@ def test_a_spec_that_cannot_run_names_what_to_change(role_ws, spec, says):
         config_run.create_config_run(ws=ws, role=role, spec=spec)
 
 
+@pytest.mark.parametrize("spec", [
+    {"mode": "settings", "vary": {"seed": [1, 2]}, "clip_ids": [1]},
+    {"mode": "settings", "vary": {"top_k": [5]}, "clip_ids": [1]},
+    {"mode": "settings", "vary": VARY, "clip_ids": [1], "finalists": 0},
+    {"mode": "settings", "vary": VARY, "clip_ids": [1], "base": {"seed": 3}},
+])
+def test_a_refused_spec_stores_no_probe_texts(role_ws, spec):
+    ws, role = role_ws
+    with pytest.raises(InputError):
+        config_run.create_config_run(ws=ws, role=role, spec=spec)
+    with ws.main_session() as session:
+        assert session.exec(select(TestText)).all() == []  # the probe set is stored by a run that starts
+    assert finder_runs.list_runs(ws=ws, role=role) == []
+
+
 def test_rounds_map_takes_to_candidates_and_the_failing_setting_is_dropped(role_ws):
     ws, role = role_ws
     runner = QueueStub()
