@@ -49,9 +49,11 @@ def refresh_button(i18n, elem_id: str, min_width: int = 100) -> gr.Button:
     return gr.Button(i18n("刷新"), scale=0, min_width=min_width, elem_id=elem_id)
 
 
-def task_picker_row(i18n, tab: str, scale: int = 3) -> tuple[gr.Dropdown, gr.Button]:
-    """The task dropdown and its refresh button (elem_ids <tab>_task, <tab>_refresh); call inside a gr.Row."""
-    task = gr.Dropdown(label=i18n("任务"), choices=[], scale=scale, elem_id=f"{tab}_task")
+def task_picker_row(i18n, tab: str, scale: int = 3, *, polled: bool = False) -> tuple[gr.Dropdown, gr.Button]:
+    """The task dropdown and its refresh button (elem_ids <tab>_task, <tab>_refresh); call inside a gr.Row.
+    polled: a timer's poll reads the pick (see polled_picker)."""
+    task = (polled_picker(i18n("任务"), f"{tab}_task", scale=scale) if polled
+            else gr.Dropdown(label=i18n("任务"), choices=[], scale=scale, elem_id=f"{tab}_task"))
     return task, refresh_button(i18n, f"{tab}_refresh")
 
 
