@@ -11,7 +11,7 @@ from ras.finder import config_run, config_stages
 from ras.finder import run as finder_runs
 from ras.finder.config_stages import ConfigStatus
 from ras.finder.configs import EpochPoint
-from tabs.common import Page, UIContext, connect, connect_each, handles, keep_choice, parse_ids, require_role
+from tabs.common import Page, UIContext, choices, connect, connect_each, handles, keep_choice, parse_ids, require_role
 from tabs.finder_blind import start_blind_comparison
 from tabs.finder_keep import product_offer
 from tabs.finder_words import stage_label
@@ -19,12 +19,16 @@ from tabs.widgets import ab_session_choices, poll_timer, polled_picker, read_for
 
 RANK_HEADERS = ("名次", "候选", "通过率", "下限", "上限", "条数", "重复", "吞字", "错字", "长停顿", "噪声", "音色偏移",
                 "说话人相似度")
+MODES = (("模型组合", "checkpoints"), ("采样参数（模型固定）", "settings"))
+VARY_EXAMPLE = "top_k=5,15,30; temperature=0.8,1.0"
 KIND_COLUMNS = ("repeat", "swallowed", "wrong_words", "long_pause", "noise", "voice_drift")
 CHART_COLUMNS = ("epoch", "fail_rate")
 
 
 @dataclass(frozen=True)
 class CheckpointTab:
+    mode: gr.Radio  # checkpoints: weight pairs; settings: sampling settings with the weights fixed
+    vary: gr.Textbox  # the settings compared, e.g. "top_k=5,15,30; temperature=0.8,1.0"
     gpt: gr.CheckboxGroup
     sovits: gr.CheckboxGroup
     clip_ids: gr.Textbox
@@ -64,6 +68,10 @@ def build(ctx: UIContext) -> CheckpointTab:
     gr.Markdown(i18n("训练后的 GPT 与 SoVITS 模型两两搭配，用容易出错的文本（长句、数字、叠词、短句、问句）分轮试合成，"
                      "明显更差的组合提前淘汰；按通过率的置信下限排名，用不到完整网格三分之一的作业。"))
     with gr.Row():
+        mode = gr.Radio(choices(i18n, MODES), value="checkpoints", label=i18n("比较什么"), elem_id="checkpoint_mode")
+        vary = gr.Textbox(label=i18n("要比较的采样参数（比较采样参数时）"), placeholder=VARY_EXAMPLE, scale=2,
+                          elem_id="checkpoint_vary")
+    with gr.Row():
         gpt = gr.CheckboxGroup(label=i18n("GPT 模型（不选 = 全部）"), choices=[], elem_id="checkpoint_gpt")
         sovits = gr.CheckboxGroup(label=i18n("SoVITS 模型（不选 = 全部）"), choices=[], elem_id="checkpoint_sovits")
     with gr.Row():
@@ -94,15 +102,30 @@ def build(ctx: UIContext) -> CheckpointTab:
         keep = gr.Button(i18n("存为成品…"), scale=1, elem_id="checkpoint_keep")
         compare = gr.Button(i18n("盲听对比前几名"), scale=1, elem_id="checkpoint_compare_blind")
     timer = poll_timer()
-    return CheckpointTab(gpt, sovits, clip_ids, budget, start, run, refresh, summary, ranking, gpt_chart,
+    return CheckpointTab(mode, vary, gpt, sovits, clip_ids, budget, start, run, refresh, summary, ranking, gpt_chart,
                          sovits_chart, candidate, keep, compare, timer, gr.State(""))
+
+
+def parse_vary(i18n, text) -> dict[str, list[str]]:
+    """"top_k=5,15,30; temperature=0.8,1.0" -> {"top_k": ["5", "15", "30"], ...}; the service checks the values."""
+    vary = {}
+    for part in filter(None, (p.strip() for p in str(text or "").replace("；", ";").split(";"))):
+        name, _, values = part.partition("=")
+        found = [v.strip() for v in values.replace("，", ",").split(",") if v.strip()]
+        if not name.strip() or not found:
+            raise gr.Error(i18n("采样参数的写法：{}").format(VARY_EXAMPLE))
+        vary[name.strip()] = found
+    if not vary:
+        raise gr.Error(i18n("请填写要比较的采样参数，例如 {}").format(VARY_EXAMPLE))
+    return vary
 
 
 def run_choices(ctx: UIContext, role: str | None) -> list[tuple[str, int]]:
     if not role:
         return []
-    return [(f"#{r.run_id} {r.name}", r.run_id) for r in finder_runs.list_runs(ws=ctx.ws, role=role)
-            if r.mode == "checkpoints"]
+    words = {value: ctx.i18n(label) for label, value in MODES}
+    return [(f"#{r.run_id} {r.name} · {words[r.mode]}", r.run_id) for r in finder_runs.list_runs(ws=ctx.ws, role=role)
+            if r.mode in words]
 
 
 def ranking_rows(status: ConfigStatus) -> list[list]:
@@ -148,10 +171,16 @@ def refresh(ctx: UIContext, tab: CheckpointTab, *, role, run) -> dict:
 
 
 @handles("启动找模型失败")
-def start(ctx: UIContext, tab: CheckpointTab, *, role, gpt, sovits, clip_ids, budget) -> dict:
+def start(ctx: UIContext, tab: CheckpointTab, *, role, gpt, sovits, clip_ids, budget, mode="checkpoints",
+          vary="") -> dict:
     role = require_role(ctx.i18n, role)
     spec = {"mode": "checkpoints", "gpt": gpt or [], "sovits": sovits or [], "clip_ids": parse_ids(clip_ids),
             "budget_jobs": int(budget) if budget else None}
+    if mode == "settings":
+        if len(gpt or []) > 1 or len(sovits or []) > 1:
+            raise gr.Error(ctx.i18n("比较采样参数时模型固定：GPT 和 SoVITS 各选一个（不选 = 默认模型）"))
+        spec.update(mode="settings", vary=parse_vary(ctx.i18n, vary), gpt=(gpt or [""])[0],
+                    sovits=(sovits or [""])[0])
     run_id = config_run.create_config_run(ws=ctx.ws, role=role, spec=spec, **ctx.backend.weight_choosers(),
                                           available_weights=ctx.backend.available_weights)
     ctx.finder.watch(role)
@@ -224,7 +253,8 @@ def wire(tab: CheckpointTab, ctx: UIContext, page: Page, *, product_result_id: g
     connect_each(ctx, (tab.refresh.click, page.role.change, page.app.load), refresh, tab, picked,
                  [tab.gpt, tab.sovits, tab.run])
     connect(ctx, tab.start.click, start, tab, {"role": page.role, "gpt": tab.gpt, "sovits": tab.sovits,
-                                               "clip_ids": tab.clip_ids, "budget": tab.budget}, tab.run)
+                                               "clip_ids": tab.clip_ids, "budget": tab.budget, "mode": tab.mode,
+                                               "vary": tab.vary}, tab.run)
     shown = {**picked, "offered": tab.offered}
     connect(ctx, tab.run.change, show, tab, shown, tab.view())
     connect(ctx, tab.timer.tick, show, tab, shown, tab.view(), show_progress="hidden")

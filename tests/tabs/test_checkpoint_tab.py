@@ -8,6 +8,7 @@ import pytest
 import webui_ras
 from ras.ab import sessions
 from ras.finder import config_stages
+from ras.finder import run as finder_runs
 from ras.library import importer, roles
 from ras.products import rows as products
 from ras.settings import Settings
@@ -119,3 +120,24 @@ def test_the_shortcuts_say_what_to_do_before_a_search_is_done(page):
         through_page(ctx, checkpoint.keep_as_product, to, role=role, run=run_id, candidate=None)
     with pytest.raises(gr.Error, match="is not in the list"):
         through_page(ctx, checkpoint.keep_as_product, to, role=role, run=run_id, candidate="e15")
+
+
+def test_a_settings_search_starts_from_the_page_with_the_weights_fixed(page):
+    ctx, tab, role = page
+    with pytest.raises(gr.Error, match="top_k=5,15,30"):
+        checkpoint.start(ctx, tab, role=role, gpt=[], sovits=[], clip_ids="1", budget=0, mode="settings",
+                         vary="top_k 5 15")
+    with pytest.raises(gr.Error, match="各选一个"):
+        checkpoint.start(ctx, tab, role=role, gpt=["GPT_weights_v2/voice-e5.ckpt", "GPT_weights_v2/voice-e15.ckpt"],
+                         sovits=[], clip_ids="1", budget=0, mode="settings", vary="top_k=5,15")
+    started = checkpoint.start(ctx, tab, role=role, gpt=["GPT_weights_v2/voice-e15.ckpt"], sovits=[], clip_ids="1",
+                               budget=0, mode="settings", vary="top_k=5,15；temperature=0.8，1.0")
+    run_id = started[tab.run]["value"]
+    label = next(label for label, value in started[tab.run]["choices"] if value == run_id)
+    assert label.endswith("采样参数（模型固定）")
+    status = config_stages.status(ws=ctx.ws, runner=None, role=role, run_id=run_id)
+    assert status.mode == "settings" and status.stage == "probe"
+    spec = finder_runs.load_run(ctx.ws, role, run_id).spec
+    assert spec["weights"]["gpt"].endswith("voice-e15.ckpt")
+    assert sorted(tuple(sorted(c["params"].items())) for c in spec["candidates"]) == sorted(
+        tuple(sorted({"top_k": k, "temperature": t}.items())) for k in (5, 15) for t in (0.8, 1.0))
