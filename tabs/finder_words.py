@@ -255,8 +255,9 @@ def emotions_overview(i18n, status: FinderStatus) -> str:
         found = part.status
         names = ("、".join(f"#{c}" for c in found.shortlist) if found.shortlist
                  else i18n("（没有参考达到名单的标准）") if found.stage == "done" else i18n("（暂无）"))
-        lines.append(f"- {emotion_label(i18n, part.emotion)} · #{found.run_id} · "
-                     + i18n("{} 条音频").format(part.clips) + f" · {stage_label(i18n, found.stage)}: {names}")
+        lines.append(f"- {emotion_label(i18n, part.emotion)}{i18n('：')}{names} · "
+                     + i18n("{} 条音频").format(part.clips) + f" · {stage_label(i18n, found.stage)} · "
+                     + i18n("记录 #{}").format(found.run_id))
     for emotion, count in status.left_out.items():
         lines.append(f"- {emotion_label(i18n, emotion)} · "
                      + i18n("只有 {} 条音频，没有参加（每种情绪至少 {} 条）").format(count, MIN_CLIPS_PER_EMOTION))

@@ -83,6 +83,17 @@ def normal_rate(sentences: list[Sentence], gate: Gate) -> tuple[float, float] | 
                        if t.status == "done" and t.auto_score is not None], gate)
 
 
+def sentence_rates(sentences: list[Sentence], gate: Gate) -> list[tuple[float, float] | None]:
+    """Each sentence's normal chars/s range: that of the sentences spoken with the same emotion's reference.
+    A happy reference speaks faster than a calm one: judged against the calm sentences' range, every happy
+    take would be "too fast" and every sad one "too slow"."""
+    groups: dict[str, list[Sentence]] = defaultdict(list)
+    for sentence in sentences:
+        groups[sentence.head.emotion].append(sentence)
+    ranges = {emotion: normal_rate(group, gate) for emotion, group in groups.items()}
+    return [ranges[sentence.head.emotion] for sentence in sentences]
+
+
 def get_run(session, role: str, run_id: int) -> LongTextRun:
     return get_row(session, LongTextRun, run_id, "long-text run", role)
 
@@ -169,10 +180,9 @@ def review_part(ws: Workspace, role: str, part_id: int) -> tuple[list[int], bool
         part = get_row(session, LongTextPart, part_id, "long-text part", role)
         run = session.get(LongTextRun, part.run_id)
         gate, sentences = run_gate(run), part_sentences(session, run, part)
-        rate = normal_rate(sentences, gate)
         rerolls = may_reroll(session, run)
         added = []
-        for sentence in sentences:
+        for sentence, rate in zip(sentences, sentence_rates(sentences, gate)):
             if sentence.choice is not None and sentence.choice.by_person:
                 continue
             best, passed = verdict(sentence, gate, rate)
