@@ -9,7 +9,7 @@ import re
 import pytest
 
 from tests.fixtures import speech
-from tests.fixtures.app import wait_for
+from tests.fixtures.app import configuration_result
 from tests.fixtures.browser import open_tab, screenshot, visitor_page, wait_for_text
 from tests.fixtures.emotion_role import build_emotion_role
 from tests.fixtures.planted import launch_planted_app, start_planted_server
@@ -83,15 +83,7 @@ def test_a_voice_built_from_the_shortlists_speaks_a_tagged_long_text(browser, em
     client = app.client()
     run = next(r for r in client.predict(role, api_name="/list_finder_runs")["runs"] if r["parent"] is None)
     shortlists = client.predict(role, run["run_id"], api_name="/find_reference_status")["shortlists"]
-    text_id = client.predict("A short line to pick a configuration.", "en", "", api_name="/add_text")["id"]
-    models = client.predict(api_name="/list_models")
-    task_id = client.predict(role, {"clip_ids": shortlists["neutral"][:1], "text_ids": [text_id], "base": {
-        "gpt": models["gpt"][0]["name"], "sovits": models["sovits"][0]["name"], "seed": 3,
-        "text_split_method": "cut5"}}, api_name="/create_task")["task_id"]
-    client.predict(role, task_id, api_name="/run_task")
-    wait_for(lambda: client.predict(role, task_id, api_name="/task_status")["settled"], timeout=300,
-             what="the configuration's take")
-    result_id = client.predict(role, task_id, "id", 1, 50, api_name="/list_results")["results"][0]["id"]
+    result_id = configuration_result(client, role, shortlists["neutral"][0])["id"]
     client.predict(role, result_id, "三种情绪", api_name="/create_product")
     with visitor_page(browser, app.url, "zh-CN", role=role, width=1360) as page:
         open_tab(page, "products")

@@ -17,24 +17,9 @@ from ras.store.main_tables import TestText
 from ras.store.role_tables import Job, ParamSet
 from ras.store.workspace import Workspace
 from tests.fixtures.app import write_tone
+from tests.fixtures.checkpoint_run import QueueStub
 
 VARY = {"top_k": [5, 15, 30], "temperature": [0.8, 1.3]}
-
-
-class QueueStub:
-    """The runner's calls a finder step makes; the test plays the engine by writing job rows."""
-
-    def __init__(self):
-        self.started = []
-
-    def is_active(self, role, task_id):
-        return task_id in self.started
-
-    def run_task(self, role, task_id):
-        self.started.append(task_id)
-
-    def median_job_seconds(self):
-        return None
 
 
 @pytest.fixture
