@@ -118,6 +118,8 @@ def cross_tab_links(built: BuiltTabs) -> dict[str, dict[str, gr.components.Compo
         "finder": {"product_result_id": built.products.result_id, "product_name": built.products.name,
                    "product_note": built.products.note, "long_text_results": built.long_text.results,
                    "ab_task": built.ab.task, "ab_session": built.ab.session},
+        "checkpoint": {"product_result_id": built.products.result_id, "product_name": built.products.name,
+                       "product_note": built.products.note, "ab_task": built.ab.task, "ab_session": built.ab.session},
     }
 
 

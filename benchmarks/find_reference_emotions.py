@@ -23,31 +23,15 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.fixtures.app import wait_for  # noqa: E402
-from tests.fixtures.emotion_role import DEFAULT_EMOTIONS, build_emotion_role  # noqa: E402
+from tests.fixtures.app import configuration_result, wait_for  # noqa: E402
+from tests.fixtures.emotion_role import DEFAULT_EMOTIONS, TAGGED_TEXT, build_emotion_role  # noqa: E402
 from tests.fixtures.planted import launch_planted_app, start_planted_server  # noqa: E402
 from tests.fixtures.planted_engine import Profile  # noqa: E402
-
-TAGGED_TEXT = ("Please send me the report before Friday. We will meet again next week. "
-               "[开心]She opened the window and looked outside. It is going to rain this afternoon. "
-               "(sad)Thank you very much for your help. He read the letter twice before answering. "
-               "【平静】The train leaves at nine tonight. "
-               "[happy]We found the keys under the table. The garden was full of yellow flowers. "
-               "(难过)Nobody came to the party on Sunday. The old dog slept by the door. "
-               "[neutral]Dinner is ready in the kitchen.")
 
 
 def product_with_emotions(client, role: str, shortlists: dict[str, list[int]]) -> tuple[int, dict[str, str]]:
     """A product made from a take of the neutral top clip, with each emotion's top clip as its reference."""
-    models = client.predict(api_name="/list_models")
-    text_id = client.predict("A short line to pick a configuration.", "en", "", api_name="/add_text")["id"]
-    spec = {"clip_ids": [shortlists["neutral"][0]], "text_ids": [text_id],
-            "base": {"gpt": models["gpt"][0]["name"], "sovits": models["sovits"][0]["name"], "seed": 3}}
-    task_id = client.predict(role, spec, api_name="/create_task")["task_id"]
-    client.predict(role, task_id, api_name="/run_task")
-    wait_for(lambda: client.predict(role, task_id, api_name="/task_status")["done"] == 1, timeout=300,
-             what="the configuration's take")
-    result = client.predict(role, task_id, "id", 1, 50, api_name="/list_results")["results"][0]
+    result = configuration_result(client, role, shortlists["neutral"][0])
     product_id = client.predict(role, result["id"], "emotions", api_name="/create_product")["product_id"]
     for emotion in ("happy", "sad"):
         client.predict(role, product_id, emotion, shortlists[emotion][0], api_name="/set_product_emotion")

@@ -24,6 +24,22 @@ from pathlib import Path
 from typing import IO, Any
 
 POLL_SECONDS = 0.5  # how often a wait looks again at how much of its limit the child has used
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+
+
+def child_env(**extra: str) -> dict[str, str]:
+    """This process's environment with `extra`, for a child started as `python -m ras....`: the project
+    goes first on its import path, since RAS may run from any folder."""
+    return {**os.environ, **extra,
+            "PYTHONPATH": os.pathsep.join(filter(None, (str(PROJECT_ROOT), os.environ.get("PYTHONPATH"))))}
+
+
+def protocol_stdout() -> IO[str]:
+    """In a child: its stdout kept for the answers it sends, and fd 1 pointed at stderr, so what the
+    libraries it loads print goes to the log instead of into the protocol."""
+    protocol = os.fdopen(os.dup(sys.stdout.fileno()), "w", encoding="utf-8")
+    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
+    return protocol
 
 
 def new_group_kwargs(creationflags: int = 0) -> dict[str, Any]:

@@ -8,19 +8,35 @@ a GSVI pack's 撒娇 folder) is kept as written: an emotion of this role only.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ras.errors import InputError
 
 
 @dataclass(frozen=True)
 class Reference:
-    """The main reference a sentence is spoken with (a product's, for one emotion)."""
+    """A main reference a sentence is spoken with: a product's own, one of its emotions', or a long-text job's.
 
-    emotion: str  # "" = the default reference (the product's own, or a long-text configuration's clip)
-    ref_audio: str  # relative to the role folder
+    Stored as JSON (a product's emotions_json entry under its emotion, a job's reference_json beside its
+    emotion column): as_json writes that form and read reads it back, here and nowhere else."""
+
+    emotion: str = field(metadata={"json": None})  # "" = the default reference (the product's own, or a
+    # long-text configuration's clip); the API lists a product's emotions keyed by it
+    ref_audio: str  # relative to the role folder (a product's listing gives the full path)
     prompt_text: str
     prompt_lang: str
+    clip_id: int | None = None  # the role's clip a product's emotion reference was copied from
+
+    def as_json(self) -> dict:
+        stored = {"ref_audio": self.ref_audio, "prompt_text": self.prompt_text, "prompt_lang": self.prompt_lang}
+        if self.clip_id is not None:
+            stored["source_clip_id"] = self.clip_id
+        return stored
+
+    @classmethod
+    def read(cls, emotion: str, stored: dict) -> Reference:
+        return cls(emotion, stored["ref_audio"], stored["prompt_text"], stored["prompt_lang"],
+                   stored.get("source_clip_id"))
 
 
 @dataclass(frozen=True)
@@ -77,7 +93,10 @@ def may_replace(old_source: str, new_source: str) -> bool:
     return SOURCE_RANK[new_source] >= SOURCE_RANK.get(old_source, 0)
 
 
-_NAME_TAG = re.compile(r"^\s*(?:【([^】]{1,20})】|\[([^\]]{1,20})\]|（([^）]{1,20})）|\(([^)]{1,20})\))")
+# One tag word in brackets, as file names and texts write it: [开心], (happy), 【生气】, （难过）; a group per
+# bracket kind, the word in whichever matched. A word holds no bracket and no line break.
+_ONE_TAG = r"(?:\[([^\[\]\n]{1,20})\]|\(([^()\n]{1,20})\)|【([^【】\n]{1,20})】|（([^（）\n]{1,20})）)"
+_NAME_TAG = re.compile(rf"^\s*{_ONE_TAG}")
 
 
 def tag_in_file_name(stem: str) -> str | None:
@@ -105,7 +124,6 @@ def tag_in_folder_name(folder: str) -> str | None:
 # An inline tag opens a sentence: at the start of the text, of a line, or after a sentence's end mark,
 # as GSVI writes them ([开心]…, (happy)…, 【生气】…, （难过）…). A bracket inside a sentence is text;
 # of tags in a row, the last one counts.
-_ONE_TAG = r"(?:\[([^\[\]\n]{1,20})\]|\(([^()\n]{1,20})\)|【([^【】\n]{1,20})】|（([^（）\n]{1,20})）)"
 _INLINE_TAGS = re.compile(rf"(?:^|(?<=[\n。！？!?….]))(?:[ \t]*{_ONE_TAG})+[ \t]*")
 
 

@@ -64,24 +64,26 @@ class MachineStatus:
     analysis_failed: int  # results analysis gave up on since start
     disk_free_bytes: int
     asr_refused: list[str] = field(default_factory=list)  # model folders found but not usable, each with why
+    # the page's own reading of speaker_model: the encoder's name, and the v2Pro checkpoint installed but unused
+    speaker_encoder: str = field(default="resemblyzer", metadata={"json": None})
+    unused_sv_checkpoint: Path | None = field(default=None, metadata={"json": None})
 
 
 def speaker_model_in_use(settings: Settings) -> str:
     return describe_encoder(str(settings.sv_model) if settings.sv_model else None)["name"]
 
 
-def unused_v2pro_checkpoint(settings: Settings) -> Path | None:
+def unused_v2pro_checkpoint(settings: Settings, encoder: str) -> Path | None:
     """GPT-SoVITS's v2Pro speaker-verification checkpoint when it is installed but the bundled encoder is used."""
     found = find_gsv_sv_checkpoint(settings.gsv_root)
-    return found if found is not None and speaker_model_in_use(settings) == "resemblyzer" else None
+    return found if found is not None and encoder == "resemblyzer" else None
 
 
-def speaker_model(settings: Settings) -> str:
+def speaker_model(encoder: str, unused: Path | None) -> str:
     """The encoder in use; when GPT-SoVITS's v2Pro checkpoint is installed but not chosen, say where it is."""
-    unused = unused_v2pro_checkpoint(settings)
     if unused is not None:
-        return f"resemblyzer (v2Pro speaker verification available: --sv-model {unused})"
-    return speaker_model_in_use(settings)
+        return f"{encoder} (v2Pro speaker verification available: --sv-model {unused})"
+    return encoder
 
 
 def weights_per_version(model_roots: list[Path]) -> dict[str, int]:
@@ -111,9 +113,10 @@ def languages_in_use(ws: Workspace) -> set[str]:
     return used & set(LANGUAGES)
 
 
-def languages_without_asr(found: MachineStatus, used: set[str]) -> list[str]:
-    """The languages in use that no model hears: their takes get no CER, swallowed words go unheard."""
-    return [lang for lang in LANGUAGES if lang in used and found.asr.get(lang) is None]
+def languages_without_asr(asr: dict[str, AsrServing | None], used: set[str]) -> list[str]:
+    """The languages in use that no model hears (`asr`: MachineStatus.asr): their takes get no CER, swallowed
+    words go unheard."""
+    return [lang for lang in LANGUAGES if lang in used and asr.get(lang) is None]
 
 
 def fetch_asr_model(*, settings: Settings, lang: str, progress=None) -> FetchedAsr:
@@ -127,18 +130,27 @@ def fetch_asr_model(*, settings: Settings, lang: str, progress=None) -> FetchedA
                       folder=serving.folder, downloaded=fetched.downloaded)
 
 
+def asr_status(settings: Settings) -> dict[str, AsrServing | None]:
+    """Which model hears each language, without the rest of the machine's status."""
+    return asr_serving(AsrConfig.from_settings(settings).models())
+
+
 def machine_status(*, settings: Settings, backend, runner, analyzer) -> MachineStatus:
     models = AsrConfig.from_settings(settings).models()
+    encoder = speaker_model_in_use(settings)
+    unused = unused_v2pro_checkpoint(settings, encoder)
     return MachineStatus(
         gsv_root=str(settings.gsv_root) if settings.gsv_root else None,
         gsv_version=backend.local_code_version(),
         engines=engines(backend.engine_names(), runner.engine_states()),
         weights=weights_per_version(backend.model_roots()),
         asr=asr_serving(models),
-        speaker_model=speaker_model(settings),
+        speaker_model=speaker_model(encoder, unused),
         analysis_backlog=analyzer.backlog if analyzer is not None else 0,
         # results analysis gave up on since start (each row says why in /list_results' analysis_error)
         analysis_failed=analyzer.failed if analyzer is not None else 0,
         disk_free_bytes=disk_free_bytes(settings.roles_dir),
         asr_refused=[refused.reason for refused in models.refused],
+        speaker_encoder=encoder,
+        unused_sv_checkpoint=unused,
     )

@@ -6,10 +6,17 @@ from dataclasses import dataclass
 import gradio as gr
 
 from ras.ab import sessions
-from ras.errors import InputError, NotFound
+from ras.errors import InputError
 from ras.products import rows as products
 from tabs.common import Page, UIContext, connect, connect_each, handles, keep_choice, parse_ids, require_role
-from tabs.widgets import POLL_SECONDS, task_picker, task_picker_row, wire_task_picker
+from tabs.widgets import (
+    POLL_SECONDS,
+    polled_picker,
+    read_for_shown_role,
+    task_choices,
+    task_picker,
+    task_picker_row,
+)
 from tabs.widgets import ab_session_choices as session_choices
 
 RANKING_HEADERS = ("名次", "候选", "强度", "90% 区间", "票数", "自动评分", "人工评分")
@@ -65,8 +72,7 @@ def build(ctx: UIContext) -> AbTab:
         result_ids = gr.Textbox(label=i18n("只比较这些结果的配置（可选，结果编号）"), scale=2, elem_id="ab_result_ids")
         start = gr.Button(i18n("开始新的盲听"), variant="primary", scale=1, elem_id="ab_start")
     with gr.Row():
-        session = gr.Dropdown(label=i18n("继续已有的盲听"), choices=[], scale=3, allow_custom_value=True,
-                              elem_id="ab_session")  # a tick crossing a role switch still carries the old one
+        session = polled_picker(i18n("继续已有的盲听"), "ab_session", scale=3)
         reset = gr.Button(i18n("清空本次投票"), variant="stop", scale=0, min_width=140, elem_id="ab_reset")
     gr.Markdown(i18n("### 2. 听并选择"))
     gr.Markdown(i18n("快捷键：← A 更好 · → B 更好 · 空格 一样 · A 重听 A · B 重听 B"))
@@ -136,8 +142,8 @@ def _session_view(ctx: UIContext, tab: AbTab, role, session_id, reveal) -> dict:
                 tab.ranking: [], tab.agreement: "", tab.more_takes: gr.Button(visible=False),
                 tab.timer: gr.Timer(active=False)}
     i18n = ctx.i18n
-    pair = sessions.next_pair(ws=ctx.ws, role=role, session_id=int(session_id))
-    ranked = sessions.ranking(ws=ctx.ws, role=role, session_id=int(session_id))
+    view = sessions.session_view(ws=ctx.ws, role=role, session_id=int(session_id))
+    pair, ranked = view.pair, view.ranking
     nothing_to_play = pair.pair_id is None
     # the timer only ticks while nothing plays (a tick re-renders the players), until nothing is on its way
     waiting = nothing_to_play and not ranked.settled
@@ -161,6 +167,27 @@ def _result_ids(text: str | None) -> list[int]:
         raise InputError(f"result ids must be whole numbers separated by commas or spaces: {text!r}") from None
 
 
+def _task_picker(ctx: UIContext, role, current) -> dict:
+    """The role's tasks, keeping the pick while it is one of them, else on the task of the role's newest
+    session: the role's newest task may have none, and the resume list shows only the picked task's."""
+    options = task_choices(ctx, role)
+    if role and current not in [value for _, value in options]:
+        newest = sessions.list_sessions(ws=ctx.ws, role=role)
+        current = newest[0].task_id if newest else None
+    return keep_choice(options, current)
+
+
+@handles("读取任务失败")
+def refresh_task(ctx: UIContext, tab: AbTab, *, role, current) -> dict:
+    return {tab.task: _task_picker(ctx, role, current)}
+
+
+@handles("读取任务失败")
+def on_role(ctx: UIContext, tab: AbTab, *, role) -> dict:
+    # task ids are counted per role: the number picked for the role left behind says nothing about this one
+    return {tab.task: _task_picker(ctx, role, None)}
+
+
 @handles("读取盲听记录失败")
 def on_task(ctx: UIContext, tab: AbTab, *, role, task, session) -> dict:
     # a session opened from another tab arrives with its task: keep it when it belongs to that task
@@ -179,10 +206,8 @@ def start(ctx: UIContext, tab: AbTab, *, role, task, result_ids, reveal) -> dict
 
 @handles("读取下一对失败")
 def load(ctx: UIContext, tab: AbTab, *, role, session, reveal) -> dict:
-    try:
-        return _session_view(ctx, tab, role, session, reveal)
-    except NotFound:  # a tick crossing a role switch: the session belongs to the role left behind
-        return _session_view(ctx, tab, role, None, reveal)
+    return read_for_shown_role(lambda: _session_view(ctx, tab, role, session, reveal),
+                               lambda: _session_view(ctx, tab, role, None, reveal), report_deleted_role=False)
 
 
 def _vote(ctx: UIContext, tab: AbTab, choice: str, role, session, pair_id, reveal, task) -> dict:
@@ -246,7 +271,9 @@ def wire(tab: AbTab, ctx: UIContext, page: Page, *, product_result_id: gr.Number
          product_note: gr.Textbox, evaluate_ab: gr.Button, evaluate_task: gr.Dropdown) -> None:
     links = AbLinks(tab, page.tabs, product_result_id, product_name, product_note)
     shown = {"role": page.role, "session": tab.session, "reveal": tab.reveal}
-    wire_task_picker(ctx, page, tab.task, tab.refresh)
+    connect_each(ctx, (tab.refresh.click, page.app.load), refresh_task, tab, {"role": page.role, "current": tab.task},
+                 tab.task)
+    connect(ctx, page.role.change, on_role, tab, {"role": page.role}, tab.task)
     connect(ctx, tab.task.change, on_task, tab, {"role": page.role, "task": tab.task, "session": tab.session},
             tab.session)
     connect(ctx, tab.start.click, start, tab,

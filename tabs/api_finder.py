@@ -3,8 +3,10 @@
 /find_reference and /find_reference_status are the stable contract; a spec with "mode"
 ("checkpoints" or "settings") races configurations, as /find_checkpoint does (mode
 "checkpoints" unless given), and either status endpoint answers for either kind of run.
-list, delete and force-in are extras the finder tab also uses. The services' typed results
-become JSON here (tabs.api_json); no returned dict has a "path" key.
+list, delete and force-in are extras the finder tab also uses. /finder_compare_blind hears a
+finished run's shortlist (or a configuration run's top finalists) blind; /checkpoint_to_product
+keeps a configuration run's candidate as a product. The services' typed results become JSON
+here (tabs.api_json); no returned dict has a "path" key.
 """
 from __future__ import annotations
 
@@ -18,17 +20,16 @@ from ras.finder import status as finder_status
 from tabs.api_json import to_json
 from tabs.common import UIContext, json_object, ui_action
 from tabs.finder_blind import start_blind_comparison
+from tabs.finder_keep import keep_candidate
 
 
 def register(ctx: UIContext) -> None:
     ws, i18n, backend, runner, driver = ctx.ws, ctx.i18n, ctx.backend, ctx.runner, ctx.finder
 
-    def available_weights(kind: str) -> list[str]:
-        return [w.file for w in getattr(backend.list_models(), kind)]
-
     def start(role: str, found: dict) -> dict:
         if config_run.is_config_run(found):
-            run_id = config_run.create_config_run(ws=ws, role=role, spec=found, available_weights=available_weights,
+            run_id = config_run.create_config_run(ws=ws, role=role, spec=found,
+                                                  available_weights=backend.available_weights,
                                                   **backend.weight_choosers())
         elif emotion_runs.wants_emotions(found):
             run_id = emotion_runs.create_emotion_run(ws=ws, role=role, spec=found, **backend.weight_choosers())
@@ -79,6 +80,12 @@ def register(ctx: UIContext) -> None:
     def finder_compare_blind(role: str, run_id: int) -> dict:
         return to_json(start_blind_comparison(ws=ws, role=role, run_id=int(run_id)))
 
+    @ui_action(i18n, "创建成品失败")
+    def checkpoint_to_product(role: str, run_id: int, name: str = "", candidate: int | None = None) -> dict:
+        # candidate: a ranking row's "index"; None keeps the recommended one
+        return to_json(keep_candidate(ws=ws, role=role, run_id=int(run_id), name=name or "",
+                                      index=None if candidate is None else int(candidate)))
+
     for fn in (find_reference, find_reference_status, find_checkpoint, find_checkpoint_status, list_finder_runs,
-               delete_finder_run, force_finder_clip, finder_compare_blind):
+               delete_finder_run, force_finder_clip, finder_compare_blind, checkpoint_to_product):
         gr.api(fn, api_name=fn.__name__)

@@ -10,6 +10,7 @@ from ras.emotions import EMOTIONS, LABELS
 from ras.languages import LANG_CODES
 from ras.library import clips, emotion_tags
 from tabs.common import Page, UIContext, choices, connect, connect_each, handles, require_role, selected_row
+from tabs.emotion_words import emotion_label
 from tabs.widgets import POLL_SECONDS
 
 VALIDITY = (("全部", "all"), ("仅有效（3–10 秒）", "valid"), ("仅无效", "invalid"))
@@ -84,11 +85,6 @@ def build(ctx: UIContext) -> ClipsTab:
     return ClipsTab(text_filter, min_duration, max_duration, validity, emotion_filter, sort, page, page_size, search,
                     summary, table, clip_id, audio, text, lang, valid, emotion, save, tag_model, tag_status,
                     tag_timer)
-
-
-def emotion_label(i18n, emotion: str) -> str:
-    """A known emotion in the page's language, a role's own word as written."""
-    return i18n(LABELS[emotion]) if emotion in LABELS else emotion
 
 
 def emotion_choices(i18n, role_emotions: list[str]) -> list[tuple[str, str]]:

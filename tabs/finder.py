@@ -7,7 +7,7 @@ import gradio as gr
 
 from tabs import finder_events as events
 from tabs.common import Page, UIContext, choices, connect, connect_each
-from tabs.widgets import parameter_slider, poll_timer, split_method_dropdown
+from tabs.widgets import parameter_slider, poll_timer, polled_picker, split_method_dropdown
 
 MAX_SHORTLIST = 5  # shortlist slots shown
 SUBSETS = (("全部音频", "all"), ("分类分组", "group"), ("指定编号", "ids"))
@@ -117,8 +117,7 @@ def build(ctx: UIContext) -> FinderTab:
     estimate = gr.Markdown(elem_id="finder_estimate")
     gr.Markdown(i18n("### 2. 进度"))
     with gr.Row():
-        # a poll sent as a role switch empties the list still carries the old run: take it, poll() drops it
-        run = gr.Dropdown(label=i18n("找参考记录"), choices=[], scale=3, allow_custom_value=True, elem_id="finder_run")
+        run = polled_picker(i18n("找参考记录"), "finder_run", scale=3)
         refresh = gr.Button(i18n("刷新"), scale=0, min_width=100, elem_id="finder_refresh")
         delete = gr.Button(i18n("删除记录"), variant="stop", scale=0, min_width=120, elem_id="finder_delete")
     progress = gr.HTML(elem_id="finder_progress")

@@ -19,8 +19,8 @@ from ras.library import texts
 from ras.metrics.rate import base_language
 from ras.products import rows as products
 from ras.queue import jobs
-from tabs.clips import emotion_label
 from tabs.common import UIContext, handles, keep_choice, parse_ids, require_role, selected_row
+from tabs.emotion_words import emotion_label
 from tabs.finder_blind import start_blind_comparison
 from tabs.finder_words import (
     duration_words,
@@ -31,7 +31,7 @@ from tabs.finder_words import (
     screening_summary,
 )
 from tabs.flag_labels import flag_words
-from tabs.widgets import ab_session_choices, task_choices
+from tabs.widgets import ab_session_choices, read_for_shown_role, task_choices
 
 DEFAULT_PROBE_TEXTS = 4  # the built-in probe set: short, long, numbers, question
 CHART_ROWS = 20
@@ -154,13 +154,14 @@ def _cleared(ctx: UIContext, tab) -> dict:
 def poll(ctx: UIContext, tab, *, role, run, shown) -> dict:
     if not role or not run:
         return _cleared(ctx, tab) if shown else {}
-    try:
-        status = finder_status.status(ws=ctx.ws, runner=ctx.runner, role=role, run_id=int(run))
-    except finder_runs.RunNotFound:  # the role was switched or the run deleted: show the role's own runs
+    status = read_for_shown_role(lambda: finder_status.status(ws=ctx.ws, runner=ctx.runner, role=role,
+                                                              run_id=int(run)),
+                                 lambda: None, report_deleted_role=True, stale=finder_runs.RunNotFound)
+    if status is None:  # the role was switched or the run deleted: show the role's own runs
         return {**_cleared(ctx, tab), tab.run: keep_choice(run_choices(ctx, role), None)}
     progress = progress_html(ctx.i18n, status, _job_seconds(ctx, role))
     signature = repr((role, status.run_id, status.stage, status.settled, status.screened, status.ranking,
-                      status.shortlist))
+                      status.shortlist, [(e.emotion, e.status.stage, e.status.shortlist) for e in status.emotions]))
     if signature == shown:  # unchanged: leave tables and players alone (listening goes on)
         return {tab.progress: progress}
     clip_info = clip_service.get_clips(ws=ctx.ws, role=role, clip_ids=[r.clip_id for r in status.screened]) \

@@ -7,13 +7,15 @@ from __future__ import annotations
 
 import html
 
+from ras.finder import screen
 from ras.finder.emotion_runs import MIN_CLIPS_PER_EMOTION
 from ras.finder.reasons import Reason
 from ras.finder.run import FinderRunRow
 from ras.finder.stages import NOTHING_LEFT
 from ras.finder.status import FinderStatus
-from tabs.clips import emotion_label
+from tabs.emotion_words import emotion_label
 from tabs.flag_labels import flag_labels, word_list
+from tabs.widgets import progress_bar
 
 
 def stage_label(i18n, stage: str) -> str:
@@ -45,6 +47,12 @@ def _kinds(i18n, kinds: dict) -> str:
                             for name, count in sorted(kinds.items(), key=lambda kv: -kv[1])))
 
 
+def _rate_unit(i18n, unit: str) -> str:
+    """What a speaking rate counts in the clip's language (ras.metrics.rate.unit_name): characters of
+    Chinese, Cantonese and Japanese, words of English, syllables of Korean."""
+    return {"chars": i18n("个字"), "words": i18n("个词"), "syllables": i18n("个音节")}[unit]
+
+
 def _screening(i18n, code: str, v: dict) -> tuple[str, str] | None:
     if code == "duration":
         words = i18n("太短：{seconds:g} 秒") if v["seconds"] < v["min"] else i18n("太长：{seconds:g} 秒")
@@ -52,10 +60,11 @@ def _screening(i18n, code: str, v: dict) -> tuple[str, str] | None:
     if code == "empty_text":
         return i18n("没有文本"), i18n("参考音频需要与它对应的文本")
     if code == "implausible_text":
-        words = i18n("文本比声音长：每秒要说 {rate:g} 个字，这门语言通常 {low:g}–{high:g}") if v["rate"] > v["high"] \
-            else i18n("文本比声音短：每秒只有 {rate:g} 个字，这门语言通常 {low:g}–{high:g}")
+        v = {**v, "unit": _rate_unit(i18n, v["unit"])}
+        words = i18n("文本比声音长：每秒要说 {rate:g} {unit}，这门语言通常 {low:g}–{high:g}") if v["rate"] > v["high"] \
+            else i18n("文本比声音短：每秒只有 {rate:g} {unit}，这门语言通常 {low:g}–{high:g}")
         return (words.format(**v),
-                i18n("{units} 个字（词）在 {speech_seconds:g} 秒的语音里：文本可能写错或被截断").format(**v))
+                i18n("{units} {unit}在 {speech_seconds:g} 秒的语音里：文本可能写错或被截断").format(**v))
     if code == "asr_mismatch":
         return (i18n("识别出的文字与文本不符（错 {cer:.0%}）").format(**v),
                 i18n("字错误率 {cer:.2f}，上限 {limit:.2f}").format(**v))
@@ -215,12 +224,12 @@ def budget_line(i18n, status: FinderStatus) -> str:
 
 
 def progress_html(i18n, status: FinderStatus, job_seconds: float | None) -> str:
-    pct = min(100.0, 100 * status.jobs_done / max(status.jobs_total, 1))
-    colour = "#dc2626" if status.stage == "failed" else "#f97316"
+    shown = min(status.jobs_done, max(status.jobs_total, 1))  # a full bar at most
+    # the jobs done so far, in the failed colour once the run has failed
+    done, failed = (0, shown) if status.stage == "failed" else (shown, 0)
     state = html.escape(state_line(i18n, status, job_seconds))
-    return (f'<div style="border:1px solid #ccc;border-radius:6px;height:22px;overflow:hidden">'
-            f'<div style="width:{pct:.1f}%;height:100%;background:{colour}"></div></div>'
-            f'<div style="margin-top:4px"><b>{state}</b></div>'
+    return (progress_bar(done, failed, status.jobs_total)
+            + f'<div style="margin-top:4px"><b>{state}</b></div>'
             f'<div style="margin-top:2px">{html.escape(budget_line(i18n, status))}</div>')
 
 
@@ -228,16 +237,12 @@ def screening_summary(i18n, status: FinderStatus) -> str:
     """One line over the screening table: how many clips stay candidates, and what excluded the others."""
     if not status.screened:
         return ""
-    counts: dict[str, int] = {}
-    for row in status.screened:
-        if row.excluded:
-            for reason in row.why:
-                counts[reason.code] = counts.get(reason.code, 0) + 1
+    counts = screen.summary(list(status.screened))
     excluded = sum(1 for r in status.screened if r.excluded)
     line = i18n("{} 条音频中 {} 条留作候选，{} 条排除").format(len(status.screened), status.work.candidates, excluded)
     if counts:
         line += i18n("：") + word_list(i18n, (f"{_plain_label(i18n, code)} {n}"
-                                              for code, n in sorted(counts.items(), key=lambda kv: -kv[1])))
+                                              for code, n in counts.items()))
     return line + i18n("。把鼠标停在原因上可看具体数值；点一行可把它放回候选。")
 
 
@@ -248,9 +253,11 @@ def emotions_overview(i18n, status: FinderStatus) -> str:
     lines = [i18n("**每种情绪的候选名单**（在记录列表里选一种情绪的记录，可试听、保存为成品、盲听比较）")]
     for part in status.emotions:
         found = part.status
-        names = "、".join(f"#{c}" for c in found.shortlist) if found.shortlist else i18n("（暂无）")
-        lines.append(f"- {emotion_label(i18n, part.emotion)} · #{found.run_id} · "
-                     + i18n("{} 条音频").format(part.clips) + f" · {stage_label(i18n, found.stage)}: {names}")
+        names = ("、".join(f"#{c}" for c in found.shortlist) if found.shortlist
+                 else i18n("（没有参考达到名单的标准）") if found.stage == "done" else i18n("（暂无）"))
+        lines.append(f"- {emotion_label(i18n, part.emotion)}{i18n('：')}{names} · "
+                     + i18n("{} 条音频").format(part.clips) + f" · {stage_label(i18n, found.stage)} · "
+                     + i18n("记录 #{}").format(found.run_id))
     for emotion, count in status.left_out.items():
         lines.append(f"- {emotion_label(i18n, emotion)} · "
                      + i18n("只有 {} 条音频，没有参加（每种情绪至少 {} 条）").format(count, MIN_CLIPS_PER_EMOTION))

@@ -10,11 +10,11 @@ from ras.metrics.asr_models import BUNDLED_LABEL
 from ras.settings import Settings
 from ras.status import (
     MachineStatus,
+    asr_status,
     fetch_asr_model,
     languages_in_use,
     languages_without_asr,
     machine_status,
-    unused_v2pro_checkpoint,
 )
 from tabs.common import Page, UIContext, connect, connect_each, handles
 from tabs.widgets import refresh_button, refreshed_roles, role_choices
@@ -24,6 +24,7 @@ from tabs.widgets import refresh_button, refreshed_roles, role_choices
 class HeaderTab:
     role: gr.Dropdown
     refresh: gr.Button
+    status_panel: gr.Accordion  # closed at first: the status is read when it is opened
     status: gr.Markdown
     status_refresh: gr.Button
     asr_fetch: gr.Button  # shown while a language the roles use has no speech recognition model
@@ -46,14 +47,14 @@ def build(ctx: UIContext) -> HeaderTab:
             info=i18n("所有标签页都作用于这里选择的角色"), elem_id="header_role", scale=4,
         )
         refresh = refresh_button(i18n, "header_refresh", min_width=120)
-    with gr.Accordion(i18n("本机状态"), open=False, elem_id="header_status_panel"):
+    with gr.Accordion(i18n("本机状态"), open=False, elem_id="header_status_panel") as status_panel:
         status = gr.Markdown(elem_id="header_status")
         with gr.Row():
             status_refresh = refresh_button(i18n, "header_status_refresh", min_width=120)
             asr_fetch = gr.Button(i18n("下载缺少的语音识别模型"), visible=False, elem_id="header_asr_fetch")
     last_role = gr.BrowserState(None, storage_key=LAST_ROLE_KEY)
-    return HeaderTab(role=role, refresh=refresh, status=status, status_refresh=status_refresh, asr_fetch=asr_fetch,
-                     last_role=last_role)
+    return HeaderTab(role=role, refresh=refresh, status_panel=status_panel, status=status,
+                     status_refresh=status_refresh, asr_fetch=asr_fetch, last_role=last_role)
 
 
 
@@ -110,7 +111,7 @@ def _asr_line(i18n, found: MachineStatus, used: set[str]) -> str:
         notes.append(i18n("这些语言的合成结果不计算识别错误率（CER），自动评分少这一项，切分时也不能自动转写。")
                      + i18n("获取：用 --asr-model 指向 FunASR 或 faster-whisper 模型文件夹，")
                      + i18n("或放进 GPT-SoVITS 的 tools/asr/models。"))
-    missing = languages_without_asr(found, used)
+    missing = languages_without_asr(found.asr, used)
     if missing:
         wanted = ", ".join(f"{lang} → `{standard_model(lang).model_id}`" for lang in missing)
         notes.append(f"**{i18n('角色用到这些语言却没有模型，听不出吞字和错字')}**: {', '.join(missing)}. "
@@ -122,8 +123,8 @@ def _asr_line(i18n, found: MachineStatus, used: set[str]) -> str:
 
 def _analysis_lines(i18n, found: MachineStatus, settings: Settings, used: set[str]) -> list[str]:
     """The models that score each take, and what a missing one costs."""
-    speaker = found.speaker_model.split(" (")[0]
-    unused = unused_v2pro_checkpoint(settings)
+    speaker = found.speaker_encoder
+    unused = found.unused_sv_checkpoint
     speaker_note = f"{i18n('已找到 GPT-SoVITS v2Pro 的声纹模型（更准）')}: `--sv-model {unused}`" if unused else ""
     backlog_note = i18n("这些结果的指标还在计算中。") if found.analysis_backlog else ""
     return [_asr_line(i18n, found, used),
@@ -160,7 +161,7 @@ def remember_role(ctx: UIContext, tab: HeaderTab, *, role: str | None) -> dict:
 def _status_view(ctx: UIContext, tab: HeaderTab) -> dict:
     found = machine_status(settings=ctx.settings, backend=ctx.backend, runner=ctx.runner, analyzer=ctx.analyzer)
     used = languages_in_use(ctx.ws)
-    missing = languages_without_asr(found, used)
+    missing = languages_without_asr(found.asr, used)
     fetch = gr.update(visible=bool(missing),
                       value=f"{ctx.i18n('下载缺少的语音识别模型')}: {', '.join(missing)}" if missing else None)
     return {tab.status: status_markdown(ctx.i18n, found, ctx.settings, used), tab.asr_fetch: fetch}
@@ -174,9 +175,8 @@ def show_status(ctx: UIContext, tab: HeaderTab) -> dict:
 @handles("下载语音识别模型失败")
 def fetch_missing_asr(ctx: UIContext, tab: HeaderTab, *, progress=gr.Progress()) -> dict:
     """Download the standard model of each language the roles use that no model hears, one at a time."""
-    found = machine_status(settings=ctx.settings, backend=ctx.backend, runner=ctx.runner, analyzer=ctx.analyzer)
     ready = []
-    for lang in languages_without_asr(found, languages_in_use(ctx.ws)):
+    for lang in languages_without_asr(asr_status(ctx.settings), languages_in_use(ctx.ws)):
         what = f"{lang}: {standard_model(lang).model_id}"
         progress(0, desc=what)
         fetched = fetch_asr_model(settings=ctx.settings, lang=lang, progress=lambda got, total, what=what: progress(
@@ -192,5 +192,7 @@ def wire(tab: HeaderTab, ctx: UIContext, page: Page) -> None:
     # on load: a reopened page sees roles made since start-up, on the role this browser used last
     connect(ctx, page.app.load, open_last_role, tab, {"role": tab.role, "last_role": tab.last_role}, tab.role)
     connect(ctx, tab.role.change, remember_role, tab, {"role": tab.role}, tab.last_role)
-    connect_each(ctx, (tab.status_refresh.click, page.app.load), show_status, tab, None, [tab.status, tab.asr_fetch])
+    # read when the panel is opened, not on every page load: it opens each role's database
+    connect_each(ctx, (tab.status_refresh.click, tab.status_panel.expand), show_status, tab, None,
+                 [tab.status, tab.asr_fetch])
     connect(ctx, tab.asr_fetch.click, fetch_missing_asr, tab, None, [tab.status, tab.asr_fetch])

@@ -6,8 +6,8 @@ from dataclasses import dataclass
 import gradio as gr
 
 from ras.library import importer
-from tabs.clips import emotion_label
 from tabs.common import Page, UIContext, connect, handles, readable_roots, request_file, require_role
+from tabs.emotion_words import emotion_label
 from tabs.widgets import role_rows
 
 

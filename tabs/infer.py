@@ -6,11 +6,11 @@ from pathlib import Path
 
 import gradio as gr
 
-from ras.errors import NotFound
 from ras.queue.task_status import TaskStatus
 from tabs.common import Page, UIContext, connect, handles, require_role
 from tabs.widgets import (
     poll_timer,
+    read_for_shown_role,
     refresh_task_picker,
     task_picker_row,
     task_progress_html,
@@ -38,7 +38,7 @@ def build(ctx: UIContext) -> InferTab:
     i18n = ctx.i18n
     gr.Markdown(i18n("### 1. 选择任务"))
     with gr.Row():
-        task, refresh = task_picker_row(i18n, "infer", scale=4)
+        task, refresh = task_picker_row(i18n, "infer", scale=4, polled=True)
     gr.Markdown(i18n("### 2. 运行"))
     gr.Markdown(i18n("取消会在当前作业完成后停止；"
                      "关闭或崩溃后重新启动 RAS 会自动继续未完成的任务，已完成的结果不会丢失。"))
@@ -88,11 +88,11 @@ def engine_state_label(i18n, state: str) -> str:
 def poll(ctx: UIContext, tab: InferTab, *, role: str | None, task_id, shown_job) -> dict:
     runner = ctx.runner
     nothing = {tab.progress: "", tab.details: "", tab.log: runner.log_tail()}
-    if not role or not task_id:
+    if not role or not str(task_id or "").isdigit():  # nothing picked, or words typed into the picker
         return nothing
-    try:
-        status = runner.status(role, int(task_id))
-    except NotFound:  # a poll crossing a role switch: the task belongs to the role left behind
+    status = read_for_shown_role(lambda: runner.status(role, int(task_id)), lambda: None,
+                                 report_deleted_role=False)
+    if status is None:
         return nothing
     last = status.last_result
     shown = {tab.progress: task_progress_html(ctx.i18n, status), tab.details: details_md(ctx.i18n, status),

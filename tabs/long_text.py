@@ -16,8 +16,8 @@ from ras.long_text import status as run_views
 from ras.long_text.status import LongTextStatus, PartStatus
 from ras.products import emotions as product_emotions
 from ras.products import rows as products
-from tabs.clips import emotion_label
 from tabs.common import Page, UIContext, connect, connect_each, handles, keep_choice, require_role, score_choice
+from tabs.emotion_words import emotion_label
 from tabs.long_text_takes import (
     PartSlot,
     autopilot_controls,
@@ -28,7 +28,7 @@ from tabs.long_text_takes import (
     sentence_rows,
     wire_takes,
 )
-from tabs.widgets import poll_timer, progress_html, task_picker, task_picker_row
+from tabs.widgets import poll_timer, polled_picker, progress_html, task_picker, task_picker_row
 
 MAX_PARTS = 5  # configuration slots shown
 NO_PRODUCT = "不用成品（文本不能有情感标签）"
@@ -85,9 +85,7 @@ def build(ctx: UIContext) -> LongTextTab:
     autopilot = autopilot_controls(i18n)
     start_button = gr.Button(i18n("开始合成"), variant="primary", elem_id="long_text_start")
     gr.Markdown(i18n("### 3. 结果"))
-    # a poll sent just as a role switch emptied the list still carries the old role's run: Gradio would
-    # refuse it with an error toast before the poll could see it is stale (poll skips it by run_role)
-    run = gr.Dropdown(label=i18n("长文本运行"), choices=[], allow_custom_value=True, elem_id="long_text_run")
+    run = polled_picker(i18n("长文本运行"), "long_text_run")
     progress = gr.HTML(elem_id="long_text_progress")
     with gr.Row():
         listen_count = gr.Markdown(elem_id="long_text_listen_count")

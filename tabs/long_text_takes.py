@@ -6,15 +6,15 @@ from dataclasses import dataclass
 
 import gradio as gr
 
-from ras.errors import NotFound, RoleNotFound
 from ras.gate import DEFAULT_MAX_TRIES, MAX_TRIES_LIMIT, Gate
 from ras.long_text import runs as long_text
 from ras.long_text import status as run_views
 from ras.long_text.status import LongTextStatus, PartStatus
-from tabs.clips import emotion_label
 from tabs.common import UIContext, connect, handles, score_radio, selected_row
+from tabs.emotion_words import emotion_label
 from tabs.flag_labels import flag_words
 from tabs.long_text_words import listen_mark, reason_words, rejected_tries, status_label, try_details, try_name
+from tabs.widgets import read_for_shown_role
 
 SENTENCE_COLUMNS = ("序号", "句子", "情感", "需要试听", "尝试", "选用", "未通过的原因", "时长", "字/秒", "状态", "标记")
 # Every column gets a share of the table, so all ten stay in view on a narrow page too (left to
@@ -172,12 +172,8 @@ def read_status(ctx: UIContext, role, run) -> LongTextStatus | None:
     run of the role it showed before a role switch): a poll then shows nothing instead of an error."""
     if not role or not run:
         return None
-    try:
-        return run_views.run_status(ws=ctx.ws, role=role, run_id=int(run))
-    except RoleNotFound:
-        raise
-    except NotFound:
-        return None
+    return read_for_shown_role(lambda: run_views.run_status(ws=ctx.ws, role=role, run_id=int(run)), lambda: None,
+                               report_deleted_role=True)
 
 
 def part_of_slot(ctx: UIContext, slot: PartSlot, role, run, part_ids) -> PartStatus | None:

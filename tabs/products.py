@@ -14,8 +14,8 @@ from ras.products import rows as products
 from ras.products import speech as product_speech
 from ras.products.rows import ProductInfo
 from tabs import product_timbre
-from tabs.clips import emotion_label
 from tabs.common import Page, UIContext, choices, connect, connect_each, handles, keep_choice, require_role
+from tabs.emotion_words import emotion_label
 from tabs.widgets import refresh_button
 
 SCOPES = (("当前角色", "role"), ("全部角色", "all"))
@@ -23,7 +23,7 @@ HEADERS = ("名称", "角色", "编号", "版本", "GPT 权重", "SoVITS 权重"
            "每次合成最多尝试", "质量门槛", "情感")
 # shares of the table: a long prompt text wraps in its column instead of pushing the last ones out of view
 COLUMN_WIDTHS = ("9%", "9%", "4%", "6%", "9%", "9%", "12%", "7%", "5%", "5%", "6%", "10%", "9%")
-DEFAULT_EMOTION = ""  # the product's own reference
+DEFAULT_REFERENCE = ""  # the product's own reference
 
 
 def gate_summary(gate: Gate) -> str:
@@ -90,7 +90,7 @@ def build(ctx: UIContext) -> ProductsTab:
         tts_text = gr.Textbox(label=i18n("文本"), lines=2, scale=3, elem_id="products_tts_text")
         tts_lang = gr.Dropdown([(code, code) for code in LANG_CODES], value="zh", label=i18n("语言"),
                                elem_id="products_tts_lang")
-        tts_emotion = gr.Dropdown([(i18n("默认（成品参考）"), DEFAULT_EMOTION)], value=DEFAULT_EMOTION,
+        tts_emotion = gr.Dropdown([(i18n("默认（成品参考）"), DEFAULT_REFERENCE)], value=DEFAULT_REFERENCE,
                                   label=i18n("情感"), elem_id="products_tts_emotion")
         synthesize = gr.Button(i18n("合成"), variant="primary", elem_id="products_synthesize")
     gr.Markdown(i18n("文本中可用 [开心]、(难过) 这样的标签切换后续句子的情感；未标注的句子沿用前一句的情感。"))
@@ -112,7 +112,7 @@ def build(ctx: UIContext) -> ProductsTab:
 
 def emotion_picks(i18n, product: ProductInfo) -> list[tuple[str, str]]:
     """The synthesis emotion choices: the product's default reference, then its emotions."""
-    return [(i18n("默认（成品参考）"), DEFAULT_EMOTION)] + [(emotion_label(i18n, e), e) for e in product.emotions]
+    return [(i18n("默认（成品参考）"), DEFAULT_REFERENCE)] + [(emotion_label(i18n, e), e) for e in product.emotions]
 
 
 def product_rows(i18n, products_found: list[ProductInfo]) -> list[list]:
@@ -188,7 +188,7 @@ def on_product(ctx: UIContext, tab: ProductsTab, *, key) -> dict:
     role, product_id = _split(ctx.i18n, key)
     product = products.get_product(ws=ctx.ws, role=role, product_id=product_id)
     return {tab.tts_lang: product.prompt_lang,
-            tab.tts_emotion: gr.update(choices=emotion_picks(ctx.i18n, product), value=DEFAULT_EMOTION)}
+            tab.tts_emotion: gr.update(choices=emotion_picks(ctx.i18n, product), value=DEFAULT_REFERENCE)}
 
 
 @handles("设置情感失败")
@@ -206,7 +206,7 @@ def remove_emotion(ctx: UIContext, tab: ProductsTab, *, key, emotion) -> dict:
     role, product_id = _split(ctx.i18n, key)
     product = product_emotions.remove_product_emotion(ws=ctx.ws, role=role, product_id=product_id,
                                                       emotion=emotion or "")
-    return {tab.tts_emotion: gr.update(choices=emotion_picks(ctx.i18n, product), value=DEFAULT_EMOTION)}
+    return {tab.tts_emotion: gr.update(choices=emotion_picks(ctx.i18n, product), value=DEFAULT_REFERENCE)}
 
 
 def wire(tab: ProductsTab, ctx: UIContext, page: Page) -> None:

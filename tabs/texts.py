@@ -75,7 +75,7 @@ def delete(ctx: UIContext, tab: TextsTab, *, text_id) -> dict:
 def pick(ctx: UIContext, tab: TextsTab, *, table, evt: gr.SelectData) -> dict:
     text_id = int(table.iloc[selected_row(evt)].iloc[0])
     # the stored text, not the table's cells: the table shows the category in the visitor's language
-    picked = next(t for t in texts.list_texts(ws=ctx.ws) if t.id == text_id)
+    [picked] = texts.get_texts(ws=ctx.ws, ids=[text_id])
     return {tab.text_id: text_id, tab.content: picked.content, tab.lang: picked.lang, tab.category: picked.category}
 
 

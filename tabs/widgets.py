@@ -4,11 +4,13 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 from html import escape
+from typing import TypeVar
 
 import gradio as gr
 
 from gsv_integration.request import SLIDERS, TEXT_SPLIT_METHODS, SynthesisRequest
 from ras.ab import sessions as ab_sessions
+from ras.errors import NotFound, RoleNotFound
 from ras.library import roles
 from ras.queue import tasks
 from ras.queue.runner import TaskStarted
@@ -20,6 +22,7 @@ from tabs.common import Page, UIContext, choices, connect_each, handles, keep_ch
 POLL_SECONDS = 2.0  # how often a running task's progress is re-read
 PRIVATE = {"api_visibility": "private"}  # UI events stay out of the public API
 PARAMETER_DEFAULTS = SynthesisRequest.defaults()  # GPT-SoVITS's own defaults
+Read = TypeVar("Read")
 
 
 def parameter_slider(param: str, label: str, elem_id: str) -> gr.Slider:
@@ -46,9 +49,11 @@ def refresh_button(i18n, elem_id: str, min_width: int = 100) -> gr.Button:
     return gr.Button(i18n("刷新"), scale=0, min_width=min_width, elem_id=elem_id)
 
 
-def task_picker_row(i18n, tab: str, scale: int = 3) -> tuple[gr.Dropdown, gr.Button]:
-    """The task dropdown and its refresh button (elem_ids <tab>_task, <tab>_refresh); call inside a gr.Row."""
-    task = gr.Dropdown(label=i18n("任务"), choices=[], scale=scale, elem_id=f"{tab}_task")
+def task_picker_row(i18n, tab: str, scale: int = 3, *, polled: bool = False) -> tuple[gr.Dropdown, gr.Button]:
+    """The task dropdown and its refresh button (elem_ids <tab>_task, <tab>_refresh); call inside a gr.Row.
+    polled: a timer's poll reads the pick (see polled_picker)."""
+    task = (polled_picker(i18n("任务"), f"{tab}_task", scale=scale) if polled
+            else gr.Dropdown(label=i18n("任务"), choices=[], scale=scale, elem_id=f"{tab}_task"))
     return task, refresh_button(i18n, f"{tab}_refresh")
 
 
@@ -62,6 +67,27 @@ def wire_task_picker(ctx: UIContext, page: Page, task: gr.Dropdown, refresh: gr.
     """Re-read the role's tasks on the refresh button, a role change and page load."""
     connect_each(ctx, (refresh.click, page.role.change, page.app.load), refresh_task_picker, task,
                  {"role": page.role, "current": task}, task)
+
+
+def polled_picker(label: str, elem_id: str, **options) -> gr.Dropdown:
+    """A run, session or task picker that a timer's poll reads. A poll sent just as a role switch empties the
+    list still carries the old role's pick: Gradio would refuse a value not among the choices with an error
+    toast before the handler could see it is stale, so the picker takes any value and the handler drops it
+    (read_for_shown_role)."""
+    return gr.Dropdown(label=label, choices=[], allow_custom_value=True, elem_id=elem_id, **options)
+
+
+def read_for_shown_role(read: Callable[[], Read], otherwise: Callable[[], Read], *, report_deleted_role: bool,
+                           stale: type[NotFound] = NotFound) -> Read:
+    """read(), or otherwise() when what the page picked belongs to the role it left behind (a poll crossing a
+    role switch, or a pick deleted meanwhile): the service then raises `stale`. report_deleted_role: a
+    RoleNotFound (the role itself is gone) reaches the user instead of showing nothing."""
+    try:
+        return read()
+    except stale as gone:
+        if report_deleted_role and isinstance(gone, RoleNotFound):
+            raise
+        return otherwise()
 
 
 def poll_timer() -> gr.Timer:

@@ -17,6 +17,7 @@ import statistics
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 from sqlmodel import col, delete, select
 
@@ -83,6 +84,14 @@ class PairToPlay:
     text: str
     settled: bool  # as Ranking.settled
     decided: bool  # as Ranking.decided
+
+
+@dataclass(frozen=True)
+class SessionView:
+    """What a person listening sees: the pair to play and the ranking, read together."""
+
+    pair: PairToPlay
+    ranking: Ranking
 
 
 @dataclass(frozen=True)
@@ -209,22 +218,35 @@ def next_pair(*, ws: Workspace, role: str, session_id: int) -> PairToPlay:
     """The pair to play now: the unanswered one if any, else a new most informative one."""
     role_dir = ws.role_dir(role)
     with ws.role_session(role) as session:
+        return _pair_to_play(session, role_dir, load_state(session, role, session_id))
+
+
+def session_view(*, ws: Workspace, role: str, session_id: int) -> SessionView:
+    """next_pair and ranking from one read of the session (the page shows both on every vote and poll)."""
+    role_dir = ws.role_dir(role)
+    with ws.role_session(role) as session:
         state = load_state(session, role, session_id)
-        waiting = next((p for p in state.pairs if not p.choice), None)
-        if waiting is None:
-            planned = _plan_next(state)
-            if planned is None:
-                return PairToPlay(None, None, None, "", state.settled, state.decided)
-            first, second, text = planned
-            if secrets.randbelow(2):  # the side says nothing about the candidate
-                first, second = second, first
-            take_a, take_b = _fresh_takes(state, first, second, text)
-            waiting = AbPair(session_id=state.session.id, candidate_a=first.id, candidate_b=second.id,
-                             result_a=take_a.id, result_b=take_b.id, text=text)
-            session.add(waiting)
-            session.commit()
-        paths = {j.id: j.result_path for j in session.exec(
-            select(Job).where(col(Job.id).in_([waiting.result_a, waiting.result_b]))).all()}
+        pair = _pair_to_play(session, role_dir, state)
+    return SessionView(pair, _ranking(state))
+
+
+def _pair_to_play(session, role_dir: Path, state: SessionState) -> PairToPlay:
+    waiting = next((p for p in state.pairs if not p.choice), None)
+    if waiting is None:
+        planned = _plan_next(state)
+        if planned is None:
+            return PairToPlay(None, None, None, "", state.settled, state.decided)
+        first, second, text = planned
+        if secrets.randbelow(2):  # the side says nothing about the candidate
+            first, second = second, first
+        take_a, take_b = _fresh_takes(state, first, second, text)
+        waiting = AbPair(session_id=state.session.id, candidate_a=first.id, candidate_b=second.id,
+                         result_a=take_a.id, result_b=take_b.id, text=text)
+        session.add(waiting)
+        session.commit()
+        state.pairs.append(waiting)  # the state now holds what a fresh read would: a ranking read next counts it
+    paths = {j.id: j.result_path for j in session.exec(
+        select(Job).where(col(Job.id).in_([waiting.result_a, waiting.result_b]))).all()}
     return PairToPlay(waiting.id, str(role_dir / paths[waiting.result_a]), str(role_dir / paths[waiting.result_b]),
                       waiting.text, state.settled, state.decided)
 
@@ -251,7 +273,10 @@ def ranking(*, ws: Workspace, role: str, session_id: int) -> Ranking:
     """Candidates best first with strength, 90 % interval and votes; whether the best is decided and whether
     anything is still on its way."""
     with ws.role_session(role) as session:
-        state = load_state(session, role, session_id)
+        return _ranking(load_state(session, role, session_id))
+
+
+def _ranking(state: SessionState) -> Ranking:
     posterior = state.posterior
     low, high = posterior.intervals()
     votes = Counter([p.candidate_a for p in state.voted()] + [p.candidate_b for p in state.voted()])

@@ -80,10 +80,6 @@ def finished_takes(session, task_id: int, text_ids: Sequence[int]) -> list[Job]:
     return [job for job in task_takes(session, task_id, text_ids, ("done",)) if job.result_path]
 
 
-def _awaits_analysis(job: Job) -> bool:
-    return not job.spectrogram_path and not job.analysis_error
-
-
 def load_state(session, role: str, session_id: int) -> SessionState:
     row = get_row(session, AbSession, session_id, "A/B session", role)
     candidates = list(session.exec(select(AbCandidate).where(AbCandidate.session_id == row.id)
@@ -101,5 +97,5 @@ def load_state(session, role: str, session_id: int) -> SessionState:
             pending += 1
         elif job.result_path:
             takes[candidate_id].setdefault(text_key(job), []).append(job)
-            unanalysed += _awaits_analysis(job)
+            unanalysed += job.awaits_analysis
     return SessionState(row, candidates, pairs, takes, pending, unanalysed)

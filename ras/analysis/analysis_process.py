@@ -28,13 +28,12 @@ from pathlib import Path
 
 from ras.audio.files import remove_partials
 from ras.audio.spectrogram import spectrogram_path_for
-from ras.child_process import LineReader, kill_group, new_group_kwargs
+from ras.child_process import LineReader, child_env, kill_group, new_group_kwargs, protocol_stdout
 
 log = logging.getLogger(__name__)
 
 NICE_INCREMENT = 19  # the lowest priority: analysis never takes a cycle a worker or a page wants
 MAX_ANALYSIS_PROCESSES = 4
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 
 CHILD_MODULE = __name__  # the child runs this very module (main below)
@@ -152,8 +151,7 @@ class AnalysisProcess:
         if self._proc is None or self._proc.poll() is not None:
             if self._proc is not None:
                 self._discard(self._proc)
-            env = {**os.environ, "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
-                   "PYTHONPATH": os.pathsep.join(filter(None, (str(PROJECT_ROOT), os.environ.get("PYTHONPATH"))))}
+            env = child_env(OMP_NUM_THREADS="1", MKL_NUM_THREADS="1")
             flags = subprocess.IDLE_PRIORITY_CLASS if sys.platform == "win32" else 0
             config = {**self.config, "warm_up_languages": list(self._warm_up_languages)}
             self._proc = subprocess.Popen(
@@ -244,8 +242,7 @@ def main() -> None:
     from ras.metrics.asr import AsrConfig
     from ras.metrics.take_measure import SpeakerEncoderSlot
 
-    protocol = os.fdopen(os.dup(sys.stdout.fileno()), "w", encoding="utf-8")
-    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())  # what libraries print goes to the log, not the protocol
+    protocol = protocol_stdout()
     if hasattr(os, "nice"):
         os.nice(NICE_INCREMENT)
     if hasattr(os, "SCHED_IDLE"):  # Linux

@@ -54,8 +54,9 @@ class Analyzer:
             self._idle.put(process)
         self._encoder_slot = SpeakerEncoderSlot(sv_model, gsv_root)  # for measuring one file here (analyze_file)
         self._listeners: list[Callable[[str, int], None]] = []
-        self._backlog, self._backlog_lock = 0, threading.Lock()
-        self._in_flight: collections.Counter[tuple[str, int]] = collections.Counter()  # (role, job id) submitted
+        self._lock = threading.Lock()
+        # (role, job id) -> submissions not through yet: the backlog is their sum
+        self._in_flight: collections.Counter[tuple[str, int]] = collections.Counter()
         self.failed = 0  # results whose analysis failed twice since start (each row says why)
         self._started = False
         self._stopping = False
@@ -73,7 +74,7 @@ class Analyzer:
         recognition models of `languages` (text languages; none: English's). The app calls it when a
         task starts; the first result calls it too (results left unanalysed by a restart come without
         a task start). A language first seen later loads its model on its first take."""
-        with self._backlog_lock:
+        with self._lock:
             first, self._started = not self._started, True
         if first:
             for process in self.processes:
@@ -84,8 +85,7 @@ class Analyzer:
         self.start_processes(task_languages(self.ws, role, task_id))
 
     def submit(self, role: str, job_id: int) -> Future:
-        with self._backlog_lock:
-            self._backlog += 1
+        with self._lock:
             self._in_flight[(role, job_id)] += 1
         self.start_processes()
         future = self._pool.submit(self._analyze_logged, role, job_id)
@@ -93,8 +93,7 @@ class Analyzer:
         return future
 
     def _one_done(self, role: str, job_id: int) -> None:
-        with self._backlog_lock:
-            self._backlog -= 1
+        with self._lock:
             self._in_flight[(role, job_id)] -= 1
             if self._in_flight[(role, job_id)] <= 0:
                 del self._in_flight[(role, job_id)]
@@ -102,13 +101,14 @@ class Analyzer:
     def in_flight(self, role: str) -> set[int]:
         """Ids of the role's results submitted and not through yet: waiting, being analysed, or in the
         listeners that act on their analysis (which may queue more takes)."""
-        with self._backlog_lock:
+        with self._lock:
             return {job_id for (owner, job_id) in self._in_flight if owner == role}
 
     @property
     def backlog(self) -> int:
         """Results waiting for (or in) analysis."""
-        return self._backlog
+        with self._lock:
+            return sum(self._in_flight.values())
 
     def submit_pending(self, role: str) -> int:
         """Results that landed while no analysis ran (e.g. before a restart)."""
@@ -153,8 +153,8 @@ class Analyzer:
             clip = session.get(Clip, job.clip_id)
             ref = clip_audio_path(self.ws, role, clip) if clip is not None else None
             prompt_text = clip.text if clip is not None else ""
-            if job.reference:  # spoken with a product's emotion: measured against that reference and its text
-                ref, prompt_text = role_dir / job.reference["ref_audio"], job.reference["prompt_text"]
+            if reference := job.reference:  # spoken with a product's emotion: measured against that reference
+                ref, prompt_text = role_dir / reference.ref_audio, reference.prompt_text  # and its text
             request = {"wav": str(role_dir / job.result_path), "text": job.text, "text_lang": job.text_lang,
                        "ref": str(ref) if ref else "", "prompt_text": prompt_text,
                        "metrics": self.metrics, "weights": load_weights(ws=self.ws) if self.metrics else None}
@@ -204,7 +204,7 @@ class Analyzer:
             job.analysis_error = reason[:2000]
             session.add(job)
             session.commit()
-        with self._backlog_lock:
+        with self._lock:
             self.failed += 1
 
     def analyze_file(self, wav: Path, text: str, text_lang: str, ref: Path | None,

@@ -13,11 +13,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from sqlalchemy import update
 from sqlmodel import col, select
 
-from ras.emotions import may_replace
 from ras.errors import Conflict, NotFound
+from ras.library.emotion_tags import EmotionTag, write_tags
 from ras.metrics.emotion_model import EmotionModelSearch, EmotionRecognizer, Recognized
 from ras.store.lookups import clip_audio_path
 from ras.store.role_tables import Clip
@@ -51,16 +50,11 @@ def untagged_clips(ws: Workspace, role: str) -> list[tuple[int, Path]]:
 
 def store_answers(ws: Workspace, role: str, answers: dict[int, Recognized]) -> int:
     """The model's tags on clips still untagged or model-tagged; returns how many got an emotion."""
-    tagged = 0
     with ws.role_session(role) as session:
-        sources = dict(session.exec(select(Clip.id, Clip.emotion_source).where(col(Clip.id).in_(list(answers)))).all())
-        for clip_id, answer in answers.items():
-            if clip_id in sources and may_replace(sources[clip_id], "model"):
-                session.execute(update(Clip).where(Clip.id == clip_id).values(
-                    emotion=answer.emotion, emotion_source="model", emotion_confidence=answer.score))
-                tagged += bool(answer.emotion)
+        written = write_tags(session, {clip_id: EmotionTag(answer.emotion, "model", answer.score)
+                                       for clip_id, answer in answers.items()})
         session.commit()
-    return tagged
+    return sum(bool(answers[clip_id].emotion) for clip_id in written)
 
 
 def tag_new_clips(*, ws: Workspace, role: str, recognizer: EmotionRecognizer,

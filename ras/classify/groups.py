@@ -12,7 +12,6 @@ survives re-clustering with a different threshold; other groups are called
 """
 from __future__ import annotations
 
-import re
 from collections import Counter
 from dataclasses import dataclass
 
@@ -24,10 +23,10 @@ from ras.analysis.embeddings import compute_embeddings
 from ras.classify import clustering
 from ras.errors import Conflict, InputError, NotFound
 from ras.store.db import get_row
+from ras.store.lookups import UNNAMED_GROUP, group_names
 from ras.store.role_tables import Clip, ClipEmbedding, ClipGroup
 from ras.store.workspace import Workspace
 
-DEFAULT_NAME = re.compile(r"^组\d+$")
 MAX_GROUP_NAME = 50
 
 
@@ -109,7 +108,7 @@ def classify(*, ws: Workspace, role: str, n_groups: int | None = None, threshold
             raise InputError(f"number of groups must be between 1 and the {len(ids)} embedded clips, not {n_groups}")
         labels = clustering.cluster(matrix, n_groups=n_groups, threshold=threshold)
         old_group = dict(session.exec(select(Clip.id, Clip.group_id)).all())
-        old_names = {g.id: g.name for g in session.exec(select(ClipGroup)).all()}
+        old_names = group_names(session)
         names = _group_names(labels, ids, old_group, old_names)
         session.execute(update(Clip).values(group_id=None))
         session.execute(delete(ClipGroup))
@@ -131,7 +130,7 @@ def _group_names(labels, ids, old_group: dict, old_names: dict) -> list[str]:
         votes = Counter(old_group.get(m) for m in members)
         old_id, count = votes.most_common(1)[0]
         inherited = old_names.get(old_id)
-        if inherited and not DEFAULT_NAME.match(inherited) and count * 2 > len(members) and inherited not in names:
+        if inherited and not UNNAMED_GROUP.match(inherited) and count * 2 > len(members) and inherited not in names:
             names.append(inherited)
         else:
             names.append(None)
@@ -193,7 +192,7 @@ def map_points(*, ws: Workspace, role: str, encoder_name: str | None = None) -> 
     with ws.role_session(role) as session:
         ids, matrix = _load_vectors(session, encoder_name)
         group_of = dict(session.exec(select(Clip.id, Clip.group_id)).all())
-        names = {g.id: g.name for g in session.exec(select(ClipGroup)).all()}
+        names = group_names(session)
     coords = clustering.project_2d(matrix)
     return [MapPoint(id=clip_id, x=round(float(x), 5), y=round(float(y), 5), group=names.get(group_of.get(clip_id), ""))
             for clip_id, (x, y) in zip(ids, coords)]

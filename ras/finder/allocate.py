@@ -28,11 +28,10 @@ SEEDS = (1, 2, 3, 4)  # fixed seeds: a take is reproducible and a resumed run pl
 MIN_FINAL_TAKES = 6
 GRID_SEEDS = 3  # the full grid the budget is compared with: every clip x text x 3 seeds
 DEFAULT_BUDGET_SHARE = 0.35
-# why a search stopped: code -> the line a run stores (the API's stop_reason)
+# why a search stopped: code -> the line a run stores (the API's stop_reason); "confirmed" is confirmed_line's
 STOP_LINES = {"no_texts": "no probe texts", "budget_spent": "budget spent", "no_candidates": "no candidate left",
-              "confirmed": f"the shortlist has {MIN_FINAL_TAKES}+ takes each",
               "pairs_tried": "every (text, seed) pair of the survivors was tried"}
-# a configuration run confirms with its own number of takes (a grid's takes per candidate)
+# the confirmed line carries its number of takes (a configuration run's differs from a reference run's)
 _CONFIRMED = re.compile(r"the shortlist has (\d+)\+ takes each")
 
 

@@ -17,9 +17,8 @@ import json
 from sqlmodel import col, select
 
 from ras.errors import InputError
-from ras.finder import configs, probes
+from ras.finder import configs
 from ras.finder import run as runs
-from ras.library import texts
 from ras.library.clips import get_clips
 from ras.queue.task_spec import SpecError, check_parameters, coerce
 from ras.store.role_tables import FinderRun
@@ -63,7 +62,7 @@ def _settings_vary(spec: dict) -> dict[str, list]:
 
 
 def _references(ws: Workspace, role: str, spec: dict) -> list[int]:
-    clip_ids = runs._ids(spec, "clip_ids")
+    clip_ids = runs.id_list(spec, "clip_ids")
     if clip_ids:
         if len(clip_ids) > configs.MAX_REFERENCES:
             raise SpecError(f"clip_ids: at most {configs.MAX_REFERENCES} references, got {len(clip_ids)}")
@@ -86,19 +85,17 @@ def checked_config_spec(*, ws: Workspace, role: str, spec: dict, resolve_weight=
     if unknown:
         raise SpecError(f"unknown spec key(s) {sorted(unknown)}; known: {sorted(CONFIG_SPEC_KEYS)}")
     references = _references(ws, role, spec)
-    text_ids = runs._ids(spec, "text_ids")
-    if text_ids:
-        texts.get_texts(ws=ws, ids=text_ids)
-    else:
-        langs = [c.lang for c in get_clips(ws=ws, role=role, clip_ids=references).values()]
-        text_ids = probes.probe_text_ids(ws=ws, lang=probes.majority_language(langs), repeats=True)
-    finalists = runs._positive(spec, "finalists", configs.DEFAULT_FINALISTS)
+    chosen = runs.probe_texts(ws=ws, spec=spec, repeats=True, clip_langs=lambda: [
+        c.lang for c in get_clips(ws=ws, role=role, clip_ids=references).values()])
+    text_count = chosen.count
+    base = runs.base_params(spec)
+    finalists = runs.positive(spec, "finalists", configs.DEFAULT_FINALISTS)
     fixed, anchors, shape = {}, None, ""
     if spec["mode"] == "checkpoints":
         gpt = _weight_list(spec, "gpt", resolve_weight, available_weights)
         sovits = _weight_list(spec, "sovits", resolve_weight, available_weights)
         count = len(gpt) * len(sovits)
-        budget = runs._positive(spec, "budget_jobs", None) or configs.default_budget(count, len(text_ids), finalists)
+        budget = runs.positive(spec, "budget_jobs", None) or configs.default_budget(count, text_count, finalists)
         shape = spec.get("shape") or configs.pair_shape(len(gpt), len(sovits), budget)
         if shape not in ("grid", "axes"):
             raise SpecError(f"shape {shape!r}: use 'grid' or 'axes'")
@@ -110,14 +107,15 @@ def checked_config_spec(*, ws: Workspace, role: str, spec: dict, resolve_weight=
             value = spec.get(kind) or (default_weight(kind) if default_weight else None)
             if value:
                 fixed[kind] = resolve_weight(kind, str(value)) if resolve_weight else str(value)
-        budget = runs._positive(spec, "budget_jobs", None) or configs.default_budget(len(candidates), len(text_ids),
-                                                                                      finalists)
+        budget = runs.positive(spec, "budget_jobs", None) or configs.default_budget(len(candidates), text_count,
+                                                                                     finalists)
     if not 2 <= len(candidates) <= configs.MAX_CANDIDATES:
         raise SpecError(f"{len(candidates)} candidate(s): compare 2 to {configs.MAX_CANDIDATES}")
+    # every field is checked: only now may the probe set be stored
     return {"mode": spec["mode"], "name": str(spec.get("name") or "").strip(), "shape": shape, "anchors": anchors,
             "candidates": [c.as_json() for c in candidates], "weights": fixed, "reference_ids": references,
-            "text_ids": text_ids, "base": runs._base(spec), "budget_jobs": budget, "finalists": finalists,
-            "final_takes": configs.final_takes(len(text_ids)), "shortlist": finalists}
+            "text_ids": chosen.ids(ws), "base": base, "budget_jobs": budget, "finalists": finalists,
+            "final_takes": configs.final_takes(text_count), "shortlist": finalists}
 
 
 def create_config_run(*, ws: Workspace, role: str, spec: dict, resolve_weight=None, default_weight=None,

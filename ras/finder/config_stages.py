@@ -19,44 +19,56 @@ from ras.finder import run as runs
 from ras.finder.config_run import candidates_of
 from ras.finder.configs import CandidateRow, EpochPoint
 from ras.finder.screen import ScreenRow
+from ras.finder.status import job_totals
 from ras.library import texts
 from ras.queue.tasks import queued_job_row
 from ras.store.role_tables import Job, ParamSet, Task
 from ras.store.workspace import Workspace
 
-FINISHED = ("done", "failed", "cancelled")
+
+@dataclass(frozen=True)
+class _Probed:
+    """What a configuration run's rounds made so far, read in one pass over their tasks and jobs."""
+
+    takes: list[rank.Take]  # the candidate's index as their id
+    taken: dict[int, int]  # jobs made per candidate
+    engines: dict[str, list]  # per engine the (gpt, sovits) of its started jobs in the order they ran
+    counts: dict[str, int]  # per status, and the takes waiting for or failed in analysis (stages.job_counts)
+    last_round: set[int]  # the candidates the last round raced
 
 
-def _candidate_of_sets(session, task_ids: list[int]) -> dict[int, int]:
+def _candidates_by_task(session, task_ids: list[int]) -> dict[int, dict[int, int]]:
+    """Per round task, each parameter set's candidate index."""
     tasks = session.exec(select(Task).where(col(Task.id).in_(task_ids))).all() if task_ids else []
-    return {int(ps): int(index) for task in tasks for ps, index in task.spec.get("param_sets", {}).items()}
+    return {t.id: {int(ps): int(index) for ps, index in t.spec.get("param_sets", {}).items()} for t in tasks}
 
 
-def config_takes(session, task_ids: list[int]) -> tuple[list[rank.Take], dict[int, int], dict[int, list]]:
-    """The takes (the candidate's index as their id), jobs made per candidate, and per engine the
-    (gpt, sovits) of its finished jobs in the order they ran (for the weight loads)."""
+def candidate_of_sets(session, task_ids: list[int]) -> dict[int, int]:
+    """Each parameter set of these rounds -> the candidate index it probes."""
+    return {ps: index for sets in _candidates_by_task(session, task_ids).values() for ps, index in sets.items()}
+
+
+def _probed(session, task_ids: list[int]) -> _Probed:
     if not task_ids:
-        return [], {}, {}
-    candidate_of = _candidate_of_sets(session, task_ids)
-    sets = {ps.id: ps.params for ps in session.exec(select(ParamSet).where(col(ParamSet.task_id).in_(task_ids))).all()}
-    rows = session.exec(select(Job.param_set_id, Job.text_id, Job.status, Job.auto_score, Job.flags_json,
-                               Job.chars_per_second, Job.metrics_json, Job.worker, Job.started_at)
-                        .where(col(Job.task_id).in_(task_ids)).order_by(col(Job.started_at), col(Job.id))).all()
+        return _Probed([], {}, {}, {}, set())
+    by_task = _candidates_by_task(session, task_ids)
+    candidate_of = {ps: index for sets in by_task.values() for ps, index in sets.items()}
+    sets = stages.param_sets(session, task_ids)
+    rows = stages.job_rows(session, task_ids, col(Job.started_at), col(Job.id))
     takes, taken, engines = [], defaultdict(int), defaultdict(list)
-    for ps_id, text_id, status, auto_score, flags_json, cps, metrics_json, worker, started in rows:
-        index = candidate_of.get(ps_id)
+    for row in rows:
+        index = candidate_of.get(row.param_set_id)
         if index is None:
             continue
         taken[index] += 1
-        params = sets.get(ps_id, {})
-        if started is not None:
-            engines[worker].append((params.get("gpt", ""), params.get("sovits", "")))
-        if status not in ("done", "failed"):
-            continue
-        takes.append(rank.Take(index, text_id, params.get("seed"), failed_job=status == "failed",
-                               auto_score=auto_score, flags=tuple(Job.read_flags(flags_json)), chars_per_second=cps,
-                               speaker_similarity=Job.read_metrics(metrics_json).get("speaker_similarity")))
-    return takes, dict(taken), dict(engines)
+        params = sets.get(row.param_set_id, {})
+        if row.started_at is not None:
+            engines[row.worker].append((params.get("gpt", ""), params.get("sovits", "")))
+        take = stages.take_of(row, index, params.get("seed"))
+        if take is not None:
+            takes.append(take)
+    return _Probed(takes, dict(taken), dict(engines), stages.job_counts(rows),
+                  set(by_task.get(task_ids[-1], {}).values()))
 
 
 def _create_round(ws: Workspace, role: str, run_id: int, spec: dict, plan: configs.ConfigRound, number: int) -> int:
@@ -95,18 +107,13 @@ def do_probe(ws: Workspace, runner, role: str, run_id: int) -> str:
     run = runs.load_run(ws, role, run_id)
     spec, task_ids = run.spec, run.task_ids
     with ws.role_session(role) as session:
-        current = task_ids[-1:]
-        _, counts = stages.load_takes(session, current)
-        if counts.get("queued", 0) or counts.get("running", 0):
-            if not runner.is_active(role, current[0]):
-                runner.run_task(role, current[0])
-            return "waiting for takes"
-        if counts.get("awaiting_analysis", 0):
-            return "waiting for analysis"
-        takes, taken, _ = config_takes(session, task_ids)
-        last = _candidate_of_sets(session, current)
+        waiting = stages.round_waiting(session, runner, role, task_ids)
+        if waiting:
+            return waiting
+        found = _probed(session, task_ids)
+    takes, taken = found.takes, found.taken
     candidates = candidates_of(spec)
-    race = sorted(set(last.values())) if task_ids else list(range(len(candidates)))
+    race = sorted(found.last_round) if task_ids else list(range(len(candidates)))
     anchors = tuple(spec["anchors"]) if spec.get("shape") == "axes" else None
     plan = configs.plan_config_round(
         candidates=candidates, takes=takes, race=race, taken=taken,
@@ -117,24 +124,19 @@ def do_probe(ws: Workspace, runner, role: str, run_id: int) -> str:
     if plan.added:
         spec["candidates"] += [c.as_json() for c in plan.added]
         runs.update_run(ws, role, run_id, spec_json=spec)
-    if not plan.probes:
-        runs.update_run(ws, role, run_id, stage="rank", stop_reason=plan.stop_reason)
-        return f"stopped: {plan.stop_reason}"
-    task_id = _create_round(ws, role, run_id, spec, plan, len(task_ids) + 1)
-    runs.update_run(ws, role, run_id, task_ids_json=task_ids + [task_id])
-    runner.run_task(role, task_id)
-    return f"round {len(task_ids) + 1}: {len(plan.probes)} takes for {len(plan.survivors)} candidates"
+    return stages.start_round(ws, runner, role, run_id, task_ids, plan,
+                              lambda number: _create_round(ws, role, run_id, spec, plan, number), "candidates")
 
 
-def ranking_now(ws: Workspace, role: str, run) -> tuple[list[CandidateRow], dict, int]:
-    """Rows of every probed candidate (final_round marks the last round's), job counts, weight loads."""
-    task_ids = run.task_ids
+def _ranking_of(found: _Probed, spec: dict) -> list[CandidateRow]:
+    """Rows of every probed candidate, best first (final_round marks the last round's)."""
+    rows = configs.rank_candidates(found.takes, candidates_of(spec), sorted(found.taken))
+    return [r.with_final_round(r.index in found.last_round) for r in rows]
+
+
+def _probed_run(ws: Workspace, role: str, run) -> _Probed:
     with ws.role_session(role) as session:
-        takes, taken, engines = config_takes(session, task_ids)
-        _, counts = stages.load_takes(session, task_ids)
-        last = set(_candidate_of_sets(session, task_ids[-1:]).values())
-    rows = configs.rank_candidates(takes, candidates_of(run.spec), sorted(taken))
-    return [r.with_final_round(r.index in last) for r in rows], counts, configs.weight_loads(list(engines.values()))
+        return _probed(session, run.task_ids)
 
 
 def finalists_of(rows: list[CandidateRow], size: int) -> list[CandidateRow]:
@@ -143,7 +145,7 @@ def finalists_of(rows: list[CandidateRow], size: int) -> list[CandidateRow]:
 
 def do_rank(ws: Workspace, role: str, run_id: int) -> None:
     run = runs.load_run(ws, role, run_id)
-    rows, _, _ = ranking_now(ws, role, run)
+    rows = _ranking_of(_probed_run(ws, role, run), run.spec)
     runs.update_run(ws, role, run_id, ranking_json=[r.stored() for r in rows], stage="done",
                     shortlist_json=[r.index for r in finalists_of(rows, run.spec["finalists"])])
 
@@ -197,26 +199,23 @@ class ConfigStatus:
 def status(*, ws: Workspace, runner, role: str, run_id: int) -> ConfigStatus:
     run = runs.load_run(ws, role, run_id)
     spec = run.spec
-    rows, counts, loads = ranking_now(ws, role, run)
-    if run.stage == "done":
-        rows = [CandidateRow.read(r) for r in run.ranking]
-    created = sum(counts.get(k, 0) for k in ("queued", "running", *FINISHED))
-    finished = sum(counts.get(k, 0) for k in FINISHED)
+    found = _probed_run(ws, role, run)
+    counts = found.counts
+    rows = [CandidateRow.read(r) for r in run.ranking] if run.stage == "done" else _ranking_of(found, spec)
+    totals = job_totals(run, counts, runner)
     stopped = run.stage in ("done", "failed")
-    total = created if stopped else max(created, spec.get("budget_jobs") or 0)
-    seconds = runner.median_job_seconds() if runner is not None else None
     finalists = finalists_of(rows, spec["finalists"]) if run.stage != "failed" else []
     pending = counts.get("queued", 0) + counts.get("running", 0) + counts.get("unanalysed", 0)
     return ConfigStatus(
         run_id=run.id, name=run.name, stage=run.stage, error=run.error, stop_reason=run.stop_reason,
-        jobs_total=total, jobs_done=finished, jobs_failed=counts.get("failed", 0),
-        analysis_failed=counts.get("analysis_failed", 0),
-        eta_seconds=round((total - finished) * seconds) if seconds and run.stage == "probe" else None,
+        jobs_total=totals.total, jobs_done=totals.finished, jobs_failed=counts.get("failed", 0),
+        analysis_failed=counts.get("analysis_failed", 0), eta_seconds=totals.eta_seconds,
         screened=(), ranking=tuple(rows), shortlist=tuple(r.candidate.label for r in finalists),
         task_ids=tuple(run.task_ids), budget_jobs=spec["budget_jobs"],
         full_grid_jobs=configs.full_grid_jobs(_grid_size(spec), len(spec["text_ids"])),
         screen_ms_per_clip=None, text_ids=tuple(spec["text_ids"]), shortlist_size=spec["finalists"],
         settled=stopped and pending == 0, mode=spec["mode"],
-        recommended=finalists[0] if run.stage == "done" and finalists else None, weight_loads=loads,
+        recommended=finalists[0] if run.stage == "done" and finalists else None,
+        weight_loads=configs.weight_loads(list(found.engines.values())),
         failure_by_epoch=configs.failure_by_epoch(rows) if spec["mode"] == "checkpoints" else {},
         reference_ids=tuple(spec["reference_ids"]), shape=spec.get("shape") or None)

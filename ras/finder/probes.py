@@ -59,13 +59,19 @@ def role_language(*, ws: Workspace, role: str) -> str | None:
     return counts.most_common(1)[0][0] if counts else None
 
 
-def probe_text_ids(*, ws: Workspace, lang: str, repeats: bool = False) -> list[int]:
-    """Ids of the probe set of `lang`, created in the main DB when missing (short, long, numbers, question;
-    with `repeats` also the repeated-words text, before the question)."""
+def probe_set(lang: str, repeats: bool = False) -> tuple[str, list[str]]:
+    """The language of the probe set for `lang` (English when it has none) and its texts: short, long,
+    numbers, question; with `repeats` also the repeated-words text, before the question."""
     lang = lang if lang in PROBE_TEXTS else "en"
     contents = list(PROBE_TEXTS[lang])
     if repeats:
         contents.insert(3, REPEAT_TEXTS[lang])
+    return lang, contents
+
+
+def probe_text_ids(*, ws: Workspace, lang: str, repeats: bool = False) -> list[int]:
+    """Ids of the probe set of `lang` (probe_set), created in the main DB when missing."""
+    lang, contents = probe_set(lang, repeats)
     ids = []
     with ws.main_session() as session:
         for content in contents:

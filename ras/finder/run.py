@@ -75,7 +75,7 @@ class FinderEstimate:
     minutes: float | None
 
 
-def _ids(spec: dict, key: str) -> list[int] | None:
+def id_list(spec: dict, key: str) -> list[int] | None:
     values = spec.get(key)
     if values in (None, "", []):
         return None
@@ -87,7 +87,7 @@ def _ids(spec: dict, key: str) -> list[int] | None:
         raise SpecError(f"{key} must be a list of whole-number ids, got {values!r}") from None
 
 
-def _positive(spec: dict, key: str, default: int | None) -> int | None:
+def positive(spec: dict, key: str, default: int | None) -> int | None:
     value = spec.get(key)
     if value in (None, ""):
         return default
@@ -100,7 +100,7 @@ def _positive(spec: dict, key: str, default: int | None) -> int | None:
     return number
 
 
-def _base(spec: dict) -> dict:
+def base_params(spec: dict) -> dict:
     base = spec.get("base") or {}
     if not isinstance(base, dict):
         raise SpecError("base must be an object of parameters, e.g. {\"top_k\": 15}")
@@ -114,6 +114,33 @@ def _base(spec: dict) -> dict:
     return params
 
 
+@dataclass(frozen=True)
+class ProbeTexts:
+    """The texts a run probes: the ids its spec gave, else the built-in probe set of its clips' language,
+    stored (by `ids`) only once the rest of the spec is checked, so a refused spec writes nothing."""
+
+    given: list[int] | None
+    lang: str = "en"
+    repeats: bool = False
+
+    @property
+    def count(self) -> int:
+        return len(self.given) if self.given else len(probes.probe_set(self.lang, self.repeats)[1])
+
+    def ids(self, ws: Workspace) -> list[int]:
+        return self.given or probes.probe_text_ids(ws=ws, lang=self.lang, repeats=self.repeats)
+
+
+def probe_texts(*, ws: Workspace, spec: dict, clip_langs, repeats: bool = False) -> ProbeTexts:
+    """The spec's text_ids (NotFound names missing ones), else the probe set of the majority language of
+    clip_langs() (asked only then)."""
+    given = id_list(spec, "text_ids")
+    if given:
+        texts.get_texts(ws=ws, ids=given)
+        return ProbeTexts(given)
+    return ProbeTexts(None, probes.majority_language(clip_langs()), repeats)
+
+
 def checked_spec(*, ws: Workspace, role: str, spec: dict, resolve_weight=None, default_weight=None) -> dict:
     """The spec with defaults filled and weights resolved; SpecError naming the bad field."""
     if not isinstance(spec, dict):
@@ -122,15 +149,15 @@ def checked_spec(*, ws: Workspace, role: str, spec: dict, resolve_weight=None, d
     if unknown:
         raise SpecError(f"unknown spec key(s) {sorted(unknown)}; known: {sorted(SPEC_KEYS)}")
     # every plain field is checked before the probe texts are stored: a refused spec changes nothing
-    numbers = {"base": _base(spec), "shortlist": _positive(spec, "shortlist", DEFAULT_SHORTLIST),
-               "budget_jobs": _positive(spec, "budget_jobs", None)}
+    numbers = {"base": base_params(spec), "shortlist": positive(spec, "shortlist", DEFAULT_SHORTLIST),
+               "budget_jobs": positive(spec, "budget_jobs", None)}
     weights = {}
     for kind in ("gpt", "sovits"):
         value = spec.get(kind) or (default_weight(kind) if default_weight else None)
         if value and resolve_weight is None:
             raise SpecError(f"{kind} weights were given but no GPT-SoVITS is configured")
         weights[kind] = resolve_weight(kind, value) if value else ""
-    clip_ids, group_id = _ids(spec, "clip_ids"), spec.get("group_id")
+    clip_ids, group_id = id_list(spec, "clip_ids"), spec.get("group_id")
     clips = candidate_clips(ws=ws, role=role, clip_ids=clip_ids, group_id=group_id)
     if clip_ids:
         missing = sorted(set(clip_ids) - {c.id for c in clips})
@@ -139,11 +166,7 @@ def checked_spec(*, ws: Workspace, role: str, spec: dict, resolve_weight=None, d
     if not clips:
         raise SpecError(f"role {role!r} has no clips to choose from" + (" in that group" if group_id else "")
                         + ": import a .list first")
-    text_ids = _ids(spec, "text_ids")
-    if text_ids:
-        texts.get_texts(ws=ws, ids=text_ids)  # NotFound names missing ids
-    else:
-        text_ids = probes.probe_text_ids(ws=ws, lang=probes.majority_language([c.lang for c in clips]))
+    text_ids = probe_texts(ws=ws, spec=spec, clip_langs=lambda: [c.lang for c in clips]).ids(ws)
     return {"name": str(spec.get("name") or "").strip(), **weights, "clip_ids": [c.id for c in clips],
             "text_ids": text_ids, **numbers}
 

@@ -33,7 +33,7 @@ import numpy as np
 from gsv_integration.request import REF_MAX_SECONDS, REF_MIN_SECONDS
 from ras.finder.reasons import Reason, read_reasons, stored_reasons
 from ras.metrics.features import HOP_SECONDS, frame_signal, speech_level_db
-from ras.metrics.rate import count_units, plausible_rate
+from ras.metrics.rate import count_units, plausible_rate, rate_language, unit_name
 from ras.metrics.scoring import FAILING_RUN, failure_kind
 from ras.metrics.signal import clipping_ratio, runs, voiced_mask
 from ras.metrics.text_compare import TextComparison
@@ -113,7 +113,8 @@ def _own_reasons(facts: ClipFacts, limits: ScreenLimits) -> list[Reason]:
             reasons.append(Reason("implausible_text", f"{rate:.1f} units/s for {units} units in "
                                   f"{facts.speech_span:.1f} s of speech (expected {low:.1f}-{high:.1f})",
                                   {"rate": round(rate, 1), "units": units, "low": round(low, 1), "high": round(high, 1),
-                                   "speech_seconds": round(facts.speech_span, 1)}))
+                                   "speech_seconds": round(facts.speech_span, 1),
+                                   "unit": unit_name(rate_language(facts.lang, facts.text))}))
     mismatch = asr_mismatch(facts, limits)
     if mismatch is not None:
         reasons.append(mismatch)

@@ -50,32 +50,57 @@ def do_screen(ws: Workspace, role: str, run_id: int, *, encoder=None, asr: AsrCo
                     stage="probe" if candidates else "failed", error="" if candidates else NOTHING_LEFT)
 
 
+def job_rows(session, task_ids: list[int], *order_by) -> list:
+    """The job columns a take and the round's counts are made of, for every job of these tasks (by id unless
+    ordered otherwise)."""
+    if not task_ids:
+        return []
+    return list(session.exec(select(Job.id, Job.task_id, Job.clip_id, Job.text_id, Job.param_set_id, Job.status,
+                                    Job.auto_score, Job.flags_json, Job.chars_per_second, Job.metrics_json,
+                                    Job.spectrogram_path, Job.analysis_error, Job.finished_at, Job.worker,
+                                    Job.started_at)
+                             .where(col(Job.task_id).in_(task_ids)).order_by(*(order_by or (col(Job.id),)))).all())
+
+
+def job_counts(rows) -> dict[str, int]:
+    """Per-status counts over these job rows, and the takes waiting for or failed in analysis."""
+    counts = defaultdict(int)
+    for row in rows:
+        counts[row.status] += 1
+        if row.status == "done" and row.analysis_error:  # failed twice: nothing more will come, no verdict
+            counts["analysis_failed"] += 1
+        elif row.status == "done" and not row.spectrogram_path:
+            counts["unanalysed"] += 1
+            if row.finished_at is not None and _age(row.finished_at) < ANALYSIS_GRACE_SECONDS:
+                counts["awaiting_analysis"] += 1
+    return dict(counts)
+
+
+def take_of(row, take_id: int, seed: int | None) -> rank.Take | None:
+    """A finished job row as a take under this id (a clip's, or a configuration candidate's); None if unfinished."""
+    if row.status not in ("done", "failed"):
+        return None
+    return rank.Take(take_id, row.text_id, seed, failed_job=row.status == "failed", auto_score=row.auto_score,
+                     flags=tuple(Job.read_flags(row.flags_json)), chars_per_second=row.chars_per_second,
+                     speaker_similarity=Job.read_metrics(row.metrics_json).get("speaker_similarity"))
+
+
+def param_sets(session, task_ids: list[int]) -> dict[int, dict]:
+    """The parameters of every parameter set of these tasks, by id."""
+    if not task_ids:
+        return {}
+    return {ps.id: ps.params for ps in session.exec(select(ParamSet).where(col(ParamSet.task_id).in_(task_ids))).all()}
+
+
+def _clip_takes(rows, sets: dict[int, dict]) -> list[rank.Take]:
+    found = (take_of(row, row.clip_id, sets.get(row.param_set_id, {}).get("seed")) for row in rows)
+    return [take for take in found if take is not None]
+
+
 def load_takes(session, task_ids: list[int]) -> tuple[list[rank.Take], dict]:
     """The probe takes of these tasks, and per-status counts over their jobs."""
-    if not task_ids:
-        return [], {}
-    seeds = {ps.id: ps.params.get("seed")
-             for ps in session.exec(select(ParamSet).where(col(ParamSet.task_id).in_(task_ids))).all()}
-    rows = session.exec(select(Job.clip_id, Job.text_id, Job.param_set_id, Job.status, Job.auto_score, Job.flags_json,
-                               Job.chars_per_second, Job.metrics_json, Job.spectrogram_path, Job.analysis_error,
-                               Job.finished_at)
-                        .where(col(Job.task_id).in_(task_ids))).all()
-    takes, counts = [], defaultdict(int)
-    for clip_id, text_id, ps_id, status, auto_score, flags_json, cps, metrics_json, png, gave_up, finished in rows:
-        counts[status] += 1
-        if status == "done" and gave_up:  # analysis failed twice: nothing more will come, the take has no verdict
-            counts["analysis_failed"] += 1
-        elif status == "done" and not png:
-            counts["unanalysed"] += 1
-            if finished is not None and _age(finished) < ANALYSIS_GRACE_SECONDS:
-                counts["awaiting_analysis"] += 1
-        if status not in ("done", "failed"):
-            continue
-        similarity = Job.read_metrics(metrics_json).get("speaker_similarity")
-        takes.append(rank.Take(clip_id, text_id, seeds.get(ps_id), failed_job=status == "failed",
-                               auto_score=auto_score, flags=tuple(Job.read_flags(flags_json)),
-                               chars_per_second=cps, speaker_similarity=similarity))
-    return takes, dict(counts)
+    rows = job_rows(session, task_ids)
+    return _clip_takes(rows, param_sets(session, task_ids)), job_counts(rows)
 
 
 def _age(finished) -> float:
@@ -115,19 +140,41 @@ def _create_round(ws: Workspace, role: str, run, spec: dict, plan: allocate.Roun
         return task.id
 
 
+def round_waiting(session, runner, role: str, task_ids: list[int]) -> str | None:
+    """What the run's current round still waits for (restarting its task if no engine has it), or None."""
+    current = task_ids[-1:]
+    counts = job_counts(job_rows(session, current))
+    if counts.get("queued", 0) or counts.get("running", 0):
+        if not runner.is_active(role, current[0]):
+            runner.run_task(role, current[0])  # e.g. resumed with no engine at start-up
+        return "waiting for takes"
+    if counts.get("awaiting_analysis", 0):
+        return "waiting for analysis"
+    return None
+
+
+def start_round(ws: Workspace, runner, role: str, run_id: int, task_ids: list[int], plan, create_round,
+                noun: str) -> str:
+    """Stop the search when the plan probes nothing, else create its round (create_round(number) -> task
+    id) and queue it; returns what happened (for the log)."""
+    if not plan.probes:
+        runs.update_run(ws, role, run_id, stage="rank", stop_reason=plan.stop_reason)
+        return f"stopped: {plan.stop_reason}"
+    number = len(task_ids) + 1
+    task_id = create_round(number)
+    runs.update_run(ws, role, run_id, task_ids_json=task_ids + [task_id])
+    runner.run_task(role, task_id)
+    return f"round {number}: {len(plan.probes)} takes for {len(plan.survivors)} {noun}"
+
+
 def do_probe(ws: Workspace, runner, role: str, run_id: int) -> str:
     """Wait for the current round, or plan and start the next; returns what happened (for the log)."""
     run = runs.load_run(ws, role, run_id)
     spec, task_ids = run.spec, run.task_ids
     with ws.role_session(role) as session:
-        current = task_ids[-1:]
-        _, counts = load_takes(session, current)
-        if counts.get("queued", 0) or counts.get("running", 0):
-            if not runner.is_active(role, current[0]):
-                runner.run_task(role, current[0])  # e.g. resumed with no engine at start-up
-            return "waiting for takes"
-        if counts.get("awaiting_analysis", 0):
-            return "waiting for analysis"
+        waiting = round_waiting(session, runner, role, task_ids)
+        if waiting:
+            return waiting
         takes, _ = load_takes(session, task_ids)
         taken = _taken(session, task_ids)
         in_race = _round_clips(session, task_ids[-1]) if task_ids else []
@@ -137,13 +184,8 @@ def do_probe(ws: Workspace, runner, role: str, run_id: int) -> str:
     plan = allocate.plan_round(ranking=rank.rank(takes, race), text_ids=spec["text_ids"], taken=taken,
                                budget_left=spec["budget_jobs"] - sum(taken.values()), shortlist=spec["shortlist"],
                                first_round=not task_ids)
-    if not plan.probes:
-        runs.update_run(ws, role, run_id, stage="rank", stop_reason=plan.stop_reason)
-        return f"stopped: {plan.stop_reason}"
-    task_id = _create_round(ws, role, run, spec, plan, len(task_ids) + 1)
-    runs.update_run(ws, role, run_id, task_ids_json=task_ids + [task_id])
-    runner.run_task(role, task_id)
-    return f"round {len(task_ids) + 1}: {len(plan.probes)} takes for {len(plan.survivors)} clips"
+    return start_round(ws, runner, role, run_id, task_ids, plan,
+                       lambda number: _create_round(ws, role, run, spec, plan, number), "clips")
 
 
 @dataclass(frozen=True)
@@ -155,14 +197,16 @@ class Ranked:
 
 def ranked(ws: Workspace, role: str, run) -> Ranked:
     """The run's ranking: as stored once the run is done, else from its takes so far."""
-    rounds, counts, so_far = [], defaultdict(int), []
     with ws.role_session(role) as session:
-        for task_id in run.task_ids:
-            takes, round_counts = load_takes(session, [task_id])
-            so_far += takes
-            rounds.append(standing.RoundRecord(tuple(_round_clips(session, task_id)), tuple(so_far)))
-            for key, value in round_counts.items():
-                counts[key] += value
+        jobs, sets = job_rows(session, run.task_ids), param_sets(session, run.task_ids)
+    by_task = defaultdict(list)
+    for job in jobs:
+        by_task[job.task_id].append(job)
+    rounds, so_far = [], []
+    for task_id in run.task_ids:
+        so_far += _clip_takes(by_task[task_id], sets)
+        clips = tuple(dict.fromkeys(job.clip_id for job in by_task[task_id]))
+        rounds.append(standing.RoundRecord(clips, tuple(so_far)))
     places = run.spec["shortlist"]
     if run.stage == "done":
         rows, shortlist = [RankRow.read(r) for r in run.ranking], run.shortlist
@@ -172,7 +216,7 @@ def ranked(ws: Workspace, role: str, run) -> Ranked:
                 for r in rank.rank(so_far, list(dict.fromkeys(t.clip_id for t in so_far)))]
         shortlist = standing.shortlist_of(rows, places)
     probing = run.stage in ("screen", "probe")
-    return Ranked(standing.place(rows, rounds, shortlist, places, probing), shortlist, dict(counts))
+    return Ranked(standing.place(rows, rounds, shortlist, places, probing), shortlist, job_counts(jobs))
 
 
 def do_rank(ws: Workspace, role: str, run_id: int) -> None:

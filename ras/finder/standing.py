@@ -37,8 +37,13 @@ class RoundRecord:
 
 def shortlist_of(rows: list[RankRow], size: int) -> list[int]:
     """The final round's best rows that pass often enough, best first (rows ranked best first)."""
+    return _eligible(rows)[:size]
+
+
+def _eligible(rows: list[RankRow]) -> list[int]:
+    """Clips the shortlist may take, best first: in the final round, with takes, passing often enough."""
     good = [r for r in rows if r.final_round and r.takes and r.score is not None and r.score >= MIN_SHORTLIST_SCORE]
-    return [r.clip_id for r in sorted(good, key=rank.sort_key)[:size]]
+    return [r.clip_id for r in sorted(good, key=rank.sort_key)]
 
 
 def _dropped_after(round_number: int, record: RoundRecord, places: int) -> dict[int, Reason]:
@@ -74,8 +79,7 @@ def place(rows: list[RankRow], rounds: list[RoundRecord], shortlist: list[int], 
     """The rows with their standing, in the ranking's order (see the module's note)."""
     last_round = {c: n for n, record in enumerate(rounds, start=1) for c in record.clips}
     final = len(rounds)
-    eligible = [r.clip_id for r in sorted(rows, key=rank.sort_key)
-                if r.final_round and r.takes and r.score is not None and r.score >= MIN_SHORTLIST_SCORE]
+    eligible = _eligible(rows)
     dropped: dict[int, Reason] = {}
     for number in sorted({n for c, n in last_round.items() if n < final}):
         dropped.update({c: reason for c, reason in _dropped_after(number, rounds[number - 1], places).items()

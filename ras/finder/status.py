@@ -19,6 +19,26 @@ FINISHED = ("done", "failed", "cancelled")
 
 
 @dataclass(frozen=True)
+class JobTotals:
+    """A run's job counts as its progress bar reads them (reference and configuration runs alike)."""
+
+    made: int  # probe jobs created so far, over every round
+    finished: int
+    total: int  # the budget while probing, the jobs made once the run stopped
+    eta_seconds: int | None  # while probing, when the engines' median job time is known
+
+
+def job_totals(run, counts: dict[str, int], runner) -> JobTotals:
+    """From the per-status counts of the run's probe jobs (cancelled ones count as finished)."""
+    made = sum(counts.get(k, 0) for k in ("queued", "running", *FINISHED))
+    finished = sum(counts.get(k, 0) for k in FINISHED)
+    total = made if run.stage in ("done", "failed") else max(made, run.spec.get("budget_jobs") or 0)
+    seconds = runner.median_job_seconds() if runner is not None else None
+    return JobTotals(made, finished, total,
+                     round((total - finished) * seconds) if seconds and run.stage == "probe" else None)
+
+
+@dataclass(frozen=True)
 class ProbeWork:
     """Where the probing stands, in the counts a person needs to read the progress line."""
 
@@ -81,22 +101,18 @@ def status(*, ws: Workspace, runner, role: str, run_id: int) -> FinderStatus:
     spec = run.spec
     found = stages.ranked(ws, role, run)
     counts = found.counts
-    created = sum(counts.get(k, 0) for k in ("queued", "running", *FINISHED))
-    finished = sum(counts.get(k, 0) for k in FINISHED)
+    totals = job_totals(run, counts, runner)
     stopped = run.stage in ("done", "failed")
-    total = created if stopped else max(created, spec.get("budget_jobs") or 0)
-    seconds = runner.median_job_seconds() if runner is not None else None
     screened = tuple(ScreenRow.read(r) for r in run.screened)
     candidates = sum(1 for r in screened if not r.excluded)
     work = ProbeWork(queued=counts.get("queued", 0), running=counts.get("running", 0),
-                     awaiting_analysis=counts.get("unanalysed", 0), jobs_made=created, rounds=len(run.task_ids),
+                     awaiting_analysis=counts.get("unanalysed", 0), jobs_made=totals.made, rounds=len(run.task_ids),
                      clips=len(screened), candidates=candidates,
                      budget_for_candidates=spec.get("budget_for_candidates"), budget_added=spec.get("budget_added", 0))
     return FinderStatus(
         run_id=run.id, name=run.name, stage=run.stage, error=run.error, stop_reason=run.stop_reason,
-        jobs_total=total, jobs_done=finished, jobs_failed=counts.get("failed", 0),
-        analysis_failed=counts.get("analysis_failed", 0),
-        eta_seconds=round((total - finished) * seconds) if seconds and run.stage == "probe" else None,
+        jobs_total=totals.total, jobs_done=totals.finished, jobs_failed=counts.get("failed", 0),
+        analysis_failed=counts.get("analysis_failed", 0), eta_seconds=totals.eta_seconds,
         screened=screened, ranking=tuple(found.rows), shortlist=tuple(found.shortlist), task_ids=tuple(run.task_ids),
         budget_jobs=spec.get("budget_jobs"), full_grid_jobs=allocate.full_grid_jobs(candidates, len(spec["text_ids"])),
         screen_ms_per_clip=spec.get("screen_ms_per_clip"), text_ids=tuple(spec["text_ids"]),

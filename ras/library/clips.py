@@ -10,9 +10,9 @@ from ras.errors import InputError, NotFound
 from ras.languages import require_lang
 from ras.library.clip_checks import implausible_transcript, invalid_reason
 from ras.store.db import get_row
-from ras.store.lookups import clip_audio_path
+from ras.store.lookups import clip_audio_path, group_names
 from ras.store.main_tables import utcnow
-from ras.store.role_tables import Clip, ClipGroup
+from ras.store.role_tables import Clip
 from ras.store.workspace import Workspace
 
 CLIP_SORTS = {  # a fixed whitelist: never SQL built from request text
@@ -64,22 +64,19 @@ class ClipPage:
     clips: list[ClipRow]
 
 
-def clip_row(ws: Workspace, role: str, clip: Clip, group_names: dict[int, str]) -> ClipRow:
-    return ClipRow(**clip_as_dict(ws, role, clip, group_names))
-
-
-def clip_as_dict(ws: Workspace, role: str, clip: Clip, group_names: dict[int, str]) -> dict:
+def clip_row(ws: Workspace, role: str, clip: Clip, names: dict[int, str]) -> ClipRow:
+    """The clip as the clip list shows it; `names` are the role's group names (group_names)."""
     audio = clip_audio_path(ws, role, clip)
-    return {
-        "id": clip.id, "audio": str(audio), "speaker": clip.speaker, "lang": clip.lang, "text": clip.text,
-        "duration": clip.duration, "valid": clip.valid,
-        "invalid_reason": invalid_reason(valid=clip.valid, text=clip.text, duration=clip.duration, lang=clip.lang),
-        "group": group_names.get(clip.group_id) if clip.group_id else None,
-        "missing": not audio.is_file(), "mean_score": clip.mean_score,
-        "text_verified": clip.text_verified, "edited": clip.edited_at is not None,
-        "parent_clip_id": clip.parent_clip_id, "emotion": clip.emotion, "emotion_source": clip.emotion_source,
-        "emotion_confidence": clip.emotion_confidence,
-    }
+    return ClipRow(
+        id=clip.id, audio=str(audio), speaker=clip.speaker, lang=clip.lang, text=clip.text,
+        duration=clip.duration, valid=clip.valid,
+        invalid_reason=invalid_reason(valid=clip.valid, text=clip.text, duration=clip.duration, lang=clip.lang),
+        group=names.get(clip.group_id) if clip.group_id else None,
+        missing=not audio.is_file(), mean_score=clip.mean_score,
+        text_verified=clip.text_verified, edited=clip.edited_at is not None,
+        parent_clip_id=clip.parent_clip_id, emotion=clip.emotion, emotion_source=clip.emotion_source,
+        emotion_confidence=clip.emotion_confidence,
+    )
 
 
 def _filtered(query, flt: ClipFilter):
@@ -108,7 +105,7 @@ def list_clips(*, ws: Workspace, role: str, flt: ClipFilter = ClipFilter(), sort
         if page_size:
             query = query.offset((max(page, 1) - 1) * page_size).limit(page_size)
         clips = session.exec(query).all()
-        names = {g.id: g.name for g in session.exec(select(ClipGroup)).all()}
+        names = group_names(session)
     return ClipPage(total=total, clips=[clip_row(ws, role, c, names) for c in clips])
 
 
@@ -149,5 +146,5 @@ def update_clip(*, ws: Workspace, role: str, clip_id: int, text: str | None = No
         clip.edited_at = utcnow()
         session.add(clip)
         session.commit()
-        names = {g.id: g.name for g in session.exec(select(ClipGroup)).all()}
+        names = group_names(session)
         return clip_row(ws, role, clip, names)

@@ -1,11 +1,12 @@
 """A role's emotion tags: a person's edit, a classify group's name, and how many clips each emotion has.
 
 Tags from file and folder names are set by the importer, tags from the emotion model by its job; every
-writer goes through `may_replace` (ras.emotions), so a person's tag is never overwritten.
+writer goes through `write_tags`, which asks `may_replace` (ras.emotions), so a person's tag is never overwritten.
 """
 from __future__ import annotations
 
-import re
+from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from sqlalchemy import func, update
@@ -15,10 +16,18 @@ from ras.emotions import emotion_code, may_replace
 from ras.errors import InputError, NotFound
 from ras.library.clips import ClipRow, clip_row
 from ras.store.db import get_row
+from ras.store.lookups import UNNAMED_GROUP, group_names
 from ras.store.role_tables import Clip, ClipGroup
 from ras.store.workspace import Workspace
 
-UNNAMED_GROUP = re.compile(r"^组\d+$")  # the name clustering gives; not an emotion until a person renames it
+
+@dataclass(frozen=True)
+class EmotionTag:
+    """A clip's emotion as one source tells it."""
+
+    emotion: str  # "" = none (a person cleared it, or the model heard no emotion)
+    source: str  # a key of ras.emotions.SOURCE_RANK
+    confidence: float = 1.0
 
 
 @dataclass(frozen=True)
@@ -45,6 +54,20 @@ def emotion_counts(*, ws: Workspace, role: str) -> list[EmotionCount]:
     return tagged + [EmotionCount("", n) for e, n in rows if not e]
 
 
+def write_tags(session, tags: Mapping[int, EmotionTag]) -> list[int]:
+    """Give each clip (by id) its tag where the tag's source may replace the clip's current one; returns the
+    ids written, in the order given (ids not in the role are left out). The caller commits."""
+    held = dict(session.exec(select(Clip.id, Clip.emotion_source).where(col(Clip.id).in_(list(tags)))).all())
+    written = [clip_id for clip_id, tag in tags.items() if clip_id in held and may_replace(held[clip_id], tag.source)]
+    same_tag: dict[EmotionTag, list[int]] = defaultdict(list)  # one UPDATE per distinct tag (a group's clips share one)
+    for clip_id in written:
+        same_tag[tags[clip_id]].append(clip_id)
+    for tag, clip_ids in same_tag.items():
+        session.execute(update(Clip).where(col(Clip.id).in_(clip_ids))
+                        .values(emotion=tag.emotion, emotion_source=tag.source, emotion_confidence=tag.confidence))
+    return written
+
+
 def set_clip_emotion(*, ws: Workspace, role: str, clip_ids, emotion: str) -> list[ClipRow]:
     """A person's tag on these clips ("" clears it); it wins over every other source from now on."""
     wanted = sorted({int(c) for c in clip_ids})
@@ -56,11 +79,9 @@ def set_clip_emotion(*, ws: Workspace, role: str, clip_ids, emotion: str) -> lis
         missing = sorted(set(wanted) - {c.id for c in found})
         if missing:
             raise NotFound(f"clip(s) {missing} not found in role {role!r}; refresh the clip list")
-        for clip in found:
-            clip.emotion, clip.emotion_source, clip.emotion_confidence = code, "person", 1.0
-            session.add(clip)
+        write_tags(session, {clip.id: EmotionTag(code, "person") for clip in found})
         session.commit()
-        names = {g.id: g.name for g in session.exec(select(ClipGroup)).all()}
+        names = group_names(session)
         return [clip_row(ws, role, clip, names) for clip in sorted(found, key=lambda c: c.id)]
 
 
@@ -72,11 +93,9 @@ def tag_group(*, ws: Workspace, role: str, group_id: int) -> GroupEmotion:
             raise InputError(f"group {group.name!r} has no emotion in its name; rename it to the emotion of its "
                              f"clips (开心, 平静, ...) first")
         code = emotion_code(group.name)
-        members = session.exec(select(Clip.id, Clip.emotion_source).where(Clip.group_id == group.id)).all()
+        members = session.exec(select(Clip.id).where(Clip.group_id == group.id)).all()
         if not members:
             raise InputError(f"group {group.name!r} has no clips to tag; move clips into it first")
-        tagged = [clip_id for clip_id, source in members if may_replace(source, "group")]
-        session.execute(update(Clip).where(col(Clip.id).in_(tagged))
-                        .values(emotion=code, emotion_source="group", emotion_confidence=1.0))
+        tagged = write_tags(session, {clip_id: EmotionTag(code, "group") for clip_id in members})
         session.commit()
         return GroupEmotion(group=group.name, emotion=code, tagged=len(tagged), kept=len(members) - len(tagged))

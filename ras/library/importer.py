@@ -21,9 +21,10 @@ from ras.audio.files import (
     wav_header_info,
     write_atomic,
 )
-from ras.emotions import may_replace, tag_in_file_name, tag_in_folder_name
+from ras.emotions import tag_in_file_name, tag_in_folder_name
 from ras.errors import InputError, NotFound
 from ras.library.clip_checks import is_reference_length, shorten, transcript_fits
+from ras.library.emotion_tags import EmotionTag, write_tags
 from ras.library.listfile import (
     LineError,
     ListEntry,
@@ -150,13 +151,11 @@ def _tag_known_clips(session, report: _Tally) -> None:
     """A list that tags clips the role already had tags them too, unless a stronger source tagged them."""
     if not report.known_tags:
         return
-    known = session.exec(select(Clip).where(col(Clip.content_hash).in_(list(report.known_tags)))).all()
-    for clip in known:
-        emotion, source = report.known_tags[clip.content_hash]
-        if clip.emotion != emotion and may_replace(clip.emotion_source, source):
-            clip.emotion, clip.emotion_source, clip.emotion_confidence = emotion, source, 1.0
-            session.add(clip)
-            report.retagged += 1
+    known = session.exec(select(Clip.id, Clip.content_hash, Clip.emotion)
+                         .where(col(Clip.content_hash).in_(list(report.known_tags)))).all()
+    changed = {clip_id: EmotionTag(*report.known_tags[digest]) for clip_id, digest, emotion in known
+               if emotion != report.known_tags[digest][0]}
+    report.retagged += len(write_tags(session, changed))
 
 
 def _find_audio(entry: ListEntry, list_path: Path, gsv_root: Path | None,

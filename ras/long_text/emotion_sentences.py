@@ -27,10 +27,7 @@ class EmotionSentence:
     @property
     def reference_json(self) -> str:
         """The job's reference column: "" for the configuration's clip."""
-        if self.reference is None:
-            return ""
-        return json.dumps({"ref_audio": self.reference.ref_audio, "prompt_text": self.reference.prompt_text,
-                           "prompt_lang": self.reference.prompt_lang}, ensure_ascii=False)
+        return "" if self.reference is None else json.dumps(self.reference.as_json(), ensure_ascii=False)
 
 
 def refuse_tags(text: str) -> None:

@@ -47,8 +47,8 @@ def export_part(*, ws: Workspace, role: str, part_id: int) -> Path:
             raise Conflict(f"part {part_id} has no joined audio yet: wait until all its sentences are done")
         gate = takes.run_gate(run)
         sentences = takes.part_sentences(session, run, part)
-        rate = takes.normal_rate(sentences, gate)
-        shown = [sentence_row(role_dir, s, gate, rate) for s in sentences]
+        shown = [sentence_row(role_dir, s, gate, rate)
+                 for s, rate in zip(sentences, takes.sentence_rates(sentences, gate))]
         chosen = [s.chosen() for s in sentences]
         params = session.get(ParamSet, part.param_set_id).params
         label = session.get(ParamSet, part.param_set_id).label

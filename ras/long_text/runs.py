@@ -288,14 +288,14 @@ def choose_take(*, ws: Workspace, role: str, run_id: int, part_id: int, index: i
         gate = takes.run_gate(run)
         choice = sentence.choice or LongTextChoice(sentence_job_id=sentence.head.id, chosen_job_id=take.id)
         choice.chosen_job_id, choice.by_person = take.id, True
-        choice.passed = passes(sentence.measured[take.id], gate, takes.normal_rate(sentences, gate))
+        choice.passed = passes(sentence.measured[take.id], gate, takes.sentence_rates(sentences, gate)[int(index)])
         session.add(choice)
         session.commit()
     rebuild_joined(ws, role, part.id)
     with ws.role_session(role) as session:
         sentences = takes.part_sentences(session, run, part)
         gate = takes.run_gate(run)
-        shown = sentence_row(role_dir, sentences[int(index)], gate, takes.normal_rate(sentences, gate))
+        shown = sentence_row(role_dir, sentences[int(index)], gate, takes.sentence_rates(sentences, gate)[int(index)])
     return ChosenSentence(**vars(shown), run_id=run.id, part_id=part.id)
 
 

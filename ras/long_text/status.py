@@ -85,7 +85,8 @@ class PartStatus:
     note: str
     joined_audio: str | None
     spectrogram: str | None
-    normal_rate: tuple[float, float] | None  # the configuration's own chars/s range, once enough takes are known
+    # the configuration's own chars/s range (its opening emotion's: each emotion is judged by its own), once known
+    normal_rate: tuple[float, float] | None
     needs_listening: int
     sentences: tuple[SentenceRow, ...]
 
@@ -190,8 +191,9 @@ class _PartReading:
 def _read_part(session, role_dir: Path, run: LongTextRun, part: LongTextPart, gate: Gate,
                rerolls: bool) -> _PartReading:
     sentences = takes.part_sentences(session, run, part)
-    rate = takes.normal_rate(sentences, gate)
-    rows = tuple(sentence_row(role_dir, s, gate, rate) for s in sentences)
+    rates = takes.sentence_rates(sentences, gate)
+    rows = tuple(sentence_row(role_dir, s, gate, rate) for s, rate in zip(sentences, rates))
+    rate = rates[0] if rates else None  # the range the text opens with (its first emotion's)
     joined = role_dir / part.joined_path if part.joined_path else None
     spectrogram = joined.with_suffix(".png") if joined else None
     shown = PartStatus(
@@ -203,9 +205,10 @@ def _read_part(session, role_dir: Path, run: LongTextRun, part: LongTextPart, ga
         needs_listening=sum(r.needs_listening for r in rows), sentences=rows)
     return _PartReading(
         shown=shown,
-        awaiting_analysis=sum(takes.awaits_analysis(t) for s in sentences for t in s.takes),
-        rerolls_due=sum(takes.reroll_due(s, takes.verdict(s, gate, rate)[1], run.max_tries, rerolls)
-                        for s in sentences),
+        awaiting_analysis=sum(t.awaits_analysis for s in sentences for t in s.takes),
+        # a run that does not re-roll owes none: no sentence's takes need weighing against the gate for it
+        rerolls_due=sum(takes.reroll_due(s, takes.verdict(s, gate, r)[1], run.max_tries, rerolls)
+                        for s, r in zip(sentences, rates)) if rerolls else 0,
         join_due=_join_due(role_dir, part, sentences))
 
 

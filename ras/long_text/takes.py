@@ -40,7 +40,7 @@ class Sentence:
 
     def pending(self) -> bool:
         """A take still to be synthesized or measured (a take whose analysis failed is settled without metrics)."""
-        return any(t.status in PENDING or awaits_analysis(t) for t in self.takes)
+        return any(t.status in PENDING or t.awaits_analysis for t in self.takes)
 
     def chosen(self) -> Job | None:
         """The take the joined audio uses: the stored choice, else the first take."""
@@ -56,11 +56,6 @@ class Sentence:
         a status read asks for it per try and again for the needs-listening mark)."""
         done = [t for t in self.takes if t.status == "done"]
         return {take.take_id: take for take in with_cer_floors([as_take(t) for t in done])}
-
-
-def awaits_analysis(take: Job) -> bool:
-    """Synthesized, neither measured nor given up on by the analysis step yet."""
-    return take.status == "done" and not take.spectrogram_path and not take.analysis_error
 
 
 def as_take(job: Job) -> Take:
@@ -86,6 +81,17 @@ def normal_rate(sentences: list[Sentence], gate: Gate) -> tuple[float, float] | 
     """The configuration's own chars/s range from its measured takes (rate_range reads the clean ones)."""
     return rate_range([s.measured[t.id] for s in sentences for t in s.takes
                        if t.status == "done" and t.auto_score is not None], gate)
+
+
+def sentence_rates(sentences: list[Sentence], gate: Gate) -> list[tuple[float, float] | None]:
+    """Each sentence's normal chars/s range: that of the sentences spoken with the same emotion's reference.
+    A happy reference speaks faster than a calm one: judged against the calm sentences' range, every happy
+    take would be "too fast" and every sad one "too slow"."""
+    groups: dict[str, list[Sentence]] = defaultdict(list)
+    for sentence in sentences:
+        groups[sentence.head.emotion].append(sentence)
+    ranges = {emotion: normal_rate(group, gate) for emotion, group in groups.items()}
+    return [ranges[sentence.head.emotion] for sentence in sentences]
 
 
 def get_run(session, role: str, run_id: int) -> LongTextRun:
@@ -174,10 +180,9 @@ def review_part(ws: Workspace, role: str, part_id: int) -> tuple[list[int], bool
         part = get_row(session, LongTextPart, part_id, "long-text part", role)
         run = session.get(LongTextRun, part.run_id)
         gate, sentences = run_gate(run), part_sentences(session, run, part)
-        rate = normal_rate(sentences, gate)
         rerolls = may_reroll(session, run)
         added = []
-        for sentence in sentences:
+        for sentence, rate in zip(sentences, sentence_rates(sentences, gate)):
             if sentence.choice is not None and sentence.choice.by_person:
                 continue
             best, passed = verdict(sentence, gate, rate)

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlparse
 
-from ras.child_process import LineReader, kill_group, new_group_kwargs
+from ras.child_process import LineReader, child_env, kill_group, new_group_kwargs, protocol_stdout
 from ras.errors import InputError, RasError
 from ras.metrics.asr_models import (
     LANGUAGES,
@@ -43,7 +43,6 @@ from ras.metrics.asr_models import (
 )
 from ras.metrics.rate import base_language
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_ENDPOINT = "https://www.modelscope.cn"  # what the modelscope library uses without MODELSCOPE_ENDPOINT
 CONNECT_SECONDS = 5.0  # the offline check: a hub that does not take a connection this fast is not reachable
 TIME_LIMIT_SECONDS = 3 * 3600.0  # ~900 MB at 100 kB/s still fits
@@ -183,8 +182,7 @@ def _download(standard: StandardModel, staging: Path, hub: str, progress, time_l
               final: Path) -> None:
     request = {"model_id": standard.model_id, "local_dir": str(staging),
                "allow_patterns": [f"{standard.subfolder}/*"] if standard.subfolder else None}
-    env = {**os.environ, "MODELSCOPE_ENDPOINT": hub,
-           "PYTHONPATH": os.pathsep.join(filter(None, (str(PROJECT_ROOT), os.environ.get("PYTHONPATH"))))}
+    env = child_env(MODELSCOPE_ENDPOINT=hub)
     proc = subprocess.Popen([sys.executable, "-m", __name__, json.dumps(request)], stdin=subprocess.DEVNULL,
                             stdout=subprocess.PIPE, text=True, encoding="utf-8", env=env, **new_group_kwargs())
     reader = LineReader(proc.stdout, name=f"ras-asr-fetch-{proc.pid}")
@@ -217,8 +215,7 @@ def _download(standard: StandardModel, staging: Path, hub: str, progress, time_l
 # ---------------------------------------------------------------- the child's side
 
 def main() -> None:
-    protocol = os.fdopen(os.dup(sys.stdout.fileno()), "w", encoding="utf-8")
-    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())  # what the library prints goes to the log, not the protocol
+    protocol = protocol_stdout()
     request = json.loads(sys.argv[1])
     try:
         from modelscope import snapshot_download

@@ -170,25 +170,32 @@ def _file_names(metas) -> list[str]:
     return [str(metas)] if isinstance(metas, str) and metas else []
 
 
-def _missing_packages(family: str) -> list[str]:
+def _needed_packages(family: str) -> tuple[str, ...]:
     backend = FUNASR_BACKEND if family in FUNASR_FAMILIES else WHISPER_BACKEND
-    needed = (*PACKAGES[backend], *FAMILY_PACKAGES.get(family, ()))
-    return [package for package in needed if importlib.util.find_spec(package) is None]
+    return (*PACKAGES[backend], *FAMILY_PACKAGES.get(family, ()))
+
+
+def folder_refusal(folder: Path, name: str, required: Iterable[str],
+                   packages: Iterable[str]) -> tuple[tuple[str, ...], str] | None:
+    """Why a model folder cannot be loaded: (the required files it lacks, the reason in words), the files
+    empty when a Python package is what is missing; None when it can. Any model RAS loads is checked here."""
+    # exists(), not is_file(): FunASR names sub-folders too, and a hub cache's unfinished file is a dangling link
+    missing = tuple(dict.fromkeys(f for f in required if not (folder / f).exists()))
+    if missing:
+        return missing, (f"{name} in {folder} is incomplete (a download cut short?): missing "
+                         f"{', '.join(missing)}; download it again or remove the folder")
+    absent = [package for package in packages if importlib.util.find_spec(package) is None]
+    if absent:
+        return (), (f"{name} in {folder} needs the Python package {', '.join(absent)} in RAS's "
+                    f"environment (pip install {' '.join(absent)})")
+    return None
 
 
 def examine(folder: Path, name: str, family: str, source: str) -> AsrModel | RefusedModel:
     """The folder as a usable model, or refused with the files (or packages) it lacks."""
-    # exists(), not is_file(): FunASR names sub-folders too, and a hub cache's unfinished file is a dangling link
-    missing = tuple(dict.fromkeys(f for f in required_files(folder, family, name) if not (folder / f).exists()))
-    if missing:
-        return RefusedModel(folder, name, family, source, missing,
-                            f"{name} in {folder} is incomplete (a download cut short?): missing "
-                            f"{', '.join(missing)}; download it again or remove the folder")
-    packages = _missing_packages(family)
-    if packages:
-        return RefusedModel(folder, name, family, source, (),
-                            f"{name} in {folder} needs the Python package {', '.join(packages)} in RAS's "
-                            f"environment (pip install {' '.join(packages)})")
+    refusal = folder_refusal(folder, name, required_files(folder, family, name), _needed_packages(family))
+    if refusal is not None:
+        return RefusedModel(folder, name, family, source, *refusal)
     return AsrModel(folder, name, family, source)
 
 

@@ -12,17 +12,21 @@ takes the class with the highest score, its score as the tag's confidence.
 from __future__ import annotations
 
 import contextlib
-import importlib.util
 import io
-import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from ras.emotions import known_emotion
-from ras.metrics.asr_models import AsrSearch, funasr_required_files, modelscope_candidates
-
-log = logging.getLogger(__name__)
+from ras.metrics.asr_models import (
+    FUNASR_BACKEND,
+    PACKAGES,
+    AsrSearch,
+    folder_refusal,
+    funasr_required_files,
+    modelscope_candidates,
+)
+from ras.metrics.transcribe import funasr_auto_model
 
 EMOTION2VEC = "emotion2vec"
 # best first: the plus models were trained on far more data; larger is better within a kind
@@ -46,13 +50,8 @@ class EmotionModelSearch:
 
 
 def _problem(folder: Path, name: str) -> str | None:
-    missing = [f for f in dict.fromkeys(funasr_required_files(folder)) if not (folder / f).exists()]
-    if missing:
-        return (f"{name} in {folder} is incomplete (a download cut short?): missing {', '.join(missing)}; "
-                f"download it again or remove the folder")
-    if importlib.util.find_spec("funasr") is None:
-        return f"{name} in {folder} needs the Python package funasr in RAS's environment (pip install funasr)"
-    return None
+    refusal = folder_refusal(folder, name, funasr_required_files(folder), PACKAGES[FUNASR_BACKEND])
+    return refusal[1] if refusal else None
 
 
 def _rank(name: str) -> int:
@@ -104,13 +103,7 @@ class EmotionRecognizer:
             problem = _problem(self.model.folder, self.model.name)
             if problem:
                 raise FileNotFoundError(problem)
-            chatter = io.StringIO()
-            with contextlib.redirect_stdout(chatter):  # FunASR prints while it imports and loads
-                from funasr import AutoModel
-
-                self._auto = AutoModel(model=str(self.model.folder), device=self.device, disable_update=True,
-                                       disable_pbar=True, disable_log=True)
-            log.debug("emotion model loaded %s: %s", self.model.folder, chatter.getvalue()[-2000:])
+            self._auto = funasr_auto_model(self.model.folder, self.device)
         return self._auto
 
     def recognize(self, paths: Sequence[Path]) -> list[Recognized]:

@@ -94,17 +94,23 @@ def load_funasr(model: AsrModel, device: str = "cpu"):
         raise asr.AsrUnavailable(checked.reason)
     import torch
 
+    # ncpu: FunASR sets torch's thread count to it; keep the process's own (analysis runs one thread).
+    # dither 0: FunASR's feature extraction adds random noise by default, and a transcript is a
+    # measurement (the same take reads the same every time); at 1/32768 of full scale it never
+    # helped a real model read speech.
+    return funasr_auto_model(model.folder, device, ncpu=torch.get_num_threads(), frontend_conf={"dither": 0.0})
+
+
+def funasr_auto_model(folder: Path, device: str = "cpu", **options):
+    """funasr.AutoModel of a local folder (no version check, no progress bars), with `options` of the model's
+    own; the caller has checked the folder. FunASR's chatter goes to the debug log."""
     chatter = io.StringIO()
     with contextlib.redirect_stdout(chatter):  # its import and load print; the analysis protocol is stdout
         from funasr import AutoModel
 
-        # ncpu: FunASR sets torch's thread count to it; keep the process's own (analysis runs one thread).
-        # dither 0: FunASR's feature extraction adds random noise by default, and a transcript is a
-        # measurement (the same take reads the same every time); at 1/32768 of full scale it never
-        # helped a real model read speech.
-        auto = AutoModel(model=str(model.folder), device=device, disable_update=True, disable_pbar=True,
-                         disable_log=True, ncpu=torch.get_num_threads(), frontend_conf={"dither": 0.0})
-    log.debug("FunASR loaded %s: %s", model.folder, chatter.getvalue()[-2000:])
+        auto = AutoModel(model=str(folder), device=device, disable_update=True, disable_pbar=True,
+                         disable_log=True, **options)
+    log.debug("FunASR loaded %s: %s", folder, chatter.getvalue()[-2000:])
     return auto
 
 

@@ -8,7 +8,6 @@ of its own. A tag resolves through ras.emotions (开心, happy and 高兴 are on
 """
 from __future__ import annotations
 
-import json
 import uuid
 
 from ras.emotions import DEFAULT_EMOTION, Reference, TaggedPiece, emotion_code, split_emotion_tags
@@ -32,8 +31,7 @@ def reference_for(product: Product, emotion: str | None) -> Reference:
     code = emotion_code(emotion)
     held = product.emotions
     if code in held:
-        entry = held[code]
-        return Reference(code, entry["ref_audio"], entry["prompt_text"], entry["prompt_lang"])
+        return held[code]
     if code == DEFAULT_EMOTION:
         return default_reference(product)
     raise InputError(f"product {product.name!r} has no emotion {emotion!r}; "
@@ -78,14 +76,13 @@ def set_product_emotion(*, ws: Workspace, role: str, product_id: int, emotion: s
         folder = ws.role_dir(role) / PRODUCTS_DIR / str(product.id)
         stem = f"emotion-{uuid.uuid4().hex[:8]}"  # a new file: the old one stays until the row no longer names it
         stored = f"{PRODUCTS_DIR}/{product.id}/" + copy_into(clip_audio_path(ws, role, clip), folder, stem)
-        old = product.emotions.get(code)
-        held = {**product.emotions, code: {"ref_audio": stored, "prompt_text": text, "prompt_lang": lang,
-                                           "source_clip_id": clip.id}}
-        product.emotions_json = json.dumps(held, ensure_ascii=False)
+        held = product.emotions
+        old = held.get(code)
+        product.keep_emotions({**held, code: Reference(code, stored, text, lang, clip.id)})
         session.add(product)
         session.commit()
         if old:
-            (ws.role_dir(role) / old["ref_audio"]).unlink(missing_ok=True)
+            (ws.role_dir(role) / old.ref_audio).unlink(missing_ok=True)
         return product_info(ws, role, product)
 
 
@@ -98,8 +95,8 @@ def remove_product_emotion(*, ws: Workspace, role: str, product_id: int, emotion
             raise InputError(f"product {product.name!r} has no emotion {emotion!r}; it has: "
                              f"{', '.join(sorted(held)) or 'none besides its default'}")
         removed = held.pop(code)
-        product.emotions_json = json.dumps(held, ensure_ascii=False)
+        product.keep_emotions(held)
         session.add(product)
         session.commit()
-        (ws.role_dir(role) / removed["ref_audio"]).unlink(missing_ok=True)
+        (ws.role_dir(role) / removed.ref_audio).unlink(missing_ok=True)
         return product_info(ws, role, product)

@@ -17,8 +17,9 @@ from urllib.parse import quote
 from gsv_integration.request import SynthesisRequest
 from ras.audio.files import atomic_target
 from ras.audio.wav_tags import embed_settings
-from ras.emotions import LABELS
+from ras.emotions import LABELS, Reference
 from ras.gate import HARD_FLAGS, Gate
+from ras.products.emotions import default_reference
 from ras.products.rows import PRODUCTS_DIR, product_row, spec_parameters
 from ras.queue import versions
 from ras.store.role_tables import Product
@@ -85,21 +86,17 @@ def export_files(ws: Workspace, role: str, product: Product) -> dict[str, bytes 
                               "gate": Gate.from_json(product.gate_json).as_dict(),
                               "meaning": AUTOPILOT_MEANING},
                 "source_result_id": product.source_result_id}
-    body = SynthesisRequest(text="", text_lang=product.prompt_lang, ref_audio_path=str(ref),
-                            prompt_text=product.prompt_text, prompt_lang=product.prompt_lang,
-                            aux_ref_audio_paths=[str(p) for p in aux], **params).to_tts_inputs()
-    body.update(text="你好，这是一段测试语音。" if product.prompt_lang in ("zh", "all_zh")
-                else "Hello, this is a test.", text_lang=product.prompt_lang, media_type="wav")
+    default = default_reference(product)
+    body = _api_body(ref, default, aux, params)
     folder = f"gsvi/{_safe_name(product.name)}"
+    emotion_files, settings["emotions"], emotion_list = _emotion_files(role_dir, product, aux, params, folder)
 
     def dump(data) -> bytes:
         return json.dumps(data, ensure_ascii=False, indent=2).encode("utf-8")
 
     gsvi = {"version": "1.0.1", "software_version": "1.1", "gpt_path": product.gpt_weights,
             "sovits_path": product.sovits_weights, "简介": f"RAS product {product.name} (role {role})",
-            "emotion_list": {"default": {"ref_wav_path": ref.name, "prompt_text": product.prompt_text,
-                                         "prompt_language": GSVI_LANGUAGE.get(product.prompt_lang, "多语种混合")}}}
-    emotion_files = _emotion_files(role_dir, product, params, settings, gsvi, folder)
+            "emotion_list": {"default": _gsvi_entry(ref.name, default), **emotion_list}}
     # the reference wav carries the product's settings too, so a copy passed around alone still says them
     tagged_ref = embed_settings(ref.read_bytes(), settings) if ref.suffix.lower() == ".wav" else ref
     files: dict[str, bytes | Path] = {ref.name: tagged_ref, **{p.name: p for p in aux},
@@ -116,28 +113,38 @@ def export_files(ws: Workspace, role: str, product: Product) -> dict[str, bytes 
     return files
 
 
-def _emotion_files(role_dir: Path, product: Product, params: dict, settings: dict, gsvi: dict,
-                   folder: str) -> dict[str, dict | Path]:
-    """Each emotion's reference, api_v2 body and GSVI entry; fills settings["emotions"] and gsvi's emotion_list."""
+def _api_body(ref: Path, reference: Reference, aux: list[Path], params: dict) -> dict:
+    """A ready api_v2 POST /tts body speaking a test sentence with `reference` (its file at `ref`)."""
+    body = SynthesisRequest(text="", text_lang=reference.prompt_lang, ref_audio_path=str(ref),
+                            prompt_text=reference.prompt_text, prompt_lang=reference.prompt_lang,
+                            aux_ref_audio_paths=[str(p) for p in aux], **params).to_tts_inputs()
+    body.update(text="你好，这是一段测试语音。" if reference.prompt_lang in ("zh", "all_zh")
+                else "Hello, this is a test.", text_lang=reference.prompt_lang, media_type="wav")
+    return body
+
+
+def _gsvi_entry(file_name: str, reference: Reference) -> dict:
+    """GSVI's emotion_list entry of a reference stored as `file_name` in the character folder."""
+    return {"ref_wav_path": file_name, "prompt_text": reference.prompt_text,
+            "prompt_language": GSVI_LANGUAGE.get(reference.prompt_lang, "多语种混合")}
+
+
+def _emotion_files(role_dir: Path, product: Product, aux: list[Path], params: dict,
+                   folder: str) -> tuple[dict[str, dict | Path], dict[str, dict], dict[str, dict]]:
+    """Each emotion's reference and api_v2 body (archive name -> content), its settings.json "emotions"
+    entry, and its GSVI emotion_list entry (named in Chinese for a known emotion)."""
     files: dict[str, dict | Path] = {}
-    settings["emotions"] = {}
-    for emotion, entry in sorted(product.emotions.items()):
-        source = role_dir / entry["ref_audio"]
+    settings: dict[str, dict] = {}
+    emotion_list: dict[str, dict] = {}
+    for emotion, reference in sorted(product.emotions.items()):
+        source = role_dir / reference.ref_audio
         name = f"emotion_{_safe_name(emotion)}{source.suffix.lower()}"
-        body = SynthesisRequest(text="", text_lang=entry["prompt_lang"], ref_audio_path=str(source),
-                                prompt_text=entry["prompt_text"], prompt_lang=entry["prompt_lang"],
-                                aux_ref_audio_paths=[str(role_dir / p) for p in product.aux_refs],
-                                **params).to_tts_inputs()
-        body.update(text="你好，这是一段测试语音。" if entry["prompt_lang"] in ("zh", "all_zh")
-                    else "Hello, this is a test.", text_lang=entry["prompt_lang"], media_type="wav")
-        settings["emotions"][emotion] = {"ref_audio": name, "prompt_text": entry["prompt_text"],
-                                         "prompt_lang": entry["prompt_lang"]}
-        gsvi["emotion_list"][LABELS.get(emotion, emotion)] = {
-            "ref_wav_path": name, "prompt_text": entry["prompt_text"],
-            "prompt_language": GSVI_LANGUAGE.get(entry["prompt_lang"], "多语种混合")}
+        settings[emotion] = {"ref_audio": name, "prompt_text": reference.prompt_text,
+                             "prompt_lang": reference.prompt_lang}
+        emotion_list[LABELS.get(emotion, emotion)] = _gsvi_entry(name, reference)
         files.update({name: source, f"{folder}/{name}": source,
-                      f"api_v2_request_{_safe_name(emotion)}.json": body})
-    return files
+                      f"api_v2_request_{_safe_name(emotion)}.json": _api_body(source, reference, aux, params)})
+    return files, settings, emotion_list
 
 
 def curl_lines(product: Product, body: dict) -> str:

@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import json
 import shutil
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 
 from sqlmodel import col, select
 
 from ras.audio.files import atomic_target
-from ras.emotions import DEFAULT_EMOTION
+from ras.emotions import DEFAULT_EMOTION, Reference
 from ras.errors import InputError, NotFound
 from ras.gate import Gate, checked_max_tries
 from ras.queue import versions
@@ -31,16 +31,6 @@ PRODUCTS_DIR = "products"
 # SynthesisRequest fields that are not "parameters": texts, prompt and paths.
 NOT_PARAMS = ("text", "text_lang", "ref_audio_path", "prompt_text", "prompt_lang", "aux_ref_audio_paths",
               "gpt_weights", "sovits_weights")
-
-
-@dataclass(frozen=True)
-class EmotionReference:
-    """The reference a product speaks one emotion with (its text and language are the prompt)."""
-
-    ref_audio: str  # the copy in the product's folder
-    prompt_text: str
-    prompt_lang: str
-    clip_id: int | None  # the role's clip it was copied from
 
 
 @dataclass(frozen=True)
@@ -66,7 +56,7 @@ class ProductInfo:
     source_result_id: int | None
     source_clip_id: int | None
     # a reference per emotion besides the default one (which speaks DEFAULT_EMOTION and untagged text)
-    emotions: dict[str, EmotionReference]
+    emotions: dict[str, Reference]  # ref_audio: the copy in the product's folder
     created_at: datetime
     gsv_version: str | None  # the GPT-SoVITS code it was made with; None when not recorded
     weight_versions: tuple[dict, ...] | None
@@ -123,7 +113,11 @@ def copy_into(source: Path, folder: Path, stem: str) -> str:
 
 def suggest_name(*, ws: Workspace, role: str, result_id: int) -> str:
     """A free product name for a result: "<role>-<id>", then "-2", "-3"... if taken."""
-    base = f"{role}-{result_id}"
+    return free_name(ws=ws, base=f"{role}-{result_id}")
+
+
+def free_name(*, ws: Workspace, base: str) -> str:
+    """`base` if no product of any role has it, else the first free "<base>-2", "<base>-3"..."""
     name, n = base, 1
     while find_product(ws, name) is not None:
         n += 1
@@ -185,10 +179,8 @@ def product_info(ws: Workspace, role: str, product: Product) -> ProductInfo:
         params=params, parameters=spec_parameters(product, params), score=product.score,
         max_tries=product.max_tries, gate=Gate.from_json(product.gate_json), note=product.note,
         source_result_id=product.source_result_id, source_clip_id=product.source_clip_id,
-        emotions={emotion: EmotionReference(ref_audio=str(role_dir / entry["ref_audio"]),
-                                            prompt_text=entry["prompt_text"], prompt_lang=entry["prompt_lang"],
-                                            clip_id=entry.get("source_clip_id"))
-                  for emotion, entry in sorted(product.emotions.items())},
+        emotions={emotion: replace(reference, ref_audio=str(role_dir / reference.ref_audio))
+                  for emotion, reference in sorted(product.emotions.items())},
         created_at=product.created_at, gsv_version=made_with["gsv_version"],
         weight_versions=None if weight_versions is None else tuple(weight_versions),
         aux_clip_ids=tuple(product.aux_clip_ids))

@@ -15,7 +15,7 @@ from __future__ import annotations
 import itertools
 import json
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 
@@ -24,7 +24,7 @@ from sqlalchemy import update
 from sqlmodel import col, select
 
 from gsv_integration.request import REF_MAX_SECONDS, REF_MIN_SECONDS
-from ras.emotions import DEFAULT_EMOTION
+from ras.emotions import DEFAULT_EMOTION, Reference
 from ras.errors import InputError
 from ras.library import texts
 from ras.metrics.rate import base_language
@@ -114,10 +114,10 @@ def check_text_ids(*, ws: Workspace, lang: str) -> list[int]:
 def _references(session, role: str, product: Product) -> dict[int, tuple[str, dict]]:
     """clip id -> (emotion, the product's reference copied from it) for its default reference and every
     emotion's, each clip once (the default's first, speaking the default emotion)."""
-    default = {"ref_audio": product.ref_audio, "prompt_text": product.prompt_text, "prompt_lang": product.prompt_lang}
-    named = [(DEFAULT_EMOTION, product.source_clip_id, default)]
-    named += [(emotion, entry.get("source_clip_id"), {k: entry[k] for k in ("ref_audio", "prompt_text", "prompt_lang")})
-              for emotion, entry in sorted(product.emotions.items())]
+    default = Reference(DEFAULT_EMOTION, product.ref_audio, product.prompt_text, product.prompt_lang)
+    named = [(DEFAULT_EMOTION, product.source_clip_id, default.as_json())]
+    named += [(emotion, reference.clip_id, replace(reference, clip_id=None).as_json())
+              for emotion, reference in sorted(product.emotions.items())]
     found: dict[int, tuple[str, dict]] = {}
     for number, (emotion, clip_id, reference) in enumerate(named):
         if clip_id is None or session.get(Clip, clip_id) is None:

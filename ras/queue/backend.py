@@ -48,6 +48,10 @@ class ModelList:
         """The names of one kind ("gpt" or "sovits"), in GPT-SoVITS's order."""
         return [weight.name for weight in getattr(self, kind)]
 
+    def files(self, kind: str) -> list[str]:
+        """The files of one kind ("gpt" or "sovits"), in GPT-SoVITS's order."""
+        return [weight.file for weight in getattr(self, kind)]
+
 
 class Backend:
     """Created in main(); engines start only when the first job runs."""
@@ -142,6 +146,10 @@ class Backend:
         if not self.configured:
             return {"resolve_weight": None, "default_weight": None}
         return {"resolve_weight": self.resolve_weight, "default_weight": self.default_weight}
+
+    def available_weights(self, kind: str) -> list[str]:
+        """Every weight file of one kind RAS finds now (what a configuration run compares by default)."""
+        return self.list_models().files(kind)
 
     def default_weight(self, kind: str) -> str | None:
         """GPT-SoVITS's own default for unset weights: the file its tts_infer.yaml names under

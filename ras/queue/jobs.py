@@ -62,8 +62,8 @@ def build_request(ws: Workspace, role: str, session: Session, job: Job) -> Synth
         fields["seed"] = job.seed_override
     reference = job.reference
     if reference:  # a long-text sentence spoken with a product's emotion: that reference, its text and language
-        ref_path = str(ws.role_dir(role) / reference["ref_audio"])
-        prompt_text, prompt_lang = reference["prompt_text"], reference["prompt_lang"]
+        ref_path = str(ws.role_dir(role) / reference.ref_audio)
+        prompt_text, prompt_lang = reference.prompt_text, reference.prompt_lang
     else:
         ref_path, prompt_text, prompt_lang = str(clip_audio_path(ws, role, clip)), clip.text, clip.lang
     return SynthesisRequest(

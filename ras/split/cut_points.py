@@ -35,11 +35,9 @@ PUNCTUATION = set(".,;:!?…—-–、。，；：！？～~」』）)\"'”’"
 
 
 def load_audio(path: str | Path) -> tuple[np.ndarray, int]:
-    """Mono float32 samples and their rate; InputError naming the file when it is unreadable or empty."""
-    try:
-        samples, rate = load_mono(path)
-    except ValueError as exc:  # the clip's file is damaged: the user's to replace
-        raise InputError(str(exc)) from exc
+    """Mono float32 samples and their rate; InputError naming the file when it is unreadable (load_mono's)
+    or empty."""
+    samples, rate = load_mono(path)
     if len(samples) == 0:
         raise InputError(f"audio file {path} holds no samples; choose another clip")
     return samples, rate

@@ -1,13 +1,17 @@
-"""Stored things that several services look up the same way: a task row by id, a clip's audio file."""
+"""Stored things that several services look up the same way: a task row by id, a clip's audio file, the
+names of the role's clip groups."""
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from sqlmodel import col, select
 
 from ras.store.db import get_row
-from ras.store.role_tables import Clip, Job, Task
+from ras.store.role_tables import Clip, ClipGroup, Job, Task
 from ras.store.workspace import Workspace
+
+UNNAMED_GROUP = re.compile(r"^组\d+$")  # the name clustering gives a group (组1, 组2 ...) until a person renames it
 
 
 def get_task(session, role: str, task_id: int) -> Task:
@@ -19,6 +23,11 @@ def clip_audio_path(ws: Workspace, role: str, clip: Clip) -> Path:
     """Stored paths are relative to the role folder when copied in, absolute otherwise."""
     path = Path(clip.audio)
     return path if path.is_absolute() else ws.role_dir(role) / path
+
+
+def group_names(session) -> dict[int, str]:
+    """The role's clip groups: id -> name."""
+    return dict(session.exec(select(ClipGroup.id, ClipGroup.name)).all())
 
 
 def task_languages(ws: Workspace, role: str, task_id: int) -> list[str]:

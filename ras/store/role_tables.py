@@ -11,6 +11,7 @@ from datetime import datetime
 
 from sqlmodel import Field, SQLModel
 
+from ras.emotions import Reference
 from ras.store.main_tables import utcnow
 
 
@@ -110,7 +111,7 @@ class Job(SQLModel, table=True):
     # Another take of a long-text sentence (the autopilot's re-roll): the sentence's first job.
     take_of: int | None = Field(default=None, index=True)
     # A long-text sentence spoken with a product's emotion: its emotion, and the reference it uses
-    # instead of the clip's ({"ref_audio" relative to the role folder, "prompt_text", "prompt_lang"}; "" = the clip)
+    # instead of the clip's (Reference.as_json; "" = the clip)
     emotion: str = ""
     reference_json: str = ""
     text: str
@@ -138,14 +139,19 @@ class Job(SQLModel, table=True):
     scored_at: datetime | None = None
 
     @property
+    def awaits_analysis(self) -> bool:
+        """Synthesized, neither measured nor given up on by the analysis step yet."""
+        return self.status == "done" and not self.spectrogram_path and not self.analysis_error
+
+    @property
     def sent_request(self) -> dict:
         """The SynthesisRequest fields the engine received; {} before the job ran."""
         return _json(self.request_json, {})
 
     @property
-    def reference(self) -> dict:
-        """The reference replacing the clip's ({"ref_audio", "prompt_text", "prompt_lang"}); {} = the clip's."""
-        return _json(self.reference_json, {})
+    def reference(self) -> Reference | None:
+        """The reference replacing the clip's; None = the clip's."""
+        return Reference.read(self.emotion, json.loads(self.reference_json)) if self.reference_json else None
 
     @property
     def metrics(self) -> dict:
@@ -233,8 +239,8 @@ class Product(SQLModel, table=True):
     gate_json: str = ""  # the gate /tts applies (ras.gate.Gate); empty = its defaults
     gsv_version: str = ""  # copied from the source result's task; empty = not recorded
     weight_versions_json: str = ""  # the product's two weights as its task recorded them
-    # emotion -> {"ref_audio" (relative, copied into products/<id>/), "prompt_text", "prompt_lang",
-    # "source_clip_id"}: the main reference per emotion; weights, parameters and aux refs are shared
+    # emotion -> Reference.as_json (ref_audio copied into products/<id>/, with the clip it came from):
+    # the main reference per emotion; weights, parameters and aux refs are shared
     emotions_json: str = ""
     created_at: datetime = Field(default_factory=utcnow)
 
@@ -251,8 +257,13 @@ class Product(SQLModel, table=True):
         return _json(self.aux_clip_ids_json, [])
 
     @property
-    def emotions(self) -> dict[str, dict]:
-        return _json(self.emotions_json, {})
+    def emotions(self) -> dict[str, Reference]:
+        return {emotion: Reference.read(emotion, stored) for emotion, stored in _json(self.emotions_json, {}).items()}
+
+    def keep_emotions(self, held: dict[str, Reference]) -> None:
+        """Store `held` as the product's emotions (the column `emotions` reads)."""
+        self.emotions_json = json.dumps({emotion: reference.as_json() for emotion, reference in held.items()},
+                                        ensure_ascii=False)
 
     @property
     def weight_versions(self) -> list[dict] | None:

@@ -228,6 +228,10 @@ CATALOGUE: tuple[Bad, ...] = (
     Bad("blind comparison of an unknown run", "/finder_compare_blind", lambda b: (ROLE, 424242),
         r"finder run 424242 not found"),
     Bad("delete an unknown finder run", "/delete_finder_run", lambda b: (ROLE, 424242), r"finder run 424242 not found"),
+    Bad("keep a checkpoint candidate of an unknown run", "/checkpoint_to_product", lambda b: (ROLE, 424242, "", None),
+        r"finder run 424242 not found"),
+    Bad("checkpoint candidate that is text", "/checkpoint_to_product", lambda b: (ROLE, 424242, "", "e15"),
+        r"candidate must be a whole number"),
     # --- results and scores ---------------------------------------------------------------------
     Bad("SQL-looking sort key", "/list_results", lambda b: (ROLE, 1, "duration; DROP TABLE job", 1, 50),
         r"unknown sort 'duration; DROP TABLE job'"),

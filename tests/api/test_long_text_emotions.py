@@ -8,22 +8,13 @@ import dataclasses
 import pytest
 
 from tests.fixtures import speech
-from tests.fixtures.app import wait_for
-from tests.fixtures.emotion_role import build_emotion_role
+from tests.fixtures.app import configuration_result, wait_for
+from tests.fixtures.emotion_role import TAGGED_TEXT, build_emotion_role
 from tests.fixtures.planted import launch_planted_app, start_planted_server
 from tests.fixtures.planted_engine import Profile
 
 pytestmark = [pytest.mark.slow, pytest.mark.skipif(not speech.tools_available(), reason="needs espeak-ng and sox")]
 
-# 12 sentences: neutral at the start, then 开心 / sad / 平静 (the default) / happy / 难过 / neutral, each
-# tag carried by the untagged sentence after it; tags in Chinese and English, square, round and 【】 brackets
-TAGGED_TEXT = ("Please send me the report before Friday. We will meet again next week. "
-               "[开心]She opened the window and looked outside. It is going to rain this afternoon. "
-               "(sad)Thank you very much for your help. He read the letter twice before answering. "
-               "【平静】The train leaves at nine tonight. "
-               "[happy]We found the keys under the table. The garden was full of yellow flowers. "
-               "(难过)Nobody came to the party on Sunday. The old dog slept by the door. "
-               "[neutral]Dinner is ready in the kitchen.")
 EXPECTED = ["neutral", "neutral", "happy", "happy", "sad", "sad", "neutral", "happy", "happy", "sad", "sad",
             "neutral"]
 MAX_TRIES = 3
@@ -41,16 +32,7 @@ def test_a_tagged_long_text_speaks_every_sentence_with_its_emotions_reference(tm
         role = client.predict("情感", "长文", api_name="/create_role")["role"]
         assert client.predict(role, str(emotion_role.lists["tag_zh"]), True, api_name="/import_list")["imported"] == 3
         clip_of = {c["emotion"]: c["id"] for c in client.predict(role, api_name="/list_clips")["clips"]}
-        models = client.predict(api_name="/list_models")
-        text_id = client.predict("A short line to pick a configuration.", "en", "", api_name="/add_text")["id"]
-        spec = {"clip_ids": [clip_of["neutral"]], "text_ids": [text_id],
-                "base": {"gpt": models["gpt"][0]["name"], "sovits": models["sovits"][0]["name"], "seed": 3,
-                         "text_split_method": "cut5"}}
-        task_id = client.predict(role, spec, api_name="/create_task")["task_id"]
-        client.predict(role, task_id, api_name="/run_task")
-        wait_for(lambda: client.predict(role, task_id, api_name="/task_status")["done"] == 1, timeout=120,
-                 what="the configuration's take")
-        result = client.predict(role, task_id, "id", 1, 50, api_name="/list_results")["results"][0]
+        result = configuration_result(client, role, clip_of["neutral"])
         product_id = client.predict(role, result["id"], "emo-voice", api_name="/create_product")["product_id"]
         client.predict(role, product_id, "开心", clip_of["happy"], api_name="/set_product_emotion")
         client.predict(role, product_id, "sad", clip_of["sad"], api_name="/set_product_emotion")

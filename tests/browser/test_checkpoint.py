@@ -1,5 +1,6 @@
 """The find-checkpoint tab in a real browser, on the planted engine: a search started in Chinese ends in a
-recommendation, a ranking and failure-rate-by-epoch charts, read by a Chinese and an English visitor."""
+recommendation, a ranking and failure-rate-by-epoch charts, read by a Chinese and an English visitor; the
+recommendation goes to the products tab's form and the finalists to a blind A/B session in one click each."""
 from __future__ import annotations
 
 import re
@@ -55,7 +56,23 @@ def visit(browser, app, role: str, locale: str, start: bool) -> str:
             page.wait_for_selector(f"#checkpoint_{axis}_chart canvas, #checkpoint_{axis}_chart svg",
                                    state="attached", timeout=60_000)
         screenshot(page, f"tab_checkpoint_{locale.replace('-', '_')}")
-        return page.inner_text("#tab_checkpoint")
+        shown = page.inner_text("#tab_checkpoint")
+        if start:
+            use_the_recommendation(page, role)
+        return shown
+
+
+def use_the_recommendation(page, role: str) -> None:
+    page.wait_for_function("() => document.querySelector('#checkpoint_candidate input')?.value"
+                           ".includes('GPT e15 x SoVITS e8')", timeout=30_000)  # the recommended one is picked
+    page.click("#checkpoint_keep")
+    page.wait_for_function("name => [...document.querySelectorAll('#products_name input, #products_name textarea')]"
+                           ".some(box => box.value === name)", arg=f"{role} e15×e8", timeout=30_000)
+    open_tab(page, "checkpoint")
+    page.click("#checkpoint_compare_blind")
+    page.wait_for_selector("#ab_audio_a audio[src]", state="attached", timeout=60_000)
+    page.wait_for_selector("#ab_audio_b audio[src]", state="attached", timeout=60_000)
+    assert "finalists" in page.input_value("#ab_task input")
 
 
 @pytest.mark.timeout(900)

@@ -1,4 +1,5 @@
-"""The checkpoint finder end to end: /find_checkpoint races GPT x SoVITS pairs on the planted engine.
+"""The checkpoint finder end to end: /find_checkpoint races GPT x SoVITS pairs on the planted engine, then
+/checkpoint_to_product keeps the recommended pair and /finder_compare_blind hears the finalists blind.
 
 The planted api_v2 server's takes fail at known rates per weight file (and SoVITS e4 drifts to
 another voice), so the recommended pair is known: GPT e15 x SoVITS e8.
@@ -44,6 +45,19 @@ def test_a_checkpoint_search_recommends_the_best_pair_within_its_budget(tmp_path
         print(f"\ncheckpoint search: {status['jobs_done']} jobs of a {status['full_grid_jobs']}-job grid, "
               f"{status['weight_loads']} weight loads, recommended {best['candidate']['label']} "
               f"{best['score']} [{best['low']}, {best['high']}]")
+
+        # the recommended pair kept as a product: its weights, the run's reference, the offered name
+        kept = client.predict(role, run_id, "", None, api_name="/checkpoint_to_product")
+        assert kept["name"] == f"{role} e15×e8" and kept["reference_id"] == clip_ids[0]
+        product = next(p for p in client.predict(role, api_name="/list_products")["products"]
+                       if p["product_id"] == kept["product_id"])
+        assert product["parameters"]["gpt"] == best["candidate"]["params"]["gpt"]
+        assert product["parameters"]["sovits"] == best["candidate"]["params"]["sovits"]
+        # the finalists heard blind, from the takes they have
+        blind = client.predict(role, run_id, api_name="/finder_compare_blind")
+        assert sorted(c["label"] for c in blind["candidates"]) == sorted(status["shortlist"][:4])
+        pair = client.predict(role, blind["session_id"], api_name="/ab_next")
+        assert pair["pair_id"] is not None and pair["a"] != pair["b"]
     finally:
         app.stop()
         server.kill()

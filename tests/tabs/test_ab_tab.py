@@ -7,6 +7,7 @@ from sqlalchemy import text
 
 from ras.ab import sessions
 from ras.errors import InputError
+from ras.queue import tasks
 from tabs import ab
 from tests.fixtures.ab import finished_ab_task, tie_until_nothing_is_left, two_configuration_session
 from tests.fixtures.ui import build_tab
@@ -109,3 +110,23 @@ def test_the_status_line_says_what_the_session_waits_for_and_the_page_polls_only
     shown = ab.load(ctx, tab, role=role, session=session_id, reveal=False)
     assert "等待分析的音频: 4" in shown[tab.status] and "正在合成" not in shown[tab.status]
     assert shown[tab.pair_id] is not None and not shown[tab.timer].active  # a pair to play: no re-render
+
+
+def test_switching_to_a_role_picks_the_task_of_its_newest_session_so_the_session_can_be_resumed(ab_page):
+    ctx, tab, role, task_id = ab_page
+    _, session_id = started(ctx, tab, role, task_id)
+    newer = tasks.create_task(ws=ctx.ws, role=role, spec={"clip_ids": [1], "text_ids": [1]}).task_id
+    assert ab.refresh_task(ctx, tab, role=role, current=newer)[tab.task]["value"] == newer  # a kept pick stays
+
+    picked = ab.on_role(ctx, tab, role=role)[tab.task]["value"]  # the role left behind had picked `newer`
+    assert picked == task_id
+    resumable = ab.on_task(ctx, tab, role=role, task=picked, session=None)[tab.session]
+    assert resumable["value"] == session_id and [value for _, value in resumable["choices"]] == [session_id]
+    assert ab.refresh_task(ctx, tab, role=role, current=None)[tab.task]["value"] == task_id  # page load
+
+
+def test_a_role_without_sessions_gets_its_newest_task(ui_ctx, tmp_path):
+    role, task_id, _ = finished_ab_task(ui_ctx.ws, tmp_path)
+    newer = tasks.create_task(ws=ui_ctx.ws, role=role, spec={"clip_ids": [1], "text_ids": [1]}).task_id
+    tab = build_tab(ab, ui_ctx)
+    assert ab.on_role(ui_ctx, tab, role=role)[tab.task]["value"] == newer != task_id

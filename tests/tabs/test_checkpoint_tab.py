@@ -1,31 +1,23 @@
-"""The find-checkpoint tab's handlers: models listed, a search started, its ranking and epoch charts shown."""
+"""The find-checkpoint tab's handlers: models listed, a search started, its ranking and epoch charts shown, the
+recommended pair kept as a product or its finalists compared blind."""
 from __future__ import annotations
 
-import json
-
+import gradio as gr
 import pytest
-from sqlmodel import select
 
 import webui_ras
+from ras.ab import sessions
 from ras.finder import config_stages
+from ras.finder import run as finder_runs
 from ras.library import importer, roles
+from ras.products import rows as products
 from ras.settings import Settings
-from ras.store.role_tables import Job, ParamSet
 from tabs import checkpoint
+from tabs import products as products_tab
 from tests.fixtures.app import write_tone
+from tests.fixtures.checkpoint_run import play_rounds
 from tests.fixtures.planted_checkpoints import DEFAULT_GPT, DEFAULT_SOVITS, write_checkpoints
-from tests.fixtures.ui import build_tab
-
-
-class QueueStub:
-    def is_active(self, role, task_id):
-        return True
-
-    def run_task(self, role, task_id):
-        pass
-
-    def median_job_seconds(self):
-        return None
+from tests.fixtures.ui import build_tab, through_page
 
 
 @pytest.fixture
@@ -42,22 +34,6 @@ def page(tmp_path):
     ctx.ws.close()
 
 
-def finish_rounds(ctx, role: str, run_id: int, failing_gpt: str) -> None:
-    """Play engine and analysis: every take of the failing GPT repeats itself, the others pass."""
-    for _ in range(12):
-        if config_stages.do_probe(ctx.ws, QueueStub(), role, run_id).startswith("stopped"):
-            break
-        with ctx.ws.role_session(role) as session:
-            bad = {ps.id for ps in session.exec(select(ParamSet)).all() if ps.params["gpt"].endswith(failing_gpt)}
-            for job in session.exec(select(Job).where(Job.status == "queued")).all():
-                failed = job.param_set_id in bad
-                job.status, job.result_path, job.spectrogram_path = "done", "x.wav", "x.png"
-                job.auto_score, job.flags_json = (40.0, json.dumps(["repeat"])) if failed else (85.0, "[]")
-                session.add(job)
-            session.commit()
-    config_stages.do_rank(ctx.ws, role, run_id)
-
-
 def test_a_search_shows_its_recommendation_ranking_and_failure_by_epoch(page):
     ctx, tab, role = page
     listed = checkpoint.refresh(ctx, tab, role=role, run=None)
@@ -66,7 +42,7 @@ def test_a_search_shows_its_recommendation_ranking_and_failure_by_epoch(page):
     started = checkpoint.start(ctx, tab, role=role, gpt=[], sovits=[], clip_ids="1", budget=0)
     run_id = started[tab.run]["value"]
     assert started[tab.run]["choices"][0][1] == run_id
-    finish_rounds(ctx, role, run_id, failing_gpt="voice-e50.ckpt")
+    play_rounds(ctx.ws, role, run_id, failing_gpt="voice-e50.ckpt")
     shown = checkpoint.show(ctx, tab, role=role, run=run_id)
     assert "推荐" in shown[tab.summary] and "模型加载次数" in shown[tab.summary]
     first = shown[tab.ranking][0]
@@ -82,3 +58,86 @@ def test_a_poll_for_a_run_of_the_role_left_behind_shows_nothing_instead_of_an_er
     ctx, tab, role = page
     shown = checkpoint.show(ctx, tab, role=role, run=9999)  # no such run in this role
     assert shown[tab.summary] == "" and shown[tab.ranking] == []
+
+
+def elsewhere() -> checkpoint.Elsewhere:
+    with gr.Blocks():
+        return checkpoint.Elsewhere(gr.Tabs(), gr.Number(), gr.Textbox(), gr.Textbox(), gr.Dropdown(), gr.Dropdown())
+
+
+def finished_search(ctx, tab, role) -> tuple[int, config_stages.ConfigStatus]:
+    run_id = checkpoint.start(ctx, tab, role=role, gpt=[], sovits=[], clip_ids="1", budget=0)[tab.run]["value"]
+    play_rounds(ctx.ws, role, run_id, failing_gpt="voice-e50.ckpt")
+    return run_id, config_stages.status(ws=ctx.ws, runner=None, role=role, run_id=run_id)
+
+
+def test_the_recommended_pair_fills_the_products_form_and_becomes_a_product(page):
+    ctx, tab, role = page
+    run_id, status = finished_search(ctx, tab, role)
+    best = status.recommended
+    first_poll = checkpoint.show(ctx, tab, role=role, run=run_id, offered="")
+    offered = first_poll[tab.candidate]
+    assert offered["value"] == best.index and offered["choices"][0] == (f"1. {best.candidate.label}", best.index)
+    to = elsewhere()
+    answer = checkpoint.keep_as_product(ctx, to, role=role, run=run_id, candidate=offered["value"])
+    epochs = best.epochs
+    assert answer[to.product_name] == f"{role} e{epochs['gpt']}×e{epochs['sovits']}"
+    assert answer[to.product_note] == f"找模型 #{run_id}: {best.candidate.label}"
+    assert answer[to.tabs].selected == "products"
+    products_tab.create(ctx, build_tab(products_tab, ctx), role=role, result_id=answer[to.product_result_id],
+                        name=answer[to.product_name], note=answer[to.product_note])
+    kept = products.list_products(ws=ctx.ws, role=role)[0]
+    assert (kept.gpt_weights, kept.sovits_weights) == (best.candidate.params["gpt"], best.candidate.params["sovits"])
+    assert kept.source_clip_id == 1 and kept.name == answer[to.product_name]
+
+    # later polls leave the picker alone (a person's pick stays); keeping another offers its take and a free name
+    assert tab.candidate not in checkpoint.show(ctx, tab, role=role, run=run_id, offered=first_poll[tab.offered])
+    other = offered["choices"][1][1]
+    again = checkpoint.keep_as_product(ctx, to, role=role, run=run_id, candidate=other)
+    assert again[to.product_result_id] != answer[to.product_result_id]
+    assert again[to.product_name] != answer[to.product_name]
+
+
+def test_compare_blind_opens_the_finalists_in_the_ab_tab(page):
+    ctx, tab, role = page
+    run_id, status = finished_search(ctx, tab, role)
+    to = elsewhere()
+    answer = checkpoint.compare_blind(ctx, to, role=role, run=run_id)
+    assert answer[to.tabs].selected == "ab"
+    session_id, task_id = answer[to.ab_session]["value"], answer[to.ab_task]["value"]
+    assert task_id in [value for _, value in answer[to.ab_task]["choices"]]
+    ranked = sessions.ranking(ws=ctx.ws, role=role, session_id=session_id).ranking
+    assert sorted(c.label for c in ranked) == sorted(status.shortlist) and len(ranked) >= 2
+
+
+def test_the_shortcuts_say_what_to_do_before_a_search_is_done(page):
+    ctx, tab, role = page
+    to = elsewhere()
+    with pytest.raises(gr.Error, match="请先选择找模型记录"):
+        through_page(ctx, checkpoint.compare_blind, to, role=role, run=None)
+    run_id = checkpoint.start(ctx, tab, role=role, gpt=[], sovits=[], clip_ids="1", budget=0)[tab.run]["value"]
+    with pytest.raises(gr.Error, match="still in stage 'probe'"):
+        through_page(ctx, checkpoint.keep_as_product, to, role=role, run=run_id, candidate=None)
+    with pytest.raises(gr.Error, match="is not in the list"):
+        through_page(ctx, checkpoint.keep_as_product, to, role=role, run=run_id, candidate="e15")
+
+
+def test_a_settings_search_starts_from_the_page_with_the_weights_fixed(page):
+    ctx, tab, role = page
+    with pytest.raises(gr.Error, match="top_k=5,15,30"):
+        checkpoint.start(ctx, tab, role=role, gpt=[], sovits=[], clip_ids="1", budget=0, mode="settings",
+                         vary="top_k 5 15")
+    with pytest.raises(gr.Error, match="各选一个"):
+        checkpoint.start(ctx, tab, role=role, gpt=["GPT_weights_v2/voice-e5.ckpt", "GPT_weights_v2/voice-e15.ckpt"],
+                         sovits=[], clip_ids="1", budget=0, mode="settings", vary="top_k=5,15")
+    started = checkpoint.start(ctx, tab, role=role, gpt=["GPT_weights_v2/voice-e15.ckpt"], sovits=[], clip_ids="1",
+                               budget=0, mode="settings", vary="top_k=5,15；temperature=0.8，1.0")
+    run_id = started[tab.run]["value"]
+    label = next(label for label, value in started[tab.run]["choices"] if value == run_id)
+    assert label.endswith("采样参数（模型固定）")
+    status = config_stages.status(ws=ctx.ws, runner=None, role=role, run_id=run_id)
+    assert status.mode == "settings" and status.stage == "probe"
+    spec = finder_runs.load_run(ctx.ws, role, run_id).spec
+    assert spec["weights"]["gpt"].endswith("voice-e15.ckpt")
+    assert sorted(tuple(sorted(c["params"].items())) for c in spec["candidates"]) == sorted(
+        tuple(sorted({"top_k": k, "temperature": t}.items())) for k in (5, 15) for t in (0.8, 1.0))

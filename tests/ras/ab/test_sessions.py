@@ -205,6 +205,19 @@ def test_two_candidates_no_listener_can_tell_apart_end_as_too_close_to_call(fini
     assert ranked.too_close[0] == ranked.ranking[0].candidate  # the leader first
 
 
+def test_the_page_view_shows_the_pair_and_ranking_a_separate_read_would(finished_task):
+    ws, role, task_id, _ = finished_task
+    session_id = two_configuration_session(ws, role, task_id).session_id
+    for _ in range(2 * sessions.ASKS_PER_TAKE + 1):
+        view = sessions.session_view(ws=ws, role=role, session_id=session_id)
+        assert view.pair == sessions.next_pair(ws=ws, role=role, session_id=session_id)  # the pair it stored
+        assert view.ranking == sessions.ranking(ws=ws, role=role, session_id=session_id)
+        if view.pair.pair_id is None:
+            break
+        sessions.vote(ws=ws, role=role, session_id=session_id, pair_id=view.pair.pair_id, choice="tie")
+    assert view.pair.pair_id is None and view.ranking.too_close  # it ran to the end
+
+
 def test_a_decided_or_unfinished_session_is_not_called_too_close(finished_task):
     ws, role, task_id, _ = finished_task
     session_id = sessions.start_session(ws=ws, role=role, task_id=task_id).session_id

@@ -17,24 +17,9 @@ from ras.store.main_tables import TestText
 from ras.store.role_tables import Job, ParamSet
 from ras.store.workspace import Workspace
 from tests.fixtures.app import write_tone
+from tests.fixtures.checkpoint_run import QueueStub
 
 VARY = {"top_k": [5, 15, 30], "temperature": [0.8, 1.3]}
-
-
-class QueueStub:
-    """The runner's calls a finder step makes; the test plays the engine by writing job rows."""
-
-    def __init__(self):
-        self.started = []
-
-    def is_active(self, role, task_id):
-        return task_id in self.started
-
-    def run_task(self, role, task_id):
-        self.started.append(task_id)
-
-    def median_job_seconds(self):
-        return None
 
 
 @pytest.fixture
@@ -77,6 +62,21 @@ def test_a_spec_that_cannot_run_names_what_to_change(role_ws, spec, says):
     ws, role = role_ws
     with pytest.raises(InputError, match=says):
         config_run.create_config_run(ws=ws, role=role, spec=spec)
+
+
+@pytest.mark.parametrize("spec", [
+    {"mode": "settings", "vary": {"seed": [1, 2]}, "clip_ids": [1]},
+    {"mode": "settings", "vary": {"top_k": [5]}, "clip_ids": [1]},
+    {"mode": "settings", "vary": VARY, "clip_ids": [1], "finalists": 0},
+    {"mode": "settings", "vary": VARY, "clip_ids": [1], "base": {"seed": 3}},
+])
+def test_a_refused_spec_stores_no_probe_texts(role_ws, spec):
+    ws, role = role_ws
+    with pytest.raises(InputError):
+        config_run.create_config_run(ws=ws, role=role, spec=spec)
+    with ws.main_session() as session:
+        assert session.exec(select(TestText)).all() == []  # the probe set is stored by a run that starts
+    assert finder_runs.list_runs(ws=ws, role=role) == []
 
 
 def test_rounds_map_takes_to_candidates_and_the_failing_setting_is_dropped(role_ws):

@@ -13,9 +13,11 @@ from pathlib import Path
 import numpy as np
 import soundfile
 
+from ras.gate import Gate, passes
 from ras.long_text import export as long_text_export
 from ras.long_text import runs as long_text
 from ras.long_text import status as run_views
+from ras.long_text.takes import Sentence, needs_listening, normal_rate, sentence_rates
 from ras.store.role_tables import Job
 from tabs.api_json import to_json
 from tests.fixtures.long_text import RecordingRunner, land, land_unanalysed, queued
@@ -186,3 +188,27 @@ def test_a_choice_made_while_the_review_runs_is_kept(setup, monkeypatch):
     assert chose
     sentence = run_views.run_status(ws=ws, role=role, run_id=started.run_id).parts[0].sentences[1]
     assert sentence.chosen_result_id == second and sentence.chosen_by_person
+
+
+def _sentences(rates_by_emotion: list[tuple[str, float]]) -> list:
+    found = []
+    for index, (emotion, rate) in enumerate(rates_by_emotion):
+        job = Job(id=index + 1, task_id=1, param_set_id=1, clip_id=1, text=f"sentence {index}", text_lang="en",
+                  status="done", auto_score=90.0, chars_per_second=rate, emotion=emotion,
+                  spectrogram_path="x.png")
+        found.append(Sentence(index, job, [job], None))
+    return found
+
+
+def test_each_emotions_sentences_are_judged_by_that_emotions_own_speaking_rate():
+    """A happy reference speaks faster than a calm one: calm 2.0 chars/s and happy 3.5 would fail each other's
+    range (all calm "too slow", all happy "too fast" against their mixed median); each emotion's own range
+    passes them, and still catches the take that is too fast for its own emotion."""
+    gate = Gate()
+    sentences = _sentences([("", 2.0), ("", 2.0), ("", 2.1), ("", 2.0), ("happy", 3.5), ("happy", 3.4),
+                            ("happy", 3.6), ("happy", 5.6)])
+    mixed = normal_rate(sentences, gate)
+    assert not passes(sentences[0].measured[1], gate, mixed) and not passes(sentences[4].measured[5], gate, mixed)
+    rates = sentence_rates(sentences, gate)
+    judged = [needs_listening(s, gate, rate) for s, rate in zip(sentences, rates)]
+    assert judged == [False] * 7 + [True]  # only the happy take far faster than happy speech
