@@ -48,6 +48,14 @@ def register(ctx: UIContext) -> None:
             ws=ws, runner=runner, role=role, run_id=int(run_id), index=int(index),
             part_id=None if part_id is None else int(part_id)))}
 
+    @ui_action(i18n, "改情感失败")
+    def set_sentence_emotion(role: str, run_id: int, index: int, product_id: int, emotion: str,
+                             part_id: int | None = None) -> dict:
+        reference = product_emotions.product_reference(ws=ws, role=role, product_id=int(product_id), emotion=emotion)
+        return {"sentence": to_json(long_text.set_sentence_emotion(
+            ws=ws, runner=runner, role=role, run_id=int(run_id), index=int(index), reference=reference,
+            part_id=None if part_id is None else int(part_id)))}
+
     @ui_action(i18n, "选择失败")
     def choose_take(role: str, run_id: int, part_id: int, index: int, result_id: int) -> dict:
         return {"sentence": to_json(long_text.choose_take(ws=ws, role=role, run_id=int(run_id), part_id=int(part_id),
@@ -116,7 +124,7 @@ def register(ctx: UIContext) -> None:
         return FileData(path=str(wav), orig_name=wav.name, mime_type="audio/wav")
 
     gr.api(long_text_start, api_name="long_text")
-    for fn in (long_text_status, regenerate_sentence, choose_take, set_product_autopilot, score_long_text,
-               export_long_text, create_product, list_products, export_product, set_product_emotion,
+    for fn in (long_text_status, regenerate_sentence, set_sentence_emotion, choose_take, set_product_autopilot,
+               score_long_text, export_long_text, create_product, list_products, export_product, set_product_emotion,
                remove_product_emotion, set_timbre_set, timbre_check, timbre_check_status, tts):
         gr.api(fn, api_name=fn.__name__)

@@ -255,6 +255,21 @@ def regenerate(ctx: UIContext, slot: PartSlot, *, role, run, part_ids, sentence_
                                       index=int(sentence_index or 0), part_id=part_id)
 
 
+@handles("改情感失败")
+def set_emotion(ctx: UIContext, slot: PartSlot, *, role, run, part_ids, sentence_index, product, emotion) -> None:
+    """The sentence made again with the chosen product's reference for `emotion`."""
+    part_id = _slot_part(slot, part_ids)
+    if part_id is None or not run:
+        return
+    if not product:
+        raise gr.Error(ctx.i18n("请先在上面选择成品：句子改用的是成品里该情感的参考音频"))
+    if not (emotion or "").strip():
+        raise gr.Error(ctx.i18n("请先选择这一句要改用的情感"))
+    reference = product_emotions.product_reference(ws=ctx.ws, role=role, product_id=int(product), emotion=emotion)
+    long_text.set_sentence_emotion(ws=ctx.ws, runner=ctx.runner, role=role, run_id=int(run),
+                                   index=int(sentence_index or 0), reference=reference, part_id=part_id)
+
+
 @handles("评分失败")
 def save_score(ctx: UIContext, slot: PartSlot, *, role, part_ids, score, note) -> None:
     part_id = _slot_part(slot, part_ids)
@@ -293,6 +308,9 @@ def wire(tab: LongTextTab, ctx: UIContext, page: Page) -> None:
         parts = {"role": role, "part_ids": tab.part_ids}
         connect(ctx, slot.regenerate.click, regenerate, slot,
                 {**parts, "run": tab.run, "sentence_index": slot.index}, None)
+        connect(ctx, slot.set_emotion.click, set_emotion, slot,
+                {**parts, "run": tab.run, "sentence_index": slot.index, "product": tab.product,
+                 "emotion": slot.emotion}, None)
         scored = {**parts, "score": slot.score, "note": slot.note}
         connect_each(ctx, (slot.score.input, slot.note.blur), save_score, slot, scored, None)
         connect(ctx, slot.export.click, export, slot, parts, slot.file)

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import gradio as gr
 
+from ras.emotions import EMOTIONS
 from ras.gate import DEFAULT_MAX_TRIES, MAX_TRIES_LIMIT, Gate
 from ras.long_text import runs as long_text
 from ras.long_text import status as run_views
@@ -52,6 +53,8 @@ class PartSlot:
     file: gr.File
     take_details: gr.Markdown  # the picked try: seed, score, rate, length, reasons with numbers
     listed: gr.State  # [label, choices] the try picker last received
+    emotion: gr.Dropdown  # another emotion for the sentence (its product's reference for it)
+    set_emotion: gr.Button
 
 
 def autopilot_controls(i18n) -> tuple:
@@ -108,9 +111,16 @@ def build_slot(i18n, i: int) -> PartSlot:
             with gr.Column(min_width=160):
                 choose = gr.Button(i18n("选用这个尝试"), elem_id=f"long_text_choose_{i}")
                 regenerate = gr.Button(i18n("重新生成这一句（新种子）"), elem_id=f"long_text_regenerate_{i}")
+        with gr.Row(equal_height=True):
+            # a known emotion, or a word of the product's own (e.g. 撒娇): the product says which it holds
+            emotion = gr.Dropdown([(emotion_label(i18n, code), code) for code in EMOTIONS], value=None,
+                                  allow_custom_value=True, label=i18n("这一句改用的情感（用上面选的成品）"), scale=3,
+                                  elem_id=f"long_text_emotion_{i}")
+            set_emotion = gr.Button(i18n("用这个情感重新生成这一句"), scale=1, min_width=160,
+                                    elem_id=f"long_text_set_emotion_{i}")
         take_details = gr.Markdown(elem_id=f"long_text_take_details_{i}")
     return PartSlot(i, box, info, audio, spectrogram, sentences, index, regenerate, take, take_audio, choose, score,
-                    note, export, file, take_details, gr.State([]))
+                    note, export, file, take_details, gr.State([]), emotion, set_emotion)
 
 
 def _rounded(value: float | None) -> float | None:

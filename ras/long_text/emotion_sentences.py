@@ -47,10 +47,12 @@ def emotion_sentences(text: str, pieces: Sequence[TaggedPiece] | None, method: s
     whose whole text is split as it always was)."""
     if pieces is None:
         return [EmotionSentence(s, "", None) for s in split_sentences(text, method, lang)]
-    found = []
-    for piece in pieces:
-        default = not piece.reference.emotion
-        emotion = DEFAULT_EMOTION if default else piece.reference.emotion
-        found += [EmotionSentence(s, emotion, None if default else piece.reference)
-                  for s in split_sentences(piece.text, method, lang)]
-    return found
+    return [spoken_with(s, piece.reference) for piece in pieces for s in split_sentences(piece.text, method, lang)]
+
+
+def spoken_with(text: str, reference: Reference) -> EmotionSentence:
+    """A sentence spoken with a product's reference: the default one (no emotion of its own) is the
+    configuration's clip under the default emotion's name."""
+    if not reference.emotion:
+        return EmotionSentence(text, DEFAULT_EMOTION, None)
+    return EmotionSentence(text, reference.emotion, reference)

@@ -21,12 +21,12 @@ from sqlalchemy import func, insert, or_
 from sqlmodel import col, select
 
 from ras.audio.join import join_wavs
-from ras.emotions import TaggedPiece
+from ras.emotions import Reference, TaggedPiece
 from ras.errors import Conflict, InputError, NotFound
 from ras.gate import Gate, checked_max_tries, passes
 from ras.languages import require_lang
 from ras.long_text import takes
-from ras.long_text.emotion_sentences import emotion_sentences, refuse_tags
+from ras.long_text.emotion_sentences import emotion_sentences, refuse_tags, spoken_with
 from ras.long_text.sentences import detect_lang
 from ras.long_text.status import SentenceRow, SentenceTake, sentence_row, sentence_take
 from ras.queue.task_spec import check_parameters, spec_names
@@ -307,6 +307,19 @@ def _check_index(index: int, count: int) -> None:
 def regenerate_sentence(*, ws: Workspace, runner, role: str, run_id: int, index: int,
                         part_id: int | None = None) -> RequeuedSentence:
     """Queue sentence `index` again (every part, or only `part_id`) with a new seed and run it."""
+    return _requeue_sentence(ws, runner, role, run_id, index, part_id, reference=None)
+
+
+def set_sentence_emotion(*, ws: Workspace, runner, role: str, run_id: int, index: int, reference: Reference,
+                         part_id: int | None = None) -> RequeuedSentence:
+    """A person gives sentence `index` another emotion: it is made again (every part, or only `part_id`) with
+    `reference`, that emotion's reference of the product. Its takes of the emotion it had stay stored but
+    no longer count: neither the autopilot's choice nor its tries weigh them."""
+    return _requeue_sentence(ws, runner, role, run_id, index, part_id, reference=reference)
+
+
+def _requeue_sentence(ws: Workspace, runner, role: str, run_id: int, index: int, part_id: int | None,
+                      reference: Reference | None) -> RequeuedSentence:
     with ws.role_session(role) as session:
         run = takes.get_run(session, role, run_id)
         if runner.is_active(role, run.task_id):
@@ -322,6 +335,9 @@ def regenerate_sentence(*, ws: Workspace, runner, role: str, run_id: int, index:
             choice = session.get(LongTextChoice, job.id)
             if choice is not None:  # the new take is the one to hear; the autopilot re-chooses once it is measured
                 session.delete(choice)
+            if reference is not None:
+                spoken = spoken_with(job.text, reference)
+                job.emotion, job.reference_json = spoken.emotion, spoken.reference_json
             job.seed_override = random.randint(0, 2**31 - 1)
             job.status, job.attempts, job.error = "queued", 0, ""
             job.score, job.auto_score, job.metrics_json, job.flags_json, job.spectrogram_path = None, None, "", "", ""

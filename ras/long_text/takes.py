@@ -74,7 +74,9 @@ def part_sentences(session, run: LongTextRun, part: LongTextPart) -> list[Senten
     heads = [j for j in jobs if j.take_of is None]
     choices = {c.sentence_job_id: c for c in session.exec(select(LongTextChoice).where(
         col(LongTextChoice.sentence_job_id).in_([h.id for h in heads]))).all()} if heads else {}
-    return [Sentence(i, head, [head, *retakes[head.id]], choices.get(head.id)) for i, head in enumerate(heads)]
+    # a sentence's takes are those of its emotion: a person who gave it another emotion set its old takes aside
+    return [Sentence(i, head, [head, *(t for t in retakes[head.id] if t.emotion == head.emotion)], choices.get(head.id))
+            for i, head in enumerate(heads)]
 
 
 def normal_rate(sentences: list[Sentence], gate: Gate) -> tuple[float, float] | None:

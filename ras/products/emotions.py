@@ -63,6 +63,12 @@ def product_pieces(*, ws: Workspace, role: str, product_id: int, text: str) -> l
     return tagged_pieces(product, text)
 
 
+def product_reference(*, ws: Workspace, role: str, product_id: int, emotion: str) -> Reference:
+    """The product's reference for `emotion`; InputError naming the product's emotions when it has none."""
+    with ws.role_session(role) as session:
+        return reference_for(product_row(session, role, product_id), emotion)
+
+
 def set_product_emotion(*, ws: Workspace, role: str, product_id: int, emotion: str, clip_id: int,
                         prompt_text: str = "", prompt_lang: str = "") -> ProductInfo:
     """Give the product a reference for `emotion` (replacing one it had): the clip, copied in, with its

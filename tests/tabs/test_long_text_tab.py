@@ -7,14 +7,17 @@ import pandas as pd
 import pytest
 
 from i18n import I18nAuto
+from ras.library import clips
 from ras.long_text import runs as long_text
 from ras.long_text import status as run_views
+from ras.products import emotions as product_emotions
+from ras.products import rows as products
 from tabs import long_text as long_text_tab
 from tabs import long_text_takes as takes_tab
 from tabs.common import bind
 from tests.fixtures.long_text import RecordingRunner, land, queued
 from tests.fixtures.products import make_result, role_with_clips
-from tests.fixtures.ui import build_tab
+from tests.fixtures.ui import build_tab, through_page
 from tests.tabs.long_text_rows import part_of, sentence_of, status_of, try_of
 
 TEXT = "The first sentence is here. The second one follows. And the third ends it."
@@ -178,3 +181,24 @@ def test_after_a_role_switch_the_poll_and_run_picker_follow_the_new_role_without
     assert back[tab.run]["value"] == run_id  # the newest run of the role switched back to
     # the browser may still send the old run after the list was emptied: it reaches the poll, not an error
     assert tab.run.preprocess(run_id) == run_id
+
+
+def test_a_sentence_takes_another_emotion_of_the_chosen_product(run_ctx, tmp_path):
+    ctx, tab, role, result_id = run_ctx
+    run_id = start_run(ctx, tab, role, result_id)
+    land_all(ctx, role, run_id)
+    part_ids = poll(ctx, tab, role, run_id)[tab.part_ids]
+    slot = tab.slots[0]
+    with pytest.raises(gr.Error, match="请先在上面选择成品"):
+        long_text_tab.set_emotion(ctx, slot, role=role, run=run_id, part_ids=part_ids, sentence_index=1,
+                                  product="", emotion="happy")
+    product_id = products.create_product(ws=ctx.ws, role=role, result_id=result_id, name="声音")
+    with pytest.raises(gr.Error, match="has no emotion 'happy'; it has: neutral"):
+        through_page(ctx, long_text_tab.set_emotion, slot, role=role, run=run_id, part_ids=part_ids,
+                     sentence_index=1, product=product_id, emotion="happy")
+    clip_id = clips.list_clips(ws=ctx.ws, role=role).clips[0].id
+    product_emotions.set_product_emotion(ws=ctx.ws, role=role, product_id=product_id, emotion="开心", clip_id=clip_id)
+    long_text_tab.set_emotion(ctx, slot, role=role, run=run_id, part_ids=part_ids, sentence_index=1,
+                              product=product_id, emotion="happy")
+    rows = poll(ctx, tab, role, run_id)[slot.sentences]
+    assert [(row[2], row[9]) for row in rows] == [("", "完成"), ("开心", "排队"), ("", "完成")]

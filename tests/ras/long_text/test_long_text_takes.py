@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 import soundfile
 
+from ras.emotions import Reference
 from ras.gate import Gate, passes
 from ras.long_text import export as long_text_export
 from ras.long_text import runs as long_text
@@ -212,3 +213,33 @@ def test_each_emotions_sentences_are_judged_by_that_emotions_own_speaking_rate()
     rates = sentence_rates(sentences, gate)
     judged = [needs_listening(s, gate, rate) for s, rate in zip(sentences, rates)]
     assert judged == [False] * 7 + [True]  # only the happy take far faster than happy speech
+
+
+def test_a_person_gives_one_sentence_another_emotion_and_its_old_takes_stop_counting(setup):
+    ws, role, _, result_id, _ = setup
+    started = long_text.start_long_text(ws=ws, role=role, result_ids=[result_id], text=TEXT,
+                                        options={"max_tries": 2, "min_auto_score": 70})
+    runner, task_id = RecordingRunner(), started.task_id
+    first, second, third = queued(ws, role, task_id)
+    land(ws, role, first, 1.6)
+    land(ws, role, second, 1.4, score=40, flags=("repeat",))
+    land(ws, role, third, 1.8)
+    for job_id in (first, second, third):
+        long_text.after_analysis(ws, runner, role, job_id)
+    reroll = runner.added[0]
+    land(ws, role, reroll, 1.5, score=95)
+    long_text.after_analysis(ws, runner, role, reroll)
+    happy = Reference("happy", "products/1/emotion-happy.wav", "A happy line.", "en", 7)
+
+    requeued = long_text.set_sentence_emotion(ws=ws, runner=runner, role=role, run_id=started.run_id, index=1,
+                                              reference=happy)
+    assert requeued.job_ids == (second,) and runner.started[-1] == task_id
+    with ws.role_session(role) as session:
+        head = session.get(Job, second)
+        assert (head.status, head.emotion) == ("queued", "happy")
+        # what the engine is asked to speak with
+        assert Reference.read("happy", json.loads(head.reference_json)) == happy
+    row = run_views.run_status(ws=ws, role=role, run_id=started.run_id).parts[0].sentences[1]
+    assert row.emotion == "happy" and [t.result_id for t in row.tries] == [second]  # the calm re-roll set aside
+    land(ws, role, second, 1.5, score=40, flags=("repeat",))
+    assert long_text.after_analysis(ws, runner, role, second)  # its own emotion gets its own tries again
