@@ -16,6 +16,7 @@ import json
 
 from sqlmodel import col, select
 
+from ras.emotions import DEFAULT_EMOTION
 from ras.errors import InputError
 from ras.finder import configs
 from ras.finder import run as runs
@@ -73,10 +74,16 @@ def _references(ws: Workspace, role: str, spec: dict) -> list[int]:
         if spec.get("reference_run") not in (None, ""):
             query = query.where(FinderRun.id == int(spec["reference_run"]))
         for run in session.exec(query).all():
-            if not is_config_run(run.spec) and run.shortlist:
+            if not is_config_run(run.spec) and run.shortlist and _one_voice(run.spec):
                 return run.shortlist[:configs.MAX_REFERENCES]
     raise SpecError("choose the reference: clip_ids (up to 3 clips), or finish a reference finder run first "
                     "(its shortlist's top 3 are used)")
+
+
+def _one_voice(spec: dict) -> bool:
+    """A reference run whose shortlist speaks one way: not a per-emotion run (its shortlist mixes every
+    emotion's), nor one of its emotions' runs other than the calm one (a checkpoint is judged on the calm voice)."""
+    return not spec.get("children") and spec.get("emotion", DEFAULT_EMOTION) == DEFAULT_EMOTION
 
 
 def checked_config_spec(*, ws: Workspace, role: str, spec: dict, resolve_weight=None, default_weight=None,

@@ -14,7 +14,7 @@ from ras.finder import run as finder_runs
 from ras.finder.status import FinderStatus
 from ras.library import importer, roles
 from ras.store.main_tables import TestText
-from ras.store.role_tables import Job, ParamSet
+from ras.store.role_tables import FinderRun, Job, ParamSet
 from ras.store.workspace import Workspace
 from tests.fixtures.app import write_tone
 from tests.fixtures.checkpoint_run import QueueStub
@@ -119,3 +119,22 @@ def test_a_configuration_status_has_every_key_of_a_reference_status():
     assert json_keys(FinderStatus) <= json_keys(config_stages.ConfigStatus)
     assert json_keys(config_stages.ConfigStatus) - json_keys(FinderStatus) == {
         "mode", "recommended", "weight_loads", "failure_by_epoch", "reference_ids", "shape"}
+
+
+def test_without_clips_the_references_come_from_the_newest_calm_shortlist_not_a_mix_of_emotions(role_ws):
+    ws, role = role_ws
+
+    def finished_run(shortlist, **spec):
+        with ws.role_session(role) as session:
+            run = FinderRun(name="done", stage="done", spec_json=json.dumps(spec),
+                            shortlist_json=json.dumps(shortlist))
+            session.add(run)
+            session.commit()
+            return run.id
+
+    finished_run([4], clip_ids=[4])  # an older plain run
+    parent = finished_run([1, 2, 3], per_emotion=True, children={"happy": 0, "neutral": 0})
+    finished_run([2], parent=parent, emotion="neutral")
+    finished_run([3, 1], parent=parent, emotion="happy")  # the newest run of all
+    run_id = config_run.create_config_run(ws=ws, role=role, spec={"mode": "settings", "vary": VARY})
+    assert finder_runs.load_run(ws, role, run_id).spec["reference_ids"] == [2]
