@@ -26,7 +26,7 @@ from sqlalchemy import insert
 from sqlmodel import col, select
 
 from ras.errors import Conflict
-from ras.finder import config_run, config_stages
+from ras.finder import config_run, config_stages, emotion_runs
 from ras.finder import run as runs
 from ras.queue.jobs import result_relpath
 from ras.queue.tasks import RESULTS_DIR
@@ -84,8 +84,8 @@ def shortlist_task(*, ws: Workspace, role: str, run_id: int) -> int:
     """A comparison task holding the shortlist's finished takes (made once per run, then reused)."""
     run = runs.load_run(ws, role, run_id)
     shortlist, task_ids = run.shortlist, run.task_ids
-    children = run.spec.get("children") or {}
-    if children:  # takes of different emotions are not heard against each other
+    if emotion_runs.is_emotion_run(run.spec):  # takes of different emotions are not heard against each other
+        children = run.spec["children"]
         raise Conflict(f"finder run {run_id} is a per_emotion run: compare one emotion's shortlist blind with that "
                        f"emotion's run id ({', '.join(f'{e} {i}' for e, i in children.items())})")
     if run.stage != "done":
