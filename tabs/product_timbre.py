@@ -12,7 +12,7 @@ from ras.products import rows as products
 from ras.products import timbre
 from ras.products.timbre import TimbreCheck, TimbreCondition
 from tabs.common import UIContext, connect, handles
-from tabs.widgets import POLL_SECONDS
+from tabs.widgets import POLL_SECONDS, product_key_parts
 
 
 @dataclass(frozen=True)
@@ -54,13 +54,6 @@ def neutral_shortlist(ctx: UIContext, role: str) -> list[int]:
     return []
 
 
-def _split(i18n, key: str | None) -> tuple[str, int]:
-    if not key or "|" not in key:
-        raise gr.Error(i18n("请先选择成品"))
-    role, product_id = key.rsplit("|", 1)
-    return role, int(product_id)
-
-
 def ignoring_line(i18n) -> str:
     return i18n("该成品使用 v3/v4 SoVITS 权重：辅助参考不起作用，音色参考无法统一不同情绪的音色。")
 
@@ -88,7 +81,7 @@ def on_product(ctx: UIContext, row: TimbreRow, *, key) -> dict:
     """The product's timbre set (else the calm shortlist as a suggestion); the v3/v4 sentence where it cannot work."""
     if not key or "|" not in key:
         return gr.skip()
-    role, product_id = _split(ctx.i18n, key)
+    role, product_id = product_key_parts(ctx.i18n, key)
     product = products.get_product(ws=ctx.ws, role=role, product_id=product_id)
     ids = list(product.aux_clip_ids) or neutral_shortlist(ctx, role)
     return {row.clip_ids: ", ".join(map(str, ids)),
@@ -98,7 +91,7 @@ def on_product(ctx: UIContext, row: TimbreRow, *, key) -> dict:
 
 @handles("设置音色参考失败")
 def set_timbre(ctx: UIContext, row: TimbreRow, *, key, clip_ids) -> dict:
-    role, product_id = _split(ctx.i18n, key)
+    role, product_id = product_key_parts(ctx.i18n, key)
     product = timbre.set_timbre_set(ws=ctx.ws, role=role, product_id=product_id,
                                     clip_ids=parse_clip_ids(ctx.i18n, clip_ids))
     gr.Info(f"{ctx.i18n('已设置音色参考')}: {len(product.aux_refs)}")
@@ -107,7 +100,7 @@ def set_timbre(ctx: UIContext, row: TimbreRow, *, key, clip_ids) -> dict:
 
 @handles("测量音色一致性失败")
 def start_check(ctx: UIContext, row: TimbreRow, *, key) -> dict:
-    role, product_id = _split(ctx.i18n, key)
+    role, product_id = product_key_parts(ctx.i18n, key)
     task_id = timbre.start_timbre_check(ws=ctx.ws, role=role, product_id=product_id,
                                         max_jobs=ctx.settings.max_jobs_per_task,
                                         code_version=ctx.backend.code_version(), **ctx.backend.weight_choosers())

@@ -16,7 +16,7 @@ from ras.products.rows import ProductInfo
 from tabs import product_timbre
 from tabs.common import Page, UIContext, choices, connect, connect_each, handles, keep_choice, require_role
 from tabs.emotion_words import emotion_label
-from tabs.widgets import refresh_button
+from tabs.widgets import product_key_parts, refresh_button
 
 SCOPES = (("当前角色", "role"), ("全部角色", "all"))
 HEADERS = ("名称", "角色", "编号", "版本", "GPT 权重", "SoVITS 权重", "参考文本", "语言", "评分", "备注",
@@ -122,14 +122,6 @@ def product_rows(i18n, products_found: list[ProductInfo]) -> list[list]:
             for p in products_found]
 
 
-def _split(i18n, key: str | None) -> tuple[str, int]:
-    """A picker value (ProductInfo.key) as (role, product id)."""
-    if not key or "|" not in key:
-        raise gr.Error(i18n("请先选择成品"))
-    role, product_id = key.rsplit("|", 1)
-    return role, int(product_id)
-
-
 @handles("读取成品失败")
 def listing(ctx: UIContext, tab: ProductsTab, *, role, scope, current) -> dict:
     if scope == "all":
@@ -154,26 +146,26 @@ def create(ctx: UIContext, tab: ProductsTab, *, role, result_id, name, note) -> 
 
 @handles("重命名失败")
 def rename(ctx: UIContext, tab: ProductsTab, *, key, new_name) -> None:
-    role, product_id = _split(ctx.i18n, key)
+    role, product_id = product_key_parts(ctx.i18n, key)
     products.rename_product(ws=ctx.ws, role=role, product_id=product_id, name=new_name)
 
 
 @handles("删除失败")
 def delete(ctx: UIContext, tab: ProductsTab, *, key) -> None:
-    role, product_id = _split(ctx.i18n, key)
+    role, product_id = product_key_parts(ctx.i18n, key)
     products.delete_product(ws=ctx.ws, role=role, product_id=product_id)
 
 
 @handles("导出失败")
 def export(ctx: UIContext, tab: ProductsTab, *, key) -> dict:
-    role, product_id = _split(ctx.i18n, key)
+    role, product_id = product_key_parts(ctx.i18n, key)
     exported = product_export.export_product(ws=ctx.ws, role=role, product_id=product_id)
     return {tab.file: gr.update(value=str(exported), visible=True)}
 
 
 @handles("合成失败")
 def synthesize(ctx: UIContext, tab: ProductsTab, *, key, text, lang, emotion) -> dict:
-    role, product_id = _split(ctx.i18n, key)
+    role, product_id = product_key_parts(ctx.i18n, key)
     product = products.get_product(ws=ctx.ws, role=role, product_id=product_id)
     # the product's own preference: re-roll takes failing its gate up to max_tries
     wav = product_speech.tts(ws=ctx.ws, runner=ctx.runner, product=product.name, text=text, text_lang=lang,
@@ -185,7 +177,7 @@ def synthesize(ctx: UIContext, tab: ProductsTab, *, key, text, lang, emotion) ->
 def on_product(ctx: UIContext, tab: ProductsTab, *, key) -> dict:
     if not key or "|" not in key:
         return gr.skip()
-    role, product_id = _split(ctx.i18n, key)
+    role, product_id = product_key_parts(ctx.i18n, key)
     product = products.get_product(ws=ctx.ws, role=role, product_id=product_id)
     return {tab.tts_lang: product.prompt_lang,
             tab.tts_emotion: gr.update(choices=emotion_picks(ctx.i18n, product), value=DEFAULT_REFERENCE)}
@@ -193,7 +185,7 @@ def on_product(ctx: UIContext, tab: ProductsTab, *, key) -> dict:
 
 @handles("设置情感失败")
 def set_emotion(ctx: UIContext, tab: ProductsTab, *, key, emotion, clip_id) -> dict:
-    role, product_id = _split(ctx.i18n, key)
+    role, product_id = product_key_parts(ctx.i18n, key)
     if not clip_id:
         raise gr.Error(ctx.i18n("请填写音频编号"))
     product = product_emotions.set_product_emotion(ws=ctx.ws, role=role, product_id=product_id,
@@ -203,7 +195,7 @@ def set_emotion(ctx: UIContext, tab: ProductsTab, *, key, emotion, clip_id) -> d
 
 @handles("设置情感失败")
 def remove_emotion(ctx: UIContext, tab: ProductsTab, *, key, emotion) -> dict:
-    role, product_id = _split(ctx.i18n, key)
+    role, product_id = product_key_parts(ctx.i18n, key)
     product = product_emotions.remove_product_emotion(ws=ctx.ws, role=role, product_id=product_id,
                                                       emotion=emotion or "")
     return {tab.tts_emotion: gr.update(choices=emotion_picks(ctx.i18n, product), value=DEFAULT_REFERENCE)}

@@ -228,3 +228,11 @@ def warn_version_change(i18n, started: TaskStarted) -> None:
         gr.Warning(f"{i18n('GPT-SoVITS 版本已变化')}: {i18n('任务创建于')} {code_version_words(i18n, change.created)}, "
                    f"{i18n('现在运行于')} {code_version_words(i18n, change.current)}. "
                    f"{i18n('任务照常运行，但新结果可能与之前的不同。')}")
+
+
+def product_key_parts(i18n, key: str | None) -> tuple[str, int]:
+    """A product picker's value (ProductInfo.key, "<role>|<id>") as (role, product id)."""
+    if not key or "|" not in key:
+        raise gr.Error(i18n("请先选择成品"))
+    role, product_id = key.rsplit("|", 1)
+    return role, int(product_id)
