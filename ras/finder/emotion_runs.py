@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from dataclasses import dataclass
 
 from ras.errors import InputError
 from ras.finder import run as runs
@@ -22,15 +21,6 @@ MIN_CLIPS_PER_EMOTION = 3  # fewer cannot be raced against each other: that emot
 DEFAULT_EMOTION_SHORTLIST = 3  # a voice needs a few good references per emotion, not five
 
 
-@dataclass(frozen=True)
-class EmotionPart:
-    """One emotion's own run inside a per-emotion run."""
-
-    emotion: str
-    run_id: int
-    clips: int
-
-
 def is_emotion_run(spec: dict) -> bool:
     return bool(spec.get("children"))
 
@@ -38,13 +28,6 @@ def is_emotion_run(spec: dict) -> bool:
 def wants_emotions(spec) -> bool:
     """The request asks for a shortlist per emotion (`"per_emotion": true`)."""
     return isinstance(spec, dict) and bool(spec.get("per_emotion"))
-
-
-def parts(run: FinderRun) -> list[EmotionPart]:
-    """The emotions' runs, in the order they were created (most clips first)."""
-    sizes = run.spec.get("emotion_clips") or {}
-    return [EmotionPart(emotion, int(run_id), int(sizes.get(emotion, 0)))
-            for emotion, run_id in run.spec.get("children", {}).items()]
 
 
 def split_budget(budget: int, sizes: dict[str, int]) -> dict[str, int]:
@@ -103,13 +86,7 @@ def create_emotion_run(*, ws: Workspace, role: str, spec: dict, resolve_weight=N
 
 def advance_parent(ws: Workspace, role: str, run_id: int) -> None:
     """Finish the parent once every emotion's run has finished: done when one of them found anything."""
-    parent = runs.load_run(ws, role, run_id)
-    found = []
-    for part in parts(parent):
-        try:
-            found.append((part.emotion, runs.load_run(ws, role, part.run_id)))
-        except runs.RunNotFound:
-            continue
+    found = list(runs.child_runs(ws, role, runs.load_run(ws, role, run_id)).items())
     if any(child.stage in runs.ACTIVE_STAGES for _, child in found):
         return
     shortlist = [clip_id for _, child in found for clip_id in child.shortlist]

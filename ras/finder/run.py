@@ -194,6 +194,17 @@ def load_run(ws: Workspace, role: str, run_id: int) -> FinderRun:
         return get_run(session, role, run_id)
 
 
+def child_runs(ws: Workspace, role: str, run: FinderRun) -> dict[str, FinderRun]:
+    """A per-emotion run's emotions' runs by emotion, in the order they were made, read at once (a deleted
+    one left out); empty for any other run."""
+    children = run.spec.get("children") or {}
+    if not children:
+        return {}
+    with ws.role_session(role) as session:
+        found = {r.id: r for r in session.exec(select(FinderRun).where(col(FinderRun.id).in_(children.values())))}
+    return {emotion: found[int(child_id)] for emotion, child_id in children.items() if int(child_id) in found}
+
+
 def update_run(ws: Workspace, role: str, run_id: int, **fields) -> FinderRun:
     """Set columns (lists and dicts given for *_json columns are serialised) and the update time."""
     with ws.role_session(role) as session:
@@ -246,10 +257,11 @@ def delete_run(*, ws: Workspace, runner, role: str, run_id: int) -> DeletedRun:
 def force_clip(*, ws: Workspace, role: str, run_id: int, clip_id: int, include: bool = True) -> ForcedClip:
     """A person overrules screening: the clip joins the probing (a finished run probes it next)."""
     run = load_run(ws, role, run_id)
-    for child_id in (run.spec.get("children") or {}).values():  # a run per emotion: the clip's emotion's run
-        if int(clip_id) in load_run(ws, role, child_id).spec.get("clip_ids", []):
-            forced = force_clip(ws=ws, role=role, run_id=child_id, clip_id=clip_id, include=include)
-            if load_run(ws, role, child_id).stage in ACTIVE_STAGES and run.stage not in ACTIVE_STAGES:
+    for child in child_runs(ws, role, run).values():  # a run per emotion: the clip's emotion's run
+        if int(clip_id) in child.spec.get("clip_ids", []):
+            forced = force_clip(ws=ws, role=role, run_id=child.id, clip_id=clip_id, include=include)
+            reopened = include and child.stage in ("rank", "done")  # as the emotion's run reopens itself below
+            if reopened and run.stage not in ACTIVE_STAGES:
                 update_run(ws, role, run_id, stage="probe", error="")  # finished again when that emotion is
             return forced
     screened = [ScreenRow.read(r) for r in run.screened]

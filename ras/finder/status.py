@@ -95,7 +95,10 @@ class EmotionStatus:
 
 
 def status(*, ws: Workspace, runner, role: str, run_id: int) -> FinderStatus:
-    run = runs.load_run(ws, role, run_id)
+    return _status_of(ws, runner, role, runs.load_run(ws, role, run_id))
+
+
+def _status_of(ws: Workspace, runner, role: str, run) -> FinderStatus:
     if emotion_runs.is_emotion_run(run.spec):
         return _per_emotion(ws, runner, role, run)
     spec = run.spec
@@ -123,13 +126,9 @@ def status(*, ws: Workspace, runner, role: str, run_id: int) -> FinderStatus:
 
 def _per_emotion(ws: Workspace, runner, role: str, run) -> FinderStatus:
     """A per-emotion run: its emotions' runs added up, each emotion's shortlist kept apart."""
-    found = []
-    for part in emotion_runs.parts(run):
-        try:
-            found.append(EmotionStatus(part.emotion, part.clips,
-                                       status(ws=ws, runner=runner, role=role, run_id=part.run_id)))
-        except runs.RunNotFound:
-            continue
+    clips = run.spec.get("emotion_clips") or {}
+    found = [EmotionStatus(emotion, int(clips.get(emotion, 0)), _status_of(ws, runner, role, child))
+             for emotion, child in runs.child_runs(ws, role, run).items()]
     each = [e.status for e in found]
     active = [s.stage for s in each if s.stage not in ("done", "failed")]
     stage = run.stage if run.stage in ("done", "failed") or not active else min(active, key=runs.STAGES.index)
@@ -188,13 +187,7 @@ def probe_take(*, ws: Workspace, role: str, run_id: int, result_id: int) -> Prob
 def _probe_tasks(ws: Workspace, role: str, run_id: int) -> list[int]:
     """The run's probe tasks; a per-emotion run's are its emotions' runs' tasks."""
     run = runs.load_run(ws, role, run_id)
-    found = list(run.task_ids)
-    for part in emotion_runs.parts(run):
-        try:
-            found += runs.load_run(ws, role, part.run_id).task_ids
-        except runs.RunNotFound:
-            continue
-    return found
+    return run.task_ids + [task_id for child in runs.child_runs(ws, role, run).values() for task_id in child.task_ids]
 
 
 def _takes(ws: Workspace, role: str, *where) -> list[ProbeTake]:
