@@ -237,8 +237,12 @@ def refresh_tries(ctx: UIContext, slot: PartSlot, *, role, run, part_ids, senten
     label, choices, part = sentence_tries(ctx, slot, role, run, part_ids, sentence_index)
     if listing(label, choices) == listed:
         return gr.skip()
-    return {slot.take: gr.update(choices=choices, label=label), slot.listed: listing(label, choices),
-            slot.take_details: details_of(ctx.i18n, part, int(sentence_index or 0), picked)}
+    # a pick that is not among the new tries (another run's, after a role switch) goes: the picker would
+    # send it with the next event, and Gradio refuses a value outside its choices with an error toast
+    stale = picked is not None and picked not in {value for _text, value in choices}
+    update = gr.update(choices=choices, label=label, value=None) if stale else gr.update(choices=choices, label=label)
+    return {slot.take: update, slot.listed: listing(label, choices),
+            slot.take_details: details_of(ctx.i18n, part, int(sentence_index or 0), None if stale else picked)}
 
 
 @handles("读取进度失败")

@@ -202,3 +202,20 @@ def test_a_sentence_takes_another_emotion_of_the_chosen_product(run_ctx, tmp_pat
                               product=product_id, emotion="happy")
     rows = poll(ctx, tab, role, run_id)[slot.sentences]
     assert [(row[2], row[9]) for row in rows] == [("", "完成"), ("开心", "排队"), ("", "完成")]
+
+
+def test_a_try_picked_in_another_run_is_dropped_when_the_tries_are_listed_anew(run_ctx):
+    """After a role switch the picker still holds the other run's try: listing this run's tries clears it,
+    else the next event would send it and Gradio would refuse it with an error toast."""
+    ctx, tab, role, result_id = run_ctx
+    run_id = start_run(ctx, tab, role, result_id)
+    land_all(ctx, role, run_id)
+    part_ids = poll(ctx, tab, role, run_id)[tab.part_ids]
+    slot = tab.slots[0]
+    listed = takes_tab.refresh_tries(ctx, slot, role=role, run=run_id, part_ids=part_ids, sentence_index=0,
+                                     listed=None, picked=9999)[slot.take]
+    assert listed["value"] is None and 9999 not in [value for _, value in listed["choices"]]
+    own = listed["choices"][0][1]
+    kept = takes_tab.refresh_tries(ctx, slot, role=role, run=run_id, part_ids=part_ids, sentence_index=0,
+                                   listed=None, picked=own)[slot.take]
+    assert "value" not in kept  # a pick of this run's stays as the person left it
