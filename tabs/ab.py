@@ -11,6 +11,7 @@ from ras.products import rows as products
 from tabs.common import Page, UIContext, connect, connect_each, handles, keep_choice, parse_ids, require_role
 from tabs.widgets import (
     POLL_SECONDS,
+    picked_id,
     polled_picker,
     read_for_shown_role,
     task_choices,
@@ -137,7 +138,7 @@ def agreement_text(i18n, ranked: sessions.Ranking) -> str:
 
 def _session_view(ctx: UIContext, tab: AbTab, role, session_id, reveal) -> dict:
     """The pair to play, the status line and the ranking of a session (blank without one)."""
-    if not role or not session_id:
+    if not role or picked_id(session_id) is None:
         return {tab.pair_id: None, tab.text: "", tab.audio_a: None, tab.audio_b: None, tab.status: "",
                 tab.ranking: [], tab.agreement: "", tab.more_takes: gr.Button(visible=False),
                 tab.timer: gr.Timer(active=False)}

@@ -15,7 +15,7 @@ from tabs.common import Page, UIContext, choices, connect, connect_each, handles
 from tabs.finder_blind import start_blind_comparison
 from tabs.finder_keep import product_offer
 from tabs.finder_words import stage_label
-from tabs.widgets import ab_session_choices, poll_timer, polled_picker, read_for_shown_role, task_choices
+from tabs.widgets import ab_session_choices, picked_id, poll_timer, polled_picker, read_for_shown_role, task_choices
 
 RANK_HEADERS = ("名次", "候选", "通过率", "下限", "上限", "条数", "重复", "吞字", "错字", "长停顿", "噪声", "音色偏移",
                 "说话人相似度")
@@ -191,7 +191,7 @@ def start(ctx: UIContext, tab: CheckpointTab, *, role, gpt, sovits, clip_ids, bu
 def show(ctx: UIContext, tab: CheckpointTab, *, role, run, offered="") -> dict:
     nothing = {tab.summary: "", tab.ranking: [], tab.gpt_chart: chart([]), tab.sovits_chart: chart([]),
                tab.candidate: keep_choice([], None), tab.offered: ""}
-    if not role or not run:
+    if not role or picked_id(run) is None:
         return nothing
     status = read_for_shown_role(lambda: config_stages.status(ws=ctx.ws, runner=ctx.runner, role=role,
                                                               run_id=int(run)),

@@ -31,7 +31,7 @@ from tabs.finder_words import (
     screening_summary,
 )
 from tabs.flag_labels import flag_words
-from tabs.widgets import ab_session_choices, read_for_shown_role, task_choices
+from tabs.widgets import ab_session_choices, picked_id, read_for_shown_role, task_choices
 
 DEFAULT_PROBE_TEXTS = 4  # the built-in probe set: short, long, numbers, question
 CHART_ROWS = 20
@@ -152,7 +152,7 @@ def _cleared(ctx: UIContext, tab) -> dict:
 
 @handles("读取找参考进度失败")
 def poll(ctx: UIContext, tab, *, role, run, shown) -> dict:
-    if not role or not run:
+    if not role or picked_id(run) is None:
         return _cleared(ctx, tab) if shown else {}
     status = read_for_shown_role(lambda: finder_status.status(ws=ctx.ws, runner=ctx.runner, role=role,
                                                               run_id=int(run)),

@@ -9,6 +9,7 @@ import gradio as gr
 from ras.queue.task_status import TaskStatus
 from tabs.common import Page, UIContext, connect, handles, require_role
 from tabs.widgets import (
+    picked_id,
     poll_timer,
     read_for_shown_role,
     refresh_task_picker,
@@ -88,7 +89,7 @@ def engine_state_label(i18n, state: str) -> str:
 def poll(ctx: UIContext, tab: InferTab, *, role: str | None, task_id, shown_job) -> dict:
     runner = ctx.runner
     nothing = {tab.progress: "", tab.details: "", tab.log: runner.log_tail()}
-    if not role or not str(task_id or "").isdigit():  # nothing picked, or words typed into the picker
+    if not role or picked_id(task_id) is None:
         return nothing
     status = read_for_shown_role(lambda: runner.status(role, int(task_id)), lambda: None,
                                  report_deleted_role=False)

@@ -15,7 +15,7 @@ from tabs.common import UIContext, connect, handles, score_radio, selected_row
 from tabs.emotion_words import emotion_label
 from tabs.flag_labels import flag_words
 from tabs.long_text_words import listen_mark, reason_words, rejected_tries, status_label, try_details, try_name
-from tabs.widgets import read_for_shown_role
+from tabs.widgets import picked_id, read_for_shown_role
 
 SENTENCE_COLUMNS = ("序号", "句子", "情感", "需要试听", "尝试", "选用", "未通过的原因", "时长", "字/秒", "状态", "标记")
 # Every column gets a share of the table, so all ten stay in view on a narrow page too (left to
@@ -180,7 +180,7 @@ def listing(label: str, choices) -> list:
 def read_status(ctx: UIContext, role, run) -> LongTextStatus | None:
     """The run's status; None when no run is picked or the run is gone (deleted, or the page still names a
     run of the role it showed before a role switch): a poll then shows nothing instead of an error."""
-    if not role or not run:
+    if not role or picked_id(run) is None:
         return None
     return read_for_shown_role(lambda: run_views.run_status(ws=ctx.ws, role=role, run_id=int(run)), lambda: None,
                                report_deleted_role=True)

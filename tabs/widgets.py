@@ -77,6 +77,13 @@ def polled_picker(label: str, elem_id: str, **options) -> gr.Dropdown:
     return gr.Dropdown(label=label, choices=[], allow_custom_value=True, elem_id=elem_id, **options)
 
 
+def picked_id(value) -> int | None:
+    """A polled picker's pick as an id; None when nothing is picked or words were typed into it (the picker
+    takes any value, and a poll must not fail on every tick for them)."""
+    text = str(value if value is not None else "").strip()
+    return int(text) if text.isdigit() and int(text) > 0 else None
+
+
 def read_for_shown_role(read: Callable[[], Read], otherwise: Callable[[], Read], *, report_deleted_role: bool,
                            stale: type[NotFound] = NotFound) -> Read:
     """read(), or otherwise() when what the page picked belongs to the role it left behind (a poll crossing a

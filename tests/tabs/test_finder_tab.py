@@ -228,3 +228,10 @@ def test_a_per_emotion_run_shows_each_emotions_shortlist_and_lists_its_emotions_
     assert "每种情绪各一份名单（2 种）" in labels[0] and all("└" in label for label in labels[1:3])
     with pytest.raises(gr.Error, match="请在记录列表里选一种情绪的记录"):
         events.compare_blind(ctx, None, role=role, run=run_id)
+
+
+def test_words_typed_into_the_run_picker_show_nothing_instead_of_failing_every_poll(page):
+    ctx, tab, role = page
+    screened_run(ctx, role)
+    answer = events.poll(ctx, tab, role=role, run="最新的", shown="something shown")
+    assert answer[tab.ranking] == [] and answer[tab.progress] == ""
