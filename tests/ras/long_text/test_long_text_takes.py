@@ -26,10 +26,11 @@ from tests.fixtures.long_text import RecordingRunner, land, land_unanalysed, que
 TEXT = "The first sentence is here. The second one follows. And the third ends it."
 
 
-def test_failing_sentences_are_rerolled_up_to_max_tries_and_the_rest_need_listening(setup):
-    ws, role, _, result_id, _ = setup
+def second_sentence_fails(ws, role, result_id, max_tries):
+    """A run of TEXT whose three first takes land measured, the second failing (a repeat, score 40), and the
+    analysis listener has reviewed each: (run, runner, task id, the three first takes' ids)."""
     started = long_text.start_long_text(ws=ws, role=role, result_ids=[result_id], text=TEXT,
-                                        options={"max_tries": 3, "min_auto_score": 70})
+                                        options={"max_tries": max_tries, "min_auto_score": 70})
     runner, task_id = RecordingRunner(), started.task_id
     first, second, third = queued(ws, role, task_id)
     land(ws, role, first, 1.6)
@@ -37,6 +38,12 @@ def test_failing_sentences_are_rerolled_up_to_max_tries_and_the_rest_need_listen
     land(ws, role, third, 1.8)
     for job_id in (first, second, third):
         long_text.after_analysis(ws, runner, role, job_id)
+    return started, runner, task_id, (first, second, third)
+
+
+def test_failing_sentences_are_rerolled_up_to_max_tries_and_the_rest_need_listening(setup):
+    ws, role, _, result_id, _ = setup
+    started, runner, task_id, (first, second, third) = second_sentence_fails(ws, role, result_id, 3)
     assert len(runner.added) == 1 and queued(ws, role, task_id) == runner.added  # only the failing sentence
     reroll = runner.added[0]
     land(ws, role, reroll, 1.5, score=50, flags=("long_pause",))
@@ -217,15 +224,7 @@ def test_each_emotions_sentences_are_judged_by_that_emotions_own_speaking_rate()
 
 def test_a_person_gives_one_sentence_another_emotion_and_its_old_takes_stop_counting(setup):
     ws, role, _, result_id, _ = setup
-    started = long_text.start_long_text(ws=ws, role=role, result_ids=[result_id], text=TEXT,
-                                        options={"max_tries": 2, "min_auto_score": 70})
-    runner, task_id = RecordingRunner(), started.task_id
-    first, second, third = queued(ws, role, task_id)
-    land(ws, role, first, 1.6)
-    land(ws, role, second, 1.4, score=40, flags=("repeat",))
-    land(ws, role, third, 1.8)
-    for job_id in (first, second, third):
-        long_text.after_analysis(ws, runner, role, job_id)
+    started, runner, task_id, (_, second, _) = second_sentence_fails(ws, role, result_id, 2)
     reroll = runner.added[0]
     land(ws, role, reroll, 1.5, score=95)
     long_text.after_analysis(ws, runner, role, reroll)
