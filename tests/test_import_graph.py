@@ -12,6 +12,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGES = ("webui_ras", "tabs", "ras", "gsv_integration", "i18n")
 # layer -> the layers it may import (itself included)
@@ -173,6 +175,7 @@ def test_an_upward_or_sideways_import_is_found():
     assert floor_breaches({**allowed, **unplaced}, floors) == ["ras.f is on no floor"]
 
 
+@pytest.mark.slow  # half a minute of imports; test_the_import_graph_has_no_cycle finds most of the same at once
 def test_every_module_imports_first_on_its_own():
     """Each module imported with no project module loaded before it (a circle would fail here). One process
     for all of them: third-party packages stay loaded, the project's modules are dropped before each."""

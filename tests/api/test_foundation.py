@@ -49,9 +49,10 @@ def test_role_import_edit_delete_roundtrip(client, running_app, tmp_path):
     assert (edited["text"], edited["lang"], edited["valid"]) == ("second, calibrated", "en", True)
     assert client.predict("男性-张三", clip_id, None, None, False, api_name="/update_clip")["clip"]["valid"] is False
 
-    assert client.predict(api_name="/list_roles") == {"roles": [{"role": "男性-张三", "clips": 4}]}
+    # the app is shared by the API modules: other roles may be listed beside this one
+    assert {"role": "男性-张三", "clips": 4} in client.predict(api_name="/list_roles")["roles"]
     assert client.predict("男性-张三", api_name="/delete_role") == {"deleted": "男性-张三"}
-    assert client.predict(api_name="/list_roles") == {"roles": []}
+    assert "男性-张三" not in {r["role"] for r in client.predict(api_name="/list_roles")["roles"]}
     assert not (running_app.roles_dir / "男性-张三").exists()
 
 

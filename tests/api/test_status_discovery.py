@@ -63,6 +63,7 @@ def test_code_version_reads_checkouts_and_version_files(tmp_path):
     assert code_version(tmp_path / "nothing") is None
 
 
+@pytest.mark.slow  # a whole flow: an app of its own, a download from the hub, an analysis process loading FunASR
 def test_status_shows_what_was_found_and_a_fetched_model_serves_its_language(tmp_path, tiny_funasr):
     root = fake_gsv_root(tmp_path)
     models = root / "tools" / "asr" / "models"
