@@ -145,6 +145,7 @@ def build_app(ctx: UIContext) -> gr.Blocks:
         for module in API_MODULES:
             module.register(ctx)
         page_language.follow_visitors(app, ctx.i18n)
+        page_events.merge_listeners(app, app, "load")  # one event, not one per tab, when the page opens
         page_events.quiet_progress(app)  # last: every event is wired
     return app
 

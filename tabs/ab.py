@@ -8,7 +8,18 @@ import gradio as gr
 from ras.ab import sessions
 from ras.errors import InputError
 from ras.products import rows as products
-from tabs.common import Page, UIContext, connect, connect_each, handles, keep_choice, parse_ids, require_role
+from tabs.common import (
+    Page,
+    UIContext,
+    connect,
+    connect_each,
+    handles,
+    kept_value,
+    parse_ids,
+    picker_update,
+    refreshed_choice,
+    require_role,
+)
 from tabs.widgets import (
     POLL_SECONDS,
     picked_id,
@@ -168,31 +179,32 @@ def _result_ids(text: str | None) -> list[int]:
         raise InputError(f"result ids must be whole numbers separated by commas or spaces: {text!r}") from None
 
 
-def _task_picker(ctx: UIContext, role, current) -> dict:
-    """The role's tasks, keeping the pick while it is one of them, else on the task of the role's newest
-    session: the role's newest task may have none, and the resume list shows only the picked task's."""
+def _task_picker(ctx: UIContext, role, current, shown) -> dict:
+    """The role's tasks, keeping `current` while it is one of them, else on the task of the role's newest
+    session: the role's newest task may have none, and the resume list shows only the picked task's.
+    `shown`: what the picker shows now."""
     options = task_choices(ctx, role)
     if role and current not in [value for _, value in options]:
         newest = sessions.list_sessions(ws=ctx.ws, role=role)
         current = newest[0].task_id if newest else None
-    return keep_choice(options, current)
+    return picker_update(options, kept_value(options, current), shown)
 
 
 @handles("读取任务失败")
 def refresh_task(ctx: UIContext, tab: AbTab, *, role, current) -> dict:
-    return {tab.task: _task_picker(ctx, role, current)}
+    return {tab.task: _task_picker(ctx, role, current, current)}
 
 
 @handles("读取任务失败")
-def on_role(ctx: UIContext, tab: AbTab, *, role) -> dict:
+def on_role(ctx: UIContext, tab: AbTab, *, role, shown=None) -> dict:
     # task ids are counted per role: the number picked for the role left behind says nothing about this one
-    return {tab.task: _task_picker(ctx, role, None)}
+    return {tab.task: _task_picker(ctx, role, None, shown)}
 
 
 @handles("读取盲听记录失败")
 def on_task(ctx: UIContext, tab: AbTab, *, role, task, session) -> dict:
     # a session opened from another tab arrives with its task: keep it when it belongs to that task
-    return {tab.session: keep_choice(session_choices(ctx, role, task), session)}
+    return {tab.session: refreshed_choice(session_choices(ctx, role, task), session)}
 
 
 @handles("开始盲听失败")
@@ -274,7 +286,7 @@ def wire(tab: AbTab, ctx: UIContext, page: Page, *, product_result_id: gr.Number
     shown = {"role": page.role, "session": tab.session, "reveal": tab.reveal}
     connect_each(ctx, (tab.refresh.click, page.app.load), refresh_task, tab, {"role": page.role, "current": tab.task},
                  tab.task)
-    connect(ctx, page.role.change, on_role, tab, {"role": page.role}, tab.task)
+    connect(ctx, page.role.change, on_role, tab, {"role": page.role, "shown": tab.task}, tab.task)
     connect(ctx, tab.task.change, on_task, tab, {"role": page.role, "task": tab.task, "session": tab.session},
             tab.session)
     connect(ctx, tab.start.click, start, tab,

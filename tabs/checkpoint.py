@@ -11,7 +11,18 @@ from ras.finder import config_run, config_stages
 from ras.finder import run as finder_runs
 from ras.finder.config_stages import ConfigStatus
 from ras.finder.configs import EpochPoint
-from tabs.common import Page, UIContext, choices, connect, connect_each, handles, keep_choice, parse_ids, require_role
+from tabs.common import (
+    Page,
+    UIContext,
+    choices,
+    connect,
+    connect_each,
+    handles,
+    keep_choice,
+    parse_ids,
+    refreshed_choice,
+    require_role,
+)
 from tabs.finder_blind import start_blind_comparison
 from tabs.finder_keep import product_offer
 from tabs.finder_words import stage_label
@@ -167,7 +178,7 @@ def refresh(ctx: UIContext, tab: CheckpointTab, *, role, run) -> dict:
     models = ctx.backend.list_models()
     return {tab.gpt: gr.update(choices=[(w.name, w.file) for w in models.gpt]),
             tab.sovits: gr.update(choices=[(w.name, w.file) for w in models.sovits]),
-            tab.run: keep_choice(run_choices(ctx, role), run)}
+            tab.run: refreshed_choice(run_choices(ctx, role), run)}
 
 
 @handles("启动找模型失败")

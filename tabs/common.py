@@ -193,11 +193,37 @@ def score_choice(score: float | None) -> str | None:
     return None if score is None else str(int(score))
 
 
-def keep_choice(options: list[tuple], current) -> dict:
-    """A dropdown update to these (label, value) options that keeps the current pick while it is still
-    offered, else takes the first (None when there is none)."""
+def picker_update(options: list, value, current) -> dict:
+    """A dropdown update to these options and this value, the value left out when sending it again would
+    change nothing. The page fires a dropdown's change event for a value it is sent even when nothing
+    changed if it is empty or a list (a multiselect's [] every time, a first None; a picked id sent again
+    fires nothing): on a role switch or a page load every tab's pickers are refreshed, and each such event
+    ran its tab's handlers again for nothing, each costing the browser a walk over every component (see
+    tabs/page_events)."""
+    unchanged = (_nothing_picked(value) and _nothing_picked(current)) or (isinstance(value, list) and value == current)
+    return gr.update(choices=options) if unchanged else gr.update(choices=options, value=value)
+
+
+def _nothing_picked(value) -> bool:
+    return value is None or value == "" or (isinstance(value, list) and not value)
+
+
+def kept_value(options: list[tuple], current):
+    """`current` while it is among these (label, value) options, else the first value (None without any)."""
     values = [value for _, value in options]
-    return gr.update(choices=options, value=current if current in values else (values[0] if values else None))
+    return current if current in values else (values[0] if values else None)
+
+
+def keep_choice(options: list[tuple], current) -> dict:
+    """A dropdown update to these (label, value) options that keeps `current` while it is offered, else
+    takes the first (None when there is none)."""
+    return gr.update(choices=options, value=kept_value(options, current))
+
+
+def refreshed_choice(options: list[tuple], shown) -> dict:
+    """keep_choice for a picker refreshed with what it shows now (`shown`, an input of the same event): the
+    value is left out when it would change nothing (picker_update)."""
+    return picker_update(options, kept_value(options, shown), shown)
 
 
 def parse_ids(text: str | None) -> list[int]:

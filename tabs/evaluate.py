@@ -20,6 +20,7 @@ from tabs.common import (
     connect,
     connect_each,
     handles,
+    picker_update,
     require_role,
     score_choice,
     score_radio,
@@ -201,11 +202,9 @@ def slot_outputs(tab: EvaluateTab) -> list:
 
 
 @handles("读取结果失败")
-def on_task(ctx: UIContext, tab: EvaluateTab, *, role: str | None, task_id) -> dict:
-    if not role or not task_id:
-        return {tab.param_sets: gr.update(choices=[], value=[])}
-    sets = results.param_sets(ws=ctx.ws, role=role, task_id=int(task_id))
-    return {tab.param_sets: gr.update(choices=[(s.label, s.id) for s in sets], value=[])}
+def on_task(ctx: UIContext, tab: EvaluateTab, *, role: str | None, task_id, picked_sets=None) -> dict:
+    sets = results.param_sets(ws=ctx.ws, role=role, task_id=int(task_id)) if role and task_id else []
+    return {tab.param_sets: picker_update([(s.label, s.id) for s in sets], [], picked_sets)}
 
 
 @handles("读取结果失败")
@@ -285,7 +284,7 @@ def wire(tab: EvaluateTab, ctx: UIContext, page: Page, *, product_result_id: gr.
                "scored": tab.scored, "page_no": tab.page}
     target = KeepTarget(product_result_id, product_name, product_note, page.tabs)
     wire_task_picker(ctx, page, tab.task, tab.refresh)
-    connect(ctx, tab.task.change, on_task, tab, picked, tab.param_sets)
+    connect(ctx, tab.task.change, on_task, tab, {**picked, "picked_sets": tab.param_sets}, tab.param_sets)
     connect_each(ctx, (tab.show.click, tab.sort.change, tab.task.change), show, tab, filters,
                  [tab.summary, *slot_outputs(tab)])
     for slot in tab.slots:

@@ -19,7 +19,16 @@ from ras.library import texts
 from ras.metrics.rate import base_language
 from ras.products import rows as products
 from ras.queue import jobs
-from tabs.common import UIContext, handles, keep_choice, parse_ids, require_role, selected_row
+from tabs.common import (
+    UIContext,
+    handles,
+    keep_choice,
+    parse_ids,
+    picker_update,
+    refreshed_choice,
+    require_role,
+    selected_row,
+)
 from tabs.emotion_words import emotion_label
 from tabs.finder_blind import start_blind_comparison
 from tabs.finder_words import (
@@ -72,11 +81,11 @@ def _text_choices(ctx: UIContext, role: str | None, all_texts: bool) -> list[tup
 def _texts_update(ctx: UIContext, role, all_texts, chosen) -> dict:
     options = _text_choices(ctx, role, bool(all_texts))
     offered = {value for _, value in options}
-    return gr.update(choices=options, value=[t for t in chosen or [] if t in offered])
+    return picker_update(options, [t for t in chosen or [] if t in offered], chosen)
 
 
 def _model_update(names: list[str], current) -> dict:
-    return gr.update(choices=names, value=current if current in names else (names[0] if names else None))
+    return picker_update(names, current if current in names else (names[0] if names else None), current)
 
 
 @handles("读取失败")
@@ -85,9 +94,9 @@ def refresh(ctx: UIContext, tab, *, role, run, gpt, sovits, group, chosen_texts,
     models = backend.list_models() if backend.configured else None
     return {tab.gpt: _model_update(models.names("gpt") if models else [], gpt),
             tab.sovits: _model_update(models.names("sovits") if models else [], sovits),
-            tab.group: keep_choice(_group_choices(ctx, role), group),
+            tab.group: refreshed_choice(_group_choices(ctx, role), group),
             tab.texts: _texts_update(ctx, role, all_texts, chosen_texts),
-            tab.run: keep_choice(run_choices(ctx, role), run)}
+            tab.run: refreshed_choice(run_choices(ctx, role), run)}
 
 
 @handles("读取失败")

@@ -16,7 +16,17 @@ from ras.long_text import status as run_views
 from ras.long_text.status import LongTextStatus, PartStatus
 from ras.products import emotions as product_emotions
 from ras.products import rows as products
-from tabs.common import Page, UIContext, connect, connect_each, handles, keep_choice, require_role, score_choice
+from tabs.common import (
+    Page,
+    UIContext,
+    connect,
+    connect_each,
+    handles,
+    kept_value,
+    picker_update,
+    require_role,
+    score_choice,
+)
 from tabs.emotion_words import emotion_label
 from tabs.long_text_takes import (
     PartSlot,
@@ -168,20 +178,19 @@ def refresh(ctx: UIContext, tab: LongTextTab, *, role, task, run, run_role, prod
     a run id of the old role would name another run, or none, in the new one."""
     long_texts = [(t.content[:60], t.id) for t in texts.list_texts(ws=ctx.ws, category="long")]
     kept = run if run_role == role else None
-    return {tab.task: task_picker(ctx, role, task), tab.run: keep_choice(run_choices(ctx, role), kept),
+    runs, products = run_choices(ctx, role), product_choices(ctx, role)
+    return {tab.task: task_picker(ctx, role, task), tab.run: picker_update(runs, kept_value(runs, kept), run),
             tab.run_role: role, tab.text_pick: gr.update(choices=long_texts),
-            tab.product: keep_choice(product_choices(ctx, role), product if run_role == role else "")}
+            tab.product: picker_update(products, kept_value(products, product if run_role == role else ""), product)}
 
 
 @handles("读取结果失败")
-def on_task(ctx: UIContext, tab: LongTextTab, *, role, task) -> dict:
-    if not role or not task:
-        return {tab.results: gr.update(choices=[], value=[])}
+def on_task(ctx: UIContext, tab: LongTextTab, *, role, task, picked=None) -> dict:
     found = results.list_results(ws=ctx.ws, role=role, task_id=int(task), sort="score", page_size=100,
-                                 flt=results.ResultFilter(statuses=("done",)))
-    return {tab.results: gr.update(choices=[(f"#{r.id} {r.label} · {r.text[:20]}"
-                                             + (f" · ★{r.score:g}" if r.score is not None else ""), r.id)
-                                            for r in found.results], value=[])}
+                                 flt=results.ResultFilter(statuses=("done",))).results if role and task else []
+    return {tab.results: picker_update([(f"#{r.id} {r.label} · {r.text[:20]}"
+                                         + (f" · ★{r.score:g}" if r.score is not None else ""), r.id)
+                                        for r in found], [], picked)}
 
 
 @handles("读取文本失败")
@@ -291,7 +300,7 @@ def wire(tab: LongTextTab, ctx: UIContext, page: Page) -> None:
     connect_each(ctx, (tab.refresh.click, role.change, page.app.load), refresh, tab,
                  {"role": role, "task": tab.task, "run": tab.run, "run_role": tab.run_role, "product": tab.product},
                  [tab.task, tab.run, tab.run_role, tab.text_pick, tab.product])
-    connect(ctx, tab.task.change, on_task, tab, {"role": role, "task": tab.task}, tab.results)
+    connect(ctx, tab.task.change, on_task, tab, {"role": role, "task": tab.task, "picked": tab.results}, tab.results)
     connect(ctx, tab.text_pick.change, on_text_pick, tab, {"text_id": tab.text_pick}, [tab.text, tab.lang])
     connect(ctx, tab.start.click, start, tab,
             {"role": role, "task": tab.task, "top_n": tab.top_n, "result_ids": tab.results, "text": tab.text,

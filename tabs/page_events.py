@@ -7,8 +7,8 @@ here) once for each of them. Measured with a 1,000-clip role (benchmarks/tab_swi
 the role picker, the page load's fifteen events and four 2-second polls kept the browser's main thread busy
 for 3-8 s after a role switch, while the server had answered them all within a second. So, after every tab
 is wired:
-- merge_listeners: the role picker's listeners become one event that runs each tab's handler in turn and
-  answers all their outputs (the tabs keep wiring their own listeners as usual);
+- merge_listeners: the role picker's listeners, and the page load's, each become one event that runs each
+  tab's handler in turn and answers all their outputs (the tabs keep wiring their own listeners as usual);
 - quiet_progress: events nobody clicked show their progress on no component, so they add nothing to the
   states the browser walks for.
 """
@@ -68,13 +68,15 @@ def _merged(listeners: list[BlockFunction], inputs: list) -> Callable:
         + [inspect.Parameter(REQUEST_PARAMETER, positional, default=None, annotation=gr.Request)])
     run.__annotations__ = {REQUEST_PARAMETER: gr.Request}  # Gradio finds the request's place by annotation
     run.ui_action = "each merged listener is guarded"  # test_guarded_handlers: every handler is
+    run.listeners = listeners  # the tabs' own handlers, run in turn
     return run
 
 
 def merge_listeners(app: gr.Blocks, block: gr.blocks.Block, event: str = "change") -> None:
     """Replace every listener of block.<event> by one event that runs them all (call inside the app's Blocks,
-    after every tab is wired). Each listener keeps its other triggers (a refresh button, the page load)."""
-    listeners = listeners_of(app, block, event)
+    after every tab is wired). Each listener keeps its other triggers (a refresh button, the page load).
+    Listeners answered outside the queue (the page's language on load) stay apart: they answer first."""
+    listeners = [fn for fn in listeners_of(app, block, event) if fn.queue is not False]
     if len(listeners) < 2:
         return
     for fn in listeners:

@@ -14,7 +14,7 @@ from ras.products import rows as products
 from ras.products import speech as product_speech
 from ras.products.rows import ProductInfo
 from tabs import product_timbre
-from tabs.common import Page, UIContext, choices, connect, connect_each, handles, keep_choice, require_role
+from tabs.common import Page, UIContext, choices, connect, connect_each, handles, refreshed_choice, require_role
 from tabs.emotion_words import emotion_label
 from tabs.widgets import product_key_parts, refresh_button
 
@@ -131,7 +131,7 @@ def listing(ctx: UIContext, tab: ProductsTab, *, role, scope, current) -> dict:
     else:
         found = []  # "this role" with no role chosen: nothing, not every role's products
     return {tab.table: product_rows(ctx.i18n, found),
-            tab.product: keep_choice([(p.name, p.key) for p in found], current)}
+            tab.product: refreshed_choice([(p.name, p.key) for p in found], current)}
 
 
 @handles("创建成品失败")

@@ -8,7 +8,7 @@ import gradio as gr
 from ras.errors import InputError
 from ras.metrics.asr import AsrConfig
 from ras.split import pieces as split_service
-from tabs.common import Page, UIContext, connect, connect_each, handles, keep_choice, require_role, selected_row
+from tabs.common import Page, UIContext, connect, connect_each, handles, refreshed_choice, require_role, selected_row
 from tabs.widgets import refresh_button
 
 PIECE_COLUMNS = ("开始（秒）", "结束（秒）", "文本")
@@ -72,7 +72,7 @@ def build(ctx: UIContext) -> SplitTab:
 def clip_choices(ctx: UIContext, role: str | None, current=None):
     found = split_service.long_clips(ws=ctx.ws, role=role) if role else []
     picks = [(f"#{c.id} · {c.duration:.1f}s · {c.text[:40]}", c.id) for c in found]
-    return keep_choice(picks, current)
+    return refreshed_choice(picks, current)
 
 
 @dataclass(frozen=True)

@@ -6,10 +6,21 @@ from dataclasses import dataclass
 import gradio as gr
 
 from gsv_integration.request import SAMPLE_STEPS_CHOICES
+from ras.finder import probes
 from ras.library import clips, texts
 from ras.queue import jobs, tasks
 from ras.queue.task_form import TaskForm, form_from_spec, spec_from_form
-from tabs.common import Page, UIContext, choices, connect, connect_each, handles, parse_ids, require_role
+from tabs.common import (
+    Page,
+    UIContext,
+    choices,
+    connect,
+    connect_each,
+    handles,
+    parse_ids,
+    picker_update,
+    require_role,
+)
 from tabs.widgets import (
     PARAMETER_DEFAULTS,
     parameter_slider,
@@ -139,7 +150,7 @@ def build(ctx: UIContext) -> TaskTab:
 def clip_choices(ctx: UIContext, role: str | None, text_filter: str = "") -> list[tuple[str, int]]:
     if not role:
         return []
-    found = clips.list_clips(ws=ctx.ws, role=role, flt=clips.ClipFilter(text=text_filter, valid=True), sort="id").clips
+    found = clips.clip_labels(ws=ctx.ws, role=role, flt=clips.ClipFilter(text=text_filter, valid=True))
     return [(f"#{c.id} {c.text[:30]} ({c.duration:.1f}s)", c.id) for c in found]
 
 
@@ -149,9 +160,7 @@ def text_choices(ctx: UIContext) -> list[tuple[str, int]]:
 
 def default_texts(ctx: UIContext, role: str | None) -> list[int]:
     """One short and one long text in the role's main language."""
-    langs = [c.lang for c in clips.list_clips(ws=ctx.ws, role=role).clips] if role else []
-    lang = max(set(langs), key=langs.count) if langs else "zh"
-    lang = lang.replace("all_", "")
+    lang = (probes.role_language(ws=ctx.ws, role=role) if role else None) or "zh"
     picked = []
     for category in ("short", "long"):
         found = texts.list_texts(ws=ctx.ws, lang=lang, category=category) or texts.list_texts(ws=ctx.ws,
@@ -233,9 +242,9 @@ def _task_id(value) -> int:
 
 
 @handles("读取角色失败")
-def on_role(ctx: UIContext, tab: TaskTab, *, role: str | None) -> dict:
-    return {tab.clips: gr.update(choices=clip_choices(ctx, role), value=[]),
-            tab.texts: gr.update(choices=text_choices(ctx), value=default_texts(ctx, role)),
+def on_role(ctx: UIContext, tab: TaskTab, *, role: str | None, picked_clips=None, picked_texts=None) -> dict:
+    return {tab.clips: picker_update(clip_choices(ctx, role), [], picked_clips),
+            tab.texts: picker_update(text_choices(ctx), default_texts(ctx, role), picked_texts),
             tab.task_table: task_rows(ctx, role)}
 
 
@@ -350,7 +359,8 @@ def wire(tab: TaskTab, ctx: UIContext, page: Page, *, group_clip_ids: gr.Textbox
     models = [tab.gpt, tab.sovits, tab.vary_gpt, tab.vary_sovits, tab.base["sample_steps"],
               tab.base["super_sampling"]]
     listed = [tab.summary, tab.task_table]
-    connect_each(ctx, (page.role.change, page.app.load), on_role, tab, role, [tab.clips, tab.texts, tab.task_table])
+    connect_each(ctx, (page.role.change, page.app.load), on_role, tab,
+                 {**role, "picked_clips": tab.clips, "picked_texts": tab.texts}, [tab.clips, tab.texts, tab.task_table])
     connect(ctx, tab.refresh_models.click, refresh_models, tab, None, models)
     connect(ctx, page.app.load, refresh_models_quietly, tab, None, models)
     connect(ctx, tab.variables.change, on_variables, tab, {"variables": tab.variables},

@@ -17,7 +17,7 @@ from ras.queue.runner import TaskStarted
 from ras.queue.task_spec import PARAMETERS
 from ras.queue.task_status import TaskStatus
 from ras.queue.versions import RecordedVersions
-from tabs.common import Page, UIContext, choices, connect_each, handles, keep_choice
+from tabs.common import Page, UIContext, choices, connect_each, handles, picker_update, refreshed_choice
 
 POLL_SECONDS = 2.0  # how often a running task's progress is re-read
 PRIVATE = {"api_visibility": "private"}  # UI events stay out of the public API
@@ -108,8 +108,7 @@ def role_choices(ctx: UIContext) -> list[str]:
 def refreshed_roles(ctx: UIContext, current: str | None = None) -> dict:
     """The role picker's update: the roles on disk, keeping the current one while it exists."""
     names = role_choices(ctx)
-    value = current if current in names else (names[0] if names else None)
-    return gr.update(choices=names, value=value)
+    return picker_update(names, current if current in names else (names[0] if names else None), current)
 
 
 def role_rows(ctx: UIContext) -> list[list]:
@@ -135,7 +134,7 @@ def ab_session_choices(ctx: UIContext, role: str | None, task_id) -> list[tuple[
 
 def task_picker(ctx: UIContext, role: str | None, current) -> dict:
     """The task dropdown of a tab, refreshed for the role (infer, evaluate and long text share it)."""
-    return keep_choice(task_choices(ctx, role), current)
+    return refreshed_choice(task_choices(ctx, role), current)
 
 
 def progress_bar(done: int, failed: int, total: int) -> str:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from sqlmodel import select
+from sqlmodel import func, select
 
 from ras.metrics.rate import base_language
 from ras.store.main_tables import TestText
@@ -54,8 +54,10 @@ def majority_language(langs: list[str]) -> str:
 
 def role_language(*, ws: Workspace, role: str) -> str | None:
     """The most common language of the role's clips ("all_zh" counts as "zh"); None for a role without clips."""
+    counts = Counter()
     with ws.role_session(role) as session:
-        counts = Counter(base_language(lang) for lang in session.exec(select(Clip.lang)).all())
+        for lang, count in session.exec(select(Clip.lang, func.count()).group_by(Clip.lang)).all():
+            counts[base_language(lang)] += count
     return counts.most_common(1)[0][0] if counts else None
 
 

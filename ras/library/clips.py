@@ -109,6 +109,23 @@ def list_clips(*, ws: Workspace, role: str, flt: ClipFilter = ClipFilter(), sort
     return ClipPage(total=total, clips=[clip_row(ws, role, c, names) for c in clips])
 
 
+@dataclass(frozen=True)
+class ClipLabel:
+    """What a clip picker shows of a clip."""
+
+    id: int
+    text: str
+    duration: float
+
+
+def clip_labels(*, ws: Workspace, role: str, flt: ClipFilter = ClipFilter()) -> list[ClipLabel]:
+    """The clips that match, by id, with only what a picker shows: a 1,000-clip role's full rows (each with
+    its file looked up on disk) took a tenth of a second."""
+    with ws.role_session(role) as session:
+        found = session.exec(_filtered(select(Clip.id, Clip.text, Clip.duration), flt).order_by(col(Clip.id))).all()
+    return [ClipLabel(id=i, text=t, duration=d) for i, t, d in found]
+
+
 def get_clip(*, ws: Workspace, role: str, clip_id: int) -> Clip:
     with ws.role_session(role) as session:
         return get_row(session, Clip, clip_id, "clip", role)

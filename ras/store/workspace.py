@@ -26,6 +26,7 @@ class Workspace:
         self._lock = threading.Lock()
         self._main: Engine | None = None
         self._roles: dict[str, Engine] = {}
+        self._role_dirs: dict[str, Path] = {}  # a listing of 1,000 clips resolved the folder 1,000 times
 
     # --- main DB -----------------------------------------------------------
     def main_engine(self) -> Engine:
@@ -43,10 +44,14 @@ class Workspace:
     # --- roles ---------------------------------------------------------------
     def role_dir(self, role: str) -> Path:
         """The folder of an existing or future role; the name is validated first."""
+        known = self._role_dirs.get(role)
+        if known is not None:
+            return known
         validate_role_name(role)
         path = (self.roles_dir / role).resolve()
         if path.parent != self.roles_dir:  # belt and braces after validation
             raise InputError(f"role name {role!r} points outside the roles folder; use a name without path separators")
+        self._role_dirs[role] = path
         return path
 
     def role_exists(self, role: str) -> bool:

@@ -26,8 +26,9 @@ def handlers_reached_without_a_click(app, role_picker) -> list:
     for fn in app.fns.values():
         events = {(getattr(target[0], "_id", target[0]), target[1]) for target in fn.targets}
         on_pick = (role_picker._id, "change") in events or any(event == "load" for _, event in events)
-        if fn.fn is not None and on_pick and any(block is role_picker for block in fn.inputs):
-            reached.append(fn)
+        if fn.fn is not None and on_pick:  # one event runs every tab's own handler (tabs/page_events)
+            reached += [one for one in getattr(fn.fn, "listeners", [fn])
+                        if any(block is role_picker for block in one.inputs)]
     return reached
 
 

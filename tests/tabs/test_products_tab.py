@@ -52,7 +52,7 @@ def test_a_kept_result_is_listed_renamed_spoken_with_exported_and_deleted(produc
         assert "settings.json" in archive.namelist()
 
     products_tab.delete(ctx, tab, key=key)
-    answer = listed(ctx, tab, role)
+    answer = listed(ctx, tab, role, current=key)  # the page still showed the deleted product
     assert answer[tab.table] == [] and answer[tab.product]["value"] is None
 
 
