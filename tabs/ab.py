@@ -14,9 +14,7 @@ from tabs.common import (
     connect,
     connect_each,
     handles,
-    kept_value,
     parse_ids,
-    picker_update,
     refreshed_choice,
     require_role,
 )
@@ -187,7 +185,7 @@ def _task_picker(ctx: UIContext, role, current, shown) -> dict:
     if role and current not in [value for _, value in options]:
         newest = sessions.list_sessions(ws=ctx.ws, role=role)
         current = newest[0].task_id if newest else None
-    return picker_update(options, kept_value(options, current), shown)
+    return refreshed_choice(options, shown, current)
 
 
 @handles("读取任务失败")

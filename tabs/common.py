@@ -208,9 +208,10 @@ def _nothing_picked(value) -> bool:
     return value is None or value == "" or (isinstance(value, list) and not value)
 
 
-def kept_value(options: list[tuple], current):
-    """`current` while it is among these (label, value) options, else the first value (None without any)."""
-    values = [value for _, value in options]
+def kept_value(options: list, current):
+    """`current` while it is among these options (values, or (label, value) pairs), else the first value
+    (None without any)."""
+    values = [option[1] if isinstance(option, tuple) else option for option in options]
     return current if current in values else (values[0] if values else None)
 
 
@@ -220,10 +221,14 @@ def keep_choice(options: list[tuple], current) -> dict:
     return gr.update(choices=options, value=kept_value(options, current))
 
 
-def refreshed_choice(options: list[tuple], shown) -> dict:
-    """keep_choice for a picker refreshed with what it shows now (`shown`, an input of the same event): the
-    value is left out when it would change nothing (picker_update)."""
-    return picker_update(options, kept_value(options, shown), shown)
+_SHOWN = object()
+
+
+def refreshed_choice(options: list, shown, wanted=_SHOWN) -> dict:
+    """keep_choice for a picker refreshed with what it shows now (`shown`, an input of the same event),
+    keeping `wanted` (by default what it shows) while offered: the value is left out when it would change
+    nothing (picker_update)."""
+    return picker_update(options, kept_value(options, shown if wanted is _SHOWN else wanted), shown)
 
 
 def parse_ids(text: str | None) -> list[int]:

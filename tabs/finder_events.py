@@ -84,16 +84,12 @@ def _texts_update(ctx: UIContext, role, all_texts, chosen) -> dict:
     return picker_update(options, [t for t in chosen or [] if t in offered], chosen)
 
 
-def _model_update(names: list[str], current) -> dict:
-    return picker_update(names, current if current in names else (names[0] if names else None), current)
-
-
 @handles("读取失败")
 def refresh(ctx: UIContext, tab, *, role, run, gpt, sovits, group, chosen_texts, all_texts) -> dict:
     backend = ctx.backend
     models = backend.list_models() if backend.configured else None
-    return {tab.gpt: _model_update(models.names("gpt") if models else [], gpt),
-            tab.sovits: _model_update(models.names("sovits") if models else [], sovits),
+    return {tab.gpt: refreshed_choice(models.names("gpt") if models else [], gpt),
+            tab.sovits: refreshed_choice(models.names("sovits") if models else [], sovits),
             tab.group: refreshed_choice(_group_choices(ctx, role), group),
             tab.texts: _texts_update(ctx, role, all_texts, chosen_texts),
             tab.run: refreshed_choice(run_choices(ctx, role), run)}

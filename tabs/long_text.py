@@ -22,8 +22,8 @@ from tabs.common import (
     connect,
     connect_each,
     handles,
-    kept_value,
     picker_update,
+    refreshed_choice,
     require_role,
     score_choice,
 )
@@ -178,10 +178,9 @@ def refresh(ctx: UIContext, tab: LongTextTab, *, role, task, run, run_role, prod
     a run id of the old role would name another run, or none, in the new one."""
     long_texts = [(t.content[:60], t.id) for t in texts.list_texts(ws=ctx.ws, category="long")]
     kept = run if run_role == role else None
-    runs, products = run_choices(ctx, role), product_choices(ctx, role)
-    return {tab.task: task_picker(ctx, role, task), tab.run: picker_update(runs, kept_value(runs, kept), run),
+    return {tab.task: task_picker(ctx, role, task), tab.run: refreshed_choice(run_choices(ctx, role), run, kept),
             tab.run_role: role, tab.text_pick: gr.update(choices=long_texts),
-            tab.product: picker_update(products, kept_value(products, product if run_role == role else ""), product)}
+            tab.product: refreshed_choice(product_choices(ctx, role), product, product if run_role == role else "")}
 
 
 @handles("读取结果失败")

@@ -17,7 +17,7 @@ from ras.queue.runner import TaskStarted
 from ras.queue.task_spec import PARAMETERS
 from ras.queue.task_status import TaskStatus
 from ras.queue.versions import RecordedVersions
-from tabs.common import Page, UIContext, choices, connect_each, handles, picker_update, refreshed_choice
+from tabs.common import Page, UIContext, choices, connect_each, handles, refreshed_choice
 
 POLL_SECONDS = 2.0  # how often a running task's progress is re-read
 PRIVATE = {"api_visibility": "private"}  # UI events stay out of the public API
@@ -107,8 +107,7 @@ def role_choices(ctx: UIContext) -> list[str]:
 
 def refreshed_roles(ctx: UIContext, current: str | None = None) -> dict:
     """The role picker's update: the roles on disk, keeping the current one while it exists."""
-    names = role_choices(ctx)
-    return picker_update(names, current if current in names else (names[0] if names else None), current)
+    return refreshed_choice(role_choices(ctx), current)
 
 
 def role_rows(ctx: UIContext) -> list[list]:
