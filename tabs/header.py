@@ -149,8 +149,12 @@ def refresh(ctx: UIContext, tab: HeaderTab, *, role: str | None) -> dict:
 
 @handles("读取角色失败")
 def open_last_role(ctx: UIContext, tab: HeaderTab, *, role: str | None, last_role: str | None) -> dict:
-    """The page opens on the role this browser used last (while it still exists)."""
-    return {tab.role: refreshed_roles(ctx, last_role or role)}
+    """The page opens on the role this browser used last (while it still exists). Without one (or on the
+    role already shown) the picker's value is not sent: a role picked while the page was loading stays."""
+    update = refreshed_roles(ctx, last_role or role)
+    if update.get("value") == role:
+        update.pop("value")
+    return {tab.role: update}
 
 
 @handles("读取角色失败")
