@@ -33,6 +33,8 @@ from tabs.long_text_takes import (
     autopilot_controls,
     autopilot_options,
     build_slot,
+    first_sentence,
+    first_sentence_outputs,
     listen_counter,
     read_status,
     sentence_rows,
@@ -222,26 +224,35 @@ def start(ctx: UIContext, tab: LongTextTab, *, role, task, top_n, result_ids, te
     return {tab.run: gr.update(choices=run_choices(ctx, role), value=started.run_id), tab.run_role: role}
 
 
-def cleared(ctx: UIContext, tab: LongTextTab) -> dict:
-    """No run in view: no progress, no parts, every slot hidden."""
-    return {tab.progress: "", tab.part_ids: [], tab.shown: "", tab.listen_count: "",
-            **{k: v for slot in tab.slots for k, v in slot_values(ctx.i18n, slot, None, False).items()}}
+def cleared(ctx: UIContext, tab: LongTextTab, part_ids) -> dict:
+    """No run in view: no progress, no parts, every slot hidden (its try picker emptied if it showed one)."""
+    answer = {tab.progress: "", tab.part_ids: [], tab.shown: "", tab.listen_count: ""}
+    for slot in tab.slots:
+        answer.update(slot_values(ctx.i18n, slot, None, False))
+        if part_ids:
+            answer.update(first_sentence(ctx.i18n, slot, None))
+    return answer
 
 
 @handles("读取进度失败")
-def poll(ctx: UIContext, tab: LongTextTab, *, role, run, run_role, shown, listen_only) -> dict:
+def poll(ctx: UIContext, tab: LongTextTab, *, role, run, run_role, shown, listen_only, part_ids=None) -> dict:
+    """The run's progress and parts; `part_ids` are the parts the slots showed until now."""
     i18n = ctx.i18n
     if run and run_role != role:
         return gr.skip()  # the role was switched and the run picker not refreshed yet: its run is the old role's
     status = read_status(ctx, role, run)
     if status is None:
-        return cleared(ctx, tab)
+        return cleared(ctx, tab, part_ids)
     # the run's counts are already here: only whether the queue holds the task is asked of the runner
     active = ctx.runner.is_active(role, status.task_id)
     state = {"total": status.total, "done": status.done, "failed": status.failed, "queued": status.queued,
              "running": status.running, "state": "running" if active else status.task_state}
+    shown_parts = [p.part_id for p in status.parts]
     answer = {tab.progress: progress_html(i18n, state) + run_words_html(i18n, status),
-              tab.part_ids: [p.part_id for p in status.parts], tab.listen_count: listen_counter(i18n, status)}
+              tab.part_ids: shown_parts, tab.listen_count: listen_counter(i18n, status)}
+    if shown_parts != (part_ids or []):
+        for number, slot in enumerate(tab.slots):
+            answer.update(first_sentence(i18n, slot, status.parts[number] if number < len(status.parts) else None))
     sig = signature(status, bool(listen_only))
     if sig != shown:
         answer[tab.shown] = sig
@@ -308,8 +319,9 @@ def wire(tab: LongTextTab, ctx: UIContext, page: Page) -> None:
              "product": tab.product},
             [tab.run, tab.run_role])
     poll_inputs = {"role": role, "run": tab.run, "run_role": tab.run_role, "shown": tab.shown,
-                   "listen_only": tab.listen_only}
-    poll_outputs = [tab.progress, tab.part_ids, tab.shown, tab.listen_count, *slot_outputs(tab)]
+                   "listen_only": tab.listen_only, "part_ids": tab.part_ids}
+    poll_outputs = [tab.progress, tab.part_ids, tab.shown, tab.listen_count, *slot_outputs(tab),
+                    *(c for slot in tab.slots for c in first_sentence_outputs(slot))]
     connect_each(ctx, (tab.run.change, tab.listen_only.change), poll, tab, poll_inputs, poll_outputs)
     connect(ctx, tab.timer.tick, poll, tab, poll_inputs, poll_outputs, show_progress="hidden")
     for slot in tab.slots:

@@ -212,15 +212,31 @@ def pick_sentence(ctx: UIContext, slot: PartSlot, *, table, evt: gr.SelectData) 
     return {slot.index: int(table.iloc[selected_row(evt), 0])}
 
 
-@handles("读取进度失败")
-def list_tries(ctx: UIContext, slot: PartSlot, *, role, run, part_ids, sentence_index, picked) -> dict:
-    """The sentence's tries in the picker. A try already picked for this sentence stays picked (a listing of
-    the same sentence may arrive after the pick); otherwise the chosen one (✓) is shown."""
-    label, choices, part = sentence_tries(ctx, slot, role, run, part_ids, sentence_index)
+def picker_values(i18n, slot: PartSlot, part: PartStatus | None, index: int, picked=None) -> dict:
+    """The try picker listing sentence `index` of `part`. A try already picked for this sentence stays picked
+    (a listing of the same sentence may arrive after the pick); otherwise the chosen one (✓) is shown."""
+    label = picker_label(i18n, index)
+    choices = take_choices(i18n, part, index) if part else []
     chosen = next((value for text, value in choices if " ✓" in text), None)
     value = picked if picked in {value for _text, value in choices} else chosen
     return {slot.take: gr.update(choices=choices, value=value, label=label), slot.listed: listing(label, choices),
-            slot.take_details: details_of(ctx.i18n, part, int(sentence_index or 0), value)}
+            slot.take_details: details_of(i18n, part, index, value)}
+
+
+def first_sentence(i18n, slot: PartSlot, part: PartStatus | None) -> dict:
+    """A slot that shows another part (or none) starts at its first sentence: its tries listed, the player
+    emptied so a try of the part shown before is not taken for one of this one."""
+    return {**picker_values(i18n, slot, part, 0), slot.index: 0, slot.take_audio: None}
+
+
+def first_sentence_outputs(slot: PartSlot) -> list:
+    return [slot.index, slot.take, slot.listed, slot.take_details, slot.take_audio]
+
+
+@handles("读取进度失败")
+def list_tries(ctx: UIContext, slot: PartSlot, *, role, run, part_ids, sentence_index, picked) -> dict:
+    index = int(sentence_index or 0)
+    return picker_values(ctx.i18n, slot, part_of_slot(ctx, slot, role, run, part_ids), index, picked)
 
 
 @handles("读取进度失败")
@@ -274,9 +290,10 @@ def wire_takes(ctx: UIContext, slot: PartSlot, role_picker, run, part_ids) -> No
     with_pick = {**sentence, "picked": slot.take}
     connect(ctx, slot.sentences.select, pick_sentence, slot, {"table": slot.sentences}, slot.index)
     listed = [slot.take, slot.listed, slot.take_details]
-    # a sentence entered, or a run's parts shown (the box starts at sentence 0, which changes nothing)
-    for shown in (slot.index.change, part_ids.change):
-        connect(ctx, shown, show_sentence, slot, with_pick, [*listed, slot.take_audio])
+    # a run's parts shown anew are answered by the poll itself (first_sentence): the page re-sent a
+    # change of a gr.State to its listeners over and over (seen on a busy machine, every slot's listing
+    # again every few tenths of a second, each emptying the player)
+    connect(ctx, slot.index.change, show_sentence, slot, with_pick, [*listed, slot.take_audio])
     connect(ctx, slot.sentences.change, refresh_tries, slot, {**with_pick, "listed": slot.listed}, listed,
             show_progress="hidden")
     connect(ctx, slot.take.input, play, slot, with_pick, [slot.take_audio, slot.take, slot.take_details],

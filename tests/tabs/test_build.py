@@ -49,3 +49,13 @@ def test_gradio_queue_does_not_summarise_every_past_event_after_each_poll(monkey
     queue = blocks.queue()._queue
     assert queue.ANALYTICS_MAX_EVENTS == 500
     assert queue.ANAYLTICS_CACHE_FREQUENCY == 1000  # Gradio's own spelling of the setting
+
+
+def test_no_event_waits_for_a_hidden_state_to_change(tmp_path):
+    """On a busy machine the page re-sent one change of a gr.State to its listeners over and over (the
+    long-text try pickers were listed anew every few tenths of a second, each emptying the player a person
+    had just started): what a State holds is read by handlers, and nothing listens for it to change."""
+    app = webui_ras.build_app(webui_ras.make_context(Settings(roles_dir=tmp_path / "roles")))
+    states = {block_id for block_id, block in app.blocks.items() if isinstance(block, gr.State)}
+    listening = [fn.name for fn in app.fns.values() for target, event in fn.targets if target in states]
+    assert states and listening == []

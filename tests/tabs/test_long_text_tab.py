@@ -97,6 +97,27 @@ def test_the_try_picker_lists_a_rerolled_sentence_and_a_person_keeps_another_try
     assert sentence.chosen_result_id == first_try and sentence.chosen_by_person
 
 
+def test_a_run_shown_anew_lists_the_first_sentences_tries_and_a_poll_after_it_leaves_a_played_try(run_ctx):
+    ctx, tab, role, result_id = run_ctx
+    run_id = start_run(ctx, tab, role, result_id)
+    land_all(ctx, role, run_id, scores=(40, 90, 90))  # the first sentence repeats itself: re-rolled
+    (reroll,) = ctx.runner.added
+    land(ctx.ws, role, reroll, 1.5, score=95)
+    long_text.after_analysis(ctx.ws, ctx.runner, role, reroll)
+    slot = tab.slots[0]
+    shown = poll(ctx, tab, role, run_id)
+    assert shown[slot.take]["value"] == reroll and len(shown[slot.take]["choices"]) == 2
+    assert shown[slot.take]["label"] == "第 0 句的尝试" and shown[slot.index] == 0
+    assert shown[slot.take_audio] is None  # a try of the run shown before is not left in the player
+    assert shown[tab.slots[1].take]["choices"] == []  # a slot without a part lists nothing
+    again = long_text_tab.poll(ctx, tab, role=role, run=run_id, run_role=role, shown=shown[tab.shown],
+                               listen_only=False, part_ids=shown[tab.part_ids])
+    assert slot.take not in again and slot.take_audio not in again and slot.index not in again
+    gone = long_text_tab.poll(ctx, tab, role=role, run=None, run_role=role, shown=shown[tab.shown],
+                              listen_only=False, part_ids=shown[tab.part_ids])
+    assert gone[slot.take]["choices"] == [] and gone[slot.take]["value"] is None
+
+
 def test_a_click_in_the_sentence_table_picks_that_sentence_even_when_rows_are_filtered(run_ctx):
     ctx, tab, _, _ = run_ctx
     table = pd.DataFrame([[2, "And the third ends it."]], columns=["index", "text"])
