@@ -15,7 +15,7 @@ from tabs.common import UIContext, connect, handles, score_radio, selected_row
 from tabs.emotion_words import emotion_label
 from tabs.flag_labels import flag_words
 from tabs.long_text_words import listen_mark, reason_words, rejected_tries, status_label, try_details, try_name
-from tabs.widgets import picked_id, read_for_shown_role
+from tabs.widgets import RelistedRadio, picked_id, read_for_shown_role
 
 SENTENCE_COLUMNS = ("序号", "句子", "情感", "需要试听", "尝试", "选用", "未通过的原因", "时长", "字/秒", "状态", "标记")
 # Every column gets a share of the table, so all ten stay in view on a narrow page too (left to
@@ -105,7 +105,7 @@ def build_slot(i18n, i: int) -> PartSlot:
         with gr.Row(equal_height=True):
             index = gr.Number(value=0, minimum=0, precision=0, label=i18n("句子序号"), elem_id=f"long_text_index_{i}")
             # every try of the sentence in view at once, each with its reasons; one click plays it
-            take = gr.Radio(label=i18n("这一句的尝试"), choices=[], scale=3, elem_id=f"long_text_take_{i}")
+            take = RelistedRadio(label=i18n("这一句的尝试"), choices=[], scale=3, elem_id=f"long_text_take_{i}")
             take_audio = gr.Audio(label=i18n("试听"), type="filepath", interactive=False, scale=2,
                                   elem_id=f"long_text_take_audio_{i}")
             with gr.Column(min_width=160):

@@ -25,6 +25,18 @@ PARAMETER_DEFAULTS = SynthesisRequest.defaults()  # GPT-SoVITS's own defaults
 Read = TypeVar("Read")
 
 
+class RelistedRadio(gr.Radio):
+    """A radio whose choices are replaced while the page may still send a pick of the old ones (the tries of
+    the sentence shown a moment ago): such a pick reads as none, where gr.Radio fails the whole event with
+    a "Value: 2 (type: <class 'int'>) is not in the list of choices" toast."""
+
+    def get_block_name(self) -> str:
+        return "radio"  # drawn by Gradio's own radio
+
+    def preprocess(self, payload):
+        return payload if payload in [value for _label, value in self.choices] else None
+
+
 def parameter_slider(param: str, label: str, elem_id: str) -> gr.Slider:
     """A synthesis-parameter slider with GPT-SoVITS's own range and default (param is the task-spec name)."""
     field = PARAMETERS[param][0]  # the request's name of the parameter (speed -> speed_factor)

@@ -7,7 +7,16 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from tabs.long_text_words import LISTEN_MARK
 from tests.api.test_autopilot import settled
 from tests.fixtures.app import role_with_references, wait_for
-from tests.fixtures.browser import choose_role, open_tab, screenshot, tables_cut_off, visitor_page, wait_for_text
+from tests.fixtures.browser import (
+    choose_role,
+    error_toasts_seen,
+    open_tab,
+    screenshot,
+    tables_cut_off,
+    visitor_page,
+    wait_for_text,
+    watch_error_toasts,
+)
 from tests.fixtures.gsv import REF_TEXT
 from tests.fixtures.planted import launch_planted_app, start_planted_server
 from tests.fixtures.planted_engine import Profile
@@ -66,6 +75,7 @@ def test_sentence_table_shows_tries_and_what_needs_listening(page, autopilot_run
     need = [s for s in sentences if s["needs_listening"]]
     page.goto(app.url)
     page.wait_for_selector("#header_role")
+    watch_error_toasts(page)
     choose_role(page, role)
     open_tab(page, "long_text")
     assert page.locator("#long_text_autopilot input").is_checked()
@@ -139,6 +149,8 @@ def test_sentence_table_shows_tries_and_what_needs_listening(page, autopilot_run
             raise AssertionError(f"sentence {sentence['index']}: chose try {number!r}, the picker shows "
                                  f"{page.evaluate(picked)!r}") from None
         screenshot(page, "long_text_autopilot_chosen")
+    # another sentence's tries listed while the page still held a try of the one before: no error for it
+    assert error_toasts_seen(page) == []
 
 
 def test_sentence_table_headers_stay_on_one_line_on_an_english_page(browser, autopilot_run):

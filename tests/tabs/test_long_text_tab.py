@@ -15,6 +15,7 @@ from ras.products import rows as products
 from tabs import long_text as long_text_tab
 from tabs import long_text_takes as takes_tab
 from tabs.common import bind
+from tabs.widgets import RelistedRadio
 from tests.fixtures.long_text import RecordingRunner, land, queued
 from tests.fixtures.products import make_result, role_with_clips
 from tests.fixtures.ui import build_tab, through_page
@@ -240,3 +241,11 @@ def test_a_try_picked_in_another_run_is_dropped_when_the_tries_are_listed_anew(r
     kept = takes_tab.refresh_tries(ctx, slot, role=role, run=run_id, part_ids=part_ids, sentence_index=0,
                                    listed=None, picked=own)[slot.take]
     assert "value" not in kept  # a pick of this run's stays as the person left it
+
+
+def test_a_try_of_the_sentence_listed_before_reads_as_no_pick():
+    """The page can send the picker's old value with an event that starts as another sentence's tries are
+    listed: Gradio's radio failed that event with an error toast; the try picker reads it as no pick."""
+    picker = RelistedRadio(choices=[("第 1 次", 3), ("第 2 次", 7)])
+    assert picker.preprocess(2) is None and picker.preprocess(7) == 7
+    assert picker.get_block_name() == "radio"  # drawn by Gradio's own radio
