@@ -2,11 +2,13 @@
 from __future__ import annotations
 
 import re
+from abc import ABCMeta
 from collections.abc import Callable, Iterable
 from html import escape
 from typing import TypeVar
 
 import gradio as gr
+from gradio.component_meta import ComponentMeta
 
 from gsv_integration.request import SLIDERS, TEXT_SPLIT_METHODS, SynthesisRequest
 from ras.ab import sessions as ab_sessions
@@ -25,10 +27,21 @@ PARAMETER_DEFAULTS = SynthesisRequest.defaults()  # GPT-SoVITS's own defaults
 Read = TypeVar("Read")
 
 
-class RelistedRadio(gr.Radio):
+class _StublessComponentMeta(ComponentMeta):
+    """Gradio's component class maker without its last step, which writes a .pyi stub beside the module
+    that defines a component (a copy of tabs/widgets.py in the user's folder, rewritten at every start)."""
+
+    def __new__(cls, name, bases, attrs):
+        if "__init__" in attrs or "EVENTS" in attrs:
+            raise TypeError(f"{name}: a subclass with its own __init__ or events needs Gradio's ComponentMeta")
+        return ABCMeta.__new__(cls, name, bases, attrs)
+
+
+class RelistedRadio(gr.Radio, metaclass=_StublessComponentMeta):
     """A radio whose choices are replaced while the page may still send a pick of the old ones (the tries of
     the sentence shown a moment ago): such a pick reads as none, where gr.Radio fails the whole event with
-    a "Value: 2 (type: <class 'int'>) is not in the list of choices" toast."""
+    a "Value: 2 (type: <class 'int'>) is not in the list of choices" toast. A subclass, not a patched
+    instance: Gradio rebuilds a component from its class when an event changes its choices."""
 
     def get_block_name(self) -> str:
         return "radio"  # drawn by Gradio's own radio

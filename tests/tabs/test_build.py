@@ -1,4 +1,6 @@
 """Every tab builds; every component has a stable elem_id for browser tests."""
+from pathlib import Path
+
 import gradio as gr
 
 import webui_ras
@@ -59,3 +61,10 @@ def test_no_event_waits_for_a_hidden_state_to_change(tmp_path):
     states = {block_id for block_id, block in app.blocks.items() if isinstance(block, gr.State)}
     listening = [fn.name for fn in app.fns.values() for target, event in fn.targets if target in states]
     assert states and listening == []
+
+
+def test_building_the_app_writes_no_stub_files_into_the_project(tmp_path):
+    """Gradio writes a .pyi copy beside a module that defines a component subclass; RAS's own ones skip it."""
+    project = Path(webui_ras.__file__).resolve().parent
+    webui_ras.build_app(webui_ras.make_context(Settings(roles_dir=tmp_path / "roles")))
+    assert sorted(str(p.relative_to(project)) for p in project.glob("[!.]*/**/*.pyi")) == []
