@@ -52,6 +52,16 @@ def land_all(ctx, role, run_id, scores=(90, 90, 90)):
         long_text.after_analysis(ctx.ws, ctx.runner, role, job_id)
 
 
+def run_with_a_rerolled_sentence(ctx, tab, role, result_id, index) -> tuple[int, int]:
+    """A run whose sentence `index` repeated itself and was made again (better): (run id, the new try)."""
+    run_id = start_run(ctx, tab, role, result_id)
+    land_all(ctx, role, run_id, scores=tuple(40 if i == index else 90 for i in range(3)))
+    (reroll,) = ctx.runner.added
+    land(ctx.ws, role, reroll, 1.5, score=95)
+    long_text.after_analysis(ctx.ws, ctx.runner, role, reroll)
+    return run_id, reroll
+
+
 def test_a_started_run_is_picked_and_its_sentences_show_queued_in_the_first_slot(run_ctx):
     ctx, tab, role, result_id = run_ctx
     run_id = start_run(ctx, tab, role, result_id)
@@ -79,11 +89,7 @@ def test_landed_takes_fill_the_table_and_an_unchanged_run_is_not_sent_again(run_
 
 def test_the_try_picker_lists_a_rerolled_sentence_and_a_person_keeps_another_try(run_ctx):
     ctx, tab, role, result_id = run_ctx
-    run_id = start_run(ctx, tab, role, result_id)
-    land_all(ctx, role, run_id, scores=(90, 40, 90))  # the second sentence repeats itself: re-rolled
-    (reroll,) = ctx.runner.added
-    land(ctx.ws, role, reroll, 1.5, score=95)
-    long_text.after_analysis(ctx.ws, ctx.runner, role, reroll)
+    run_id, reroll = run_with_a_rerolled_sentence(ctx, tab, role, result_id, 1)
     part_ids = poll(ctx, tab, role, run_id)[tab.part_ids]
     slot = tab.slots[0]
     shown = takes_tab.show_sentence(ctx, slot, role=role, run=run_id, part_ids=part_ids, sentence_index=1,
@@ -100,11 +106,7 @@ def test_the_try_picker_lists_a_rerolled_sentence_and_a_person_keeps_another_try
 
 def test_a_run_shown_anew_lists_the_first_sentences_tries_and_a_poll_after_it_leaves_a_played_try(run_ctx):
     ctx, tab, role, result_id = run_ctx
-    run_id = start_run(ctx, tab, role, result_id)
-    land_all(ctx, role, run_id, scores=(40, 90, 90))  # the first sentence repeats itself: re-rolled
-    (reroll,) = ctx.runner.added
-    land(ctx.ws, role, reroll, 1.5, score=95)
-    long_text.after_analysis(ctx.ws, ctx.runner, role, reroll)
+    run_id, reroll = run_with_a_rerolled_sentence(ctx, tab, role, result_id, 0)
     slot = tab.slots[0]
     shown = poll(ctx, tab, role, run_id)
     assert shown[slot.take]["value"] == reroll and len(shown[slot.take]["choices"]) == 2
