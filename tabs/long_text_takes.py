@@ -198,12 +198,16 @@ def picker_label(i18n, sentence_index) -> str:
     return i18n("第 {} 句的尝试").format(int(sentence_index or 0))
 
 
+def tries_listing(i18n, part: PartStatus | None, index: int) -> tuple[str, list]:
+    """The try picker's label and choices for sentence `index` of `part` (none without a part)."""
+    return picker_label(i18n, index), take_choices(i18n, part, index) if part else []
+
+
 def sentence_tries(ctx: UIContext, slot: PartSlot, role, run, part_ids,
                    sentence_index) -> tuple[str, list, PartStatus | None]:
     """The picker's label and choices for the sentence in view, and the part they are of."""
     part = part_of_slot(ctx, slot, role, run, part_ids)
-    label = picker_label(ctx.i18n, sentence_index)
-    return label, take_choices(ctx.i18n, part, int(sentence_index or 0)) if part else [], part
+    return *tries_listing(ctx.i18n, part, int(sentence_index or 0)), part
 
 
 @handles("读取进度失败")
@@ -215,8 +219,7 @@ def pick_sentence(ctx: UIContext, slot: PartSlot, *, table, evt: gr.SelectData) 
 def picker_values(i18n, slot: PartSlot, part: PartStatus | None, index: int, picked=None) -> dict:
     """The try picker listing sentence `index` of `part`. A try already picked for this sentence stays picked
     (a listing of the same sentence may arrive after the pick); otherwise the chosen one (✓) is shown."""
-    label = picker_label(i18n, index)
-    choices = take_choices(i18n, part, index) if part else []
+    label, choices = tries_listing(i18n, part, index)
     chosen = next((value for text, value in choices if " ✓" in text), None)
     value = picked if picked in {value for _text, value in choices} else chosen
     return {slot.take: gr.update(choices=choices, value=value, label=label), slot.listed: listing(label, choices),
