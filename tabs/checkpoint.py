@@ -28,8 +28,9 @@ from tabs.finder_keep import product_offer
 from tabs.finder_words import stage_label
 from tabs.widgets import ab_session_choices, picked_id, poll_timer, polled_picker, read_for_shown_role, task_choices
 
-RANK_HEADERS = ("名次", "候选", "通过率", "下限", "上限", "条数", "重复", "吞字", "错字", "长停顿", "噪声", "音色偏移",
-                "说话人相似度")
+# a failure kind's column holds the share of the candidate's takes that failed that way
+RANK_HEADERS = ("名次", "候选", "通过率", "下限", "上限", "条数", "重复率", "吞字率", "错字率", "长停顿率", "噪声率",
+                "音色偏移率", "说话人相似度")
 MODES = (("模型组合", "checkpoints"), ("采样参数（模型固定）", "settings"))
 VARY_EXAMPLE = "top_k=5,15,30; temperature=0.8,1.0"
 KIND_COLUMNS = ("repeat", "swallowed", "wrong_words", "long_pause", "noise", "voice_drift")

@@ -110,11 +110,11 @@ def _own_reasons(facts: ClipFacts, limits: ScreenLimits) -> list[Reason]:
         low, high = plausible_rate(facts.lang, facts.text)
         rate = units / facts.speech_span
         if not low <= rate <= high:
-            reasons.append(Reason("implausible_text", f"{rate:.1f} units/s for {units} units in "
+            unit = unit_name(rate_language(facts.lang, facts.text))
+            reasons.append(Reason("implausible_text", f"{rate:.1f} {unit}/s for {units} {unit} in "
                                   f"{facts.speech_span:.1f} s of speech (expected {low:.1f}-{high:.1f})",
                                   {"rate": round(rate, 1), "units": units, "low": round(low, 1), "high": round(high, 1),
-                                   "speech_seconds": round(facts.speech_span, 1),
-                                   "unit": unit_name(rate_language(facts.lang, facts.text))}))
+                                   "speech_seconds": round(facts.speech_span, 1), "unit": unit}))
     mismatch = asr_mismatch(facts, limits)
     if mismatch is not None:
         reasons.append(mismatch)

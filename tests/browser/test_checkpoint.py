@@ -14,9 +14,9 @@ from tests.fixtures.planted_checkpoints import DEFAULT_GPT, DEFAULT_SOVITS, writ
 from tests.fixtures.planted_engine import Profile
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
-WORDS = {"zh-CN": {"tab": "找模型", "done": "完成", "recommended": "推荐", "headers": ("候选", "吞字", "音色偏移")},
+WORDS = {"zh-CN": {"tab": "找模型", "done": "完成", "recommended": "推荐", "headers": ("候选", "吞字率", "音色偏移率")},
          "en-US": {"tab": "Find checkpoint", "done": "done", "recommended": "Recommended",
-                   "headers": ("Candidate", "swallowed", "voice drift")}}
+                   "headers": ("Candidate", "Swallowed words", "Voice drift")}}
 
 
 @pytest.fixture(scope="module")

@@ -57,6 +57,7 @@ def test_a_transcript_that_cannot_fit_the_clip_is_implausible(clean):
     assert "implausible_text" in codes(rows[0])
     assert codes(rows[1]) == ["empty_text"]
     assert "implausible_text" in codes(rows[2])
+    assert " words/s for " in next(line for line in rows[0].reasons if line.startswith("implausible_text"))
 
 
 def test_a_voice_far_from_the_rest_is_an_outlier_and_forcing_keeps_its_reason():
