@@ -57,6 +57,7 @@ from tabs import (
     texts,
 )
 from tabs.common import Page, UIContext
+from tabs.shortcuts import AbPickers, ProductForm
 
 
 @dataclass(frozen=True)
@@ -104,22 +105,19 @@ class BuiltTabs:
     products: products.ProductsTab
 
 
-def cross_tab_links(built: BuiltTabs) -> dict[str, dict[str, gr.components.Component]]:
+def cross_tab_links(built: BuiltTabs) -> dict[str, dict[str, gr.components.Component | ProductForm | AbPickers]]:
     """The components of other tabs that a tab's wire() takes as keyword arguments."""
+    product_form = ProductForm(built.tabs, built.products.result_id, built.products.name, built.products.note)
+    ab_pickers = AbPickers(built.tabs, built.ab.task, built.ab.session)
     return {
         "importing": {"roles_table": built.roles.table},
         "task": {"group_clip_ids": built.classify.group_clip_ids},
         "infer": {"task_created": built.task.create, "created_task_id": built.task.task_id},
-        "evaluate": {"product_result_id": built.products.result_id, "product_name": built.products.name,
-                     "product_note": built.products.note},
-        "ab": {"product_result_id": built.products.result_id, "product_name": built.products.name,
-               "product_note": built.products.note, "evaluate_ab": built.evaluate.ab,
-               "evaluate_task": built.evaluate.task},
-        "finder": {"product_result_id": built.products.result_id, "product_name": built.products.name,
-                   "product_note": built.products.note, "long_text_results": built.long_text.results,
-                   "ab_task": built.ab.task, "ab_session": built.ab.session},
-        "checkpoint": {"product_result_id": built.products.result_id, "product_name": built.products.name,
-                       "product_note": built.products.note, "ab_task": built.ab.task, "ab_session": built.ab.session},
+        "evaluate": {"product_form": product_form},
+        "ab": {"product_form": product_form, "evaluate_ab": built.evaluate.ab, "evaluate_task": built.evaluate.task},
+        "finder": {"product_form": product_form, "ab_pickers": ab_pickers,
+                   "long_text_results": built.long_text.results},
+        "checkpoint": {"product_form": product_form, "ab_pickers": ab_pickers},
     }
 
 

@@ -18,6 +18,7 @@ from tabs.common import (
     refreshed_choice,
     require_role,
 )
+from tabs.shortcuts import AbPickers, ProductForm
 from tabs.widgets import (
     POLL_SECONDS,
     picked_id,
@@ -59,17 +60,6 @@ class AbTab:
         """What showing a session fills in."""
         return [self.pair_id, self.text, self.audio_a, self.audio_b, self.status, self.ranking, self.agreement,
                 self.more_takes, self.timer]
-
-
-@dataclass(frozen=True)
-class AbLinks:
-    """The A/B tab with what its events reach in other tabs: the tab strip, the products form."""
-
-    tab: AbTab
-    tabs: gr.Tabs
-    product_result_id: gr.Number
-    product_name: gr.Textbox
-    product_note: gr.Textbox
 
 
 def build(ctx: UIContext) -> AbTab:
@@ -261,26 +251,23 @@ def more_takes(ctx: UIContext, tab: AbTab, *, role, session, reveal) -> dict:
 
 
 @handles("读取排名失败")
-def keep(ctx: UIContext, links: AbLinks, *, role, session) -> dict:
+def keep(ctx: UIContext, form: ProductForm, *, role, session) -> dict:
     """Fill the products tab with the first-ranked candidate's best take and open it."""
     role, session_id = require_role(ctx.i18n, role), _session_id(ctx, session)
     ranked = sessions.ranking(ws=ctx.ws, role=role, session_id=session_id)
     winner = ranked.best or ranked.ranking[0].candidate
     result_id = sessions.best_take(ws=ctx.ws, role=role, session_id=session_id, candidate_id=winner)
-    return {links.product_result_id: result_id,
-            links.product_name: products.suggest_name(ws=ctx.ws, role=role, result_id=result_id),
-            links.product_note: f"{ctx.i18n('盲听第一名')} · {ranked.votes} {ctx.i18n('票')}",
-            links.tabs: gr.Tabs(selected="products")}
+    return form.filled(result_id, products.suggest_name(ws=ctx.ws, role=role, result_id=result_id),
+                       f"{ctx.i18n('盲听第一名')} · {ranked.votes} {ctx.i18n('票')}")
 
 
 @handles("读取结果失败")
-def open_from_evaluate(ctx: UIContext, links: AbLinks, *, role, task) -> dict:
-    return {links.tab.task: task_picker(ctx, role, task), links.tabs: gr.Tabs(selected="ab")}
+def open_from_evaluate(ctx: UIContext, pickers: AbPickers, *, role, task) -> dict:
+    return {pickers.task: task_picker(ctx, role, task), pickers.tabs: gr.Tabs(selected="ab")}
 
 
-def wire(tab: AbTab, ctx: UIContext, page: Page, *, product_result_id: gr.Number, product_name: gr.Textbox,
-         product_note: gr.Textbox, evaluate_ab: gr.Button, evaluate_task: gr.Dropdown) -> None:
-    links = AbLinks(tab, page.tabs, product_result_id, product_name, product_note)
+def wire(tab: AbTab, ctx: UIContext, page: Page, *, product_form: ProductForm, evaluate_ab: gr.Button,
+         evaluate_task: gr.Dropdown) -> None:
     shown = {"role": page.role, "session": tab.session, "reveal": tab.reveal}
     connect_each(ctx, (tab.refresh.click, page.app.load), refresh_task, tab, {"role": page.role, "current": tab.task},
                  tab.task)
@@ -297,7 +284,7 @@ def wire(tab: AbTab, ctx: UIContext, page: Page, *, product_result_id: gr.Number
     for button, handler in ((tab.choose_a, choose_a), (tab.choose_b, choose_b), (tab.choose_tie, choose_tie)):
         connect(ctx, button.click, handler, tab, voting, [tab.session, *tab.view()])
     connect(ctx, tab.reset.click, reset, tab, {**shown, "task": tab.task}, [tab.session, *tab.view()])
-    connect(ctx, tab.keep.click, keep, links, {"role": page.role, "session": tab.session},
-            [product_result_id, product_name, product_note, page.tabs])
-    connect(ctx, evaluate_ab.click, open_from_evaluate, links, {"role": page.role, "task": evaluate_task},
-            [tab.task, page.tabs])
+    connect(ctx, tab.keep.click, keep, product_form, {"role": page.role, "session": tab.session},
+            product_form.outputs())
+    connect(ctx, evaluate_ab.click, open_from_evaluate, AbPickers(page.tabs, tab.task, tab.session),
+            {"role": page.role, "task": evaluate_task}, [tab.task, page.tabs])

@@ -26,7 +26,8 @@ from tabs.common import (
 from tabs.finder_blind import start_blind_comparison
 from tabs.finder_keep import product_offer
 from tabs.finder_words import stage_label
-from tabs.widgets import ab_session_choices, picked_id, poll_timer, polled_picker, read_for_shown_role, task_choices
+from tabs.shortcuts import AbPickers, ProductForm
+from tabs.widgets import picked_id, poll_timer, polled_picker, read_for_shown_role
 
 # a failure kind's column holds the share of the candidate's takes that failed that way
 RANK_HEADERS = ("名次", "候选", "通过率", "下限", "上限", "条数", "重复率", "吞字率", "错字率", "长停顿率", "噪声率",
@@ -60,18 +61,6 @@ class CheckpointTab:
 
     def view(self) -> list:
         return [self.summary, self.ranking, self.gpt_chart, self.sovits_chart, self.candidate, self.offered]
-
-
-@dataclass(frozen=True)
-class Elsewhere:
-    """Other tabs' components the recommendation's shortcuts fill in before opening that tab."""
-
-    tabs: gr.Tabs
-    product_result_id: gr.Number
-    product_name: gr.Textbox
-    product_note: gr.Textbox
-    ab_task: gr.Dropdown
-    ab_session: gr.Dropdown
 
 
 def build(ctx: UIContext) -> CheckpointTab:
@@ -228,13 +217,11 @@ def _picked_run(ctx: UIContext, role, run) -> tuple[str, int]:
 
 
 @handles("读取结果失败")
-def keep_as_product(ctx: UIContext, to: Elsewhere, *, role, run, candidate) -> dict:
+def keep_as_product(ctx: UIContext, form: ProductForm, *, role, run, candidate) -> dict:
     """The candidate's take (the recommended one's by default) in the products tab's form, with a name to change."""
     role, run_id = _picked_run(ctx, role, run)
     offer = product_offer(ws=ctx.ws, role=role, run_id=run_id, index=_candidate_index(candidate))
-    return {to.product_result_id: offer.result_id, to.product_name: offer.name,
-            to.product_note: f"{ctx.i18n('找模型')} #{run_id}: {offer.candidate}",
-            to.tabs: gr.Tabs(selected="products")}
+    return form.filled(offer.result_id, offer.name, f"{ctx.i18n('找模型')} #{run_id}: {offer.candidate}")
 
 
 def _candidate_index(candidate) -> int | None:
@@ -249,18 +236,14 @@ def _candidate_index(candidate) -> int | None:
 
 
 @handles("开始盲听失败")
-def compare_blind(ctx: UIContext, to: Elsewhere, *, role, run) -> dict:
+def compare_blind(ctx: UIContext, pickers: AbPickers, *, role, run) -> dict:
     """A blind A/B session over the top finalists, opened in the A/B tab with its first pair."""
     role, run_id = _picked_run(ctx, role, run)
     started = start_blind_comparison(ws=ctx.ws, role=role, run_id=run_id)
-    return {to.ab_task: gr.update(choices=task_choices(ctx, role), value=started.task_id),
-            to.ab_session: gr.update(choices=ab_session_choices(ctx, role, started.task_id), value=started.session_id),
-            to.tabs: gr.Tabs(selected="ab")}
+    return pickers.opened(ctx, role, started)
 
 
-def wire(tab: CheckpointTab, ctx: UIContext, page: Page, *, product_result_id: gr.Number, product_name: gr.Textbox,
-         product_note: gr.Textbox, ab_task: gr.Dropdown, ab_session: gr.Dropdown) -> None:
-    to = Elsewhere(page.tabs, product_result_id, product_name, product_note, ab_task, ab_session)
+def wire(tab: CheckpointTab, ctx: UIContext, page: Page, *, product_form: ProductForm, ab_pickers: AbPickers) -> None:
     picked = {"role": page.role, "run": tab.run}
     connect_each(ctx, (tab.refresh.click, page.role.change, page.app.load), refresh, tab, picked,
                  [tab.gpt, tab.sovits, tab.run])
@@ -270,6 +253,6 @@ def wire(tab: CheckpointTab, ctx: UIContext, page: Page, *, product_result_id: g
     shown = {**picked, "offered": tab.offered}
     connect(ctx, tab.run.change, show, tab, shown, tab.view())
     connect(ctx, tab.timer.tick, show, tab, shown, tab.view(), show_progress="hidden")
-    connect(ctx, tab.keep.click, keep_as_product, to, {**picked, "candidate": tab.candidate},
-            [to.product_result_id, to.product_name, to.product_note, to.tabs])
-    connect(ctx, tab.compare.click, compare_blind, to, picked, [to.ab_task, to.ab_session, to.tabs])
+    connect(ctx, tab.keep.click, keep_as_product, product_form, {**picked, "candidate": tab.candidate},
+            product_form.outputs())
+    connect(ctx, tab.compare.click, compare_blind, ab_pickers, picked, ab_pickers.outputs())

@@ -26,6 +26,7 @@ from tabs.common import (
     score_radio,
 )
 from tabs.flag_labels import flag_badges, weights_legend
+from tabs.shortcuts import ProductForm
 from tabs.widgets import task_picker_row, versions_line, wire_task_picker
 
 PAGE_SIZE = 20  # result slots on a page
@@ -46,16 +47,6 @@ class ResultSlot:
     note: gr.Textbox
     keep: gr.Button
     result_id: gr.State  # the result the slot shows: its score, note and keep button act on it
-
-
-@dataclass(frozen=True)
-class KeepTarget:
-    """The products tab's form, which a result's "keep" button fills, and the tab strip that opens it."""
-
-    result_id: gr.Number
-    name: gr.Textbox
-    note: gr.Textbox
-    tabs: gr.Tabs
 
 
 @dataclass(frozen=True)
@@ -253,14 +244,13 @@ def compare(ctx: UIContext, tab: EvaluateTab, *, role: str | None, task_id, by: 
 
 
 @handles("读取结果失败")
-def keep(ctx: UIContext, target: KeepTarget, *, role: str | None, result_id, note: str | None) -> dict:
+def keep(ctx: UIContext, form: ProductForm, *, role: str | None, result_id, note: str | None) -> dict:
     """Fill the products tab's form with this result and open it: the name stays editable."""
     role = require_role(ctx.i18n, role)
     if result_id is None:
         raise gr.Error(ctx.i18n("该位置没有结果，请刷新"))
     name = products.suggest_name(ws=ctx.ws, role=role, result_id=int(result_id))
-    return {target.result_id: int(result_id), target.name: name, target.note: note or "",
-            target.tabs: gr.Tabs(selected="products")}
+    return form.filled(int(result_id), name, note or "")
 
 
 @handles("保存权重失败")
@@ -276,13 +266,11 @@ def save_weights(ctx: UIContext, tab: EvaluateTab, *, role: str | None, text: st
             tab.weights_status: f"✔ {i18n('已保存')} · {i18n('重新评分')} {count}"}
 
 
-def wire(tab: EvaluateTab, ctx: UIContext, page: Page, *, product_result_id: gr.Number, product_name: gr.Textbox,
-         product_note: gr.Textbox) -> None:
-    """product_*: the products tab's form, filled by a result's "keep" button."""
+def wire(tab: EvaluateTab, ctx: UIContext, page: Page, *, product_form: ProductForm) -> None:
+    """product_form: the products tab's form, filled by a result's "keep" button."""
     picked = {"role": page.role, "task_id": tab.task}
     filters = {**picked, "sort": tab.sort, "param_set_ids": tab.param_sets, "text": tab.text_filter,
                "scored": tab.scored, "page_no": tab.page}
-    target = KeepTarget(product_result_id, product_name, product_note, page.tabs)
     wire_task_picker(ctx, page, tab.task, tab.refresh)
     connect(ctx, tab.task.change, on_task, tab, {**picked, "picked_sets": tab.param_sets}, tab.param_sets)
     connect_each(ctx, (tab.show.click, tab.sort.change, tab.task.change), show, tab, filters,
@@ -291,9 +279,8 @@ def wire(tab: EvaluateTab, ctx: UIContext, page: Page, *, product_result_id: gr.
         scoring = {"role": page.role, "result_id": slot.result_id, "score": slot.score, "note": slot.note}
         connect(ctx, slot.score.input, save_score, slot, scoring, None)
         connect(ctx, slot.note.blur, save_score, slot, scoring, None)
-        connect(ctx, slot.keep.click, keep, target, {"role": page.role, "result_id": slot.result_id,
-                                                     "note": slot.note},
-                [target.result_id, target.name, target.note, target.tabs])
+        connect(ctx, slot.keep.click, keep, product_form, {"role": page.role, "result_id": slot.result_id,
+                                                           "note": slot.note}, product_form.outputs())
     connect(ctx, tab.save_weights.click, save_weights, tab, {"role": page.role, "text": tab.weights},
             [tab.weights, tab.weights_status])
     connect(ctx, tab.compare.click, compare, tab, {**picked, "by": tab.compare_by},

@@ -7,6 +7,7 @@ import gradio as gr
 
 from tabs import finder_events as events
 from tabs.common import Page, UIContext, choices, connect, connect_each
+from tabs.shortcuts import AbPickers, ProductForm
 from tabs.widgets import parameter_slider, poll_timer, polled_picker, split_method_dropdown
 
 MAX_SHORTLIST = 5  # shortlist slots shown
@@ -153,11 +154,9 @@ def build(ctx: UIContext) -> FinderTab:
                      slots, timer, gr.State(""), per_emotion, emotions)
 
 
-def wire(tab: FinderTab, ctx: UIContext, page: Page, *, product_result_id: gr.Number, product_name: gr.Textbox,
-         product_note: gr.Textbox, long_text_results: gr.Dropdown, ab_task: gr.Dropdown,
-         ab_session: gr.Dropdown) -> None:
-    to = events.Elsewhere(page.tabs, product_result_id, product_name, product_note, long_text_results, ab_task,
-                          ab_session)
+def wire(tab: FinderTab, ctx: UIContext, page: Page, *, product_form: ProductForm, ab_pickers: AbPickers,
+         long_text_results: gr.Dropdown) -> None:
+    long_text = events.LongTextPicker(page.tabs, long_text_results)
     role = {"role": page.role}
     picked = {**role, "run": tab.run}
     form = {**role, "subset": tab.subset, "group": tab.group, "clip_ids": tab.clip_ids, "chosen_texts": tab.texts,
@@ -183,14 +182,14 @@ def wire(tab: FinderTab, ctx: UIContext, page: Page, *, product_result_id: gr.Nu
     forgotten = connect(ctx, tab.run.input, events.forget_shown, tab, None, tab.shown)
     connect(ctx, forgotten.then, events.poll, tab, poll_inputs, shown_outputs)
     connect(ctx, tab.delete.click, events.delete, tab, picked, tab.run)
-    connect(ctx, tab.compare.click, events.compare_blind, to, picked, [to.ab_task, to.ab_session, to.tabs])
+    connect(ctx, tab.compare.click, events.compare_blind, ab_pickers, picked, ab_pickers.outputs())
     connect(ctx, tab.force.click, events.force, tab, {**picked, "clip_id": tab.force_id}, tab.shown)
     connect(ctx, tab.screened.select, events.pick_screened, tab, {"table": tab.screened}, tab.force_id)
     for slot in tab.slots:
         connect(ctx, slot.take.input, events.play_take, slot, {**picked, "result_id": slot.take},
                 [slot.audio, slot.spectrogram])
-        connect(ctx, slot.product.click, events.keep_as_product, to, {**role, "result_id": slot.take},
-                [to.product_result_id, to.product_name, to.product_note, to.tabs])
-        connect(ctx, slot.long_text.click, events.to_long_text, to, {"result_id": slot.take},
-                [to.long_text_results, to.tabs])
+        connect(ctx, slot.product.click, events.keep_as_product, product_form, {**role, "result_id": slot.take},
+                product_form.outputs())
+        connect(ctx, slot.long_text.click, events.to_long_text, long_text, {"result_id": slot.take},
+                [long_text.results, long_text.tabs])
 

@@ -40,23 +40,19 @@ from tabs.finder_words import (
     screening_summary,
 )
 from tabs.flag_labels import flag_words
-from tabs.widgets import ab_session_choices, picked_id, read_for_shown_role, task_choices
+from tabs.shortcuts import AbPickers, ProductForm
+from tabs.widgets import picked_id, read_for_shown_role
 
 DEFAULT_PROBE_TEXTS = 4  # the built-in probe set: short, long, numbers, question
 CHART_ROWS = 20
 
 
 @dataclass(frozen=True)
-class Elsewhere:
-    """Other tabs' components the finder's shortcuts fill in before opening that tab."""
+class LongTextPicker:
+    """The long-text tab's result picker, which a take's "long text" button fills, and the tab strip that opens it."""
 
     tabs: gr.Tabs
-    product_result_id: gr.Number
-    product_name: gr.Textbox
-    product_note: gr.Textbox
-    long_text_results: gr.Dropdown
-    ab_task: gr.Dropdown
-    ab_session: gr.Dropdown
+    results: gr.Dropdown
 
 
 def run_choices(ctx: UIContext, role: str | None) -> list[tuple[str, int]]:
@@ -254,23 +250,22 @@ def _picked_take(ctx: UIContext, result_id) -> int:
 
 
 @handles("读取结果失败")
-def keep_as_product(ctx: UIContext, to: Elsewhere, *, role, result_id) -> dict:
+def keep_as_product(ctx: UIContext, form: ProductForm, *, role, result_id) -> dict:
     role = require_role(ctx.i18n, role)
     result_id = _picked_take(ctx, result_id)
-    return {to.product_result_id: result_id, to.product_name: products.suggest_name(ws=ctx.ws, role=role,
-                                                                                     result_id=result_id),
-            to.product_note: ctx.i18n("找参考"), to.tabs: gr.Tabs(selected="products")}
+    return form.filled(result_id, products.suggest_name(ws=ctx.ws, role=role, result_id=result_id),
+                       ctx.i18n("找参考"))
 
 
 @handles("读取结果失败")
-def to_long_text(ctx: UIContext, to: Elsewhere, *, result_id) -> dict:
+def to_long_text(ctx: UIContext, picker: LongTextPicker, *, result_id) -> dict:
     result_id = _picked_take(ctx, result_id)
-    return {to.long_text_results: gr.update(choices=[(f"#{result_id}", result_id)], value=[result_id]),
-            to.tabs: gr.Tabs(selected="long_text")}
+    return {picker.results: gr.update(choices=[(f"#{result_id}", result_id)], value=[result_id]),
+            picker.tabs: gr.Tabs(selected="long_text")}
 
 
 @handles("开始盲听失败")
-def compare_blind(ctx: UIContext, to: Elsewhere, *, role, run) -> dict:
+def compare_blind(ctx: UIContext, pickers: AbPickers, *, role, run) -> dict:
     """A blind A/B session over the shortlist, opened in the A/B tab with its first pair."""
     role = require_role(ctx.i18n, role)
     if not run:
@@ -278,9 +273,7 @@ def compare_blind(ctx: UIContext, to: Elsewhere, *, role, run) -> dict:
     if emotion_runs.is_emotion_run(finder_runs.load_run(ctx.ws, role, int(run)).spec):
         raise gr.Error(ctx.i18n("这条记录按情绪各找一份名单：请在记录列表里选一种情绪的记录，再盲听比较它的名单"))
     started = start_blind_comparison(ws=ctx.ws, role=role, run_id=int(run))
-    return {to.ab_task: gr.update(choices=task_choices(ctx, role), value=started.task_id),
-            to.ab_session: gr.update(choices=ab_session_choices(ctx, role, started.task_id), value=started.session_id),
-            to.tabs: gr.Tabs(selected="ab")}
+    return pickers.opened(ctx, role, started)
 
 
 @handles("删除找参考记录失败")

@@ -10,18 +10,13 @@ from ras.errors import InputError
 from ras.queue import tasks
 from tabs import ab
 from tests.fixtures.ab import finished_ab_task, tie_until_nothing_is_left, two_configuration_session
-from tests.fixtures.ui import build_tab
+from tests.fixtures.ui import build_tab, product_form
 
 
 @pytest.fixture
 def ab_page(ui_ctx, tmp_path):
     role, task_id, _ = finished_ab_task(ui_ctx.ws, tmp_path)
     return ui_ctx, build_tab(ab, ui_ctx), role, task_id
-
-
-def links_of(tab: ab.AbTab) -> ab.AbLinks:
-    with gr.Blocks():
-        return ab.AbLinks(tab, gr.Tabs(), gr.Number(), gr.Textbox(), gr.Textbox())
 
 
 def started(ctx, tab, role, task_id) -> tuple[dict, int]:
@@ -63,13 +58,13 @@ def test_reset_forgets_the_votes(ab_page):
 def test_keep_fills_the_products_form_with_the_leaders_take(ab_page):
     ctx, tab, role, task_id = ab_page
     _, session_id = started(ctx, tab, role, task_id)
-    links = links_of(tab)
-    answer = ab.keep(ctx, links, role=role, session=session_id)
+    form = product_form()
+    answer = ab.keep(ctx, form, role=role, session=session_id)
     leader = sessions.ranking(ws=ctx.ws, role=role, session_id=session_id).ranking[0]
-    assert answer[links.product_result_id] == sessions.best_take(ws=ctx.ws, role=role, session_id=session_id,
-                                                                 candidate_id=leader.candidate)
-    assert answer[links.product_note] == "盲听第一名 · 0 票" and answer[links.product_name]
-    assert answer[links.tabs].selected == "products"
+    assert answer[form.result_id] == sessions.best_take(ws=ctx.ws, role=role, session_id=session_id,
+                                                        candidate_id=leader.candidate)
+    assert answer[form.note] == "盲听第一名 · 0 票" and answer[form.name]
+    assert answer[form.tabs].selected == "products"
 
 
 def test_choosing_another_task_offers_its_sessions_only(ab_page):

@@ -17,7 +17,7 @@ from tabs import products as products_tab
 from tests.fixtures.app import write_tone
 from tests.fixtures.checkpoint_run import play_rounds
 from tests.fixtures.planted_checkpoints import DEFAULT_GPT, DEFAULT_SOVITS, write_checkpoints
-from tests.fixtures.ui import build_tab, through_page
+from tests.fixtures.ui import ab_pickers, build_tab, product_form, through_page
 
 
 @pytest.fixture
@@ -60,11 +60,6 @@ def test_a_poll_for_a_run_of_the_role_left_behind_shows_nothing_instead_of_an_er
     assert shown[tab.summary] == "" and shown[tab.ranking] == []
 
 
-def elsewhere() -> checkpoint.Elsewhere:
-    with gr.Blocks():
-        return checkpoint.Elsewhere(gr.Tabs(), gr.Number(), gr.Textbox(), gr.Textbox(), gr.Dropdown(), gr.Dropdown())
-
-
 def finished_search(ctx, tab, role) -> tuple[int, config_stages.ConfigStatus]:
     run_id = checkpoint.start(ctx, tab, role=role, gpt=[], sovits=[], clip_ids="1", budget=0)[tab.run]["value"]
     play_rounds(ctx.ws, role, run_id, failing_gpt="voice-e50.ckpt")
@@ -78,48 +73,48 @@ def test_the_recommended_pair_fills_the_products_form_and_becomes_a_product(page
     first_poll = checkpoint.show(ctx, tab, role=role, run=run_id, offered="")
     offered = first_poll[tab.candidate]
     assert offered["value"] == best.index and offered["choices"][0] == (f"1. {best.candidate.label}", best.index)
-    to = elsewhere()
-    answer = checkpoint.keep_as_product(ctx, to, role=role, run=run_id, candidate=offered["value"])
+    form = product_form()
+    answer = checkpoint.keep_as_product(ctx, form, role=role, run=run_id, candidate=offered["value"])
     epochs = best.epochs
-    assert answer[to.product_name] == f"{role} e{epochs['gpt']}×e{epochs['sovits']}"
-    assert answer[to.product_note] == f"找模型 #{run_id}: {best.candidate.label}"
-    assert answer[to.tabs].selected == "products"
-    products_tab.create(ctx, build_tab(products_tab, ctx), role=role, result_id=answer[to.product_result_id],
-                        name=answer[to.product_name], note=answer[to.product_note])
+    assert answer[form.name] == f"{role} e{epochs['gpt']}×e{epochs['sovits']}"
+    assert answer[form.note] == f"找模型 #{run_id}: {best.candidate.label}"
+    assert answer[form.tabs].selected == "products"
+    products_tab.create(ctx, build_tab(products_tab, ctx), role=role, result_id=answer[form.result_id],
+                        name=answer[form.name], note=answer[form.note])
     kept = products.list_products(ws=ctx.ws, role=role)[0]
     assert (kept.gpt_weights, kept.sovits_weights) == (best.candidate.params["gpt"], best.candidate.params["sovits"])
-    assert kept.source_clip_id == 1 and kept.name == answer[to.product_name]
+    assert kept.source_clip_id == 1 and kept.name == answer[form.name]
 
     # later polls leave the picker alone (a person's pick stays); keeping another offers its take and a free name
     assert tab.candidate not in checkpoint.show(ctx, tab, role=role, run=run_id, offered=first_poll[tab.offered])
     other = offered["choices"][1][1]
-    again = checkpoint.keep_as_product(ctx, to, role=role, run=run_id, candidate=other)
-    assert again[to.product_result_id] != answer[to.product_result_id]
-    assert again[to.product_name] != answer[to.product_name]
+    again = checkpoint.keep_as_product(ctx, form, role=role, run=run_id, candidate=other)
+    assert again[form.result_id] != answer[form.result_id]
+    assert again[form.name] != answer[form.name]
 
 
 def test_compare_blind_opens_the_finalists_in_the_ab_tab(page):
     ctx, tab, role = page
     run_id, status = finished_search(ctx, tab, role)
-    to = elsewhere()
-    answer = checkpoint.compare_blind(ctx, to, role=role, run=run_id)
-    assert answer[to.tabs].selected == "ab"
-    session_id, task_id = answer[to.ab_session]["value"], answer[to.ab_task]["value"]
-    assert task_id in [value for _, value in answer[to.ab_task]["choices"]]
+    pickers = ab_pickers()
+    answer = checkpoint.compare_blind(ctx, pickers, role=role, run=run_id)
+    assert answer[pickers.tabs].selected == "ab"
+    session_id, task_id = answer[pickers.session]["value"], answer[pickers.task]["value"]
+    assert task_id in [value for _, value in answer[pickers.task]["choices"]]
     ranked = sessions.ranking(ws=ctx.ws, role=role, session_id=session_id).ranking
     assert sorted(c.label for c in ranked) == sorted(status.shortlist) and len(ranked) >= 2
 
 
 def test_the_shortcuts_say_what_to_do_before_a_search_is_done(page):
     ctx, tab, role = page
-    to = elsewhere()
     with pytest.raises(gr.Error, match="请先选择找模型记录"):
-        through_page(ctx, checkpoint.compare_blind, to, role=role, run=None)
+        through_page(ctx, checkpoint.compare_blind, ab_pickers(), role=role, run=None)
     run_id = checkpoint.start(ctx, tab, role=role, gpt=[], sovits=[], clip_ids="1", budget=0)[tab.run]["value"]
+    form = product_form()
     with pytest.raises(gr.Error, match="still in stage 'probe'"):
-        through_page(ctx, checkpoint.keep_as_product, to, role=role, run=run_id, candidate=None)
+        through_page(ctx, checkpoint.keep_as_product, form, role=role, run=run_id, candidate=None)
     with pytest.raises(gr.Error, match="is not in the list"):
-        through_page(ctx, checkpoint.keep_as_product, to, role=role, run=run_id, candidate="e15")
+        through_page(ctx, checkpoint.keep_as_product, form, role=role, run=run_id, candidate="e15")
 
 
 def test_a_settings_search_starts_from_the_page_with_the_weights_fixed(page):

@@ -5,7 +5,7 @@ import pytest
 from ras import results
 from tabs import evaluate
 from tests.fixtures.done_task import done_task
-from tests.fixtures.ui import build_tab
+from tests.fixtures.ui import build_tab, product_form
 
 
 @pytest.fixture
@@ -43,13 +43,10 @@ def test_a_score_is_stored_for_the_slot_s_result(ctx_tab_task):
 
 def test_keep_fills_the_products_form_and_opens_it(ctx_tab_task, ui_ctx):
     ctx, tab, finished = ctx_tab_task
-    import gradio as gr
-
-    with gr.Blocks():
-        target = evaluate.KeepTarget(gr.Number(), gr.Textbox(), gr.Textbox(), gr.Tabs())
-    kept = evaluate.keep(ctx, target, role=finished.role, result_id=finished.job_ids[0], note="calm")
-    assert kept[target.result_id] == finished.job_ids[0] and kept[target.note] == "calm"
-    assert kept[target.name] == f"{finished.role}-{finished.job_ids[0]}"
+    form = product_form()
+    kept = evaluate.keep(ctx, form, role=finished.role, result_id=finished.job_ids[0], note="calm")
+    assert kept[form.result_id] == finished.job_ids[0] and kept[form.note] == "calm"
+    assert kept[form.name] == f"{finished.role}-{finished.job_ids[0]}"
 
 
 def test_compare_by_variable_lists_each_value_with_its_means(ctx_tab_task):
