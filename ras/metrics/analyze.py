@@ -19,7 +19,7 @@ from . import scoring
 from .artifacts import artifact_metrics, breath_mask
 from .features import ClipFeatures, compute_features
 from .rate import chars_per_second, count_units, rate_bounds, unit_name
-from .repetition import repetition_metrics
+from .repetition import repetition_metrics, text_repeat_metrics
 from .signal import signal_metrics, voiced_mask
 
 log = logging.getLogger(__name__)
@@ -61,6 +61,7 @@ def rate_metrics(text: str, text_lang: str, speech_span: float) -> tuple[dict, d
         reason = "text has no countable characters or words" if units == 0 else "no speech found in the audio"
         return metrics, {"chars_per_second": reason}
     metrics["chars_per_second"] = rate
+    metrics.update(text_repeat_metrics(text, rate))
     return metrics, {}
 
 

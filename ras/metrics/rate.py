@@ -46,9 +46,14 @@ def unit_name(text_lang: str) -> str:
     return {"en": "words", "ko": "syllables"}.get(lang, "chars")
 
 
+def text_units(text: str) -> list[str]:
+    """The text's units in order (CJK/kana/Hangul characters and lower-cased Latin words), without punctuation."""
+    return [unit.lower() for unit in _UNIT.findall(text or "")]
+
+
 def count_units(text: str) -> int:
     """Characters of CJK/kana/Hangul plus Latin words; punctuation and spaces count nothing."""
-    return len(_UNIT.findall(text or ""))
+    return len(text_units(text))
 
 
 def chars_per_second(text: str, speech_seconds: float) -> float | None:

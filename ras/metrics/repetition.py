@@ -6,12 +6,18 @@ of high similarity at one fixed lag. We average each diagonal over a sliding
 window longer than a word, so two occurrences of a short word ("the") do not
 count, and only frames with sound in both positions take part (silence is
 self-similar everywhere).
+
+A text may repeat itself (a refrain, "这是第1句…这是第2句…", "处处闻啼鸟"): a take
+that reads it faithfully says that stretch twice. text_repeat_seconds is how long
+the text's longest repeated stretch lasts at the take's own rate; scoring counts
+only the repetition beyond it as a loop.
 """
 from __future__ import annotations
 
 import numpy as np
 
 from .features import HOP_SECONDS
+from .rate import text_units
 from .signal import longest_run
 
 POOL = 2  # analyse 20 ms frames: half the cost, same resolution for half-second events
@@ -20,6 +26,7 @@ MIN_LAG_S = 0.3  # shorter lags are one sustained sound, handled by artifacts.py
 REPEAT_SIMILARITY = 0.88  # windowed mean cosine above this is "the same sound"
 MIN_SOUND_SHARE = 0.6
 MAX_FRAMES = 3000  # 60 s at 20 ms; longer clips are analysed in their first minute
+MAX_TEXT_UNITS = 1000  # far beyond a minute of speech: the rest of a longer text is not heard either
 
 
 def pooled(log_mel: np.ndarray, active: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -68,3 +75,21 @@ def repetition_metrics(log_mel: np.ndarray, active: np.ndarray) -> dict:
         if run:
             longest = max(longest, run + window - 1)
     return {"repeat_similarity": round(max(best, 0.0), 4), "repeat_seconds": round(longest * step, 3)}
+
+
+def repeated_units(text: str) -> int:
+    """Units in the longest stretch of the text that the text says again further on (0 when nothing
+    repeats; "哈哈哈" repeats "哈哈" one unit later)."""
+    units = text_units(text)[:MAX_TEXT_UNITS]
+    if len(units) < 2:
+        return 0
+    codes = np.unique(units, return_inverse=True)[1]
+    return max(longest_run(codes[lag:] == codes[:-lag]) for lag in range(1, len(codes)))
+
+
+def text_repeat_metrics(text: str, units_per_second: float | None) -> dict:
+    """text_repeat_seconds: how long the text's own longest repeated stretch lasts at the take's rate."""
+    repeated = repeated_units(text)
+    if not repeated or not units_per_second:
+        return {}
+    return {"text_repeat_seconds": round(repeated / units_per_second, 3)}

@@ -68,7 +68,7 @@ RULES = {
     "long_pause": Rule("longest_pause", 0.8, 1.5, 30),
     "leading_silence": Rule("leading_silence", 0.6, 1.5, 10),
     "trailing_silence": Rule("trailing_silence", 1.0, 2.5, 10),
-    "repeat": Rule("repeat_seconds", 0.4, 0.8, 35),
+    "repeat": Rule("repeat_beyond_text", 0.4, 0.8, 35),
     "held_tone": Rule("tone_seconds", 0.2, 0.45, 35),
     "noise": Rule("noise_seconds", 0.2, 0.4, 30),
     "breath": Rule("breath_seconds", 0.2, 0.35, 20),
@@ -106,8 +106,11 @@ def ramp(value: float, start: float, full: float) -> float:
 
 
 def derived_inputs(metrics: dict, rate_bounds: tuple[float, float] | None) -> dict:
-    """Metrics as the rules read them: rate relative to bounds, end level only for abrupt ends."""
+    """Metrics as the rules read them: rate relative to bounds, end level only for abrupt ends, repetition
+    beyond what the text itself repeats."""
     values = dict(metrics)
+    if metrics.get("repeat_seconds") is not None:
+        values["repeat_beyond_text"] = max(0.0, metrics["repeat_seconds"] - metrics.get("text_repeat_seconds", 0.0))
     rate = metrics.get("chars_per_second")
     if rate and rate_bounds:
         low, high = rate_bounds

@@ -1,8 +1,9 @@
 import numpy as np
 
+from ras.metrics import analyze_audio, analyze_samples
 from ras.metrics.artifacts import artifact_metrics
 from ras.metrics.features import compute_features
-from ras.metrics.repetition import repetition_metrics
+from ras.metrics.repetition import repeated_units, repetition_metrics
 from ras.metrics.signal import voiced_mask
 from tests.fixtures.audio import noise_samples, read_wav, tone_samples
 
@@ -46,3 +47,24 @@ def test_a_white_noise_burst_is_found(espeak_wav):
     burst = noise_samples(0.6, sr, rms=float(np.sqrt(np.mean(samples ** 2))))
     noisy[sr: sr + len(burst)] += burst
     assert measure(noisy, sr)["noise_seconds"] >= 0.4
+
+
+REFRAIN = "这是第一句，用来看长文本的进度。这是第二句，用来看长文本的进度。"
+PLAIN = "这是第一句，用来看长文本的进度。我们明天一起去公园散步吧。"
+
+
+def test_a_text_that_repeats_itself_is_no_loop_but_a_looped_phrase_still_is(espeak_wav):
+    faithful = analyze_audio(espeak_wav(REFRAIN, voice="zh"), REFRAIN, "zh", dnsmos=False)
+    assert faithful["metrics"]["repeat_seconds"] >= 0.8  # the refrain sounds twice, as the text asks
+    assert "repeat" not in faithful["flags"]
+    samples, sr = read_wav(espeak_wav(PLAIN, voice="zh"))
+    a, b = int(1.0 * sr), int(2.5 * sr)
+    looped = np.concatenate([samples[:b], samples[a:b], samples[b:]])
+    assert "repeat" in analyze_samples(looped, sr, PLAIN, "zh", dnsmos=False)["flags"]
+
+
+def test_the_longest_stretch_a_text_says_again_counts_its_units():
+    assert repeated_units("用来看进度。再用来看进度！") == 5
+    assert repeated_units("哈哈哈") == 2 and repeated_units("处处闻啼鸟") == 1
+    assert repeated_units("The cat saw the Cat.") == 2
+    assert repeated_units("一二三四五") == 0 and repeated_units("") == 0
