@@ -19,8 +19,9 @@ FOLDER_MARKERS = {"browser": "browser", "e2e": "slow"}
 ARTIFACTS = TESTS.parent / "test-artifacts"
 
 
-# --fast runs one worker per core: each worker's torch, BLAS and onnxruntime get one thread, as the analysis
-# processes do (more threads only wait on each other, and spin: twice the CPU for the same work).
+# --fast runs parallel workers (one more than the cores): each worker's torch, BLAS and onnxruntime get one
+# thread, as the analysis processes do (more threads only wait on each other, and spin: twice the CPU for the
+# same work).
 if os.environ.get("PYTEST_XDIST_WORKER"):
     for variable in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
         os.environ.setdefault(variable, "1")
