@@ -57,7 +57,7 @@ from tabs import (
     texts,
 )
 from tabs.common import Page, UIContext
-from tabs.shortcuts import AbPickers, ProductForm
+from tabs.shortcuts import AbPickers, LongTextPicker, ProductForm
 
 
 @dataclass(frozen=True)
@@ -79,6 +79,8 @@ TABS = (
     TabEntry("split", "split", "切分", split), TabEntry("products", "products", "成品", products),
 )
 SUB_TABS = {"roles": (("clips", clips),)}  # built inside another tab's page
+# what a tab's wire() may take from other tabs: a component, or a shortcut's bundle of them
+CrossTabLink = gr.components.Component | ProductForm | AbPickers | LongTextPicker
 API_MODULES = (api, api_classify, api_tasks, api_products, api_ab, api_status, api_finder)
 
 
@@ -105,18 +107,18 @@ class BuiltTabs:
     products: products.ProductsTab
 
 
-def cross_tab_links(built: BuiltTabs) -> dict[str, dict[str, gr.components.Component | ProductForm | AbPickers]]:
+def cross_tab_links(built: BuiltTabs) -> dict[str, dict[str, CrossTabLink]]:
     """The components of other tabs that a tab's wire() takes as keyword arguments."""
     product_form = ProductForm(built.tabs, built.products.result_id, built.products.name, built.products.note)
     ab_pickers = AbPickers(built.tabs, built.ab.task, built.ab.session)
+    long_text_picker = LongTextPicker(built.tabs, built.long_text.results)
     return {
         "importing": {"roles_table": built.roles.table},
         "task": {"group_clip_ids": built.classify.group_clip_ids},
         "infer": {"task_created": built.task.create, "created_task_id": built.task.task_id},
         "evaluate": {"product_form": product_form},
         "ab": {"product_form": product_form, "evaluate_ab": built.evaluate.ab, "evaluate_task": built.evaluate.task},
-        "finder": {"product_form": product_form, "ab_pickers": ab_pickers,
-                   "long_text_results": built.long_text.results},
+        "finder": {"product_form": product_form, "ab_pickers": ab_pickers, "long_text_picker": long_text_picker},
         "checkpoint": {"product_form": product_form, "ab_pickers": ab_pickers},
     }
 

@@ -7,7 +7,7 @@ import gradio as gr
 
 from tabs import finder_events as events
 from tabs.common import Page, UIContext, choices, connect, connect_each
-from tabs.shortcuts import AbPickers, ProductForm
+from tabs.shortcuts import AbPickers, LongTextPicker, ProductForm
 from tabs.widgets import parameter_slider, poll_timer, polled_picker, split_method_dropdown
 
 MAX_SHORTLIST = 5  # shortlist slots shown
@@ -155,8 +155,7 @@ def build(ctx: UIContext) -> FinderTab:
 
 
 def wire(tab: FinderTab, ctx: UIContext, page: Page, *, product_form: ProductForm, ab_pickers: AbPickers,
-         long_text_results: gr.Dropdown) -> None:
-    long_text = events.LongTextPicker(page.tabs, long_text_results)
+         long_text_picker: LongTextPicker) -> None:
     role = {"role": page.role}
     picked = {**role, "run": tab.run}
     form = {**role, "subset": tab.subset, "group": tab.group, "clip_ids": tab.clip_ids, "chosen_texts": tab.texts,
@@ -190,6 +189,6 @@ def wire(tab: FinderTab, ctx: UIContext, page: Page, *, product_form: ProductFor
                 [slot.audio, slot.spectrogram])
         connect(ctx, slot.product.click, events.keep_as_product, product_form, {**role, "result_id": slot.take},
                 product_form.outputs())
-        connect(ctx, slot.long_text.click, events.to_long_text, long_text, {"result_id": slot.take},
-                [long_text.results, long_text.tabs])
+        connect(ctx, slot.long_text.click, events.to_long_text, long_text_picker, {"result_id": slot.take},
+                long_text_picker.outputs())
 

@@ -4,8 +4,6 @@ Each is a plain function of (ctx, the tab or a slot or the other tabs it opens, 
 {component: value}; tabs/finder.py connects them."""
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import gradio as gr
 import pandas as pd
 
@@ -40,19 +38,11 @@ from tabs.finder_words import (
     screening_summary,
 )
 from tabs.flag_labels import flag_words
-from tabs.shortcuts import AbPickers, ProductForm
+from tabs.shortcuts import AbPickers, LongTextPicker, ProductForm
 from tabs.widgets import picked_id, read_for_shown_role
 
 DEFAULT_PROBE_TEXTS = 4  # the built-in probe set: short, long, numbers, question
 CHART_ROWS = 20
-
-
-@dataclass(frozen=True)
-class LongTextPicker:
-    """The long-text tab's result picker, which a take's "long text" button fills, and the tab strip that opens it."""
-
-    tabs: gr.Tabs
-    results: gr.Dropdown
 
 
 def run_choices(ctx: UIContext, role: str | None) -> list[tuple[str, int]]:
@@ -259,9 +249,7 @@ def keep_as_product(ctx: UIContext, form: ProductForm, *, role, result_id) -> di
 
 @handles("读取结果失败")
 def to_long_text(ctx: UIContext, picker: LongTextPicker, *, result_id) -> dict:
-    result_id = _picked_take(ctx, result_id)
-    return {picker.results: gr.update(choices=[(f"#{result_id}", result_id)], value=[result_id]),
-            picker.tabs: gr.Tabs(selected="long_text")}
+    return picker.opened(_picked_take(ctx, result_id))
 
 
 @handles("开始盲听失败")

@@ -1,5 +1,6 @@
-"""Shortcuts from one tab into another: the products tab's form a "keep" button fills, and the A/B tab opened on
-a new blind session. Several tabs offer them; the components belong to the products and A/B tabs."""
+"""Shortcuts from one tab into another: the products tab's form a "keep" button fills, the A/B tab opened on
+a new blind session, and the long-text tab opened on a take. Several tabs offer them; the components belong to
+the products, A/B and long-text tabs."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -45,3 +46,19 @@ class AbPickers:
                 self.session: gr.update(choices=ab_session_choices(ctx, role, started.task_id),
                                         value=started.session_id),
                 self.tabs: gr.Tabs(selected="ab")}
+
+
+@dataclass(frozen=True)
+class LongTextPicker:
+    """The long-text tab's result picker, which a take's "long text" button fills, and the tab strip."""
+
+    tabs: gr.Tabs
+    results: gr.Dropdown
+
+    def outputs(self) -> list:
+        return [self.results, self.tabs]
+
+    def opened(self, result_id: int) -> dict:
+        """The long-text tab opened with this take picked as its only configuration."""
+        return {self.results: gr.update(choices=[(f"#{result_id}", result_id)], value=[result_id]),
+                self.tabs: gr.Tabs(selected="long_text")}

@@ -19,7 +19,7 @@ from ras.store.main_tables import utcnow
 from tabs import finder as finder_tab
 from tabs import finder_events as events
 from tests.fixtures.app import write_tone
-from tests.fixtures.ui import build_tab
+from tests.fixtures.ui import build_tab, long_text_picker, through_page
 
 CLIPS = 4  # clip 4 is screened out as noisy
 
@@ -235,3 +235,13 @@ def test_words_typed_into_the_run_picker_show_nothing_instead_of_failing_every_p
     screened_run(ctx, role)
     answer = events.poll(ctx, tab, role=role, run="最新的", shown="something shown")
     assert answer[tab.ranking] == [] and answer[tab.progress] == ""
+
+
+def test_a_shortlisted_take_opens_the_long_text_tab_as_its_only_configuration(tmp_path):
+    ctx = webui_ras.make_context(Settings(roles_dir=tmp_path / "roles"))
+    picker = long_text_picker()
+    answer = events.to_long_text(ctx, picker, result_id=42)
+    assert answer[picker.results]["choices"] == [("#42", 42)] and answer[picker.results]["value"] == [42]
+    assert answer[picker.tabs].selected == "long_text"
+    with pytest.raises(gr.Error, match="请先选择一条结果"):
+        through_page(ctx, events.to_long_text, picker, result_id=None)
